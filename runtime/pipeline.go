@@ -1,0 +1,120 @@
+package runtime
+
+import "math"
+
+// EndOfTime is the watermark that closes every window (end of input).
+const EndOfTime = math.MaxInt64
+
+// Downstream receives rows produced by a stateful Stage.
+type Downstream interface {
+	Emit(c *Ctx, r Row)
+}
+
+// Stage is a stateful operator between a query's filter and its output
+// projection (grouped aggregation, windows, row frames). It owns its
+// per-partition state. Rows passed to Emit may be reused by the stage
+// after Emit returns.
+type Stage interface {
+	// Process consumes one input row that passed the query's WHERE clause.
+	// eventTimeMs is the row's event time (or processing time when the
+	// source has no event_time).
+	Process(c *Ctx, r Row, eventTimeMs int64, out Downstream)
+	// Advance moves the watermark; windows with end <= watermarkMs are
+	// emitted (EMIT FINAL) and freed. Advance(c, EndOfTime, out) is end of input.
+	Advance(c *Ctx, watermarkMs int64, out Downstream)
+}
+
+// Output is one row a query produced, already projected to the sink's columns.
+type Output struct {
+	Row Row
+}
+
+// Pipeline is one continuous query compiled for one partition:
+// filter → optional stage → having → projection. It is not safe for
+// concurrent use; each partition owns its own Pipeline.
+type Pipeline struct {
+	Filter  Expr   // WHERE; nil means all rows pass
+	Stage   Stage  // nil for stateless queries
+	Having  Expr   // applied to rows leaving Stage; nil means all pass
+	Project []Expr // output columns
+
+	outs  []Row // outputs of the current Execute call; reused
+	nouts int
+}
+
+// NewPipeline returns a pipeline for one partition.
+func NewPipeline(filter Expr, stage Stage, having Expr, project []Expr) *Pipeline {
+	return &Pipeline{Filter: filter, Stage: stage, Having: having, Project: project}
+}
+
+// Execute runs one input row through the query and returns its outputs.
+// The returned rows are owned by the pipeline and valid until the next call.
+// If evaluation failed, c.Err is set and no outputs are returned.
+func (p *Pipeline) Execute(c *Ctx, r Row, eventTimeMs int64) []Row {
+	p.nouts = 0
+	if p.Filter != nil {
+		v := p.Filter(c, r)
+		if c.Err != nil {
+			return nil
+		}
+		if v.T == TNull || !Truthy(v) {
+			return p.outs[:0]
+		}
+	}
+	if p.Stage == nil {
+		p.Emit(c, r)
+	} else {
+		p.Stage.Process(c, r, eventTimeMs, p)
+	}
+	if c.Err != nil {
+		return nil
+	}
+	return p.outs[:p.nouts]
+}
+
+// Advance moves the query's watermark and returns the rows it released.
+func (p *Pipeline) Advance(c *Ctx, watermarkMs int64) []Row {
+	p.nouts = 0
+	if p.Stage != nil {
+		p.Stage.Advance(c, watermarkMs, p)
+	}
+	return p.outs[:p.nouts]
+}
+
+// Emit applies HAVING and the projection to a row and records the output.
+func (p *Pipeline) Emit(c *Ctx, r Row) {
+	if p.Having != nil {
+		v := p.Having(c, r)
+		if c.Err != nil || v.T == TNull || !Truthy(v) {
+			return
+		}
+	}
+	if p.nouts == len(p.outs) {
+		p.outs = append(p.outs, make(Row, len(p.Project)))
+	}
+	out := p.outs[p.nouts]
+	for i, e := range p.Project {
+		out[i] = e(c, r)
+	}
+	if c.Err != nil {
+		return
+	}
+	p.nouts++
+}
+
+// Truthy reports whether a non-NULL value counts as true in a condition
+// (MySQL: non-zero numbers, strings that convert to non-zero).
+func Truthy(v Value) bool {
+	switch v.T {
+	case TBool, TInt, TTimestamp:
+		return v.I != 0
+	case TDouble:
+		return v.F != 0
+	case TDecimal:
+		return v.I != 0
+	case TString, TJSON:
+		f, ok := ParseFloatPrefix(v.S)
+		return ok && f != 0
+	}
+	return false
+}
