@@ -1,0 +1,24 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+func newExplainCmd() *cobra.Command {
+	var plugins string
+	cmd := &cobra.Command{
+		Use:   "explain FILE.sql",
+		Short: "Print the physical plan: partitions, operators, subjects, UDF bindings",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pl, err := loadPlan(args[0], plugins)
+			if err != nil {
+				return &exitError{code: 2, err: err}
+			}
+			cmd.Print(pl.Explain())
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&plugins, "plugins", "", "directory of .wasm plugins whose functions the file may call")
+	return cmd
+}

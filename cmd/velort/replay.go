@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/velort/velort/partition"
+	"github.com/velort/velort/planner"
+	velrt "github.com/velort/velort/runtime"
+)
+
+func runtimeGosched() { time.Sleep(time.Millisecond) }
+
+var _ = runtime.NumCPU
+
+// replayWindow bounds how far replay runs ahead of the slowest consumer,
+// so nothing piles up without limit (replay is flow-controlled).
+const replayWindow = 1 << 16
+
+// replayFile publishes each line of path to s's partition subjects, then
+// an end-of-input marker on each. progress reports how many records the
+// slowest consumer of s has taken in (nil: no consumer in this process).
+func replayFile(nc *nats.Conn, s *planner.Stream, path string, progress func() uint64, bar *progressbar.ProgressBar) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, fmt.Errorf("--replay %s: %w", s.Name, err)
+	}
+	defer f.Close()
+	read := make([]bool, len(s.Columns))
+	for _, k := range s.KeyIdx {
+		read[k] = true
+	}
+	dec := velrt.NewDecoder(s.Columns, read)
+	row := make(velrt.Row, len(s.Columns))
+	keyer := partition.NewKeyer(s.KeyIdx, s.Partitions)
+	subjects := make([]string, s.Partitions)
+	for p := range subjects {
+		subjects[p] = s.PartitionSubject(p)
+	}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	n := 0
+	for sc.Scan() {
+		line := sc.Bytes()
+		if len(trimSpace(line)) == 0 {
+			continue
+		}
+		p := 0
+		if err := dec.Decode(line, row); err == nil {
+			p = keyer.Partition(row)
+		}
+		if err := nc.Publish(subjects[p], line); err != nil {
+			return n, err
+		}
+		n++
+		if bar != nil && n%1024 == 0 {
+			bar.Add(1024)
+		}
+		if progress != nil && n%4096 == 0 {
+			for uint64(n)-progress() > replayWindow {
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return n, fmt.Errorf("--replay %s: reading %s: %w", s.Name, path, err)
+	}
+	if bar != nil {
+		bar.Add(n % 1024)
+	}
+	return n, sendEOF(nc, s)
+}
+
+// sendEOF tells every reader of s that this writer is done.
+func sendEOF(nc *nats.Conn, s *planner.Stream) error {
+	for p := 0; p < s.Partitions; p++ {
+		if err := nc.PublishMsg(partition.NewEOF(s.PartitionSubject(p))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}

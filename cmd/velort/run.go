@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/velort/velort/transport"
+)
+
+// runFlags are `velort run`'s options.
+type runFlags struct {
+	nats     string
+	data     string
+	plugins  string
+	replay   []string
+	capture  []string
+	metrics  string
+	mysql    string
+	instance string
+	conn     transport.ConnOptions
+}
+
+func newRunCmd() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run FILE.sql",
+		Short: "Run the continuous queries of a SQL file",
+		Long: `Run the continuous queries of a SQL file against NATS.
+
+Without --nats and NATS_URL, an embedded NATS server with JetStream is
+started (data in a temp dir, or --data DIR) and its URL is logged.
+
+--replay STREAM=FILE.jsonl publishes each line of FILE to the stream's
+subjects; once every replayed record is processed, open windows are
+emitted, sinks flushed, and velort exits 0.
+--capture STREAM=FILE writes every record published to a stream as one
+JSON object per line (- for stdout); --capture SUBJECT=FILE with a NATS
+subject or wildcard (e.g. 'velort.dlq.>') writes subject, headers, data.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runFile(ctx, args[0], f, cmd.OutOrStdout())
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.nats, "nats", "", "NATS server URL (default $NATS_URL, else an embedded server)")
+	fl.StringVar(&f.data, "data", "", "data directory of the embedded server (default: a temp dir)")
+	fl.StringVar(&f.plugins, "plugins", "", "directory of .wasm plugins to register")
+	fl.StringArrayVar(&f.replay, "replay", nil, "STREAM=FILE.jsonl: publish FILE's lines to STREAM, then end input (repeatable)")
+	fl.StringArrayVar(&f.capture, "capture", nil, "STREAM=FILE|- or SUBJECT=FILE|-: write what is published (repeatable)")
+	fl.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at ADDR (e.g. 127.0.0.1:9090)")
+	fl.StringVar(&f.mysql, "mysql", "", "serve state over the MySQL protocol at ADDR (not yet available)")
+	fl.StringVar(&f.instance, "instance-id", defaultInstanceID(), "this instance's identity among several velort processes")
+	fl.StringVar(&f.conn.User, "user", "", "NATS user")
+	fl.StringVar(&f.conn.Password, "password", "", "NATS password")
+	fl.StringVar(&f.conn.Token, "token", "", "NATS token")
+	fl.StringVar(&f.conn.CredsFile, "creds", "", "NATS credentials file")
+	fl.StringVar(&f.conn.NKeyFile, "nkey", "", "NATS NKey seed file")
+	fl.StringVar(&f.conn.TLSCert, "tlscert", "", "TLS client certificate")
+	fl.StringVar(&f.conn.TLSKey, "tlskey", "", "TLS client key")
+	fl.StringVar(&f.conn.TLSCA, "tlsca", "", "TLS certificate authority")
+	return cmd
+}
+
+func defaultInstanceID() string {
+	h, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d", h, os.Getpid())
+}
+
+// splitAssign splits NAME=VALUE.
+func splitAssign(flag, s string) (string, string, error) {
+	i := strings.IndexByte(s, '=')
+	if i <= 0 || i == len(s)-1 {
+		return "", "", fmt.Errorf("--%s %q: expected NAME=FILE", flag, s)
+	}
+	return s[:i], s[i+1:], nil
+}
+
+// connect returns a NATS connection: to --nats/NATS_URL, or to a new
+// embedded server (returned for shutdown).
+func connect(f runFlags) (*transport.Conn, *transport.Embedded, error) {
+	url := f.nats
+	if url == "" {
+		url = transport.URLFromEnv()
+	}
+	var emb *transport.Embedded
+	if url == "" {
+		var err error
+		emb, err = transport.StartEmbedded(transport.EmbeddedOptions{DataDir: f.data, Logger: slog.Default()})
+		if err != nil {
+			return nil, nil, fmt.Errorf("starting the embedded NATS server: %w", err)
+		}
+		url = emb.ClientURL()
+		slog.Info("embedded NATS server started", "url", url, "jetstream", emb.StoreDir())
+	}
+	opts := f.conn
+	opts.URL = url
+	opts.Name = "velort " + f.instance
+	opts.Logger = slog.Default()
+	c, err := transport.Connect(opts)
+	if err != nil {
+		if emb != nil {
+			emb.Shutdown()
+		}
+		return nil, nil, err
+	}
+	return c, emb, nil
+}
+
+var _ = context.Background

@@ -1,0 +1,252 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/velort/velort/partition"
+	"github.com/velort/velort/planner"
+	"github.com/velort/velort/transport"
+)
+
+// runFile is `velort run`: plan, connect, start every partition loop,
+// replay and capture, and wait for end of input or a signal.
+func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) error {
+	pl, err := loadPlan(file, f.plugins)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	replays := map[*planner.Stream]string{}
+	var replayOrder []*planner.Stream
+	for _, r := range f.replay {
+		name, path, err := splitAssign("replay", r)
+		if err != nil {
+			return &exitError{code: 2, err: err}
+		}
+		s := pl.Stream(name)
+		if s == nil {
+			return &exitError{code: 2, err: fmt.Errorf("--replay %s: no stream %s in %s", r, name, file)}
+		}
+		if _, err := os.Stat(path); err != nil {
+			return &exitError{code: 2, err: fmt.Errorf("--replay %s: %w", r, err)}
+		}
+		replays[s] = path
+		replayOrder = append(replayOrder, s)
+	}
+	replayMode := len(replays) > 0
+
+	conn, emb, err := connect(f)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		conn.Close()
+		if emb != nil {
+			emb.Shutdown()
+		}
+	}()
+	nc := conn.NC
+
+	// How many writers end each stream's input (replay mode only).
+	writers := map[*planner.Stream]int{}
+	if replayMode {
+		for _, q := range pl.Queries {
+			writers[q.Sink] += q.Source.Partitions
+		}
+		for _, s := range pl.Streams {
+			if _, ok := replays[s]; ok || writers[s] == 0 {
+				writers[s]++ // the replayer (an empty replay for unfed sources)
+			}
+		}
+	}
+
+	// Partition loops, subscribed before any input is published.
+	consumers := map[*planner.Stream][]*partition.Loop{}
+	var loops []*partition.Loop
+	for _, q := range pl.Queries {
+		sinkSubjects := make([]string, q.Sink.Partitions)
+		for p := range sinkSubjects {
+			sinkSubjects[p] = q.Sink.PartitionSubject(p)
+		}
+		names := make([]string, len(q.Columns))
+		for i, c := range q.Columns {
+			names[i] = c.Name
+		}
+		for p := 0; p < q.Source.Partitions; p++ {
+			pipe, err := q.NewPipeline(p, nil)
+			if err != nil {
+				return fmt.Errorf("query %s partition %d: %w", q.Name, p, err)
+			}
+			l := partition.New(nc, partition.Config{
+				Query: q.Name, Partition: p, Subject: q.Source.PartitionSubject(p),
+				Schema: q.Source.Columns, Read: q.Read, TimeIdx: q.TimeIdx,
+				Delay: q.Source.WatermarkDelay, Idle: q.Source.IdleTimeout,
+				LateToDLQ: q.Source.Late == "dlq", DLQ: q.Source.DLQ, Pipeline: pipe,
+				Sink:       partition.Sink{Subjects: sinkSubjects, KeyIdx: q.Sink.KeyIdx, Columns: names},
+				EOFWriters: writers[q.Source], Replay: replayMode, Logger: slog.Default(),
+			})
+			if err := l.Subscribe(); err != nil {
+				return err
+			}
+			loops = append(loops, l)
+			consumers[q.Source] = append(consumers[q.Source], l)
+		}
+	}
+
+	// Captures.
+	var captures []*capture
+	for _, c := range f.capture {
+		name, target, err := splitAssign("capture", c)
+		if err != nil {
+			return &exitError{code: 2, err: err}
+		}
+		s := pl.Stream(name)
+		var cp *capture
+		if s != nil {
+			cp, err = openCapture(name, target, stdout, true, writers[s]*s.Partitions)
+			if err == nil {
+				err = cp.subscribe(conn, transport.WildcardSubject(s.Subject))
+			}
+		} else {
+			if strings.ContainsAny(name, " \t") {
+				return &exitError{code: 2, err: fmt.Errorf("--capture %s: %s is neither a stream of %s nor a NATS subject", c, name, file)}
+			}
+			cp, err = openCapture(name, target, stdout, false, 0)
+			if err == nil {
+				err = cp.subscribe(conn, name)
+			}
+		}
+		if err != nil {
+			return &exitError{code: 2, err: fmt.Errorf("--capture %s: %w", c, err)}
+		}
+		captures = append(captures, cp)
+	}
+	if err := conn.Flush(5 * time.Second); err != nil {
+		return err
+	}
+
+	loopCtx, cancelLoops := context.WithCancel(ctx)
+	defer cancelLoops()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(loops))
+	for _, l := range loops {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := l.Run(loopCtx); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	slog.Info("velort running", "file", file, "queries", len(pl.Queries), "partition_loops", len(loops))
+
+	if replayMode {
+		for _, s := range pl.Streams {
+			path, ok := replays[s]
+			if !ok {
+				if writers[s] == 1 && !s.Derived && !hasWriter(pl, s) {
+					if err := sendEOF(nc, s); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			progress := slowestConsumer(consumers[s])
+			var bar *progressbar.ProgressBar
+			if isTerminal(os.Stderr) {
+				bar = progressbar.NewOptions(-1, progressbar.OptionSetDescription("replay "+s.Name), progressbar.OptionSetWriter(os.Stderr), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+			}
+			n, err := replayFile(nc, s, path, progress, bar)
+			if err != nil {
+				return err
+			}
+			slog.Info("replayed", "stream", s.Name, "records", n, "file", path)
+		}
+		_ = replayOrder
+	}
+
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case err := <-errs:
+		cancelLoops()
+		<-done
+		return err
+	case <-ctx.Done():
+		slog.Info("shutting down: stopping intake")
+		cancelLoops()
+		<-done
+	}
+	select {
+	case err := <-errs:
+		return err
+	default:
+	}
+	if err := conn.Flush(10 * time.Second); err != nil {
+		return err
+	}
+	for _, c := range captures {
+		if c.raw && ctx.Err() == nil {
+			select {
+			case <-c.done:
+			case <-time.After(30 * time.Second):
+				return errors.New("capture " + c.name + ": end of input not seen within 30s")
+			}
+		}
+		if err := c.finish(); err != nil {
+			return err
+		}
+	}
+	var in, out, dlq, late uint64
+	for _, l := range loops {
+		in += l.Stats.In.Load()
+		out += l.Stats.Out.Load()
+		dlq += l.Stats.DeadLettered.Load()
+		late += l.Stats.Late.Load()
+	}
+	slog.Info("velort stopped", "records_in", in, "records_out", out, "dead_lettered", dlq, "late", late)
+	return nil
+}
+
+func hasWriter(pl *planner.Plan, s *planner.Stream) bool {
+	for _, q := range pl.Queries {
+		if q.Sink == s {
+			return true
+		}
+	}
+	return false
+}
+
+// slowestConsumer returns the intake count of the query that has read the
+// least of a stream (each query reads every record once).
+func slowestConsumer(loops []*partition.Loop) func() uint64 {
+	if len(loops) == 0 {
+		return nil
+	}
+	return func() uint64 {
+		byQuery := map[string]uint64{}
+		for _, l := range loops {
+			byQuery[l.QueryName()] += l.Stats.In.Load()
+		}
+		var m uint64 = ^uint64(0)
+		for _, v := range byQuery {
+			m = min(m, v)
+		}
+		return m
+	}
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,259 @@
+package partition
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/velort/velort/runtime"
+)
+
+// Sink is where a loop publishes its outputs: a stream's subjects and
+// how records map onto them.
+type Sink struct {
+	Subjects []string // one per sink partition
+	KeyIdx   []int    // key columns in the output row
+	Columns  []string // output column names
+}
+
+// Config describes one (query, partition) loop.
+type Config struct {
+	Query     string
+	Partition int
+	Subject   string // source subject of this partition
+	Schema    runtime.Schema
+	Read      []bool
+	TimeIdx   int // event-time column, -1 = processing time
+	Delay     time.Duration
+	Idle      time.Duration
+	LateToDLQ bool
+	DLQ       string
+	Pipeline  *runtime.Pipeline
+	Sink      Sink
+	// EOFWriters is how many end-of-input markers complete this partition's
+	// input; 0 means the input never ends (run until cancelled).
+	EOFWriters int
+	// Replay disables idle watermark advance (the run ends with a flush).
+	Replay bool
+	Logger *slog.Logger
+}
+
+// Loop is one partition's hot loop.
+type Loop struct {
+	cfg   Config
+	nc    *nats.Conn
+	sub   *nats.Subscription
+	Stats Stats
+
+	dec    *runtime.Decoder
+	enc    *runtime.Encoder
+	keyer  *Keyer
+	ctx    runtime.Ctx
+	row    runtime.Row
+	msg    nats.Msg
+	out    []byte
+	maxET  int64
+	wm     int64
+	lastIn time.Time
+}
+
+// New prepares a loop; it subscribes in Start.
+func New(nc *nats.Conn, cfg Config) *Loop {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	l := &Loop{
+		cfg:   cfg,
+		nc:    nc,
+		dec:   runtime.NewDecoder(cfg.Schema, cfg.Read),
+		enc:   runtime.NewEncoder(cfg.Sink.Columns),
+		keyer: NewKeyer(cfg.Sink.KeyIdx, len(cfg.Sink.Subjects)),
+		row:   make(runtime.Row, len(cfg.Schema)),
+		maxET: -1 << 62,
+		wm:    -1 << 62,
+	}
+	l.ctx.Partition = cfg.Partition
+	l.Stats.Watermark.Store(l.wm)
+	return l
+}
+
+// Subscribe starts receiving the partition's subject. Call before any
+// input is published so nothing is missed.
+func (l *Loop) Subscribe() error {
+	sub, err := l.nc.SubscribeSync(l.cfg.Subject)
+	if err != nil {
+		return err
+	}
+	if err := sub.SetPendingLimits(-1, -1); err != nil {
+		return err
+	}
+	l.sub = sub
+	return nil
+}
+
+// Run is the hot loop. It returns when input ends (all EOF markers seen,
+// after flushing every open window) or when ctx is cancelled.
+func (l *Loop) Run(ctx context.Context) error {
+	eofs := 0
+	l.lastIn = time.Now()
+	for {
+		m, err := l.sub.NextMsg(200 * time.Millisecond)
+		if err != nil {
+			if errors.Is(err, nats.ErrTimeout) {
+				if ctx.Err() != nil {
+					return l.shutdown()
+				}
+				if !l.cfg.Replay {
+					if err := l.idle(); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			if ctx.Err() != nil {
+				return l.shutdown()
+			}
+			return err
+		}
+		if IsEOF(m) {
+			eofs++
+			if l.cfg.EOFWriters > 0 && eofs >= l.cfg.EOFWriters {
+				return l.endOfInput()
+			}
+			continue
+		}
+		if err := l.process(m); err != nil {
+			return err
+		}
+	}
+}
+
+// process handles one record: decode → execute → publish.
+func (l *Loop) process(m *nats.Msg) error {
+	l.Stats.In.Add(1)
+	now := time.Now()
+	l.lastIn = now
+	l.ctx.Reset()
+	l.ctx.NowMs = now.UnixMilli()
+	if err := l.dec.Decode(m.Data, l.row); err != nil {
+		return l.deadLetter(m, err.Error())
+	}
+	et := l.ctx.NowMs
+	if l.cfg.TimeIdx >= 0 {
+		v := l.row[l.cfg.TimeIdx]
+		if v.T == runtime.TNull {
+			return l.deadLetter(m, "event time column "+l.cfg.Schema[l.cfg.TimeIdx].Name+" is NULL")
+		}
+		et = v.I
+	}
+	outs := l.cfg.Pipeline.Execute(&l.ctx, l.row, et)
+	if l.ctx.Err != nil {
+		var late *runtime.LateError
+		if errors.As(l.ctx.Err, &late) {
+			l.Stats.Late.Add(1)
+			if l.cfg.LateToDLQ {
+				return l.deadLetter(m, l.ctx.Err.Error())
+			}
+			return nil
+		}
+		return l.deadLetter(m, l.ctx.Err.Error())
+	}
+	if err := l.publish(outs); err != nil {
+		return err
+	}
+	if et > l.maxET {
+		l.maxET = et
+		return l.advance(et - l.cfg.Delay.Milliseconds())
+	}
+	return nil
+}
+
+// advance moves the watermark forward and publishes released rows.
+func (l *Loop) advance(wm int64) error {
+	if wm <= l.wm {
+		return nil
+	}
+	l.wm = wm
+	l.Stats.Watermark.Store(wm)
+	if l.cfg.Pipeline.Stage == nil {
+		return nil
+	}
+	l.ctx.Reset()
+	return l.publish(l.cfg.Pipeline.Advance(&l.ctx, wm))
+}
+
+// idle advances the watermark of a partition that received nothing for
+// the idle timeout by the wall-clock time since its last record.
+func (l *Loop) idle() error {
+	if l.cfg.Pipeline.Stage == nil {
+		return nil
+	}
+	if l.cfg.TimeIdx < 0 { // processing time: the clock is the watermark
+		return l.advance(time.Now().UnixMilli() - l.cfg.Delay.Milliseconds())
+	}
+	since := time.Since(l.lastIn)
+	if since < l.cfg.Idle {
+		return nil
+	}
+	base := l.maxET - l.cfg.Delay.Milliseconds()
+	if l.maxET == -1<<62 {
+		return nil
+	}
+	return l.advance(base + since.Milliseconds())
+}
+
+func (l *Loop) publish(rows []runtime.Row) error {
+	for _, r := range rows {
+		l.out = l.enc.Append(l.out[:0], r)
+		p := l.keyer.Partition(r)
+		if err := l.nc.Publish(l.cfg.Sink.Subjects[p], l.out); err != nil {
+			return err
+		}
+		l.Stats.Out.Add(1)
+	}
+	return nil
+}
+
+// deadLetter publishes the original payload with the reason. Processing goes on.
+func (l *Loop) deadLetter(m *nats.Msg, reason string) error {
+	l.Stats.DeadLettered.Add(1)
+	d := nats.NewMsg(l.cfg.DLQ)
+	d.Data = m.Data
+	d.Header.Set(HeaderError, reason)
+	d.Header.Set(HeaderQuery, l.cfg.Query)
+	d.Header.Set(HeaderSourceSubject, m.Subject)
+	d.Header.Set(HeaderPartition, strconv.Itoa(l.cfg.Partition))
+	l.cfg.Logger.Debug("dead letter", "query", l.cfg.Query, "partition", l.cfg.Partition, "reason", reason)
+	return l.nc.PublishMsg(d)
+}
+
+// endOfInput flushes every open window and tells the sink's readers.
+func (l *Loop) endOfInput() error {
+	l.wm = runtime.EndOfTime - 1
+	l.ctx.Reset()
+	if l.cfg.Pipeline.Stage != nil {
+		if err := l.publish(l.cfg.Pipeline.Advance(&l.ctx, runtime.EndOfTime)); err != nil {
+			return err
+		}
+	}
+	for _, s := range l.cfg.Sink.Subjects {
+		if err := l.nc.PublishMsg(NewEOF(s)); err != nil {
+			return err
+		}
+	}
+	_ = l.sub.Unsubscribe()
+	return nil
+}
+
+// shutdown stops intake; FINAL groups without a window are emitted.
+func (l *Loop) shutdown() error {
+	_ = l.sub.Unsubscribe()
+	return nil
+}
+
+// QueryName is the name of the loop's query.
+func (l *Loop) QueryName() string { return l.cfg.Query }

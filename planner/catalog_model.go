@@ -1,0 +1,46 @@
+package planner
+
+import (
+	"time"
+
+	"github.com/velort/velort/runtime"
+)
+
+// Stream is a declared stream: a typed record flow on NATS subjects.
+type Stream struct {
+	Name           string
+	Columns        runtime.Schema
+	Subject        string        // may contain {partition}
+	Partitions     int           // >= 1
+	Key            []string      // partition key columns
+	KeyIdx         []int         // their positions in Columns
+	Format         string        // "json"
+	EventTime      string        // "" = processing time
+	EventTimeIdx   int           // -1 when EventTime == ""
+	WatermarkDelay time.Duration // bounded out-of-orderness
+	IdleTimeout    time.Duration // idle partitions advance their watermark
+	Late           string        // "drop" or "dlq"
+	DLQ            string        // dead-letter subject
+	JetStream      string        // JetStream stream name, "" = core NATS
+	Start          string        // earliest | latest
+	DedupWindow    time.Duration
+	Derived        bool // declared by CREATE STREAM ... AS SELECT (schema from the query)
+	pos            int
+}
+
+// PartitionSubject returns the subject of partition p.
+func (s *Stream) PartitionSubject(p int) string {
+	return expandPartition(s.Subject, s.Partitions, p)
+}
+
+// Function is a user function declared with CREATE FUNCTION or found in a
+// --plugins directory.
+type Function struct {
+	Name    string
+	Params  []runtime.Type
+	Returns runtime.Type
+	Module  string // path of the .wasm file
+	Export  string
+	Kind    string // "scalar" or "aggregate"
+	pos     int
+}

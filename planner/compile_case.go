@@ -1,0 +1,194 @@
+package planner
+
+import (
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"github.com/velort/velort/runtime"
+)
+
+// caseExpr compiles CASE [x] WHEN ... THEN ... [ELSE ...] END.
+func (env *exprEnv) caseExpr(e *expression.Case) (compiled, error) {
+	var subject runtime.Expr
+	var subjectType runtime.Type
+	if e.Expr != nil {
+		s, err := env.compile(e.Expr)
+		if err != nil {
+			return compiled{}, err
+		}
+		subject, subjectType = s.fn, s.typ
+	}
+	n := len(e.Branches)
+	conds := make([]runtime.Expr, n)
+	condCmp := make([]cmpFunc, n)
+	vals := make([]compiled, 0, n+1)
+	for i, b := range e.Branches {
+		c, err := env.compile(b.Cond)
+		if err != nil {
+			return compiled{}, err
+		}
+		conds[i] = c.fn
+		if subject != nil {
+			condCmp[i] = comparator(subjectType, c.typ)
+		}
+		v, err := env.compile(b.Value)
+		if err != nil {
+			return compiled{}, err
+		}
+		vals = append(vals, v)
+	}
+	var elseFn runtime.Expr
+	if e.Else != nil {
+		v, err := env.compile(e.Else)
+		if err != nil {
+			return compiled{}, err
+		}
+		vals = append(vals, v)
+		elseFn = v.fn
+	}
+	typ, scale, ok := unifyTypes(vals)
+	if !ok {
+		return env.fallback(e)
+	}
+	valFns := make([]runtime.Expr, n)
+	for i := range n {
+		valFns[i] = coerceTo(vals[i], typ, scale)
+	}
+	if elseFn != nil {
+		elseFn = coerceTo(vals[n], typ, scale)
+	}
+	return compiled{fn: func(c *runtime.Ctx, row runtime.Row) runtime.Value {
+		var sv runtime.Value
+		if subject != nil {
+			sv = subject(c, row)
+		}
+		for i, cond := range conds {
+			cv := cond(c, row)
+			if cv.T == runtime.TNull {
+				continue
+			}
+			if subject != nil {
+				if sv.T != runtime.TNull && condCmp[i](sv, cv) == 0 {
+					return valFns[i](c, row)
+				}
+			} else if runtime.Truthy(cv) {
+				return valFns[i](c, row)
+			}
+		}
+		if elseFn != nil {
+			return elseFn(c, row)
+		}
+		return runtime.Null
+	}, typ: typ, scale: scale}, nil
+}
+
+// unifyTypes finds the common result type of several branches: equal
+// types stay, integers and doubles meet at DOUBLE, NULLs adopt the rest.
+func unifyTypes(cs []compiled) (runtime.Type, uint8, bool) {
+	t := runtime.TNull
+	var scale uint8
+	for _, c := range cs {
+		switch {
+		case c.typ == runtime.TNull:
+		case t == runtime.TNull:
+			t, scale = c.typ, c.scale
+		case t == c.typ:
+			scale = max(scale, c.scale)
+		case t.Numeric() && c.typ.Numeric():
+			t = runtime.TDouble
+		case (t == runtime.TBool && c.typ == runtime.TInt) || (t == runtime.TInt && c.typ == runtime.TBool):
+			t = runtime.TInt
+		default:
+			return 0, 0, false
+		}
+	}
+	return t, scale, true
+}
+
+// coerceTo converts a branch's values to the unified type.
+func coerceTo(c compiled, t runtime.Type, scale uint8) runtime.Expr {
+	f := c.fn
+	switch {
+	case c.typ == t && c.scale == scale, c.typ == runtime.TNull:
+		return f
+	case t == runtime.TDouble:
+		return func(ctx *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := f(ctx, r)
+			if v.T == runtime.TNull {
+				return v
+			}
+			return runtime.Double(asFloat(v))
+		}
+	case t == runtime.TDecimal:
+		from := c.scale
+		return func(ctx *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := f(ctx, r)
+			if v.T == runtime.TNull {
+				return v
+			}
+			return runtime.Decimal(v.I*pow10i[scale-from], scale)
+		}
+	case t == runtime.TInt:
+		return func(ctx *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := f(ctx, r)
+			if v.T == runtime.TNull {
+				return v
+			}
+			return runtime.Int(v.I)
+		}
+	}
+	return f
+}
+
+// convert compiles CAST/CONVERT to numeric types natively.
+func (env *exprEnv) convert(e *expression.Convert) (compiled, bool, error) {
+	target := e.Type()
+	x, err := env.compile(e.Child)
+	if err != nil {
+		return compiled{}, true, err
+	}
+	xf := x.fn
+	switch {
+	case types.IsSigned(target) && (x.typ.Numeric() || x.typ == runtime.TBool):
+		src := x.typ
+		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := xf(c, r)
+			switch {
+			case v.T == runtime.TNull:
+				return v
+			case src == runtime.TDouble:
+				return runtime.Int(int64(roundHalfAway(v.F)))
+			case src == runtime.TDecimal:
+				return runtime.Int(roundDecimal(v.I, v.Scale))
+			}
+			return runtime.Int(v.I)
+		}, typ: runtime.TInt}, true, nil
+	case types.IsFloat(target) && (x.typ.Numeric() || x.typ == runtime.TBool):
+		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := xf(c, r)
+			if v.T == runtime.TNull {
+				return v
+			}
+			return runtime.Double(asFloat(v))
+		}, typ: runtime.TDouble}, true, nil
+	}
+	return compiled{}, false, nil
+}
+
+// roundDecimal rounds unscaled/10^scale to an integer, half away from zero.
+func roundDecimal(unscaled int64, scale uint8) int64 {
+	if scale == 0 {
+		return unscaled
+	}
+	p := pow10i[scale]
+	q, r := unscaled/p, unscaled%p
+	if r*2 >= p {
+		q++
+	} else if -r*2 >= p {
+		q--
+	}
+	return q
+}
+
+var _ sql.Expression = (*expression.Case)(nil)

@@ -1,0 +1,184 @@
+package planner
+
+import (
+	"math"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"github.com/velort/velort/runtime"
+)
+
+// function compiles the most used scalar functions natively; ok is false
+// for the rest, which go to the fallback evaluator.
+func (env *exprEnv) function(f sql.FunctionExpression) (compiled, bool, error) {
+	args := f.Children()
+	name := lowerName(f)
+	argc := make([]compiled, len(args))
+	for i, a := range args {
+		c, err := env.compile(a)
+		if err != nil {
+			return compiled{}, true, err
+		}
+		argc[i] = c
+	}
+	one := func() (runtime.Expr, runtime.Type, bool) {
+		if len(argc) != 1 {
+			return nil, 0, false
+		}
+		return argc[0].fn, argc[0].typ, true
+	}
+	switch name {
+	case "upper", "ucase", "lower", "lcase":
+		x, t, ok := one()
+		if !ok || t != runtime.TString {
+			return compiled{}, false, nil
+		}
+		mapRune := unicode.ToLower
+		if name == "upper" || name == "ucase" {
+			mapRune = unicode.ToUpper
+		}
+		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := x(c, r)
+			if v.T == runtime.TNull {
+				return v
+			}
+			return runtime.String(mapString(c, v.S, mapRune))
+		}, typ: runtime.TString}, true, nil
+	case "length", "octet_length", "char_length", "character_length":
+		x, t, ok := one()
+		if !ok || t != runtime.TString {
+			return compiled{}, false, nil
+		}
+		chars := name == "char_length" || name == "character_length"
+		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := x(c, r)
+			if v.T == runtime.TNull {
+				return v
+			}
+			if chars {
+				return runtime.Int(int64(utf8.RuneCount(v.S)))
+			}
+			return runtime.Int(int64(len(v.S)))
+		}, typ: runtime.TInt}, true, nil
+	case "abs":
+		x, t, ok := one()
+		if !ok || !(t.Numeric()) {
+			return compiled{}, false, nil
+		}
+		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := x(c, r)
+			switch {
+			case v.T == runtime.TDouble:
+				v.F = math.Abs(v.F)
+			case v.I < 0:
+				v.I = -v.I
+			}
+			return v
+		}, typ: t, scale: argc[0].scale}, true, nil
+	case "floor", "ceil", "ceiling":
+		x, t, ok := one()
+		if !ok || t != runtime.TDouble {
+			return compiled{}, false, nil
+		}
+		op := math.Floor
+		if name != "floor" {
+			op = math.Ceil
+		}
+		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := x(c, r)
+			if v.T == runtime.TNull {
+				return v
+			}
+			return runtime.Int(int64(op(v.F)))
+		}, typ: runtime.TInt}, true, nil
+	case "round":
+		if len(argc) == 0 || len(argc) > 2 || argc[0].typ != runtime.TDouble {
+			return compiled{}, false, nil
+		}
+		x := argc[0].fn
+		digits := 0
+		if len(argc) == 2 {
+			dv, ok := isConst(args[1])
+			if !ok {
+				return compiled{}, false, nil
+			}
+			d, err := toFloat64(dv)
+			if err != nil {
+				return compiled{}, false, nil
+			}
+			digits = int(d)
+		}
+		scale := math.Pow(10, float64(digits))
+		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := x(c, r)
+			if v.T == runtime.TNull {
+				return v
+			}
+			return runtime.Double(roundHalfAway(v.F*scale) / scale)
+		}, typ: runtime.TDouble}, true, nil
+	case "coalesce", "ifnull":
+		if len(argc) == 0 {
+			return compiled{}, false, nil
+		}
+		t, scale, ok := unifyTypes(argc)
+		if !ok {
+			return compiled{}, false, nil
+		}
+		fns := make([]runtime.Expr, len(argc))
+		for i, a := range argc {
+			fns[i] = coerceTo(a, t, scale)
+		}
+		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+			for _, f := range fns {
+				if v := f(c, r); v.T != runtime.TNull {
+					return v
+				}
+			}
+			return runtime.Null
+		}, typ: t, scale: scale}, true, nil
+	case "concat":
+		for _, a := range argc {
+			if a.typ != runtime.TString {
+				return compiled{}, false, nil
+			}
+		}
+		fns := make([]runtime.Expr, len(argc))
+		for i, a := range argc {
+			fns[i] = a.fn
+		}
+		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+			start := len(c.Arena)
+			for _, f := range fns {
+				v := f(c, r)
+				if v.T == runtime.TNull {
+					c.Arena = c.Arena[:start]
+					return runtime.Null
+				}
+				c.Arena = append(c.Arena, v.S...)
+			}
+			return runtime.String(c.Arena[start:len(c.Arena):len(c.Arena)])
+		}, typ: runtime.TString}, true, nil
+	}
+	return compiled{}, false, nil
+}
+
+// roundHalfAway rounds to the nearest integer, halves away from zero (MySQL).
+func roundHalfAway(f float64) float64 { return math.Round(f) }
+
+// mapString maps every rune of s through m into arena space.
+func mapString(c *runtime.Ctx, s []byte, m func(rune) rune) []byte {
+	start := len(c.Arena)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRune(s[i:])
+		if r == utf8.RuneError && n <= 1 {
+			c.Arena = append(c.Arena, s[i])
+			i++
+			continue
+		}
+		c.Arena = utf8.AppendRune(c.Arena, m(r))
+		i += n
+	}
+	return c.Arena[start:len(c.Arena):len(c.Arena)]
+}

@@ -1,0 +1,128 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/velort/velort/runtime"
+)
+
+// Explain renders the physical plan: streams with their subjects and
+// partitions, and per query its operators and UDF bindings.
+func (pl *Plan) Explain() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "file %s\n", pl.File)
+	for _, s := range pl.Streams {
+		kind := "source"
+		if s.Derived {
+			kind = "derived"
+		}
+		fmt.Fprintf(&b, "stream %s (%s): subject %s, %d partition(s)", s.Name, kind, s.Subject, s.Partitions)
+		if len(s.Key) > 0 {
+			fmt.Fprintf(&b, ", key %s", strings.Join(s.Key, ", "))
+		}
+		if s.EventTime != "" {
+			fmt.Fprintf(&b, ", event_time %s, watermark_delay %s", s.EventTime, s.WatermarkDelay)
+		}
+		if s.JetStream != "" {
+			fmt.Fprintf(&b, ", jetstream %s", s.JetStream)
+		} else {
+			b.WriteString(", core NATS (at most once)")
+		}
+		fmt.Fprintf(&b, ", dead letters to %s\n", s.DLQ)
+		fmt.Fprintf(&b, "  columns: %s\n", schemaText(s.Columns))
+	}
+	for _, f := range pl.Functions {
+		params := make([]string, len(f.Params))
+		for i, p := range f.Params {
+			params[i] = p.String()
+		}
+		fmt.Fprintf(&b, "function %s(%s) RETURNS %s: %s export %s (%s)\n", f.Name, strings.Join(params, ", "), f.Returns, f.Module, f.Export, f.Kind)
+	}
+	for _, q := range pl.Queries {
+		fmt.Fprintf(&b, "query %s: %s → %s, %d partition loop(s)\n", q.Name, q.Source.Name, q.Sink.Name, q.Source.Partitions)
+		for p := 0; p < q.Source.Partitions; p++ {
+			fmt.Fprintf(&b, "  partition %d: %s → %s\n", p, q.Source.PartitionSubject(p), sinkSubjects(q.Sink))
+		}
+		var read []string
+		for i, r := range q.Read {
+			if r {
+				read = append(read, q.Source.Columns[i].Name)
+			}
+		}
+		fmt.Fprintf(&b, "  decode json: %s\n", strings.Join(read, ", "))
+		if q.shape.filter != nil {
+			fmt.Fprintf(&b, "  filter: %s\n", q.shape.filter)
+		}
+		switch q.Kind {
+		case "group":
+			emit := "EMIT CHANGES"
+			if q.Emit == runtime.EmitFinal {
+				emit = "EMIT FINAL"
+			}
+			var keys []string
+			for _, k := range q.shape.groupBy.GroupByExprs {
+				keys = append(keys, k.String())
+			}
+			fmt.Fprintf(&b, "  group by [%s] %s, %s\n", strings.Join(keys, ", "), windowText(q.Window), emit)
+			if !groupedByKey(q, keys) && q.Source.Partitions > 1 {
+				b.WriteString("  note: the group key does not contain the partition key; each partition aggregates its own records\n")
+			}
+			if q.shape.having != nil {
+				fmt.Fprintf(&b, "  having: %s\n", q.shape.having)
+			}
+		case "rows":
+			fmt.Fprintf(&b, "  row window (OVER): %d function(s), arrival order per partition\n", len(q.shape.window.SelectExprs))
+		}
+		fmt.Fprintf(&b, "  project: %s\n", schemaText(q.Columns))
+		if q.TimeIdx >= 0 {
+			fmt.Fprintf(&b, "  time: event time from %s\n", q.Source.Columns[q.TimeIdx].Name)
+		} else if q.Stateful() {
+			b.WriteString("  time: processing time\n")
+		}
+		fmt.Fprintf(&b, "  sink: %s, encode json\n", sinkSubjects(q.Sink))
+	}
+	return b.String()
+}
+
+func groupedByKey(q *Query, keys []string) bool {
+	for _, k := range q.Source.Key {
+		found := false
+		for _, g := range keys {
+			if strings.EqualFold(g, q.Source.Name+"."+k) || strings.EqualFold(g, k) {
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return len(q.Source.Key) > 0
+}
+
+func windowText(w runtime.WindowSpec) string {
+	switch w.Kind {
+	case runtime.Tumble:
+		return fmt.Sprintf("TUMBLE %dms", w.Size)
+	case runtime.Hop:
+		return fmt.Sprintf("HOP slide %dms size %dms", w.Slide, w.Size)
+	case runtime.Session:
+		return fmt.Sprintf("SESSION gap %dms", w.Gap)
+	}
+	return "no window"
+}
+
+func sinkSubjects(s *Stream) string {
+	if s.Partitions == 1 {
+		return s.PartitionSubject(0)
+	}
+	return fmt.Sprintf("%s (%d partitions by %s)", s.Subject, s.Partitions, strings.Join(s.Key, ", "))
+}
+
+func schemaText(cols runtime.Schema) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = c.Name + " " + c.Type.String()
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,290 @@
+package planner
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"github.com/velort/velort/runtime"
+)
+
+// Plan is a SQL file compiled: its streams, functions and continuous queries.
+type Plan struct {
+	File      string
+	Dir       string // directory of the file: relative module paths start here
+	Streams   []*Stream
+	Functions []*Function
+	Queries   []*Query
+
+	byName map[string]*Stream
+	funcs  map[string]*Function
+	src    *source
+}
+
+// Stream returns the stream named name (case-insensitive), or nil.
+func (pl *Plan) Stream(name string) *Stream { return pl.byName[strings.ToLower(name)] }
+
+// Options adjust planning.
+type Options struct {
+	// Functions found in --plugins modules, registered before the file's own.
+	Functions []*Function
+}
+
+// ParseFile reads and plans a SQL file.
+func ParseFile(path string, opts Options) (*Plan, error) {
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, string(text), opts)
+}
+
+// Parse plans SQL text; name is used in error positions.
+func Parse(name, text string, opts Options) (*Plan, error) {
+	src := &source{name: name, text: text}
+	pl := &Plan{File: name, Dir: filepath.Dir(name), byName: map[string]*Stream{}, funcs: map[string]*Function{}, src: src}
+	for _, f := range opts.Functions {
+		pl.funcs[strings.ToLower(f.Name)] = f
+		pl.Functions = append(pl.Functions, f)
+	}
+	stmts, err := splitStatements(src)
+	if err != nil {
+		return nil, err
+	}
+	if len(stmts) == 0 {
+		return nil, src.errorAt(len(text), "expected a statement (CREATE STREAM, CREATE FUNCTION or INSERT INTO), found end of file")
+	}
+	for _, st := range stmts {
+		p := &parser{src: src, st: st}
+		p.statement(pl)
+		if p.fail != nil {
+			return nil, p.fail
+		}
+	}
+	if len(pl.Queries) == 0 {
+		return nil, src.errorAt(stmts[len(stmts)-1].end, "the file declares no continuous query: expected CREATE STREAM ... AS SELECT or INSERT INTO ... SELECT")
+	}
+	return pl, nil
+}
+
+// statement dispatches on the statement's first keywords.
+func (p *parser) statement(pl *Plan) {
+	t := p.advance()
+	switch {
+	case isKeyword(t, "CREATE"):
+		kw := p.advance()
+		switch {
+		case isKeyword(kw, "STREAM"):
+			p.createStream(pl)
+		case isKeyword(kw, "FUNCTION"):
+			p.createFunction(pl)
+		case isKeyword(kw, "TABLE"):
+			p.errorf(kw, "CREATE TABLE is not supported yet: expected CREATE STREAM or CREATE FUNCTION")
+		default:
+			p.errorf(kw, "expected STREAM or FUNCTION after CREATE, found %s", describe(kw))
+		}
+	case isKeyword(t, "INSERT"):
+		if !p.expectKeyword("INTO") {
+			return
+		}
+		name, ok := p.ident("a stream name")
+		if !ok {
+			return
+		}
+		sink := pl.Stream(name.text)
+		if sink == nil {
+			p.errorf(name, "unknown stream %s: expected a stream declared with CREATE STREAM", name.text)
+			return
+		}
+		p.query(pl, sink, fmt.Sprintf("insert_%s_%d", strings.ToLower(sink.Name), len(pl.Queries)+1))
+	case isKeyword(t, "SELECT"):
+		p.errorf(t, "a bare SELECT has no sink: expected CREATE STREAM name AS SELECT ... or INSERT INTO name SELECT ...")
+	default:
+		p.errorf(t, "expected CREATE STREAM, CREATE FUNCTION or INSERT INTO, found %s", describe(t))
+	}
+}
+
+func (p *parser) createStream(pl *Plan) {
+	name, ok := p.ident("a stream name")
+	if !ok {
+		return
+	}
+	if pl.Stream(name.text) != nil {
+		p.errorf(name, "stream %s is already declared", name.text)
+		return
+	}
+	s := newStream(name.text, name.start)
+	hasColumns := isPunct(p.peek(), "(")
+	if hasColumns {
+		cols, _, ok := p.columnList()
+		if !ok {
+			return
+		}
+		s.Columns = cols
+	}
+	opts, ok := p.withOptions()
+	if !ok || !p.applyStreamOptions(s, opts) {
+		return
+	}
+	if isKeyword(p.peek(), "AS") {
+		p.advance()
+		if hasColumns {
+			p.errorf(name, "stream %s: a CREATE STREAM ... AS SELECT takes its columns from the query; remove the column list", s.Name)
+			return
+		}
+		s.Derived = true
+		pl.addStream(s)
+		p.query(pl, s, strings.ToLower(s.Name))
+		return
+	}
+	if !hasColumns {
+		p.errorf(p.peek(), "expected a column list ( name TYPE, ... ) or AS SELECT for stream %s, found %s", s.Name, describe(p.peek()))
+		return
+	}
+	if !p.atEOF() {
+		p.errorf(p.peek(), "expected end of statement, found %s", describe(p.peek()))
+		return
+	}
+	if !p.resolveStreamColumns(s, name) {
+		return
+	}
+	pl.addStream(s)
+}
+
+func (pl *Plan) addStream(s *Stream) {
+	pl.byName[strings.ToLower(s.Name)] = s
+	pl.Streams = append(pl.Streams, s)
+}
+
+func (p *parser) createFunction(pl *Plan) {
+	name, ok := p.ident("a function name")
+	if !ok {
+		return
+	}
+	f := &Function{Name: name.text, Kind: "scalar", pos: name.start}
+	if !p.expectPunct("(") {
+		return
+	}
+	for !isPunct(p.peek(), ")") {
+		if _, ok := p.ident("a parameter name"); !ok {
+			return
+		}
+		c, ok := p.columnType()
+		if !ok {
+			return
+		}
+		f.Params = append(f.Params, c.Type)
+		if isPunct(p.peek(), ",") {
+			p.advance()
+		}
+	}
+	p.advance()
+	if !p.expectKeyword("RETURNS") {
+		return
+	}
+	ret, ok := p.columnType()
+	if !ok {
+		return
+	}
+	f.Returns = ret.Type
+	opts, ok := p.withOptions()
+	if !ok {
+		return
+	}
+	for _, o := range opts {
+		switch o.name {
+		case "module":
+			f.Module = o.value
+			if !filepath.IsAbs(f.Module) {
+				f.Module = filepath.Join(pl.Dir, f.Module)
+			}
+		case "export":
+			f.Export = o.value
+		case "kind":
+			f.Kind = strings.ToLower(o.value)
+		default:
+			p.errorf(o.tok, "unknown function option %s: expected module or export", o.name)
+			return
+		}
+	}
+	if f.Module == "" {
+		p.errorf(name, "function %s needs WITH (module = 'path/to/module.wasm')", f.Name)
+		return
+	}
+	if f.Export == "" {
+		f.Export = f.Name
+	}
+	pl.funcs[strings.ToLower(f.Name)] = f
+	pl.Functions = append(pl.Functions, f)
+}
+
+// query plans the SELECT at the parser's cursor into sink.
+func (p *parser) query(pl *Plan, sink *Stream, name string) {
+	sel := p.peek()
+	if !isKeyword(sel, "SELECT") {
+		p.errorf(sel, "expected SELECT, found %s", describe(sel))
+		return
+	}
+	toks := p.st.toks[p.i:]
+	text := []byte(p.src.text[:p.st.end])
+	sc, ok := p.stripStreaming(toks, text)
+	if !ok {
+		return
+	}
+	q := &Query{Name: name, Sink: sink, Text: p.src.text[sel.start:p.st.end], pos: sel.start, plan: pl, clauses: sc}
+	q.selectText = string(text[sel.start:])
+	// The source: the first identifier after a top-level FROM.
+	src := p.fromStream(pl, toks)
+	if src == nil {
+		return
+	}
+	q.Source = src
+	if err := q.analyze(p); err != nil {
+		if p.fail == nil {
+			p.fail = err
+		}
+		return
+	}
+	pl.Queries = append(pl.Queries, q)
+	p.i = len(p.st.toks)
+}
+
+func (p *parser) fromStream(pl *Plan, toks []token) *Stream {
+	depth := 0
+	for i, t := range toks {
+		switch {
+		case isPunct(t, "("):
+			depth++
+		case isPunct(t, ")"):
+			depth--
+		case depth == 0 && isKeyword(t, "FROM"):
+			if i+1 >= len(toks) || toks[i+1].kind != tokIdent {
+				p.errorf(t, "expected a stream name after FROM")
+				return nil
+			}
+			n := toks[i+1]
+			s := pl.Stream(n.text)
+			if s == nil {
+				p.errorf(n, "unknown stream %s: expected a stream declared earlier with CREATE STREAM", n.text)
+				return nil
+			}
+			return s
+		}
+	}
+	p.errorf(toks[0], "expected FROM <stream> in the query")
+	return nil
+}
+
+// gmsFunctions returns the file's user functions for go-mysql-server.
+func (pl *Plan) gmsFunctions() []sql.Function {
+	var out []sql.Function
+	for _, f := range pl.Functions {
+		out = append(out, gmsFunction(f))
+	}
+	return out
+}
+
+var _ = runtime.TNull

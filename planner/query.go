@@ -1,0 +1,289 @@
+package planner
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+
+	"github.com/velort/velort/runtime"
+)
+
+// Query is one continuous query: SELECT … FROM Source into Sink.
+type Query struct {
+	Name    string
+	Text    string
+	Source  *Stream
+	Sink    *Stream
+	Columns runtime.Schema // output columns, named by alias or expression text
+	Read    []bool         // which source columns the query reads (decode only these)
+	// TimeIdx is the source column giving event time (-1: processing time).
+	TimeIdx int
+	Emit    runtime.EmitMode
+	Window  runtime.WindowSpec
+	Kind    string // "stateless", "group" or "rows"
+
+	plan       *Plan
+	pos        int
+	clauses    streamingClauses
+	selectText string
+	shape      *queryShape
+}
+
+// Stateful reports whether the query keeps state between records.
+func (q *Query) Stateful() bool { return q.Kind != "stateless" }
+
+// queryShape is the resolved go-mysql-server plan taken apart into the
+// pieces velort compiles.
+type queryShape struct {
+	filter   sql.Expression   // WHERE, over source columns
+	project  []sql.Expression // output columns, over the node below Project
+	having   sql.Expression   // over the GroupBy output
+	groupBy  *plan.GroupBy
+	window   *plan.Window
+	inSchema runtime.Schema // the source columns as go-mysql-server saw them
+}
+
+var (
+	syntaxPos  = regexp.MustCompile(`at position (\d+)`)
+	quotedName = regexp.MustCompile(`"([^"]+)"|'([^']+)'`)
+)
+
+// analyze resolves the query with go-mysql-server and checks its shape.
+func (q *Query) analyze(p *parser) *Error {
+	src := q.Source
+	cols := append(runtime.Schema(nil), src.Columns...)
+	if q.clauses.hasWindow {
+		cols = append(cols, runtime.Column{Name: "window_start", Type: runtime.TTimestamp}, runtime.Column{Name: "window_end", Type: runtime.TTimestamp})
+	}
+	db := &streamDB{}
+	db.add(newStreamTable(src.Name, cols))
+	a := newAnalyzer(db, q.plan.gmsFunctions())
+	node, err := a.analyze(q.selectText)
+	if err != nil {
+		return q.locate(p, err)
+	}
+	shape := &queryShape{inSchema: cols}
+	if e := q.decompose(p, node, shape); e != nil {
+		return e
+	}
+	q.shape = shape
+	return q.finish(p)
+}
+
+// locate turns a go-mysql-server error into a positioned Error.
+func (q *Query) locate(p *parser, err error) *Error {
+	msg := err.Error()
+	off := q.pos
+	if m := syntaxPos.FindStringSubmatch(msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		off = q.pos + max(n-1, 0)
+		for _, t := range p.st.toks {
+			if t.start <= off && off < t.end {
+				off = t.start
+				break
+			}
+		}
+		if near := strings.Index(msg, " near "); near > 0 {
+			msg = "syntax error near " + msg[near+6:] + ": expected a valid MySQL SELECT (see docs/sql.md)"
+		}
+	} else if m := quotedName.FindStringSubmatch(msg); m != nil {
+		name := m[1] + m[2]
+		if i := strings.LastIndexByte(name, '.'); i >= 0 {
+			name = name[i+1:]
+		}
+		for _, t := range p.st.toks[p.i:] {
+			if t.kind == tokIdent && strings.EqualFold(t.text, name) {
+				off = t.start
+				break
+			}
+		}
+		switch {
+		case strings.Contains(msg, "could not be found"):
+			msg = fmt.Sprintf("unknown column %s: expected a column of stream %s (%s)", name, q.Source.Name, columnNames(q.Source.Columns))
+		case strings.Contains(msg, "function"):
+			msg = fmt.Sprintf("unknown function %s: expected a MySQL function or one declared with CREATE FUNCTION / --plugins", name)
+		}
+	}
+	return p.src.errorAt(off, "%s", msg)
+}
+
+func columnNames(s runtime.Schema) string {
+	names := make([]string, len(s))
+	for i, c := range s {
+		names[i] = c.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// decompose walks the resolved plan top-down.
+func (q *Query) decompose(p *parser, n sql.Node, sh *queryShape) *Error {
+	unsupported := func(what string) *Error {
+		return p.src.errorAt(q.pos, "%s is not supported in a continuous query", what)
+	}
+	for n != nil {
+		switch x := n.(type) {
+		case *plan.Project:
+			if sh.project != nil {
+				return unsupported("a nested projection")
+			}
+			sh.project = x.Projections
+		case *plan.Filter:
+			if sh.groupBy != nil || sh.window != nil {
+				return unsupported("a WHERE over aggregates")
+			}
+			sh.filter = x.Expression
+		case *plan.Having:
+			sh.having = x.Cond
+		case *plan.GroupBy:
+			sh.groupBy = x
+		case *plan.Window:
+			sh.window = x
+		case *plan.TableAlias:
+		case *plan.ResolvedTable:
+			return nil
+		case *plan.Sort:
+			return unsupported("ORDER BY")
+		case *plan.Limit, *plan.TopN:
+			return unsupported("LIMIT")
+		case *plan.Distinct, *plan.OrderedDistinct:
+			return unsupported("SELECT DISTINCT")
+		case *plan.JoinNode:
+			return unsupported("JOIN (coming with tables)")
+		default:
+			return unsupported(fmt.Sprintf("%T", n))
+		}
+		children := n.Children()
+		if len(children) != 1 {
+			return unsupported(fmt.Sprintf("%T", n))
+		}
+		n = children[0]
+	}
+	return nil
+}
+
+// finish derives the output schema, the read set and the query kind.
+func (q *Query) finish(p *parser) *Error {
+	sh := q.shape
+	src := q.Source
+	q.TimeIdx = src.EventTimeIdx
+	if q.clauses.timeColumn != "" {
+		i := src.Columns.Index(q.clauses.timeColumn)
+		if i < 0 {
+			return p.src.errorAt(q.clauses.windowToken.start, "unknown time column %s in %s: expected a TIMESTAMP column of %s", q.clauses.timeColumn, q.clauses.windowToken.text, src.Name)
+		}
+		q.TimeIdx = i
+	}
+	q.Kind = "stateless"
+	switch {
+	case sh.groupBy != nil:
+		q.Kind = "group"
+	case sh.window != nil:
+		q.Kind = "rows"
+	case q.clauses.hasWindow:
+		return p.src.errorAt(q.clauses.windowToken.start, "a window needs aggregates: expected GROUP BY or an aggregate function in the SELECT")
+	}
+	q.Window = q.clauses.window
+	q.Emit = runtime.EmitChanges
+	if q.clauses.hasWindow {
+		q.Emit = runtime.EmitFinal
+	}
+	switch q.clauses.emit {
+	case "changes":
+		q.Emit = runtime.EmitChanges
+	case "final":
+		q.Emit = runtime.EmitFinal
+	}
+	// Read set: every column referenced anywhere, plus key and event time.
+	q.Read = make([]bool, len(src.Columns))
+	for _, k := range src.KeyIdx {
+		q.Read[k] = true
+	}
+	if q.TimeIdx >= 0 {
+		q.Read[q.TimeIdx] = true
+	}
+	if q.shape.filter != nil {
+		markRead(q.Read, q.shape.filter)
+	}
+	if sh.groupBy != nil {
+		for _, e := range sh.groupBy.SelectedExprs {
+			markRead(q.Read, e)
+		}
+		for _, e := range sh.groupBy.GroupByExprs {
+			markRead(q.Read, e)
+		}
+	} else if sh.window != nil {
+		for _, e := range sh.window.SelectExprs {
+			markReadDeep(q.Read, e)
+		}
+	} else {
+		for _, e := range sh.project {
+			markRead(q.Read, e)
+		}
+	}
+	// Output columns: compile once (partition -1) to learn their types.
+	pipe, outTypes, err := q.compile(-1, nil)
+	if err != nil {
+		return p.src.errorAt(q.pos, "%v", err)
+	}
+	_ = pipe
+	q.Columns = make(runtime.Schema, len(sh.project))
+	for i, e := range sh.project {
+		q.Columns[i] = runtime.Column{Name: outputName(e), Type: outTypes[i].typ, Scale: outTypes[i].scale, Precision: 18}
+	}
+	return q.bindSink(p)
+}
+
+// outputName is an output column's name: its alias, or its text as written.
+func outputName(e sql.Expression) string {
+	switch x := e.(type) {
+	case *expression.Alias:
+		return x.Name()
+	case *expression.GetField:
+		return x.Name()
+	}
+	return e.String()
+}
+
+// markRead marks source columns referenced by e.
+func markRead(read []bool, e sql.Expression) {
+	sql.Inspect(e, func(x sql.Expression) bool {
+		if gf, ok := x.(*expression.GetField); ok && gf.Index() >= 0 && gf.Index() < len(read) {
+			read[gf.Index()] = true
+		}
+		return true
+	})
+}
+
+// markReadDeep also looks inside window definitions (PARTITION BY, ORDER BY).
+func markReadDeep(read []bool, e sql.Expression) {
+	markRead(read, e)
+	if w, ok := e.(sql.WindowAdaptableExpression); ok && w.Window() != nil {
+		for _, pe := range w.Window().PartitionBy {
+			markRead(read, pe)
+		}
+	}
+}
+
+// bindSink fixes a derived sink's schema or checks a declared one.
+func (q *Query) bindSink(p *parser) *Error {
+	s := q.Sink
+	if s.Derived {
+		s.Columns = q.Columns
+		if !p.resolveStreamColumns(s, p.st.toks[0]) {
+			return p.fail
+		}
+		return nil
+	}
+	if len(s.Columns) != len(q.Columns) {
+		return p.src.errorAt(q.pos, "INSERT INTO %s: the query has %d columns, the stream has %d (%s)", s.Name, len(q.Columns), len(s.Columns), columnNames(s.Columns))
+	}
+	for i := range q.Columns {
+		q.Columns[i].Name = s.Columns[i].Name
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+package planner
+
+import (
+	"fmt"
+
+	"github.com/velort/velort/runtime"
+)
+
+// UDFs gives a partition's pipeline access to user functions; nil when
+// the file uses none. Implemented by the udf adapter in this package.
+type UDFs = udfBinder
+
+// NewPipeline compiles the query for one partition. Each partition gets
+// its own closures, so per-call buffers need no lock.
+func (q *Query) NewPipeline(partition int, udfs UDFs) (*runtime.Pipeline, error) {
+	p, _, err := q.compile(partition, udfs)
+	return p, err
+}
+
+// identityEnv maps GMS column i of the source to row slot i.
+func (q *Query) identityEnv(udfs udfBinder) *exprEnv {
+	cols := q.shape.inSchema
+	env := &exprEnv{slots: make([]int, len(cols)), types: make([]runtime.Type, len(cols)), scales: make([]uint8, len(cols)), udfs: udfs}
+	for i, c := range cols {
+		env.slots[i], env.types[i], env.scales[i] = i, c.Type, c.Scale
+		if i >= len(q.Source.Columns) { // window_start/window_end exist only after grouping
+			env.slots[i] = -1
+		}
+	}
+	return env
+}
+
+// compile builds the pipeline and returns the output columns' types.
+func (q *Query) compile(partition int, udfs udfBinder) (*runtime.Pipeline, []compiled, error) {
+	if udfs == nil && partition < 0 {
+		udfs = typeOnlyUDFs{}
+	}
+	sh := q.shape
+	in := q.identityEnv(udfs)
+	var filter runtime.Expr
+	if sh.filter != nil {
+		c, err := in.compile(sh.filter)
+		if err != nil {
+			return nil, nil, err
+		}
+		filter = c.fn
+	}
+	outEnv := in
+	var stage runtime.Stage
+	var err error
+	switch q.Kind {
+	case "group":
+		stage, outEnv, err = q.groupStage(in)
+	case "rows":
+		stage, outEnv, err = q.rowsStage(in)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var having runtime.Expr
+	if sh.having != nil {
+		c, err := outEnv.compile(sh.having)
+		if err != nil {
+			return nil, nil, err
+		}
+		having = c.fn
+	}
+	outs := make([]compiled, len(sh.project))
+	fns := make([]runtime.Expr, len(sh.project))
+	for i, e := range sh.project {
+		c, err := outEnv.compile(e)
+		if err != nil {
+			return nil, nil, fmt.Errorf("output column %d (%s): %w", i+1, outputName(e), err)
+		}
+		outs[i], fns[i] = c, c.fn
+	}
+	// A declared sink's column types win: coerce numbers to them.
+	if q.Sink != nil && !q.Sink.Derived && len(q.Sink.Columns) == len(outs) {
+		for i, c := range q.Sink.Columns {
+			if c.Type != outs[i].typ && outs[i].typ != runtime.TNull {
+				if !(c.Type.Numeric() && outs[i].typ.Numeric()) && !(c.Type == runtime.TInt && outs[i].typ == runtime.TBool) {
+					return nil, nil, fmt.Errorf("INSERT INTO %s: column %s is %s but the query's column %d is %s", q.Sink.Name, c.Name, c.Type, i+1, outs[i].typ)
+				}
+				fns[i] = coerceTo(outs[i], c.Type, c.Scale)
+				outs[i].typ, outs[i].scale = c.Type, c.Scale
+			}
+		}
+	}
+	return runtime.NewPipeline(filter, stage, having, fns), outs, nil
+}
+
+// typeOnlyUDFs binds user functions for type-checking only (planning
+// without loading modules); the calls it returns are never run.
+type typeOnlyUDFs struct{}
+
+func (typeOnlyUDFs) bind(f *Function) (func(*runtime.Ctx, []runtime.Value) runtime.Value, error) {
+	return func(*runtime.Ctx, []runtime.Value) runtime.Value { return runtime.Null }, nil
+}

@@ -1,0 +1,298 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation"
+	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation/window"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+
+	"github.com/velort/velort/runtime"
+)
+
+// aggFuncOf maps a go-mysql-server aggregate to velort's; ok is false for
+// expressions that are not aggregates.
+func aggFuncOf(e sql.Expression) (runtime.AggFunc, sql.Expression, bool) {
+	switch a := e.(type) {
+	case *aggregation.Count:
+		if _, star := a.Child.(*expression.Star); star {
+			return runtime.CountStar, nil, true
+		}
+		if l, ok := a.Child.(*expression.Literal); ok && l.Value() != nil {
+			return runtime.CountStar, nil, true
+		}
+		return runtime.Count, a.Child, true
+	case *aggregation.CountDistinct:
+		ch := a.Children()
+		if len(ch) != 1 {
+			return 0, nil, false
+		}
+		return runtime.CountDistinct, ch[0], true
+	case *aggregation.Sum:
+		return runtime.Sum, a.Child, true
+	case *aggregation.Avg:
+		return runtime.Avg, a.Child, true
+	case *aggregation.Min:
+		return runtime.Min, a.Child, true
+	case *aggregation.Max:
+		return runtime.Max, a.Child, true
+	case *aggregation.StdDevPop:
+		return runtime.StddevPop, a.Child, true
+	case *aggregation.StdDevSamp:
+		return runtime.StddevSamp, a.Child, true
+	case *aggregation.VarPop:
+		return runtime.VarPop, a.Child, true
+	case *aggregation.VarSamp:
+		return runtime.VarSamp, a.Child, true
+	case *aggregation.First, *aggregation.AnyValue:
+		return runtime.FirstValue, a.Children()[0], true
+	case *aggregation.Last:
+		return runtime.LastValue, a.Children()[0], true
+	case *window.FirstValue:
+		return runtime.FirstValue, a.Children()[0], true
+	case *window.LastValue:
+		return runtime.LastValue, a.Children()[0], true
+	}
+	return 0, nil, false
+}
+
+// aggSpec compiles an aggregate's argument and chooses its result type.
+func aggSpec(in *exprEnv, f runtime.AggFunc, arg sql.Expression) (runtime.AggSpec, compiled, error) {
+	spec := runtime.AggSpec{Func: f, ResultType: runtime.TInt}
+	var out compiled
+	if arg != nil {
+		c, err := in.compile(arg)
+		if err != nil {
+			return spec, out, err
+		}
+		spec.Arg, spec.ArgType = c.fn, c.typ
+		out.scale = c.scale
+		switch f {
+		case runtime.Sum:
+			spec.ResultType = c.typ
+			if c.typ == runtime.TBool {
+				spec.ResultType = runtime.TInt
+			} else if !c.typ.Numeric() {
+				spec.ResultType = runtime.TDouble
+			}
+		case runtime.Avg, runtime.StddevPop, runtime.StddevSamp, runtime.VarPop, runtime.VarSamp:
+			spec.ResultType = runtime.TDouble
+		case runtime.Min, runtime.Max, runtime.FirstValue, runtime.LastValue:
+			spec.ResultType = c.typ
+		}
+	}
+	out.typ = spec.ResultType
+	if out.typ != runtime.TDecimal {
+		out.scale = 0
+	}
+	return spec, out, nil
+}
+
+// groupStage builds the GROUP BY stage. The stage emits rows laid out as
+// [keys..., aggregates..., window_start, window_end]; the returned env maps
+// the GroupBy node's output columns (its SelectedExprs) onto that layout.
+func (q *Query) groupStage(in *exprEnv) (runtime.Stage, *exprEnv, error) {
+	gb := q.shape.groupBy
+	nSrc := len(q.Source.Columns)
+	isWindowCol := func(e sql.Expression) (int, bool) {
+		if gf, ok := e.(*expression.GetField); ok && gf.Index() >= nSrc {
+			return gf.Index() - nSrc, true
+		}
+		return 0, false
+	}
+	var cfg runtime.GroupConfig
+	var keyText []string
+	var keyComp []compiled
+	for _, k := range gb.GroupByExprs {
+		if _, ok := isWindowCol(k); ok {
+			continue
+		}
+		c, err := in.compile(k)
+		if err != nil {
+			return nil, nil, err
+		}
+		cfg.Keys = append(cfg.Keys, c.fn)
+		cfg.KeyTypes = append(cfg.KeyTypes, c.typ)
+		keyText = append(keyText, k.String())
+		keyComp = append(keyComp, c)
+	}
+	type depSlot struct {
+		agg int // index into cfg.Aggs, or -1
+		key int // index into keys, or -1
+		win int // 0 window_start, 1 window_end, or -1
+	}
+	deps := make([]depSlot, len(gb.SelectedExprs))
+	var aggOut []compiled
+	for i, d := range gb.SelectedExprs {
+		deps[i] = depSlot{agg: -1, key: -1, win: -1}
+		if w, ok := isWindowCol(d); ok {
+			deps[i].win = w
+			continue
+		}
+		if f, arg, ok := aggFuncOf(d); ok {
+			spec, out, err := aggSpec(in, f, arg)
+			if err != nil {
+				return nil, nil, err
+			}
+			deps[i].agg = len(cfg.Aggs)
+			cfg.Aggs = append(cfg.Aggs, spec)
+			aggOut = append(aggOut, out)
+			continue
+		}
+		if u, ok := d.(*udfExpr); ok && u.fn.Kind == "aggregate" {
+			return nil, nil, fmt.Errorf("aggregate user function %s is not wired yet", u.fn.Name)
+		}
+		found := false
+		for k, t := range keyText {
+			if strings.EqualFold(t, d.String()) {
+				deps[i].key, found = k, true
+				break
+			}
+		}
+		if !found { // a non-grouped column: MySQL's ANY_VALUE, here the first value
+			spec, out, err := aggSpec(in, runtime.FirstValue, d)
+			if err != nil {
+				return nil, nil, err
+			}
+			deps[i].agg = len(cfg.Aggs)
+			cfg.Aggs = append(cfg.Aggs, spec)
+			aggOut = append(aggOut, out)
+		}
+	}
+	cfg.Window = q.Window
+	cfg.Emit = q.Emit
+	nk, na := len(cfg.Keys), len(cfg.Aggs)
+	out := &exprEnv{slots: make([]int, len(deps)), types: make([]runtime.Type, len(deps)), scales: make([]uint8, len(deps)), udfs: in.udfs}
+	for i, d := range deps {
+		switch {
+		case d.key >= 0:
+			out.slots[i], out.types[i], out.scales[i] = d.key, keyComp[d.key].typ, keyComp[d.key].scale
+		case d.agg >= 0:
+			out.slots[i], out.types[i], out.scales[i] = nk+d.agg, aggOut[d.agg].typ, aggOut[d.agg].scale
+		default:
+			out.slots[i], out.types[i] = nk+na+d.win, runtime.TTimestamp
+		}
+	}
+	return runtime.NewGroupStage(cfg), out, nil
+}
+
+// rowsStage builds the OVER (...) row-window stage. Its rows are the input
+// row followed by one value per window function.
+func (q *Query) rowsStage(in *exprEnv) (runtime.Stage, *exprEnv, error) {
+	w := q.shape.window
+	nSrc := len(q.Source.Columns)
+	var cfg runtime.RowsConfig
+	out := &exprEnv{slots: make([]int, len(w.SelectExprs)), types: make([]runtime.Type, len(w.SelectExprs)), scales: make([]uint8, len(w.SelectExprs)), udfs: in.udfs}
+	var partition string
+	for i, e := range w.SelectExprs {
+		wa, isWin := e.(sql.WindowAdaptableExpression)
+		if !isWin || wa.Window() == nil {
+			gf, ok := e.(*expression.GetField)
+			if !ok {
+				return nil, nil, fmt.Errorf("expression %s next to a window function must be a plain column", e)
+			}
+			out.slots[i], out.types[i], out.scales[i] = gf.Index(), in.types[gf.Index()], in.scales[gf.Index()]
+			continue
+		}
+		def := wa.Window()
+		var pb []string
+		for _, p := range def.PartitionBy {
+			pb = append(pb, p.String())
+		}
+		if i2 := strings.Join(pb, ","); len(cfg.Funcs) == 0 {
+			partition = i2
+			for _, p := range def.PartitionBy {
+				c, err := in.compile(p)
+				if err != nil {
+					return nil, nil, err
+				}
+				cfg.PartitionBy = append(cfg.PartitionBy, c.fn)
+				cfg.PartitionTypes = append(cfg.PartitionTypes, c.typ)
+			}
+		} else if i2 != partition {
+			return nil, nil, fmt.Errorf("all window functions of a query must share one PARTITION BY")
+		}
+		rf, typ, err := rowFunc(in, e, def)
+		if err != nil {
+			return nil, nil, err
+		}
+		out.slots[i], out.types[i], out.scales[i] = nSrc+len(cfg.Funcs), typ.typ, typ.scale
+		cfg.Funcs = append(cfg.Funcs, rf)
+	}
+	return runtime.NewRowsStage(cfg), out, nil
+}
+
+// rowFunc translates one window function and its frame.
+func rowFunc(in *exprEnv, e sql.Expression, def *sql.WindowDefinition) (runtime.RowFunc, compiled, error) {
+	rf := runtime.RowFunc{Preceding: -1, Offset: 1}
+	if def.Frame != nil {
+		fr := def.Frame
+		switch {
+		case fr.UnboundedPreceding() && fr.EndCurrentRow():
+		case fr.StartNPreceding() != nil && fr.EndCurrentRow():
+			v, ok := isConst(fr.StartNPreceding())
+			n, err := toFloat64(v)
+			if !ok || err != nil || n < 0 {
+				return rf, compiled{}, fmt.Errorf("ROWS BETWEEN n PRECEDING needs a constant n")
+			}
+			rf.Preceding = int(n)
+		case fr.StartCurrentRow() && fr.EndCurrentRow():
+			rf.Preceding = 0
+		default:
+			return rf, compiled{}, fmt.Errorf("window frame %s is not supported: expected ROWS BETWEEN n PRECEDING AND CURRENT ROW", fr)
+		}
+	}
+	switch x := e.(type) {
+	case *window.RowNumber:
+		rf.Func = runtime.RowNumber
+		rf.ResultType = runtime.TInt
+		return rf, compiled{typ: runtime.TInt}, nil
+	case *window.Lag, *window.Lead:
+		rf.Func = runtime.RowLag
+		if _, ok := x.(*window.Lead); ok {
+			rf.Func = runtime.RowLead
+		}
+		ch := x.Children()
+		c, err := in.compile(ch[0])
+		if err != nil {
+			return rf, compiled{}, err
+		}
+		rf.Arg, rf.ArgType, rf.ResultType = c.fn, c.typ, c.typ
+		if len(ch) > 1 {
+			v, ok := isConst(ch[1])
+			n, err := toFloat64(v)
+			if !ok || err != nil || n < 0 {
+				return rf, compiled{}, fmt.Errorf("LAG/LEAD offset must be a constant")
+			}
+			rf.Offset = int(n)
+		}
+		if len(ch) > 2 {
+			d, err := in.compile(ch[2])
+			if err != nil {
+				return rf, compiled{}, err
+			}
+			rf.Default = coerceTo(d, c.typ, c.scale)
+		}
+		return rf, c, nil
+	}
+	f, arg, ok := aggFuncOf(e)
+	if !ok {
+		return rf, compiled{}, fmt.Errorf("window function %s is not supported", e)
+	}
+	spec, out, err := aggSpec(in, f, arg)
+	if err != nil {
+		return rf, compiled{}, err
+	}
+	kinds := map[runtime.AggFunc]runtime.RowFuncKind{runtime.Avg: runtime.RowAvg, runtime.Sum: runtime.RowSum, runtime.Count: runtime.RowCount, runtime.CountStar: runtime.RowCountStar, runtime.Min: runtime.RowMin, runtime.Max: runtime.RowMax, runtime.FirstValue: runtime.RowFirstValue, runtime.LastValue: runtime.RowLastValue}
+	k, ok := kinds[f]
+	if !ok {
+		return rf, compiled{}, fmt.Errorf("%s is not supported over a ROWS frame", f)
+	}
+	rf.Func, rf.Arg, rf.ArgType, rf.ResultType = k, spec.Arg, spec.ArgType, spec.ResultType
+	return rf, out, nil
+}
+
+var _ = plan.Window{}
