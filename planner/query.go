@@ -71,6 +71,11 @@ func (q *Query) analyze(p *parser) *Error {
 	if e := q.decompose(p, node, shape); e != nil {
 		return e
 	}
+	if shape.project == nil { // GMS drops a projection that selects its input as is
+		for i, c := range node.Schema() {
+			shape.project = append(shape.project, expression.NewGetField(i, c.Type, c.Name, c.Nullable))
+		}
+	}
 	q.shape = shape
 	return q.finish(p)
 }
@@ -80,17 +85,17 @@ func (q *Query) locate(p *parser, err error) *Error {
 	msg := err.Error()
 	off := q.pos
 	if m := syntaxPos.FindStringSubmatch(msg); m != nil {
+		// vitess reports the 1-based offset just past the offending token.
 		n, _ := strconv.Atoi(m[1])
-		off = q.pos + max(n-1, 0)
+		off = q.pos + max(n-2, 0)
+		near := "end of statement"
 		for _, t := range p.st.toks {
 			if t.start <= off && off < t.end {
-				off = t.start
+				off, near = t.start, describe(t)
 				break
 			}
 		}
-		if near := strings.Index(msg, " near "); near > 0 {
-			msg = "syntax error near " + msg[near+6:] + ": expected a valid MySQL SELECT (see docs/sql.md)"
-		}
+		msg = "syntax error at " + near + ": expected a valid MySQL SELECT (see docs/sql.md)"
 	} else if m := quotedName.FindStringSubmatch(msg); m != nil {
 		name := m[1] + m[2]
 		if i := strings.LastIndexByte(name, '.'); i >= 0 {

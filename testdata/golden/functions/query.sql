@@ -1,0 +1,41 @@
+-- MySQL scalar functions, compiled natively or evaluated by go-mysql-server.
+CREATE STREAM people (id BIGINT, name VARCHAR, city VARCHAR, score DOUBLE, born TIMESTAMP, tags JSON)
+WITH (subject = 'people', format = 'json');
+
+CREATE STREAM people_out WITH (subject = 'people.out') AS
+SELECT id,
+       UPPER(name) AS upper_name,
+       LOWER(city) AS lower_city,
+       LENGTH(city) AS len_bytes,
+       CHAR_LENGTH(city) AS len_chars,
+       CONCAT(name, '@', city) AS concat_s,
+       CONCAT_WS('-', name, city) AS concat_ws_s,
+       SUBSTRING(name, 2, 3) AS substr_s,
+       TRIM('  pad  ') AS trimmed,
+       REPLACE(name, 'a', 'A') AS replaced,
+       REVERSE(name) AS reversed,
+       LEFT(city, 2) AS left_s,
+       RIGHT(city, 2) AS right_s,
+       LPAD(CAST(id AS CHAR), 4, '0') AS padded,
+       LOCATE('o', name) AS locate_o,
+       ABS(score - 50) AS abs_diff,
+       ROUND(score, 1) AS round1,
+       ROUND(score) AS round0,
+       FLOOR(score) AS floor_s,
+       CEIL(score) AS ceil_s,
+       MOD(id, 4) AS mod4,
+       POWER(2, id) AS pow2,
+       SQRT(score) AS sqrt_s,
+       GREATEST(score, 60) AS greatest_s,
+       LEAST(score, 60) AS least_s,
+       COALESCE(city, 'nowhere') AS coalesce_s,
+       IFNULL(city, '?') AS ifnull_s,
+       NULLIF(id, 2) AS nullif_s,
+       IF(score > 50, 'pass', 'fail') AS if_s,
+       YEAR(born) AS born_year,
+       HOUR(born) AS born_hour,
+       DATE_FORMAT(born, '%Y/%m/%d') AS born_fmt,
+       MD5(name) AS md5_s,
+       JSON_EXTRACT(tags, '$.level') AS level,
+       JSON_UNQUOTE(JSON_EXTRACT(tags, '$.team')) AS team
+FROM people;
