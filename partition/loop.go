@@ -257,3 +257,6 @@ func (l *Loop) shutdown() error {
 
 // QueryName is the name of the loop's query.
 func (l *Loop) QueryName() string { return l.cfg.Query }
+
+// Partition is the source partition the loop serves.
+func (l *Loop) Partition() int { return l.cfg.Partition }

@@ -134,6 +134,17 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		return err
 	}
 
+	if f.metrics != "" {
+		stopMetrics, err := serveMetrics(f.metrics, loops, conn)
+		if err != nil {
+			return &exitError{code: 2, err: fmt.Errorf("--metrics %s: %w", f.metrics, err)}
+		}
+		defer stopMetrics()
+	}
+	if f.mysql != "" {
+		return &exitError{code: 2, err: fmt.Errorf("--mysql is not available yet in this build")}
+	}
+
 	loopCtx, cancelLoops := context.WithCancel(ctx)
 	defer cancelLoops()
 	var wg sync.WaitGroup
