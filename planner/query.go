@@ -40,9 +40,10 @@ func (q *Query) Stateful() bool { return q.Kind != "stateless" }
 // queryShape is the resolved go-mysql-server plan taken apart into the
 // pieces velort compiles.
 type queryShape struct {
-	filter   sql.Expression   // WHERE, over source columns
-	project  []sql.Expression // output columns, over the node below Project
-	having   sql.Expression   // over the GroupBy output
+	filter   sql.Expression     // WHERE, over source columns
+	project  []sql.Expression   // output columns, over the node below Project
+	inner    [][]sql.Expression // projections below the top one (top-down), pure column remaps
+	having   sql.Expression     // over the GroupBy output
 	groupBy  *plan.GroupBy
 	window   *plan.Window
 	inSchema runtime.Schema // the source columns as go-mysql-server saw them
@@ -134,9 +135,10 @@ func (q *Query) decompose(p *parser, n sql.Node, sh *queryShape) *Error {
 		switch x := n.(type) {
 		case *plan.Project:
 			if sh.project != nil {
-				return unsupported("a nested projection")
+				sh.inner = append(sh.inner, x.Projections)
+			} else {
+				sh.project = x.Projections
 			}
-			sh.project = x.Projections
 		case *plan.Filter:
 			if sh.groupBy != nil || sh.window != nil {
 				return unsupported("a WHERE over aggregates")

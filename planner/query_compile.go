@@ -3,6 +3,9 @@ package planner
 import (
 	"fmt"
 
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+
 	"github.com/velort/velort/runtime"
 )
 
@@ -57,6 +60,11 @@ func (q *Query) compile(partition int, udfs udfBinder) (*runtime.Pipeline, []com
 	if err != nil {
 		return nil, nil, err
 	}
+	for i := len(sh.inner) - 1; i >= 0; i-- {
+		if outEnv, err = outEnv.remap(sh.inner[i]); err != nil {
+			return nil, nil, err
+		}
+	}
 	var having runtime.Expr
 	if sh.having != nil {
 		c, err := outEnv.compile(sh.having)
@@ -95,4 +103,21 @@ type typeOnlyUDFs struct{}
 
 func (typeOnlyUDFs) bind(f *Function) (func(*runtime.Ctx, []runtime.Value) runtime.Value, error) {
 	return func(*runtime.Ctx, []runtime.Value) runtime.Value { return runtime.Null }, nil
+}
+
+// remap returns the environment seen above a projection whose columns are
+// all plain references to columns of env.
+func (env *exprEnv) remap(cols []sql.Expression) (*exprEnv, error) {
+	out := &exprEnv{slots: make([]int, len(cols)), types: make([]runtime.Type, len(cols)), scales: make([]uint8, len(cols)), udfs: env.udfs}
+	for i, e := range cols {
+		if a, ok := e.(*expression.Alias); ok {
+			e = a.Child
+		}
+		gf, ok := e.(*expression.GetField)
+		if !ok || gf.Index() < 0 || gf.Index() >= len(env.slots) {
+			return nil, fmt.Errorf("computed expression %s between aggregation and HAVING is not supported", e)
+		}
+		out.slots[i], out.types[i], out.scales[i] = env.slots[gf.Index()], env.types[gf.Index()], env.scales[gf.Index()]
+	}
+	return out, nil
 }
