@@ -39,6 +39,14 @@ type Config struct {
 	EOFWriters int
 	// Replay disables idle watermark advance (the run ends with a flush).
 	Replay bool
+	// Forward, when set, makes this loop the first half of a repartition:
+	// records that pass the filter are forwarded unchanged to the subject
+	// of the partition their group key hashes to (see repartition.go).
+	Forward *Forward
+	// Sources > 0 makes this loop the second half of a repartition: input
+	// comes from Sources upstream partitions (the subject's last token
+	// names which) and the watermark is the minimum over them.
+	Sources int
 	Logger *slog.Logger
 }
 
@@ -59,6 +67,8 @@ type Loop struct {
 	maxET  int64
 	wm     int64
 	lastIn time.Time
+	srcMax []int64 // per upstream partition, when Sources > 0
+	fwd    forwarder
 }
 
 // New prepares a loop; it subscribes in Start.
@@ -78,6 +88,15 @@ func New(nc *nats.Conn, cfg Config) *Loop {
 	}
 	l.ctx.Partition = cfg.Partition
 	l.Stats.Watermark.Store(l.wm)
+	if cfg.Sources > 0 {
+		l.srcMax = make([]int64, cfg.Sources)
+		for i := range l.srcMax {
+			l.srcMax[i] = l.maxET
+		}
+	}
+	if cfg.Forward != nil {
+		l.fwd.init(cfg.Forward)
+	}
 	return l
 }
 
@@ -119,7 +138,14 @@ func (l *Loop) Run(ctx context.Context) error {
 			}
 			return err
 		}
+		if IsWatermark(m) {
+			l.sourceWatermark(m)
+			continue
+		}
 		if IsEOF(m) {
+			if l.srcMax != nil {
+				l.sourceDone(m)
+			}
 			eofs++
 			if l.cfg.EOFWriters > 0 && eofs >= l.cfg.EOFWriters {
 				return l.endOfInput()
@@ -150,6 +176,9 @@ func (l *Loop) process(m *nats.Msg) error {
 		}
 		et = v.I
 	}
+	if l.cfg.Forward != nil {
+		return l.forward(m, et)
+	}
 	outs := l.cfg.Pipeline.Execute(&l.ctx, l.row, et)
 	if l.ctx.Err != nil {
 		var late *runtime.LateError
@@ -164,6 +193,24 @@ func (l *Loop) process(m *nats.Msg) error {
 	}
 	if err := l.publish(outs); err != nil {
 		return err
+	}
+	return l.observe(m, et)
+}
+
+// observe records an event time and moves the watermark: per partition the
+// max event time seen minus the delay, after a repartition the minimum of
+// that over the upstream partitions.
+func (l *Loop) observe(m *nats.Msg, et int64) error {
+	if l.srcMax != nil {
+		src := sourceOf(m.Subject)
+		if src < 0 || src >= len(l.srcMax) || et <= l.srcMax[src] {
+			return nil
+		}
+		l.srcMax[src] = et
+		if et > l.maxET {
+			l.maxET = et
+		}
+		return l.advance(minOf(l.srcMax) - l.cfg.Delay.Milliseconds())
 	}
 	if et > l.maxET {
 		l.maxET = et
@@ -189,7 +236,10 @@ func (l *Loop) advance(wm int64) error {
 // idle advances the watermark of a partition that received nothing for
 // the idle timeout by the wall-clock time since its last record.
 func (l *Loop) idle() error {
-	if l.cfg.Pipeline.Stage == nil {
+	if l.cfg.Forward != nil {
+		return l.heartbeat()
+	}
+	if l.cfg.Pipeline.Stage == nil || l.srcMax != nil {
 		return nil
 	}
 	if l.cfg.TimeIdx < 0 { // processing time: the clock is the watermark
@@ -240,7 +290,11 @@ func (l *Loop) endOfInput() error {
 			return err
 		}
 	}
-	for _, s := range l.cfg.Sink.Subjects {
+	subjects := l.cfg.Sink.Subjects
+	if l.cfg.Forward != nil {
+		subjects = l.fwd.subjects
+	}
+	for _, s := range subjects {
 		if err := l.nc.PublishMsg(NewEOF(s)); err != nil {
 			return err
 		}

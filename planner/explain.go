@@ -65,8 +65,8 @@ func (pl *Plan) Explain() string {
 				keys = append(keys, k.String())
 			}
 			fmt.Fprintf(&b, "  group by [%s] %s, %s\n", strings.Join(keys, ", "), windowText(q.Window), emit)
-			if !groupedByKey(q, keys) && q.Source.Partitions > 1 {
-				b.WriteString("  note: the group key does not contain the partition key; each partition aggregates its own records\n")
+			if q.NeedsRepartition() {
+				fmt.Fprintf(&b, "  repartition by group key through NATS: %s → %s … (%d loops aggregate)\n", q.RepartitionSubject(0, 0), q.RepartitionWildcard(0), q.Source.Partitions)
 			}
 			if q.shape.having != nil {
 				fmt.Fprintf(&b, "  having: %s\n", q.shape.having)

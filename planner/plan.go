@@ -235,7 +235,7 @@ func (p *parser) query(pl *Plan, sink *Stream, name string) {
 		return
 	}
 	q := &Query{Name: name, Sink: sink, Text: p.src.text[sel.start:p.st.end], pos: sel.start, plan: pl, clauses: sc}
-	q.selectText = string(text[sel.start:])
+	q.selectText = applyInserts(text, sel.start, sc.inserts)
 	// The source: the first identifier after a top-level FROM.
 	src := p.fromStream(pl, toks)
 	if src == nil {

@@ -140,15 +140,18 @@ func (q *Query) decompose(p *parser, n sql.Node, sh *queryShape) *Error {
 				sh.project = x.Projections
 			}
 		case *plan.Filter:
-			if sh.groupBy != nil || sh.window != nil {
-				return unsupported("a WHERE over aggregates")
-			}
 			sh.filter = x.Expression
 		case *plan.Having:
 			sh.having = x.Cond
 		case *plan.GroupBy:
+			if sh.filter != nil {
+				return unsupported("a filter over aggregates (use HAVING)")
+			}
 			sh.groupBy = x
 		case *plan.Window:
+			if sh.filter != nil {
+				return unsupported("a filter over window functions")
+			}
 			sh.window = x
 		case *plan.TableAlias:
 		case *plan.ResolvedTable:

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -52,9 +53,9 @@ func aggFuncOf(e sql.Expression) (runtime.AggFunc, sql.Expression, bool) {
 	case *aggregation.Last:
 		return runtime.LastValue, a.Children()[0], true
 	case *window.FirstValue:
-		return runtime.FirstValue, a.Children()[0], true
+		return runtime.FirstValue, a.Child, true
 	case *window.LastValue:
-		return runtime.LastValue, a.Children()[0], true
+		return runtime.LastValue, a.Child, true
 	}
 	return 0, nil, false
 }
@@ -98,8 +99,8 @@ func (q *Query) groupStage(in *exprEnv) (runtime.Stage, *exprEnv, error) {
 	gb := q.shape.groupBy
 	nSrc := len(q.Source.Columns)
 	isWindowCol := func(e sql.Expression) (int, bool) {
-		if gf, ok := e.(*expression.GetField); ok && gf.Index() >= nSrc {
-			return gf.Index() - nSrc, true
+		if isWindowColumn(e, nSrc) {
+			return e.(*expression.GetField).Index() - nSrc, true
 		}
 		return 0, false
 	}
@@ -255,22 +256,25 @@ func rowFunc(in *exprEnv, e sql.Expression, def *sql.WindowDefinition) (runtime.
 		if _, ok := x.(*window.Lead); ok {
 			rf.Func = runtime.RowLead
 		}
-		ch := x.Children()
+		var ch []sql.Expression // the function's own arguments, without the window's
+		switch l := x.(type) {
+		case *window.Lag:
+			ch = l.ChildExpressions
+		case *window.Lead:
+			ch = l.ChildExpressions
+		}
 		c, err := in.compile(ch[0])
 		if err != nil {
 			return rf, compiled{}, err
 		}
 		rf.Arg, rf.ArgType, rf.ResultType = c.fn, c.typ, c.typ
-		if len(ch) > 1 {
-			v, ok := isConst(ch[1])
-			n, err := toFloat64(v)
-			if !ok || err != nil || n < 0 {
-				return rf, compiled{}, fmt.Errorf("LAG/LEAD offset must be a constant")
-			}
-			rf.Offset = int(n)
+		// go-mysql-server keeps the offset in an unexported field; children
+		// are the value and, optionally, the default.
+		if off := reflect.ValueOf(x).Elem().FieldByName("offset"); off.IsValid() && off.CanInt() {
+			rf.Offset = int(off.Int())
 		}
-		if len(ch) > 2 {
-			d, err := in.compile(ch[2])
+		if len(ch) > 1 {
+			d, err := in.compile(ch[1])
 			if err != nil {
 				return rf, compiled{}, err
 			}
@@ -296,3 +300,10 @@ func rowFunc(in *exprEnv, e sql.Expression, def *sql.WindowDefinition) (runtime.
 }
 
 var _ = plan.Window{}
+
+// isWindowColumn reports whether e is window_start or window_end (the
+// hidden columns after the source's own).
+func isWindowColumn(e sql.Expression, nSrc int) bool {
+	gf, ok := e.(*expression.GetField)
+	return ok && gf.Index() >= nSrc
+}

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,14 @@ type streamingClauses struct {
 	timeColumn  string // window time column; "" = processing time
 	hasWindow   bool
 	windowToken token
+	// inserts are text insertions (at byte offsets of the file) that turn
+	// Velostream's ROWS WINDOW BUFFER n ROWS into a standard frame.
+	inserts []insertion
+}
+
+type insertion struct {
+	at   int
+	text string
 }
 
 // stripStreaming blanks EMIT …, WINDOW TUMBLING/SLIDING/SESSION(…) and the
@@ -43,7 +52,32 @@ func (p *parser) stripStreaming(toks []token, text []byte) (streamingClauses, bo
 			depth--
 			continue
 		}
+		// FIRST_VALUE(x)/LAST_VALUE(x) without OVER are the grouped
+		// aggregates; MySQL's grammar knows them only as window functions,
+		// so they become FIRST(x)/LAST(x), right-aligned to keep offsets.
+		if (isKeyword(t, "FIRST_VALUE") || isKeyword(t, "LAST_VALUE")) && i+1 < len(toks) && isPunct(toks[i+1], "(") {
+			if closing := matchingParen(toks, i+2); closing > 0 && !(closing+1 < len(toks) && isKeyword(toks[closing+1], "OVER")) {
+				name := strings.TrimSuffix(strings.ToUpper(t.text), "_VALUE")
+				blank(t.start, t.end)
+				copy(text[t.end-len(name):t.end], name)
+			}
+		}
 		if depth != 0 {
+			if isKeyword(t, "ROWS") && i+4 < len(toks) && isKeyword(toks[i+1], "WINDOW") && isKeyword(toks[i+2], "BUFFER") && isKeyword(toks[i+4], "ROWS") {
+				n, err := strconv.Atoi(toks[i+3].text)
+				if err != nil || n < 1 {
+					p.errorf(toks[i+3], "expected a positive row count after BUFFER, found %s", describe(toks[i+3]))
+					return sc, false
+				}
+				closing := matchingParen(toks, i)
+				if closing < 0 {
+					p.errorf(t, "expected ')' to close OVER (")
+					return sc, false
+				}
+				blank(t.start, toks[i+4].end)
+				sc.inserts = append(sc.inserts, insertion{at: toks[closing].start, text: fmt.Sprintf(" ROWS BETWEEN %d PRECEDING AND CURRENT ROW", n-1)})
+				i += 4
+			}
 			continue
 		}
 		next := token{kind: tokEOF}
@@ -205,4 +239,34 @@ func (p *parser) duration(a []token, at token) (int64, bool) {
 		return 0, false
 	}
 	return n * ms, true
+}
+
+// matchingParen returns the index of the ')' closing the parenthesis that
+// encloses toks[i], or -1.
+func matchingParen(toks []token, i int) int {
+	depth := 0
+	for j := i; j < len(toks); j++ {
+		switch {
+		case isPunct(toks[j], "("):
+			depth++
+		case isPunct(toks[j], ")"):
+			if depth == 0 {
+				return j
+			}
+			depth--
+		}
+	}
+	return -1
+}
+
+// applyInserts returns text[from:] with the insertions applied.
+func applyInserts(text []byte, from int, ins []insertion) string {
+	var b []byte
+	last := from
+	for _, in := range ins {
+		b = append(b, text[last:in.at]...)
+		b = append(b, in.text...)
+		last = in.at
+	}
+	return string(append(b, text[last:]...))
 }

@@ -81,24 +81,54 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		for i, c := range q.Columns {
 			names[i] = c.Name
 		}
-		for p := 0; p < q.Source.Partitions; p++ {
+		base := partition.Config{
+			Query: q.Name, Schema: q.Source.Columns, Read: q.Read, TimeIdx: q.TimeIdx,
+			Delay: q.Source.WatermarkDelay, Idle: q.Source.IdleTimeout,
+			LateToDLQ: q.Source.Late == "dlq", DLQ: q.Source.DLQ,
+			Sink:       partition.Sink{Subjects: sinkSubjects, KeyIdx: q.Sink.KeyIdx, Columns: names},
+			EOFWriters: writers[q.Source], Replay: replayMode, Logger: slog.Default(),
+		}
+		n := q.Source.Partitions
+		for p := 0; p < n; p++ {
+			cfg := base
+			cfg.Partition, cfg.Subject = p, q.Source.PartitionSubject(p)
+			if q.NeedsRepartition() {
+				// First half: filter and forward by group key.
+				pipe, keys, err := q.ForwardPipeline(p, nil)
+				if err != nil {
+					return fmt.Errorf("query %s partition %d: %w", q.Name, p, err)
+				}
+				fwd := &partition.Forward{Keys: keys}
+				for t := 0; t < n; t++ {
+					fwd.Subjects = append(fwd.Subjects, q.RepartitionSubject(t, p))
+				}
+				cfg.Pipeline, cfg.Forward = pipe, fwd
+				l := partition.New(nc, cfg)
+				if err := l.Subscribe(); err != nil {
+					return err
+				}
+				loops = append(loops, l)
+				consumers[q.Source] = append(consumers[q.Source], l)
+				// Second half: aggregate what all source partitions forward.
+				cfg = base
+				cfg.Partition, cfg.Subject, cfg.Sources = p, q.RepartitionWildcard(p), n
+				if replayMode {
+					cfg.EOFWriters = n
+				}
+			}
 			pipe, err := q.NewPipeline(p, nil)
 			if err != nil {
 				return fmt.Errorf("query %s partition %d: %w", q.Name, p, err)
 			}
-			l := partition.New(nc, partition.Config{
-				Query: q.Name, Partition: p, Subject: q.Source.PartitionSubject(p),
-				Schema: q.Source.Columns, Read: q.Read, TimeIdx: q.TimeIdx,
-				Delay: q.Source.WatermarkDelay, Idle: q.Source.IdleTimeout,
-				LateToDLQ: q.Source.Late == "dlq", DLQ: q.Source.DLQ, Pipeline: pipe,
-				Sink:       partition.Sink{Subjects: sinkSubjects, KeyIdx: q.Sink.KeyIdx, Columns: names},
-				EOFWriters: writers[q.Source], Replay: replayMode, Logger: slog.Default(),
-			})
+			cfg.Pipeline = pipe
+			l := partition.New(nc, cfg)
 			if err := l.Subscribe(); err != nil {
 				return err
 			}
 			loops = append(loops, l)
-			consumers[q.Source] = append(consumers[q.Source], l)
+			if cfg.Sources == 0 {
+				consumers[q.Source] = append(consumers[q.Source], l)
+			}
 		}
 	}
 
