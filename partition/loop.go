@@ -47,7 +47,7 @@ type Config struct {
 	// comes from Sources upstream partitions (the subject's last token
 	// names which) and the watermark is the minimum over them.
 	Sources int
-	Logger *slog.Logger
+	Logger  *slog.Logger
 }
 
 // Loop is one partition's hot loop.
