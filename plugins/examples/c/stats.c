@@ -1,0 +1,72 @@
+/* stats.c — an aggregate: the sample variance of a DOUBLE column (Welford's
+ * algorithm, with Chan's formula to merge two partial states). States live in
+ * the guest; the host holds i32 handles. */
+#include "velort.h"
+
+VELORT_MANIFEST_FILE("stats.json");
+
+typedef struct {
+	int64_t n;
+	double mean, m2;
+	int32_t next_free; /* free-list link while unused */
+} state;
+
+static state *states;
+static int32_t cap, used, free_head = -1;
+
+VELORT_EXPORT("variance_init")
+int32_t variance_init(void) {
+	int32_t h;
+	if (free_head >= 0) {
+		h = free_head;
+		free_head = states[h].next_free;
+	} else {
+		if (used == cap) {
+			int32_t ncap = cap ? cap * 2 : 64;
+			state *ns = velort_malloc(sizeof(state) * (size_t)ncap);
+			if (!ns) __builtin_trap();
+			if (used) memcpy(ns, states, sizeof(state) * (size_t)used);
+			states = ns;
+			cap = ncap;
+		}
+		h = used++;
+	}
+	states[h] = (state){0, 0, 0, -1};
+	return h;
+}
+
+VELORT_EXPORT("variance_update")
+void variance_update(int32_t h, double x) {
+	state *s = &states[h];
+	s->n++;
+	double d = x - s->mean;
+	s->mean += d / (double)s->n;
+	s->m2 += d * (x - s->mean);
+}
+
+VELORT_EXPORT("variance_merge")
+void variance_merge(int32_t h, int32_t o) {
+	state *a = &states[h], *b = &states[o];
+	if (b->n == 0) return;
+	int64_t n = a->n + b->n;
+	double d = b->mean - a->mean;
+	a->mean += d * (double)b->n / (double)n;
+	a->m2 += b->m2 + d * d * (double)a->n * (double)b->n / (double)n;
+	a->n = n;
+}
+
+VELORT_EXPORT("variance_result")
+double variance_result(int32_t h) {
+	state *s = &states[h];
+	if (s->n < 2) {
+		velort_result_null();
+		return 0;
+	}
+	return s->m2 / (double)(s->n - 1);
+}
+
+VELORT_EXPORT("variance_free")
+void variance_free(int32_t h) {
+	states[h].next_free = free_head;
+	free_head = h;
+}

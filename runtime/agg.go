@@ -1,0 +1,79 @@
+package runtime
+
+import "fmt"
+
+// AggFunc is a grouped aggregate function.
+type AggFunc uint8
+
+const (
+	CountStar     AggFunc = iota // COUNT(*): rows, NULLs included
+	Count                        // COUNT(x): non-NULL values
+	CountDistinct                // COUNT(DISTINCT x): distinct non-NULL values, exact
+	Sum                          // SUM(x); accumulation follows AggSpec.ResultType
+	Avg                          // AVG(x) → DOUBLE
+	Min                          // MIN(x), keeps the argument's type
+	Max                          // MAX(x), keeps the argument's type
+	StddevPop                    // STDDEV/STDDEV_POP
+	VarPop                       // VARIANCE/VAR_POP
+	StddevSamp                   // STDDEV_SAMP (NULL for fewer than 2 values)
+	VarSamp                      // VAR_SAMP (NULL for fewer than 2 values)
+	FirstValue                   // first non-NULL value in arrival order
+	LastValue                    // last non-NULL value in arrival order
+	UDF                          // user aggregate (AggSpec.UDF)
+)
+
+var aggFuncNames = [...]string{"COUNT(*)", "COUNT", "COUNT DISTINCT", "SUM", "AVG", "MIN", "MAX",
+	"STDDEV_POP", "VAR_POP", "STDDEV_SAMP", "VAR_SAMP", "FIRST_VALUE", "LAST_VALUE", "UDF"}
+
+func (f AggFunc) String() string {
+	if int(f) < len(aggFuncNames) {
+		return aggFuncNames[f]
+	}
+	return fmt.Sprintf("AggFunc(%d)", uint8(f))
+}
+
+// AggSpec is one aggregate of a GROUP BY query.
+//
+// Semantics (MySQL/go-mysql-server): NULL arguments are ignored; COUNT
+// variants return BIGINT; SUM accumulates by ResultType (TInt: exact int64,
+// overflow sets c.Err; TDouble: float64; TDecimal: exact unscaled int64 at
+// the widest argument scale); AVG returns DOUBLE; MIN/MAX keep the argument
+// type (strings compare byte-wise); variance uses Welford's algorithm.
+// SUM/AVG/MIN/MAX/STDDEV/VARIANCE/FIRST_VALUE/LAST_VALUE over no non-NULL
+// value are NULL. FIRST_VALUE/LAST_VALUE follow arrival order.
+type AggSpec struct {
+	Func       AggFunc
+	Arg        Expr // nil for COUNT(*)
+	ArgType    Type
+	ResultType Type
+	UDF        AggUDF // for Func == UDF
+}
+
+// AggUDF is a user aggregate whose state lives outside Go (a wasm
+// instance). The stage calls Init when a group/window state is created,
+// Update for each non-NULL argument (every row when Arg is nil), Result to
+// emit and Free when the state is dropped.
+type AggUDF interface {
+	Init(c *Ctx) (state int64, err error)
+	Update(c *Ctx, state int64, arg Value) error
+	Result(c *Ctx, state int64) Value
+	Free(state int64)
+}
+
+// AggUDFMerger is implemented by user aggregates that can combine two
+// states. SESSION windows need it: when a record bridges two sessions their
+// states are merged into dst and src is freed. A SESSION query whose UDF
+// aggregate cannot merge fails the bridging record (c.Err) without changing
+// state; ValidateGroupConfig reports this at plan time.
+type AggUDFMerger interface {
+	Merge(c *Ctx, dst, src int64) error
+}
+
+// mergeable reports whether the aggregate's state can be merged.
+func (a *AggSpec) mergeable() bool {
+	if a.Func != UDF {
+		return true
+	}
+	_, ok := a.UDF.(AggUDFMerger)
+	return ok
+}

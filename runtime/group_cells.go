@@ -1,0 +1,126 @@
+package runtime
+
+// Cell bookkeeping of the group stage: a cell is one group in one window.
+
+// newGroup interns the current key (s.kv) at table slot pos; the group
+// starts without cells.
+func (s *groupStage) newGroup(h uint64, pos uint64) int32 {
+	gid := s.keys.insert(h, s.kv, pos)
+	if int(gid) == len(s.groups) {
+		s.groups = append(s.groups, groupInfo{})
+	}
+	s.groups[gid].cells = s.groups[gid].cells[:0]
+	s.empty++
+	return gid
+}
+
+// allocCell takes a cell from the free list and initialises its states.
+func (s *groupStage) allocCell(c *Ctx, gid int32, start, end int64) int32 {
+	var cid int32
+	if n := len(s.freeCells); n > 0 {
+		cid = s.freeCells[n-1]
+		s.freeCells = s.freeCells[:n-1]
+	} else {
+		cid = int32(len(s.cells))
+		s.cells = append(s.cells, cellInfo{})
+		for range s.na {
+			s.accs = append(s.accs, accum{})
+		}
+	}
+	s.cells[cid] = cellInfo{gid: gid, start: start, end: end, seq: s.seq}
+	if !s.hasUDF {
+		return cid
+	}
+	base := int(cid) * s.na
+	for j := range s.aggs {
+		if err := s.accs[base+j].init(c, &s.aggs[j]); err != nil {
+			c.Err = err
+			for k := range j {
+				s.accs[base+k].reset(&s.aggs[k])
+			}
+			s.freeCells = append(s.freeCells, cid)
+			return -1
+		}
+	}
+	return cid
+}
+
+// releaseCell resets a cell's states and returns it to the free list. The
+// caller removes it from its group's and window's lists.
+func (s *groupStage) releaseCell(cid int32) {
+	base := int(cid) * s.na
+	for j := range s.aggs {
+		s.accs[base+j].reset(&s.aggs[j])
+	}
+	s.freeCells = append(s.freeCells, cid)
+}
+
+// cellIndex is the position in group gid's cell list of the first cell
+// starting at or after ws (cells are sorted by start; the common case,
+// a record in the newest window, is checked first).
+func (s *groupStage) cellIndex(gid int32, ws int64) int {
+	cells := s.groups[gid].cells
+	n := len(cells)
+	if n == 0 || s.cells[cells[n-1]].start < ws {
+		return n
+	}
+	if s.cells[cells[n-1]].start == ws {
+		return n - 1
+	}
+	lo, hi := 0, n
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if s.cells[cells[m]].start < ws {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// cellAt returns the cell of group gid in the window starting at ws,
+// which is at position i of the group's list if it exists, creating it
+// there otherwise.
+func (s *groupStage) cellAt(c *Ctx, gid int32, i int, ws int64) int32 {
+	if cells := s.groups[gid].cells; i < len(cells) && s.cells[cells[i]].start == ws {
+		return cells[i]
+	}
+	end := ws + s.size
+	if s.kind == NoWindow {
+		end = EndOfTime
+	}
+	cid := s.allocCell(c, gid, ws, end)
+	if cid < 0 {
+		return -1
+	}
+	w := s.wins.get(ws, end)
+	s.cells[cid].win = w
+	s.wins.wins[w].cells = append(s.wins.wins[w].cells, cid)
+	s.insertGroupCell(gid, i, cid)
+	return cid
+}
+
+func (s *groupStage) insertGroupCell(gid int32, i int, cid int32) {
+	g := &s.groups[gid]
+	if len(g.cells) == 0 {
+		s.empty--
+	}
+	g.cells = append(g.cells, 0)
+	copy(g.cells[i+1:], g.cells[i:])
+	g.cells[i] = cid
+}
+
+func (s *groupStage) removeGroupCell(gid, cid int32) {
+	g := &s.groups[gid]
+	for i, x := range g.cells {
+		if x == cid {
+			copy(g.cells[i:], g.cells[i+1:])
+			g.cells = g.cells[:len(g.cells)-1]
+			break
+		}
+	}
+	if len(g.cells) == 0 {
+		s.empty++
+	}
+}

@@ -1,0 +1,229 @@
+package runtime
+
+import "math"
+
+// groupStage is the GROUP BY operator: groups are interned key tuples;
+// each (group, window) pair is a cell holding one accum per aggregate.
+// Cells, windows and group records are recycled through free lists, so a
+// steady stream of new windows allocates nothing.
+type groupStage struct {
+	kind             WindowKind
+	size, slide, gap int64
+	final            bool
+	keyExprs         []Expr
+	aggs             []AggSpec
+	nk, na           int
+	mergeable        bool
+	hasDistinct      bool
+	hasUDF           bool
+	lastWs           int64 // TUMBLE: start of the previous record's window
+	keys             keyIndex
+	groups           []groupInfo // by key id
+	cells            []cellInfo
+	accs             []accum // na per cell
+	freeCells        []int32
+	wins             windowSet
+	heap             []int32 // open sessions, min-heap by (end, start, seq)
+	wm               int64
+	seq              int64
+	late             int64
+	empty            int // groups with no live cell
+	sweepMin         int
+	kv, av           []Value
+	dk               [][]byte
+	out              Row
+}
+
+type groupInfo struct {
+	cells []int32 // live cells sorted by window start
+}
+
+type cellInfo struct {
+	gid        int32
+	win        int32 // window (TUMBLE/HOP/none); heap index for sessions
+	start, end int64
+	seq        int64 // arrival number of the record that created it
+}
+
+func newGroupStage(cfg GroupConfig) *groupStage {
+	s := &groupStage{
+		kind:     cfg.Window.Kind,
+		size:     cfg.Window.Size,
+		slide:    cfg.Window.Slide,
+		gap:      cfg.Window.Gap,
+		final:    cfg.Emit == EmitFinal,
+		keyExprs: cfg.Keys,
+		aggs:     cfg.Aggs,
+		nk:       len(cfg.Keys),
+		na:       len(cfg.Aggs),
+		keys:     newKeyIndex(len(cfg.Keys)),
+		wm:       math.MinInt64,
+		lastWs:   math.MaxInt64,
+		sweepMin: 1024,
+		kv:       make([]Value, len(cfg.Keys)),
+		av:       make([]Value, len(cfg.Aggs)),
+		dk:       make([][]byte, len(cfg.Aggs)),
+		out:      make(Row, len(cfg.Keys)+len(cfg.Aggs)+2),
+	}
+	s.mergeable = true
+	for j := range s.aggs {
+		s.mergeable = s.mergeable && s.aggs[j].mergeable()
+		s.hasDistinct = s.hasDistinct || s.aggs[j].Func == CountDistinct
+		s.hasUDF = s.hasUDF || s.aggs[j].Func == UDF
+	}
+	switch s.kind {
+	case Tumble:
+		s.slide = s.size
+	case NoWindow:
+		s.slide = 1
+	}
+	return s
+}
+
+// LateCount implements LateCounter.
+func (s *groupStage) LateCount() int64 { return s.late }
+
+func (s *groupStage) rejectLate(c *Ctx, t, end int64) {
+	s.late++
+	c.Err = &LateError{EventTimeMs: t, WatermarkMs: s.wm, WindowEndMs: end}
+}
+
+// Process implements Stage.
+func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
+	var first, last int64 // starts of the windows the record joins
+	switch s.kind {
+	case Tumble:
+		if t >= s.lastWs && t-s.lastWs < s.size && s.lastWs != math.MaxInt64 {
+			first = s.lastWs // same window as the previous record: no division
+		} else {
+			first = windowFloorDiv(t, s.size) * s.size
+			s.lastWs = first
+		}
+		if first+s.size <= s.wm {
+			s.rejectLate(c, t, first+s.size)
+			return
+		}
+		last = first
+	case Hop:
+		last = windowFloorDiv(t, s.slide) * s.slide
+		if last+s.size <= t {
+			return // HOP with slide > size: t falls between windows
+		}
+		if last+s.size <= s.wm {
+			s.rejectLate(c, t, last+s.size)
+			return
+		}
+		first = windowFloorDiv(t-s.size, s.slide)*s.slide + s.slide
+		if s.wm != math.MinInt64 {
+			first = max(first, windowFloorDiv(s.wm-s.size, s.slide)*s.slide+s.slide)
+		}
+	}
+	for i, e := range s.keyExprs {
+		s.kv[i] = e(c, r)
+	}
+	for j := range s.aggs {
+		if a := s.aggs[j].Arg; a != nil {
+			s.av[j] = a(c, r)
+		}
+	}
+	if c.Err != nil {
+		return
+	}
+	if s.hasDistinct {
+		for j := range s.aggs {
+			if s.aggs[j].Func == CountDistinct && s.av[j].T != TNull {
+				s.dk[j] = aggDistinctKey(s.dk[j][:0], s.av[j])
+			}
+		}
+	}
+	h := s.keys.hash(s.kv)
+	gid, pos := s.keys.find(h, s.kv)
+	if s.kind == Session {
+		s.processSession(c, h, gid, pos, t, out)
+		return
+	}
+	if gid < 0 {
+		gid = s.newGroup(h, pos)
+	}
+	s.seq++
+	i := s.cellIndex(gid, first)
+	for ws := first; ws <= last; ws += s.slide {
+		cid := s.cellAt(c, gid, i, ws)
+		if cid < 0 {
+			return
+		}
+		i++
+		s.updateCell(c, cid)
+		if !s.final {
+			s.emitCell(c, cid, out)
+		}
+	}
+}
+
+func (s *groupStage) updateCell(c *Ctx, cid int32) {
+	accs := s.accs[int(cid)*s.na : int(cid)*s.na+s.na]
+	for j := range accs {
+		accs[j].update(c, &s.aggs[j], &s.av[j], s.dk[j], s.seq)
+	}
+}
+
+// emitCell passes the output row of a cell downstream.
+func (s *groupStage) emitCell(c *Ctx, cid int32, out Downstream) {
+	ci := &s.cells[cid]
+	for i, k := range s.keys.key(ci.gid) {
+		s.out[i] = k
+	}
+	accs := s.accs[int(cid)*s.na : int(cid)*s.na+s.na]
+	res := s.out[s.nk : s.nk+s.na+2]
+	for j := range accs {
+		accs[j].resultInto(c, &s.aggs[j], &res[j])
+	}
+	if s.kind != NoWindow {
+		res[s.na] = Value{T: TTimestamp, I: ci.start}
+		res[s.na+1] = Value{T: TTimestamp, I: ci.end}
+	}
+	out.Emit(c, s.out)
+}
+
+// Advance implements Stage: closes windows with end <= watermarkMs,
+// emitting them first under EMIT FINAL.
+func (s *groupStage) Advance(c *Ctx, watermarkMs int64, out Downstream) {
+	if watermarkMs <= s.wm {
+		return
+	}
+	s.wm = watermarkMs
+	if s.kind == Session {
+		s.closeSessions(c, out)
+	} else {
+		for len(s.wins.live) > 0 {
+			w := &s.wins.wins[s.wins.live[0]]
+			if w.end > s.wm {
+				break
+			}
+			for _, cid := range w.cells {
+				if s.final {
+					s.emitCell(c, cid, out)
+				}
+			}
+			for _, cid := range w.cells {
+				s.removeGroupCell(s.cells[cid].gid, cid)
+				s.releaseCell(cid)
+			}
+			s.wins.popFront()
+		}
+	}
+	s.sweep()
+}
+
+// sweep forgets groups without cells once they outnumber the live ones.
+func (s *groupStage) sweep() {
+	if s.empty < s.sweepMin || 2*s.empty <= s.keys.count {
+		return
+	}
+	for id := range s.groups {
+		if s.keys.live[id] && len(s.groups[id].cells) == 0 {
+			s.keys.remove(int32(id))
+		}
+	}
+	s.empty = 0
+}

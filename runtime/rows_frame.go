@@ -1,0 +1,312 @@
+package runtime
+
+// rowFn is the state of one RowFunc for one PARTITION BY key. A bounded
+// frame keeps the last size argument values in a ring (with owned copies
+// of their bytes); sums are updated by subtract-on-evict and MIN/MAX by a
+// monotonic deque of ring slots. LAG keeps a ring of Offset+1 values.
+type rowFn struct {
+	size    int64   // ring length: frame rows (bounded) or Offset+1 (LAG); 0 = unbounded
+	ring    []Value // argument values by slot; row k lives in slot k % size
+	bufs    [][]byte
+	pos     int64 // slot of the current row
+	dq      []int32
+	dqh     int
+	dqn     int
+	nn      int64   // non-NULL values in the frame
+	si      int64   // exact sum (unscaled at sc)
+	sf      float64 // float sum
+	sc      uint8
+	stale   int64 // float evictions since the last resum
+	best    Value
+	bestBuf []byte
+}
+
+func newRowFn(f *RowFunc) rowFn {
+	var fn rowFn
+	switch f.Func {
+	case RowLag:
+		if f.Offset > 0 {
+			fn.size = int64(f.Offset) + 1
+		}
+	case RowAvg, RowSum, RowCount, RowMin, RowMax, RowFirstValue:
+		if f.Preceding >= 0 {
+			fn.size = int64(f.Preceding) + 1
+		}
+	case RowCountStar:
+		if f.Preceding >= 0 {
+			fn.size = int64(f.Preceding) + 1
+		}
+		return fn
+	}
+	if fn.size > 0 {
+		fn.ring = make([]Value, fn.size)
+		if aggHasBytes(f.ArgType) {
+			fn.bufs = make([][]byte, fn.size)
+		}
+		if f.Func == RowMin || f.Func == RowMax {
+			fn.dq = make([]int32, fn.size)
+		}
+	}
+	return fn
+}
+
+// set stores v (copying its bytes) in ring slot i.
+func (fn *rowFn) set(i int64, v *Value) {
+	slot := &fn.ring[i]
+	*slot = *v
+	if v.S != nil {
+		if fn.bufs == nil {
+			fn.bufs = make([][]byte, fn.size)
+		}
+		b := append(fn.bufs[i][:0], v.S...)
+		fn.bufs[i] = b
+		slot.S = b
+	}
+}
+
+// floatPath reports whether v accumulates into sf rather than si.
+func rowFloatPath(f *RowFunc, v *Value) bool {
+	if f.Func == RowSum {
+		return f.ResultType == TDouble
+	}
+	switch v.T {
+	case TInt, TBool, TTimestamp, TDecimal:
+		return false
+	}
+	return true
+}
+
+// add adds (sign 1) or subtracts (sign -1) a non-NULL value from the sums.
+// Exact sums wrap on overflow, which subtract-on-evict undoes exactly.
+func (fn *rowFn) add(f *RowFunc, v *Value, sign int64) {
+	if rowFloatPath(f, v) {
+		if v.T == TDouble {
+			fn.sf += float64(sign) * v.F
+		} else {
+			fn.sf += float64(sign) * aggToFloat(*v)
+		}
+		return
+	}
+	var x int64
+	sc := uint8(0)
+	if f.Func == RowSum && f.ResultType != TDecimal {
+		x = aggToInt(*v)
+	} else {
+		x, sc = aggToScaled(*v, fn.sc)
+	}
+	if sc > fn.sc {
+		fn.si *= aggPow10[min(int(sc-fn.sc), 18)]
+		fn.sc = sc
+	} else if sc < fn.sc {
+		x *= aggPow10[min(int(fn.sc-sc), 18)]
+	}
+	fn.si += sign * x
+}
+
+// resum recomputes the float sum from the frame to shed rounding drift;
+// called once per size evictions, so it costs O(1) per row amortised.
+func (fn *rowFn) resum(f *RowFunc) {
+	fn.sf = 0
+	for i := range fn.ring {
+		if v := &fn.ring[i]; v.T != TNull && rowFloatPath(f, v) {
+			fn.sf += aggToFloat(*v)
+		}
+	}
+	fn.stale = 0
+}
+
+func (fn *rowFn) sumResult(f *RowFunc, dst *Value) {
+	switch {
+	case f.Func == RowCount:
+		aggSetInt(dst, fn.nn)
+	case fn.nn == 0:
+		aggSetNull(dst)
+	case f.Func == RowAvg:
+		if fn.sc == 0 {
+			aggSetDouble(dst, (float64(fn.si)+fn.sf)/float64(fn.nn))
+		} else {
+			aggSetDouble(dst, (float64(fn.si)/aggPow10f(fn.sc)+fn.sf)/float64(fn.nn))
+		}
+	case f.ResultType == TDouble:
+		aggSetDouble(dst, fn.sf)
+	case f.ResultType == TDecimal:
+		*dst = Value{T: TDecimal, Scale: fn.sc, I: fn.si}
+	default:
+		aggSetInt(dst, fn.si)
+	}
+}
+
+func (fn *rowFn) keepBest(v *Value) {
+	fn.best = *v
+	if v.S != nil {
+		fn.bestBuf = append(fn.bestBuf[:0], v.S...)
+		fn.best.S = fn.bestBuf
+	}
+}
+
+// step folds row k (0-based within its partition) with argument v into the
+// state and writes the function's value for that row to dst. def is the
+// LAG/LEAD default for the row. Bytes in dst alias the state until the
+// next step.
+func (fn *rowFn) step(f *RowFunc, k int64, v, def, dst *Value) {
+	switch f.Func {
+	case RowNumber:
+		aggSetInt(dst, k+1)
+		return
+	case RowCountStar:
+		if fn.size > 0 && k >= fn.size {
+			aggSetInt(dst, fn.size)
+		} else {
+			aggSetInt(dst, k+1)
+		}
+		return
+	case RowLastValue:
+		*dst = *v
+		return
+	case RowLead:
+		if f.Offset == 0 {
+			*dst = *v
+		} else {
+			*dst = *def
+		}
+		return
+	case RowLag:
+		if f.Offset == 0 {
+			*dst = *v
+			return
+		}
+	}
+	if fn.size == 0 {
+		fn.stepUnbounded(f, k, v, dst)
+		return
+	}
+	if k > 0 {
+		fn.pos++
+		if fn.pos == fn.size {
+			fn.pos = 0
+		}
+	}
+	next := fn.pos + 1 // slot of the oldest row kept
+	if next == fn.size {
+		next = 0
+	}
+	switch f.Func {
+	case RowLag:
+		if k >= fn.size-1 {
+			*dst = fn.ring[next]
+		} else {
+			*dst = *def
+		}
+		fn.set(fn.pos, v)
+		return
+	case RowFirstValue:
+		fn.set(fn.pos, v)
+		if k < fn.size {
+			*dst = fn.ring[0]
+		} else {
+			*dst = fn.ring[next]
+		}
+		return
+	case RowMin, RowMax:
+		fn.stepMinMax(f, k, v, dst)
+		return
+	}
+	// SUM, AVG, COUNT
+	if k >= fn.size {
+		if old := &fn.ring[fn.pos]; old.T != TNull {
+			fn.nn--
+			if f.Func != RowCount {
+				fn.add(f, old, -1)
+				if rowFloatPath(f, old) {
+					fn.stale++
+				}
+			}
+		}
+	}
+	fn.set(fn.pos, v)
+	if v.T != TNull {
+		fn.nn++
+		if f.Func != RowCount {
+			fn.add(f, v, 1)
+		}
+	}
+	if fn.stale >= fn.size {
+		fn.resum(f)
+	}
+	fn.sumResult(f, dst)
+}
+
+// stepMinMax keeps a deque of ring slots whose values increase (MIN) or
+// decrease (MAX) from front to back; the front is the frame's extreme.
+func (fn *rowFn) stepMinMax(f *RowFunc, k int64, v, dst *Value) {
+	if k >= fn.size && fn.dqn > 0 && int64(fn.dq[fn.dqh]) == fn.pos {
+		fn.dqh++
+		if fn.dqh == len(fn.dq) {
+			fn.dqh = 0
+		}
+		fn.dqn--
+	}
+	fn.set(fn.pos, v)
+	if v.T != TNull {
+		want := 1 // MIN pops back values >= v
+		if f.Func == RowMax {
+			want = -1
+		}
+		for fn.dqn > 0 {
+			b := fn.dqh + fn.dqn - 1
+			if b >= len(fn.dq) {
+				b -= len(fn.dq)
+			}
+			if c := aggCompare(&fn.ring[fn.dq[b]], v); c != 0 && c != want {
+				break
+			}
+			fn.dqn--
+		}
+		b := fn.dqh + fn.dqn
+		if b >= len(fn.dq) {
+			b -= len(fn.dq)
+		}
+		fn.dq[b] = int32(fn.pos)
+		fn.dqn++
+	}
+	if fn.dqn == 0 {
+		aggSetNull(dst)
+		return
+	}
+	*dst = fn.ring[fn.dq[fn.dqh]]
+}
+
+func (fn *rowFn) stepUnbounded(f *RowFunc, k int64, v, dst *Value) {
+	switch f.Func {
+	case RowFirstValue:
+		if k == 0 {
+			fn.keepBest(v)
+		}
+		*dst = fn.best
+		return
+	case RowMin, RowMax:
+		if v.T != TNull {
+			c := 0
+			if fn.nn > 0 {
+				c = aggCompare(v, &fn.best)
+			}
+			if fn.nn == 0 || (f.Func == RowMin && c < 0) || (f.Func == RowMax && c > 0) {
+				fn.keepBest(v)
+			}
+			fn.nn++
+		}
+		if fn.nn == 0 {
+			aggSetNull(dst)
+		} else {
+			*dst = fn.best
+		}
+		return
+	}
+	if v.T != TNull {
+		fn.nn++
+		if f.Func != RowCount {
+			fn.add(f, v, 1)
+		}
+	}
+	fn.sumResult(f, dst)
+}

@@ -1,0 +1,224 @@
+package udf
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+)
+
+// Names of the host module and its functions.
+const (
+	hostModule      = "velort"
+	fnResultNull    = "result_null" // guests may import it
+	fnYield         = "yield"       // added by the load-time rewrite
+	fnGrowHook      = "grow_hook"   // added by the load-time rewrite
+	wasiModule      = wasi_snapshot_preview1.ModuleName
+	errnoNotCapable = 76 // WASI ENOTCAPABLE
+)
+
+// Between two calls of the yield host function a guest runs at most fuel
+// function entries or fuel*loopFuel loop iterations (see wasmbin.Instrument).
+const (
+	fuel     = 1000
+	loopFuel = 32
+)
+
+// Host is one wazero runtime with the sandbox's host modules; it loads and
+// compiles modules. It is safe for concurrent use.
+type Host struct {
+	rt       wazero.Runtime
+	cache    wazero.CompilationCache
+	lim      Limits
+	modCfg   wazero.ModuleConfig
+	wasiDefs map[string]api.FunctionDefinition
+}
+
+// NewHost starts a runtime. cacheDir, when not empty, keeps compiled
+// modules on disk across processes; otherwise they are cached in memory.
+func NewHost(ctx context.Context, lim Limits, cacheDir string) (*Host, error) {
+	lim, err := lim.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	h := &Host{lim: lim}
+	if cacheDir != "" {
+		if h.cache, err = wazero.NewCompilationCacheWithDir(cacheDir); err != nil {
+			return nil, fmt.Errorf("udf: compilation cache: %w", err)
+		}
+	} else {
+		h.cache = wazero.NewCompilationCache()
+	}
+	cfg := wazero.NewRuntimeConfig().
+		WithMemoryLimitPages(lim.pages()).
+		WithCompilationCache(h.cache).
+		WithCloseOnContextDone(false)
+	h.rt = wazero.NewRuntimeWithConfig(ctx, cfg)
+	if err := h.instantiateWASI(ctx); err != nil {
+		h.Close(ctx)
+		return nil, err
+	}
+	if err := h.instantiateVelort(ctx); err != nil {
+		h.Close(ctx)
+		return nil, err
+	}
+	if h.modCfg, err = lim.moduleConfig(); err != nil {
+		h.Close(ctx)
+		return nil, err
+	}
+	return h, nil
+}
+
+// Limits returns the sandbox limits in force, defaults filled in.
+func (h *Host) Limits() Limits { return h.lim }
+
+// Close releases the runtime and every module and instance of it.
+func (h *Host) Close(ctx context.Context) error {
+	err := h.rt.Close(ctx)
+	if cerr := h.cache.Close(ctx); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// instantiateWASI provides wasi_snapshot_preview1. Without AllowFS, the
+// path_* functions answer ENOTCAPABLE and record the denial, so a guest that
+// fails because of it is reported as Forbidden.
+func (h *Host) instantiateWASI(ctx context.Context) error {
+	b := h.rt.NewHostModuleBuilder(wasiModule)
+	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
+	cm, err := b.Compile(ctx)
+	if err != nil {
+		return fmt.Errorf("udf: wasi: %w", err)
+	}
+	h.wasiDefs = cm.ExportedFunctions()
+	if len(h.lim.AllowFS) == 0 {
+		for name, d := range h.wasiDefs {
+			if strings.HasPrefix(name, "path_") {
+				b.NewFunctionBuilder().WithGoModuleFunction(deny(name), d.ParamTypes(), d.ResultTypes()).Export(name)
+			}
+		}
+	}
+	if _, err := b.Instantiate(ctx); err != nil {
+		return fmt.Errorf("udf: wasi: %w", err)
+	}
+	return nil
+}
+
+func deny(name string) api.GoModuleFunc {
+	return func(ctx context.Context, _ api.Module, stack []uint64) {
+		if in := instanceOf(ctx); in != nil {
+			in.cur.denied = name
+		}
+		stack[0] = errnoNotCapable
+	}
+}
+
+func (h *Host) instantiateVelort(ctx context.Context) error {
+	i32 := []api.ValueType{api.ValueTypeI32}
+	_, err := h.rt.NewHostModuleBuilder(hostModule).
+		NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(resultNull), nil, nil).Export(fnResultNull).
+		NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(yield), nil, i32).Export(fnYield).
+		NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(growHook), i32, i32).Export(fnGrowHook).
+		Instantiate(ctx)
+	if err != nil {
+		return fmt.Errorf("udf: host module: %w", err)
+	}
+	return nil
+}
+
+func resultNull(ctx context.Context, _ api.Module, _ []uint64) {
+	if in := instanceOf(ctx); in != nil {
+		in.cur.resultNull = true
+	}
+}
+
+// epoch anchors monotonic readings: time.Since(epoch) needs no wall clock.
+var epoch = time.Now()
+
+// yield runs every fuel ticks of guest code. Being Go code, it lets the
+// scheduler and the garbage collector preempt the goroutine; it stops the call
+// once its deadline has passed. The deadline is set at the first yield of a
+// call, so a call costs no clock reading unless it runs long enough to yield.
+func yield(ctx context.Context, _ api.Module, stack []uint64) {
+	stack[0] = fuel
+	in := instanceOf(ctx)
+	if in == nil {
+		return
+	}
+	in.yields.Add(1)
+	c := &in.cur
+	if c.timeout < 0 {
+		return
+	}
+	now := time.Since(epoch)
+	if c.seen != c.seq {
+		c.seen = c.seq
+		c.deadline = now + c.timeout
+		return
+	}
+	if now > c.deadline {
+		panic(errTimeout)
+	}
+}
+
+// growHook sees the result of every memory.grow.
+func growHook(ctx context.Context, _ api.Module, stack []uint64) {
+	if int32(uint32(stack[0])) == -1 {
+		if in := instanceOf(ctx); in != nil {
+			in.cur.growFailed = true
+		}
+	}
+}
+
+// callCtx is the context of every guest call: it carries the instance to
+// the host functions. Its Value answers without walking a chain, since
+// wazero asks it for a key on every call.
+type callCtx struct {
+	context.Context // Background: no deadline, never done
+	in              *Instance
+}
+
+func (c *callCtx) Value(any) any { return nil }
+
+func instanceOf(ctx context.Context) *Instance {
+	if c, ok := ctx.(*callCtx); ok {
+		return c.in
+	}
+	return nil
+}
+
+// moduleConfig is the configuration every instance starts from.
+func (l Limits) moduleConfig() (wazero.ModuleConfig, error) {
+	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize")
+	if l.AllowEnv {
+		for _, kv := range os.Environ() {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				cfg = cfg.WithEnv(k, v)
+			}
+		}
+	}
+	if l.AllowClock {
+		cfg = cfg.WithSysWalltime().WithSysNanotime().WithSysNanosleep()
+	}
+	if len(l.AllowFS) > 0 {
+		fs := wazero.NewFSConfig()
+		for _, d := range l.AllowFS {
+			host, guest, ok := strings.Cut(d, ":")
+			if !ok {
+				guest = host
+			}
+			if st, err := os.Stat(host); err != nil || !st.IsDir() {
+				return nil, fmt.Errorf("udf: AllowFS %q: not a directory", host)
+			}
+			fs = fs.WithReadOnlyDirMount(host, guest)
+		}
+		cfg = cfg.WithFSConfig(fs)
+	}
+	return cfg, nil
+}
