@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/velort/velort/runtime"
+	"github.com/velort/velort/udf"
 )
 
 // Stream is a declared stream: a typed record flow on NATS subjects.
@@ -43,4 +44,7 @@ type Function struct {
 	Export  string
 	Kind    string // "scalar" or "aggregate"
 	pos     int
+
+	module *udf.Module // loaded module (nil until LoadModules / PluginFunctions)
+	index  int         // the function's index in module.Functions()
 }

@@ -25,6 +25,9 @@ type exprEnv struct {
 	types  []runtime.Type // types of the GMS row's columns (for the fallback)
 	scales []uint8
 	udfs   udfBinder // resolves UDF calls; nil when the file declares none
+	// udfAggs are aggregate user-function calls already computed by the
+	// group stage, with the closure reading their slot.
+	udfAggs map[*udfExpr]compiled
 }
 
 // compileExpr compiles e natively when it can and through go-mysql-server's
@@ -82,6 +85,9 @@ func (env *exprEnv) compile(e sql.Expression) (compiled, error) {
 			return c, err
 		}
 	case *udfExpr:
+		if c, ok := env.udfAggs[e]; ok {
+			return c, nil
+		}
 		return env.udfCall(e)
 	case sql.FunctionExpression:
 		if c, ok, err := env.function(e); ok || err != nil {

@@ -108,7 +108,7 @@ func (typeOnlyUDFs) bind(f *Function) (func(*runtime.Ctx, []runtime.Value) runti
 // remap returns the environment seen above a projection whose columns are
 // all plain references to columns of env.
 func (env *exprEnv) remap(cols []sql.Expression) (*exprEnv, error) {
-	out := &exprEnv{slots: make([]int, len(cols)), types: make([]runtime.Type, len(cols)), scales: make([]uint8, len(cols)), udfs: env.udfs}
+	out := &exprEnv{slots: make([]int, len(cols)), types: make([]runtime.Type, len(cols)), scales: make([]uint8, len(cols)), udfs: env.udfs, udfAggs: env.udfAggs}
 	for i, e := range cols {
 		if a, ok := e.(*expression.Alias); ok {
 			e = a.Child

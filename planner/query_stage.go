@@ -10,6 +10,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation"
 	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation/window"
 	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
 
 	"github.com/velort/velort/runtime"
 )
@@ -144,7 +145,19 @@ func (q *Query) groupStage(in *exprEnv) (runtime.Stage, *exprEnv, error) {
 			continue
 		}
 		if u, ok := d.(*udfExpr); ok && u.fn.Kind == "aggregate" {
-			return nil, nil, fmt.Errorf("aggregate user function %s is not wired yet", u.fn.Name)
+			spec := runtime.AggSpec{Func: runtime.UDF, ResultType: u.fn.Returns}
+			if insts, ok := in.udfs.(*Instances); ok {
+				var err error
+				if spec, err = insts.aggregate(in, u); err != nil {
+					return nil, nil, err
+				}
+			} else { // type-checking only: a stand-in that is never run
+				spec = runtime.AggSpec{Func: runtime.CountStar, ResultType: u.fn.Returns}
+			}
+			deps[i].agg = len(cfg.Aggs)
+			cfg.Aggs = append(cfg.Aggs, spec)
+			aggOut = append(aggOut, compiled{typ: u.fn.Returns})
+			continue
 		}
 		found := false
 		for k, t := range keyText {
@@ -163,6 +176,26 @@ func (q *Query) groupStage(in *exprEnv) (runtime.Stage, *exprEnv, error) {
 			aggOut = append(aggOut, out)
 		}
 	}
+	// Aggregate user functions: go-mysql-server knows aggregates by name
+	// only, so it leaves them in the projection above the GroupBy. Their
+	// arguments are traced back to source columns and they become stage
+	// aggregates like the built-in ones.
+	udfAggIdx := map[*udfExpr]int{}
+	for _, u := range q.udfAggregates() {
+		src, err := q.toSourceLevel(u)
+		if err != nil {
+			return nil, nil, err
+		}
+		spec := runtime.AggSpec{Func: runtime.CountStar, ResultType: u.fn.Returns} // type-checking stand-in
+		if insts, ok := in.udfs.(*Instances); ok {
+			if spec, err = insts.aggregate(in, src); err != nil {
+				return nil, nil, err
+			}
+		}
+		udfAggIdx[u] = len(cfg.Aggs)
+		cfg.Aggs = append(cfg.Aggs, spec)
+		aggOut = append(aggOut, compiled{typ: u.fn.Returns})
+	}
 	cfg.Window = q.Window
 	cfg.Emit = q.Emit
 	nk, na := len(cfg.Keys), len(cfg.Aggs)
@@ -176,6 +209,14 @@ func (q *Query) groupStage(in *exprEnv) (runtime.Stage, *exprEnv, error) {
 		default:
 			out.slots[i], out.types[i] = nk+na+d.win, runtime.TTimestamp
 		}
+	}
+	out.udfAggs = map[*udfExpr]compiled{}
+	for u, j := range udfAggIdx {
+		slot := nk + j
+		out.udfAggs[u] = compiled{typ: u.fn.Returns, fn: func(_ *runtime.Ctx, r runtime.Row) runtime.Value { return r[slot] }}
+	}
+	if err := runtime.ValidateGroupConfig(&cfg); err != nil {
+		return nil, nil, err
 	}
 	return runtime.NewGroupStage(cfg), out, nil
 }
@@ -222,6 +263,9 @@ func (q *Query) rowsStage(in *exprEnv) (runtime.Stage, *exprEnv, error) {
 		}
 		out.slots[i], out.types[i], out.scales[i] = nSrc+len(cfg.Funcs), typ.typ, typ.scale
 		cfg.Funcs = append(cfg.Funcs, rf)
+	}
+	if err := runtime.ValidateRowsConfig(&cfg); err != nil {
+		return nil, nil, err
 	}
 	return runtime.NewRowsStage(cfg), out, nil
 }
@@ -306,4 +350,64 @@ var _ = plan.Window{}
 func isWindowColumn(e sql.Expression, nSrc int) bool {
 	gf, ok := e.(*expression.GetField)
 	return ok && gf.Index() >= nSrc
+}
+
+// udfAggregates lists the aggregate user-function calls of the output
+// projection and HAVING.
+func (q *Query) udfAggregates() []*udfExpr {
+	var found []*udfExpr
+	collect := func(e sql.Expression) {
+		sql.Inspect(e, func(x sql.Expression) bool {
+			if u, ok := x.(*udfExpr); ok && u.fn.Kind == "aggregate" {
+				found = append(found, u)
+				return false
+			}
+			return true
+		})
+	}
+	for _, e := range q.shape.project {
+		collect(e)
+	}
+	for _, level := range q.shape.inner {
+		for _, e := range level {
+			collect(e)
+		}
+	}
+	if q.shape.having != nil {
+		collect(q.shape.having)
+	}
+	return found
+}
+
+// toSourceLevel rewrites an aggregate call's arguments, written over the
+// GroupBy's output (possibly through inner projections), over source columns.
+func (q *Query) toSourceLevel(u *udfExpr) (*udfExpr, error) {
+	levels := append([][]sql.Expression{}, q.shape.inner...)
+	levels = append(levels, q.shape.groupBy.SelectedExprs)
+	args := make([]sql.Expression, len(u.args))
+	for i, a := range u.args {
+		e := a
+		for _, level := range levels {
+			var err error
+			e, _, err = transform.Expr(e, func(x sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+				gf, ok := x.(*expression.GetField)
+				if !ok {
+					return x, transform.SameTree, nil
+				}
+				if gf.Index() < 0 || gf.Index() >= len(level) {
+					return nil, transform.SameTree, fmt.Errorf("argument %s of %s cannot be traced to a source column", a, u.fn.Name)
+				}
+				to := level[gf.Index()]
+				if al, ok := to.(*expression.Alias); ok {
+					to = al.Child
+				}
+				return to, transform.NewTree, nil
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+		args[i] = e
+	}
+	return &udfExpr{fn: u.fn, args: args}, nil
 }

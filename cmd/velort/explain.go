@@ -2,6 +2,8 @@ package main
 
 import (
 	"github.com/spf13/cobra"
+
+	"github.com/velort/velort/udf"
 )
 
 func newExplainCmd() *cobra.Command {
@@ -11,10 +13,11 @@ func newExplainCmd() *cobra.Command {
 		Short: "Print the physical plan: partitions, operators, subjects, UDF bindings",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pl, err := loadPlan(args[0], plugins)
+			pl, host, err := loadPlan(cmd.Context(), args[0], plugins, udf.Limits{})
 			if err != nil {
 				return &exitError{code: 2, err: err}
 			}
+			defer host.Close(cmd.Context())
 			cmd.Print(pl.Explain())
 			return nil
 		},

@@ -149,3 +149,17 @@ func TestHelpEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// TestUDFInspect lists a module's functions, and fails clearly on a bad one.
+func TestUDFInspect(t *testing.T) {
+	out, errOut, code := velort(t, nil, "udf", "inspect", "../../testdata/plugins/c_numeric.wasm")
+	if code != 0 || !strings.Contains(out, "fee(DOUBLE, BIGINT) -> DOUBLE") || !strings.Contains(out, "coalesce0(DOUBLE) -> DOUBLE  [handles NULL]") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, bad := range []string{"badimport.wasm", "badsig.wasm"} {
+		_, errOut, code := velort(t, nil, "udf", "inspect", "../../testdata/plugins/bad/"+bad)
+		if code == 0 || errOut == "" {
+			t.Errorf("%s: exit %d, stderr %q", bad, code, errOut)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,6 +26,9 @@ type runFlags struct {
 	mysql    string
 	instance string
 	conn     transport.ConnOptions
+
+	udfTimeout time.Duration
+	udfMemory  uint64
 }
 
 func newRunCmd() *cobra.Command {
@@ -59,6 +63,8 @@ subject or wildcard (e.g. 'velort.dlq.>') writes subject, headers, data.`,
 	fl.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at ADDR (e.g. 127.0.0.1:9090)")
 	fl.StringVar(&f.mysql, "mysql", "", "serve state over the MySQL protocol at ADDR (not yet available)")
 	fl.StringVar(&f.instance, "instance-id", defaultInstanceID(), "this instance's identity among several velort processes")
+	fl.DurationVar(&f.udfTimeout, "udf-timeout", 100*time.Millisecond, "stop a user-function call that runs longer (the record is dead-lettered)")
+	fl.Uint64Var(&f.udfMemory, "udf-memory-limit", 64<<20, "memory cap of each user-function instance, bytes")
 	fl.StringVar(&f.conn.User, "user", "", "NATS user")
 	fl.StringVar(&f.conn.Password, "password", "", "NATS password")
 	fl.StringVar(&f.conn.Token, "token", "", "NATS token")

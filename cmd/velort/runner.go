@@ -16,15 +16,17 @@ import (
 	"github.com/velort/velort/partition"
 	"github.com/velort/velort/planner"
 	"github.com/velort/velort/transport"
+	"github.com/velort/velort/udf"
 )
 
 // runFile is `velort run`: plan, connect, start every partition loop,
 // replay and capture, and wait for end of input or a signal.
 func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) error {
-	pl, err := loadPlan(file, f.plugins)
+	pl, host, err := loadPlan(ctx, file, f.plugins, udf.Limits{Timeout: f.udfTimeout, MemoryLimitBytes: f.udfMemory})
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
+	defer host.Close(context.Background())
 	replays := map[*planner.Stream]string{}
 	var replayOrder []*planner.Stream
 	for _, r := range f.replay {
@@ -92,9 +94,11 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		for p := 0; p < n; p++ {
 			cfg := base
 			cfg.Partition, cfg.Subject = p, q.Source.PartitionSubject(p)
+			insts := planner.NewInstances(context.Background())
+			defer insts.Close()
 			if q.NeedsRepartition() {
 				// First half: filter and forward by group key.
-				pipe, keys, err := q.ForwardPipeline(p, nil)
+				pipe, keys, err := q.ForwardPipeline(p, insts)
 				if err != nil {
 					return fmt.Errorf("query %s partition %d: %w", q.Name, p, err)
 				}
@@ -116,7 +120,11 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 					cfg.EOFWriters = n
 				}
 			}
-			pipe, err := q.NewPipeline(p, nil)
+			if q.NeedsRepartition() {
+				insts = planner.NewInstances(context.Background())
+				defer insts.Close()
+			}
+			pipe, err := q.NewPipeline(p, insts)
 			if err != nil {
 				return fmt.Errorf("query %s partition %d: %w", q.Name, p, err)
 			}
