@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
 
 	"github.com/velort/velort/runtime"
+	"github.com/velort/velort/transport"
 )
 
 // Sink is where a loop publishes its outputs: a stream's subjects and
@@ -47,7 +49,13 @@ type Config struct {
 	// comes from Sources upstream partitions (the subject's last token
 	// names which) and the watermark is the minimum over them.
 	Sources int
-	Logger  *slog.Logger
+	// AckAfter gives, for a record's event time, the watermark after which a
+	// durable (JetStream) source may acknowledge it; nil acknowledges at once.
+	AckAfter func(eventTimeMs int64) int64
+	// SinkJetStream publishes outputs through JetStream with Nats-Msg-Id
+	// set, so that re-processed input cannot duplicate them.
+	SinkJetStream bool
+	Logger        *slog.Logger
 }
 
 // Loop is one partition's hot loop.
@@ -69,6 +77,7 @@ type Loop struct {
 	lastIn time.Time
 	srcMax []int64 // per upstream partition, when Sources > 0
 	fwd    forwarder
+	dur    durable // JetStream intake and acknowledgement state
 }
 
 // New prepares a loop; it subscribes in Start.
@@ -119,8 +128,11 @@ func (l *Loop) Subscribe() error {
 func (l *Loop) Run(ctx context.Context) error {
 	eofs := 0
 	l.lastIn = time.Now()
-	for {
-		m, err := l.sub.NextMsg(200 * time.Millisecond)
+	for n := 1; ; n++ {
+		if n&1023 == 0 && ctx.Err() != nil { // busy input: still notice shutdown
+			return l.shutdown()
+		}
+		m, err := l.next(200 * time.Millisecond)
 		if err != nil {
 			if errors.Is(err, nats.ErrTimeout) {
 				if ctx.Err() != nil {
@@ -138,9 +150,15 @@ func (l *Loop) Run(ctx context.Context) error {
 			}
 			return err
 		}
+		l.dur.until = math.MinInt64
 		if IsWatermark(m) {
 			l.sourceWatermark(m)
 			continue
+		}
+		if l.dur.pull {
+			if err := l.track(m); err != nil {
+				return err
+			}
 		}
 		if IsEOF(m) {
 			if l.srcMax != nil {
@@ -155,6 +173,9 @@ func (l *Loop) Run(ctx context.Context) error {
 		if err := l.process(m); err != nil {
 			return err
 		}
+		if l.dur.pull {
+			l.dur.queue[len(l.dur.queue)-1].until = l.dur.until
+		}
 	}
 }
 
@@ -165,6 +186,7 @@ func (l *Loop) process(m *nats.Msg) error {
 	l.lastIn = now
 	l.ctx.Reset()
 	l.ctx.NowMs = now.UnixMilli()
+	l.dur.seq = transport.StreamSeq(m.Reply)
 	if err := l.dec.Decode(m.Data, l.row); err != nil {
 		return l.deadLetter(m, err.Error())
 	}
@@ -178,6 +200,9 @@ func (l *Loop) process(m *nats.Msg) error {
 	}
 	if l.cfg.Forward != nil {
 		return l.forward(m, et)
+	}
+	if l.cfg.AckAfter != nil {
+		l.dur.until = l.cfg.AckAfter(et)
 	}
 	outs := l.cfg.Pipeline.Execute(&l.ctx, l.row, et)
 	if l.ctx.Err != nil {
@@ -257,10 +282,24 @@ func (l *Loop) idle() error {
 }
 
 func (l *Loop) publish(rows []runtime.Row) error {
-	for _, r := range rows {
+	var ids [][]byte
+	if l.cfg.SinkJetStream {
+		ids = l.cfg.Pipeline.IDs()
+	}
+	for i, r := range rows {
 		l.out = l.enc.Append(l.out[:0], r)
 		p := l.keyer.Partition(r)
-		if err := l.nc.Publish(l.cfg.Sink.Subjects[p], l.out); err != nil {
+		var err error
+		if l.cfg.SinkJetStream {
+			var id []byte
+			if ids != nil {
+				id = ids[i]
+			}
+			err = l.publishDurable(l.cfg.Sink.Subjects[p], l.out, id, i)
+		} else {
+			err = l.nc.Publish(l.cfg.Sink.Subjects[p], l.out)
+		}
+		if err != nil {
 			return err
 		}
 		l.Stats.Out.Add(1)
@@ -299,12 +338,18 @@ func (l *Loop) endOfInput() error {
 			return err
 		}
 	}
+	if err := l.commit(); err != nil {
+		return err
+	}
 	_ = l.sub.Unsubscribe()
 	return nil
 }
 
 // shutdown stops intake; FINAL groups without a window are emitted.
 func (l *Loop) shutdown() error {
+	if err := l.commit(); err != nil {
+		l.cfg.Logger.Warn("final acknowledgement", "query", l.cfg.Query, "partition", l.cfg.Partition, "err", err)
+	}
 	_ = l.sub.Unsubscribe()
 	return nil
 }

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -32,6 +33,34 @@ type Query struct {
 	clauses    streamingClauses
 	selectText string
 	shape      *queryShape
+	nKeys      int // group stage layout, set when compiled
+	nAggs      int
+}
+
+// AckAfter returns, for a record with event time et, the watermark at which
+// every window it belongs to has been emitted, so that a durable source may
+// acknowledge it: at once for stateless queries, at the end of its last
+// TUMBLE/HOP window, and never (math.MaxInt64) for state that a restart
+// could not rebuild from unacknowledged input (sessions, windowless groups,
+// row frames) until state checkpoints exist.
+func (q *Query) AckAfter(et int64) int64 {
+	switch {
+	case q.Kind == "stateless":
+		return math.MinInt64
+	case q.Kind == "group" && q.Window.Kind == runtime.Tumble:
+		return floorDiv(et, q.Window.Size)*q.Window.Size + q.Window.Size
+	case q.Kind == "group" && q.Window.Kind == runtime.Hop:
+		return floorDiv(et, q.Window.Slide)*q.Window.Slide + q.Window.Size
+	}
+	return math.MaxInt64
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }
 
 // Stateful reports whether the query keeps state between records.

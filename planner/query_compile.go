@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
@@ -94,7 +95,26 @@ func (q *Query) compile(partition int, udfs udfBinder) (*runtime.Pipeline, []com
 			}
 		}
 	}
-	return runtime.NewPipeline(filter, stage, having, fns), outs, nil
+	pipe := runtime.NewPipeline(filter, stage, having, fns)
+	if q.Kind == "group" && q.Emit == runtime.EmitFinal {
+		pipe.Identity = groupIdentity(q.nKeys, q.nAggs)
+	}
+	return pipe, outs, nil
+}
+
+// groupIdentity names a grouped output row by its window start and group
+// key values, read from the stage row [keys..., aggs..., ws, we].
+func groupIdentity(nKeys, nAggs int) func([]byte, runtime.Row) []byte {
+	return func(dst []byte, r runtime.Row) []byte {
+		if ws := r[nKeys+nAggs]; ws.T != runtime.TNull {
+			dst = strconv.AppendInt(dst, ws.I, 10)
+		}
+		for i := 0; i < nKeys; i++ {
+			dst = append(dst, '/')
+			dst = runtime.AppendValueJSON(dst, r[i])
+		}
+		return dst
+	}
 }
 
 // typeOnlyUDFs binds user functions for type-checking only (planning

@@ -199,6 +199,7 @@ func (q *Query) groupStage(in *exprEnv) (runtime.Stage, *exprEnv, error) {
 	cfg.Window = q.Window
 	cfg.Emit = q.Emit
 	nk, na := len(cfg.Keys), len(cfg.Aggs)
+	q.nKeys, q.nAggs = nk, na
 	out := &exprEnv{slots: make([]int, len(deps)), types: make([]runtime.Type, len(deps)), scales: make([]uint8, len(deps)), udfs: in.udfs}
 	for i, d := range deps {
 		switch {

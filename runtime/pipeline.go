@@ -38,8 +38,23 @@ type Pipeline struct {
 	Having  Expr   // applied to rows leaving Stage; nil means all pass
 	Project []Expr // output columns
 
+	// Identity, when set, names the group (and window) an output row
+	// belongs to, for idempotent sinks: it appends the identity of the
+	// stage row r to dst. IDs returns them for the last outputs.
+	Identity func(dst []byte, r Row) []byte
+
 	outs  []Row // outputs of the current Execute call; reused
+	ids   [][]byte
 	nouts int
+}
+
+// IDs returns the identities of the rows last returned by Execute or
+// Advance (nil without an Identity function).
+func (p *Pipeline) IDs() [][]byte {
+	if p.Identity == nil {
+		return nil
+	}
+	return p.ids[:p.nouts]
 }
 
 // NewPipeline returns a pipeline for one partition.
@@ -91,6 +106,10 @@ func (p *Pipeline) Emit(c *Ctx, r Row) {
 	}
 	if p.nouts == len(p.outs) {
 		p.outs = append(p.outs, make(Row, len(p.Project)))
+		p.ids = append(p.ids, nil)
+	}
+	if p.Identity != nil {
+		p.ids[p.nouts] = p.Identity(p.ids[p.nouts][:0], r)
 	}
 	out := p.outs[p.nouts]
 	for i, e := range p.Project {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -43,6 +44,12 @@ func replayFile(nc *nats.Conn, s *planner.Stream, path string, progress func() u
 	for p := range subjects {
 		subjects[p] = s.PartitionSubject(p)
 	}
+	var js nats.JetStreamContext
+	if s.JetStream != "" { // durable: ids make a repeated replay idempotent
+		if js, err = nc.JetStream(nats.PublishAsyncMaxPending(8192)); err != nil {
+			return 0, err
+		}
+	}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	n := 0
@@ -55,14 +62,21 @@ func replayFile(nc *nats.Conn, s *planner.Stream, path string, progress func() u
 		if err := dec.Decode(line, row); err == nil {
 			p = keyer.Partition(row)
 		}
-		if err := nc.Publish(subjects[p], line); err != nil {
+		n++
+		if js != nil {
+			m := nats.NewMsg(subjects[p])
+			m.Data = append([]byte(nil), line...)
+			m.Header.Set(nats.MsgIdHdr, "replay/"+s.Name+"/"+strconv.Itoa(n))
+			if _, err := js.PublishMsgAsync(m); err != nil {
+				return n, err
+			}
+		} else if err := nc.Publish(subjects[p], line); err != nil {
 			return n, err
 		}
-		n++
 		if bar != nil && n%1024 == 0 {
 			bar.Add(1024)
 		}
-		if progress != nil && n%4096 == 0 {
+		if js == nil && progress != nil && n%4096 == 0 {
 			for uint64(n)-progress() > replayWindow {
 				time.Sleep(time.Millisecond)
 			}
@@ -74,17 +88,27 @@ func replayFile(nc *nats.Conn, s *planner.Stream, path string, progress func() u
 	if bar != nil {
 		bar.Add(n % 1024)
 	}
+	if js != nil {
+		select {
+		case <-js.PublishAsyncComplete():
+		case <-time.After(time.Minute):
+			return n, fmt.Errorf("--replay %s: JetStream did not confirm the records within a minute", s.Name)
+		}
+	}
 	return n, sendEOF(nc, s)
 }
 
 // sendEOF tells every reader of s that this writer is done.
 func sendEOF(nc *nats.Conn, s *planner.Stream) error {
 	for p := 0; p < s.Partitions; p++ {
+		// Markers carry no message id: a re-run's marker must arrive even
+		// when its records were deduplicated. A marker always follows all
+		// records of its run in stream order, so an extra one is harmless.
 		if err := nc.PublishMsg(partition.NewEOF(s.PartitionSubject(p))); err != nil {
 			return err
 		}
 	}
-	return nil
+	return nc.Flush()
 }
 
 func trimSpace(b []byte) []byte {

@@ -58,6 +58,20 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 	}()
 	nc := conn.NC
 
+	// JetStream streams exist before anything subscribes or publishes.
+	for _, s := range pl.Streams {
+		if s.JetStream == "" {
+			continue
+		}
+		subj := s.Subject
+		if s.Partitions > 1 || strings.Contains(subj, "{partition}") {
+			subj = transport.WildcardSubject(subj)
+		}
+		if err := conn.EnsureStream(s.JetStream, []string{subj}, s.DedupWindow); err != nil {
+			return &exitError{code: 2, err: err}
+		}
+	}
+
 	// How many writers end each stream's input (replay mode only).
 	writers := map[*planner.Stream]int{}
 	if replayMode {
@@ -89,6 +103,10 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 			LateToDLQ: q.Source.Late == "dlq", DLQ: q.Source.DLQ,
 			Sink:       partition.Sink{Subjects: sinkSubjects, KeyIdx: q.Sink.KeyIdx, Columns: names},
 			EOFWriters: writers[q.Source], Replay: replayMode, Logger: slog.Default(),
+			SinkJetStream: q.Sink.JetStream != "",
+		}
+		if q.Source.JetStream != "" {
+			base.AckAfter = q.AckAfter
 		}
 		n := q.Source.Partitions
 		for p := 0; p < n; p++ {
@@ -106,16 +124,16 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 				for t := 0; t < n; t++ {
 					fwd.Subjects = append(fwd.Subjects, q.RepartitionSubject(t, p))
 				}
-				cfg.Pipeline, cfg.Forward = pipe, fwd
+				cfg.Pipeline, cfg.Forward, cfg.SinkJetStream = pipe, fwd, false
 				l := partition.New(nc, cfg)
-				if err := l.Subscribe(); err != nil {
+				if err := subscribeSource(conn, l, q, p); err != nil {
 					return err
 				}
 				loops = append(loops, l)
 				consumers[q.Source] = append(consumers[q.Source], l)
 				// Second half: aggregate what all source partitions forward.
 				cfg = base
-				cfg.Partition, cfg.Subject, cfg.Sources = p, q.RepartitionWildcard(p), n
+				cfg.Partition, cfg.Subject, cfg.Sources, cfg.AckAfter = p, q.RepartitionWildcard(p), n, nil
 				if replayMode {
 					cfg.EOFWriters = n
 				}
@@ -130,7 +148,12 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 			}
 			cfg.Pipeline = pipe
 			l := partition.New(nc, cfg)
-			if err := l.Subscribe(); err != nil {
+			if cfg.Sources > 0 {
+				err = l.Subscribe()
+			} else {
+				err = subscribeSource(conn, l, q, p)
+			}
+			if err != nil {
 				return err
 			}
 			loops = append(loops, l)
@@ -298,4 +321,19 @@ func slowestConsumer(loops []*partition.Loop) func() uint64 {
 func isTerminal(f *os.File) bool {
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// subscribeSource attaches a loop to its source partition: a durable
+// JetStream consumer for a jetstream stream, else a core subscription.
+func subscribeSource(conn *transport.Conn, l *partition.Loop, q *planner.Query, p int) error {
+	s := q.Source
+	if s.JetStream == "" {
+		return l.Subscribe()
+	}
+	name := fmt.Sprintf("velort_%s_%d", q.Name, p)
+	sub, err := conn.DurableConsumer(s.JetStream, name, s.PartitionSubject(p), s.Start == "latest")
+	if err != nil {
+		return err
+	}
+	return l.SubscribePull(sub)
 }

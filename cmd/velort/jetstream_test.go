@@ -1,0 +1,158 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/velort/velort/partition"
+	"github.com/velort/velort/transport"
+)
+
+const durableSQL = `
+CREATE STREAM trades (sym VARCHAR, qty BIGINT, ts TIMESTAMP)
+WITH (subject = 'dur.trades.{partition}', partitions = 4, key = 'sym', event_time = 'ts', jetstream = 'DUR_TRADES');
+CREATE STREAM big WITH (subject = 'dur.big', jetstream = 'DUR_BIG') AS
+SELECT sym, qty, ts FROM trades WHERE qty >= 50;
+CREATE STREAM per_second WITH (subject = 'dur.per_second', jetstream = 'DUR_PER_SECOND') AS
+SELECT sym, window_start, COUNT(*) AS n, SUM(qty) AS volume FROM trades GROUP BY sym, TUMBLE(ts, INTERVAL '1' SECOND);
+`
+
+// TestJetStreamSurvivesKills: velort is SIGKILLed mid-stream three times and
+// restarted with the same command; afterwards the JetStream sinks hold
+// exactly the output of an uninterrupted run — nothing lost, nothing
+// duplicated — for a filter and for a TUMBLE aggregate.
+func TestJetStreamSurvivesKills(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts velort processes")
+	}
+	dir := t.TempDir()
+	emb, err := transport.StartEmbedded(transport.EmbeddedOptions{DataDir: filepath.Join(dir, "nats")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emb.Shutdown()
+
+	const n = 100000
+	var lines []string
+	wantBig := map[string]int{}
+	type key struct {
+		sym string
+		ws  int64
+	}
+	windows := map[key][2]int64{}
+	for i := 0; i < n; i++ {
+		sym := fmt.Sprintf("S%d", i%13)
+		qty := int64(i*7) % 100
+		ts := int64(1_700_000_000_000) + int64(i)*10
+		lines = append(lines, fmt.Sprintf(`{"sym":"%s","qty":%d,"ts":%d}`, sym, qty, ts))
+		if qty >= 50 {
+			wantBig[fmt.Sprintf(`{"sym":"%s","qty":%d,"ts":"%s"}`, sym, qty, time.UnixMilli(ts).UTC().Format("2006-01-02T15:04:05.000Z"))]++
+		}
+		k := key{sym, ts / 1000 * 1000}
+		w := windows[k]
+		windows[k] = [2]int64{w[0] + 1, w[1] + qty}
+	}
+	wantWin := map[string]int{}
+	for k, w := range windows {
+		wantWin[fmt.Sprintf(`{"sym":"%s","window_start":"%s","n":%d,"volume":%d}`, k.sym, time.UnixMilli(k.ws).UTC().Format("2006-01-02T15:04:05.000Z"), w[0], w[1])]++
+	}
+	in := filepath.Join(dir, "trades.jsonl")
+	os.WriteFile(in, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	query := filepath.Join(dir, "q.sql")
+	os.WriteFile(query, []byte(durableSQL), 0o644)
+	args := []string{"run", query, "--nats", emb.ClientURL(), "--replay", "trades=" + in}
+
+	rng := rand.New(rand.NewSource(1))
+	interrupted := 0
+	for kill := 0; kill < 3; kill++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "VELORT_AS_CLI=1", "VELORT_ARGS="+strings.Join(args, " "))
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(400+rng.Intn(800)) * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGKILL)
+		if err := cmd.Wait(); err != nil && strings.Contains(err.Error(), "killed") {
+			interrupted++
+		}
+	}
+	if interrupted == 0 {
+		t.Fatal("every run finished before it could be killed: the test proves nothing; raise n")
+	}
+	t.Logf("%d of 3 runs killed mid-stream", interrupted)
+	start := time.Now()
+	if _, errOut, code := velort(t, nil, args...); code != 0 {
+		t.Fatalf("final run: exit %d: %s", code, errOut)
+	}
+	t.Logf("final run after 3 kills took %s", time.Since(start))
+
+	nc, err := nats.Connect(emb.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	checkStream(t, nc, "DUR_BIG", wantBig)
+	checkStream(t, nc, "DUR_PER_SECOND", wantWin)
+}
+
+// checkStream reads every record stored in a JetStream stream (skipping
+// end-of-input markers) and compares the multiset with want.
+func checkStream(t *testing.T, nc *nats.Conn, stream string, want map[string]int) {
+	t.Helper()
+	js, _ := nc.JetStream()
+	info, err := js.StreamInfo(stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	total := 0
+	for seq := uint64(1); seq <= info.State.LastSeq; seq++ {
+		m, err := js.GetMsg(stream, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Header.Get(partition.HeaderControl) != "" {
+			continue
+		}
+		var v any
+		if err := json.Unmarshal(m.Data, &v); err != nil {
+			t.Fatalf("%s seq %d: %v", stream, seq, err)
+		}
+		got[string(m.Data)]++
+		total++
+	}
+	var missing, extra []string
+	for k, c := range want {
+		for i := got[k]; i < c; i++ {
+			missing = append(missing, k)
+		}
+	}
+	for k, c := range got {
+		for i := want[k]; i < c; i++ {
+			extra = append(extra, k)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(extra)
+	if len(missing) > 0 || len(extra) > 0 {
+		t.Errorf("%s: %d records stored; %d missing (e.g. %v), %d extra/duplicated (e.g. %v)", stream, total, len(missing), head(missing), len(extra), head(extra))
+	}
+}
+
+func head(s []string) []string {
+	if len(s) > 3 {
+		return s[:3]
+	}
+	return s
+}

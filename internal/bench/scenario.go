@@ -1,0 +1,96 @@
+package bench
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/velort/velort/runtime"
+)
+
+// Scenario is one benchmark: a SQL file with one continuous query, the
+// data of its source stream, and the figures it is compared with.
+type Scenario struct {
+	Name  string // S0, S1, S2, S3a, S3b, q0, q1, q2, q5, q7
+	Title string
+	File  string // the SQL file under internal/bench/sql/
+	// Published is the best published engine-mode figure (records/s) for
+	// this scenario by PublishedBy; 0 when there is none.
+	Published   float64
+	PublishedBy string
+	// Target is issue 5's engine-mode target, records/s on one core.
+	Target float64
+	// UDF marks a variant whose projection calls a WebAssembly function.
+	UDF bool
+
+	newGen func() generator
+}
+
+// SQL returns the scenario's SQL file text.
+func (s *Scenario) SQL() string { return mustSQL(s.File) }
+
+// generator builds the records of a scenario's source stream.
+type generator interface {
+	// columns are the source stream's column names, in schema order.
+	columns() []string
+	// fill writes record i (0-based) into row. String slots alias buffers
+	// owned by the generator, so filling allocates nothing.
+	fill(i int, row runtime.Row)
+	// expected is the number of outputs the scenario's query must produce
+	// for rows (end of input included), computed without the engine.
+	expected(rows []runtime.Row) int64
+}
+
+var scenarios = []*Scenario{
+	{Name: "S0", Title: "pure SELECT (filter + projection)", File: "s0.sql", Published: 767e3, PublishedBy: "Velostream", Target: 10e6, newGen: func() generator { return s0Gen{} }},
+	{Name: "S1", Title: "ROWS window, 100 rows", File: "s1.sql", Published: 865e3, PublishedBy: "Velostream", Target: 5e6, newGen: func() generator { return s1Gen{} }},
+	{Name: "S2", Title: "GROUP BY, EMIT CHANGES", File: "s2.sql", Published: 571e3, PublishedBy: "Velostream", Target: 5e6, newGen: func() generator { return s2Gen{} }},
+	{Name: "S3a", Title: "TUMBLE 1 min, EMIT FINAL", File: "s3a.sql", Published: 1.04e6, PublishedBy: "Velostream", Target: 5e6, newGen: func() generator { return s3Gen{final: true} }},
+	{Name: "S3b", Title: "TUMBLE 1 min, EMIT CHANGES", File: "s3b.sql", Published: 28.8e3, PublishedBy: "Velostream", Target: 2e6, newGen: func() generator { return s3Gen{} }},
+	{Name: "S0-udf", Title: "S0 + wasm UDF in the projection", File: "s0_udf.sql", UDF: true, newGen: func() generator { return s0Gen{} }},
+	{Name: "S1-udf", Title: "S1 + wasm UDF in the projection", File: "s1_udf.sql", UDF: true, newGen: func() generator { return s1Gen{} }},
+	{Name: "S2-udf", Title: "S2 + wasm UDF in the projection", File: "s2_udf.sql", UDF: true, newGen: func() generator { return s2Gen{} }},
+	{Name: "S3a-udf", Title: "S3a + wasm UDF in the projection", File: "s3a_udf.sql", UDF: true, newGen: func() generator { return s3Gen{final: true} }},
+	{Name: "S3b-udf", Title: "S3b + wasm UDF in the projection", File: "s3b_udf.sql", UDF: true, newGen: func() generator { return s3Gen{} }},
+	{Name: "q0", Title: "Nexmark q0 pass-through", File: "nexmark_q0.sql", Published: 1e6, PublishedBy: "DBSP", Target: 3e6, newGen: func() generator { return newBidGen(q0Expected) }},
+	{Name: "q1", Title: "Nexmark q1 currency conversion", File: "nexmark_q1.sql", Published: 1e6, PublishedBy: "DBSP", Target: 3e6, newGen: func() generator { return newBidGen(q0Expected) }},
+	{Name: "q2", Title: "Nexmark q2 selection", File: "nexmark_q2.sql", Published: 1e6, PublishedBy: "DBSP", Target: 3e6, newGen: func() generator { return newBidGen(q2Expected) }},
+	{Name: "q5", Title: "Nexmark q5 hot items (HOP count)", File: "nexmark_q5.sql", Published: 75e3, PublishedBy: "Flink", Target: 1e6, newGen: func() generator { return newBidGen(q5Expected) }},
+	{Name: "q7", Title: "Nexmark q7 highest bid (TUMBLE max)", File: "nexmark_q7.sql", Published: 23e3, PublishedBy: "Flink", Target: 1e6, newGen: func() generator { return newBidGen(q7Expected) }},
+}
+
+// Scenarios returns every scenario in suite order.
+func Scenarios() []*Scenario { return append([]*Scenario(nil), scenarios...) }
+
+// Lookup finds a scenario by name, case-insensitively; "nexmark-q5" and
+// "q5" name the same one, "S0-udf" and "s0_udf" too.
+func Lookup(name string) (*Scenario, bool) {
+	n := strings.TrimPrefix(strings.ToLower(name), "nexmark-")
+	n = strings.TrimPrefix(n, "nexmark_")
+	n = strings.ReplaceAll(n, "_", "-")
+	for _, s := range scenarios {
+		if strings.ToLower(s.Name) == n {
+			return s, true
+		}
+	}
+	return nil, false
+}
+
+// Select resolves scenario names; no names selects them all.
+func Select(names []string) ([]*Scenario, error) {
+	if len(names) == 0 {
+		return Scenarios(), nil
+	}
+	var out []*Scenario
+	for _, n := range names {
+		s, ok := Lookup(n)
+		if !ok {
+			var all []string
+			for _, s := range scenarios {
+				all = append(all, s.Name)
+			}
+			return nil, fmt.Errorf("unknown scenario %q: expected one of %s", n, strings.Join(all, ", "))
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}

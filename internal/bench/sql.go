@@ -1,0 +1,21 @@
+package bench
+
+import (
+	"embed"
+	"io/fs"
+)
+
+// sqlFiles holds each scenario's SQL file and the wasm module the UDF
+// variants call; `velort check` reads the same files from
+// internal/bench/sql/.
+//
+//go:embed sql/*.sql sql/*.wasm
+var sqlFiles embed.FS
+
+func mustSQL(name string) string {
+	b, err := fs.ReadFile(sqlFiles, "sql/"+name)
+	if err != nil {
+		panic("bench: missing embedded SQL file " + name)
+	}
+	return string(b)
+}

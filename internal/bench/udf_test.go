@@ -1,0 +1,68 @@
+package bench
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/velort/velort/runtime"
+)
+
+// TestUDFVariantsCallTheModule checks that the UDF variants' fee column
+// is what numeric.wasm's fee computes: max(1, price * qty * 0.001).
+func TestUDFVariantsCallTheModule(t *testing.T) {
+	args := map[string][2]string{ // the fee's (price, qty) output columns; "" is the constant 100
+		"S0-udf":  {"total_amount", "customer_id"},
+		"S1-udf":  {"price", ""},
+		"S2-udf":  {"avg_price", "total_quantity"},
+		"S3a-udf": {"avg_price", "total_quantity"},
+		"S3b-udf": {"avg_price", "total_quantity"},
+	}
+	for _, s := range scenarios {
+		if !s.UDF {
+			continue
+		}
+		q, err := s.plan(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer q.close()
+		ds, err := buildDataset(s, q, 3000, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := newEngine(q, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.release()
+		cols := args[s.Name]
+		fee, price, qty := q.Columns.Index("fee"), q.Columns.Index(cols[0]), q.Columns.Index(cols[1])
+		checked := 0
+		check := func(outs []runtime.Row) {
+			for _, o := range outs {
+				p, n := o[price].F, 100.0
+				if qty >= 0 {
+					n = float64(o[qty].I)
+				}
+				want := max(1, p*n*0.001)
+				if o[fee].T != runtime.TDouble || math.Abs(o[fee].F-want) > 1e-9*want {
+					t.Fatalf("%s: fee = %+v for price %v, qty %v; want %v", s.Name, o[fee], p, n, want)
+				}
+				checked++
+			}
+		}
+		for _, r := range ds.Rows {
+			e.ctx.Reset()
+			check(e.pipe.Execute(&e.ctx, r, r[len(r)-1].I))
+			if e.ctx.Err != nil {
+				t.Fatalf("%s: %v", s.Name, e.ctx.Err)
+			}
+		}
+		e.ctx.Reset()
+		check(e.pipe.Advance(&e.ctx, runtime.EndOfTime))
+		if checked == 0 {
+			t.Errorf("%s: no outputs", s.Name)
+		}
+	}
+}
