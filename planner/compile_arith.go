@@ -57,6 +57,13 @@ func (env *exprEnv) arithmetic(op string, le, re sql.Expression, orig sql.Expres
 	lf, rf := l.fn, r.fn
 	switch op {
 	case "+", "-", "*":
+		if fn := columnArith(op, l, r); fn != nil {
+			t := runtime.TDouble
+			if isIntLike(l.typ) && isIntLike(r.typ) {
+				t = runtime.TInt
+			}
+			return compiled{fn: fn, typ: t}, nil
+		}
 		if isIntLike(l.typ) && isIntLike(r.typ) {
 			return compiled{fn: intOp(op, lf, rf), typ: runtime.TInt}, nil
 		}
@@ -239,4 +246,51 @@ func decimalOp(op string, l, r compiled) (compiled, error) {
 		}
 		return runtime.Decimal(a.I*pow10i[scale-ls]-b.I*pow10i[scale-rs], scale)
 	}, typ: runtime.TDecimal, scale: scale}, nil
+}
+
+// columnArith specializes + - * of two columns of BIGINT/DOUBLE: the
+// operands are read from the row in place (no closure calls, no Value
+// copies through return slots). nil when the operands are not such columns.
+func columnArith(op string, l, r compiled) runtime.Expr {
+	a, b := l.column(), r.column()
+	num := func(t runtime.Type) bool { return t == runtime.TInt || t == runtime.TDouble }
+	if a < 0 || b < 0 || !num(l.typ) || !num(r.typ) {
+		return nil
+	}
+	if l.typ == runtime.TInt && r.typ == runtime.TInt {
+		return func(_ *runtime.Ctx, row runtime.Row) runtime.Value {
+			x, y := &row[a], &row[b]
+			if x.T == runtime.TNull || y.T == runtime.TNull {
+				return runtime.Null
+			}
+			switch op {
+			case "+":
+				return runtime.Value{T: runtime.TInt, I: x.I + y.I}
+			case "-":
+				return runtime.Value{T: runtime.TInt, I: x.I - y.I}
+			}
+			return runtime.Value{T: runtime.TInt, I: x.I * y.I}
+		}
+	}
+	lf, rf := l.typ == runtime.TDouble, r.typ == runtime.TDouble
+	return func(_ *runtime.Ctx, row runtime.Row) runtime.Value {
+		x, y := &row[a], &row[b]
+		if x.T == runtime.TNull || y.T == runtime.TNull {
+			return runtime.Null
+		}
+		p, q := float64(x.I), float64(y.I)
+		if lf {
+			p = x.F
+		}
+		if rf {
+			q = y.F
+		}
+		switch op {
+		case "+":
+			return runtime.Value{T: runtime.TDouble, F: p + q}
+		case "-":
+			return runtime.Value{T: runtime.TDouble, F: p - q}
+		}
+		return runtime.Value{T: runtime.TDouble, F: p * q}
+	}
 }

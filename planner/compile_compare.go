@@ -128,6 +128,9 @@ func (env *exprEnv) comparison(op cmpOp, le, re sql.Expression) (compiled, error
 			return compiled{}, err
 		}
 	}
+	if fn := columnConstCompare(op, l, r, re); fn != nil {
+		return compiled{fn: fn, typ: runtime.TBool}, nil
+	}
 	lf, rf := l.fn, r.fn
 	if op == opNullSafeEQ {
 		cmp := comparator(l.typ, r.typ)
@@ -327,4 +330,59 @@ func (env *exprEnv) inTuple(e *expression.InTuple) (compiled, bool, error) {
 		}
 		return runtime.Bool(false)
 	}, typ: runtime.TBool}, true, nil
+}
+
+// columnConstCompare specializes `column op constant` for BIGINT and
+// DOUBLE columns against a numeric constant: the filter of most queries.
+func columnConstCompare(op cmpOp, l, r compiled, re sql.Expression) runtime.Expr {
+	a := l.column()
+	if _, isConst := isConst(re); !isConst || a < 0 || op == opNullSafeEQ || !r.typ.Numeric() || r.typ == runtime.TDecimal {
+		return nil
+	}
+	if l.typ != runtime.TInt && l.typ != runtime.TDouble {
+		return nil
+	}
+	k := r.fn(&runtime.Ctx{}, nil)
+	if k.T == runtime.TNull {
+		return nil
+	}
+	kf := asFloat(k)
+	isInt := l.typ == runtime.TInt
+	if isInt && k.T == runtime.TInt { // exact, also beyond 2^53
+		ki := k.I
+		return func(_ *runtime.Ctx, row runtime.Row) runtime.Value {
+			x := &row[a]
+			if x.T == runtime.TNull {
+				return runtime.Null
+			}
+			return runtime.Bool(op.holds(cmpInt(x.I, ki)))
+		}
+	}
+	return func(_ *runtime.Ctx, row runtime.Row) runtime.Value {
+		x := &row[a]
+		if x.T == runtime.TNull {
+			return runtime.Null
+		}
+		v := x.F
+		if isInt {
+			v = float64(x.I)
+		}
+		var ok bool
+		switch op {
+		case opEQ:
+			ok = v == kf
+		case opLT:
+			ok = v < kf
+		case opLE:
+			ok = v <= kf
+		case opGT:
+			ok = v > kf
+		default:
+			ok = v >= kf
+		}
+		if ok {
+			return runtime.Value{T: runtime.TBool, I: 1}
+		}
+		return runtime.Value{T: runtime.TBool}
+	}
 }

@@ -16,7 +16,11 @@ type compiled struct {
 	fn    runtime.Expr
 	typ   runtime.Type
 	scale uint8
+	col   int // slot+1 when fn only reads that row slot, else 0
 }
+
+// column returns the row slot fn reads, or -1 when it computes a value.
+func (c compiled) column() int { return c.col - 1 }
 
 // exprEnv says how a go-mysql-server expression tree's column indexes map
 // onto velort row slots, and supplies per-partition resources.
@@ -107,6 +111,7 @@ func (env *exprEnv) getField(e *expression.GetField) (compiled, error) {
 		fn:    func(_ *runtime.Ctx, r runtime.Row) runtime.Value { return r[slot] },
 		typ:   env.types[idx],
 		scale: env.scales[idx],
+		col:   slot + 1,
 	}, nil
 }
 

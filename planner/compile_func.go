@@ -138,6 +138,36 @@ func (env *exprEnv) function(f sql.FunctionExpression) (compiled, bool, error) {
 			}
 			return runtime.Null
 		}, typ: t, scale: scale}, true, nil
+	case "greatest", "least":
+		if len(argc) < 2 {
+			return compiled{}, false, nil
+		}
+		t, scale, ok := unifyTypes(argc)
+		if !ok || !(t.Numeric() || t == runtime.TString || t == runtime.TTimestamp) {
+			return compiled{}, false, nil
+		}
+		fns := make([]runtime.Expr, len(argc))
+		for i, a := range argc {
+			fns[i] = coerceTo(a, t, scale)
+		}
+		cmp := comparator(t, t)
+		greatest := name == "greatest"
+		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+			best := fns[0](c, r)
+			if best.T == runtime.TNull {
+				return runtime.Null
+			}
+			for _, f := range fns[1:] {
+				v := f(c, r)
+				if v.T == runtime.TNull {
+					return runtime.Null
+				}
+				if d := cmp(v, best); (greatest && d > 0) || (!greatest && d < 0) {
+					best = v
+				}
+			}
+			return best
+		}, typ: t, scale: scale}, true, nil
 	case "concat":
 		for _, a := range argc {
 			if a.typ != runtime.TString {

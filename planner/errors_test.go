@@ -3,6 +3,8 @@ package planner
 import (
 	"strings"
 	"testing"
+
+	"github.com/velort/velort/runtime"
 )
 
 const tradesDecl = "CREATE STREAM trades (symbol VARCHAR, price DOUBLE, qty BIGINT, ts TIMESTAMP)\n  WITH (subject = 'trades.{partition}', partitions = 4, key = 'symbol', event_time = 'ts');\n"
@@ -43,5 +45,29 @@ func TestErrorPositions(t *testing.T) {
 				t.Errorf("error\n  %s\nwant it to contain\n  %s", err, c.want)
 			}
 		})
+	}
+}
+
+// TestColumnConstCompareExact: comparing a BIGINT column with an integer
+// constant is exact beyond 2^53 (the specialized path must not go through
+// float64).
+func TestColumnConstCompareExact(t *testing.T) {
+	pl, err := Parse("q.sql", `CREATE STREAM s (a BIGINT) WITH (subject = 's');
+CREATE STREAM o AS SELECT a FROM s WHERE a > 9007199254740992;`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipe, err := pl.Queries[0].NewPipeline(0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ctx runtime.Ctx
+	for _, c := range []struct {
+		v    int64
+		pass bool
+	}{{9007199254740992, false}, {9007199254740993, true}} {
+		if got := len(pipe.Execute(&ctx, runtime.Row{runtime.Int(c.v)}, 0)) == 1; got != c.pass {
+			t.Errorf("a = %d: passed %v, want %v", c.v, got, c.pass)
+		}
 	}
 }

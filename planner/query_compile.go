@@ -76,12 +76,13 @@ func (q *Query) compile(partition int, udfs udfBinder) (*runtime.Pipeline, []com
 	}
 	outs := make([]compiled, len(sh.project))
 	fns := make([]runtime.Expr, len(sh.project))
+	cols := make([]int, len(sh.project))
 	for i, e := range sh.project {
 		c, err := outEnv.compile(e)
 		if err != nil {
 			return nil, nil, fmt.Errorf("output column %d (%s): %w", i+1, outputName(e), err)
 		}
-		outs[i], fns[i] = c, c.fn
+		outs[i], fns[i], cols[i] = c, c.fn, c.column()
 	}
 	// A declared sink's column types win: coerce numbers to them.
 	if q.Sink != nil && !q.Sink.Derived && len(q.Sink.Columns) == len(outs) {
@@ -90,13 +91,14 @@ func (q *Query) compile(partition int, udfs udfBinder) (*runtime.Pipeline, []com
 				if !(c.Type.Numeric() && outs[i].typ.Numeric()) && !(c.Type == runtime.TInt && outs[i].typ == runtime.TBool) {
 					return nil, nil, fmt.Errorf("INSERT INTO %s: column %s is %s but the query's column %d is %s", q.Sink.Name, c.Name, c.Type, i+1, outs[i].typ)
 				}
-				fns[i] = coerceTo(outs[i], c.Type, c.Scale)
+				fns[i], cols[i] = coerceTo(outs[i], c.Type, c.Scale), -1
 				outs[i].typ, outs[i].scale = c.Type, c.Scale
 			}
 		}
 	}
 	pipe := runtime.NewPipeline(filter, stage, having, fns)
-	if q.Kind == "group" && q.Emit == runtime.EmitFinal {
+	pipe.ProjectCols = cols
+	if q.Kind == "group" && q.Emit == runtime.EmitFinal && q.Sink != nil && q.Sink.JetStream != "" {
 		pipe.Identity = groupIdentity(q.nKeys, q.nAggs)
 	}
 	return pipe, outs, nil

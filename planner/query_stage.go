@@ -71,6 +71,7 @@ func aggSpec(in *exprEnv, f runtime.AggFunc, arg sql.Expression) (runtime.AggSpe
 			return spec, out, err
 		}
 		spec.Arg, spec.ArgType = c.fn, c.typ
+		spec.ArgCol, spec.ArgIsCol = c.column(), c.column() >= 0
 		out.scale = c.scale
 		switch f {
 		case runtime.Sum:
@@ -118,6 +119,7 @@ func (q *Query) groupStage(in *exprEnv) (runtime.Stage, *exprEnv, error) {
 		}
 		cfg.Keys = append(cfg.Keys, c.fn)
 		cfg.KeyTypes = append(cfg.KeyTypes, c.typ)
+		cfg.KeyCols = append(cfg.KeyCols, c.column())
 		keyText = append(keyText, k.String())
 		keyComp = append(keyComp, c)
 	}
@@ -253,6 +255,7 @@ func (q *Query) rowsStage(in *exprEnv) (runtime.Stage, *exprEnv, error) {
 					return nil, nil, err
 				}
 				cfg.PartitionBy = append(cfg.PartitionBy, c.fn)
+				cfg.PartitionCols = append(cfg.PartitionCols, c.column())
 				cfg.PartitionTypes = append(cfg.PartitionTypes, c.typ)
 			}
 		} else if i2 != partition {
@@ -313,6 +316,7 @@ func rowFunc(in *exprEnv, e sql.Expression, def *sql.WindowDefinition) (runtime.
 			return rf, compiled{}, err
 		}
 		rf.Arg, rf.ArgType, rf.ResultType = c.fn, c.typ, c.typ
+		rf.ArgCol, rf.ArgIsCol = c.column(), c.column() >= 0
 		// go-mysql-server keeps the offset in an unexported field; children
 		// are the value and, optionally, the default.
 		if off := reflect.ValueOf(x).Elem().FieldByName("offset"); off.IsValid() && off.CanInt() {
@@ -341,6 +345,7 @@ func rowFunc(in *exprEnv, e sql.Expression, def *sql.WindowDefinition) (runtime.
 		return rf, compiled{}, fmt.Errorf("%s is not supported over a ROWS frame", f)
 	}
 	rf.Func, rf.Arg, rf.ArgType, rf.ResultType = k, spec.Arg, spec.ArgType, spec.ResultType
+	rf.ArgCol, rf.ArgIsCol = spec.ArgCol, spec.ArgIsCol
 	return rf, out, nil
 }
 

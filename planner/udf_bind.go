@@ -71,17 +71,25 @@ func (env *exprEnv) udfCall(u *udfExpr) (compiled, error) {
 		return compiled{}, err
 	}
 	argFns := make([]runtime.Expr, len(u.args))
+	argCols := make([]int, len(u.args)) // a column of the right type is copied, not called
 	for i, a := range u.args {
 		c, err := env.compile(a)
 		if err != nil {
 			return compiled{}, err
 		}
-		argFns[i] = coerceTo(c, u.fn.Params[i], 0)
+		argFns[i], argCols[i] = coerceTo(c, u.fn.Params[i], 0), -1
+		if c.typ == u.fn.Params[i] {
+			argCols[i] = c.column()
+		}
 	}
 	vals := make([]runtime.Value, len(argFns))
 	return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
 		for i, f := range argFns {
-			vals[i] = f(c, r)
+			if argCols[i] >= 0 {
+				vals[i] = r[argCols[i]]
+			} else {
+				vals[i] = f(c, r)
+			}
 		}
 		return call(c, vals)
 	}, typ: u.fn.Returns}, nil

@@ -47,6 +47,11 @@ type AggSpec struct {
 	ArgType    Type
 	ResultType Type
 	UDF        AggUDF // for Func == UDF
+	// ArgIsCol says Arg only reads input column ArgCol: the stage then
+	// copies that column instead of calling Arg (a call returning a Value
+	// costs a store-forwarding stall; see BENCHMARKS.md).
+	ArgIsCol bool
+	ArgCol   int
 }
 
 // AggUDF is a user aggregate whose state lives outside Go (a wasm

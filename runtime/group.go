@@ -43,6 +43,9 @@ type GroupConfig struct {
 	Aggs     []AggSpec
 	Window   WindowSpec
 	Emit     EmitMode
+	// KeyCols, when set, gives for each key the input column it reads
+	// directly, or -1 for a computed key.
+	KeyCols []int
 }
 
 // Output row layout of a group stage:

@@ -11,6 +11,7 @@ type groupStage struct {
 	size, slide, gap int64
 	final            bool
 	keyExprs         []Expr
+	keyCols          []int
 	aggs             []AggSpec
 	nk, na           int
 	mergeable        bool
@@ -53,6 +54,7 @@ func newGroupStage(cfg GroupConfig) *groupStage {
 		gap:      cfg.Window.Gap,
 		final:    cfg.Emit == EmitFinal,
 		keyExprs: cfg.Keys,
+		keyCols:  cfg.KeyCols,
 		aggs:     cfg.Aggs,
 		nk:       len(cfg.Keys),
 		na:       len(cfg.Aggs),
@@ -119,11 +121,17 @@ func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
 		}
 	}
 	for i, e := range s.keyExprs {
-		s.kv[i] = e(c, r)
+		if s.keyCols != nil && s.keyCols[i] >= 0 {
+			s.kv[i] = r[s.keyCols[i]]
+		} else {
+			s.kv[i] = e(c, r)
+		}
 	}
 	for j := range s.aggs {
-		if a := s.aggs[j].Arg; a != nil {
-			s.av[j] = a(c, r)
+		if sp := &s.aggs[j]; sp.ArgIsCol {
+			s.av[j] = r[sp.ArgCol]
+		} else if sp.Arg != nil {
+			s.av[j] = sp.Arg(c, r)
 		}
 	}
 	if c.Err != nil {

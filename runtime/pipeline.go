@@ -37,6 +37,9 @@ type Pipeline struct {
 	Stage   Stage  // nil for stateless queries
 	Having  Expr   // applied to rows leaving Stage; nil means all pass
 	Project []Expr // output columns
+	// ProjectCols, when set, gives for each output the input column it
+	// copies directly, or -1 for a computed output.
+	ProjectCols []int
 
 	// Identity, when set, names the group (and window) an output row
 	// belongs to, for idempotent sinks: it appends the identity of the
@@ -113,7 +116,11 @@ func (p *Pipeline) Emit(c *Ctx, r Row) {
 	}
 	out := p.outs[p.nouts]
 	for i, e := range p.Project {
-		out[i] = e(c, r)
+		if p.ProjectCols != nil && p.ProjectCols[i] >= 0 {
+			out[i] = r[p.ProjectCols[i]]
+		} else {
+			out[i] = e(c, r)
+		}
 	}
 	if c.Err != nil {
 		return

@@ -44,6 +44,9 @@ type RowFunc struct {
 	Preceding  int
 	Offset     int  // LAG/LEAD offset (the planner fills the default 1)
 	Default    Expr // LAG/LEAD value when the offset row does not exist; nil → NULL
+	// ArgIsCol/ArgCol: as in AggSpec, Arg reads only that input column.
+	ArgIsCol bool
+	ArgCol   int
 }
 
 // RowsConfig configures a row-window stage.
@@ -51,6 +54,8 @@ type RowsConfig struct {
 	PartitionBy    []Expr
 	PartitionTypes []Type
 	Funcs          []RowFunc
+	// PartitionCols, when set: as GroupConfig.KeyCols for PartitionBy.
+	PartitionCols []int
 }
 
 // Output row layout of a rows stage: the input row's values followed by one

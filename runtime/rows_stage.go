@@ -5,6 +5,7 @@ import "sort"
 // rowsStage evaluates OVER (PARTITION BY … ROWS …) functions per record.
 type rowsStage struct {
 	partExprs []Expr
+	partCols  []int
 	funcs     []RowFunc
 	keys      keyIndex
 	parts     []rowPart // by key id
@@ -45,6 +46,7 @@ func newRowsStage(cfg RowsConfig) *rowsStage {
 	nf := len(cfg.Funcs)
 	s := &rowsStage{
 		partExprs: cfg.PartitionBy,
+		partCols:  cfg.PartitionCols,
 		funcs:     cfg.Funcs,
 		keys:      newKeyIndex(len(cfg.PartitionBy)),
 		kv:        make([]Value, len(cfg.PartitionBy)),
@@ -66,11 +68,17 @@ func newRowsStage(cfg RowsConfig) *rowsStage {
 // Process implements Stage.
 func (s *rowsStage) Process(c *Ctx, r Row, _ int64, out Downstream) {
 	for i, e := range s.partExprs {
-		s.kv[i] = e(c, r)
+		if s.partCols != nil && s.partCols[i] >= 0 {
+			s.kv[i] = r[s.partCols[i]]
+		} else {
+			s.kv[i] = e(c, r)
+		}
 	}
 	for j := range s.funcs {
-		if a := s.funcs[j].Arg; a != nil {
-			s.av[j] = a(c, r)
+		if f := &s.funcs[j]; f.ArgIsCol {
+			s.av[j] = r[f.ArgCol]
+		} else if f.Arg != nil {
+			s.av[j] = f.Arg(c, r)
 		}
 	}
 	if s.hasDef {

@@ -46,6 +46,7 @@ var scenarios = []*Scenario{
 	{Name: "S2", Title: "GROUP BY, EMIT CHANGES", File: "s2.sql", Published: 571e3, PublishedBy: "Velostream", Target: 5e6, newGen: func() generator { return s2Gen{} }},
 	{Name: "S3a", Title: "TUMBLE 1 min, EMIT FINAL", File: "s3a.sql", Published: 1.04e6, PublishedBy: "Velostream", Target: 5e6, newGen: func() generator { return s3Gen{final: true} }},
 	{Name: "S3b", Title: "TUMBLE 1 min, EMIT CHANGES", File: "s3b.sql", Published: 28.8e3, PublishedBy: "Velostream", Target: 2e6, newGen: func() generator { return s3Gen{} }},
+	{Name: "S0-builtin", Title: "S0 + the UDF's built-in equivalent (baseline of S0-udf)", File: "s0_builtin.sql", newGen: func() generator { return s0Gen{} }},
 	{Name: "S0-udf", Title: "S0 + wasm UDF in the projection", File: "s0_udf.sql", UDF: true, newGen: func() generator { return s0Gen{} }},
 	{Name: "S1-udf", Title: "S1 + wasm UDF in the projection", File: "s1_udf.sql", UDF: true, newGen: func() generator { return s1Gen{} }},
 	{Name: "S2-udf", Title: "S2 + wasm UDF in the projection", File: "s2_udf.sql", UDF: true, newGen: func() generator { return s2Gen{} }},
