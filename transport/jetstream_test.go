@@ -4,7 +4,7 @@ import "testing"
 
 func TestStreamSeq(t *testing.T) {
 	cases := map[string]uint64{
-		"$JS.ACK.ORDERS.velort_q_0.1.4711.17.1700000000000000000.3":           4711,
+		"$JS.ACK.ORDERS.velort_q_0.1.4711.17.1700000000000000000.3":            4711,
 		"$JS.ACK.hub.ACCHASH.ORDERS.velort_q_0.2.99.5.1700000000000000000.0.x": 99,
 		"_INBOX.abc": 0,
 		"":           0,
