@@ -69,6 +69,7 @@ func (l *Loop) forward(m *nats.Msg, et int64) error {
 // heartbeat tells every target how far this idle upstream has got, so
 // their watermarks (a minimum over upstreams) keep moving.
 func (l *Loop) heartbeat() error {
+	l.noteIdle()
 	if l.maxET == -1<<62 || time.Since(l.lastIn) < l.cfg.Idle {
 		return nil
 	}
