@@ -129,9 +129,13 @@ func (l *Loop) publishDurable(subject string, data, identity []byte, index int) 
 	m := nats.NewMsg(subject)
 	m.Data = append([]byte(nil), data...)
 	m.Header.Set(nats.MsgIdHdr, string(d.id))
-	if _, err := d.js.PublishMsgAsync(m); err != nil {
+	if _, err := d.js.PublishMsgAsync(m, stallWait); err != nil {
 		return err
 	}
 	d.async++
 	return nil
 }
+
+// stallWait makes an async publish wait (flow control) rather than fail
+// when JetStream is slower than the loop.
+var stallWait = nats.StallWait(time.Minute)

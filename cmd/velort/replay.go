@@ -67,7 +67,7 @@ func replayFile(nc *nats.Conn, s *planner.Stream, path string, progress func() u
 			m := nats.NewMsg(subjects[p])
 			m.Data = append([]byte(nil), line...)
 			m.Header.Set(nats.MsgIdHdr, "replay/"+s.Name+"/"+strconv.Itoa(n))
-			if _, err := js.PublishMsgAsync(m); err != nil {
+			if _, err := js.PublishMsgAsync(m, nats.StallWait(time.Minute)); err != nil {
 				return n, err
 			}
 		} else if err := nc.Publish(subjects[p], line); err != nil {
