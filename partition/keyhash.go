@@ -1,8 +1,6 @@
 package partition
 
 import (
-	"strconv"
-
 	"github.com/velort/velort/runtime"
 	"github.com/velort/velort/transport"
 )
@@ -10,21 +8,7 @@ import (
 // AppendKeyText appends the text a key value hashes as (SPEC §2): integers
 // as decimal digits, strings as their bytes, TIMESTAMP as epoch-ms digits,
 // NULL as nothing.
-func AppendKeyText(dst []byte, v runtime.Value) []byte {
-	switch v.T {
-	case runtime.TInt, runtime.TTimestamp:
-		return strconv.AppendInt(dst, v.I, 10)
-	case runtime.TString, runtime.TJSON:
-		return append(dst, v.S...)
-	case runtime.TBool:
-		return strconv.AppendBool(dst, v.I != 0)
-	case runtime.TDouble:
-		return strconv.AppendFloat(dst, v.F, 'g', -1, 64)
-	case runtime.TDecimal:
-		return runtime.AppendValueJSON(dst, v)
-	}
-	return dst
-}
+func AppendKeyText(dst []byte, v runtime.Value) []byte { return runtime.AppendKeyText(dst, v) }
 
 // Keyer computes the partition of a row from its key columns. It reuses a
 // buffer: one Keyer per goroutine.

@@ -20,6 +20,9 @@ type Sink struct {
 	Subjects []string // one per sink partition
 	KeyIdx   []int    // key columns in the output row
 	Columns  []string // output column names
+	// Table, when set, receives the outputs instead of NATS: each row is
+	// upserted under its group identity (a materialized table).
+	Table *runtime.Table
 }
 
 // Config describes one (query, partition) loop.
@@ -76,7 +79,7 @@ type Loop struct {
 	wm     int64
 	lastIn time.Time // when input was last seen (kept by noteIdle, not per record)
 	seenIn uint64    // Stats.In at the last idle check
-	srcMax []int64 // per upstream partition, when Sources > 0
+	srcMax []int64   // per upstream partition, when Sources > 0
 	fwd    forwarder
 	dur    durable // JetStream intake and acknowledgement state
 }
@@ -287,6 +290,14 @@ func (l *Loop) publish(rows []runtime.Row) error {
 	var ids [][]byte
 	if l.cfg.SinkJetStream {
 		ids = l.cfg.Pipeline.IDs()
+	}
+	if t := l.cfg.Sink.Table; t != nil {
+		ids := l.cfg.Pipeline.IDs()
+		for i, r := range rows {
+			t.Put(ids[i], r)
+			l.Stats.Out.Add(1)
+		}
+		return nil
 	}
 	for i, r := range rows {
 		l.out = l.enc.Append(l.out[:0], r)

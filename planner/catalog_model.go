@@ -26,7 +26,10 @@ type Stream struct {
 	Start          string        // earliest | latest
 	DedupWindow    time.Duration
 	Derived        bool // declared by CREATE STREAM ... AS SELECT (schema from the query)
-	pos            int
+	// Materialized is set on the sink of a CREATE TABLE ... AS SELECT: the
+	// query's rows go into that table, not to NATS.
+	Materialized *Table
+	pos          int
 }
 
 // PartitionSubject returns the subject of partition p.

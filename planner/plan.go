@@ -18,8 +18,10 @@ type Plan struct {
 	Streams   []*Stream
 	Functions []*Function
 	Queries   []*Query
+	Tables    []*Table
 
 	byName map[string]*Stream
+	tables map[string]*Table
 	funcs  map[string]*Function
 	src    *source
 }
@@ -45,7 +47,7 @@ func ParseFile(path string, opts Options) (*Plan, error) {
 // Parse plans SQL text; name is used in error positions.
 func Parse(name, text string, opts Options) (*Plan, error) {
 	src := &source{name: name, text: text}
-	pl := &Plan{File: name, Dir: filepath.Dir(name), byName: map[string]*Stream{}, funcs: map[string]*Function{}, src: src}
+	pl := &Plan{File: name, Dir: filepath.Dir(name), byName: map[string]*Stream{}, tables: map[string]*Table{}, funcs: map[string]*Function{}, src: src}
 	for _, f := range opts.Functions {
 		pl.funcs[strings.ToLower(f.Name)] = f
 		pl.Functions = append(pl.Functions, f)
@@ -82,7 +84,7 @@ func (p *parser) statement(pl *Plan) {
 		case isKeyword(kw, "FUNCTION"):
 			p.createFunction(pl)
 		case isKeyword(kw, "TABLE"):
-			p.errorf(kw, "CREATE TABLE is not supported yet: expected CREATE STREAM or CREATE FUNCTION")
+			p.createTable(pl)
 		default:
 			p.errorf(kw, "expected STREAM or FUNCTION after CREATE, found %s", describe(kw))
 		}
@@ -267,6 +269,10 @@ func (p *parser) fromStream(pl *Plan, toks []token) *Stream {
 			}
 			n := toks[i+1]
 			s := pl.Stream(n.text)
+			if s == nil && pl.Table(n.text) != nil {
+				p.errorf(n, "%s is a table: a continuous query reads FROM a stream and JOINs tables", n.text)
+				return nil
+			}
 			if s == nil {
 				p.errorf(n, "unknown stream %s: expected a stream declared earlier with CREATE STREAM", n.text)
 				return nil

@@ -33,6 +33,7 @@ type Query struct {
 	clauses    streamingClauses
 	selectText string
 	shape      *queryShape
+	join       *joinSpec
 	nKeys      int // group stage layout, set when compiled
 	nAggs      int
 }
@@ -92,6 +93,11 @@ func (q *Query) analyze(p *parser) *Error {
 	}
 	db := &streamDB{}
 	db.add(newStreamTable(src.Name, cols))
+	for _, t := range q.plan.Tables {
+		if !t.Materialized() {
+			db.add(newStreamTable(t.Name, t.Columns))
+		}
+	}
 	a := newAnalyzer(db, q.plan.gmsFunctions())
 	node, err := a.analyze(q.selectText)
 	if err != nil {
@@ -192,7 +198,14 @@ func (q *Query) decompose(p *parser, n sql.Node, sh *queryShape) *Error {
 		case *plan.Distinct, *plan.OrderedDistinct:
 			return unsupported("SELECT DISTINCT")
 		case *plan.JoinNode:
-			return unsupported("JOIN (coming with tables)")
+			if q.clauses.hasWindow {
+				return unsupported("a window over a join")
+			}
+			if err := q.decomposeJoin(x); err != nil {
+				return p.src.errorAt(q.pos, "%v", err)
+			}
+			sh.inSchema = q.joinSchema()
+			return nil
 		default:
 			return unsupported(fmt.Sprintf("%T", n))
 		}
@@ -245,10 +258,17 @@ func (q *Query) finish(p *parser) *Error {
 	if q.TimeIdx >= 0 {
 		q.Read[q.TimeIdx] = true
 	}
-	if q.shape.filter != nil {
+	if q.join != nil { // the joined row's indexes are not the stream's: read it all
+		for i := range q.Read {
+			q.Read[i] = true
+		}
+	}
+	if q.shape.filter != nil && q.join == nil {
 		markRead(q.Read, q.shape.filter)
 	}
-	if sh.groupBy != nil {
+	if q.join != nil {
+		// all read already
+	} else if sh.groupBy != nil {
 		for _, e := range sh.groupBy.SelectedExprs {
 			markRead(q.Read, e)
 		}

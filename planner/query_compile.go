@@ -27,7 +27,7 @@ func (q *Query) identityEnv(udfs udfBinder) *exprEnv {
 	env := &exprEnv{slots: make([]int, len(cols)), types: make([]runtime.Type, len(cols)), scales: make([]uint8, len(cols)), udfs: udfs}
 	for i, c := range cols {
 		env.slots[i], env.types[i], env.scales[i] = i, c.Type, c.Scale
-		if i >= len(q.Source.Columns) { // window_start/window_end exist only after grouping
+		if q.clauses.hasWindow && i >= len(cols)-2 { // window_start/window_end exist only after grouping
 			env.slots[i] = -1
 		}
 	}
@@ -98,7 +98,12 @@ func (q *Query) compile(partition int, udfs udfBinder) (*runtime.Pipeline, []com
 	}
 	pipe := runtime.NewPipeline(filter, stage, having, fns)
 	pipe.ProjectCols = cols
-	if q.Kind == "group" && q.Emit == runtime.EmitFinal && q.Sink != nil && q.Sink.JetStream != "" {
+	if q.join != nil {
+		if pipe.Lookup, pipe.PreFilter, err = q.compileLookup(udfs); err != nil {
+			return nil, nil, err
+		}
+	}
+	if q.Kind == "group" && q.Sink != nil && (q.Sink.Materialized != nil || q.Emit == runtime.EmitFinal && q.Sink.JetStream != "") {
 		pipe.Identity = groupIdentity(q.nKeys, q.nAggs)
 	}
 	return pipe, outs, nil

@@ -33,6 +33,12 @@ type Output struct {
 // filter → optional stage → having → projection. It is not safe for
 // concurrent use; each partition owns its own Pipeline.
 type Pipeline struct {
+	// PreFilter and Lookup implement a stream–table join: PreFilter (over
+	// the stream row) drops rows before the lookup; Lookup returns the
+	// joined row, or false when an inner join finds no match.
+	PreFilter Expr
+	Lookup    func(c *Ctx, r Row) (Row, bool)
+
 	Filter  Expr   // WHERE; nil means all rows pass
 	Stage   Stage  // nil for stateless queries
 	Having  Expr   // applied to rows leaving Stage; nil means all pass
@@ -70,6 +76,18 @@ func NewPipeline(filter Expr, stage Stage, having Expr, project []Expr) *Pipelin
 // If evaluation failed, c.Err is set and no outputs are returned.
 func (p *Pipeline) Execute(c *Ctx, r Row, eventTimeMs int64) []Row {
 	p.nouts = 0
+	if p.PreFilter != nil {
+		if v := p.PreFilter(c, r); c.Err != nil || v.T == TNull || !Truthy(v) {
+			return p.outs[:0]
+		}
+	}
+	if p.Lookup != nil {
+		wide, ok := p.Lookup(c, r)
+		if c.Err != nil || !ok {
+			return p.outs[:0]
+		}
+		r = wide
+	}
 	if p.Filter != nil {
 		v := p.Filter(c, r)
 		if c.Err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/velort/velort/partition"
 	"github.com/velort/velort/planner"
+	velrt "github.com/velort/velort/runtime"
 	"github.com/velort/velort/transport"
 	"github.com/velort/velort/udf"
 )
@@ -28,18 +29,27 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 	}
 	defer host.Close(context.Background())
 	replays := map[*planner.Stream]string{}
+	type tableReplay struct {
+		t    *planner.Table
+		path string
+	}
+	var tableReplays []tableReplay
 	var replayOrder []*planner.Stream
 	for _, r := range f.replay {
 		name, path, err := splitAssign("replay", r)
 		if err != nil {
 			return &exitError{code: 2, err: err}
 		}
-		s := pl.Stream(name)
-		if s == nil {
-			return &exitError{code: 2, err: fmt.Errorf("--replay %s: no stream %s in %s", r, name, file)}
-		}
 		if _, err := os.Stat(path); err != nil {
 			return &exitError{code: 2, err: fmt.Errorf("--replay %s: %w", r, err)}
+		}
+		if t := pl.Table(name); t != nil && !t.Materialized() {
+			tableReplays = append(tableReplays, tableReplay{t, path})
+			continue
+		}
+		s := pl.Stream(name)
+		if s == nil {
+			return &exitError{code: 2, err: fmt.Errorf("--replay %s: no stream or KV table %s in %s", r, name, file)}
 		}
 		replays[s] = path
 		replayOrder = append(replayOrder, s)
@@ -72,6 +82,25 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		}
 	}
 
+	// KV tables: replayed records go in first, then each table is loaded
+	// into memory and kept live by a watch.
+	for _, tr := range tableReplays {
+		n, err := replayTable(conn, tr.t, tr.path)
+		if err != nil {
+			return err
+		}
+		slog.Info("replayed", "table", tr.t.Name, "records", n, "file", tr.path)
+	}
+	watchCtx, stopWatches := context.WithCancel(context.Background())
+	defer stopWatches()
+	for _, t := range pl.Tables {
+		if !t.Materialized() {
+			if err := watchTable(watchCtx, conn, t); err != nil {
+				return err
+			}
+		}
+	}
+
 	// How many writers end each stream's input (replay mode only).
 	writers := map[*planner.Stream]int{}
 	if replayMode {
@@ -89,9 +118,15 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 	consumers := map[*planner.Stream][]*partition.Loop{}
 	var loops []*partition.Loop
 	for _, q := range pl.Queries {
-		sinkSubjects := make([]string, q.Sink.Partitions)
-		for p := range sinkSubjects {
-			sinkSubjects[p] = q.Sink.PartitionSubject(p)
+		var sinkSubjects []string
+		var sinkTable *velrt.Table
+		if t := q.Sink.Materialized; t != nil {
+			sinkTable = t.Store
+		} else {
+			sinkSubjects = make([]string, q.Sink.Partitions)
+			for p := range sinkSubjects {
+				sinkSubjects[p] = q.Sink.PartitionSubject(p)
+			}
 		}
 		names := make([]string, len(q.Columns))
 		for i, c := range q.Columns {
@@ -101,7 +136,7 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 			Query: q.Name, Schema: q.Source.Columns, Read: q.Read, TimeIdx: q.TimeIdx,
 			Delay: q.Source.WatermarkDelay, Idle: q.Source.IdleTimeout,
 			LateToDLQ: q.Source.Late == "dlq", DLQ: q.Source.DLQ,
-			Sink:       partition.Sink{Subjects: sinkSubjects, KeyIdx: q.Sink.KeyIdx, Columns: names},
+			Sink:       partition.Sink{Subjects: sinkSubjects, KeyIdx: q.Sink.KeyIdx, Columns: names, Table: sinkTable},
 			EOFWriters: writers[q.Source], Replay: replayMode, Logger: slog.Default(),
 			SinkJetStream: q.Sink.JetStream != "",
 		}
