@@ -70,6 +70,9 @@ func (q *Query) decomposeJoin(j *plan.JoinNode) error {
 	if err != nil {
 		return err
 	}
+	if q.plan.Stream(ln) != nil && q.plan.Stream(rn) != nil {
+		return q.decomposeIntervalJoin(j, ln, rn)
+	}
 	spec := &joinSpec{}
 	var tableName string
 	switch {

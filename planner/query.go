@@ -34,6 +34,7 @@ type Query struct {
 	selectText string
 	shape      *queryShape
 	join       *joinSpec
+	interval   *intervalSpec
 	nKeys      int // group stage layout, set when compiled
 	nAggs      int
 }
@@ -96,6 +97,11 @@ func (q *Query) analyze(p *parser) *Error {
 	for _, t := range q.plan.Tables {
 		if !t.Materialized() {
 			db.add(newStreamTable(t.Name, t.Columns))
+		}
+	}
+	for _, s := range q.plan.Streams { // other streams, for interval joins
+		if s != src && s.Columns != nil {
+			db.add(newStreamTable(s.Name, s.Columns))
 		}
 	}
 	a := newAnalyzer(db, q.plan.gmsFunctions())
@@ -204,7 +210,11 @@ func (q *Query) decompose(p *parser, n sql.Node, sh *queryShape) *Error {
 			if err := q.decomposeJoin(x); err != nil {
 				return p.src.errorAt(q.pos, "%v", err)
 			}
-			sh.inSchema = q.joinSchema()
+			if q.interval != nil {
+				sh.inSchema = append(append(runtime.Schema{}, q.interval.left.Columns...), q.interval.right.Columns...)
+			} else {
+				sh.inSchema = q.joinSchema()
+			}
 			return nil
 		default:
 			return unsupported(fmt.Sprintf("%T", n))
@@ -258,15 +268,15 @@ func (q *Query) finish(p *parser) *Error {
 	if q.TimeIdx >= 0 {
 		q.Read[q.TimeIdx] = true
 	}
-	if q.join != nil { // the joined row's indexes are not the stream's: read it all
+	if q.join != nil || q.interval != nil { // the joined row's indexes are not the stream's: read it all
 		for i := range q.Read {
 			q.Read[i] = true
 		}
 	}
-	if q.shape.filter != nil && q.join == nil {
+	if q.shape.filter != nil && q.join == nil && q.interval == nil {
 		markRead(q.Read, q.shape.filter)
 	}
-	if q.join != nil {
+	if q.join != nil || q.interval != nil {
 		// all read already
 	} else if sh.groupBy != nil {
 		for _, e := range sh.groupBy.SelectedExprs {

@@ -103,6 +103,11 @@ func (q *Query) compile(partition int, udfs udfBinder) (*runtime.Pipeline, []com
 			return nil, nil, err
 		}
 	}
+	if q.interval != nil {
+		if pipe.Join, err = q.compileInterval(udfs); err != nil {
+			return nil, nil, err
+		}
+	}
 	if q.Kind == "group" && q.Sink != nil && (q.Sink.Materialized != nil || q.Emit == runtime.EmitFinal && q.Sink.JetStream != "") {
 		pipe.Identity = groupIdentity(q.nKeys, q.nAggs)
 	}

@@ -38,6 +38,9 @@ type Pipeline struct {
 	// joined row, or false when an inner join finds no match.
 	PreFilter Expr
 	Lookup    func(c *Ctx, r Row) (Row, bool)
+	// Join, for a stream–stream interval join, pairs rows of two sources
+	// (see ExecuteSide); Execute is then not used.
+	Join *IntervalJoin
 
 	Filter  Expr   // WHERE; nil means all rows pass
 	Stage   Stage  // nil for stateless queries
@@ -88,13 +91,20 @@ func (p *Pipeline) Execute(c *Ctx, r Row, eventTimeMs int64) []Row {
 		}
 		r = wide
 	}
+	p.filtered(c, r, eventTimeMs)
+	if c.Err != nil {
+		return nil
+	}
+	return p.outs[:p.nouts]
+}
+
+// filtered runs WHERE, the stage and the projection for one row, adding
+// to the current outputs.
+func (p *Pipeline) filtered(c *Ctx, r Row, eventTimeMs int64) {
 	if p.Filter != nil {
 		v := p.Filter(c, r)
-		if c.Err != nil {
-			return nil
-		}
-		if v.T == TNull || !Truthy(v) {
-			return p.outs[:0]
+		if c.Err != nil || v.T == TNull || !Truthy(v) {
+			return
 		}
 	}
 	if p.Stage == nil {
@@ -102,8 +112,17 @@ func (p *Pipeline) Execute(c *Ctx, r Row, eventTimeMs int64) []Row {
 	} else {
 		p.Stage.Process(c, r, eventTimeMs, p)
 	}
-	if c.Err != nil {
-		return nil
+}
+
+// ExecuteSide runs one row of side (LeftSide/RightSide) of an interval
+// join: every joined row it completes goes through the rest of the query.
+func (p *Pipeline) ExecuteSide(c *Ctx, side int, r Row, eventTimeMs int64) []Row {
+	p.nouts = 0
+	for _, w := range p.Join.Process(c, side, r) {
+		p.filtered(c, w, eventTimeMs)
+		if c.Err != nil {
+			return nil
+		}
 	}
 	return p.outs[:p.nouts]
 }
@@ -111,6 +130,9 @@ func (p *Pipeline) Execute(c *Ctx, r Row, eventTimeMs int64) []Row {
 // Advance moves the query's watermark and returns the rows it released.
 func (p *Pipeline) Advance(c *Ctx, watermarkMs int64) []Row {
 	p.nouts = 0
+	if p.Join != nil {
+		p.Join.Advance(watermarkMs)
+	}
 	if p.Stage != nil {
 		p.Stage.Advance(c, watermarkMs, p)
 	}

@@ -1,0 +1,189 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+
+	"github.com/velort/velort/runtime"
+)
+
+// intervalSpec is a stream–stream interval join:
+// ON l.k = r.k AND r.ts BETWEEN l.ts + lo AND l.ts + hi (either way round).
+// go-mysql-server's joined row is the left child's columns, then the right's.
+type intervalSpec struct {
+	left, right         *Stream
+	leftKey, rightKey   sql.Expression // over each side's own row
+	leftTime, rightTime int
+	lo, hi              int64 // right.time − left.time ∈ [lo, hi], ms
+	cond                sql.Expression
+}
+
+// Other returns the stream that is not the query's FROM stream (the same
+// stream for a self-join).
+func (s *intervalSpec) other(src *Stream) *Stream {
+	if s.left == src {
+		return s.right
+	}
+	return s.left
+}
+
+func (q *Query) decomposeIntervalJoin(j *plan.JoinNode, ln, rn string) error {
+	if !j.Op.IsInner() {
+		return fmt.Errorf("a stream–stream join must be an INNER join with a time bound")
+	}
+	spec := &intervalSpec{left: q.plan.Stream(ln), right: q.plan.Stream(rn), cond: j.JoinCond()}
+	nl, nr := len(spec.left.Columns), len(spec.right.Columns)
+	side := func(e sql.Expression) int { // 0 left, 1 right, -1 mixed or none
+		s := -2
+		sql.Inspect(e, func(x sql.Expression) bool {
+			if gf, ok := x.(*expression.GetField); ok {
+				k := 0
+				if gf.Index() >= nl {
+					k = 1
+				}
+				if s == -2 {
+					s = k
+				} else if s != k {
+					s = -1
+				}
+			}
+			return true
+		})
+		if s == -2 {
+			return -1
+		}
+		return s
+	}
+	var between *expression.Between
+	for _, c := range splitAnd(spec.cond) {
+		switch x := c.(type) {
+		case *expression.Equals:
+			if spec.leftKey != nil {
+				continue
+			}
+			l, r := x.Left(), x.Right()
+			if side(l) == 1 && side(r) == 0 {
+				l, r = r, l
+			}
+			if side(l) == 0 && side(r) == 1 {
+				spec.leftKey, spec.rightKey = l, rebase(r, -nl)
+			}
+		case *expression.Between:
+			between = x
+		}
+	}
+	if spec.leftKey == nil || between == nil {
+		return fmt.Errorf("a stream–stream join needs ON a.key = b.key AND b.ts BETWEEN a.ts AND a.ts + INTERVAL ...")
+	}
+	val, ok := between.Val.(*expression.GetField)
+	if !ok {
+		return fmt.Errorf("the BETWEEN of an interval join must test a time column")
+	}
+	valSide := side(val)
+	boundSide := side(between.Lower)
+	if valSide < 0 || boundSide < 0 || boundSide == valSide || side(between.Upper) != boundSide {
+		return fmt.Errorf("the BETWEEN of an interval join must bound one stream's time by the other's")
+	}
+	var boundTime int = -1
+	sql.Inspect(between.Lower, func(x sql.Expression) bool {
+		if gf, ok := x.(*expression.GetField); ok {
+			boundTime = gf.Index()
+		}
+		return true
+	})
+	lo, err := offsetOf(between.Lower, boundTime, nl+nr)
+	if err != nil {
+		return err
+	}
+	hi, err := offsetOf(between.Upper, boundTime, nl+nr)
+	if err != nil {
+		return err
+	}
+	if valSide == 1 { // right.ts ∈ [left.ts+lo, left.ts+hi]
+		spec.rightTime, spec.leftTime, spec.lo, spec.hi = val.Index()-nl, boundTime, lo, hi
+	} else { // left.ts ∈ [right.ts+lo, right.ts+hi]
+		spec.leftTime, spec.rightTime, spec.lo, spec.hi = val.Index(), boundTime-nl, -hi, -lo
+	}
+	if spec.lo > spec.hi {
+		return fmt.Errorf("the interval of the join is empty")
+	}
+	for _, t := range []struct {
+		s   *Stream
+		col int
+	}{{spec.left, spec.leftTime}, {spec.right, spec.rightTime}} {
+		if ty := t.s.Columns[t.col].Type; ty != runtime.TTimestamp && ty != runtime.TInt {
+			return fmt.Errorf("join time column %s of %s must be TIMESTAMP", t.s.Columns[t.col].Name, t.s.Name)
+		}
+	}
+	if spec.left.Partitions != spec.right.Partitions {
+		return fmt.Errorf("streams %s and %s must have the same number of partitions to be joined", spec.left.Name, spec.right.Name)
+	}
+	if spec.left.Partitions > 1 && (!isKeyColumn(spec.leftKey, spec.left) || !isKeyColumn(spec.rightKey, spec.right)) {
+		return fmt.Errorf("streams %s and %s must both be partitioned by the join key to be joined", spec.left.Name, spec.right.Name)
+	}
+	q.interval = spec
+	return nil
+}
+
+func isKeyColumn(e sql.Expression, s *Stream) bool {
+	gf, ok := e.(*expression.GetField)
+	return ok && len(s.KeyIdx) == 1 && gf.Index() == s.KeyIdx[0]
+}
+
+// offsetOf evaluates a bound like a.ts + INTERVAL 1 HOUR with a.ts at a
+// fixed instant and returns the difference in ms.
+func offsetOf(e sql.Expression, timeCol, width int) (int64, error) {
+	t0 := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	row := make(sql.Row, width)
+	row[timeCol] = t0
+	v, err := e.Eval(sql.NewEmptyContext(), row)
+	if err != nil {
+		return 0, fmt.Errorf("join bound %s: %w", e, err)
+	}
+	switch x := v.(type) {
+	case time.Time:
+		return x.Sub(t0).Milliseconds(), nil
+	case int64:
+		return x - t0.UnixMilli(), nil
+	}
+	return 0, fmt.Errorf("join bound %s is not a time (%T)", e, v)
+}
+
+// compileInterval builds the runtime join.
+func (q *Query) compileInterval(udfs udfBinder) (*runtime.IntervalJoin, error) {
+	s := q.interval
+	lk, err := envOver(s.left.Columns, udfs).compile(s.leftKey)
+	if err != nil {
+		return nil, err
+	}
+	rk, err := envOver(s.right.Columns, udfs).compile(s.rightKey)
+	if err != nil {
+		return nil, err
+	}
+	cond, err := envOver(q.shape.inSchema, udfs).compile(s.cond)
+	if err != nil {
+		return nil, err
+	}
+	return &runtime.IntervalJoin{
+		LeftKey: lk.fn, RightKey: rk.fn, LeftTime: s.leftTime, RightTime: s.rightTime,
+		Lo: s.lo, Hi: s.hi, LeftWidth: len(s.left.Columns), RightWidth: len(s.right.Columns),
+		LeftFirst: true, Cond: cond.fn,
+	}, nil
+}
+
+// IntervalJoin describes a stream–stream join for the runner: the two
+// sources (left, right) and their event-time columns; nil otherwise.
+func (q *Query) IntervalJoin() (left, right *Stream, leftTime, rightTime int, ok bool) {
+	if q.interval == nil {
+		return nil, nil, 0, 0, false
+	}
+	s := q.interval
+	return s.left, s.right, s.leftTime, s.rightTime, true
+}
+
+var _ = strings.ToLower
