@@ -44,6 +44,9 @@ func (l *Loop) SubscribePull(sub *nats.Subscription) error {
 
 // next returns the next input message, or nats.ErrTimeout.
 func (l *Loop) next(timeout time.Duration) (*nats.Msg, error) {
+	if l.cfg.Joined != nil {
+		return l.nextJoined(timeout)
+	}
 	if !l.dur.pull {
 		return l.sub.NextMsg(timeout)
 	}

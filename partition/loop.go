@@ -52,6 +52,8 @@ type Config struct {
 	// comes from Sources upstream partitions (the subject's last token
 	// names which) and the watermark is the minimum over them.
 	Sources int
+	// Joined, when set, makes this loop read two streams for an interval join.
+	Joined *Joined
 	// AckAfter gives, for a record's event time, the watermark after which a
 	// durable (JetStream) source may acknowledge it; nil acknowledges at once.
 	AckAfter func(eventTimeMs int64) int64
@@ -82,6 +84,7 @@ type Loop struct {
 	srcMax []int64   // per upstream partition, when Sources > 0
 	fwd    forwarder
 	dur    durable // JetStream intake and acknowledgement state
+	join   joinIntake
 }
 
 // New prepares a loop; it subscribes in Start.
@@ -116,6 +119,9 @@ func New(nc *nats.Conn, cfg Config) *Loop {
 // Subscribe starts receiving the partition's subject. Call before any
 // input is published so nothing is missed.
 func (l *Loop) Subscribe() error {
+	if l.cfg.Joined != nil {
+		return l.subscribeJoined()
+	}
 	sub, err := l.nc.SubscribeSync(l.cfg.Subject)
 	if err != nil {
 		return err
@@ -185,6 +191,9 @@ func (l *Loop) Run(ctx context.Context) error {
 
 // process handles one record: decode → execute → publish.
 func (l *Loop) process(m *nats.Msg) error {
+	if l.cfg.Joined != nil {
+		return l.processJoined(m)
+	}
 	l.Stats.In.Add(1)
 	l.ctx.Reset()
 	if l.cfg.TimeIdx < 0 { // the clock is read only where processing time needs it
@@ -354,16 +363,25 @@ func (l *Loop) endOfInput() error {
 	if err := l.commit(); err != nil {
 		return err
 	}
-	_ = l.sub.Unsubscribe()
+	l.unsubscribe()
 	return nil
 }
 
-// shutdown stops intake; FINAL groups without a window are emitted.
+// unsubscribe stops intake.
+func (l *Loop) unsubscribe() {
+	if l.cfg.Joined != nil {
+		l.unsubscribeJoined()
+		return
+	}
+	_ = l.sub.Unsubscribe()
+}
+
+// shutdown acknowledges what is ready and stops intake.
 func (l *Loop) shutdown() error {
 	if err := l.commit(); err != nil {
 		l.cfg.Logger.Warn("final acknowledgement", "query", l.cfg.Query, "partition", l.cfg.Partition, "err", err)
 	}
-	_ = l.sub.Unsubscribe()
+	l.unsubscribe()
 	return nil
 }
 

@@ -144,9 +144,30 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 			base.AckAfter = q.AckAfter
 		}
 		n := q.Source.Partitions
+		left, right, lt, rt, isJoin := q.IntervalJoin()
+		if isJoin && (left.JetStream != "" || right.JetStream != "") {
+			return &exitError{code: 2, err: fmt.Errorf("query %s: stream–stream joins run on core NATS streams only for now", q.Name)}
+		}
+		var joinOther *planner.Stream // the second stream of an interval join
 		for p := 0; p < n; p++ {
 			cfg := base
 			cfg.Partition, cfg.Subject = p, q.Source.PartitionSubject(p)
+			if isJoin {
+				j := &partition.Joined{Side: 0, TimeIdx: lt, OtherTime: rt, Schema: right.Columns}
+				other := right
+				if right == q.Source && left != q.Source {
+					j = &partition.Joined{Side: 1, TimeIdx: rt, OtherTime: lt, Schema: left.Columns}
+					other = left
+				}
+				if other != q.Source {
+					j.Subject = other.PartitionSubject(p)
+					if replayMode {
+						cfg.EOFWriters += writers[other]
+					}
+					joinOther = other
+				}
+				cfg.Joined = j
+			}
 			insts := planner.NewInstances(context.Background())
 			defer insts.Close()
 			if q.NeedsRepartition() {
@@ -194,6 +215,9 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 			loops = append(loops, l)
 			if cfg.Sources == 0 {
 				consumers[q.Source] = append(consumers[q.Source], l)
+			}
+			if joinOther != nil {
+				consumers[joinOther] = append(consumers[joinOther], l)
 			}
 		}
 	}

@@ -1,0 +1,120 @@
+package partition
+
+import (
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/velort/velort/runtime"
+)
+
+// Joined configures a loop that reads two streams for a stream–stream
+// interval join: the loop's own source is one side (Config.Side), Other
+// the other. Both are read in arrival order from one intake queue; the
+// watermark is the minimum of the two sides'.
+type Joined struct {
+	Side      int            // runtime.LeftSide or RightSide: the side of Config.Subject
+	Subject   string         // the other side's subject ("" for a self-join)
+	Schema    runtime.Schema // the other side's columns
+	TimeIdx   int            // event-time column of each side's row
+	OtherTime int
+}
+
+type joinIntake struct {
+	ch     chan *nats.Msg
+	subs   [2]*nats.Subscription
+	dec    [2]*runtime.Decoder
+	rows   [2]runtime.Row
+	tcol   [2]int
+	max    [2]int64
+	self   bool
+	mySide int
+}
+
+// subscribeJoined subscribes to both sides into one queue.
+func (l *Loop) subscribeJoined() error {
+	j := l.cfg.Joined
+	in := &l.join
+	in.ch = make(chan *nats.Msg, 1<<18)
+	in.mySide = j.Side
+	other := 1 - j.Side
+	in.dec[j.Side], in.rows[j.Side], in.tcol[j.Side] = l.dec, l.row, j.TimeIdx
+	in.self = j.Subject == ""
+	in.max = [2]int64{-1 << 62, -1 << 62}
+	var err error
+	if in.subs[j.Side], err = l.nc.ChanSubscribe(l.cfg.Subject, in.ch); err != nil {
+		return err
+	}
+	if in.self {
+		in.dec[other], in.rows[other], in.tcol[other] = l.dec, l.row, j.OtherTime
+	} else {
+		in.dec[other] = runtime.NewDecoder(j.Schema, nil)
+		in.rows[other] = make(runtime.Row, len(j.Schema))
+		in.tcol[other] = j.OtherTime
+		if in.subs[other], err = l.nc.ChanSubscribe(j.Subject, in.ch); err != nil {
+			return err
+		}
+	}
+	// A channel subscription has no pending limits: the channel (2^18
+	// messages) is the buffer, and replay's flow control stays far below it.
+	l.sub = in.subs[j.Side]
+	return nil
+}
+
+// nextJoined waits for the next message of either side.
+func (l *Loop) nextJoined(timeout time.Duration) (*nats.Msg, error) {
+	select {
+	case m := <-l.join.ch:
+		return m, nil
+	case <-time.After(timeout):
+		return nil, nats.ErrTimeout
+	}
+}
+
+// processJoined runs one record of either side through the join.
+func (l *Loop) processJoined(m *nats.Msg) error {
+	in := &l.join
+	l.Stats.In.Add(1)
+	l.ctx.Reset()
+	side := in.mySide
+	if !in.self && m.Sub == in.subs[1-in.mySide] {
+		side = 1 - in.mySide
+	}
+	sides := []int{side}
+	if in.self {
+		sides = []int{runtime.LeftSide, runtime.RightSide}
+	}
+	if err := in.dec[side].Decode(m.Data, in.rows[side]); err != nil {
+		return l.deadLetter(m, err.Error())
+	}
+	for _, s := range sides {
+		t := in.rows[side][in.tcol[s]]
+		if t.T == runtime.TNull {
+			return l.deadLetter(m, "the join's time column is NULL")
+		}
+		if err := l.publish(l.cfg.Pipeline.ExecuteSide(&l.ctx, s, in.rows[side], t.I)); err != nil {
+			return err
+		}
+		if l.ctx.Err != nil {
+			return l.deadLetter(m, l.ctx.Err.Error())
+		}
+		in.max[s] = max(in.max[s], t.I)
+	}
+	wm := min(in.max[0], in.max[1])
+	if in.self {
+		wm = in.max[0]
+	}
+	if wm > -1<<62 {
+		return l.advance(wm - l.cfg.Delay.Milliseconds())
+	}
+	return nil
+}
+
+// unsubscribeJoined stops both intakes.
+func (l *Loop) unsubscribeJoined() {
+	for _, s := range l.join.subs {
+		if s != nil {
+			_ = s.Unsubscribe()
+		}
+	}
+}
