@@ -60,21 +60,32 @@ func (q *Query) decomposeIntervalJoin(j *plan.JoinNode, ln, rn string) error {
 		return s
 	}
 	var between *expression.Between
+	var rest []sql.Expression // conditions the runtime does not enforce itself
 	for _, c := range splitAnd(spec.cond) {
 		switch x := c.(type) {
 		case *expression.Equals:
-			if spec.leftKey != nil {
-				continue
-			}
 			l, r := x.Left(), x.Right()
 			if side(l) == 1 && side(r) == 0 {
 				l, r = r, l
 			}
-			if side(l) == 0 && side(r) == 1 {
+			if spec.leftKey == nil && side(l) == 0 && side(r) == 1 {
 				spec.leftKey, spec.rightKey = l, rebase(r, -nl)
+				continue
 			}
 		case *expression.Between:
-			between = x
+			if between == nil {
+				between = x
+				continue
+			}
+		}
+		rest = append(rest, c)
+	}
+	spec.cond = nil
+	for _, r := range rest {
+		if spec.cond == nil {
+			spec.cond = r
+		} else {
+			spec.cond = expression.NewAnd(spec.cond, r)
 		}
 	}
 	if spec.leftKey == nil || between == nil {
@@ -165,14 +176,18 @@ func (q *Query) compileInterval(udfs udfBinder) (*runtime.IntervalJoin, error) {
 	if err != nil {
 		return nil, err
 	}
-	cond, err := envOver(q.shape.inSchema, udfs).compile(s.cond)
-	if err != nil {
-		return nil, err
+	var cond runtime.Expr
+	if s.cond != nil {
+		c, err := envOver(q.shape.inSchema, udfs).compile(s.cond)
+		if err != nil {
+			return nil, err
+		}
+		cond = c.fn
 	}
 	return &runtime.IntervalJoin{
 		LeftKey: lk.fn, RightKey: rk.fn, LeftTime: s.leftTime, RightTime: s.rightTime,
 		Lo: s.lo, Hi: s.hi, LeftWidth: len(s.left.Columns), RightWidth: len(s.right.Columns),
-		LeftFirst: true, Cond: cond.fn,
+		LeftFirst: true, Cond: cond,
 	}, nil
 }
 

@@ -44,12 +44,12 @@ FROM impressions i JOIN clicks c
 			got = append(got, string(runtime.AppendValueJSON(nil, r[0]))+"@"+string(runtime.AppendValueJSON(nil, r[1]))[15:20]+">"+string(runtime.AppendValueJSON(nil, r[2]))[15:20])
 		}
 	}
-	feed(imp, 1, 0)      // impression ad 1 at 00:00
-	feed(clk, 1, 5*min)  // click at 00:05: joins
-	feed(clk, 1, 11*min) // click at 00:11: too late for it
-	feed(clk, 2, 3*min)  // click for ad 2 before its impression
-	feed(imp, 2, 1*min)  // impression at 00:01: joins the earlier click
-	feed(imp, 1, 2*min)  // impression at 00:02: joins clicks at 00:05 and 00:11
+	feed(imp, 1, 0)                                                   // impression ad 1 at 00:00
+	feed(clk, 1, 5*min)                                               // click at 00:05: joins
+	feed(clk, 1, 11*min)                                              // click at 00:11: too late for it
+	feed(clk, 2, 3*min)                                               // click for ad 2 before its impression
+	feed(imp, 2, 1*min)                                               // impression at 00:01: joins the earlier click
+	feed(imp, 1, 2*min)                                               // impression at 00:02: joins clicks at 00:05 and 00:11
 	want := "1@00:00>05:00 2@01:00>03:00 1@02:00>05:00 1@02:00>11:00" // minutes:seconds
 	if g := strings.Join(got, " "); g != want {
 		t.Errorf("joined\n %s\nwant\n %s", g, want)
