@@ -17,15 +17,17 @@ import (
 
 // runFlags are `velort run`'s options.
 type runFlags struct {
-	nats     string
-	data     string
-	plugins  string
-	replay   []string
-	capture  []string
-	metrics  string
-	mysql    string
-	instance string
-	conn     transport.ConnOptions
+	nats          string
+	data          string
+	plugins       string
+	replay        []string
+	capture       []string
+	metrics       string
+	mysql         string
+	mysqlUser     string
+	mysqlPassword string
+	instance      string
+	conn          transport.ConnOptions
 
 	udfTimeout time.Duration
 	udfMemory  uint64
@@ -44,6 +46,10 @@ started (data in a temp dir, or --data DIR) and its URL is logged.
 --replay STREAM=FILE.jsonl publishes each line of FILE to the stream's
 subjects; once every replayed record is processed, open windows are
 emitted, sinks flushed, and velort exits 0.
+With --mysql ADDR, tables (KV-backed and CREATE TABLE ... AS SELECT) and the
+catalog (velort_streams, velort_queries, velort_partitions) are served
+read-only to MySQL clients; with --replay, velort then keeps serving the
+final state until SIGINT/SIGTERM.
 --capture STREAM=FILE writes every record published to a stream as one
 JSON object per line (- for stdout); --capture SUBJECT=FILE with a NATS
 subject or wildcard (e.g. 'velort.dlq.>') writes subject, headers, data.`,
@@ -61,7 +67,9 @@ subject or wildcard (e.g. 'velort.dlq.>') writes subject, headers, data.`,
 	fl.StringArrayVar(&f.replay, "replay", nil, "STREAM=FILE.jsonl: publish FILE's lines to STREAM, then end input (repeatable)")
 	fl.StringArrayVar(&f.capture, "capture", nil, "STREAM=FILE|- or SUBJECT=FILE|-: write what is published (repeatable)")
 	fl.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at ADDR (e.g. 127.0.0.1:9090)")
-	fl.StringVar(&f.mysql, "mysql", "", "serve state over the MySQL protocol at ADDR (not yet available)")
+	fl.StringVar(&f.mysql, "mysql", "", "serve tables and catalog read-only over the MySQL protocol at ADDR (e.g. 127.0.0.1:3306)")
+	fl.StringVar(&f.mysqlUser, "mysql-user", "root", "MySQL user for --mysql")
+	fl.StringVar(&f.mysqlPassword, "mysql-password", "", "MySQL password for --mysql (default: none)")
 	fl.StringVar(&f.instance, "instance-id", defaultInstanceID(), "this instance's identity among several velort processes")
 	fl.DurationVar(&f.udfTimeout, "udf-timeout", 100*time.Millisecond, "stop a user-function call that runs longer (the record is dead-lettered)")
 	fl.Uint64Var(&f.udfMemory, "udf-memory-limit", 64<<20, "memory cap of each user-function instance, bytes")

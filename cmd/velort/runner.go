@@ -262,7 +262,12 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		defer stopMetrics()
 	}
 	if f.mysql != "" {
-		return &exitError{code: 2, err: fmt.Errorf("--mysql is not available yet in this build")}
+		srv, err := serveMySQL(ctx, f, pl, loops)
+		if err != nil {
+			return &exitError{code: 2, err: fmt.Errorf("--mysql %s: %w", f.mysql, err)}
+		}
+		defer srv.Close()
+		slog.Info("serving MySQL", "addr", srv.Addr(), "database", "velort", "user", f.mysqlUser)
 	}
 
 	loopCtx, cancelLoops := context.WithCancel(ctx)
@@ -337,6 +342,10 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		if err := c.finish(); err != nil {
 			return err
 		}
+	}
+	if f.mysql != "" && replayMode && ctx.Err() == nil {
+		slog.Info("input replayed; serving the final state over MySQL until interrupted")
+		<-ctx.Done()
 	}
 	var in, out, dlq, late uint64
 	for _, l := range loops {
