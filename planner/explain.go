@@ -32,6 +32,13 @@ func (pl *Plan) Explain() string {
 		fmt.Fprintf(&b, ", dead letters to %s\n", s.DLQ)
 		fmt.Fprintf(&b, "  columns: %s\n", schemaText(s.Columns))
 	}
+	for _, t := range pl.Tables {
+		if t.Materialized() {
+			fmt.Fprintf(&b, "table %s (materialized by query %s, in memory): %s\n", t.Name, t.Query.Name, schemaText(t.Columns))
+		} else {
+			fmt.Fprintf(&b, "table %s (KV bucket %s, loaded by a watch, in memory): key %s; %s\n", t.Name, t.Bucket, t.Columns[t.KeyIdx].Name, schemaText(t.Columns))
+		}
+	}
 	for _, f := range pl.Functions {
 		params := make([]string, len(f.Params))
 		for i, p := range f.Params {
@@ -51,6 +58,22 @@ func (pl *Plan) Explain() string {
 			}
 		}
 		fmt.Fprintf(&b, "  decode json: %s\n", strings.Join(read, ", "))
+		if j := q.join; j != nil {
+			kind, how := "INNER", "primary key"
+			if j.outer {
+				kind = "LEFT"
+			}
+			if j.tableCol != j.table.KeyIdx {
+				how = "in-memory index on " + j.table.Columns[j.tableCol].Name
+			}
+			fmt.Fprintf(&b, "  lookup join (%s) with table %s on %s = %s (%s)\n", kind, j.table.Name, j.key, j.table.Columns[j.tableCol].Name, how)
+		}
+		if s := q.interval; s != nil {
+			other := s.other(q.Source)
+			fmt.Fprintf(&b, "  interval join %s ⋈ %s on %s = %s, %s.%s − %s.%s ∈ [%dms, %dms]; also reads %s\n",
+				s.left.Name, s.right.Name, s.leftKey, s.rightKey, s.right.Name, s.right.Columns[s.rightTime].Name,
+				s.left.Name, s.left.Columns[s.leftTime].Name, s.lo, s.hi, other.Subject)
+		}
 		if q.shape.filter != nil {
 			fmt.Fprintf(&b, "  filter: %s\n", q.shape.filter)
 		}
@@ -80,7 +103,11 @@ func (pl *Plan) Explain() string {
 		} else if q.Stateful() {
 			b.WriteString("  time: processing time\n")
 		}
-		fmt.Fprintf(&b, "  sink: %s, encode json\n", sinkSubjects(q.Sink))
+		if q.Sink.Materialized != nil {
+			fmt.Fprintf(&b, "  sink: table %s (upsert by group)\n", q.Sink.Name)
+		} else {
+			fmt.Fprintf(&b, "  sink: %s, encode json\n", sinkSubjects(q.Sink))
+		}
 	}
 	return b.String()
 }
