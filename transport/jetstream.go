@@ -72,32 +72,62 @@ func SubjectCovers(pattern, sub string) bool {
 	return len(pt) == len(st)
 }
 
+// ConsumerOptions says where a durable consumer starts and how long an
+// unacknowledged message waits before redelivery.
+type ConsumerOptions struct {
+	// StartSeq > 0 starts at that stream sequence (a checkpoint's next
+	// input), replacing any existing consumer. 0 resumes an existing
+	// consumer right after its acknowledged floor, or starts a new one at
+	// the beginning of the stream (or, with StartLatest, at new messages).
+	StartSeq    uint64
+	StartLatest bool
+	// AckWait defaults to a minute.
+	AckWait time.Duration
+}
+
 // DurableConsumer binds a pull subscription to the durable consumer name
 // on stream, filtered to subject. An existing consumer is recreated to
 // start right after its acknowledged floor, so that after a crash input
 // resumes in stream order at once instead of waiting for redelivery.
 // startLatest applies only when the consumer does not exist yet.
 func (c *Conn) DurableConsumer(stream, name, subject string, startLatest bool) (*nats.Subscription, error) {
+	return c.DurableConsumerWith(stream, name, subject, ConsumerOptions{StartLatest: startLatest})
+}
+
+// DurableConsumerWith is DurableConsumer with an explicit start (see
+// ConsumerOptions). The consumer acknowledges cumulatively (AckAll) and
+// has no limit on pending acknowledgements, so delivery never stalls on
+// velort's own acknowledgements.
+func (c *Conn) DurableConsumerWith(stream, name, subject string, o ConsumerOptions) (*nats.Subscription, error) {
 	js, err := c.NC.JetStream()
 	if err != nil {
 		return nil, err
 	}
+	wait := o.AckWait
+	if wait <= 0 {
+		wait = time.Minute
+	}
 	cfg := &nats.ConsumerConfig{
 		Durable: name, FilterSubject: subject,
-		AckPolicy: nats.AckAllPolicy, AckWait: time.Minute,
+		AckPolicy: nats.AckAllPolicy, AckWait: wait,
 		MaxAckPending: -1, DeliverPolicy: nats.DeliverAllPolicy,
 	}
-	if startLatest {
+	if o.StartLatest {
 		cfg.DeliverPolicy = nats.DeliverNewPolicy
 	}
-	if info, err := js.ConsumerInfo(stream, name); err == nil {
+	info, err := js.ConsumerInfo(stream, name)
+	switch {
+	case err == nil:
 		cfg.DeliverPolicy = nats.DeliverByStartSequencePolicy
 		cfg.OptStartSeq = info.AckFloor.Stream + 1
 		if err := js.DeleteConsumer(stream, name); err != nil {
 			return nil, fmt.Errorf("resetting consumer %s: %w", name, err)
 		}
-	} else if !errors.Is(err, nats.ErrConsumerNotFound) {
+	case !errors.Is(err, nats.ErrConsumerNotFound):
 		return nil, fmt.Errorf("consumer %s on %s: %w", name, stream, err)
+	}
+	if o.StartSeq > 0 {
+		cfg.DeliverPolicy, cfg.OptStartSeq = nats.DeliverByStartSequencePolicy, o.StartSeq
 	}
 	if _, err := js.AddConsumer(stream, cfg); err != nil {
 		return nil, fmt.Errorf("creating consumer %s on %s: %w", name, stream, err)
@@ -109,9 +139,17 @@ func (c *Conn) DurableConsumer(stream, name, subject string, startLatest bool) (
 // subject ($JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.…, or the v2 form
 // with domain and account hash) without allocating; 0 if it is not one.
 func StreamSeq(reply string) uint64 {
+	seq, _ := AckInfo(reply)
+	return seq
+}
+
+// AckInfo parses a JetStream reply subject without allocating: the
+// message's stream sequence and how many times it has been delivered
+// (1 the first time); zeros if reply is not a JetStream ack subject.
+func AckInfo(reply string) (streamSeq, delivered uint64) {
 	const prefix = "$JS.ACK."
 	if !strings.HasPrefix(reply, prefix) {
-		return 0
+		return 0, 0
 	}
 	var toks [12]string
 	n, start := 0, 0
@@ -122,16 +160,20 @@ func StreamSeq(reply string) uint64 {
 			start = i + 1
 		}
 	}
-	idx := 5 // $JS ACK stream consumer delivered sseq
+	idx := 4 // $JS ACK stream consumer delivered sseq
 	if n >= 12 {
-		idx = 7 // $JS ACK domain account stream consumer delivered sseq
+		idx = 6 // $JS ACK domain account stream consumer delivered sseq
 	}
-	var seq uint64
-	for _, ch := range toks[idx] {
+	return decimal(toks[idx+1]), decimal(toks[idx])
+}
+
+func decimal(s string) uint64 {
+	var x uint64
+	for _, ch := range s {
 		if ch < '0' || ch > '9' {
 			return 0
 		}
-		seq = seq*10 + uint64(ch-'0')
+		x = x*10 + uint64(ch-'0')
 	}
-	return seq
+	return x
 }

@@ -51,3 +51,65 @@ func TestEnsureStream(t *testing.T) {
 		t.Fatal("a stream whose subjects do not cover ours was accepted")
 	}
 }
+
+func TestAckInfo(t *testing.T) {
+	seq, n := AckInfo("$JS.ACK.ORDERS.velort_q_0.3.4711.17.1700000000000000000.3")
+	if seq != 4711 || n != 3 {
+		t.Errorf("v1 reply: seq %d delivered %d", seq, n)
+	}
+	seq, n = AckInfo("$JS.ACK.hub.ACCHASH.ORDERS.velort_q_0.2.99.5.1700000000000000000.0.x")
+	if seq != 99 || n != 2 {
+		t.Errorf("v2 reply: seq %d delivered %d", seq, n)
+	}
+}
+
+// TestDurableConsumerStart: a consumer resumes after its ack floor by
+// default, and at an explicit start sequence when given one.
+func TestDurableConsumerStart(t *testing.T) {
+	emb := startServer(t, nil)
+	c := connect(t, emb.ClientURL(), ConnOptions{})
+	if err := c.EnsureStream("DC", []string{"dc.*"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	js, _ := c.NC.JetStream()
+	for i := range 10 {
+		if _, err := js.Publish("dc.1", []byte{byte('0' + i)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := js.Publish("dc.2", []byte("other")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := func(o ConsumerOptions) uint64 {
+		t.Helper()
+		sub, err := c.DurableConsumerWith("DC", "velort_dc", "dc.1", o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sub.Unsubscribe()
+		msgs, err := sub.Fetch(3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := msgs[2].Ack(); err != nil { // AckAll: acknowledges all three
+			t.Fatal(err)
+		}
+		if err := c.NC.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		return StreamSeq(msgs[0].Reply)
+	}
+	if got := first(ConsumerOptions{}); got != 1 {
+		t.Fatalf("new consumer starts at stream seq %d, want 1", got)
+	}
+	waitFor(t, "ack floor", func() bool {
+		info, err := js.ConsumerInfo("DC", "velort_dc")
+		return err == nil && info.AckFloor.Stream == 5
+	})
+	if got := first(ConsumerOptions{}); got != 7 {
+		t.Fatalf("existing consumer resumes at stream seq %d, want 7 (after the ack floor 5)", got)
+	}
+	if got := first(ConsumerOptions{StartSeq: 3}); got != 3 {
+		t.Fatalf("StartSeq 3: first message at seq %d", got)
+	}
+}
