@@ -5,7 +5,15 @@
 // assigned to partitions (the key hash), dead-lettering, end-of-input
 // markers and the loop's counters.
 //
+// For JetStream sources (durable.go, checkpoint.go) a loop fetches from a
+// durable pull consumer, confirms what it published to JetStream sinks
+// (republishing what was refused), and acknowledges inputs only once their
+// effect is durable: at once for stateless queries, after an
+// operator-state checkpoint (stage snapshot, watermark, last input's stream
+// sequence, saved to a CheckpointStore) for stateful ones.
+//
 // Invariants: a Loop's pipeline, decoder, encoder and buffers are touched
 // only by the Loop's goroutine; counters are atomics read by metrics and
-// status from other goroutines.
+// status from other goroutines. Core NATS loops take none of the
+// JetStream paths.
 package partition

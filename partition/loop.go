@@ -11,7 +11,6 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/velort/velort/runtime"
-	"github.com/velort/velort/transport"
 )
 
 // Sink is where a loop publishes its outputs: a stream's subjects and
@@ -85,6 +84,7 @@ type Loop struct {
 	fwd    forwarder
 	dur    durable // JetStream intake and acknowledgement state
 	join   joinIntake
+	runCtx context.Context
 }
 
 // New prepares a loop; it subscribes in Start.
@@ -138,17 +138,18 @@ func (l *Loop) Subscribe() error {
 func (l *Loop) Run(ctx context.Context) error {
 	eofs := 0
 	l.lastIn = time.Now()
+	l.runCtx = ctx
 	for n := 1; ; n++ {
 		if n&1023 == 0 && ctx.Err() != nil { // busy input: still notice shutdown
 			return l.shutdown()
 		}
 		m, err := l.next(200 * time.Millisecond)
 		if err != nil {
-			if errors.Is(err, nats.ErrTimeout) {
+			if errors.Is(err, nats.ErrTimeout) || err == errIntake {
 				if ctx.Err() != nil {
 					return l.shutdown()
 				}
-				if !l.cfg.Replay {
+				if !l.cfg.Replay && err != errIntake {
 					if err := l.idle(); err != nil {
 						return err
 					}
@@ -165,10 +166,8 @@ func (l *Loop) Run(ctx context.Context) error {
 			l.sourceWatermark(m)
 			continue
 		}
-		if l.dur.pull {
-			if err := l.track(m); err != nil {
-				return err
-			}
+		if l.dur.pull && !l.track(m) {
+			continue // a redelivery of an input already processed
 		}
 		if IsEOF(m) {
 			if l.srcMax != nil {
@@ -183,7 +182,7 @@ func (l *Loop) Run(ctx context.Context) error {
 		if err := l.process(m); err != nil {
 			return err
 		}
-		if l.dur.pull {
+		if l.dur.pull && l.dur.ck == nil {
 			l.dur.queue[len(l.dur.queue)-1].until = l.dur.until
 		}
 	}
@@ -199,7 +198,6 @@ func (l *Loop) process(m *nats.Msg) error {
 	if l.cfg.TimeIdx < 0 { // the clock is read only where processing time needs it
 		l.ctx.NowMs = time.Now().UnixMilli()
 	}
-	l.dur.seq = transport.StreamSeq(m.Reply)
 	if err := l.dec.Decode(m.Data, l.row); err != nil {
 		return l.deadLetter(m, err.Error())
 	}
@@ -214,7 +212,7 @@ func (l *Loop) process(m *nats.Msg) error {
 	if l.cfg.Forward != nil {
 		return l.forward(m, et)
 	}
-	if l.cfg.AckAfter != nil {
+	if l.cfg.AckAfter != nil && l.dur.ck == nil {
 		l.dur.until = l.cfg.AckAfter(et)
 	}
 	outs := l.cfg.Pipeline.Execute(&l.ctx, l.row, et)
@@ -317,7 +315,7 @@ func (l *Loop) publish(rows []runtime.Row) error {
 			if ids != nil {
 				id = ids[i]
 			}
-			err = l.publishDurable(l.cfg.Sink.Subjects[p], l.out, id, i)
+			err = l.publishDurable(l.cfg.Sink.Subjects[p], l.out, id)
 		} else {
 			err = l.nc.Publish(l.cfg.Sink.Subjects[p], l.out)
 		}
@@ -329,7 +327,11 @@ func (l *Loop) publish(rows []runtime.Row) error {
 	return nil
 }
 
-// deadLetter publishes the original payload with the reason. Processing goes on.
+// deadLetter publishes the original payload with the reason. Processing
+// goes on. A JetStream input's dead letter carries its stream sequence and
+// a message id made of (query, partition, sequence), so a JetStream stream
+// over the dead-letter subjects keeps it once however often it is
+// re-processed.
 func (l *Loop) deadLetter(m *nats.Msg, reason string) error {
 	l.Stats.DeadLettered.Add(1)
 	d := nats.NewMsg(l.cfg.DLQ)
@@ -338,6 +340,11 @@ func (l *Loop) deadLetter(m *nats.Msg, reason string) error {
 	d.Header.Set(HeaderQuery, l.cfg.Query)
 	d.Header.Set(HeaderSourceSubject, m.Subject)
 	d.Header.Set(HeaderPartition, strconv.Itoa(l.cfg.Partition))
+	if seq := l.dur.seq; seq != 0 {
+		s := strconv.FormatUint(seq, 10)
+		d.Header.Set(HeaderSeq, s)
+		d.Header.Set(nats.MsgIdHdr, "dlq/"+l.cfg.Query+"/"+strconv.Itoa(l.cfg.Partition)+"/"+s)
+	}
 	l.cfg.Logger.Debug("dead letter", "query", l.cfg.Query, "partition", l.cfg.Partition, "reason", reason)
 	return l.nc.PublishMsg(d)
 }
@@ -363,6 +370,9 @@ func (l *Loop) endOfInput() error {
 	if err := l.commit(); err != nil {
 		return err
 	}
+	if err := l.checkpoint(); err != nil {
+		return err
+	}
 	l.unsubscribe()
 	return nil
 }
@@ -376,14 +386,23 @@ func (l *Loop) unsubscribe() {
 	_ = l.sub.Unsubscribe()
 }
 
-// shutdown acknowledges what is ready and stops intake.
+// shutdown stops intake: outputs published so far are confirmed, the
+// state (open windows included, not emitted) is checkpointed, and what is
+// ready is acknowledged.
 func (l *Loop) shutdown() error {
-	if err := l.commit(); err != nil {
+	err := l.commit()
+	if err == nil {
+		err = l.checkpoint()
+	}
+	if err != nil {
 		l.cfg.Logger.Warn("final acknowledgement", "query", l.cfg.Query, "partition", l.cfg.Partition, "err", err)
 	}
 	l.unsubscribe()
 	return nil
 }
+
+// stopping reports whether the loop has been told to stop.
+func (l *Loop) stopping() bool { return l.runCtx != nil && l.runCtx.Err() != nil }
 
 // QueryName is the name of the loop's query.
 func (l *Loop) QueryName() string { return l.cfg.Query }

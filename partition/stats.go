@@ -9,4 +9,13 @@ type Stats struct {
 	DeadLettered atomic.Uint64 // records sent to the dead-letter subject
 	Late         atomic.Uint64 // late records dropped or dead-lettered
 	Watermark    atomic.Int64  // current watermark, epoch ms
+
+	// JetStream sources and sinks.
+	Redelivered      atomic.Uint64 // inputs delivered more than once by JetStream
+	SinkRetries      atomic.Uint64 // outputs published again after JetStream refused or did not confirm them
+	Checkpoints      atomic.Uint64 // checkpoints saved
+	CheckpointErrors atomic.Uint64 // checkpoint saves that failed (retried)
+	CheckpointSeq    atomic.Uint64 // stream sequence the last checkpoint reflects
+	CheckpointBytes  atomic.Int64  // size of the last checkpoint
+	CheckpointAtMs   atomic.Int64  // when the last checkpoint was saved (epoch ms; 0: never)
 }
