@@ -44,7 +44,8 @@ type Query struct {
 // acknowledge it: at once for stateless queries, at the end of its last
 // TUMBLE/HOP window, and never (math.MaxInt64) for state that a restart
 // could not rebuild from unacknowledged input (sessions, windowless groups,
-// row frames) until state checkpoints exist.
+// row frames). With operator-state checkpoints enabled the partition loop
+// acknowledges by checkpoint instead and uses this only when they are off.
 func (q *Query) AckAfter(et int64) int64 {
 	switch {
 	case q.Kind == "stateless":

@@ -29,8 +29,9 @@ type runFlags struct {
 	instance      string
 	conn          transport.ConnOptions
 
-	udfTimeout time.Duration
-	udfMemory  uint64
+	udfTimeout         time.Duration
+	checkpointInterval time.Duration
+	udfMemory          uint64
 }
 
 func newRunCmd() *cobra.Command {
@@ -71,6 +72,7 @@ subject or wildcard (e.g. 'velort.dlq.>') writes subject, headers, data.`,
 	fl.StringVar(&f.mysqlUser, "mysql-user", "root", "MySQL user for --mysql")
 	fl.StringVar(&f.mysqlPassword, "mysql-password", "", "MySQL password for --mysql (default: none)")
 	fl.StringVar(&f.instance, "instance-id", defaultInstanceID(), "this instance's identity among several velort processes")
+	fl.DurationVar(&f.checkpointInterval, "checkpoint-interval", DefaultCheckpointInterval, "how often stateful queries over JetStream sources save their state (0: never; inputs are then acknowledged when their windows close)")
 	fl.DurationVar(&f.udfTimeout, "udf-timeout", 100*time.Millisecond, "stop a user-function call that runs longer (the record is dead-lettered)")
 	fl.Uint64Var(&f.udfMemory, "udf-memory-limit", 64<<20, "memory cap of each user-function instance, bytes")
 	fl.StringVar(&f.conn.User, "user", "", "NATS user")

@@ -67,6 +67,7 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		}
 	}()
 	nc := conn.NC
+	ck := newCheckpoints(conn, f.checkpointInterval)
 
 	// JetStream streams exist before anything subscribes or publishes.
 	for _, s := range pl.Streams {
@@ -182,7 +183,7 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 				}
 				cfg.Pipeline, cfg.Forward, cfg.SinkJetStream = pipe, fwd, false
 				l := partition.New(nc, cfg)
-				if err := subscribeSource(conn, l, q, p); err != nil {
+				if err := ck.subscribe(l, q, p); err != nil {
 					return err
 				}
 				loops = append(loops, l)
@@ -207,7 +208,7 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 			if cfg.Sources > 0 {
 				err = l.Subscribe()
 			} else {
-				err = subscribeSource(conn, l, q, p)
+				err = ck.subscribe(l, q, p)
 			}
 			if err != nil {
 				return err
@@ -389,19 +390,4 @@ func slowestConsumer(loops []*partition.Loop) func() uint64 {
 func isTerminal(f *os.File) bool {
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// subscribeSource attaches a loop to its source partition: a durable
-// JetStream consumer for a jetstream stream, else a core subscription.
-func subscribeSource(conn *transport.Conn, l *partition.Loop, q *planner.Query, p int) error {
-	s := q.Source
-	if s.JetStream == "" {
-		return l.Subscribe()
-	}
-	name := fmt.Sprintf("velort_%s_%d", q.Name, p)
-	sub, err := conn.DurableConsumer(s.JetStream, name, s.PartitionSubject(p), s.Start == "latest")
-	if err != nil {
-		return err
-	}
-	return l.SubscribePull(sub)
 }

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/velort/velort/partition"
+	"github.com/velort/velort/planner"
+	"github.com/velort/velort/transport"
+)
+
+// DefaultCheckpointInterval is `velort run --checkpoint-interval`'s default.
+const DefaultCheckpointInterval = time.Second
+
+// checkpoints attaches partition loops to their sources and, for stateful
+// queries over JetStream sources, wires operator-state checkpoints: each
+// (query, partition) saves its state to the KV bucket velort_checkpoints
+// under <query>.<partition>, and on start restores it and resumes its
+// consumer right after the input the checkpoint reflects.
+type checkpoints struct {
+	conn     *transport.Conn
+	interval time.Duration // <= 0: no checkpoints
+
+	once  sync.Once
+	blobs *transport.Blobs
+	err   error
+}
+
+func newCheckpoints(conn *transport.Conn, interval time.Duration) *checkpoints {
+	return &checkpoints{conn: conn, interval: interval}
+}
+
+// subscribe attaches loop l (query q, source partition p) to its source:
+// a core subscription, or a durable JetStream consumer starting after the
+// restored checkpoint, else after the consumer's acknowledged floor.
+func (c *checkpoints) subscribe(l *partition.Loop, q *planner.Query, p int) error {
+	s := q.Source
+	if s.JetStream == "" {
+		return l.Subscribe()
+	}
+	o := transport.ConsumerOptions{StartLatest: s.Start == "latest", AckWait: ackWaitFor(c.interval)}
+	if c.interval > 0 && l.EnableCheckpoints(c, checkpointKey(q.Name, p), c.interval) {
+		seq, found, err := l.RestoreCheckpoint()
+		if err != nil {
+			return err
+		}
+		if found {
+			o.StartSeq = seq + 1
+		}
+	}
+	sub, err := c.conn.DurableConsumerWith(s.JetStream, fmt.Sprintf("velort_%s_%d", q.Name, p), s.PartitionSubject(p), o)
+	if err != nil {
+		return err
+	}
+	return l.SubscribePull(sub)
+}
+
+// Put and Get make checkpoints a partition.CheckpointStore that opens the
+// bucket on first use (only queries that checkpoint need it).
+func (c *checkpoints) Put(key string, value []byte) error {
+	b, err := c.bucket()
+	if err != nil {
+		return err
+	}
+	return b.Put(key, value)
+}
+
+func (c *checkpoints) Get(key string) ([]byte, error) {
+	b, err := c.bucket()
+	if err != nil {
+		return nil, err
+	}
+	return b.Get(key)
+}
+
+func (c *checkpoints) bucket() (*transport.Blobs, error) {
+	c.once.Do(func() { c.blobs, c.err = c.conn.OpenBlobs(transport.CheckpointBucket) })
+	return c.blobs, c.err
+}
+
+// ackWaitFor sizes the consumers' ack wait to the checkpoint interval, so
+// inputs waiting for the next checkpoint are not redelivered.
+func ackWaitFor(interval time.Duration) time.Duration {
+	return max(time.Minute, 4*interval)
+}
+
+// checkpointKey is <query>.<partition>, with characters a KV key cannot
+// hold replaced by '_'.
+func checkpointKey(query string, p int) string {
+	clean := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '-', r == '=':
+			return r
+		}
+		return '_'
+	}, query)
+	return fmt.Sprintf("%s.%d", clean, p)
+}
