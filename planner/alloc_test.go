@@ -74,3 +74,39 @@ func BenchmarkS0Execute(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }
+
+// TestInListCompiledNatively: GMS rewrites `x IN (literals)` to a
+// HashInTuple; it must compile to velort's closure (correct and without
+// allocation), not to the GMS fallback that allocates per record.
+func TestInListCompiledNatively(t *testing.T) {
+	src := `CREATE STREAM orders (order_id BIGINT, customer_id BIGINT, state VARCHAR)
+WITH (subject = 'orders');
+CREATE STREAM picked WITH (subject = 'picked') AS
+SELECT order_id FROM orders WHERE customer_id IN (3, 5, 8) AND state IN ('OR', 'ID', 'CA');`
+	pl, err := Parse("in.sql", src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := pl.Queries[0]
+	pipe, err := q.NewPipeline(0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ctx runtime.Ctx
+	cases := []struct {
+		cust  int64
+		state string
+		want  int
+	}{{3, "OR", 1}, {8, "CA", 1}, {4, "OR", 0}, {5, "NY", 0}}
+	for _, c := range cases {
+		ctx.Reset()
+		row := runtime.Row{runtime.Int(1), runtime.Int(c.cust), runtime.String([]byte(c.state))}
+		if got := len(pipe.Execute(&ctx, row, 0)); got != c.want || ctx.Err != nil {
+			t.Errorf("customer %d state %s: %d outputs (err %v), want %d", c.cust, c.state, got, ctx.Err, c.want)
+		}
+	}
+	row := runtime.Row{runtime.Int(1), runtime.Int(5), runtime.String([]byte("ID"))}
+	if a := testing.AllocsPerRun(1000, func() { ctx.Reset(); pipe.Execute(&ctx, row, 0) }); a != 0 {
+		t.Errorf("%.1f allocations per record: IN list not compiled natively", a)
+	}
+}

@@ -78,6 +78,10 @@ func (env *exprEnv) compile(e sql.Expression) (compiled, error) {
 		if c, ok, err := env.inTuple(e); ok || err != nil {
 			return c, err
 		}
+	case *expression.HashInTuple: // GMS's analyzer form of IN over literals
+		if c, ok, err := env.inTuple(expression.NewInTuple(e.Left(), e.Right())); ok || err != nil {
+			return c, err
+		}
 	case *expression.Like:
 		if c, ok, err := env.like(e); ok || err != nil {
 			return c, err

@@ -2,7 +2,6 @@ package planner
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -21,6 +20,10 @@ type intervalSpec struct {
 	leftTime, rightTime int
 	lo, hi              int64 // right.time − left.time ∈ [lo, hi], ms
 	cond                sql.Expression
+	// WHERE conditions go-mysql-server pushed onto one side, over that
+	// side's own row; a row failing its side's filter is neither joined
+	// nor kept.
+	leftFilter, rightFilter sql.Expression
 }
 
 // Other returns the stream that is not the query's FROM stream (the same
@@ -32,11 +35,11 @@ func (s *intervalSpec) other(src *Stream) *Stream {
 	return s.left
 }
 
-func (q *Query) decomposeIntervalJoin(j *plan.JoinNode, ln, rn string) error {
+func (q *Query) decomposeIntervalJoin(j *plan.JoinNode, ln, rn string, lf, rf sql.Expression) error {
 	if !j.Op.IsInner() {
 		return fmt.Errorf("a stream–stream join must be an INNER join with a time bound")
 	}
-	spec := &intervalSpec{left: q.plan.Stream(ln), right: q.plan.Stream(rn), cond: j.JoinCond()}
+	spec := &intervalSpec{left: q.plan.Stream(ln), right: q.plan.Stream(rn), cond: j.JoinCond(), leftFilter: lf, rightFilter: rf}
 	nl, nr := len(spec.left.Columns), len(spec.right.Columns)
 	side := func(e sql.Expression) int { // 0 left, 1 right, -1 mixed or none
 		s := -2
@@ -176,6 +179,21 @@ func (q *Query) compileInterval(udfs udfBinder) (*runtime.IntervalJoin, error) {
 	if err != nil {
 		return nil, err
 	}
+	var filters [2]runtime.Expr
+	for i, f := range [2]sql.Expression{s.leftFilter, s.rightFilter} {
+		if f == nil {
+			continue
+		}
+		cols := s.left.Columns
+		if i == 1 {
+			cols = s.right.Columns
+		}
+		c, err := envOver(cols, udfs).compile(f)
+		if err != nil {
+			return nil, err
+		}
+		filters[i] = c.fn
+	}
 	var cond runtime.Expr
 	if s.cond != nil {
 		c, err := envOver(q.shape.inSchema, udfs).compile(s.cond)
@@ -187,9 +205,14 @@ func (q *Query) compileInterval(udfs udfBinder) (*runtime.IntervalJoin, error) {
 	return &runtime.IntervalJoin{
 		LeftKey: lk.fn, RightKey: rk.fn, LeftTime: s.leftTime, RightTime: s.rightTime,
 		Lo: s.lo, Hi: s.hi, LeftWidth: len(s.left.Columns), RightWidth: len(s.right.Columns),
-		LeftFirst: true, Cond: cond,
+		LeftFirst: true, Cond: cond, LeftKeep: q.sideRead[0], RightKeep: q.sideRead[1],
+		LeftFilter: filters[0], RightFilter: filters[1],
 	}, nil
 }
+
+// SideRead is, for an interval join, which columns of the left (side 0)
+// or right (side 1) stream the query reads, decodes and keeps; nil otherwise.
+func (q *Query) SideRead(side int) []bool { return q.sideRead[side] }
 
 // IntervalJoin describes a stream–stream join for the runner: the two
 // sources (left, right) and their event-time columns; nil otherwise.
@@ -200,5 +223,3 @@ func (q *Query) IntervalJoin() (left, right *Stream, leftTime, rightTime int, ok
 	s := q.interval
 	return s.left, s.right, s.leftTime, s.rightTime, true
 }
-
-var _ = strings.ToLower

@@ -71,7 +71,7 @@ func (q *Query) decomposeJoin(j *plan.JoinNode) error {
 		return err
 	}
 	if q.plan.Stream(ln) != nil && q.plan.Stream(rn) != nil {
-		return q.decomposeIntervalJoin(j, ln, rn)
+		return q.decomposeIntervalJoin(j, ln, rn, lf, rf)
 	}
 	spec := &joinSpec{}
 	var tableName string

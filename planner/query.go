@@ -35,7 +35,8 @@ type Query struct {
 	shape      *queryShape
 	join       *joinSpec
 	interval   *intervalSpec
-	nKeys      int // group stage layout, set when compiled
+	sideRead   [2][]bool // interval join: columns read of the left and right stream
+	nKeys      int       // group stage layout, set when compiled
 	nAggs      int
 }
 
@@ -261,40 +262,7 @@ func (q *Query) finish(p *parser) *Error {
 	case "final":
 		q.Emit = runtime.EmitFinal
 	}
-	// Read set: every column referenced anywhere, plus key and event time.
-	q.Read = make([]bool, len(src.Columns))
-	for _, k := range src.KeyIdx {
-		q.Read[k] = true
-	}
-	if q.TimeIdx >= 0 {
-		q.Read[q.TimeIdx] = true
-	}
-	if q.join != nil || q.interval != nil { // the joined row's indexes are not the stream's: read it all
-		for i := range q.Read {
-			q.Read[i] = true
-		}
-	}
-	if q.shape.filter != nil && q.join == nil && q.interval == nil {
-		markRead(q.Read, q.shape.filter)
-	}
-	if q.join != nil || q.interval != nil {
-		// all read already
-	} else if sh.groupBy != nil {
-		for _, e := range sh.groupBy.SelectedExprs {
-			markRead(q.Read, e)
-		}
-		for _, e := range sh.groupBy.GroupByExprs {
-			markRead(q.Read, e)
-		}
-	} else if sh.window != nil {
-		for _, e := range sh.window.SelectExprs {
-			markReadDeep(q.Read, e)
-		}
-	} else {
-		for _, e := range sh.project {
-			markRead(q.Read, e)
-		}
-	}
+	q.markReads(src)
 	// Output columns: compile once (partition -1) to learn their types.
 	pipe, outTypes, err := q.compile(-1, nil)
 	if err != nil {
@@ -317,6 +285,85 @@ func outputName(e sql.Expression) string {
 		return x.Name()
 	}
 	return e.String()
+}
+
+// markReads computes the read sets: the source columns (q.Read) and, for
+// an interval join, each side's columns (q.sideRead) that anything in the
+// query references, plus keys and event times. Only these are decoded and,
+// in join state, kept.
+func (q *Query) markReads(src *Stream) {
+	sh := q.shape
+	width := len(src.Columns)
+	if q.join != nil {
+		width, _, _ = q.join.layout(len(src.Columns))
+	} else if q.interval != nil {
+		width = len(q.interval.left.Columns) + len(q.interval.right.Columns)
+	}
+	// wide: columns of the row the filter and the later stages see (the
+	// joined row for joins, else the source row).
+	wide := make([]bool, width)
+	if sh.filter != nil {
+		markRead(wide, sh.filter)
+	}
+	switch {
+	case sh.groupBy != nil:
+		for _, e := range sh.groupBy.SelectedExprs {
+			markRead(wide, e)
+		}
+		for _, e := range sh.groupBy.GroupByExprs {
+			markRead(wide, e)
+		}
+	case sh.window != nil:
+		for _, e := range sh.window.SelectExprs {
+			markReadDeep(wide, e)
+		}
+	default:
+		for _, e := range sh.project {
+			markRead(wide, e)
+		}
+	}
+	q.Read = make([]bool, len(src.Columns))
+	switch {
+	case q.join != nil:
+		j := q.join
+		if j.rest != nil {
+			markRead(wide, j.rest)
+		}
+		_, off, _ := j.layout(len(src.Columns))
+		copy(q.Read, wide[off:off+len(src.Columns)])
+		markRead(q.Read, j.key)
+		if j.preFilter != nil {
+			markRead(q.Read, j.preFilter)
+		}
+	case q.interval != nil:
+		s := q.interval
+		if s.cond != nil {
+			markRead(wide, s.cond)
+		}
+		nl := len(s.left.Columns)
+		l, r := append([]bool(nil), wide[:nl]...), append([]bool(nil), wide[nl:]...)
+		markRead(l, s.leftKey)
+		markRead(r, s.rightKey)
+		if s.leftFilter != nil {
+			markRead(l, s.leftFilter)
+		}
+		if s.rightFilter != nil {
+			markRead(r, s.rightFilter)
+		}
+		l[s.leftTime], r[s.rightTime] = true, true
+		q.sideRead = [2][]bool{l, r}
+		for i := range q.Read {
+			q.Read[i] = (s.left == src && l[i]) || (s.right == src && r[i])
+		}
+	default:
+		copy(q.Read, wide)
+	}
+	for _, k := range src.KeyIdx {
+		q.Read[k] = true
+	}
+	if q.TimeIdx >= 0 {
+		q.Read[q.TimeIdx] = true
+	}
 }
 
 // markRead marks source columns referenced by e.

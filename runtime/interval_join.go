@@ -16,9 +16,16 @@ type IntervalJoin struct {
 	RightWidth          int
 	LeftFirst           bool // joined row starts with the left side's columns
 	Cond                Expr // the whole join condition over the joined row; nil = key and bound only
+	// LeftKeep and RightKeep name the columns of each side that anything
+	// reads; only these are kept in state (nil: all).
+	LeftKeep, RightKeep []bool
+	// LeftFilter and RightFilter, over a side's own row, drop rows of that
+	// side before they join or are kept (nil: keep all).
+	LeftFilter, RightFilter Expr
 
 	keys   map[string]*joinKeyState
-	fifo   [2][]joinRef // arrival order per side, for eviction
+	fifo   [2][]joinRef // arrival order per side, for eviction; live from head
+	head   [2]int
 	wide   Row
 	out    []Row
 	nout   int
@@ -27,7 +34,8 @@ type IntervalJoin struct {
 }
 
 type joinKeyState struct {
-	rows [2][]joinRow
+	key  string
+	rows [2][]joinRow // arrival order
 }
 
 type joinRow struct {
@@ -37,9 +45,9 @@ type joinRow struct {
 }
 
 type joinRef struct {
-	key string
-	id  uint64
-	ts  int64
+	st *joinKeyState
+	id uint64
+	ts int64
 }
 
 // Side of an input row.
@@ -56,9 +64,14 @@ func (j *IntervalJoin) Process(c *Ctx, side int, r Row) []Row {
 		j.wide = make(Row, j.LeftWidth+j.RightWidth)
 	}
 	j.nout = 0
-	keyFn, tcol := j.LeftKey, j.LeftTime
+	keyFn, tcol, filter := j.LeftKey, j.LeftTime, j.LeftFilter
 	if side == RightSide {
-		keyFn, tcol = j.RightKey, j.RightTime
+		keyFn, tcol, filter = j.RightKey, j.RightTime, j.RightFilter
+	}
+	if filter != nil {
+		if v := filter(c, r); c.Err != nil || v.T == TNull || !Truthy(v) {
+			return j.out[:0]
+		}
 	}
 	k := keyFn(c, r)
 	t := r[tcol]
@@ -84,12 +97,16 @@ func (j *IntervalJoin) Process(c *Ctx, side int, r Row) []Row {
 			}
 		}
 	} else {
-		st = &joinKeyState{}
-		j.keys[string(j.kbuf)] = st
+		st = &joinKeyState{key: string(j.kbuf)}
+		j.keys[st.key] = st
 	}
 	j.nextID++
-	st.rows[side] = append(st.rows[side], joinRow{id: j.nextID, ts: t.I, row: copyRow(r)})
-	j.fifo[side] = append(j.fifo[side], joinRef{key: string(j.kbuf), id: j.nextID, ts: t.I})
+	keep := j.LeftKeep
+	if side == RightSide {
+		keep = j.RightKeep
+	}
+	st.rows[side] = append(st.rows[side], joinRow{id: j.nextID, ts: t.I, row: keptCopy(r, keep)})
+	j.fifo[side] = append(j.fifo[side], joinRef{st: st, id: j.nextID, ts: t.I})
 	return j.out[:j.nout]
 }
 
@@ -117,7 +134,7 @@ func (j *IntervalJoin) emit(c *Ctx, left, right Row) {
 func (j *IntervalJoin) Advance(wm int64) {
 	for side := 0; side < 2; side++ {
 		q := j.fifo[side]
-		n := 0
+		n := j.head[side]
 		for n < len(q) {
 			limit := q[n].ts + j.Hi
 			if side == RightSide {
@@ -129,26 +146,66 @@ func (j *IntervalJoin) Advance(wm int64) {
 			j.remove(side, q[n])
 			n++
 		}
-		j.fifo[side] = append(q[:0], q[n:]...)
+		// Compact only when the dead prefix dominates: amortised O(1) per row.
+		if n > 0 && n >= len(q)/2 {
+			j.fifo[side] = append(q[:0], q[n:]...)
+			n = 0
+		}
+		j.head[side] = n
 	}
 }
 
+// remove drops the row ref names. Rows leave in arrival order, so it is
+// almost always the key's oldest row of that side.
 func (j *IntervalJoin) remove(side int, ref joinRef) {
-	st := j.keys[ref.key]
-	if st == nil {
-		return
-	}
+	st := ref.st
 	rows := st.rows[side]
 	for i, r := range rows {
-		if r.id == ref.id {
-			st.rows[side] = append(rows[:i], rows[i+1:]...)
-			break
+		if r.id != ref.id {
+			continue
 		}
+		if i == 0 {
+			rows[0] = joinRow{} // release the row to the GC
+			st.rows[side] = rows[1:]
+		} else {
+			st.rows[side] = append(rows[:i], rows[i+1:]...)
+		}
+		break
 	}
 	if len(st.rows[0]) == 0 && len(st.rows[1]) == 0 {
-		delete(j.keys, ref.key)
+		delete(j.keys, st.key)
 	}
+}
+
+// keptCopy copies the kept columns of r (all when keep is nil) into one
+// row and one byte block that the join state owns; the rest are NULL.
+func keptCopy(r Row, keep []bool) Row {
+	n := 0
+	for i := range r {
+		if keep == nil || keep[i] {
+			n += len(r[i].S)
+		}
+	}
+	cp := make(Row, len(r))
+	var buf []byte
+	if n > 0 {
+		buf = make([]byte, 0, n)
+	}
+	for i := range r {
+		if keep != nil && !keep[i] {
+			continue
+		}
+		cp[i] = r[i]
+		if r[i].S != nil {
+			start := len(buf)
+			buf = append(buf, r[i].S...)
+			cp[i].S = buf[start:len(buf):len(buf)]
+		}
+	}
+	return cp
 }
 
 // StateRows is the number of rows held, for tests and metrics.
-func (j *IntervalJoin) StateRows() int { return len(j.fifo[0]) + len(j.fifo[1]) }
+func (j *IntervalJoin) StateRows() int {
+	return len(j.fifo[0]) - j.head[0] + len(j.fifo[1]) - j.head[1]
+}
