@@ -16,6 +16,7 @@ type Joined struct {
 	Side      int            // runtime.LeftSide or RightSide: the side of Config.Subject
 	Subject   string         // the other side's subject ("" for a self-join)
 	Schema    runtime.Schema // the other side's columns
+	Read      []bool         // the other side's columns to decode (nil: all)
 	TimeIdx   int            // event-time column of each side's row
 	OtherTime int
 }
@@ -48,7 +49,7 @@ func (l *Loop) subscribeJoined() error {
 	if in.self {
 		in.dec[other], in.rows[other], in.tcol[other] = l.dec, l.row, j.OtherTime
 	} else {
-		in.dec[other] = runtime.NewDecoder(j.Schema, nil)
+		in.dec[other] = runtime.NewDecoder(j.Schema, j.Read)
 		in.rows[other] = make(runtime.Row, len(j.Schema))
 		in.tcol[other] = j.OtherTime
 		if in.subs[other], err = l.nc.ChanSubscribe(j.Subject, in.ch); err != nil {

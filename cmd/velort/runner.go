@@ -154,10 +154,10 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 			cfg := base
 			cfg.Partition, cfg.Subject = p, q.Source.PartitionSubject(p)
 			if isJoin {
-				j := &partition.Joined{Side: 0, TimeIdx: lt, OtherTime: rt, Schema: right.Columns}
+				j := &partition.Joined{Side: 0, TimeIdx: lt, OtherTime: rt, Schema: right.Columns, Read: q.SideRead(1)}
 				other := right
 				if right == q.Source && left != q.Source {
-					j = &partition.Joined{Side: 1, TimeIdx: rt, OtherTime: lt, Schema: left.Columns}
+					j = &partition.Joined{Side: 1, TimeIdx: rt, OtherTime: lt, Schema: left.Columns, Read: q.SideRead(0)}
 					other = left
 				}
 				if other != q.Source {

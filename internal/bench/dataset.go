@@ -13,6 +13,8 @@ type Dataset struct {
 	Rows     []runtime.Row // typed records (engine mode)
 	JSON     [][]byte      // the same records as JSON messages (json and nats modes); nil unless asked for
 	Expected int64         // outputs the query must produce, end of input included
+
+	join *joinData // join scenarios (dataset_join.go); nil otherwise
 }
 
 // checkColumns verifies that the generator writes the stream's columns.
@@ -31,6 +33,9 @@ func checkColumns(s *Scenario, g generator, schema runtime.Schema) error {
 
 // buildDataset generates n records of s for q's source stream.
 func buildDataset(s *Scenario, q *query, n int, withJSON bool) (*Dataset, error) {
+	if s.isJoin() {
+		return buildJoinDataset(s, q, n, withJSON)
+	}
 	g := s.newGen()
 	schema := q.Source.Columns
 	if err := checkColumns(s, g, schema); err != nil {

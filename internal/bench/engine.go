@@ -33,6 +33,8 @@ type engine struct {
 	late  int64 // records dropped as late
 	bytes int64 // encoded output bytes (JSON)
 
+	join *joinSides // interval joins (engine_join.go); nil otherwise
+
 	json bool
 	dec  *runtime.Decoder
 	enc  *runtime.Encoder
@@ -64,6 +66,7 @@ func newEngine(q *query, json bool) (*engine, error) {
 		e.row = make(runtime.Row, len(q.Source.Columns))
 		e.buf = make([]byte, 0, 1024)
 	}
+	e.initJoin(q)
 	return e, nil
 }
 
@@ -112,7 +115,7 @@ func (e *engine) advance(wm int64) error {
 		return nil
 	}
 	e.wm = wm
-	if e.pipe.Stage == nil {
+	if e.pipe.Stage == nil && e.pipe.Join == nil {
 		return nil
 	}
 	e.ctx.Reset()
@@ -138,7 +141,7 @@ func (e *engine) emit(outs []runtime.Row) {
 // finish is end of input: every open window is emitted.
 func (e *engine) finish() error {
 	e.wm = runtime.EndOfTime - 1
-	if e.pipe.Stage == nil {
+	if e.pipe.Stage == nil && e.pipe.Join == nil {
 		return nil
 	}
 	e.ctx.Reset()

@@ -16,6 +16,7 @@ import (
 // declares user functions, the wasm host their modules are loaded in.
 type query struct {
 	*planner.Query
+	pl   *planner.Plan // the tables a join looks up
 	host *udf.Host
 	ctx  context.Context
 }
@@ -41,7 +42,7 @@ func (s *Scenario) plan(ctx context.Context) (*query, error) {
 		q.close()
 		return nil, fmt.Errorf("scenario %s: %s has %d queries, want 1", s.Name, s.File, len(pl.Queries))
 	}
-	q.Query = pl.Queries[0]
+	q.Query, q.pl = pl.Queries[0], pl
 	if n := q.Source.Partitions; n != 1 {
 		q.close()
 		return nil, fmt.Errorf("scenario %s: stream %s has %d partitions, want 1", s.Name, q.Source.Name, n)

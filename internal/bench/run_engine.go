@@ -18,6 +18,7 @@ type measurement struct {
 // runEngine times one engine-mode run over ds on one core: a fresh
 // pipeline, every record executed, end of input flushed.
 func runEngine(q *query, ds *Dataset, json bool) (measurement, error) {
+	ds.loadTable() // a stream–table join's table, before the pipeline is compiled
 	e, err := newEngine(q, json)
 	if err != nil {
 		return measurement{}, err
@@ -29,7 +30,11 @@ func runEngine(q *query, ds *Dataset, json bool) (measurement, error) {
 	var m0, m1 goruntime.MemStats
 	goruntime.ReadMemStats(&m0)
 	start := time.Now()
-	if json {
+	if ds.join != nil && ds.join.sides != nil {
+		if err := e.feedSides(ds, json); err != nil {
+			return measurement{}, err
+		}
+	} else if json {
 		for i, msg := range ds.JSON {
 			if err := e.executeJSON(msg); err != nil {
 				return measurement{}, fmt.Errorf("record %d: %w", i, err)

@@ -66,6 +66,9 @@ func (env *natsEnv) close() {
 // do-nothing relay over as many messages of the dataset's median size.
 func runNATS(env *natsEnv, q *query, ds *Dataset) (measurement, error) {
 	var m measurement
+	if err := ds.loadTableKV(env); err != nil { // a stream–table join's table (run_nats_join.go)
+		return m, err
+	}
 	pipe, release, err := q.pipeline()
 	if err != nil {
 		return m, err
@@ -80,13 +83,21 @@ func runNATS(env *natsEnv, q *query, ds *Dataset) (measurement, error) {
 		sinkSubjects[p] = q.Sink.PartitionSubject(p)
 	}
 	in := q.Source.PartitionSubject(0)
-	loop := partition.New(env.proc.NC, partition.Config{
+	cfg := partition.Config{
 		Query: q.Name, Partition: 0, Subject: in,
 		Schema: q.Source.Columns, Read: q.Read, TimeIdx: q.TimeIdx,
 		Delay: q.Source.WatermarkDelay, Idle: q.Source.IdleTimeout, DLQ: q.Source.DLQ,
 		Pipeline: pipe, Sink: partition.Sink{Subjects: sinkSubjects, KeyIdx: q.Sink.KeyIdx, Columns: names},
 		EOFWriters: 1, Replay: true, Logger: env.log,
-	})
+	}
+	// An interval join reads two streams: sideSubjects[side] is where a
+	// record of that side is published (run_nats_join.go).
+	sideSubjects := configureJoin(q, ds, &cfg)
+	inputs := []string{in}
+	if sideSubjects != nil {
+		inputs = sideSubjects
+	}
+	loop := partition.New(env.proc.NC, cfg)
 	if err := loop.Subscribe(); err != nil {
 		return m, err
 	}
@@ -136,12 +147,18 @@ func runNATS(env *natsEnv, q *query, ds *Dataset) (measurement, error) {
 				return m, err
 			}
 		}
-		if err := nc.Publish(in, msg); err != nil {
+		to := in
+		if sideSubjects != nil {
+			to = sideSubjects[ds.join.sides[i]]
+		}
+		if err := nc.Publish(to, msg); err != nil {
 			return m, err
 		}
 	}
-	if err := nc.PublishMsg(partition.NewEOF(in)); err != nil {
-		return m, err
+	for _, s := range inputs {
+		if err := nc.PublishMsg(partition.NewEOF(s)); err != nil {
+			return m, err
+		}
 	}
 	if err := nc.Flush(); err != nil {
 		return m, err

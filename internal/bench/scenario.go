@@ -10,19 +10,22 @@ import (
 // Scenario is one benchmark: a SQL file with one continuous query, the
 // data of its source stream, and the figures it is compared with.
 type Scenario struct {
-	Name  string // S0, S1, S2, S3a, S3b, q0, q1, q2, q5, q7
+	Name  string // S0, S1, S2, S3a, S3b, q0, q1, q2, q3, q5, q7, q8
 	Title string
 	File  string // the SQL file under internal/bench/sql/
 	// Published is the best published engine-mode figure (records/s) for
 	// this scenario by PublishedBy; 0 when there is none.
 	Published   float64
 	PublishedBy string
-	// Target is issue 5's engine-mode target, records/s on one core.
+	// Target is the engine-mode target, records/s on one core (issue 5;
+	// issue 7 for the joins q3 and q8).
 	Target float64
 	// UDF marks a variant whose projection calls a WebAssembly function.
 	UDF bool
 
 	newGen func() generator
+	// newJoin replaces newGen for join scenarios (q3, q8; dataset_join.go).
+	newJoin func() joinGen
 }
 
 // SQL returns the scenario's SQL file text.
@@ -55,8 +58,12 @@ var scenarios = []*Scenario{
 	{Name: "q0", Title: "Nexmark q0 pass-through", File: "nexmark_q0.sql", Published: 1e6, PublishedBy: "DBSP", Target: 3e6, newGen: func() generator { return newBidGen(q0Expected) }},
 	{Name: "q1", Title: "Nexmark q1 currency conversion", File: "nexmark_q1.sql", Published: 1e6, PublishedBy: "DBSP", Target: 3e6, newGen: func() generator { return newBidGen(q0Expected) }},
 	{Name: "q2", Title: "Nexmark q2 selection", File: "nexmark_q2.sql", Published: 1e6, PublishedBy: "DBSP", Target: 3e6, newGen: func() generator { return newBidGen(q2Expected) }},
+	// q3 and q8 are joins (targets from issue 7): records are auctions (q3),
+	// or persons and auctions (q8).
+	{Name: "q3", Title: "Nexmark q3 local item suggestion (auction ⋈ person table)", File: "nexmark_q3.sql", Target: 3e6, newJoin: newQ3Gen},
 	{Name: "q5", Title: "Nexmark q5 hot items (HOP count)", File: "nexmark_q5.sql", Published: 75e3, PublishedBy: "Flink", Target: 1e6, newGen: func() generator { return newBidGen(q5Expected) }},
 	{Name: "q7", Title: "Nexmark q7 highest bid (TUMBLE max)", File: "nexmark_q7.sql", Published: 23e3, PublishedBy: "Flink", Target: 1e6, newGen: func() generator { return newBidGen(q7Expected) }},
+	{Name: "q8", Title: "Nexmark q8 monitor new users (person ⋈ auction, 10 s interval)", File: "nexmark_q8.sql", Target: 1e6, newJoin: newQ8Gen},
 }
 
 // Scenarios returns every scenario in suite order.
