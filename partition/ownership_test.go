@@ -1,0 +1,202 @@
+package partition
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/velort/velort/transport"
+)
+
+// TestAssignBalanced: every unit has one owner, shares differ by at most
+// one, and the map does not depend on the order members are listed in.
+func TestAssignBalanced(t *testing.T) {
+	var units []string
+	for q := range 2 {
+		for p := range 8 {
+			units = append(units, fmt.Sprintf("q%d.%d", q, p))
+		}
+	}
+	for n := 1; n <= 5; n++ {
+		var members []string
+		for i := range n {
+			members = append(members, fmt.Sprintf("host-%d", 100+i))
+		}
+		a := Assign(members, units)
+		rev := slices.Clone(members)
+		slices.Reverse(rev)
+		b := Assign(rev, units)
+		count := map[string]int{}
+		for _, u := range units {
+			if a[u] == "" || a[u] != b[u] {
+				t.Fatalf("%d members: unit %s → %q / %q", n, u, a[u], b[u])
+			}
+			count[a[u]]++
+		}
+		lo, hi := len(units), 0
+		for _, m := range members {
+			lo, hi = min(lo, count[m]), max(hi, count[m])
+		}
+		if hi-lo > 1 {
+			t.Errorf("%d members: shares %v", n, count)
+		}
+	}
+}
+
+// runner is a fake unit runner (the real one is velort run's, tested end
+// to end in cmd/velort); it records which units run here.
+type runner struct {
+	mu      sync.Mutex
+	running map[string]bool
+	starts  int
+}
+
+func (r *runner) start(u string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.running[u] = true
+	r.starts++
+	return nil
+}
+
+func (r *runner) stop(u string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.running, u)
+}
+
+func (r *runner) units() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for u := range r.running {
+		out = append(out, u)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestOwnershipOverLeases runs instances against a real KV bucket: two
+// share eight units; a third joins and gets its share; one leaves (units
+// handed over at once); one is cut off without leaving (its units move
+// after the TTL). No unit ever runs in two instances at once.
+func TestOwnershipOverLeases(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	emb, err := transport.StartEmbedded(transport.EmbeddedOptions{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emb.Shutdown)
+	var units []string
+	for p := range 8 {
+		units = append(units, fmt.Sprintf("q.%d", p))
+	}
+	type inst struct {
+		r      *runner
+		o      *Ownership
+		cancel context.CancelFunc
+		done   chan error
+	}
+	start := func(name string) *inst {
+		conn, err := transport.Connect(transport.ConnOptions{URL: emb.ClientURL(), Logger: log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(conn.Close)
+		store, err := conn.OpenLeases(600 * time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &runner{running: map[string]bool{}}
+		o := &Ownership{Store: store, Instance: name, Info: []byte(`{}`), Units: units, Start: r.start, Stop: r.stop, Logger: log}
+		ctx, cancel := context.WithCancel(context.Background())
+		in := &inst{r: r, o: o, cancel: cancel, done: make(chan error, 1)}
+		go func() { in.done <- o.Run(ctx) }()
+		t.Cleanup(cancel)
+		return in
+	}
+	// waitFor polls until every unit runs in exactly one instance and the
+	// shares are as wanted.
+	waitFor := func(want map[*inst]int, what string) {
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			seen := map[string]int{}
+			ok := true
+			for in, n := range want {
+				us := in.r.units()
+				for _, u := range us {
+					seen[u]++
+				}
+				if len(us) != n {
+					ok = false
+				}
+			}
+			for _, u := range units {
+				if seen[u] > 1 {
+					t.Fatalf("%s: unit %s runs in %d instances at once", what, u, seen[u])
+				}
+				if seen[u] != 1 {
+					ok = false
+				}
+			}
+			if ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				var got []string
+				for in := range want {
+					got = append(got, fmt.Sprintf("%s:%v", in.o.Instance, in.r.units()))
+				}
+				t.Fatalf("%s: shares %v", what, got)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	a := start("a")
+	waitFor(map[*inst]int{a: 8}, "one instance")
+	b := start("b")
+	waitFor(map[*inst]int{a: 4, b: 4}, "two instances")
+	c := start("c")
+	shares := map[string]int{}
+	for _, m := range Assign([]string{"a", "b", "c"}, units) {
+		shares[m]++
+	}
+	waitFor(map[*inst]int{a: shares["a"], b: shares["b"], c: shares["c"]}, "three instances")
+	// b leaves: its units are released at once and taken by a and c.
+	b.cancel()
+	if err := <-b.done; err != nil {
+		t.Fatal(err)
+	}
+	if len(b.r.units()) != 0 {
+		t.Fatalf("b still runs %v after leaving", b.r.units())
+	}
+	waitFor(map[*inst]int{a: 4, c: 4}, "after b left")
+	// c is cut off: its Run stops without handing over (as if killed);
+	// its leases expire after the TTL and a takes everything.
+	held := c.o.Held()
+	c.o.Store = deadStore{c.o.Store}
+	waitFor(map[*inst]int{a: 8, c: 0}, "after c died")
+	for _, u := range held {
+		if ok, _ := c.o.Holds(u); ok {
+			t.Errorf("dead instance c still holds %s", u)
+		}
+	}
+}
+
+// deadStore is a store whose instance is cut off from the cluster: every
+// call fails (as the network would), but Holds asks the real bucket.
+type deadStore struct{ LeaseStore }
+
+var errCutOff = fmt.Errorf("cut off")
+
+func (d deadStore) Heartbeat(string, []byte) error               { return errCutOff }
+func (d deadStore) Members() ([]string, error)                   { return nil, errCutOff }
+func (d deadStore) Acquire(string, []byte) (uint64, error)       { return 0, errCutOff }
+func (d deadStore) Renew(string, []byte, uint64) (uint64, error) { return 0, errCutOff }
+func (d deadStore) Release(string, uint64) error                 { return errCutOff }
+func (d deadStore) Leave(string) error                           { return errCutOff }
