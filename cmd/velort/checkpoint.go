@@ -22,6 +22,11 @@ const DefaultCheckpointInterval = time.Second
 type checkpoints struct {
 	conn     *transport.Conn
 	interval time.Duration // <= 0: no checkpoints
+	// fence, when partitions are shared, says whether this instance still
+	// holds the lease of a checkpoint's (query, partition): a checkpoint
+	// from an instance that lost it is refused, never stored over its
+	// successor's.
+	fence func(key string) (bool, error)
 
 	once  sync.Once
 	blobs *transport.Blobs
@@ -60,6 +65,15 @@ func (c *checkpoints) subscribe(l *partition.Loop, q *planner.Query, p int) erro
 // Put and Get make checkpoints a partition.CheckpointStore that opens the
 // bucket on first use (only queries that checkpoint need it).
 func (c *checkpoints) Put(key string, value []byte) error {
+	if c.fence != nil {
+		held, err := c.fence(key)
+		if err != nil {
+			return err
+		}
+		if !held {
+			return fmt.Errorf("checkpoint %s refused: this instance no longer owns the partition", key)
+		}
+	}
 	b, err := c.bucket()
 	if err != nil {
 		return err

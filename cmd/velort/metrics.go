@@ -7,7 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,57 +20,14 @@ import (
 // consumerPoll is how often JetStream consumer info (lag) is fetched.
 const consumerPoll = 3 * time.Second
 
-// serveMetrics exposes the loops' counters in Prometheus format at addr
-// and returns a function that stops the server.
-func serveMetrics(addr string, loops []*partition.Loop, conn *transport.Conn) (func(), error) {
+// serveMetrics exposes the counters of the loops running at each scrape
+// (they change as shared partitions move between instances) in Prometheus
+// format at addr, and returns a function that stops the server.
+func serveMetrics(addr string, loops func() []*partition.Loop, conn *transport.Conn) (func(), error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
-	var polled []*consumerGauges
-	for _, l := range loops {
-		labels := prometheus.Labels{"query": l.QueryName(), "partition": strconv.Itoa(l.Partition())}
-		counter := func(name, help string, f func() float64) {
-			reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels}, f))
-		}
-		gauge := func(name, help string, f func() float64) {
-			reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: labels}, f))
-		}
-		st := &l.Stats
-		counter("velort_records_in_total", "Records received by a partition loop.", func() float64 { return float64(st.In.Load()) })
-		counter("velort_records_out_total", "Records published by a partition loop.", func() float64 { return float64(st.Out.Load()) })
-		counter("velort_records_dead_lettered_total", "Records sent to the dead-letter subject.", func() float64 { return float64(st.DeadLettered.Load()) })
-		counter("velort_records_late_total", "Records that arrived after their windows closed.", func() float64 { return float64(st.Late.Load()) })
-		gauge("velort_watermark_ms", "Current watermark (epoch ms).", func() float64 { return float64(st.Watermark.Load()) })
-		sub := l.Consumer()
-		if sub == nil {
-			continue
-		}
-		counter("velort_redeliveries_total", "JetStream inputs delivered more than once (a redelivery of an input already processed is skipped).",
-			func() float64 { return float64(st.Redelivered.Load()) })
-		counter("velort_sink_retries_total", "Outputs published again after a JetStream sink refused or did not confirm them.",
-			func() float64 { return float64(st.SinkRetries.Load()) })
-		g := newConsumerGauges(l)
-		polled = append(polled, g)
-		gauge("velort_consumer_pending_messages", "Consumer lag: messages of the partition's subject not yet delivered (JetStream num_pending, polled).",
-			func() float64 { return math.Float64frombits(g.pending.Load()) })
-		gauge("velort_consumer_ack_pending_messages", "Messages delivered and not yet acknowledged (JetStream num_ack_pending, polled).",
-			func() float64 { return math.Float64frombits(g.ackPending.Load()) })
-		gauge("velort_consumer_redelivered_messages", "Messages being redelivered (JetStream num_redelivered, polled).",
-			func() float64 { return math.Float64frombits(g.redelivered.Load()) })
-		if !l.Checkpointing() {
-			continue
-		}
-		counter("velort_checkpoints_total", "Operator-state checkpoints saved.", func() float64 { return float64(st.Checkpoints.Load()) })
-		counter("velort_checkpoint_errors_total", "Checkpoint saves that failed (retried at the next interval).", func() float64 { return float64(st.CheckpointErrors.Load()) })
-		gauge("velort_checkpoint_bytes", "Size of the last checkpoint.", func() float64 { return float64(st.CheckpointBytes.Load()) })
-		gauge("velort_checkpoint_seq", "Stream sequence of the last input the last checkpoint reflects.", func() float64 { return float64(st.CheckpointSeq.Load()) })
-		gauge("velort_checkpoint_age_seconds", "Time since the last checkpoint was saved (NaN: none yet).", func() float64 {
-			at := st.CheckpointAtMs.Load()
-			if at == 0 {
-				return math.NaN()
-			}
-			return float64(time.Now().UnixMilli()-at) / 1000
-		})
-	}
+	lc := &loopCollector{loops: loops, lag: map[*partition.Loop]consumerLag{}}
+	reg.MustRegister(lc)
 	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "velort_nats_slow_consumer_events_total", Help: "Slow-consumer events reported by the NATS client."},
 		func() float64 { return float64(conn.SlowConsumers()) }))
 	ln, err := net.Listen("tcp", addr)
@@ -78,9 +35,7 @@ func serveMetrics(addr string, loops []*partition.Loop, conn *transport.Conn) (f
 		return nil, err
 	}
 	stopPoll := make(chan struct{})
-	if len(polled) > 0 {
-		go pollConsumers(polled, stopPoll)
-	}
+	go lc.pollConsumers(stopPoll)
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	srv := &http.Server{Handler: mux}
@@ -93,36 +48,123 @@ func serveMetrics(addr string, loops []*partition.Loop, conn *transport.Conn) (f
 	return func() { close(stopPoll); _ = srv.Close() }, nil
 }
 
-// consumerGauges holds the last polled consumer info of a loop (float64
-// bits; NaN until the first poll succeeds).
-type consumerGauges struct {
-	loop                             *partition.Loop
-	pending, ackPending, redelivered atomic.Uint64
+// metric describes one per-loop series.
+type metric struct {
+	desc  *prometheus.Desc
+	kind  prometheus.ValueType
+	value func(l *partition.Loop, lag consumerLag) float64
+	// which loops have it
+	consumer, checkpointing bool
 }
 
-func newConsumerGauges(l *partition.Loop) *consumerGauges {
-	g := &consumerGauges{loop: l}
-	nan := math.Float64bits(math.NaN())
-	g.pending.Store(nan)
-	g.ackPending.Store(nan)
-	g.redelivered.Store(nan)
-	return g
+func newMetric(name, help string, kind prometheus.ValueType, value func(*partition.Loop, consumerLag) float64) metric {
+	return metric{desc: prometheus.NewDesc(name, help, []string{"query", "partition"}, nil), kind: kind, value: value}
+}
+
+var loopMetrics = func() []metric {
+	counter, gauge := prometheus.CounterValue, prometheus.GaugeValue
+	stat := func(f func(st *partition.Stats) float64) func(*partition.Loop, consumerLag) float64 {
+		return func(l *partition.Loop, _ consumerLag) float64 { return f(&l.Stats) }
+	}
+	all := []metric{
+		newMetric("velort_records_in_total", "Records received by a partition loop.", counter, stat(func(st *partition.Stats) float64 { return float64(st.In.Load()) })),
+		newMetric("velort_records_out_total", "Records published by a partition loop.", counter, stat(func(st *partition.Stats) float64 { return float64(st.Out.Load()) })),
+		newMetric("velort_records_dead_lettered_total", "Records sent to the dead-letter subject.", counter, stat(func(st *partition.Stats) float64 { return float64(st.DeadLettered.Load()) })),
+		newMetric("velort_records_late_total", "Records that arrived after their windows closed.", counter, stat(func(st *partition.Stats) float64 { return float64(st.Late.Load()) })),
+		newMetric("velort_watermark_ms", "Current watermark (epoch ms).", gauge, stat(func(st *partition.Stats) float64 { return float64(st.Watermark.Load()) })),
+	}
+	consumer := []metric{
+		newMetric("velort_redeliveries_total", "JetStream inputs delivered more than once (a redelivery of an input already processed is skipped).", counter,
+			stat(func(st *partition.Stats) float64 { return float64(st.Redelivered.Load()) })),
+		newMetric("velort_sink_retries_total", "Outputs published again after a JetStream sink refused or did not confirm them.", counter,
+			stat(func(st *partition.Stats) float64 { return float64(st.SinkRetries.Load()) })),
+		newMetric("velort_consumer_pending_messages", "Consumer lag: messages of the partition's subject not yet delivered (JetStream num_pending, polled).", gauge,
+			func(_ *partition.Loop, g consumerLag) float64 { return g.pending }),
+		newMetric("velort_consumer_ack_pending_messages", "Messages delivered and not yet acknowledged (JetStream num_ack_pending, polled).", gauge,
+			func(_ *partition.Loop, g consumerLag) float64 { return g.ackPending }),
+		newMetric("velort_consumer_redelivered_messages", "Messages being redelivered (JetStream num_redelivered, polled).", gauge,
+			func(_ *partition.Loop, g consumerLag) float64 { return g.redelivered }),
+	}
+	checkpoint := []metric{
+		newMetric("velort_checkpoints_total", "Operator-state checkpoints saved.", counter, stat(func(st *partition.Stats) float64 { return float64(st.Checkpoints.Load()) })),
+		newMetric("velort_checkpoint_errors_total", "Checkpoint saves that failed (retried at the next interval).", counter, stat(func(st *partition.Stats) float64 { return float64(st.CheckpointErrors.Load()) })),
+		newMetric("velort_checkpoint_bytes", "Size of the last checkpoint.", gauge, stat(func(st *partition.Stats) float64 { return float64(st.CheckpointBytes.Load()) })),
+		newMetric("velort_checkpoint_seq", "Stream sequence of the last input the last checkpoint reflects.", gauge, stat(func(st *partition.Stats) float64 { return float64(st.CheckpointSeq.Load()) })),
+		newMetric("velort_checkpoint_age_seconds", "Time since the last checkpoint was saved (NaN: none yet).", gauge, stat(func(st *partition.Stats) float64 {
+			at := st.CheckpointAtMs.Load()
+			if at == 0 {
+				return math.NaN()
+			}
+			return float64(time.Now().UnixMilli()-at) / 1000
+		})),
+	}
+	for i := range consumer {
+		consumer[i].consumer = true
+	}
+	for i := range checkpoint {
+		checkpoint[i].checkpointing = true
+	}
+	return append(append(all, consumer...), checkpoint...)
+}()
+
+// consumerLag is a loop's last polled consumer info (NaN until a poll
+// succeeds).
+type consumerLag struct{ pending, ackPending, redelivered float64 }
+
+var unknownLag = consumerLag{math.NaN(), math.NaN(), math.NaN()}
+
+// loopCollector reports every running loop's series at each scrape.
+type loopCollector struct {
+	loops func() []*partition.Loop
+	mu    sync.Mutex
+	lag   map[*partition.Loop]consumerLag
+}
+
+// Describe sends nothing: the series come and go with the loops (an
+// unchecked collector).
+func (c *loopCollector) Describe(chan<- *prometheus.Desc) {}
+
+func (c *loopCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, l := range c.loops() {
+		consumer := l.Consumer() != nil
+		lag := unknownLag
+		if consumer {
+			c.mu.Lock()
+			if g, ok := c.lag[l]; ok {
+				lag = g
+			}
+			c.mu.Unlock()
+		}
+		labels := []string{l.QueryName(), strconv.Itoa(l.Partition())}
+		for _, m := range loopMetrics {
+			if m.consumer && !consumer || m.checkpointing && !(consumer && l.Checkpointing()) {
+				continue
+			}
+			ch <- prometheus.MustNewConstMetric(m.desc, m.kind, m.value(l, lag), labels...)
+		}
+	}
 }
 
 // pollConsumers fetches consumer info off the hot path, every consumerPoll.
-func pollConsumers(gs []*consumerGauges, stop <-chan struct{}) {
+func (c *loopCollector) pollConsumers(stop <-chan struct{}) {
 	t := time.NewTicker(consumerPoll)
 	defer t.Stop()
 	for {
-		for _, g := range gs {
-			info, err := g.loop.Consumer().ConsumerInfo()
+		seen := map[*partition.Loop]consumerLag{}
+		for _, l := range c.loops() {
+			sub := l.Consumer()
+			if sub == nil {
+				continue
+			}
+			info, err := sub.ConsumerInfo()
 			if err != nil {
 				continue
 			}
-			g.pending.Store(math.Float64bits(float64(info.NumPending)))
-			g.ackPending.Store(math.Float64bits(float64(info.NumAckPending)))
-			g.redelivered.Store(math.Float64bits(float64(info.NumRedelivered)))
+			seen[l] = consumerLag{float64(info.NumPending), float64(info.NumAckPending), float64(info.NumRedelivered)}
 		}
+		c.mu.Lock()
+		c.lag = seen
+		c.mu.Unlock()
 		select {
 		case <-stop:
 			return

@@ -21,7 +21,7 @@ func str(s string) velrt.Value { return velrt.String([]byte(s)) }
 
 // servedTables lists every KV-backed and materialized table plus the
 // catalog tables velort_streams, velort_queries and velort_partitions.
-func servedTables(pl *planner.Plan, loops []*partition.Loop) func() []mysqlserve.Table {
+func servedTables(pl *planner.Plan, loops func() []*partition.Loop) func() []mysqlserve.Table {
 	streams := mysqlserve.StaticTable("velort_streams", velrt.Schema{
 		{Name: "name", Type: velrt.TString}, {Name: "subject", Type: velrt.TString},
 		{Name: "partitions", Type: velrt.TInt}, {Name: "partition_key", Type: velrt.TString},
@@ -52,7 +52,7 @@ func servedTables(pl *planner.Plan, loops []*partition.Loop) func() []mysqlserve
 		{Name: "watermark", Type: velrt.TTimestamp},
 	}, func() []velrt.Row {
 		var rows []velrt.Row
-		for _, l := range loops {
+		for _, l := range loops() {
 			wm := velrt.Timestamp(l.Stats.Watermark.Load())
 			if wm.I < -1<<61 || wm.I > 1<<61 {
 				wm = velrt.Null
@@ -75,6 +75,6 @@ func servedTables(pl *planner.Plan, loops []*partition.Loop) func() []mysqlserve
 }
 
 // serveMySQL starts the read-only MySQL server over the plan's tables.
-func serveMySQL(ctx context.Context, f runFlags, pl *planner.Plan, loops []*partition.Loop) (*mysqlserve.Server, error) {
+func serveMySQL(ctx context.Context, f runFlags, pl *planner.Plan, loops func() []*partition.Loop) (*mysqlserve.Server, error) {
 	return mysqlserve.Serve(ctx, mysqlserve.Options{Addr: f.mysql, User: f.mysqlUser, Password: f.mysqlPassword}, servedTables(pl, loops))
 }

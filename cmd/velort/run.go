@@ -31,6 +31,7 @@ type runFlags struct {
 
 	udfTimeout         time.Duration
 	checkpointInterval time.Duration
+	leaseTTL           time.Duration
 	udfMemory          uint64
 }
 
@@ -72,6 +73,7 @@ subject or wildcard (e.g. 'velort.dlq.>') writes subject, headers, data.`,
 	fl.StringVar(&f.mysqlUser, "mysql-user", "root", "MySQL user for --mysql")
 	fl.StringVar(&f.mysqlPassword, "mysql-password", "", "MySQL password for --mysql (default: none)")
 	fl.StringVar(&f.instance, "instance-id", defaultInstanceID(), "this instance's identity among several velort processes")
+	fl.DurationVar(&f.leaseTTL, "lease-ttl", DefaultLeaseTTL, "partitions are shared with other instances running the same file against the same NATS (not in --replay, not on the embedded server) through leases that expire this long after their owner stops renewing them (0: run every partition here)")
 	fl.DurationVar(&f.checkpointInterval, "checkpoint-interval", DefaultCheckpointInterval, "how often stateful queries over JetStream sources save their state (0: never; inputs are then acknowledged when their windows close)")
 	fl.DurationVar(&f.udfTimeout, "udf-timeout", 100*time.Millisecond, "stop a user-function call that runs longer (the record is dead-lettered)")
 	fl.Uint64Var(&f.udfMemory, "udf-memory-limit", 64<<20, "memory cap of each user-function instance, bytes")

@@ -8,14 +8,13 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"sync"
+
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/velort/velort/partition"
 	"github.com/velort/velort/planner"
-	velrt "github.com/velort/velort/runtime"
 	"github.com/velort/velort/transport"
 	"github.com/velort/velort/udf"
 )
@@ -115,110 +114,32 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		}
 	}
 
-	// Partition loops, subscribed before any input is published.
+	// Partition loops: one unit per (query, partition), subscribed before
+	// any input is published. Shared with other instances, units start as
+	// their leases are acquired (see runShared).
+	builder, err := newUnitBuilder(conn, ck, pl, writers, replayMode)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	running := &loopSet{}
 	consumers := map[*planner.Stream][]*partition.Loop{}
-	var loops []*partition.Loop
-	for _, q := range pl.Queries {
-		var sinkSubjects []string
-		var sinkTable *velrt.Table
-		if t := q.Sink.Materialized; t != nil {
-			sinkTable = t.Store
-		} else {
-			sinkSubjects = make([]string, q.Sink.Partitions)
-			for p := range sinkSubjects {
-				sinkSubjects[p] = q.Sink.PartitionSubject(p)
-			}
-		}
-		names := make([]string, len(q.Columns))
-		for i, c := range q.Columns {
-			names[i] = c.Name
-		}
-		base := partition.Config{
-			Query: q.Name, Schema: q.Source.Columns, Read: q.Read, TimeIdx: q.TimeIdx,
-			Delay: q.Source.WatermarkDelay, Idle: q.Source.IdleTimeout,
-			LateToDLQ: q.Source.Late == "dlq", DLQ: q.Source.DLQ,
-			Sink:       partition.Sink{Subjects: sinkSubjects, KeyIdx: q.Sink.KeyIdx, Columns: names, Table: sinkTable},
-			EOFWriters: writers[q.Source], Replay: replayMode, Logger: slog.Default(),
-			SinkJetStream: q.Sink.JetStream != "",
-		}
-		if q.Source.JetStream != "" {
-			base.AckAfter = q.AckAfter
-		}
-		n := q.Source.Partitions
-		left, right, lt, rt, isJoin := q.IntervalJoin()
-		if isJoin && (left.JetStream != "" || right.JetStream != "") {
-			return &exitError{code: 2, err: fmt.Errorf("query %s: stream–stream joins run on core NATS streams only for now", q.Name)}
-		}
-		var joinOther *planner.Stream // the second stream of an interval join
-		for p := 0; p < n; p++ {
-			cfg := base
-			cfg.Partition, cfg.Subject = p, q.Source.PartitionSubject(p)
-			if isJoin {
-				j := &partition.Joined{Side: 0, TimeIdx: lt, OtherTime: rt, Schema: right.Columns, Read: q.SideRead(1)}
-				other := right
-				if right == q.Source && left != q.Source {
-					j = &partition.Joined{Side: 1, TimeIdx: rt, OtherTime: lt, Schema: left.Columns, Read: q.SideRead(0)}
-					other = left
-				}
-				if other != q.Source {
-					j.Subject = other.PartitionSubject(p)
-					if replayMode {
-						cfg.EOFWriters += writers[other]
-					}
-					joinOther = other
-				}
-				cfg.Joined = j
-			}
-			insts := planner.NewInstances(context.Background())
-			defer insts.Close()
-			if q.NeedsRepartition() {
-				// First half: filter and forward by group key.
-				pipe, keys, err := q.ForwardPipeline(p, insts)
+	var units []*unit
+	leases, err := openLeases(conn, f, replayMode, emb != nil)
+	if err != nil {
+		return err
+	}
+	if leases == nil {
+		for _, q := range pl.Queries {
+			for p := 0; p < q.Source.Partitions; p++ {
+				u, err := builder.build(q, p)
 				if err != nil {
-					return fmt.Errorf("query %s partition %d: %w", q.Name, p, err)
-				}
-				fwd := &partition.Forward{Keys: keys}
-				for t := 0; t < n; t++ {
-					fwd.Subjects = append(fwd.Subjects, q.RepartitionSubject(t, p))
-				}
-				cfg.Pipeline, cfg.Forward, cfg.SinkJetStream = pipe, fwd, false
-				l := partition.New(nc, cfg)
-				if err := ck.subscribe(l, q, p); err != nil {
 					return err
 				}
-				loops = append(loops, l)
-				consumers[q.Source] = append(consumers[q.Source], l)
-				// Second half: aggregate what all source partitions forward.
-				cfg = base
-				cfg.Partition, cfg.Subject, cfg.Sources, cfg.AckAfter = p, q.RepartitionWildcard(p), n, nil
-				if replayMode {
-					cfg.EOFWriters = n
+				units = append(units, u)
+				running.add(u.loops...)
+				for s, ls := range u.consumers {
+					consumers[s] = append(consumers[s], ls...)
 				}
-			}
-			if q.NeedsRepartition() {
-				insts = planner.NewInstances(context.Background())
-				defer insts.Close()
-			}
-			pipe, err := q.NewPipeline(p, insts)
-			if err != nil {
-				return fmt.Errorf("query %s partition %d: %w", q.Name, p, err)
-			}
-			cfg.Pipeline = pipe
-			l := partition.New(nc, cfg)
-			if cfg.Sources > 0 {
-				err = l.Subscribe()
-			} else {
-				err = ck.subscribe(l, q, p)
-			}
-			if err != nil {
-				return err
-			}
-			loops = append(loops, l)
-			if cfg.Sources == 0 {
-				consumers[q.Source] = append(consumers[q.Source], l)
-			}
-			if joinOther != nil {
-				consumers[joinOther] = append(consumers[joinOther], l)
 			}
 		}
 	}
@@ -256,14 +177,14 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 	}
 
 	if f.metrics != "" {
-		stopMetrics, err := serveMetrics(f.metrics, loops, conn)
+		stopMetrics, err := serveMetrics(f.metrics, running.all, conn)
 		if err != nil {
 			return &exitError{code: 2, err: fmt.Errorf("--metrics %s: %w", f.metrics, err)}
 		}
 		defer stopMetrics()
 	}
 	if f.mysql != "" {
-		srv, err := serveMySQL(ctx, f, pl, loops)
+		srv, err := serveMySQL(ctx, f, pl, running.all)
 		if err != nil {
 			return &exitError{code: 2, err: fmt.Errorf("--mysql %s: %w", f.mysql, err)}
 		}
@@ -273,18 +194,32 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 
 	loopCtx, cancelLoops := context.WithCancel(ctx)
 	defer cancelLoops()
-	var wg sync.WaitGroup
-	errs := make(chan error, len(loops))
-	for _, l := range loops {
-		wg.Add(1)
+	errs := make(chan error, 64)
+	done := make(chan struct{})
+	if leases == nil {
+		for _, u := range units {
+			u.run(loopCtx, errs)
+		}
 		go func() {
-			defer wg.Done()
-			if err := l.Run(loopCtx); err != nil {
+			for _, u := range units {
+				u.wg.Wait()
+				u.close()
+			}
+			close(done)
+		}()
+		slog.Info("velort running", "file", file, "queries", len(pl.Queries), "partition_loops", len(running.all()))
+	} else {
+		own := newShared(pl, builder, running, leases, f, file, errs)
+		ck.fence = own.Holds
+		go func() {
+			if err := own.Run(loopCtx); err != nil {
 				errs <- err
 			}
+			close(done)
 		}()
+		slog.Info("velort running, sharing partitions", "file", file, "queries", len(pl.Queries), "units", len(own.Units),
+			"instance", f.instance, "lease_ttl", leases.TTL())
 	}
-	slog.Info("velort running", "file", file, "queries", len(pl.Queries), "partition_loops", len(loops))
 
 	if replayMode {
 		for _, s := range pl.Streams {
@@ -311,8 +246,6 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		_ = replayOrder
 	}
 
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
 	select {
 	case <-done:
 	case err := <-errs:
@@ -349,7 +282,7 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		<-ctx.Done()
 	}
 	var in, out, dlq, late uint64
-	for _, l := range loops {
+	for _, l := range running.history() {
 		in += l.Stats.In.Load()
 		out += l.Stats.Out.Load()
 		dlq += l.Stats.DeadLettered.Load()

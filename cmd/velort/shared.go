@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/velort/velort/partition"
+	"github.com/velort/velort/planner"
+	"github.com/velort/velort/transport"
+)
+
+// DefaultLeaseTTL is `velort run --lease-ttl`'s default.
+const DefaultLeaseTTL = 5 * time.Second
+
+// openLeases returns the cluster bucket when this run shares its
+// partitions with other instances: against an external server, not
+// replaying (a replay is one process's finite job), with --lease-ttl > 0
+// and JetStream available. nil means every partition runs here.
+func openLeases(conn *transport.Conn, f runFlags, replay, embedded bool) (*transport.Leases, error) {
+	if replay || embedded || f.leaseTTL <= 0 {
+		return nil, nil
+	}
+	l, err := conn.OpenLeases(f.leaseTTL)
+	if err != nil && isNoJetStream(err) {
+		slog.Warn("the server has no JetStream: partitions are not shared; this instance runs all of them", "err", err)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if l.TTL() != f.leaseTTL {
+		slog.Warn("the cluster bucket's lease TTL differs from --lease-ttl; using the bucket's", "bucket_ttl", l.TTL(), "lease_ttl", f.leaseTTL)
+	}
+	return l, nil
+}
+
+func isNoJetStream(err error) bool {
+	return errors.Is(err, nats.ErrJetStreamNotEnabled) || errors.Is(err, nats.ErrJetStreamNotEnabledForAccount) ||
+		errors.Is(err, nats.ErrNoResponders)
+}
+
+// memberInfo is what an instance's member key holds (read by velort status).
+type memberInfo struct {
+	Instance string `json:"instance"`
+	Host     string `json:"host"`
+	PID      int    `json:"pid"`
+	File     string `json:"file"`
+	Started  string `json:"started"`
+}
+
+// newShared makes the ownership of this instance's share of units: a unit
+// is built, subscribed (restoring its checkpoint and resuming its durable
+// consumer) and run when its lease is acquired, and stopped (checkpointing)
+// when it is given up.
+func newShared(pl *planner.Plan, b *unitBuilder, running *loopSet, leases *transport.Leases, f runFlags, file string, errs chan<- error) *partition.Ownership {
+	host, _ := os.Hostname()
+	info, _ := json.Marshal(memberInfo{Instance: f.instance, Host: host, PID: os.Getpid(), File: file,
+		Started: time.Now().UTC().Format("2006-01-02T15:04:05.000Z")})
+	var mu sync.Mutex
+	live := map[string]*unit{}
+	return &partition.Ownership{
+		Store: leases, Instance: f.instance, Info: info, Units: unitNames(pl), Logger: slog.Default(),
+		Start: func(name string) error {
+			q, p, ok := byName(pl, name)
+			if !ok {
+				return fmt.Errorf("unit %s: no such query partition", name)
+			}
+			u, err := b.build(q, p)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			live[name] = u
+			mu.Unlock()
+			running.add(u.loops...)
+			u.run(context.Background(), errs)
+			return nil
+		},
+		Stop: func(name string) {
+			mu.Lock()
+			u := live[name]
+			delete(live, name)
+			mu.Unlock()
+			if u == nil {
+				return
+			}
+			u.stop()
+			running.remove(u.loops...)
+		},
+	}
+}

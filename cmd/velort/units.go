@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+
+	"github.com/velort/velort/partition"
+	"github.com/velort/velort/planner"
+	velrt "github.com/velort/velort/runtime"
+	"github.com/velort/velort/transport"
+)
+
+// A unit is the work of one (query, partition): its partition loop, or
+// the two halves of a repartitioned query, subscribed to their inputs.
+// Units are what several instances of `velort run` share.
+type unit struct {
+	name      string // <query>.<partition>, the lease and checkpoint key
+	loops     []*partition.Loop
+	consumers map[*planner.Stream][]*partition.Loop // loops by the stream whose input they count
+	insts     []*planner.Instances
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// close releases the unit's UDF instances (after its loops have stopped).
+func (u *unit) close() {
+	for _, in := range u.insts {
+		in.Close()
+	}
+}
+
+// run starts the unit's loops; a loop's error goes to errs.
+func (u *unit) run(ctx context.Context, errs chan<- error) {
+	ctx, u.cancel = context.WithCancel(ctx)
+	for _, l := range u.loops {
+		u.wg.Add(1)
+		go func() {
+			defer u.wg.Done()
+			if err := l.Run(ctx); err != nil {
+				errs <- err
+			}
+		}()
+	}
+}
+
+// stop ends the loops (each checkpoints and acknowledges on its way out)
+// and waits for them.
+func (u *unit) stop() {
+	if u.cancel != nil {
+		u.cancel()
+	}
+	u.wg.Wait()
+	u.close()
+}
+
+// unitBuilder makes units from a plan.
+type unitBuilder struct {
+	conn    *transport.Conn
+	ck      *checkpoints
+	writers map[*planner.Stream]int // EOF writers per stream (replay mode)
+	replay  bool
+	bases   map[*planner.Query]partition.Config
+}
+
+func newUnitBuilder(conn *transport.Conn, ck *checkpoints, pl *planner.Plan, writers map[*planner.Stream]int, replay bool) (*unitBuilder, error) {
+	b := &unitBuilder{conn: conn, ck: ck, writers: writers, replay: replay, bases: map[*planner.Query]partition.Config{}}
+	for _, q := range pl.Queries {
+		var sinkSubjects []string
+		var sinkTable *velrt.Table
+		if t := q.Sink.Materialized; t != nil {
+			sinkTable = t.Store
+		} else {
+			sinkSubjects = make([]string, q.Sink.Partitions)
+			for p := range sinkSubjects {
+				sinkSubjects[p] = q.Sink.PartitionSubject(p)
+			}
+		}
+		names := make([]string, len(q.Columns))
+		for i, c := range q.Columns {
+			names[i] = c.Name
+		}
+		base := partition.Config{
+			Query: q.Name, Schema: q.Source.Columns, Read: q.Read, TimeIdx: q.TimeIdx,
+			Delay: q.Source.WatermarkDelay, Idle: q.Source.IdleTimeout,
+			LateToDLQ: q.Source.Late == "dlq", DLQ: q.Source.DLQ,
+			Sink:       partition.Sink{Subjects: sinkSubjects, KeyIdx: q.Sink.KeyIdx, Columns: names, Table: sinkTable},
+			EOFWriters: writers[q.Source], Replay: replay, Logger: slog.Default(),
+			SinkJetStream: q.Sink.JetStream != "",
+		}
+		if q.Source.JetStream != "" {
+			base.AckAfter = q.AckAfter
+		}
+		if left, right, _, _, isJoin := q.IntervalJoin(); isJoin && (left.JetStream != "" || right.JetStream != "") {
+			return nil, fmt.Errorf("query %s: stream–stream joins run on core NATS streams only for now", q.Name)
+		}
+		b.bases[q] = base
+	}
+	return b, nil
+}
+
+// unitNames lists every unit of the plan.
+func unitNames(pl *planner.Plan) []string {
+	var out []string
+	for _, q := range pl.Queries {
+		for p := 0; p < q.Source.Partitions; p++ {
+			out = append(out, checkpointKey(q.Name, p))
+		}
+	}
+	return out
+}
+
+// byName finds the query and partition of a unit name.
+func byName(pl *planner.Plan, name string) (*planner.Query, int, bool) {
+	for _, q := range pl.Queries {
+		for p := 0; p < q.Source.Partitions; p++ {
+			if checkpointKey(q.Name, p) == name {
+				return q, p, true
+			}
+		}
+	}
+	return nil, 0, false
+}
+
+// build makes and subscribes the loops of query q's partition p.
+func (b *unitBuilder) build(q *planner.Query, p int) (u *unit, err error) {
+	u = &unit{name: checkpointKey(q.Name, p), consumers: map[*planner.Stream][]*partition.Loop{}}
+	defer func() {
+		if err != nil {
+			u.close() // the process exits: its loops need no more care
+		}
+	}()
+	n := q.Source.Partitions
+	cfg := b.bases[q]
+	cfg.Partition, cfg.Subject = p, q.Source.PartitionSubject(p)
+	var joinOther *planner.Stream // the second stream of an interval join
+	if left, right, lt, rt, isJoin := q.IntervalJoin(); isJoin {
+		j := &partition.Joined{Side: 0, TimeIdx: lt, OtherTime: rt, Schema: right.Columns, Read: q.SideRead(1)}
+		other := right
+		if right == q.Source && left != q.Source {
+			j = &partition.Joined{Side: 1, TimeIdx: rt, OtherTime: lt, Schema: left.Columns, Read: q.SideRead(0)}
+			other = left
+		}
+		if other != q.Source {
+			j.Subject = other.PartitionSubject(p)
+			if b.replay {
+				cfg.EOFWriters += b.writers[other]
+			}
+			joinOther = other
+		}
+		cfg.Joined = j
+	}
+	insts := planner.NewInstances(context.Background())
+	u.insts = append(u.insts, insts)
+	if q.NeedsRepartition() {
+		// First half: filter and forward by group key.
+		pipe, keys, err := q.ForwardPipeline(p, insts)
+		if err != nil {
+			return u, fmt.Errorf("query %s partition %d: %w", q.Name, p, err)
+		}
+		fwd := &partition.Forward{Keys: keys}
+		for t := 0; t < n; t++ {
+			fwd.Subjects = append(fwd.Subjects, q.RepartitionSubject(t, p))
+		}
+		cfg.Pipeline, cfg.Forward, cfg.SinkJetStream = pipe, fwd, false
+		l := partition.New(b.conn.NC, cfg)
+		u.loops = append(u.loops, l)
+		if err := b.ck.subscribe(l, q, p); err != nil {
+			return u, err
+		}
+		u.consumers[q.Source] = append(u.consumers[q.Source], l)
+		// Second half: aggregate what all source partitions forward.
+		cfg = b.bases[q]
+		cfg.Partition, cfg.Subject, cfg.Sources, cfg.AckAfter = p, q.RepartitionWildcard(p), n, nil
+		if b.replay {
+			cfg.EOFWriters = n
+		}
+		insts = planner.NewInstances(context.Background())
+		u.insts = append(u.insts, insts)
+	}
+	pipe, err := q.NewPipeline(p, insts)
+	if err != nil {
+		return u, fmt.Errorf("query %s partition %d: %w", q.Name, p, err)
+	}
+	cfg.Pipeline = pipe
+	l := partition.New(b.conn.NC, cfg)
+	u.loops = append(u.loops, l)
+	if cfg.Sources > 0 {
+		err = l.Subscribe()
+	} else {
+		err = b.ck.subscribe(l, q, p)
+	}
+	if err != nil {
+		return u, err
+	}
+	if cfg.Sources == 0 {
+		u.consumers[q.Source] = append(u.consumers[q.Source], l)
+	}
+	if joinOther != nil {
+		u.consumers[joinOther] = append(u.consumers[joinOther], l)
+	}
+	return u, nil
+}
+
+// loopSet is the partition loops running in this process, for metrics and
+// the MySQL catalog; with shared partitions it changes as units move.
+type loopSet struct {
+	mu    sync.Mutex
+	loops []*partition.Loop
+	ever  []*partition.Loop // every loop run here, for the final totals
+}
+
+func (s *loopSet) add(ls ...*partition.Loop) {
+	s.mu.Lock()
+	s.loops = append(s.loops, ls...)
+	s.ever = append(s.ever, ls...)
+	s.mu.Unlock()
+}
+
+// history returns every loop that has run in this process.
+func (s *loopSet) history() []*partition.Loop {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.ever)
+}
+
+func (s *loopSet) remove(ls ...*partition.Loop) {
+	s.mu.Lock()
+	s.loops = slices.DeleteFunc(s.loops, func(l *partition.Loop) bool { return slices.Contains(ls, l) })
+	s.mu.Unlock()
+}
+
+// all returns a snapshot of the running loops.
+func (s *loopSet) all() []*partition.Loop {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.loops)
+}
