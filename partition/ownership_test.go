@@ -2,11 +2,13 @@ package partition
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -113,7 +115,7 @@ func TestOwnershipOverLeases(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := &runner{running: map[string]bool{}}
-		o := &Ownership{Store: store, Instance: name, Info: []byte(`{}`), Units: units, Start: r.start, Stop: r.stop, Logger: log}
+		o := &Ownership{Store: &cuttable{LeaseStore: store}, Instance: name, Info: []byte(`{}`), Units: units, Start: r.start, Stop: r.stop, Logger: log}
 		ctx, cancel := context.WithCancel(context.Background())
 		in := &inst{r: r, o: o, cancel: cancel, done: make(chan error, 1)}
 		go func() { in.done <- o.Run(ctx) }()
@@ -179,7 +181,7 @@ func TestOwnershipOverLeases(t *testing.T) {
 	// c is cut off: its Run stops without handing over (as if killed);
 	// its leases expire after the TTL and a takes everything.
 	held := c.o.Held()
-	c.o.Store = deadStore{c.o.Store}
+	c.o.Store.(*cuttable).cut.Store(true)
 	waitFor(map[*inst]int{a: 8, c: 0}, "after c died")
 	for _, u := range held {
 		if ok, _ := c.o.Holds(u); ok {
@@ -188,15 +190,54 @@ func TestOwnershipOverLeases(t *testing.T) {
 	}
 }
 
-// deadStore is a store whose instance is cut off from the cluster: every
-// call fails (as the network would), but Holds asks the real bucket.
-type deadStore struct{ LeaseStore }
+// cuttable is a store whose instance can be cut off from the cluster:
+// then every call fails (as the network would), except Holds, which asks
+// the real bucket.
+type cuttable struct {
+	LeaseStore
+	cut atomic.Bool
+}
 
-var errCutOff = fmt.Errorf("cut off")
+var errCutOff = errors.New("cut off")
 
-func (d deadStore) Heartbeat(string, []byte) error               { return errCutOff }
-func (d deadStore) Members() ([]string, error)                   { return nil, errCutOff }
-func (d deadStore) Acquire(string, []byte) (uint64, error)       { return 0, errCutOff }
-func (d deadStore) Renew(string, []byte, uint64) (uint64, error) { return 0, errCutOff }
-func (d deadStore) Release(string, uint64) error                 { return errCutOff }
-func (d deadStore) Leave(string) error                           { return errCutOff }
+func (c *cuttable) Heartbeat(i string, v []byte) error {
+	if c.cut.Load() {
+		return errCutOff
+	}
+	return c.LeaseStore.Heartbeat(i, v)
+}
+
+func (c *cuttable) Members() ([]string, error) {
+	if c.cut.Load() {
+		return nil, errCutOff
+	}
+	return c.LeaseStore.Members()
+}
+
+func (c *cuttable) Acquire(n string, v []byte) (uint64, error) {
+	if c.cut.Load() {
+		return 0, errCutOff
+	}
+	return c.LeaseStore.Acquire(n, v)
+}
+
+func (c *cuttable) Renew(n string, v []byte, rev uint64) (uint64, error) {
+	if c.cut.Load() {
+		return 0, errCutOff
+	}
+	return c.LeaseStore.Renew(n, v, rev)
+}
+
+func (c *cuttable) Release(n string, rev uint64) error {
+	if c.cut.Load() {
+		return errCutOff
+	}
+	return c.LeaseStore.Release(n, rev)
+}
+
+func (c *cuttable) Leave(i string) error {
+	if c.cut.Load() {
+		return errCutOff
+	}
+	return c.LeaseStore.Leave(i)
+}

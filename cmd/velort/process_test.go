@@ -142,7 +142,7 @@ func TestUnreachableServer(t *testing.T) {
 }
 
 func TestHelpEverywhere(t *testing.T) {
-	for _, c := range []string{"run", "check", "explain", "version"} {
+	for _, c := range []string{"run", "check", "explain", "version", "status", "bench", "udf"} {
 		out, _, code := velort(t, nil, c, "--help")
 		if code != 0 || !strings.Contains(out, "Usage:") {
 			t.Errorf("%s --help: exit %d, %q", c, code, out)

@@ -52,6 +52,7 @@ Without --nats (or NATS_URL) velort starts an embedded NATS server.`,
 	}
 	root.PersistentFlags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.AddCommand(newRunCmd(), newCheckCmd(), newExplainCmd(), newUDFCmd(), newBenchCmd(), newVersionCmd())
+	root.AddCommand(newStatusCmd())
 	return root
 }
 

@@ -77,14 +77,7 @@ subject or wildcard (e.g. 'velort.dlq.>') writes subject, headers, data.`,
 	fl.DurationVar(&f.checkpointInterval, "checkpoint-interval", DefaultCheckpointInterval, "how often stateful queries over JetStream sources save their state (0: never; inputs are then acknowledged when their windows close)")
 	fl.DurationVar(&f.udfTimeout, "udf-timeout", 100*time.Millisecond, "stop a user-function call that runs longer (the record is dead-lettered)")
 	fl.Uint64Var(&f.udfMemory, "udf-memory-limit", 64<<20, "memory cap of each user-function instance, bytes")
-	fl.StringVar(&f.conn.User, "user", "", "NATS user")
-	fl.StringVar(&f.conn.Password, "password", "", "NATS password")
-	fl.StringVar(&f.conn.Token, "token", "", "NATS token")
-	fl.StringVar(&f.conn.CredsFile, "creds", "", "NATS credentials file")
-	fl.StringVar(&f.conn.NKeyFile, "nkey", "", "NATS NKey seed file")
-	fl.StringVar(&f.conn.TLSCert, "tlscert", "", "TLS client certificate")
-	fl.StringVar(&f.conn.TLSKey, "tlskey", "", "TLS client key")
-	fl.StringVar(&f.conn.TLSCA, "tlsca", "", "TLS certificate authority")
+	addConnFlags(fl, &f.conn)
 	return cmd
 }
 
