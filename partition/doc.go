@@ -12,6 +12,12 @@
 // operator-state checkpoint (stage snapshot, watermark, last input's stream
 // sequence, saved to a CheckpointStore) for stateful ones.
 //
+// Ownership (ownership.go) decides which (query, partition) units this
+// process runs when several instances share a SQL file: leases with a TTL
+// in a LeaseStore, a balanced assignment every instance computes alike,
+// handover on join and leave, expiry on death, and self-fencing when
+// renewals fail. Units are started and stopped through callbacks.
+//
 // Invariants: a Loop's pipeline, decoder, encoder and buffers are touched
 // only by the Loop's goroutine; counters are atomics read by metrics and
 // status from other goroutines. Core NATS loops take none of the
