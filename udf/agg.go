@@ -58,6 +58,7 @@ func (in *Instance) AggUpdate(fn int, st AggState, args []Arg) error {
 		return err
 	}
 	in.begin(in.m.h.lim.Timeout)
+	t0 := b.sampled()
 	b.stack[0] = h
 	if err := in.encode(s, args, b.stack[1:], b.varLen); err != nil {
 		return err
@@ -65,6 +66,7 @@ func (in *Instance) AggUpdate(fn int, st AggState, args []Arg) error {
 	if err := b.update.CallWithStack(in.ctx, b.stack); err != nil {
 		return in.fault(s.Name, err, true)
 	}
+	in.m.record(fn, t0)
 	return nil
 }
 

@@ -28,13 +28,16 @@ func (in *Instance) Call(fn int, args []Arg, out *Arg) error {
 		return err
 	}
 	in.begin(in.m.h.lim.Timeout)
+	t0 := b.sampled()
 	if err := in.encode(s, args, b.stack, b.varLen); err != nil {
 		return err
 	}
 	if err := b.fn.CallWithStack(in.ctx, b.stack); err != nil {
 		return in.fault(s.Name, err, true)
 	}
-	return in.decode(s, b.stack[0], out)
+	err := in.decode(s, b.stack[0], out)
+	in.m.record(fn, t0)
+	return err
 }
 
 func (in *Instance) misuse(fn, nargs int, want Kind) error {

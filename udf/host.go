@@ -37,6 +37,7 @@ type Host struct {
 	lim      Limits
 	modCfg   wazero.ModuleConfig
 	wasiDefs map[string]api.FunctionDefinition
+	hostModules
 }
 
 // NewHost starts a runtime. cacheDir, when not empty, keeps compiled

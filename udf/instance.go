@@ -48,7 +48,8 @@ type binding struct {
 	sig                                      *Signature
 	fn, init, update, merge, result, free, b api.Function
 	stack                                    []uint64
-	varLen                                   bool // some parameter passes through guest memory
+	varLen                                   bool   // some parameter passes through guest memory
+	calls                                    uint64 // calls through this instance, for sampling
 }
 
 // NewInstance instantiates the module (running a Go guest's _initialize)

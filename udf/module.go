@@ -23,6 +23,7 @@ type Module struct {
 	parsed   *wasmbin.Module // the module as written, before the rewrite
 	compiled wazero.CompiledModule
 	sigs     []Signature
+	stats    []funcStats // per function, sampled (stats.go)
 }
 
 // Load compiles the module at path and reads its manifest: the custom
@@ -41,6 +42,7 @@ func (h *Host) Load(ctx context.Context, path string) (*Module, error) {
 		m.Close(ctx)
 		return nil, fmt.Errorf("udf: %s: %w", path, err)
 	}
+	h.track(m)
 	return m, nil
 }
 
@@ -55,6 +57,7 @@ func (h *Host) LoadWithSignatures(ctx context.Context, path string, sigs []Signa
 		m.Close(ctx)
 		return nil, fmt.Errorf("udf: %s: %w", path, err)
 	}
+	h.track(m)
 	return m, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/velort/velort/partition"
 	"github.com/velort/velort/transport"
+	"github.com/velort/velort/udf"
 )
 
 // consumerPoll is how often JetStream consumer info (lag) is fetched.
@@ -23,11 +25,11 @@ const consumerPoll = 3 * time.Second
 // serveMetrics exposes the counters of the loops running at each scrape
 // (they change as shared partitions move between instances) in Prometheus
 // format at addr, and returns a function that stops the server.
-func serveMetrics(addr string, loops func() []*partition.Loop, conn *transport.Conn) (func(), error) {
+func serveMetrics(addr string, loops func() []*partition.Loop, udfStats func() []udf.FuncStats, conn *transport.Conn) (func(), error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	lc := &loopCollector{loops: loops, lag: map[*partition.Loop]consumerLag{}}
-	reg.MustRegister(lc)
+	reg.MustRegister(lc, udfCollector(udfStats))
 	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "velort_nats_slow_consumer_events_total", Help: "Slow-consumer events reported by the NATS client."},
 		func() float64 { return float64(conn.SlowConsumers()) }))
 	ln, err := net.Listen("tcp", addr)
@@ -170,5 +172,40 @@ func (c *loopCollector) pollConsumers(stop <-chan struct{}) {
 			return
 		case <-t.C:
 		}
+	}
+}
+
+var (
+	udfCallsDesc = prometheus.NewDesc("velort_udf_calls_total",
+		"Calls of a user function over all partitions (counted from one call in 64).", []string{"module", "function"}, nil)
+	udfSecondsDesc = prometheus.NewDesc("velort_udf_seconds_total",
+		"Time spent in a user function over all partitions, estimated from one call in 64 timed.", []string{"module", "function"}, nil)
+)
+
+// udfCollector reports every loaded user function's calls and time.
+type udfCollector func() []udf.FuncStats
+
+func (c udfCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- udfCallsDesc
+	ch <- udfSecondsDesc
+}
+
+func (c udfCollector) Collect(ch chan<- prometheus.Metric) {
+	type key struct{ mod, fn string }
+	sum := map[key]udf.FuncStats{}
+	var order []key
+	for _, s := range c() { // a module loaded twice (e.g. --plugins and CREATE FUNCTION) adds up
+		k := key{filepath.Base(s.Module), s.Func}
+		t, seen := sum[k]
+		if !seen {
+			order = append(order, k)
+		}
+		t.Calls += s.Calls
+		t.Time += s.Time
+		sum[k] = t
+	}
+	for _, k := range order {
+		ch <- prometheus.MustNewConstMetric(udfCallsDesc, prometheus.CounterValue, float64(sum[k].Calls), k.mod, k.fn)
+		ch <- prometheus.MustNewConstMetric(udfSecondsDesc, prometheus.CounterValue, sum[k].Time.Seconds(), k.mod, k.fn)
 	}
 }

@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -89,4 +93,73 @@ CREATE STREAM o WITH (subject = 'out') AS SELECT a * 2 AS b FROM s WHERE a > 1;`
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not stop after cancel")
 	}
+}
+
+// TestUDFMetrics: a user function's calls over all partitions and the time
+// spent in it are exported (counted from one call in 64).
+func TestUDFMetrics(t *testing.T) {
+	wasm, err := filepath.Abs("../../testdata/plugins/c_numeric.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.jsonl")
+	var lines []string
+	for i := range 640 {
+		lines = append(lines, fmt.Sprintf(`{"sym":"s%d","price":%d,"qty":2}`, i%7, 100+i))
+	}
+	os.WriteFile(in, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	sqlFile := filepath.Join(dir, "q.sql")
+	os.WriteFile(sqlFile, []byte(`CREATE FUNCTION fee(price DOUBLE, qty BIGINT) RETURNS DOUBLE WITH (module = '`+wasm+`');
+CREATE STREAM s (sym VARCHAR, price DOUBLE, qty BIGINT) WITH (subject = 'um.in.{partition}', partitions = 2, key = 'sym');
+CREATE STREAM o WITH (subject = 'um.out') AS SELECT sym, fee(price, qty) AS f FROM s;`), 0o644)
+	addr := "127.0.0.1:" + freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- runFile(ctx, sqlFile, runFlags{metrics: addr, replay: []string{"s=" + in}, mysql: "127.0.0.1:" + freePort(t)}, io.Discard)
+	}()
+	// With --mysql, run keeps serving after the replay: scrape then. Counts
+	// are exact to within 63 calls per partition instance (2 partitions).
+	callsRe := regexp.MustCompile(`velort_udf_calls_total\{function="fee",module="c_numeric.wasm"\} (\d+)`)
+	secondsRe := regexp.MustCompile(`velort_udf_seconds_total\{function="fee",module="c_numeric.wasm"\} (\S+)`)
+	var body string
+	calls := -1
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) && calls < 640-2*63 {
+		time.Sleep(100 * time.Millisecond)
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			continue
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		body = string(b)
+		if m := callsRe.FindStringSubmatch(body); m != nil {
+			calls, _ = strconv.Atoi(m[1])
+		}
+	}
+	if calls < 640-2*63 || calls > 640 {
+		t.Fatalf("fee: %d calls counted for 640 made:\n%s", calls, grepLines(body, "velort_udf"))
+	}
+	if m := secondsRe.FindStringSubmatch(body); m == nil {
+		t.Errorf("no time metric for fee:\n%s", grepLines(body, "velort_udf"))
+	} else if secs, _ := strconv.ParseFloat(m[1], 64); secs <= 0 {
+		t.Errorf("no time recorded for fee:\n%s", grepLines(body, "velort_udf"))
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -177,7 +177,7 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 	}
 
 	if f.metrics != "" {
-		stopMetrics, err := serveMetrics(f.metrics, running.all, conn)
+		stopMetrics, err := serveMetrics(f.metrics, running.all, host.Stats, conn)
 		if err != nil {
 			return &exitError{code: 2, err: fmt.Errorf("--metrics %s: %w", f.metrics, err)}
 		}
