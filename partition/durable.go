@@ -106,6 +106,9 @@ func (l *Loop) next(timeout time.Duration) (*nats.Msg, error) {
 		if err := l.maybeCheckpoint(); err != nil {
 			return nil, err
 		}
+		if l.stopping() { // told to stop (e.g. the partition's lease was lost): fetch nothing more
+			return nil, nats.ErrTimeout
+		}
 		msgs, err := l.sub.Fetch(256, nats.MaxWait(timeout))
 		if err != nil && !errors.Is(err, nats.ErrTimeout) {
 			return nil, l.intakeFailed(err)

@@ -33,16 +33,20 @@ type LeaseStore interface {
 // assignment from the member list and takes the units assigned to it by
 // acquiring their leases. A unit runs only while its lease is held:
 //
-//   - every tick (TTL/3) the instance renews its member key and its leases;
-//   - a unit assigned elsewhere is stopped (its state checkpointed), then
-//     its lease released, so the new owner can take it at its next tick;
-//   - a lease that cannot be renewed (it expired or another instance holds
-//     it) stops its unit at once, and when no renewal has succeeded for
-//     2/3 of the TTL every unit stops: the instance may be cut off, and the
-//     others take over once the TTL has passed;
+//   - a renewer renews the member key and every lease every TTL/3, on its
+//     own goroutine, so that slow starts and stops never delay renewals;
+//   - a lease not renewed for 2/3 of the TTL (refused: it expired or
+//     another instance holds it; or the store is unreachable) makes the
+//     renewer stop its unit at once — before the TTL is up, so before any
+//     other instance can acquire it;
+//   - every TTL/3 the assignment is recomputed: a unit assigned elsewhere
+//     is stopped (its state checkpointed), then its lease released, so the
+//     new owner takes it at its next tick; a unit assigned here and free is
+//     acquired and started;
 //   - a dead instance's keys expire after the TTL and its units move.
 //
-// Start and Stop run on Run's goroutine, one at a time.
+// Stop may be called for a unit more than once, concurrently: it must
+// return only once the unit has stopped.
 type Ownership struct {
 	Store    LeaseStore
 	Instance string
@@ -54,9 +58,16 @@ type Ownership struct {
 	Stop   func(unit string)
 	Logger *slog.Logger
 
-	mu     sync.Mutex
-	held   map[string]uint64 // unit → lease revision
-	lastOK time.Time         // last successful heartbeat
+	leaseMu sync.Mutex // serializes the KV operations on leases
+	mu      sync.Mutex // guards held
+	held    map[string]*lease
+}
+
+// lease is a held lease: its revision and when it was last renewed.
+type lease struct {
+	rev     uint64
+	renewed time.Time
+	lost    bool // stopped by the renewer; to be forgotten by the next tick
 }
 
 // leaseValue is what a lease key holds (read by `velort status`).
@@ -68,9 +79,13 @@ type leaseValue struct {
 // Run takes and gives up units until ctx is done, then stops every unit it
 // holds, releases the leases and leaves. It returns Start's first error.
 func (o *Ownership) Run(ctx context.Context) error {
-	o.held = map[string]uint64{}
-	o.lastOK = time.Now()
-	tick := time.NewTicker(max(o.Store.TTL()/3, 50*time.Millisecond))
+	o.held = map[string]*lease{}
+	period := max(o.Store.TTL()/3, 50*time.Millisecond)
+	rctx, stopRenewer := context.WithCancel(context.Background())
+	renewerDone := make(chan struct{})
+	go func() { defer close(renewerDone); o.renewer(rctx, period) }()
+	defer func() { stopRenewer(); <-renewerDone }()
+	tick := time.NewTicker(period)
 	defer tick.Stop()
 	for {
 		if err := o.tick(); err != nil {
@@ -91,9 +106,13 @@ func (o *Ownership) Run(ctx context.Context) error {
 // a unit cannot overwrite its successor's state.
 func (o *Ownership) Holds(unit string) (bool, error) {
 	o.mu.Lock()
-	rev, ok := o.held[unit]
+	l, ok := o.held[unit]
+	var rev uint64
+	if ok && !l.lost {
+		rev = l.rev
+	}
 	o.mu.Unlock()
-	if !ok {
+	if rev == 0 {
 		return false, nil
 	}
 	return o.Store.Holds(unit, rev)
@@ -104,25 +123,81 @@ func (o *Ownership) Held() []string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	out := make([]string, 0, len(o.held))
-	for u := range o.held {
-		out = append(out, u)
+	for u, l := range o.held {
+		if !l.lost {
+			out = append(out, u)
+		}
 	}
 	slices.Sort(out)
 	return out
 }
 
-func (o *Ownership) tick() error {
-	now := time.Now()
-	if err := o.Store.Heartbeat(o.Instance, o.Info); err != nil {
-		if now.Sub(o.lastOK) > o.Store.TTL()*2/3 && len(o.held) > 0 {
-			o.Logger.Warn("lease lost: cannot reach the cluster bucket; stopping every partition", "instance", o.Instance, "err", err)
-			for _, u := range o.Held() {
-				o.stop(u, false)
+func (o *Ownership) value() []byte {
+	v, _ := json.Marshal(leaseValue{Owner: o.Instance, Since: time.Now().UTC().Format("2006-01-02T15:04:05.000Z")})
+	return v
+}
+
+// renewer renews the member key and the leases every period, and stops
+// the units whose leases it could not renew in time.
+func (o *Ownership) renewer(ctx context.Context, period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		_ = o.Store.Heartbeat(o.Instance, o.Info) // failures show as unrenewed leases
+		value := o.value()
+		for _, u := range o.Held() {
+			o.leaseMu.Lock()
+			o.mu.Lock()
+			l := o.held[u]
+			o.mu.Unlock()
+			if l == nil || l.lost {
+				o.leaseMu.Unlock()
+				continue
+			}
+			rev, err := o.Store.Renew(u, value, l.rev)
+			now := time.Now()
+			o.mu.Lock()
+			switch {
+			case err == nil:
+				l.rev, l.renewed = rev, now
+			case isLeaseLost(err) || now.Sub(l.renewed) > o.Store.TTL()*2/3:
+				l.lost = true
+			}
+			lost := l.lost
+			o.mu.Unlock()
+			o.leaseMu.Unlock()
+			if lost {
+				o.Logger.Warn("lease lost", "unit", u, "instance", o.Instance, "err", err)
+				go o.Stop(u) // at once; the next tick forgets it
 			}
 		}
-		return nil
 	}
-	o.lastOK = now
+}
+
+func (o *Ownership) tick() error {
+	// Forget units the renewer gave up (waiting for them to stop).
+	o.mu.Lock()
+	var lost []string
+	for u, l := range o.held {
+		if l.lost {
+			lost = append(lost, u)
+		}
+	}
+	o.mu.Unlock()
+	for _, u := range lost {
+		o.Stop(u)
+		o.mu.Lock()
+		delete(o.held, u)
+		o.mu.Unlock()
+	}
+	if err := o.Store.Heartbeat(o.Instance, o.Info); err != nil {
+		return nil // unreachable: the renewer stops what it cannot renew
+	}
 	members, err := o.Store.Members()
 	if err != nil {
 		return nil // retried at the next tick
@@ -131,26 +206,10 @@ func (o *Ownership) tick() error {
 		members = append(members, o.Instance)
 	}
 	want := Assign(members, o.Units)
-	value, _ := json.Marshal(leaseValue{Owner: o.Instance, Since: now.UTC().Format("2006-01-02T15:04:05.000Z")})
-
-	// Keep or give up what is held.
+	// Give up what is assigned elsewhere.
 	for _, u := range o.Held() {
 		if want[u] != o.Instance {
-			o.stop(u, true)
-			continue
-		}
-		o.mu.Lock()
-		rev := o.held[u]
-		o.mu.Unlock()
-		nrev, err := o.Store.Renew(u, value, rev)
-		switch {
-		case err == nil:
-			o.mu.Lock()
-			o.held[u] = nrev
-			o.mu.Unlock()
-		case isLeaseLost(err):
-			o.Logger.Warn("lease lost", "unit", u, "instance", o.Instance)
-			o.stop(u, false)
+			o.stop(u)
 		}
 	}
 	// Take what is assigned here and free.
@@ -164,42 +223,54 @@ func (o *Ownership) tick() error {
 		if held {
 			continue
 		}
-		rev, err := o.Store.Acquire(u, value)
+		o.leaseMu.Lock()
+		rev, err := o.Store.Acquire(u, o.value())
+		if err == nil {
+			o.mu.Lock()
+			o.held[u] = &lease{rev: rev, renewed: time.Now()}
+			o.mu.Unlock()
+		}
+		o.leaseMu.Unlock()
 		if err != nil {
 			continue // still held by its previous owner, or unreachable: next tick
 		}
-		o.mu.Lock()
-		o.held[u] = rev
-		o.mu.Unlock()
 		o.Logger.Info("partition acquired", "unit", u, "instance", o.Instance)
 		if err := o.Start(u); err != nil {
-			o.stop(u, true)
+			o.stop(u)
 			return err
 		}
 	}
 	return nil
 }
 
-// stop ends a unit and, when release is set (the lease is still ours),
-// gives its lease up for the next owner.
-func (o *Ownership) stop(u string, release bool) {
+// stop ends a unit and gives its lease up for the next owner (unless the
+// renewer found it lost meanwhile).
+func (o *Ownership) stop(u string) {
 	o.Stop(u)
+	o.leaseMu.Lock()
 	o.mu.Lock()
-	rev := o.held[u]
+	l := o.held[u]
 	delete(o.held, u)
 	o.mu.Unlock()
-	if release {
-		if err := o.Store.Release(u, rev); err != nil && !isLeaseLost(err) {
+	if l != nil && !l.lost {
+		if err := o.Store.Release(u, l.rev); err != nil && !isLeaseLost(err) {
 			o.Logger.Warn("releasing lease", "unit", u, "err", err)
 		}
 		o.Logger.Info("partition released", "unit", u, "instance", o.Instance)
 	}
+	o.leaseMu.Unlock()
 }
 
 // handOver stops and releases every held unit and leaves the cluster.
 func (o *Ownership) handOver() {
-	for _, u := range o.Held() {
-		o.stop(u, true)
+	o.mu.Lock()
+	all := make([]string, 0, len(o.held))
+	for u := range o.held {
+		all = append(all, u)
+	}
+	o.mu.Unlock()
+	for _, u := range all {
+		o.stop(u)
 	}
 	if err := o.Store.Leave(o.Instance); err != nil {
 		o.Logger.Warn("leaving the cluster", "instance", o.Instance, "err", err)

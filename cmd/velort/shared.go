@@ -84,15 +84,19 @@ func newShared(pl *planner.Plan, b *unitBuilder, running *loopSet, leases *trans
 			u.run(context.Background(), errs)
 			return nil
 		},
-		Stop: func(name string) {
+		Stop: func(name string) { // idempotent; every caller returns once the unit has stopped
 			mu.Lock()
 			u := live[name]
-			delete(live, name)
 			mu.Unlock()
 			if u == nil {
 				return
 			}
-			u.stop()
+			u.stopOnce.Do(u.stop)
+			mu.Lock()
+			if live[name] == u {
+				delete(live, name)
+			}
+			mu.Unlock()
 			running.remove(u.loops...)
 		},
 	}

@@ -22,8 +22,9 @@ type unit struct {
 	consumers map[*planner.Stream][]*partition.Loop // loops by the stream whose input they count
 	insts     []*planner.Instances
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	stopOnce sync.Once
 }
 
 // close releases the unit's UDF instances (after its loops have stopped).
