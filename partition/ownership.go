@@ -207,11 +207,13 @@ func (o *Ownership) tick() error {
 	}
 	want := Assign(members, o.Units)
 	// Give up what is assigned elsewhere.
+	var away []string
 	for _, u := range o.Held() {
 		if want[u] != o.Instance {
-			o.stop(u)
+			away = append(away, u)
 		}
 	}
+	o.stopAll(away)
 	// Take what is assigned here and free.
 	for _, u := range o.Units {
 		if want[u] != o.Instance {
@@ -253,12 +255,27 @@ func (o *Ownership) stop(u string) {
 	delete(o.held, u)
 	o.mu.Unlock()
 	if l != nil && !l.lost {
-		if err := o.Store.Release(u, l.rev); err != nil && !isLeaseLost(err) {
-			o.Logger.Warn("releasing lease", "unit", u, "err", err)
+		switch err := o.Store.Release(u, l.rev); {
+		case err == nil:
+			o.Logger.Info("partition released", "unit", u, "instance", o.Instance)
+		case isLeaseLost(err):
+			o.Logger.Warn("lease lost before its release", "unit", u, "instance", o.Instance)
+		default:
+			o.Logger.Warn("releasing lease (it expires after the TTL)", "unit", u, "instance", o.Instance, "err", err)
 		}
-		o.Logger.Info("partition released", "unit", u, "instance", o.Instance)
 	}
 	o.leaseMu.Unlock()
+}
+
+// stopAll stops and releases units all at once: each stop waits for its
+// unit's checkpoint, and the renewer keeps the others' leases meanwhile.
+func (o *Ownership) stopAll(units []string) {
+	var wg sync.WaitGroup
+	for _, u := range units {
+		wg.Add(1)
+		go func() { defer wg.Done(); o.stop(u) }()
+	}
+	wg.Wait()
 }
 
 // handOver stops and releases every held unit and leaves the cluster.
@@ -269,9 +286,7 @@ func (o *Ownership) handOver() {
 		all = append(all, u)
 	}
 	o.mu.Unlock()
-	for _, u := range all {
-		o.stop(u)
-	}
+	o.stopAll(all)
 	if err := o.Store.Leave(o.Instance); err != nil {
 		o.Logger.Warn("leaving the cluster", "instance", o.Instance, "err", err)
 	}

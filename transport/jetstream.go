@@ -14,6 +14,10 @@ import (
 // retention, the given duplicate window); an existing stream is used as it
 // is when its subjects cover ours, and is an error otherwise.
 func (c *Conn) EnsureStream(name string, subjects []string, dedup time.Duration) error {
+	return retryJS(func() error { return c.ensureStream(name, subjects, dedup) })
+}
+
+func (c *Conn) ensureStream(name string, subjects []string, dedup time.Duration) error {
 	js, err := c.NC.JetStream()
 	if err != nil {
 		return err

@@ -38,13 +38,18 @@ func (c *Conn) OpenBlobs(bucket string) (*Blobs, error) {
 	if err != nil {
 		return nil, err
 	}
-	kv, err := js.KeyValue(bucket)
-	if errors.Is(err, nats.ErrBucketNotFound) {
-		kv, err = js.CreateKeyValue(&nats.KeyValueConfig{
-			Bucket: bucket, History: 1, Storage: nats.FileStorage,
-			Description: "velort operator-state checkpoints",
-		})
-	}
+	var kv nats.KeyValue
+	err = retryJS(func() error {
+		var err error
+		kv, err = js.KeyValue(bucket)
+		if errors.Is(err, nats.ErrBucketNotFound) {
+			kv, err = js.CreateKeyValue(&nats.KeyValueConfig{
+				Bucket: bucket, History: 1, Storage: nats.FileStorage,
+				Description: "velort operator-state checkpoints",
+			})
+		}
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("KV bucket %s: %w", bucket, err)
 	}
