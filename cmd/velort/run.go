@@ -54,7 +54,13 @@ read-only to MySQL clients; with --replay, velort then keeps serving the
 final state until SIGINT/SIGTERM.
 --capture STREAM=FILE writes every record published to a stream as one
 JSON object per line (- for stdout); --capture SUBJECT=FILE with a NATS
-subject or wildcard (e.g. 'velort.dlq.>') writes subject, headers, data.`,
+subject or wildcard (e.g. 'velort.dlq.>') writes subject, headers, data.
+
+Against an external server and without --replay, several run processes
+with the same FILE share its partitions through leases in the KV bucket
+velort_cluster (see docs/cluster.md and velort status): each has an
+--instance-id; one joining takes its share, one stopping (SIGTERM) hands its
+partitions over after checkpointing, one dying loses them after --lease-ttl.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
