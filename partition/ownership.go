@@ -84,6 +84,9 @@ func (o *Ownership) Run(ctx context.Context) error {
 	rctx, stopRenewer := context.WithCancel(context.Background())
 	renewerDone := make(chan struct{})
 	go func() { defer close(renewerDone); o.renewer(rctx, period) }()
+	watchdogDone := make(chan struct{})
+	go func() { defer close(watchdogDone); o.watchdog(rctx, period) }()
+	defer func() { <-watchdogDone }()
 	defer func() { stopRenewer(); <-renewerDone }()
 	tick := time.NewTicker(period)
 	defer tick.Stop()
@@ -137,8 +140,8 @@ func (o *Ownership) value() []byte {
 	return v
 }
 
-// renewer renews the member key and the leases every period, and stops
-// the units whose leases it could not renew in time.
+// renewer renews the member key and the leases every period; a lease
+// found lost (expired, or held by another) stops its unit at once.
 func (o *Ownership) renewer(ctx context.Context, period time.Duration) {
 	t := time.NewTicker(period)
 	defer t.Stop()
@@ -160,23 +163,62 @@ func (o *Ownership) renewer(ctx context.Context, period time.Duration) {
 				continue
 			}
 			rev, err := o.Store.Renew(u, value, l.rev)
-			now := time.Now()
 			o.mu.Lock()
-			switch {
-			case err == nil:
-				l.rev, l.renewed = rev, now
-			case isLeaseLost(err) || now.Sub(l.renewed) > o.Store.TTL()*2/3:
-				l.lost = true
+			if err == nil && !l.lost {
+				l.rev, l.renewed = rev, time.Now()
 			}
-			lost := l.lost
 			o.mu.Unlock()
 			o.leaseMu.Unlock()
-			if lost {
-				o.Logger.Warn("lease lost", "unit", u, "instance", o.Instance, "err", err)
-				go o.Stop(u) // at once; the next tick forgets it
+			if isLeaseLost(err) {
+				o.lose(u, err)
 			}
 		}
 	}
+}
+
+// watchdog stops every unit whose lease has not been renewed for 2/3 of
+// the TTL (the store unreachable or slow): before the TTL is up, so before
+// another instance can acquire it. It runs apart from the renewer, whose
+// calls may hang until they time out.
+func (o *Ownership) watchdog(ctx context.Context, period time.Duration) {
+	t := time.NewTicker(period / 4)
+	defer t.Stop()
+	limit := o.Store.TTL() * 2 / 3
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		var late []string
+		o.mu.Lock()
+		for u, l := range o.held {
+			if !l.lost && time.Since(l.renewed) > limit {
+				late = append(late, u)
+			}
+		}
+		o.mu.Unlock()
+		for _, u := range late {
+			o.lose(u, errors.New("not renewed for 2/3 of the lease TTL"))
+		}
+	}
+}
+
+// lose marks a unit's lease lost and stops the unit at once; the next tick
+// forgets it.
+func (o *Ownership) lose(u string, why error) {
+	o.mu.Lock()
+	l := o.held[u]
+	already := l == nil || l.lost
+	if !already {
+		l.lost = true
+	}
+	o.mu.Unlock()
+	if already {
+		return
+	}
+	o.Logger.Warn("lease lost", "unit", u, "instance", o.Instance, "err", why)
+	go o.Stop(u)
 }
 
 func (o *Ownership) tick() error {

@@ -119,21 +119,38 @@ func (c *Conn) DurableConsumerWith(stream, name, subject string, o ConsumerOptio
 	if o.StartLatest {
 		cfg.DeliverPolicy = nats.DeliverNewPolicy
 	}
-	info, err := js.ConsumerInfo(stream, name)
-	switch {
-	case err == nil:
+	// Each step is retried alone: a retried whole could lose the
+	// acknowledged floor read before a delete.
+	var info *nats.ConsumerInfo
+	err = retryJS(func() error {
+		var err error
+		info, err = js.ConsumerInfo(stream, name)
+		if errors.Is(err, nats.ErrConsumerNotFound) {
+			info, err = nil, nil
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("consumer %s on %s: %w", name, stream, err)
+	}
+	if info != nil {
 		cfg.DeliverPolicy = nats.DeliverByStartSequencePolicy
 		cfg.OptStartSeq = info.AckFloor.Stream + 1
-		if err := js.DeleteConsumer(stream, name); err != nil {
+		err := retryJS(func() error {
+			err := js.DeleteConsumer(stream, name)
+			if errors.Is(err, nats.ErrConsumerNotFound) {
+				return nil
+			}
+			return err
+		})
+		if err != nil {
 			return nil, fmt.Errorf("resetting consumer %s: %w", name, err)
 		}
-	case !errors.Is(err, nats.ErrConsumerNotFound):
-		return nil, fmt.Errorf("consumer %s on %s: %w", name, stream, err)
 	}
 	if o.StartSeq > 0 {
 		cfg.DeliverPolicy, cfg.OptStartSeq = nats.DeliverByStartSequencePolicy, o.StartSeq
 	}
-	if _, err := js.AddConsumer(stream, cfg); err != nil {
+	if err := retryJS(func() error { _, err := js.AddConsumer(stream, cfg); return err }); err != nil {
 		return nil, fmt.Errorf("creating consumer %s on %s: %w", name, stream, err)
 	}
 	return js.PullSubscribe(subject, name, nats.Bind(stream, name))

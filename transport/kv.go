@@ -106,7 +106,12 @@ func (b *Blobs) Put(key string, value []byte) error {
 // Get returns the value stored under key, or nil and no error if there is
 // none.
 func (b *Blobs) Get(key string) ([]byte, error) {
-	e, err := b.kv.Get(key)
+	var e nats.KeyValueEntry
+	err := retryJS(func() error { // read once at a partition's start: ride out a cluster settling
+		var err error
+		e, err = b.kv.Get(key)
+		return err
+	})
 	if errors.Is(err, nats.ErrKeyNotFound) {
 		return nil, nil
 	}

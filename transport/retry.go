@@ -16,7 +16,8 @@ const jsAttempts = 6
 // lookup and creation), retrying the failures that are transient when
 // several clients set up the same things at once on a cluster: a request
 // that times out (a stream info sent while another client creates that
-// stream can go unanswered) or a create that loses the race.
+// stream can go unanswered), finds no responder (a stream just created and
+// not yet placed), or a create that loses the race.
 func retryJS(f func() error) error {
 	wait := 100 * time.Millisecond
 	var err error
@@ -32,5 +33,6 @@ func retryJS(f func() error) error {
 
 func transientJS(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) || // a stream just created, not yet placed
 		strings.Contains(err.Error(), "already in use")
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+
+	"github.com/nats-io/nats.go"
 )
 
 // TestRetryJS: timeouts and lost create races are retried until success;
@@ -18,11 +20,13 @@ func TestRetryJS(t *testing.T) {
 			return fmt.Errorf("stream info: %w", context.DeadlineExceeded)
 		case 2:
 			return errors.New("nats: stream name already in use with a different configuration")
+		case 3:
+			return nats.ErrNoResponders
 		}
 		return nil
 	})
-	if err != nil || calls != 3 {
-		t.Fatalf("transient failures: %v after %d calls, want success after 3", err, calls)
+	if err != nil || calls != 4 {
+		t.Fatalf("transient failures: %v after %d calls, want success after 4", err, calls)
 	}
 	calls = 0
 	permanent := errors.New("subjects overlap with an existing stream")
