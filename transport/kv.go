@@ -103,6 +103,16 @@ func (b *Blobs) Put(key string, value []byte) error {
 	return nil
 }
 
+// Delete removes key's value (its chunks, if any, are left to be
+// overwritten by a later Put).
+func (b *Blobs) Delete(key string) error {
+	err := b.kv.Delete(key)
+	b.mu.Lock()
+	delete(b.slots, key)
+	b.mu.Unlock()
+	return err
+}
+
 // Get returns the value stored under key, or nil and no error if there is
 // none.
 func (b *Blobs) Get(key string) ([]byte, error) {

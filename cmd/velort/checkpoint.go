@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +44,9 @@ func newCheckpoints(conn *transport.Conn, interval time.Duration) *checkpoints {
 func (c *checkpoints) subscribe(l *partition.Loop, q *planner.Query, p int) error {
 	s := q.Source
 	if s.JetStream == "" {
+		if err := c.handover(l, q, p); err != nil {
+			return err
+		}
 		return l.Subscribe()
 	}
 	o := transport.ConsumerOptions{StartLatest: s.Start == "latest", AckWait: ackWaitFor(c.interval)}
@@ -60,6 +64,28 @@ func (c *checkpoints) subscribe(l *partition.Loop, q *planner.Query, p int) erro
 		return err
 	}
 	return l.SubscribePull(sub)
+}
+
+// handover carries the state of a stateful query over a core NATS source
+// from one instance to the next when partitions are shared: saved when the
+// partition is given up (never periodically), restored and deleted when it
+// is taken. After a crash there is none to restore: the new owner starts
+// afresh, as a core NATS source is at most once anyway. (A periodic
+// checkpoint restored after a crash would reopen windows already emitted.)
+func (c *checkpoints) handover(l *partition.Loop, q *planner.Query, p int) error {
+	key := checkpointKey(q.Name, p)
+	if c.fence == nil || !l.EnableCheckpoints(c, key, time.Duration(math.MaxInt64)) {
+		return nil
+	}
+	_, found, err := l.RestoreCheckpoint()
+	if err != nil || !found {
+		return err
+	}
+	b, err := c.bucket()
+	if err != nil {
+		return err
+	}
+	return b.Delete(key)
 }
 
 // Put and Get make checkpoints a partition.CheckpointStore that opens the
