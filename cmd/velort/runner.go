@@ -116,7 +116,7 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 
 	// Partition loops: one unit per (query, partition), subscribed before
 	// any input is published. Shared with other instances, units start as
-	// their leases are acquired (see runShared).
+	// their leases are acquired (shared.go).
 	builder, err := newUnitBuilder(conn, ck, pl, writers, replayMode)
 	if err != nil {
 		return &exitError{code: 2, err: err}
