@@ -33,7 +33,6 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		path string
 	}
 	var tableReplays []tableReplay
-	var replayOrder []*planner.Stream
 	for _, r := range f.replay {
 		name, path, err := splitAssign("replay", r)
 		if err != nil {
@@ -51,7 +50,6 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 			return &exitError{code: 2, err: fmt.Errorf("--replay %s: no stream or KV table %s in %s", r, name, file)}
 		}
 		replays[s] = path
-		replayOrder = append(replayOrder, s)
 	}
 	replayMode := len(replays) > 0
 
@@ -243,7 +241,6 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 			}
 			slog.Info("replayed", "stream", s.Name, "records", n, "file", path)
 		}
-		_ = replayOrder
 	}
 
 	select {
