@@ -18,6 +18,10 @@ type Decoder struct {
 	lens    uint64 // bit len(name)%64 set for each read column's name
 	scratch []byte // unescaped strings of the current message
 	keyBuf  []byte // an unescaped field name
+	// inOrder[i] is lookup's answer for column i's own name: fields that
+	// come in schema order (as producers usually write them) are matched
+	// by one comparison with the expected name instead of a hash lookup.
+	inOrder []int
 }
 
 type slot struct {
@@ -55,6 +59,10 @@ func NewDecoder(schema Schema, read []bool) *Decoder {
 		}
 		d.slots[j] = slot{hash: h, col: int32(i + 1)}
 		d.lens |= 1 << (len(c.Name) % 64)
+	}
+	d.inOrder = make([]int, len(schema))
+	for i, c := range schema {
+		d.inOrder[i] = d.lookup([]byte(c.Name))
 	}
 	return d
 }
@@ -121,6 +129,7 @@ func (d *Decoder) Decode(data []byte, row Row) error {
 	if i < len(b) && b[i] == '}' {
 		return endOfMessage(b, i+1)
 	}
+	next := 0 // the schema position the next field is expected at
 	for {
 		if i >= len(b) || b[i] != '"' {
 			return unexpected(b, i, "looking for beginning of object key string")
@@ -134,7 +143,13 @@ func (d *Decoder) Decode(data []byte, row Row) error {
 			d.keyBuf = unescape(d.keyBuf[:0], key)
 			key = d.keyBuf
 		}
-		col := d.lookup(key)
+		var col int
+		if next < len(d.schema) && string(key) == d.schema[next].Name {
+			col = d.inOrder[next]
+			next++
+		} else if col = d.lookup(key); col >= 0 {
+			next = col + 1
+		}
 		i = skipWS(b, end)
 		if i >= len(b) || b[i] != ':' {
 			return unexpected(b, i, "after object key")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -621,6 +622,51 @@ func TestToScaledMatchesBigRat(t *testing.T) {
 				}
 			} else if st != convOK || got != want.Int64() {
 				t.Fatalf("%s scale %d rounded: got %d/%d, want %s", text, scale, got, st, want)
+			}
+		}
+	}
+}
+
+// TestDecodeFieldOrder: the in-order fast path and the hash lookup agree:
+// every order of the fields, with unknown and unread fields among them and
+// names in another case, decodes to the same row.
+func TestDecodeFieldOrder(t *testing.T) {
+	fields := []string{`"id":7`, `"price":2.5`, `"name":"x"`, `"ok":true`, `"ts":"2024-01-15T10:00:00Z"`, `"amt":1.25`, `"doc":[1]`, `"extra":{"a":1}`, `"PRICE":3.5`}
+	read := make([]bool, len(decSchema))
+	for _, c := range []string{"id", "price", "name", "ts", "doc"} {
+		read[decSchema.Index(c)] = true
+	}
+	for _, rd := range [][]bool{nil, read} {
+		d := NewDecoder(decSchema, rd)
+		want := make(Row, len(decSchema))
+		if err := d.Decode([]byte("{"+strings.Join(fields, ",")+"}"), want); err != nil {
+			t.Fatal(err)
+		}
+		want = copyRow(want)
+		rng := rand.New(rand.NewPCG(3, 4))
+		row := make(Row, len(decSchema))
+		for range 200 {
+			perm := rng.Perm(len(fields))
+			var parts []string
+			price := -1 // the last of "price" and "PRICE" wins
+			for _, k := range perm {
+				parts = append(parts, fields[k])
+				if k == 1 || k == 8 {
+					price = k
+				}
+			}
+			msg := "{" + strings.Join(parts, ",") + "}"
+			if err := d.Decode([]byte(msg), row); err != nil {
+				t.Fatalf("%s: %v", msg, err)
+			}
+			exp := copyRow(want)
+			if rd == nil || rd[1] {
+				exp[1] = Double(map[int]float64{1: 2.5, 8: 3.5}[price])
+			}
+			for i := range row {
+				if !sameValue(row[i], exp[i]) {
+					t.Fatalf("%s: column %s = %s, want %s", msg, decSchema[i].Name, showValue(row[i]), showValue(exp[i]))
+				}
 			}
 		}
 	}
