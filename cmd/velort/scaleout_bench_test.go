@@ -426,33 +426,14 @@ func (p *scaleOutProc) Write(b []byte) (int, error) {
 		line := string(p.part[:i])
 		p.part = p.part[i+1:]
 		p.log = append(p.log, line)
-		if scaleOutAttr(line, "msg") == "partition acquired" {
-			at, err := time.Parse(time.RFC3339Nano, scaleOutAttr(line, "time"))
+		if slogAttr(line, "msg") == "partition acquired" {
+			at, err := time.Parse(time.RFC3339Nano, slogAttr(line, "time"))
 			if err != nil {
 				at = now
 			}
-			p.acq = append(p.acq, scaleOutAcquisition{unit: scaleOutAttr(line, "unit"), at: at})
+			p.acq = append(p.acq, scaleOutAcquisition{unit: slogAttr(line, "unit"), at: at})
 		}
 	}
-}
-
-// scaleOutAttr is attribute key of a slog text line ("" if absent).
-func scaleOutAttr(line, key string) string {
-	i := strings.Index(" "+line, " "+key+"=")
-	if i < 0 {
-		return ""
-	}
-	v := line[i+len(key)+1:]
-	if strings.HasPrefix(v, `"`) {
-		if q, err := strconv.QuotedPrefix(v); err == nil {
-			u, _ := strconv.Unquote(q)
-			return u
-		}
-	}
-	if j := strings.IndexByte(v, ' '); j >= 0 {
-		v = v[:j]
-	}
-	return v
 }
 
 func (p *scaleOutProc) acquired() []scaleOutAcquisition {
