@@ -21,7 +21,7 @@ func str(s string) velrt.Value { return velrt.String([]byte(s)) }
 
 // servedTables lists every KV-backed and materialized table plus the
 // catalog tables velort_streams, velort_queries and velort_partitions.
-func servedTables(pl *planner.Plan, loops func() []*partition.Loop) func() []mysqlserve.Table {
+func servedTables(pl *planner.Plan, instance string, loops func() []*partition.Loop) func() []mysqlserve.Table {
 	streams := mysqlserve.StaticTable("velort_streams", velrt.Schema{
 		{Name: "name", Type: velrt.TString}, {Name: "subject", Type: velrt.TString},
 		{Name: "partitions", Type: velrt.TInt}, {Name: "partition_key", Type: velrt.TString},
@@ -47,6 +47,7 @@ func servedTables(pl *planner.Plan, loops func() []*partition.Loop) func() []mys
 	})
 	parts := mysqlserve.StaticTable("velort_partitions", velrt.Schema{
 		{Name: "query", Type: velrt.TString}, {Name: "partition", Type: velrt.TInt},
+		{Name: "instance", Type: velrt.TString},
 		{Name: "records_in", Type: velrt.TInt}, {Name: "records_out", Type: velrt.TInt},
 		{Name: "dead_lettered", Type: velrt.TInt}, {Name: "late", Type: velrt.TInt},
 		{Name: "watermark", Type: velrt.TTimestamp},
@@ -57,7 +58,7 @@ func servedTables(pl *planner.Plan, loops func() []*partition.Loop) func() []mys
 			if wm.I < -1<<61 || wm.I > 1<<61 {
 				wm = velrt.Null
 			}
-			rows = append(rows, velrt.Row{str(l.QueryName()), velrt.Int(int64(l.Partition())),
+			rows = append(rows, velrt.Row{str(l.QueryName()), velrt.Int(int64(l.Partition())), str(instance),
 				velrt.Int(int64(l.Stats.In.Load())), velrt.Int(int64(l.Stats.Out.Load())),
 				velrt.Int(int64(l.Stats.DeadLettered.Load())), velrt.Int(int64(l.Stats.Late.Load())), wm})
 		}
@@ -76,5 +77,5 @@ func servedTables(pl *planner.Plan, loops func() []*partition.Loop) func() []mys
 
 // serveMySQL starts the read-only MySQL server over the plan's tables.
 func serveMySQL(ctx context.Context, f runFlags, pl *planner.Plan, loops func() []*partition.Loop) (*mysqlserve.Server, error) {
-	return mysqlserve.Serve(ctx, mysqlserve.Options{Addr: f.mysql, User: f.mysqlUser, Password: f.mysqlPassword}, servedTables(pl, loops))
+	return mysqlserve.Serve(ctx, mysqlserve.Options{Addr: f.mysql, User: f.mysqlUser, Password: f.mysqlPassword}, servedTables(pl, f.instance, loops))
 }

@@ -40,7 +40,7 @@ CREATE TABLE volume AS SELECT symbol, COUNT(*) AS trades, SUM(qty) AS volume FRO
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- runFile(ctx, q, runFlags{replay: []string{"trades=" + in}, mysql: addr, mysqlUser: "root"}, io.Discard)
+		done <- runFile(ctx, q, runFlags{replay: []string{"trades=" + in}, mysql: addr, mysqlUser: "root", instance: "host-42"}, io.Discard)
 	}()
 	defer func() {
 		cancel()
@@ -93,6 +93,10 @@ CREATE TABLE volume AS SELECT symbol, COUNT(*) AS trades, SUM(qty) AS volume FRO
 	var in3 int64
 	if err := db.QueryRow("SELECT SUM(records_in) FROM velort_partitions").Scan(&in3); err != nil || in3 != 3000 {
 		t.Errorf("records_in over the catalog: %d, %v", in3, err)
+	}
+	var owner string
+	if err := db.QueryRow("SELECT GROUP_CONCAT(DISTINCT instance) FROM velort_partitions").Scan(&owner); err != nil || owner != "host-42" {
+		t.Errorf("partition owners over the catalog: %q, %v", owner, err)
 	}
 
 	// The real command-line client.
