@@ -3,7 +3,6 @@ package transport
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -34,5 +33,5 @@ func retryJS(f func() error) error {
 func transientJS(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
 		errors.Is(err, nats.ErrNoResponders) || // a stream just created, not yet placed
-		strings.Contains(err.Error(), "already in use")
+		errors.Is(err, nats.ErrStreamNameAlreadyInUse) || errors.Is(err, nats.ErrConsumerNameAlreadyInUse)
 }

@@ -19,7 +19,7 @@ func TestRetryJS(t *testing.T) {
 		case 1:
 			return fmt.Errorf("stream info: %w", context.DeadlineExceeded)
 		case 2:
-			return errors.New("nats: stream name already in use with a different configuration")
+			return fmt.Errorf("creating stream: %w", nats.ErrStreamNameAlreadyInUse)
 		case 3:
 			return nats.ErrNoResponders
 		}
