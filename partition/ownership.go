@@ -70,8 +70,8 @@ type lease struct {
 	lost    bool // stopped by the renewer; to be forgotten by the next tick
 }
 
-// leaseValue is what a lease key holds (read by `velort status`).
-type leaseValue struct {
+// LeaseValue is what a lease key holds (read by `velort status`).
+type LeaseValue struct {
 	Owner string `json:"owner"`
 	Since string `json:"since"`
 }
@@ -136,7 +136,7 @@ func (o *Ownership) Held() []string {
 }
 
 func (o *Ownership) value() []byte {
-	v, _ := json.Marshal(leaseValue{Owner: o.Instance, Since: time.Now().UTC().Format("2006-01-02T15:04:05.000Z")})
+	v, _ := json.Marshal(LeaseValue{Owner: o.Instance, Since: time.Now().UTC().Format("2006-01-02T15:04:05.000Z")})
 	return v
 }
 

@@ -93,13 +93,11 @@ func addConnFlags(fl *pflag.FlagSet, o *transport.ConnOptions) {
 	fl.StringVar(&o.TLSCA, "tlsca", "", "TLS certificate authority")
 }
 
+// instanceStatus is a member key's value (memberInfo, written by run)
+// and the number of leases the instance holds.
 type instanceStatus struct {
-	Instance   string `json:"instance"`
-	Host       string `json:"host"`
-	PID        int    `json:"pid"`
-	File       string `json:"file"`
-	Started    string `json:"started"`
-	Partitions int    `json:"partitions"` // leases it holds
+	memberInfo
+	Partitions int `json:"partitions"`
 }
 
 // partitionStatus is one (query, partition); nil fields are unknown.
@@ -210,8 +208,8 @@ func (r *statusReader) cluster(ctx context.Context) error {
 			return fmt.Errorf("KV %s %s: %w", transport.ClusterBucket, key, err)
 		}
 		if name, ok := strings.CutPrefix(key, "member."); ok {
-			m := instanceStatus{Instance: name}
-			if err := json.Unmarshal(e.Value(), &m); err != nil {
+			var m instanceStatus
+			if err := json.Unmarshal(e.Value(), &m.memberInfo); err != nil {
 				slog.Warn("unreadable member entry", "key", key, "err", err)
 			}
 			m.Instance = name
@@ -221,7 +219,7 @@ func (r *statusReader) cluster(ctx context.Context) error {
 			if !ok {
 				continue
 			}
-			var l struct{ Owner, Since string }
+			var l partition.LeaseValue
 			if err := json.Unmarshal(e.Value(), &l); err != nil {
 				slog.Warn("unreadable lease entry", "key", key, "err", err)
 			}
