@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -64,16 +66,17 @@ func newShared(pl *planner.Plan, b *unitBuilder, running *loopSet, leases *trans
 	host, _ := os.Hostname()
 	info, _ := json.Marshal(memberInfo{Instance: f.instance, Host: host, PID: os.Getpid(), File: file,
 		Started: time.Now().UTC().Format("2006-01-02T15:04:05.000Z")})
+	refs := planUnits(pl)
 	var mu sync.Mutex
 	live := map[string]*unit{}
 	return &partition.Ownership{
-		Store: leases, Instance: f.instance, Info: info, Units: unitNames(pl), Logger: slog.Default(),
+		Store: leases, Instance: f.instance, Info: info, Units: slices.Sorted(maps.Keys(refs)), Logger: slog.Default(),
 		Start: func(name string) error {
-			q, p, ok := byName(pl, name)
+			r, ok := refs[name]
 			if !ok {
 				return fmt.Errorf("unit %s: no such query partition", name)
 			}
-			u, err := b.build(q, p)
+			u, err := b.build(r.q, r.p)
 			if err != nil {
 				return err
 			}

@@ -103,27 +103,22 @@ func newUnitBuilder(conn *transport.Conn, ck *checkpoints, pl *planner.Plan, wri
 	return b, nil
 }
 
-// unitNames lists every unit of the plan.
-func unitNames(pl *planner.Plan) []string {
-	var out []string
+// unitRef is the query and partition a unit serves.
+type unitRef struct {
+	q *planner.Query
+	p int
+}
+
+// planUnits maps the name of every unit of the plan to its query and
+// partition.
+func planUnits(pl *planner.Plan) map[string]unitRef {
+	out := map[string]unitRef{}
 	for _, q := range pl.Queries {
 		for p := 0; p < q.Source.Partitions; p++ {
-			out = append(out, checkpointKey(q.Name, p))
+			out[checkpointKey(q.Name, p)] = unitRef{q, p}
 		}
 	}
 	return out
-}
-
-// byName finds the query and partition of a unit name.
-func byName(pl *planner.Plan, name string) (*planner.Query, int, bool) {
-	for _, q := range pl.Queries {
-		for p := 0; p < q.Source.Partitions; p++ {
-			if checkpointKey(q.Name, p) == name {
-				return q, p, true
-			}
-		}
-	}
-	return nil, 0, false
 }
 
 // build makes and subscribes the loops of query q's partition p.
