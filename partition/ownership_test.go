@@ -2,6 +2,7 @@ package partition
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -183,9 +184,15 @@ func TestOwnershipOverLeases(t *testing.T) {
 	held := c.o.Held()
 	c.o.Store.(*cuttable).cut.Store(true)
 	waitFor(map[*inst]int{a: 8, c: 0}, "after c died")
-	for _, u := range held {
-		if ok, _ := c.o.Holds(u); ok {
-			t.Errorf("dead instance c still holds %s", u)
+	// In the bucket, every lease — c's former ones included — is a's.
+	leases, err := a.o.Store.(*cuttable).LeaseStore.(*transport.Leases).Entries("lease.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range units {
+		var v LeaseValue
+		if err := json.Unmarshal(leases[u], &v); err != nil || v.Owner != "a" {
+			t.Errorf("lease %s: %q (%v), want owner a (c held %v)", u, leases[u], err, held)
 		}
 	}
 }
