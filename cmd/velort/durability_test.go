@@ -383,14 +383,21 @@ func (s *serverProc) stop() {
 	}
 }
 
-const restartSQL = `
+// filterAndTotalsSQL is a filter and a running aggregate over a JetStream
+// source of trades: subjects <p>.…, JetStream streams <P>_TRADES, <P>_BIG
+// and <P>_TOTALS, where P is p in upper case.
+func filterAndTotalsSQL(p string, partitions int) string {
+	return fmt.Sprintf(`
 CREATE STREAM trades (sym VARCHAR, qty BIGINT, ts TIMESTAMP)
-WITH (subject = 'rs.trades.{partition}', partitions = 4, key = 'sym', event_time = 'ts', jetstream = 'RS_TRADES');
-CREATE STREAM big WITH (subject = 'rs.big', jetstream = 'RS_BIG') AS
+WITH (subject = '%[1]s.trades.{partition}', partitions = %[3]d, key = 'sym', event_time = 'ts', jetstream = '%[2]s_TRADES');
+CREATE STREAM big WITH (subject = '%[1]s.big', jetstream = '%[2]s_BIG') AS
 SELECT sym, qty, ts FROM trades WHERE qty >= 50;
-CREATE STREAM totals WITH (subject = 'rs.totals', jetstream = 'RS_TOTALS') AS
+CREATE STREAM totals WITH (subject = '%[1]s.totals', jetstream = '%[2]s_TOTALS') AS
 SELECT sym, COUNT(*) AS n, SUM(qty) AS volume FROM trades GROUP BY sym EMIT CHANGES;
-`
+`, p, strings.ToUpper(p), partitions)
+}
+
+var restartSQL = filterAndTotalsSQL("rs", 4)
 
 // TestServerRestartMidStream: the NATS server (a separate process with a
 // file store) is stopped and started again on the same port while velort
@@ -573,14 +580,7 @@ func TestSlowSink(t *testing.T) {
 	compareMultisets(t, "SS_OUT as read", got, want)
 }
 
-const malformedSQL = `
-CREATE STREAM trades (sym VARCHAR, qty BIGINT, ts TIMESTAMP)
-WITH (subject = 'mf.trades.{partition}', partitions = 3, key = 'sym', event_time = 'ts', jetstream = 'MF_TRADES');
-CREATE STREAM big WITH (subject = 'mf.big', jetstream = 'MF_BIG') AS
-SELECT sym, qty, ts FROM trades WHERE qty >= 50;
-CREATE STREAM totals WITH (subject = 'mf.totals', jetstream = 'MF_TOTALS') AS
-SELECT sym, COUNT(*) AS n, SUM(qty) AS volume FROM trades GROUP BY sym EMIT CHANGES;
-`
+var malformedSQL = filterAndTotalsSQL("mf", 3)
 
 // TestMalformedInputDeadLettered: 10% of the input is malformed in four
 // ways; a JetStream stream over velort.dlq.> ends up with each bad record
