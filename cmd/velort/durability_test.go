@@ -149,20 +149,12 @@ func TestStatefulQueriesSurviveKills(t *testing.T) {
 		t.Skip("starts velort processes")
 	}
 	dir := t.TempDir()
-	emb, err := transport.StartEmbedded(transport.EmbeddedOptions{DataDir: filepath.Join(dir, "nats")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emb.Shutdown()
+	emb := persistentServer(t, dir)
 	in, want := statefulInput(t, dir, 60000)
 	query := filepath.Join(dir, "q.sql")
 	os.WriteFile(query, []byte(statefulSQL), 0o644)
 	args := []string{"run", query, "--nats", emb.ClientURL(), "--replay", "trades=" + in, "--checkpoint-interval", "150ms"}
-	nc, err := nats.Connect(emb.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := natsConnect(t, emb.ClientURL())
 
 	// Each run is killed a random while after it has added an eighth of
 	// the outputs: mid-stream, with checkpoints taken, whatever the speed.
@@ -211,16 +203,8 @@ func TestSigtermCheckpointsAndResumes(t *testing.T) {
 		t.Skip("starts velort processes")
 	}
 	dir := t.TempDir()
-	emb, err := transport.StartEmbedded(transport.EmbeddedOptions{DataDir: filepath.Join(dir, "nats")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emb.Shutdown()
-	nc, err := nats.Connect(emb.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	emb := persistentServer(t, dir)
+	nc := natsConnect(t, emb.ClientURL())
 	const n = 30000
 	in, want := statefulInput(t, dir, n)
 	query := filepath.Join(dir, "q.sql")
@@ -268,16 +252,8 @@ func TestDurableMetrics(t *testing.T) {
 		t.Skip("starts velort processes")
 	}
 	dir := t.TempDir()
-	emb, err := transport.StartEmbedded(transport.EmbeddedOptions{DataDir: filepath.Join(dir, "nats")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emb.Shutdown()
-	nc, err := nats.Connect(emb.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	emb := persistentServer(t, dir)
+	nc := natsConnect(t, emb.ClientURL())
 	js, _ := nc.JetStream()
 	if _, err := js.AddStream(&nats.StreamConfig{Name: "RS_TRADES", Subjects: []string{"rs.trades.*"}, Storage: nats.FileStorage}); err != nil {
 		t.Fatal(err)
@@ -513,16 +489,8 @@ func TestSlowSink(t *testing.T) {
 		t.Skip("starts velort processes")
 	}
 	dir := t.TempDir()
-	emb, err := transport.StartEmbedded(transport.EmbeddedOptions{DataDir: filepath.Join(dir, "nats")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emb.Shutdown()
-	nc, err := nats.Connect(emb.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	emb := persistentServer(t, dir)
+	nc := natsConnect(t, emb.ClientURL())
 	js, _ := nc.JetStream()
 	if _, err := js.AddStream(&nats.StreamConfig{Name: "SS_OUT", Subjects: []string{"ss.out"}, Storage: nats.FileStorage,
 		Retention: nats.WorkQueuePolicy, MaxMsgs: 100, Discard: nats.DiscardNew, Duplicates: 2 * time.Minute}); err != nil {
@@ -591,16 +559,8 @@ func TestMalformedInputDeadLettered(t *testing.T) {
 		t.Skip("starts velort processes")
 	}
 	dir := t.TempDir()
-	emb, err := transport.StartEmbedded(transport.EmbeddedOptions{DataDir: filepath.Join(dir, "nats")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emb.Shutdown()
-	nc, err := nats.Connect(emb.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	emb := persistentServer(t, dir)
+	nc := natsConnect(t, emb.ClientURL())
 	js, _ := nc.JetStream()
 	if _, err := js.AddStream(&nats.StreamConfig{Name: "DLQ", Subjects: []string{"velort.dlq.>"}, Storage: nats.FileStorage, Duplicates: 2 * time.Minute}); err != nil {
 		t.Fatal(err)
@@ -843,4 +803,27 @@ func recoverRun(b *testing.B, n int) (r recovery, err error) {
 		time.Sleep(2 * time.Millisecond)
 	}
 	return r, fmt.Errorf("not caught up: %d of %d outputs stored", stored(), n)
+}
+
+// persistentServer starts an embedded server keeping JetStream under
+// dir/nats; it is shut down when the test ends.
+func persistentServer(t testing.TB, dir string) *transport.Embedded {
+	t.Helper()
+	emb, err := transport.StartEmbedded(transport.EmbeddedOptions{DataDir: filepath.Join(dir, "nats")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emb.Shutdown)
+	return emb
+}
+
+// natsConnect connects to url; the connection is closed when the test ends.
+func natsConnect(t testing.TB, url string) *nats.Conn {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
 }

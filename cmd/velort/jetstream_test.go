@@ -16,7 +16,6 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/velort/velort/partition"
-	"github.com/velort/velort/transport"
 )
 
 const durableSQL = `
@@ -37,11 +36,7 @@ func TestJetStreamSurvivesKills(t *testing.T) {
 		t.Skip("starts velort processes")
 	}
 	dir := t.TempDir()
-	emb, err := transport.StartEmbedded(transport.EmbeddedOptions{DataDir: filepath.Join(dir, "nats")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emb.Shutdown()
+	emb := persistentServer(t, dir)
 
 	const n = 100000
 	var lines []string
@@ -97,11 +92,7 @@ func TestJetStreamSurvivesKills(t *testing.T) {
 	}
 	t.Logf("final run after 3 kills took %s", time.Since(start))
 
-	nc, err := nats.Connect(emb.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := natsConnect(t, emb.ClientURL())
 	checkStream(t, nc, "DUR_BIG", wantBig)
 	checkStream(t, nc, "DUR_PER_SECOND", wantWin)
 }

@@ -21,11 +21,7 @@ func TestKVTableChangesMidStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer emb.Shutdown()
-	nc, err := nats.Connect(emb.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := natsConnect(t, emb.ClientURL())
 	js, _ := nc.JetStream()
 	kv, err := js.CreateKeyValue(&nats.KeyValueConfig{Bucket: "live_symbols"})
 	if err != nil {

@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-
 	"github.com/velort/velort/transport"
 )
 
@@ -36,11 +34,7 @@ CREATE STREAM o WITH (subject = 'out') AS SELECT a * 2 AS b FROM s WHERE a > 1;`
 	go func() {
 		done <- runFile(ctx, sqlFile, runFlags{nats: emb.ClientURL(), metrics: addr}, io.Discard)
 	}()
-	nc, err := nats.Connect(emb.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := natsConnect(t, emb.ClientURL())
 	sub, _ := nc.SubscribeSync("out")
 	var body string
 	deadline := time.Now().Add(20 * time.Second)

@@ -34,11 +34,7 @@ WITH (subject = 'sr.orders.{partition}', partitions = 4, key = 'cust');
 CREATE STREAM by_region WITH (subject = 'sr.by_region') AS
 SELECT region, COUNT(*) AS n, SUM(amount) AS total FROM orders GROUP BY region EMIT CHANGES;`), 0o644)
 
-	nc, err := nats.Connect(emb.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := natsConnect(t, emb.ClientURL())
 	out, err := nc.SubscribeSync("sr.by_region")
 	if err != nil {
 		t.Fatal(err)
@@ -159,11 +155,7 @@ func TestSharedHandoverKeepsCoreState(t *testing.T) {
 CREATE STREAM orders (cust VARCHAR, amount BIGINT) WITH (subject = 'sh.orders.{partition}', partitions = 4, key = 'cust');
 CREATE STREAM per_cust WITH (subject = 'sh.per_cust') AS
 SELECT cust, COUNT(*) AS n, SUM(amount) AS total FROM orders GROUP BY cust EMIT CHANGES;`), 0o644)
-	nc, err := nats.Connect(emb.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := natsConnect(t, emb.ClientURL())
 	out, _ := nc.SubscribeSync("sh.per_cust")
 	out.SetPendingLimits(-1, -1)
 

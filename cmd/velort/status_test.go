@@ -50,11 +50,7 @@ func TestStatus(t *testing.T) {
 		t.Skip("starts velort processes")
 	}
 	dir := t.TempDir()
-	emb, err := transport.StartEmbedded(transport.EmbeddedOptions{DataDir: filepath.Join(dir, "nats")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emb.Shutdown()
+	emb := persistentServer(t, dir)
 	url := emb.ClientURL()
 	var lines []string
 	for i := range 200 {
