@@ -126,6 +126,12 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 	if err != nil {
 		return err
 	}
+	defer func() { // also on an early return, before any unit ran
+		for _, u := range units {
+			u.wg.Wait()
+			u.close()
+		}
+	}()
 	if leases == nil {
 		for _, q := range pl.Queries {
 			for p := 0; p < q.Source.Partitions; p++ {
@@ -201,7 +207,6 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		go func() {
 			for _, u := range units {
 				u.wg.Wait()
-				u.close()
 			}
 			close(done)
 		}()
