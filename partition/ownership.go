@@ -157,12 +157,17 @@ func (o *Ownership) renewer(ctx context.Context, period time.Duration) {
 			o.leaseMu.Lock()
 			o.mu.Lock()
 			l := o.held[u]
+			live := l != nil && !l.lost
+			var rev uint64
+			if live {
+				rev = l.rev
+			}
 			o.mu.Unlock()
-			if l == nil || l.lost {
+			if !live {
 				o.leaseMu.Unlock()
 				continue
 			}
-			rev, err := o.Store.Renew(u, value, l.rev)
+			rev, err := o.Store.Renew(u, value, rev)
 			o.mu.Lock()
 			if err == nil && !l.lost {
 				l.rev, l.renewed = rev, time.Now()
@@ -294,10 +299,15 @@ func (o *Ownership) stop(u string) {
 	o.leaseMu.Lock()
 	o.mu.Lock()
 	l := o.held[u]
+	release := l != nil && !l.lost
+	var rev uint64
+	if release {
+		rev = l.rev
+	}
 	delete(o.held, u)
 	o.mu.Unlock()
-	if l != nil && !l.lost {
-		switch err := o.Store.Release(u, l.rev); {
+	if release {
+		switch err := o.Store.Release(u, rev); {
 		case err == nil:
 			o.Logger.Info("partition released", "unit", u, "instance", o.Instance)
 		case isLeaseLost(err):

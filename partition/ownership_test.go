@@ -248,3 +248,63 @@ func (c *cuttable) Leave(i string) error {
 	}
 	return c.LeaseStore.Leave(i)
 }
+
+// slowRenewals delays every renewal past the watchdog's limit, as a
+// store that answers too late would.
+type slowRenewals struct {
+	LeaseStore
+	delay atomic.Int64 // nanoseconds; 0: no delay
+}
+
+func (s *slowRenewals) Renew(n string, v []byte, rev uint64) (uint64, error) {
+	time.Sleep(time.Duration(s.delay.Load()))
+	return s.LeaseStore.Renew(n, v, rev)
+}
+
+// TestOwnershipStopsUnitsItCannotRenew: when renewals come back later than
+// 2/3 of the TTL, the watchdog stops the units — while the renewer is still
+// waiting on the store — so that no unit runs past its lease.
+func TestOwnershipStopsUnitsItCannotRenew(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	emb, err := transport.StartEmbedded(transport.EmbeddedOptions{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emb.Shutdown)
+	conn, err := transport.Connect(transport.ConnOptions{URL: emb.ClientURL(), Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(conn.Close)
+	leases, err := conn.OpenLeases(600 * time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &slowRenewals{LeaseStore: leases}
+	var units []string
+	for p := range 8 {
+		units = append(units, fmt.Sprintf("q.%d", p))
+	}
+	r := &runner{running: map[string]bool{}}
+	o := &Ownership{Store: store, Instance: "a", Info: []byte(`{}`), Units: units, Start: r.start, Stop: r.stop, Logger: log}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- o.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	waitUnits := func(n int, what string) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); len(r.units()) != n; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %d units run, want %d", what, len(r.units()), n)
+			}
+		}
+	}
+	waitUnits(8, "start")
+	store.delay.Store(int64(time.Second)) // longer than the 400 ms limit
+	waitUnits(0, "renewals too slow")
+	if got := o.Held(); len(got) != 0 {
+		t.Errorf("still holding %v after the watchdog stopped every unit", got)
+	}
+	store.delay.Store(0)
+	waitUnits(8, "renewals fast again") // the leases expire and are taken again
+}
