@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"time"
 )
 
 // HasBatch reports whether function fn has a batch entry point.
@@ -11,7 +12,8 @@ func (in *Instance) HasBatch(fn int) bool { return in.fns[fn].b != nil }
 
 // CallBatch computes fn over len(out) rows in one guest call. cols holds one
 // column per parameter (each at least len(out) long). Rows with a NULL
-// argument get a NULL result and are not passed to the guest.
+// argument get a NULL result and are not passed to the guest. A batch that
+// completes counts in Stats as one batch and as a call per row passed.
 //
 // Layout (ABI velort/1): the host writes each parameter column as a packed
 // array in the argument area (BIGINT and TIMESTAMP as i64, DOUBLE as f64,
@@ -53,6 +55,7 @@ func (in *Instance) CallBatch(fn int, cols [][]Arg, out []Arg) error {
 		return err
 	}
 	in.begin(in.m.h.lim.Timeout)
+	t0 := time.Now()
 	if err := in.reserve(s.Name, size); err != nil {
 		return err
 	}
@@ -92,6 +95,7 @@ func (in *Instance) CallBatch(fn int, cols [][]Arg, out []Arg) error {
 		out[r] = getValue(view[k*w:], s.Returns)
 		k++
 	}
+	in.m.recordBatch(fn, m, t0)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package udf
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -47,15 +48,28 @@ func (h *Host) Load(ctx context.Context, path string) (*Module, error) {
 }
 
 // LoadWithSignatures compiles the module at path for functions declared by
-// the caller (CREATE FUNCTION): no manifest is needed.
+// the caller (CREATE FUNCTION): no manifest is needed. When the module has
+// one anyway, a declared scalar without a batch entry point takes the one
+// the manifest declares for the same export, params, returns and
+// handles_null (if that entry point passes the signature check).
 func (h *Host) LoadWithSignatures(ctx context.Context, path string, sigs []Signature) (*Module, error) {
 	m, err := h.compile(ctx, path)
 	if err != nil {
 		return nil, err
 	}
-	if err := m.setSignatures(sigs); err != nil {
-		m.Close(ctx)
-		return nil, fmt.Errorf("udf: %s: %w", path, err)
+	var batchErr error
+	inherited, ok := m.inheritBatch(ctx, sigs)
+	if ok {
+		batchErr = m.setSignatures(inherited)
+	}
+	if !ok || batchErr != nil {
+		if err := m.setSignatures(sigs); err != nil {
+			m.Close(ctx)
+			return nil, fmt.Errorf("udf: %s: %w", path, err)
+		}
+		if ok {
+			slog.Warn("udf: ignoring the batch entry points of the module's manifest", "module", path, "err", batchErr)
+		}
 	}
 	h.track(m)
 	return m, nil

@@ -11,19 +11,21 @@ import (
 // that the per-call path reads no clock and touches no shared memory.
 const statEvery = 64
 
-// FuncStats are a function's call statistics over all its instances,
-// estimated from one call in statEvery (exact to within statEvery calls
-// per instance).
+// FuncStats are a function's call statistics over all its instances.
+// Scalar calls are estimated from one call in statEvery (exact to within
+// statEvery calls per instance); batch calls are counted exactly, each row
+// passed to the guest as one call.
 type FuncStats struct {
 	Module, Func string
-	Calls        uint64
-	Time         time.Duration
+	Calls        uint64        // scalar calls plus rows of batch calls
+	Time         time.Duration // spent in scalar and batch calls
+	Batches      uint64        // batch calls
 }
 
-// funcStats accumulates one function's sampled calls (shared by the
-// module's instances; written once per statEvery calls).
+// funcStats accumulates one function's calls (shared by the module's
+// instances; written once per statEvery scalar calls and once per batch).
 type funcStats struct {
-	calls, nanos atomic.Uint64
+	calls, nanos, batches atomic.Uint64
 }
 
 // sampled is called before a call with the binding's own call counter; it
@@ -46,6 +48,15 @@ func (m *Module) record(fn int, t0 time.Time) {
 	st.nanos.Add(uint64(time.Since(t0)) * statEvery)
 }
 
+// recordBatch adds a batch call of rows rows (started at t0) to the
+// module's statistics.
+func (m *Module) recordBatch(fn, rows int, t0 time.Time) {
+	st := &m.stats[fn]
+	st.calls.Add(uint64(rows))
+	st.nanos.Add(uint64(time.Since(t0)))
+	st.batches.Add(1)
+}
+
 // Stats returns the call statistics of every function of every module
 // the host has loaded.
 func (h *Host) Stats() []FuncStats {
@@ -56,7 +67,8 @@ func (h *Host) Stats() []FuncStats {
 	for _, m := range mods {
 		for i, s := range m.sigs {
 			st := &m.stats[i]
-			out = append(out, FuncStats{Module: m.path, Func: s.Name, Calls: st.calls.Load(), Time: time.Duration(st.nanos.Load())})
+			out = append(out, FuncStats{Module: m.path, Func: s.Name, Calls: st.calls.Load(), Time: time.Duration(st.nanos.Load()),
+				Batches: st.batches.Load()})
 		}
 	}
 	return out

@@ -177,16 +177,19 @@ func (c *loopCollector) pollConsumers(stop <-chan struct{}) {
 
 var (
 	udfCallsDesc = prometheus.NewDesc("velort_udf_calls_total",
-		"Calls of a user function over all partitions (counted from one call in 64).", []string{"module", "function"}, nil)
+		"Calls of a user function over all partitions: scalar calls counted from one call in 64, plus every row of its batch calls.", []string{"module", "function"}, nil)
+	udfBatchCallsDesc = prometheus.NewDesc("velort_udf_batch_calls_total",
+		"Batch calls (one per micro-batch) of a user function over all partitions.", []string{"module", "function"}, nil)
 	udfSecondsDesc = prometheus.NewDesc("velort_udf_seconds_total",
-		"Time spent in a user function over all partitions, estimated from one call in 64 timed.", []string{"module", "function"}, nil)
+		"Time spent in a user function over all partitions: scalar calls estimated from one call in 64 timed, batch calls timed each.", []string{"module", "function"}, nil)
 )
 
-// udfCollector reports every loaded user function's calls and time.
+// udfCollector reports every loaded user function's calls, batch calls and time.
 type udfCollector func() []udf.FuncStats
 
 func (c udfCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- udfCallsDesc
+	ch <- udfBatchCallsDesc
 	ch <- udfSecondsDesc
 }
 
@@ -201,11 +204,13 @@ func (c udfCollector) Collect(ch chan<- prometheus.Metric) {
 			order = append(order, k)
 		}
 		t.Calls += s.Calls
+		t.Batches += s.Batches
 		t.Time += s.Time
 		sum[k] = t
 	}
 	for _, k := range order {
 		ch <- prometheus.MustNewConstMetric(udfCallsDesc, prometheus.CounterValue, float64(sum[k].Calls), k.mod, k.fn)
+		ch <- prometheus.MustNewConstMetric(udfBatchCallsDesc, prometheus.CounterValue, float64(sum[k].Batches), k.mod, k.fn)
 		ch <- prometheus.MustNewConstMetric(udfSecondsDesc, prometheus.CounterValue, sum[k].Time.Seconds(), k.mod, k.fn)
 	}
 }

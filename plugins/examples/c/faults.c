@@ -38,6 +38,12 @@ int64_t trap(int64_t x) {
 VELORT_EXPORT("divide")
 int64_t divide(int64_t a, int64_t b) { return a / b; }
 
+/* The batch form of divide: a zero divisor in any row traps the whole call. */
+VELORT_EXPORT("divide_batch")
+void divide_batch(int32_t n, const int64_t *a, const int64_t *b, int64_t *out) {
+	for (int32_t i = 0; i < n; i++) out[i] = divide(a[i], b[i]);
+}
+
 /* grow adds pages of linear memory, trapping when memory.grow fails. */
 VELORT_EXPORT("grow")
 int64_t grow(int64_t pages) {
