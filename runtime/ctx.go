@@ -12,6 +12,9 @@ type Ctx struct {
 	Err error
 	// NowMs is the processing time of the current record, epoch ms.
 	NowMs int64
+	// BatchRow is the row of the micro-batch being executed (see
+	// BatchCall); meaningless outside one.
+	BatchRow int
 	// Partition is the source partition this context serves.
 	Partition int
 	// Extensions lets the planner attach per-partition resources (UDF

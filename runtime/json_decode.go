@@ -9,6 +9,7 @@ import "encoding/binary"
 // is validated but not converted. Byte slices in decoded Values alias the
 // message (strings without escapes, JSON values) or the decoder's scratch
 // buffer (unescaped strings) and stay valid until the next Decode.
+// (DecodeMore keeps them valid longer, for micro-batches.)
 // Field names match column names ASCII-case-insensitively; when a field
 // appears more than once, each occurrence is checked and the last wins.
 type Decoder struct {
@@ -112,11 +113,21 @@ func (d *Decoder) lookup(key []byte) int {
 // must be exactly one JSON object. Columns not read, missing or null are
 // NULL. The error, if any, is a *DecodeError.
 func (d *Decoder) Decode(data []byte, row Row) error {
+	d.scratch = d.scratch[:0]
+	return d.DecodeMore(data, row)
+}
+
+// ResetScratch ends a micro-batch: the strings DecodeMore unescaped may be
+// overwritten from now on.
+func (d *Decoder) ResetScratch() { d.scratch = d.scratch[:0] }
+
+// DecodeMore is Decode for the rows of a micro-batch: the unescaped
+// strings of rows decoded since the last Decode or ResetScratch stay valid.
+func (d *Decoder) DecodeMore(data []byte, row Row) error {
 	if len(row) != len(d.schema) {
 		panic("runtime: Decode row length does not match the schema")
 	}
 	clear(row)
-	d.scratch = d.scratch[:0]
 	b := data
 	i := skipWS(b, 0)
 	if i >= len(b) {

@@ -50,6 +50,10 @@ type Pipeline struct {
 	// copies directly, or -1 for a computed output.
 	ProjectCols []int
 
+	// Batch lists the projection's calls of functions with a batch form,
+	// nested calls first (see Batched).
+	Batch []*BatchCall
+
 	// Identity, when set, names the group (and window) an output row
 	// belongs to, for idempotent sinks: it appends the identity of the
 	// stage row r to dst. IDs returns them for the last outputs.

@@ -1,0 +1,124 @@
+package runtime
+
+// BatchFunc computes a function over many rows in one call: args[j][i] is
+// argument j of row i and the result of row i goes to out[i]. An error
+// fails the whole batch.
+type BatchFunc func(args [][]Value, out []Value) error
+
+// BatchCall is a call, in a query's projection, of a function that has a
+// batch form (a user function's batch entry point). PrepareBatch computes
+// it for every row of a micro-batch at once; the compiled call then takes
+// its row's value from Cached instead of calling the function.
+//
+// The values are only a cache: when the batch call fails, or a row's
+// arguments cannot be evaluated, the compiled call computes that row
+// itself, so outputs and dead letters are those of row-at-a-time
+// execution. Calls nested in arguments come before the calls using them
+// in Pipeline.Batch, so an argument can itself read a cached value.
+type BatchCall struct {
+	Args []Expr
+	Fn   BatchFunc
+
+	args [][]Value // per argument, the values of the rows in pos order
+	out  []Value
+	pos  []int32 // row of the micro-batch → index in out, or -1
+	live bool    // out holds the current micro-batch's values
+}
+
+// Cached returns the value computed for the row being executed
+// (c.BatchRow), or false when the call must be made for that row.
+func (b *BatchCall) Cached(c *Ctx) (Value, bool) {
+	if !b.live {
+		return Null, false
+	}
+	if k := b.pos[c.BatchRow]; k >= 0 {
+		return b.out[k], true
+	}
+	return Null, false
+}
+
+// prepare evaluates the arguments of every row and makes the batch call.
+func (b *BatchCall) prepare(c *Ctx, rows []Row) {
+	b.live = false
+	if cap(b.pos) < len(rows) {
+		b.pos = make([]int32, len(rows))
+	}
+	b.pos = b.pos[:len(rows)]
+	if len(b.args) != len(b.Args) {
+		b.args = make([][]Value, len(b.Args))
+	}
+	for j := range b.args {
+		b.args[j] = b.args[j][:0]
+	}
+	n := int32(0)
+	for i, r := range rows {
+		c.Reset()
+		c.BatchRow = i
+		b.pos[i] = -1
+		for j, e := range b.Args {
+			b.args[j] = append(b.args[j], e(c, r))
+		}
+		if c.Err != nil { // the row's own evaluation will meet (and report) it
+			for j := range b.args {
+				b.args[j] = b.args[j][:n]
+			}
+			continue
+		}
+		b.pos[i] = n
+		n++
+	}
+	c.Reset()
+	if n == 0 {
+		return
+	}
+	if cap(b.out) < int(n) {
+		b.out = make([]Value, n)
+	}
+	b.out = b.out[:n]
+	b.live = b.Fn(b.args, b.out) == nil
+}
+
+// Batched reports whether the pipeline runs micro-batches (PassesFilter,
+// PrepareBatch, ExecutePassed): a query without state, lookup or join
+// whose projection calls a function with a batch form.
+func (p *Pipeline) Batched() bool {
+	return len(p.Batch) > 0 && p.Stage == nil && p.Lookup == nil && p.Join == nil
+}
+
+// PassesFilter evaluates WHERE over one row of a micro-batch. If the
+// evaluation failed, c.Err is set.
+func (p *Pipeline) PassesFilter(c *Ctx, r Row) bool {
+	if p.Filter == nil {
+		return true
+	}
+	v := p.Filter(c, r)
+	return c.Err == nil && v.T != TNull && Truthy(v)
+}
+
+// PrepareBatch makes each batch call once over rows, the rows of a
+// micro-batch that passed WHERE. Until EndBatch, ExecutePassed(c, rows[i])
+// with c.BatchRow = i uses the values computed here.
+func (p *Pipeline) PrepareBatch(c *Ctx, rows []Row) {
+	for _, b := range p.Batch {
+		b.prepare(c, rows)
+	}
+}
+
+// ExecutePassed projects a row that passed WHERE and returns its outputs
+// (see Execute).
+func (p *Pipeline) ExecutePassed(c *Ctx, r Row) []Row {
+	p.nouts = 0
+	p.Emit(c, r)
+	if c.Err != nil {
+		return nil
+	}
+	return p.outs[:p.nouts]
+}
+
+// EndBatch forgets the values of the micro-batch.
+func (p *Pipeline) EndBatch(c *Ctx) {
+	for _, b := range p.Batch {
+		b.live = false
+	}
+	c.BatchRow = 0
+}
