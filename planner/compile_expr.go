@@ -32,11 +32,20 @@ type exprEnv struct {
 	// udfAggs are aggregate user-function calls already computed by the
 	// group stage, with the closure reading their slot.
 	udfAggs map[*udfExpr]compiled
+	// batch, when set, collects the user-function calls that can be
+	// computed a micro-batch at a time: those evaluated for every row
+	// (eager), not only under a condition (CASE, IF, AND, ...).
+	batch *[]*runtime.BatchCall
+	eager bool
 }
 
 // compileExpr compiles e natively when it can and through go-mysql-server's
 // own evaluator otherwise.
 func (env *exprEnv) compile(e sql.Expression) (compiled, error) {
+	if env.eager && !evaluatesEveryChild(e) {
+		env.eager = false
+		defer func() { env.eager = true }()
+	}
 	switch e := e.(type) {
 	case *expression.Alias:
 		return env.compile(e.Child)
@@ -151,3 +160,18 @@ func isConst(e sql.Expression) (any, bool) {
 }
 
 func lowerName(f sql.FunctionExpression) string { return strings.ToLower(f.FunctionName()) }
+
+// evaluatesEveryChild reports whether e evaluates all its children for
+// every row (short cuts on NULL aside): arithmetic, comparisons, casts and
+// function calls do; CASE, IF, AND, OR and the like may not.
+func evaluatesEveryChild(e sql.Expression) bool {
+	switch e.(type) {
+	case *expression.Alias, *expression.GetField, *expression.Literal,
+		*expression.Arithmetic, *expression.Div, *expression.IntDiv, *expression.Mod,
+		*expression.Equals, *expression.NullSafeEquals,
+		*expression.GreaterThan, *expression.GreaterThanOrEqual, *expression.LessThan, *expression.LessThanOrEqual,
+		*expression.Not, *expression.IsNull, *expression.Convert, *udfExpr:
+		return true
+	}
+	return false
+}

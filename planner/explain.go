@@ -44,7 +44,13 @@ func (pl *Plan) Explain() string {
 		for i, p := range f.Params {
 			params[i] = p.String()
 		}
-		fmt.Fprintf(&b, "function %s(%s) RETURNS %s: %s export %s (%s)\n", f.Name, strings.Join(params, ", "), f.Returns, f.Module, f.Export, f.Kind)
+		batch := ""
+		if f.module != nil && f.index >= 0 {
+			if e := f.module.Functions()[f.index].Batch; e != "" {
+				batch = ", batch export " + e + " for micro-batches"
+			}
+		}
+		fmt.Fprintf(&b, "function %s(%s) RETURNS %s: %s export %s (%s%s)\n", f.Name, strings.Join(params, ", "), f.Returns, f.Module, f.Export, f.Kind, batch)
 	}
 	for _, q := range pl.Queries {
 		fmt.Fprintf(&b, "query %s: %s → %s, %d partition loop(s)\n", q.Name, q.Source.Name, q.Sink.Name, q.Source.Partitions)

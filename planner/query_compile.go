@@ -74,16 +74,22 @@ func (q *Query) compile(partition int, udfs udfBinder) (*runtime.Pipeline, []com
 		}
 		having = c.fn
 	}
+	var batch []*runtime.BatchCall
+	if stage == nil && q.join == nil && q.interval == nil {
+		outEnv.batch = &batch
+	}
 	outs := make([]compiled, len(sh.project))
 	fns := make([]runtime.Expr, len(sh.project))
 	cols := make([]int, len(sh.project))
 	for i, e := range sh.project {
+		outEnv.eager = outEnv.batch != nil
 		c, err := outEnv.compile(e)
 		if err != nil {
 			return nil, nil, fmt.Errorf("output column %d (%s): %w", i+1, outputName(e), err)
 		}
 		outs[i], fns[i], cols[i] = c, c.fn, c.column()
 	}
+	outEnv.batch, outEnv.eager = nil, false
 	// A declared sink's column types win: coerce numbers to them.
 	if q.Sink != nil && !q.Sink.Derived && len(q.Sink.Columns) == len(outs) {
 		for i, c := range q.Sink.Columns {
@@ -97,7 +103,7 @@ func (q *Query) compile(partition int, udfs udfBinder) (*runtime.Pipeline, []com
 		}
 	}
 	pipe := runtime.NewPipeline(filter, stage, having, fns)
-	pipe.ProjectCols = cols
+	pipe.ProjectCols, pipe.Batch = cols, batch
 	if q.join != nil {
 		if pipe.Lookup, pipe.PreFilter, err = q.compileLookup(udfs); err != nil {
 			return nil, nil, err
@@ -136,6 +142,8 @@ type typeOnlyUDFs struct{}
 func (typeOnlyUDFs) bind(f *Function) (func(*runtime.Ctx, []runtime.Value) runtime.Value, error) {
 	return func(*runtime.Ctx, []runtime.Value) runtime.Value { return runtime.Null }, nil
 }
+
+func (typeOnlyUDFs) batch(*Function) (runtime.BatchFunc, error) { return nil, nil }
 
 // remap returns the environment seen above a projection whose columns are
 // all plain references to columns of env.

@@ -3,7 +3,7 @@ package planner
 import (
 	"context"
 	"fmt"
-	"strings"
+	"slices"
 
 	"github.com/velort/velort/runtime"
 	"github.com/velort/velort/udf"
@@ -171,6 +171,32 @@ func (s *Instances) bind(f *Function) (func(*runtime.Ctx, []runtime.Value) runti
 	}, nil
 }
 
+// batch returns f's batch entry point as a runtime.BatchFunc, or nil.
+func (s *Instances) batch(f *Function) (runtime.BatchFunc, error) {
+	in, err := s.instance(f)
+	if err != nil || f.Kind == "aggregate" || !in.HasBatch(f.index) {
+		return nil, err
+	}
+	cols := make([][]udf.Arg, len(f.Params))
+	var res []udf.Arg
+	idx, ret := f.index, f.Returns
+	return func(args [][]runtime.Value, out []runtime.Value) error {
+		n := len(out)
+		for j := range cols {
+			cols[j] = slices.Grow(cols[j][:0], n)[:n]
+			toArgs(cols[j], args[j][:n])
+		}
+		res = slices.Grow(res[:0], n)[:n]
+		if err := in.CallBatch(idx, cols, res); err != nil {
+			return err
+		}
+		for i := range out {
+			out[i] = fromArg(nil, &res[i], ret) // fixed-width types only: no bytes to copy
+		}
+		return nil
+	}, nil
+}
+
 // toArgs fills the ABI arguments field by field (a whole-struct store of
 // a fresh literal is slower in this hot path).
 func toArgs(args []udf.Arg, vals []runtime.Value) {
@@ -262,5 +288,3 @@ func (s *Instances) aggregate(in *exprEnv, u *udfExpr) (runtime.AggSpec, error) 
 	}
 	return runtime.AggSpec{Func: runtime.UDF, Arg: a.argsExpr, ArgType: runtime.TInt, ResultType: u.fn.Returns, UDF: a}, nil
 }
-
-var _ = strings.ToLower

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/dolthub/go-mysql-server/sql"
-	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"github.com/velort/velort/runtime"
 )
@@ -54,18 +53,19 @@ func gmsFunction(f *Function) sql.Function {
 	}}
 }
 
-var _ = types.Null
-
 // udfBinder supplies, for one partition, the call into a user function.
 type udfBinder interface {
 	// bind returns a function that calls f with evaluated arguments.
 	bind(f *Function) (func(c *runtime.Ctx, args []runtime.Value) runtime.Value, error)
+	// batch returns f's batch form, or nil when it has none.
+	batch(f *Function) (runtime.BatchFunc, error)
 }
 
 func (env *exprEnv) udfCall(u *udfExpr) (compiled, error) {
 	if env.udfs == nil {
 		return compiled{}, fmt.Errorf("user function %s: no module loaded", u.fn.Name)
 	}
+	eager := env.eager // read before the arguments are compiled
 	call, err := env.udfs.bind(u.fn)
 	if err != nil {
 		return compiled{}, err
@@ -83,7 +83,7 @@ func (env *exprEnv) udfCall(u *udfExpr) (compiled, error) {
 		}
 	}
 	vals := make([]runtime.Value, len(argFns))
-	return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+	scalar := func(c *runtime.Ctx, r runtime.Row) runtime.Value {
 		for i, f := range argFns {
 			if argCols[i] >= 0 {
 				vals[i] = r[argCols[i]]
@@ -92,5 +92,20 @@ func (env *exprEnv) udfCall(u *udfExpr) (compiled, error) {
 			}
 		}
 		return call(c, vals)
+	}
+	if env.batch == nil || !eager {
+		return compiled{fn: scalar, typ: u.fn.Returns}, nil
+	}
+	batch, err := env.udfs.batch(u.fn)
+	if err != nil || batch == nil {
+		return compiled{fn: scalar, typ: u.fn.Returns}, err
+	}
+	bc := &runtime.BatchCall{Args: argFns, Fn: batch}
+	*env.batch = append(*env.batch, bc) // after the calls in its arguments
+	return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		if v, ok := bc.Cached(c); ok {
+			return v
+		}
+		return scalar(c, r)
 	}, typ: u.fn.Returns}, nil
 }

@@ -1,0 +1,125 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/velort/velort/runtime"
+	"github.com/velort/velort/udf"
+)
+
+// batchPlan plans sql with testdata/plugins/c_numeric.wasm registered
+// from a plugins directory (its manifest gives fee a batch entry point).
+func batchPlan(t *testing.T, sql string) (*Plan, *Instances) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	wasm, err := filepath.Abs("../testdata/plugins/c_numeric.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(wasm, filepath.Join(dir, "c_numeric.wasm")); err != nil {
+		t.Fatal(err)
+	}
+	host, err := udf.NewHost(ctx, udf.Limits{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { host.Close(ctx) })
+	fns, err := PluginFunctions(ctx, host, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := Parse("batch.sql", sql, Options{Functions: fns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	insts := NewInstances(ctx)
+	t.Cleanup(insts.Close)
+	return pl, insts
+}
+
+const batchSQL = `CREATE STREAM s (id BIGINT, price DOUBLE, qty BIGINT) WITH (subject = 's');
+CREATE STREAM o WITH (subject = 'o') AS
+SELECT id, fee(price, qty) AS f, fee(fee(price, qty), qty) AS g,
+       CASE WHEN qty > 2 THEN fee(price, qty) END AS h
+FROM s WHERE fee(price, qty) < 50;`
+
+// TestBatchCallsAreTheEagerProjectionCalls: the calls evaluated for
+// every row of the projection are batched, nested ones first; calls
+// under CASE or in WHERE stay row-at-a-time. A micro-batch gives the
+// outputs of row-at-a-time execution.
+func TestBatchCallsAreTheEagerProjectionCalls(t *testing.T) {
+	pl, insts := batchPlan(t, batchSQL)
+	q := pl.Queries[0]
+	batched, err := q.NewPipeline(0, insts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(batched.Batch) != 3 || !batched.Batched() {
+		t.Fatalf("%d batch calls (batched: %v), want 3: f, and g's inner and outer call", len(batched.Batch), batched.Batched())
+	}
+	single, err := q.NewPipeline(1, NewInstances(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []runtime.Row
+	var want []string
+	var c runtime.Ctx
+	for i := range 40 {
+		r := runtime.Row{runtime.Int(int64(i)), runtime.Double(float64(100 * i)), runtime.Int(int64(i % 5))}
+		if i == 7 {
+			r[2] = runtime.Null // NULL argument: NULL results
+		}
+		rows = append(rows, r)
+		c.Reset()
+		for _, o := range single.Execute(&c, r, 0) {
+			want = append(want, fmt.Sprint(o))
+		}
+	}
+	var passed []runtime.Row
+	for _, r := range rows {
+		c.Reset()
+		if batched.PassesFilter(&c, r) {
+			passed = append(passed, r)
+		}
+	}
+	batched.PrepareBatch(&c, passed)
+	for k, bc := range batched.Batch {
+		c.BatchRow = len(passed) - 1
+		if _, ok := bc.Cached(&c); !ok {
+			t.Fatalf("batch call %d computed nothing (the batch entry point failed?)", k)
+		}
+	}
+	var got []string
+	for i, r := range passed {
+		c.Reset()
+		c.BatchRow = i
+		for _, o := range batched.ExecutePassed(&c, r) {
+			got = append(got, fmt.Sprint(o))
+		}
+	}
+	batched.EndBatch(&c)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("micro-batch outputs\n%v\nwant (row at a time)\n%v", got, want)
+	}
+	if len(want) < 10 {
+		t.Fatalf("only %d outputs: the test data filters too much", len(want))
+	}
+}
+
+// TestStatefulQueriesAreNotBatched: a grouped query's calls run per row.
+func TestStatefulQueriesAreNotBatched(t *testing.T) {
+	pl, insts := batchPlan(t, `CREATE STREAM s (id BIGINT, price DOUBLE, qty BIGINT) WITH (subject = 's');
+CREATE STREAM o WITH (subject = 'o') AS SELECT qty, fee(SUM(price), qty) AS f FROM s GROUP BY qty;`)
+	p, err := pl.Queries[0].NewPipeline(0, insts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Batch) != 0 || p.Batched() {
+		t.Fatalf("grouped query has %d batch calls", len(p.Batch))
+	}
+}
