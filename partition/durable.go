@@ -100,6 +100,9 @@ func (l *Loop) next(timeout time.Duration) (*nats.Msg, error) {
 	}
 	d := &l.dur
 	if d.bi == len(d.batch) {
+		if err := l.runBatch(); err != nil { // before acknowledging its records
+			return nil, err
+		}
 		if err := l.commit(); err != nil {
 			return nil, err
 		}

@@ -69,23 +69,25 @@ type Loop struct {
 	sub   *nats.Subscription
 	Stats Stats
 
-	dec    *runtime.Decoder
-	enc    *runtime.Encoder
-	clock  bool // records take their time from the clock (see New)
-	keyer  *Keyer
-	ctx    runtime.Ctx
-	row    runtime.Row
-	msg    nats.Msg
-	out    []byte
-	maxET  int64
-	wm     int64
-	lastIn time.Time // when input was last seen (kept by noteIdle, not per record)
-	seenIn uint64    // Stats.In at the last idle check
-	srcMax []int64   // per upstream partition, when Sources > 0
-	fwd    forwarder
-	dur    durable // JetStream intake and acknowledgement state
-	join   joinIntake
-	runCtx context.Context
+	dec     *runtime.Decoder
+	enc     *runtime.Encoder
+	clock   bool // records take their time from the clock (see New)
+	keyer   *Keyer
+	ctx     runtime.Ctx
+	row     runtime.Row
+	msg     nats.Msg
+	out     []byte
+	maxET   int64
+	wm      int64
+	lastIn  time.Time // when input was last seen (kept by noteIdle, not per record)
+	seenIn  uint64    // Stats.In at the last idle check
+	srcMax  []int64   // per upstream partition, when Sources > 0
+	fwd     forwarder
+	batched bool       // input is taken a micro-batch at a time
+	batch   microBatch // see collect
+	dur     durable    // JetStream intake and acknowledgement state
+	join    joinIntake
+	runCtx  context.Context
 }
 
 // New prepares a loop; it subscribes in Start.
@@ -117,6 +119,7 @@ func New(nc *nats.Conn, cfg Config) *Loop {
 	// Without event time, a record's time is the clock's — needed only by
 	// windows and frames, a repartition's forward half or a join (a clock
 	// read costs ~50 ns, as much as a filter and projection).
+	l.batched = cfg.Pipeline != nil && cfg.Pipeline.Batched() && cfg.Forward == nil && cfg.Joined == nil
 	l.clock = cfg.TimeIdx < 0 && (cfg.Forward != nil || cfg.Joined != nil || cfg.Pipeline == nil || cfg.Pipeline.Stage != nil)
 	return l
 }
@@ -167,6 +170,11 @@ func (l *Loop) Run(ctx context.Context) error {
 			return err
 		}
 		l.dur.until = math.MinInt64
+		if l.batched && (IsWatermark(m) || IsEOF(m)) {
+			if err := l.runBatch(); err != nil {
+				return err
+			}
+		}
 		if IsWatermark(m) {
 			l.sourceWatermark(m)
 			continue
@@ -184,7 +192,12 @@ func (l *Loop) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		if err := l.process(m); err != nil {
+		if l.batched {
+			err = l.collect(m)
+		} else {
+			err = l.process(m)
+		}
+		if err != nil {
 			return err
 		}
 		if l.dur.pull && l.dur.ck == nil {
@@ -359,6 +372,9 @@ func (l *Loop) deadLetter(m *nats.Msg, reason string) error {
 
 // endOfInput flushes every open window and tells the sink's readers.
 func (l *Loop) endOfInput() error {
+	if err := l.runBatch(); err != nil {
+		return err
+	}
 	l.wm = runtime.EndOfTime - 1
 	l.ctx.Reset()
 	if l.cfg.Pipeline.Stage != nil {
@@ -398,7 +414,10 @@ func (l *Loop) unsubscribe() {
 // state (open windows included, not emitted) is checkpointed, and what is
 // ready is acknowledged.
 func (l *Loop) shutdown() error {
-	err := l.commit()
+	err := l.runBatch() // records already received are processed, not lost
+	if err == nil {
+		err = l.commit()
+	}
 	if err == nil {
 		err = l.checkpoint()
 	}

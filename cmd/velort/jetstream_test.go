@@ -19,10 +19,11 @@ import (
 )
 
 const durableSQL = `
+CREATE FUNCTION divide(a BIGINT, b BIGINT) RETURNS BIGINT WITH (module = 'c_faults.wasm');
 CREATE STREAM trades (sym VARCHAR, qty BIGINT, ts TIMESTAMP)
 WITH (subject = 'dur.trades.{partition}', partitions = 4, key = 'sym', event_time = 'ts', jetstream = 'DUR_TRADES');
 CREATE STREAM big WITH (subject = 'dur.big', jetstream = 'DUR_BIG') AS
-SELECT sym, qty, ts FROM trades WHERE qty >= 50;
+SELECT sym, qty, divide(qty * 10, 5) AS q2, ts FROM trades WHERE qty >= 50;
 CREATE STREAM per_second WITH (subject = 'dur.per_second', jetstream = 'DUR_PER_SECOND') AS
 SELECT sym, window_start, COUNT(*) AS n, SUM(qty) AS volume FROM trades GROUP BY sym, TUMBLE(ts, INTERVAL '1' SECOND);
 `
@@ -30,7 +31,8 @@ SELECT sym, window_start, COUNT(*) AS n, SUM(qty) AS volume FROM trades GROUP BY
 // TestJetStreamSurvivesKills: velort is SIGKILLed mid-stream three times and
 // restarted with the same command; afterwards the JetStream sinks hold
 // exactly the output of an uninterrupted run — nothing lost, nothing
-// duplicated — for a filter and for a TUMBLE aggregate.
+// duplicated — for a filter whose projection calls a user function a
+// micro-batch at a time, and for a TUMBLE aggregate.
 func TestJetStreamSurvivesKills(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts velort processes")
@@ -52,7 +54,7 @@ func TestJetStreamSurvivesKills(t *testing.T) {
 		ts := int64(1_700_000_000_000) + int64(i)*10
 		lines = append(lines, fmt.Sprintf(`{"sym":"%s","qty":%d,"ts":%d}`, sym, qty, ts))
 		if qty >= 50 {
-			wantBig[fmt.Sprintf(`{"sym":"%s","qty":%d,"ts":"%s"}`, sym, qty, time.UnixMilli(ts).UTC().Format("2006-01-02T15:04:05.000Z"))]++
+			wantBig[fmt.Sprintf(`{"sym":"%s","qty":%d,"q2":%d,"ts":"%s"}`, sym, qty, 2*qty, time.UnixMilli(ts).UTC().Format("2006-01-02T15:04:05.000Z"))]++
 		}
 		k := key{sym, ts / 1000 * 1000}
 		w := windows[k]
@@ -66,6 +68,11 @@ func TestJetStreamSurvivesKills(t *testing.T) {
 	os.WriteFile(in, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 	query := filepath.Join(dir, "q.sql")
 	os.WriteFile(query, []byte(durableSQL), 0o644)
+	wasm, err := os.ReadFile("../../testdata/plugins/c_faults.wasm") // divide has a batch entry point
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "c_faults.wasm"), wasm, 0o644)
 	args := []string{"run", query, "--nats", emb.ClientURL(), "--replay", "trades=" + in}
 
 	rng := rand.New(rand.NewSource(1))
