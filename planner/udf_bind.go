@@ -100,7 +100,7 @@ func (env *exprEnv) udfCall(u *udfExpr) (compiled, error) {
 	if err != nil || batch == nil {
 		return compiled{fn: scalar, typ: u.fn.Returns}, err
 	}
-	bc := &runtime.BatchCall{Args: argFns, Fn: batch}
+	bc := &runtime.BatchCall{Args: argFns, ArgCols: argCols, Fn: batch}
 	*env.batch = append(*env.batch, bc) // after the calls in its arguments
 	return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
 		if v, ok := bc.Cached(c); ok {

@@ -17,7 +17,10 @@ type BatchFunc func(args [][]Value, out []Value) error
 // in Pipeline.Batch, so an argument can itself read a cached value.
 type BatchCall struct {
 	Args []Expr
-	Fn   BatchFunc
+	// ArgCols, when set, gives for each argument the row column it is a
+	// copy of, or -1 when Args computes it.
+	ArgCols []int
+	Fn      BatchFunc
 
 	args [][]Value // per argument, the values of the rows in pos order
 	out  []Value
@@ -48,30 +51,37 @@ func (b *BatchCall) prepare(c *Ctx, rows []Row) {
 		b.args = make([][]Value, len(b.Args))
 	}
 	for j := range b.args {
-		b.args[j] = b.args[j][:0]
+		if cap(b.args[j]) < len(rows) {
+			b.args[j] = make([]Value, len(rows))
+		}
+		b.args[j] = b.args[j][:len(rows)]
 	}
-	n := int32(0)
+	n := 0
 	for i, r := range rows {
 		c.Reset()
 		c.BatchRow = i
-		b.pos[i] = -1
 		for j, e := range b.Args {
-			b.args[j] = append(b.args[j], e(c, r))
+			if b.ArgCols != nil && b.ArgCols[j] >= 0 {
+				b.args[j][n] = r[b.ArgCols[j]]
+			} else {
+				b.args[j][n] = e(c, r)
+			}
 		}
 		if c.Err != nil { // the row's own evaluation will meet (and report) it
-			for j := range b.args {
-				b.args[j] = b.args[j][:n]
-			}
+			b.pos[i] = -1
 			continue
 		}
-		b.pos[i] = n
+		b.pos[i] = int32(n)
 		n++
 	}
 	c.Reset()
 	if n == 0 {
 		return
 	}
-	if cap(b.out) < int(n) {
+	for j := range b.args {
+		b.args[j] = b.args[j][:n]
+	}
+	if cap(b.out) < n {
 		b.out = make([]Value, n)
 	}
 	b.out = b.out[:n]

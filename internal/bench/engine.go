@@ -35,6 +35,10 @@ type engine struct {
 
 	join *joinSides // interval joins (engine_join.go); nil otherwise
 
+	batched bool          // micro-batches (engine_batch.go); see runtime.Pipeline.Batched
+	brows   []runtime.Row // decoded rows of a micro-batch (JSON)
+	passed  []runtime.Row
+
 	json bool
 	dec  *runtime.Decoder
 	enc  *runtime.Encoder
@@ -55,6 +59,7 @@ func newEngine(q *query, json bool) (*engine, error) {
 		maxET:   -1 << 62,
 		wm:      -1 << 62,
 		json:    json,
+		batched: pipe.Batched(),
 	}
 	if json {
 		names := make([]string, len(q.Columns))

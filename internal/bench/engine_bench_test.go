@@ -15,7 +15,10 @@ import (
 
 const benchChunk = 1 << 14
 
-func benchEngine(b *testing.B, name string, json bool) {
+func benchEngine(b *testing.B, name string, json bool) { benchEngineWith(b, name, json, nil) }
+
+// benchEngineWith is benchEngine with the engine adjusted by tweak.
+func benchEngineWith(b *testing.B, name string, json bool, tweak func(*engine)) {
 	s, ok := Lookup(name)
 	if !ok {
 		b.Fatalf("no scenario %s", name)
@@ -30,6 +33,9 @@ func benchEngine(b *testing.B, name string, json bool) {
 		b.Fatal(err)
 	}
 	defer e.release()
+	if tweak != nil {
+		tweak(e)
+	}
 	g := s.newGen()
 	if err := checkColumns(s, g, q.Source.Columns); err != nil {
 		b.Fatal(err)
@@ -55,15 +61,13 @@ func benchEngine(b *testing.B, name string, json bool) {
 			enc.encode(rows[:n])
 		}
 		b.StartTimer()
-		for i := range n {
-			if json {
-				err = e.executeJSON(enc.msgs[i])
-			} else {
-				err = e.execute(rows[i])
-			}
-			if err != nil {
-				b.Fatalf("record %d: %v", done+i, err)
-			}
+		if json {
+			err = e.feedJSON(enc.msgs[:n])
+		} else {
+			err = e.feedRows(rows[:n])
+		}
+		if err != nil {
+			b.Fatalf("from record %d: %v", done, err)
 		}
 		done += n
 	}
@@ -109,13 +113,14 @@ func (r *recordEncoder) encode(rows []runtime.Row) {
 	}
 }
 
-func BenchmarkEngineS0(b *testing.B)     { benchEngine(b, "S0", false) }
-func BenchmarkEngineS1(b *testing.B)     { benchEngine(b, "S1", false) }
-func BenchmarkEngineS2(b *testing.B)     { benchEngine(b, "S2", false) }
-func BenchmarkEngineS3a(b *testing.B)    { benchEngine(b, "S3a", false) }
-func BenchmarkEngineS3b(b *testing.B)    { benchEngine(b, "S3b", false) }
-func BenchmarkEngineS0UDF(b *testing.B)  { benchEngine(b, "S0-udf", false) }
-func BenchmarkEngineS1UDF(b *testing.B)  { benchEngine(b, "S1-udf", false) }
+func BenchmarkEngineS0(b *testing.B)    { benchEngine(b, "S0", false) }
+func BenchmarkEngineS1(b *testing.B)    { benchEngine(b, "S1", false) }
+func BenchmarkEngineS2(b *testing.B)    { benchEngine(b, "S2", false) }
+func BenchmarkEngineS3a(b *testing.B)   { benchEngine(b, "S3a", false) }
+func BenchmarkEngineS3b(b *testing.B)   { benchEngine(b, "S3b", false) }
+func BenchmarkEngineS0UDF(b *testing.B) { benchEngine(b, "S0-udf", false) }
+func BenchmarkEngineS1UDF(b *testing.B) { benchEngine(b, "S1-udf", false) }
+
 func BenchmarkEngineS2UDF(b *testing.B)  { benchEngine(b, "S2-udf", false) }
 func BenchmarkEngineS3aUDF(b *testing.B) { benchEngine(b, "S3a-udf", false) }
 func BenchmarkEngineS3bUDF(b *testing.B) { benchEngine(b, "S3b-udf", false) }
@@ -216,4 +221,19 @@ func BenchmarkEncode(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkEngineS0UDFRowAtATime is S0-udf without micro-batches: the
+// scalar export is called once per record (BenchmarkEngineS0UDF calls the
+// batch entry point once per 256 records).
+func BenchmarkEngineS0UDFRowAtATime(b *testing.B) {
+	benchEngineWith(b, "S0-udf", false, func(e *engine) { e.batched = false })
+}
+
+// BenchmarkJSONS0UDF and BenchmarkJSONS0UDFRowAtATime: the same,
+// decoding and encoding JSON.
+func BenchmarkJSONS0UDF(b *testing.B) { benchEngine(b, "S0-udf", true) }
+
+func BenchmarkJSONS0UDFRowAtATime(b *testing.B) {
+	benchEngineWith(b, "S0-udf", true, func(e *engine) { e.batched = false })
 }

@@ -35,17 +35,11 @@ func runEngine(q *query, ds *Dataset, json bool) (measurement, error) {
 			return measurement{}, err
 		}
 	} else if json {
-		for i, msg := range ds.JSON {
-			if err := e.executeJSON(msg); err != nil {
-				return measurement{}, fmt.Errorf("record %d: %w", i, err)
-			}
+		if err := e.feedJSON(ds.JSON); err != nil {
+			return measurement{}, err
 		}
-	} else {
-		for i, r := range ds.Rows {
-			if err := e.execute(r); err != nil {
-				return measurement{}, fmt.Errorf("record %d: %w", i, err)
-			}
-		}
+	} else if err := e.feedRows(ds.Rows); err != nil {
+		return measurement{}, err
 	}
 	if err := e.finish(); err != nil {
 		return measurement{}, fmt.Errorf("end of input: %w", err)
