@@ -123,3 +123,47 @@ CREATE STREAM o WITH (subject = 'o') AS SELECT qty, fee(SUM(price), qty) AS f FR
 		t.Fatalf("grouped query has %d batch calls", len(p.Batch))
 	}
 }
+
+// TestMicroBatchDoesNotAllocate: a micro-batch through a batch call
+// (filter, one wasm batch call, projection) allocates nothing in steady
+// state, like the record-at-a-time path (TestS0PathDoesNotAllocate).
+func TestMicroBatchDoesNotAllocate(t *testing.T) {
+	pl, insts := batchPlan(t, `CREATE STREAM s (id BIGINT, price DOUBLE, qty BIGINT) WITH (subject = 's');
+CREATE STREAM o WITH (subject = 'o') AS SELECT id, fee(price, qty) AS f FROM s WHERE qty > 0;`)
+	p, err := pl.Queries[0].NewPipeline(0, insts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := make([]runtime.Row, 256)
+	for i := range rows {
+		rows[i] = runtime.Row{runtime.Int(int64(i)), runtime.Double(float64(i)), runtime.Int(int64(i % 7))}
+	}
+	passed := make([]runtime.Row, 0, len(rows))
+	var c runtime.Ctx
+	outs := 0
+	run := func() {
+		passed = passed[:0]
+		for _, r := range rows {
+			c.Reset()
+			if p.PassesFilter(&c, r) {
+				passed = append(passed, r)
+			}
+		}
+		p.PrepareBatch(&c, passed)
+		for i, r := range passed {
+			c.Reset()
+			c.BatchRow = i
+			outs += len(p.ExecutePassed(&c, r))
+		}
+		p.EndBatch(&c)
+	}
+	run()
+	if allocs := testing.AllocsPerRun(20, run); allocs != 0 {
+		t.Fatalf("%.1f allocations per micro-batch of %d records", allocs, len(rows))
+	}
+	p.PrepareBatch(&c, passed)
+	c.BatchRow = 0
+	if _, ok := p.Batch[0].Cached(&c); outs == 0 || !ok {
+		t.Fatalf("%d outputs; batch call made: %v", outs, ok)
+	}
+}

@@ -36,17 +36,7 @@ CREATE STREAM o WITH (subject = 'out') AS SELECT a * 2 AS b FROM s WHERE a > 1;`
 	}()
 	nc := natsConnect(t, emb.ClientURL())
 	sub, _ := nc.SubscribeSync("out")
-	var body string
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get("http://" + addr + "/metrics"); err == nil {
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			body = string(b)
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitMetrics(t, addr, func(string) bool { return true })
 	for _, m := range []string{`{"a":1}`, `{"a":2}`, `{"a":3}`, `oops`} {
 		nc.Publish("in", []byte(m))
 	}
@@ -56,19 +46,9 @@ CREATE STREAM o WITH (subject = 'out') AS SELECT a * 2 AS b FROM s WHERE a > 1;`
 			t.Fatalf("output %v %v, want %s", m, err, want)
 		}
 	}
-	for time.Now().Before(deadline) {
-		resp, err := http.Get("http://" + addr + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		body = string(b)
-		if strings.Contains(body, `velort_records_dead_lettered_total{partition="0",query="o"} 1`) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	body := waitMetrics(t, addr, func(body string) bool {
+		return strings.Contains(body, `velort_records_dead_lettered_total{partition="0",query="o"} 1`)
+	})
 	for _, want := range []string{
 		`velort_records_in_total{partition="0",query="o"} 4`,
 		`velort_records_out_total{partition="0",query="o"} 2`,
@@ -118,22 +98,13 @@ CREATE STREAM o WITH (subject = 'um.out') AS SELECT sym, fee(price, qty) AS f FR
 	// are exact to within 63 calls per partition instance (2 partitions).
 	callsRe := regexp.MustCompile(`velort_udf_calls_total\{function="fee",module="c_numeric.wasm"\} (\d+)`)
 	secondsRe := regexp.MustCompile(`velort_udf_seconds_total\{function="fee",module="c_numeric.wasm"\} (\S+)`)
-	var body string
 	calls := -1
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) && calls < 640-2*63 {
-		time.Sleep(100 * time.Millisecond)
-		resp, err := http.Get("http://" + addr + "/metrics")
-		if err != nil {
-			continue
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		body = string(b)
+	body := waitMetrics(t, addr, func(body string) bool {
 		if m := callsRe.FindStringSubmatch(body); m != nil {
 			calls, _ = strconv.Atoi(m[1])
 		}
-	}
+		return calls >= 640-2*63
+	})
 	if calls < 640-2*63 || calls > 640 {
 		t.Fatalf("fee: %d calls counted for 640 made:\n%s", calls, grepLines(body, "velort_udf"))
 	}
@@ -156,4 +127,23 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// waitMetrics scrapes addr's /metrics until ok accepts the body (or 30 s
+// pass) and returns the last body.
+func waitMetrics(t *testing.T, addr string, ok func(string) bool) string {
+	t.Helper()
+	var body string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			continue
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if body = string(b); ok(body) {
+			return body
+		}
+	}
+	return body
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -136,25 +135,6 @@ SELECT id, fee(price, qty) AS f, divide(id, d) AS q FROM s WHERE id % 10 <> 9;`)
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-}
-
-// waitMetrics scrapes addr's /metrics until ok accepts the body (or 30 s
-// pass) and returns the last body.
-func waitMetrics(t *testing.T, addr string, ok func(string) bool) string {
-	t.Helper()
-	var body string
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		resp, err := http.Get("http://" + addr + "/metrics")
-		if err != nil {
-			continue
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if body = string(b); ok(body) {
-			return body
-		}
-	}
-	return body
 }
 
 // collectMsgs reads n messages (and checks for an extra one).
