@@ -163,14 +163,20 @@ func lowerName(f sql.FunctionExpression) string { return strings.ToLower(f.Funct
 
 // evaluatesEveryChild reports whether e evaluates all its children for
 // every row (short cuts on NULL aside): arithmetic, comparisons, casts and
-// function calls do; CASE, IF, AND, OR and the like may not.
+// most function calls do; CASE, AND, OR, IF, IFNULL, COALESCE may not.
 func evaluatesEveryChild(e sql.Expression) bool {
-	switch e.(type) {
+	switch e := e.(type) {
 	case *expression.Alias, *expression.GetField, *expression.Literal,
 		*expression.Arithmetic, *expression.Div, *expression.IntDiv, *expression.Mod,
 		*expression.Equals, *expression.NullSafeEquals,
 		*expression.GreaterThan, *expression.GreaterThanOrEqual, *expression.LessThan, *expression.LessThanOrEqual,
 		*expression.Not, *expression.IsNull, *expression.Convert, *udfExpr:
+		return true
+	case sql.FunctionExpression:
+		switch lowerName(e) {
+		case "if", "ifnull", "nvl", "coalesce", "elt":
+			return false
+		}
 		return true
 	}
 	return false

@@ -45,12 +45,13 @@ func batchPlan(t *testing.T, sql string) (*Plan, *Instances) {
 const batchSQL = `CREATE STREAM s (id BIGINT, price DOUBLE, qty BIGINT) WITH (subject = 's');
 CREATE STREAM o WITH (subject = 'o') AS
 SELECT id, fee(price, qty) AS f, fee(fee(price, qty), qty) AS g,
-       CASE WHEN qty > 2 THEN fee(price, qty) END AS h
+       CASE WHEN qty > 2 THEN fee(price, qty) END AS h,
+       ROUND(fee(price, 2), 1) AS r, IFNULL(fee(price, qty), 0) AS z
 FROM s WHERE fee(price, qty) < 50;`
 
 // TestBatchCallsAreTheEagerProjectionCalls: the calls evaluated for
 // every row of the projection are batched, nested ones first; calls
-// under CASE or in WHERE stay row-at-a-time. A micro-batch gives the
+// under CASE or IFNULL, or in WHERE, stay row-at-a-time. A micro-batch gives the
 // outputs of row-at-a-time execution.
 func TestBatchCallsAreTheEagerProjectionCalls(t *testing.T) {
 	pl, insts := batchPlan(t, batchSQL)
@@ -59,8 +60,8 @@ func TestBatchCallsAreTheEagerProjectionCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(batched.Batch) != 3 || !batched.Batched() {
-		t.Fatalf("%d batch calls (batched: %v), want 3: f, and g's inner and outer call", len(batched.Batch), batched.Batched())
+	if len(batched.Batch) != 4 || !batched.Batched() {
+		t.Fatalf("%d batch calls (batched: %v), want 4: f, g's inner and outer call, and r's (not h's under CASE, z's under IFNULL)", len(batched.Batch), batched.Batched())
 	}
 	single, err := q.NewPipeline(1, NewInstances(context.Background()))
 	if err != nil {
