@@ -39,8 +39,27 @@ func stillWorks(t *testing.T, in *Instance, m *Module, genBefore uint32) {
 
 // TestTimeoutWhileGC is the point of the load-time rewrite: an endless guest
 // loop neither freezes the process (a stop-the-world GC completes while it
-// runs) nor runs forever (the call stops at its timeout).
+// runs) nor runs forever (the call stops at its timeout) — in a scalar call
+// and in a batch call.
 func TestTimeoutWhileGC(t *testing.T) {
+	t.Run("scalar", func(t *testing.T) {
+		testTimeoutWhileGC(t, func(in *Instance, spin int) error {
+			var out Arg
+			return in.Call(spin, []Arg{i64(1)}, &out)
+		})
+	})
+	t.Run("batch", func(t *testing.T) {
+		testTimeoutWhileGC(t, func(in *Instance, spin int) error {
+			if !in.HasBatch(spin) {
+				return errors.New("spin has no batch entry point (stale c_faults.wasm? run plugins/build.sh)")
+			}
+			out := make([]Arg, 3)
+			return in.CallBatch(spin, [][]Arg{{i64(1), i64(2), i64(3)}}, out)
+		})
+	})
+}
+
+func testTimeoutWhileGC(t *testing.T, call func(in *Instance, spin int) error) {
 	const timeout = time.Second
 	m := load(t, newHost(t, Limits{Timeout: timeout}), "c_faults.wasm")
 	in := instance(t, m)
@@ -50,12 +69,11 @@ func TestTimeoutWhileGC(t *testing.T) {
 	done := make(chan error, 1)
 	start := time.Now()
 	go func() {
-		var out Arg
-		err := in.Call(spin, []Arg{i64(1)}, &out)
+		err := call(in, spin)
 		returned.Store(true)
 		done <- err
 	}()
-	for in.Yields() == 0 { // the guest is in its loop
+	for in.Yields() == 0 && !returned.Load() { // the guest is in its loop
 		runtime.Gosched()
 	}
 	runtime.GC() // stops the world: needs the looping goroutine to reach a yield

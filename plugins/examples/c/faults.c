@@ -17,6 +17,12 @@ int64_t spin(int64_t x) {
 	for (;;) sink = x++;
 }
 
+/* The batch form of spin: never returns either. */
+VELORT_EXPORT("spin_batch")
+void spin_batch(int32_t n, const int64_t *x, int64_t *out) {
+	for (int32_t i = 0; i < n; i++) out[i] = spin(x[i]);
+}
+
 /* burn is exponential recursion without any loop: only the fuel check at
  * function entry can stop it. optnone keeps clang from turning it into a loop. */
 __attribute__((noinline, optnone)) static int64_t fib(int64_t n) {
