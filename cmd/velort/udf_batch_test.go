@@ -15,6 +15,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/velort/velort/partition"
 	"github.com/velort/velort/transport"
 )
 
@@ -24,7 +25,10 @@ import (
 // divide declared by CREATE FUNCTION (inheriting divide_batch from its
 // module's manifest). A zero divisor traps the whole batch call; the
 // micro-batch is then computed row by row, so only those records go to
-// the dead-letter subject and every other output is exact.
+// the dead-letter subject and every other output is exact. A second query
+// calls spin, which never returns, for one record: the batch call and then
+// the row's own call are stopped at the timeout, that record is
+// dead-lettered, and the run goes on.
 func TestUDFBatchOverNATS(t *testing.T) {
 	emb, err := transport.StartEmbedded(transport.EmbeddedOptions{})
 	if err != nil {
@@ -46,13 +50,16 @@ func TestUDFBatchOverNATS(t *testing.T) {
 	}
 	sqlFile := filepath.Join(dir, "q.sql")
 	os.WriteFile(sqlFile, []byte(`CREATE FUNCTION divide(a BIGINT, b BIGINT) RETURNS BIGINT WITH (module = 'c_faults.wasm');
+CREATE FUNCTION spin(x BIGINT) RETURNS BIGINT WITH (module = 'c_faults.wasm');
 CREATE STREAM s (id BIGINT, sym VARCHAR, price DOUBLE, qty BIGINT, d BIGINT)
 WITH (subject = 'ub.in.{partition}', partitions = 2, key = 'sym');
 CREATE STREAM o WITH (subject = 'ub.out') AS
-SELECT id, fee(price, qty) AS f, divide(id, d) AS q FROM s WHERE id % 10 <> 9;`), 0o644)
+SELECT id, fee(price, qty) AS f, divide(id, d) AS q FROM s WHERE id % 10 <> 9;
+CREATE STREAM hang WITH (subject = 'ub.hang') AS SELECT id, spin(id) AS never FROM s WHERE id = 777;`), 0o644)
 
 	const n = 20000
-	var want, wantDLQ []string
+	var want []string
+	wantDLQ := map[string]string{"777": "hang: timeout"} // record id → query: reason
 	var msgs [][]byte
 	passing := 0
 	for i := range n {
@@ -67,7 +74,7 @@ SELECT id, fee(price, qty) AS f, divide(id, d) AS q FROM s WHERE id % 10 <> 9;`)
 		}
 		passing++
 		if d == 0 {
-			wantDLQ = append(wantDLQ, strconv.Itoa(i))
+			wantDLQ[strconv.Itoa(i)] = "o: trap"
 			continue
 		}
 		want = append(want, fmt.Sprintf(`{"id":%d,"f":%s,"q":%d}`, i, strconv.FormatFloat(max(1, price*float64(qty)*0.001), 'g', -1, 64), int64(i)/d))
@@ -78,7 +85,7 @@ SELECT id, fee(price, qty) AS f, divide(id, d) AS q FROM s WHERE id % 10 <> 9;`)
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- runFile(ctx, sqlFile, runFlags{nats: emb.ClientURL(), plugins: plugins, metrics: addr}, io.Discard)
+		done <- runFile(ctx, sqlFile, runFlags{nats: emb.ClientURL(), plugins: plugins, metrics: addr, udfTimeout: 200 * time.Millisecond}, io.Discard)
 	}()
 	nc := natsConnect(t, emb.ClientURL())
 	out, _ := nc.SubscribeSync("ub.out")
@@ -90,23 +97,22 @@ SELECT id, fee(price, qty) AS f, divide(id, d) AS q FROM s WHERE id % 10 <> 9;`)
 	}
 	nc.Flush()
 
-	got := collectMsgs(t, out, len(want))
-	gotDLQ := collectMsgs(t, dlq, len(wantDLQ))
+	var got []string
+	for _, m := range collectMsgs(t, out, len(want)) {
+		got = append(got, string(m.Data))
+	}
 	sort.Strings(want)
 	sort.Strings(got)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("outputs differ from the row-at-a-time computation (%d vs %d lines); first difference:\n%s", len(got), len(want), firstDiff(got, want))
 	}
-	var dlqIDs []string
-	for _, m := range gotDLQ {
+	for _, m := range collectMsgs(t, dlq, len(wantDLQ)) {
 		var id int
-		fmt.Sscanf(m, `{"id":%d`, &id)
-		dlqIDs = append(dlqIDs, strconv.Itoa(id))
-	}
-	sort.Strings(dlqIDs)
-	sort.Strings(wantDLQ)
-	if strings.Join(dlqIDs, ",") != strings.Join(wantDLQ, ",") {
-		t.Errorf("dead letters for records %v, want %v", dlqIDs, wantDLQ)
+		fmt.Sscanf(string(m.Data), `{"id":%d`, &id)
+		q, reason, _ := strings.Cut(wantDLQ[strconv.Itoa(id)], ": ")
+		if got := m.Header.Get(partition.HeaderError); reason == "" || m.Header.Get(partition.HeaderQuery) != q || !strings.Contains(got, reason) {
+			t.Errorf("record %d dead-lettered by query %q with %q; want %q", id, m.Header.Get(partition.HeaderQuery), got, wantDLQ[strconv.Itoa(id)])
+		}
 	}
 
 	calls := func(body, fn string) (rows, batches int) {
@@ -138,17 +144,17 @@ SELECT id, fee(price, qty) AS f, divide(id, d) AS q FROM s WHERE id % 10 <> 9;`)
 }
 
 // collectMsgs reads n messages (and checks for an extra one).
-func collectMsgs(t *testing.T, sub *nats.Subscription, n int) []string {
+func collectMsgs(t *testing.T, sub *nats.Subscription, n int) []*nats.Msg {
 	t.Helper()
-	var got []string
+	var got []*nats.Msg
 	for len(got) < n {
 		m, err := sub.NextMsg(20 * time.Second)
 		if err != nil {
 			t.Fatalf("%d of %d messages on %s: %v", len(got), n, sub.Subject, err)
 		}
-		got = append(got, string(m.Data))
+		got = append(got, m)
 	}
-	if m, err := sub.NextMsg(200 * time.Millisecond); err == nil {
+	if m, err := sub.NextMsg(500 * time.Millisecond); err == nil {
 		t.Fatalf("more than %d messages on %s: %s", n, sub.Subject, m.Data)
 	}
 	return got
