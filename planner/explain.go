@@ -45,10 +45,8 @@ func (pl *Plan) Explain() string {
 			params[i] = p.String()
 		}
 		batch := ""
-		if f.module != nil && f.index >= 0 {
-			if e := f.module.Functions()[f.index].Batch; e != "" {
-				batch = ", batch export " + e + " for micro-batches"
-			}
+		if e := f.batchExport(); e != "" {
+			batch = ", batch export " + e + " for micro-batches"
 		}
 		fmt.Fprintf(&b, "function %s(%s) RETURNS %s: %s export %s (%s%s)\n", f.Name, strings.Join(params, ", "), f.Returns, f.Module, f.Export, f.Kind, batch)
 	}
@@ -104,6 +102,9 @@ func (pl *Plan) Explain() string {
 			fmt.Fprintf(&b, "  row window (OVER): %d function(s), arrival order per partition\n", len(q.shape.window.SelectExprs))
 		}
 		fmt.Fprintf(&b, "  project: %s\n", schemaText(q.Columns))
+		if calls := q.batchCalls(); len(calls) > 0 {
+			fmt.Fprintf(&b, "  micro-batches: %s called once per micro-batch of records already received (batch entry point)\n", strings.Join(calls, ", "))
+		}
 		if q.TimeIdx >= 0 {
 			fmt.Fprintf(&b, "  time: event time from %s\n", q.Source.Columns[q.TimeIdx].Name)
 		} else if q.Stateful() {
@@ -158,4 +159,50 @@ func schemaText(cols runtime.Schema) string {
 		parts[i] = c.Name + " " + c.Type.String()
 	}
 	return strings.Join(parts, ", ")
+}
+
+// batchExport is the batch entry point of a loaded function, or "".
+func (f *Function) batchExport() string {
+	if f.module == nil || f.index < 0 {
+		return ""
+	}
+	return f.module.Functions()[f.index].Batch
+}
+
+// batchCalls names the user-function calls of q that the partition loop
+// makes once per micro-batch (empty when it runs record at a time).
+func (q *Query) batchCalls() []string {
+	probe := &batchProbe{}
+	p, _, err := q.compile(0, probe)
+	if err != nil || !p.Batched() {
+		return nil
+	}
+	var out []string
+	count := map[string]int{}
+	for _, n := range probe.names {
+		if count[n]++; count[n] == 1 {
+			out = append(out, n)
+		}
+	}
+	for i, n := range out {
+		if count[n] > 1 {
+			out[i] = fmt.Sprintf("%s (%d calls)", n, count[n])
+		}
+	}
+	return out
+}
+
+// batchProbe binds user functions for explain, recording the calls that
+// compile to batch calls.
+type batchProbe struct {
+	typeOnlyUDFs
+	names []string
+}
+
+func (p *batchProbe) batch(f *Function) (runtime.BatchFunc, error) {
+	if f.batchExport() == "" {
+		return nil, nil
+	}
+	p.names = append(p.names, f.Name)
+	return func([][]runtime.Value, []runtime.Value) error { return nil }, nil
 }

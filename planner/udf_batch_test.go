@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/velort/velort/runtime"
@@ -166,5 +167,20 @@ CREATE STREAM o WITH (subject = 'o') AS SELECT id, fee(price, qty) AS f FROM s W
 	c.BatchRow = 0
 	if _, ok := p.Batch[0].Cached(&c); outs == 0 || !ok {
 		t.Fatalf("%d outputs; batch call made: %v", outs, ok)
+	}
+}
+
+// TestExplainShowsMicroBatches: explain names the calls made once per
+// micro-batch, and says nothing for a query that runs record at a time.
+func TestExplainShowsMicroBatches(t *testing.T) {
+	pl, _ := batchPlan(t, batchSQL+`
+CREATE STREAM g WITH (subject = 'g') AS SELECT qty, fee(SUM(price), qty) AS f FROM s GROUP BY qty;`)
+	text := pl.Explain()
+	want := "  micro-batches: fee (4 calls) called once per micro-batch"
+	if !strings.Contains(text, want) || strings.Count(text, "micro-batches:") != 1 {
+		t.Fatalf("explain lacks %q for query o only:\n%s", want, text)
+	}
+	if !strings.Contains(text, "batch export fee_batch") {
+		t.Fatalf("explain does not name fee's batch export:\n%s", text)
 	}
 }
