@@ -472,7 +472,8 @@ func dumpLogs(t *testing.T, procs []*clusterProc) {
 	}
 }
 
-// readSink returns the data of every non-control message of a stream.
+// readSink returns the data of every non-control message of a stream (read
+// through an ordered consumer) with the number of times it is stored.
 func readSink(t *testing.T, js nats.JetStreamContext, stream string) map[string]int {
 	t.Helper()
 	info, err := js.StreamInfo(stream)

@@ -177,7 +177,7 @@ func TestStatefulQueriesSurviveKills(t *testing.T) {
 		t.Errorf("the final run restored no checkpoint:\n%s", errOut)
 	}
 	for stream, w := range want {
-		checkStreamFast(t, nc, stream, w)
+		checkStream(t, nc, stream, w)
 	}
 	// One checkpoint per (query, partition).
 	js, _ := nc.JetStream()
@@ -241,7 +241,7 @@ func TestSigtermCheckpointsAndResumes(t *testing.T) {
 		t.Errorf("the second run did not restore 12 checkpoints (3 queries × 4 partitions):\n%s", errOut)
 	}
 	for stream, w := range want {
-		checkStreamFast(t, nc, stream, w)
+		checkStream(t, nc, stream, w)
 	}
 }
 
@@ -470,8 +470,8 @@ func TestServerRestartMidStream(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	checkStreamFast(t, nc, "RS_BIG", wantBig)
-	checkStreamFast(t, nc, "RS_TOTALS", wantTotals)
+	checkStream(t, nc, "RS_BIG", wantBig)
+	checkStream(t, nc, "RS_TOTALS", wantTotals)
 }
 
 const slowSinkSQL = `
@@ -609,8 +609,8 @@ func TestMalformedInputDeadLettered(t *testing.T) {
 	if _, errOut, code := velort(t, nil, args...); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	checkStreamFast(t, nc, "MF_BIG", wantBig)
-	checkStreamFast(t, nc, "MF_TOTALS", wantTotals)
+	checkStream(t, nc, "MF_BIG", wantBig)
+	checkStream(t, nc, "MF_TOTALS", wantTotals)
 
 	info, err := js.StreamInfo("DLQ")
 	if err != nil {
@@ -630,38 +630,6 @@ func TestMalformedInputDeadLettered(t *testing.T) {
 		}
 	}
 	compareMultisets(t, "DLQ", got, wantDLQ)
-}
-
-// checkStreamFast is checkStream reading the stream through an ordered
-// consumer rather than one request per message.
-func checkStreamFast(t *testing.T, nc *nats.Conn, stream string, want map[string]int) {
-	t.Helper()
-	js, _ := nc.JetStream()
-	info, err := js.StreamInfo(stream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]int{}
-	if last := info.State.LastSeq; last > 0 {
-		sub, err := js.SubscribeSync("", nats.BindStream(stream), nats.OrderedConsumer(), nats.DeliverAll())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer sub.Unsubscribe()
-		for {
-			m, err := sub.NextMsg(10 * time.Second)
-			if err != nil {
-				t.Fatalf("%s: reading: %v", stream, err)
-			}
-			if m.Header.Get(partition.HeaderControl) == "" {
-				got[string(m.Data)]++
-			}
-			if meta, err := m.Metadata(); err != nil || meta.Sequence.Stream >= last {
-				break
-			}
-		}
-	}
-	compareMultisets(t, stream, got, want)
 }
 
 // compareMultisets reports records missing from or extra in got.

@@ -7,15 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
-
-	"github.com/velort/velort/partition"
 )
 
 const durableSQL = `
@@ -105,47 +102,19 @@ func TestJetStreamSurvivesKills(t *testing.T) {
 }
 
 // checkStream reads every record stored in a JetStream stream (skipping
-// end-of-input markers) and compares the multiset with want.
+// end-of-input markers), checks that each is JSON, and compares the
+// multiset with want.
 func checkStream(t *testing.T, nc *nats.Conn, stream string, want map[string]int) {
 	t.Helper()
 	js, _ := nc.JetStream()
-	info, err := js.StreamInfo(stream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]int{}
-	total := 0
-	for seq := uint64(1); seq <= info.State.LastSeq; seq++ {
-		m, err := js.GetMsg(stream, seq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if m.Header.Get(partition.HeaderControl) != "" {
-			continue
-		}
+	got := readSink(t, js, stream)
+	for rec := range got {
 		var v any
-		if err := json.Unmarshal(m.Data, &v); err != nil {
-			t.Fatalf("%s seq %d: %v", stream, seq, err)
-		}
-		got[string(m.Data)]++
-		total++
-	}
-	var missing, extra []string
-	for k, c := range want {
-		for i := got[k]; i < c; i++ {
-			missing = append(missing, k)
+		if err := json.Unmarshal([]byte(rec), &v); err != nil {
+			t.Fatalf("%s: %q: %v", stream, rec, err)
 		}
 	}
-	for k, c := range got {
-		for i := want[k]; i < c; i++ {
-			extra = append(extra, k)
-		}
-	}
-	sort.Strings(missing)
-	sort.Strings(extra)
-	if len(missing) > 0 || len(extra) > 0 {
-		t.Errorf("%s: %d records stored; %d missing (e.g. %v), %d extra/duplicated (e.g. %v)", stream, total, len(missing), head(missing), len(extra), head(extra))
-	}
+	compareMultisets(t, stream, got, want)
 }
 
 func head(s []string) []string {
