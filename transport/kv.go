@@ -34,21 +34,9 @@ type Blobs struct {
 
 // OpenBlobs binds the KV bucket, creating it if missing.
 func (c *Conn) OpenBlobs(bucket string) (*Blobs, error) {
-	js, err := c.NC.JetStream()
-	if err != nil {
-		return nil, err
-	}
-	var kv nats.KeyValue
-	err = retryJS(func() error {
-		var err error
-		kv, err = js.KeyValue(bucket)
-		if errors.Is(err, nats.ErrBucketNotFound) {
-			kv, err = js.CreateKeyValue(&nats.KeyValueConfig{
-				Bucket: bucket, History: 1, Storage: nats.FileStorage,
-				Description: "velort operator-state checkpoints",
-			})
-		}
-		return err
+	kv, err := c.KeyValue(nats.KeyValueConfig{
+		Bucket: bucket, History: 1, Storage: nats.FileStorage,
+		Description: "velort operator-state checkpoints",
 	})
 	if err != nil {
 		return nil, fmt.Errorf("KV bucket %s: %w", bucket, err)

@@ -33,28 +33,13 @@ type Leases struct {
 // missing. An existing bucket keeps its TTL (every instance must use the
 // same one); TTL reports it.
 func (c *Conn) OpenLeases(ttl time.Duration) (*Leases, error) {
-	js, err := c.NC.JetStream()
-	if err != nil {
-		return nil, err
+	replicas := 1
+	if len(c.NC.Servers()) >= 3 { // a cluster: survive the loss of a server
+		replicas = 3
 	}
-	var kv nats.KeyValue
-	err = retryJS(func() error {
-		var err error
-		kv, err = js.KeyValue(ClusterBucket)
-		if errors.Is(err, nats.ErrBucketNotFound) {
-			replicas := 1
-			if len(c.NC.Servers()) >= 3 { // a cluster: survive the loss of a server
-				replicas = 3
-			}
-			kv, err = js.CreateKeyValue(&nats.KeyValueConfig{
-				Bucket: ClusterBucket, History: 1, TTL: ttl, Storage: nats.FileStorage, Replicas: replicas,
-				Description: "velort instances and partition leases",
-			})
-			if err != nil { // another instance may have created it first
-				kv, err = js.KeyValue(ClusterBucket)
-			}
-		}
-		return err
+	kv, err := c.KeyValue(nats.KeyValueConfig{
+		Bucket: ClusterBucket, History: 1, TTL: ttl, Storage: nats.FileStorage, Replicas: replicas,
+		Description: "velort instances and partition leases",
 	})
 	if err != nil {
 		return nil, fmt.Errorf("KV bucket %s: %w", ClusterBucket, err)

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -18,14 +17,7 @@ import (
 
 // kvBucket returns the KV bucket of a table, created if missing.
 func kvBucket(conn *transport.Conn, t *planner.Table) (nats.KeyValue, error) {
-	js, err := conn.NC.JetStream()
-	if err != nil {
-		return nil, err
-	}
-	kv, err := js.KeyValue(t.Bucket)
-	if errors.Is(err, nats.ErrBucketNotFound) {
-		kv, err = js.CreateKeyValue(&nats.KeyValueConfig{Bucket: t.Bucket, Storage: nats.FileStorage})
-	}
+	kv, err := conn.KeyValue(nats.KeyValueConfig{Bucket: t.Bucket, Storage: nats.FileStorage})
 	if err != nil {
 		return nil, fmt.Errorf("table %s: KV bucket %s: %w", t.Name, t.Bucket, err)
 	}

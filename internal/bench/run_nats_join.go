@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -28,10 +27,7 @@ func (ds *Dataset) loadTableKV(env *natsEnv) error {
 	if err != nil {
 		return err
 	}
-	kv, err := js.KeyValue(t.Bucket)
-	if errors.Is(err, nats.ErrBucketNotFound) {
-		kv, err = js.CreateKeyValue(&nats.KeyValueConfig{Bucket: t.Bucket, Storage: nats.FileStorage})
-	}
+	kv, err := env.producer.KeyValue(nats.KeyValueConfig{Bucket: t.Bucket, Storage: nats.FileStorage})
 	if err != nil {
 		return fmt.Errorf("table %s: KV bucket %s: %w", t.Name, t.Bucket, err)
 	}
