@@ -3,8 +3,6 @@ package partition
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -24,17 +22,7 @@ type ckEnv struct {
 }
 
 func newCkEnv(t *testing.T) *ckEnv {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	emb, err := transport.StartEmbedded(transport.EmbeddedOptions{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emb.Shutdown)
-	conn, err := transport.Connect(transport.ConnOptions{URL: emb.ClientURL(), Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(conn.Close)
+	conn := connectTo(t, startServer(t))
 	for name, subj := range map[string]string{"CK_IN": "ck.in.*", "CK_OUT": "ck.out"} {
 		if err := conn.EnsureStream(name, []string{subj}, time.Minute); err != nil {
 			t.Fatal(err)
@@ -74,7 +62,7 @@ func (e *ckEnv) loop() *Loop {
 		Pipeline:      runtime.NewPipeline(nil, stage, nil, []runtime.Expr{col(0), col(1), col(2)}),
 		Sink:          Sink{Subjects: []string{"ck.out"}, Columns: []string{"k", "n", "total"}},
 		SinkJetStream: true, EOFWriters: 1, Replay: true,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: quietLog,
 	})
 	if !l.EnableCheckpoints(e.blobs, "q.0", time.Hour) {
 		e.t.Fatal("a GROUP BY loop refused checkpoints")

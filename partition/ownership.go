@@ -155,14 +155,7 @@ func (o *Ownership) renewer(ctx context.Context, period time.Duration) {
 		value := o.value()
 		for _, u := range o.Held() {
 			o.leaseMu.Lock()
-			o.mu.Lock()
-			l := o.held[u]
-			live := l != nil && !l.lost
-			var rev uint64
-			if live {
-				rev = l.rev
-			}
-			o.mu.Unlock()
+			l, rev, live := o.liveLease(u, false)
 			if !live {
 				o.leaseMu.Unlock()
 				continue
@@ -292,20 +285,27 @@ func (o *Ownership) tick() error {
 	return nil
 }
 
+// liveLease returns u's lease and its revision, and whether it is still
+// held (not lost); with forget set, u is dropped from the held set too.
+func (o *Ownership) liveLease(u string, forget bool) (l *lease, rev uint64, live bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	l = o.held[u]
+	if forget {
+		delete(o.held, u)
+	}
+	if l == nil || l.lost {
+		return l, 0, false
+	}
+	return l, l.rev, true
+}
+
 // stop ends a unit and gives its lease up for the next owner (unless the
 // renewer found it lost meanwhile).
 func (o *Ownership) stop(u string) {
 	o.Stop(u)
 	o.leaseMu.Lock()
-	o.mu.Lock()
-	l := o.held[u]
-	release := l != nil && !l.lost
-	var rev uint64
-	if release {
-		rev = l.rev
-	}
-	delete(o.held, u)
-	o.mu.Unlock()
+	_, rev, release := o.liveLease(u, true)
 	if release {
 		switch err := o.Store.Release(u, rev); {
 		case err == nil:

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -89,12 +87,7 @@ func (r *runner) units() []string {
 // handed over at once); one is cut off without leaving (its units move
 // after the TTL). No unit ever runs in two instances at once.
 func TestOwnershipOverLeases(t *testing.T) {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	emb, err := transport.StartEmbedded(transport.EmbeddedOptions{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emb.Shutdown)
+	emb := startServer(t)
 	var units []string
 	for p := range 8 {
 		units = append(units, fmt.Sprintf("q.%d", p))
@@ -106,17 +99,12 @@ func TestOwnershipOverLeases(t *testing.T) {
 		done   chan error
 	}
 	start := func(name string) *inst {
-		conn, err := transport.Connect(transport.ConnOptions{URL: emb.ClientURL(), Logger: log})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(conn.Close)
-		store, err := conn.OpenLeases(600 * time.Millisecond)
+		store, err := connectTo(t, emb).OpenLeases(600 * time.Millisecond)
 		if err != nil {
 			t.Fatal(err)
 		}
 		r := &runner{running: map[string]bool{}}
-		o := &Ownership{Store: &cuttable{LeaseStore: store}, Instance: name, Info: []byte(`{}`), Units: units, Start: r.start, Stop: r.stop, Logger: log}
+		o := &Ownership{Store: &cuttable{LeaseStore: store}, Instance: name, Info: []byte(`{}`), Units: units, Start: r.start, Stop: r.stop, Logger: quietLog}
 		ctx, cancel := context.WithCancel(context.Background())
 		in := &inst{r: r, o: o, cancel: cancel, done: make(chan error, 1)}
 		go func() { in.done <- o.Run(ctx) }()
@@ -265,18 +253,7 @@ func (s *slowRenewals) Renew(n string, v []byte, rev uint64) (uint64, error) {
 // 2/3 of the TTL, the watchdog stops the units — while the renewer is still
 // waiting on the store — so that no unit runs past its lease.
 func TestOwnershipStopsUnitsItCannotRenew(t *testing.T) {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	emb, err := transport.StartEmbedded(transport.EmbeddedOptions{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emb.Shutdown)
-	conn, err := transport.Connect(transport.ConnOptions{URL: emb.ClientURL(), Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(conn.Close)
-	leases, err := conn.OpenLeases(600 * time.Millisecond)
+	leases, err := connectTo(t, startServer(t)).OpenLeases(600 * time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +263,7 @@ func TestOwnershipStopsUnitsItCannotRenew(t *testing.T) {
 		units = append(units, fmt.Sprintf("q.%d", p))
 	}
 	r := &runner{running: map[string]bool{}}
-	o := &Ownership{Store: store, Instance: "a", Info: []byte(`{}`), Units: units, Start: r.start, Stop: r.stop, Logger: log}
+	o := &Ownership{Store: store, Instance: "a", Info: []byte(`{}`), Units: units, Start: r.start, Stop: r.stop, Logger: quietLog}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- o.Run(ctx) }()
