@@ -58,27 +58,8 @@ func buildDataset(s *Scenario, q *query, n int, withJSON bool) (*Dataset, error)
 
 // encodeRows writes each row as one JSON object in a shared buffer.
 func encodeRows(schema runtime.Schema, rows []runtime.Row) [][]byte {
-	heads := make([][]byte, len(schema))
-	for i, c := range schema {
-		sep := ","
-		if i == 0 {
-			sep = "{"
-		}
-		heads[i] = []byte(sep + strconv.Quote(c.Name) + ":")
-	}
-	var buf []byte
-	ends := make([]int, len(rows))
-	for i, r := range rows {
-		buf = appendRecord(buf, heads, r)
-		ends[i] = len(buf)
-	}
-	out := make([][]byte, len(rows))
-	start := 0
-	for i, end := range ends {
-		out[i] = buf[start:end:end]
-		start = end
-	}
-	return out
+	heads := jsonHeads(schema)
+	return encodeEach(rows, func(int) [][]byte { return heads })
 }
 
 // appendRecord writes a source record as a producer would: TIMESTAMP as
