@@ -28,11 +28,7 @@ func benchEngineWith(b *testing.B, name string, json bool, tweak func(*engine)) 
 		b.Fatal(err)
 	}
 	defer q.close()
-	e, err := newEngine(q, json)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer e.release()
+	e := engineFor(b, q, json)
 	if tweak != nil {
 		tweak(e)
 	}
@@ -151,15 +147,7 @@ func BenchmarkDecode(b *testing.B) {
 			continue
 		}
 		b.Run(s.Name, func(b *testing.B) {
-			q, err := s.plan(context.Background())
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer q.close()
-			ds, err := buildDataset(s, q, 4096, true)
-			if err != nil {
-				b.Fatal(err)
-			}
+			q, ds := planned(b, s, 4096, true)
 			dec := runtime.NewDecoder(q.Source.Columns, q.Read)
 			row := make(runtime.Row, len(q.Source.Columns))
 			b.ReportAllocs()
@@ -179,21 +167,9 @@ func BenchmarkEncode(b *testing.B) {
 			continue
 		}
 		b.Run(s.Name, func(b *testing.B) {
-			q, err := s.plan(context.Background())
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer q.close()
-			ds, err := buildDataset(s, q, 4096, false)
-			if err != nil {
-				b.Fatal(err)
-			}
+			q, ds := planned(b, s, 4096, false)
 			// Collect real outputs of the query to encode.
-			e, err := newEngine(q, false)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer e.release()
+			e := engineFor(b, q, false)
 			var outs []runtime.Row
 			keep := func(rs []runtime.Row) {
 				for _, r := range rs {

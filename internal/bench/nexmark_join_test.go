@@ -123,15 +123,7 @@ func TestJoinScenarios(t *testing.T) {
 // category-10 auction of a seller in OR, ID or CA, with that seller's data.
 func TestQ3Outputs(t *testing.T) {
 	s, _ := Lookup("q3")
-	q, err := s.plan(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.close()
-	ds, err := buildDataset(s, q, 3000, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	q, ds := planned(t, s, 3000, false)
 	people := map[int64]runtime.Row{}
 	for _, p := range ds.join.tableRows {
 		people[p[personID].I] = p
@@ -141,11 +133,7 @@ func TestQ3Outputs(t *testing.T) {
 		auctions[a[auctionID].I] = a
 	}
 	ds.loadTable()
-	e, err := newEngine(q, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.release()
+	e := engineFor(t, q, false)
 	var n int64
 	for _, r := range ds.Rows {
 		e.ctx.Reset()
@@ -168,20 +156,8 @@ func TestQ3Outputs(t *testing.T) {
 // the people of the last 10 s (2,000 at 200 people/s) stay in its state.
 func TestQ8StateIsBounded(t *testing.T) {
 	s, _ := Lookup("q8")
-	q, err := s.plan(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.close()
-	ds, err := buildDataset(s, q, 40_000, false) // 10,000 people over 50 s
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := newEngine(q, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.release()
+	q, ds := planned(t, s, 40_000, false) // 10,000 people over 50 s
+	e := engineFor(t, q, false)
 	if err := e.feedSides(ds, false); err != nil {
 		t.Fatal(err)
 	}
@@ -220,11 +196,7 @@ func benchJoin(b *testing.B, name string) {
 		probe.join.tableRows = rows
 		probe.loadTable()
 	}
-	e, err := newEngine(q, false)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer e.release()
+	e := engineFor(b, q, false)
 	width := 0
 	for _, st := range g.streams() {
 		width = max(width, len(st.columns))

@@ -45,15 +45,7 @@ func TestEveryScenarioEveryMode(t *testing.T) {
 func TestWindowedScenariosOverManyWindows(t *testing.T) {
 	for _, name := range []string{"S3a", "q5", "q7"} {
 		s, _ := Lookup(name)
-		q, err := s.plan(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer q.close()
-		ds, err := buildDataset(s, q, 250_000, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+		q, ds := planned(t, s, 250_000, false)
 		m, err := runEngine(q, ds, false)
 		if err != nil {
 			t.Fatal(err)

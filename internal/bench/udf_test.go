@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"context"
 	"math"
 	"testing"
 
@@ -22,20 +21,8 @@ func TestUDFVariantsCallTheModule(t *testing.T) {
 		if !s.UDF {
 			continue
 		}
-		q, err := s.plan(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer q.close()
-		ds, err := buildDataset(s, q, 3000, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e, err := newEngine(q, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer e.release()
+		q, ds := planned(t, s, 3000, false)
+		e := engineFor(t, q, false)
 		cols := args[s.Name]
 		fee, price, qty := q.Columns.Index("fee"), q.Columns.Index(cols[0]), q.Columns.Index(cols[1])
 		checked := 0
