@@ -69,7 +69,7 @@ func (in *Instance) CallBatch(fn int, cols [][]Arg, out []Arg) error {
 		}
 		k := 0
 		for r := 0; r < n; r++ {
-			if !rowNull(cols, r) {
+			if m == n || !rowNull(cols, r) { // without NULLs, no row is skipped
 				putValue(view[k*w:], t, &cols[j][r])
 				k++
 			}
@@ -88,7 +88,7 @@ func (in *Instance) CallBatch(fn int, cols [][]Arg, out []Arg) error {
 	}
 	k := 0
 	for r := 0; r < n; r++ {
-		if rowNull(cols, r) {
+		if m < n && rowNull(cols, r) {
 			out[r] = Arg{Null: true}
 			continue
 		}
