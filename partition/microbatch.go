@@ -95,32 +95,25 @@ func (l *Loop) inputWaiting() bool {
 // watermark, the end of input, a commit, shutdown), so no record waits in
 // a micro-batch while the loop blocks.
 func (l *Loop) runBatch() error {
-	b := &l.batch
-	if b.n == 0 {
-		l.dec.ResetScratch()
-		return nil
-	}
-	p := l.cfg.Pipeline
-	p.PrepareBatch(&l.ctx, b.rows[:b.n])
-	defer p.EndBatch(&l.ctx)
-	for i := 0; i < b.n; i++ {
-		m := b.msgs[i]
-		b.msgs[i] = nil
-		l.dur.seq, l.dur.idx = b.seqs[i], 0
-		l.ctx.Reset()
-		l.ctx.BatchRow = i
-		outs := p.ExecutePassed(&l.ctx, b.rows[i])
-		if l.ctx.Err != nil {
-			if err := l.deadLetter(m, l.ctx.Err.Error()); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := l.publish(outs); err != nil {
+	if b := &l.batch; b.n > 0 {
+		if err := l.cfg.Pipeline.ExecuteBatch(&l.ctx, b.rows[:b.n], l.publishBatchRow); err != nil {
 			return err
 		}
+		b.n = 0
 	}
-	b.n = 0
 	l.dec.ResetScratch()
 	return nil
+}
+
+// publishBatchRow publishes the outputs of record i of the micro-batch, or
+// dead-letters it.
+func (l *Loop) publishBatchRow(i int, outs []runtime.Row) error {
+	b := &l.batch
+	m := b.msgs[i]
+	b.msgs[i] = nil
+	l.dur.seq, l.dur.idx = b.seqs[i], 0
+	if l.ctx.Err != nil {
+		return l.deadLetter(m, l.ctx.Err.Error())
+	}
+	return l.publish(outs)
 }

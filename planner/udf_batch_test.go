@@ -82,29 +82,17 @@ func TestBatchCallsAreTheEagerProjectionCalls(t *testing.T) {
 			want = append(want, fmt.Sprint(o))
 		}
 	}
-	var passed []runtime.Row
-	for _, r := range rows {
-		c.Reset()
-		if batched.PassesFilter(&c, r) {
-			passed = append(passed, r)
-		}
-	}
-	batched.PrepareBatch(&c, passed)
-	for k, bc := range batched.Batch {
-		c.BatchRow = len(passed) - 1
-		if _, ok := bc.Cached(&c); !ok {
-			t.Fatalf("batch call %d computed nothing (the batch entry point failed?)", k)
-		}
-	}
 	var got []string
-	for i, r := range passed {
-		c.Reset()
-		c.BatchRow = i
-		for _, o := range batched.ExecutePassed(&c, r) {
+	microBatch(t, batched, &c, rows, nil, func(i int, outs []runtime.Row) {
+		for k, bc := range batched.Batch {
+			if _, ok := bc.Cached(&c); !ok {
+				t.Fatalf("row %d: batch call %d computed nothing (the batch entry point failed?)", i, k)
+			}
+		}
+		for _, o := range outs {
 			got = append(got, fmt.Sprint(o))
 		}
-	}
-	batched.EndBatch(&c)
+	})
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("micro-batch outputs\n%v\nwant (row at a time)\n%v", got, want)
 	}
@@ -140,33 +128,47 @@ CREATE STREAM o WITH (subject = 'o') AS SELECT id, fee(price, qty) AS f FROM s W
 	for i := range rows {
 		rows[i] = runtime.Row{runtime.Int(int64(i)), runtime.Double(float64(i)), runtime.Int(int64(i % 7))}
 	}
-	passed := make([]runtime.Row, 0, len(rows))
 	var c runtime.Ctx
-	outs := 0
+	passed := make([]runtime.Row, 0, len(rows))
+	outs, cached := 0, 0
 	run := func() {
-		passed = passed[:0]
-		for _, r := range rows {
-			c.Reset()
-			if p.PassesFilter(&c, r) {
-				passed = append(passed, r)
+		microBatch(t, p, &c, rows, passed, func(_ int, o []runtime.Row) {
+			outs += len(o)
+			if _, ok := p.Batch[0].Cached(&c); ok {
+				cached++
 			}
-		}
-		p.PrepareBatch(&c, passed)
-		for i, r := range passed {
-			c.Reset()
-			c.BatchRow = i
-			outs += len(p.ExecutePassed(&c, r))
-		}
-		p.EndBatch(&c)
+		})
 	}
 	run()
 	if allocs := testing.AllocsPerRun(20, run); allocs != 0 {
 		t.Fatalf("%.1f allocations per micro-batch of %d records", allocs, len(rows))
 	}
-	p.PrepareBatch(&c, passed)
-	c.BatchRow = 0
-	if _, ok := p.Batch[0].Cached(&c); outs == 0 || !ok {
-		t.Fatalf("%d outputs; batch call made: %v", outs, ok)
+	if outs == 0 || cached != outs {
+		t.Fatalf("%d outputs, %d of them from the batch call", outs, cached)
+	}
+}
+
+// microBatch runs rows through p as the partition loop does: the filter
+// per row, then one ExecuteBatch over the rows that passed (gathered in
+// passed, a buffer the caller reuses).
+func microBatch(t *testing.T, p *runtime.Pipeline, c *runtime.Ctx, rows, passed []runtime.Row, each func(i int, outs []runtime.Row)) {
+	t.Helper()
+	passed = passed[:0]
+	for _, r := range rows {
+		c.Reset()
+		if p.PassesFilter(c, r) {
+			passed = append(passed, r)
+		}
+	}
+	err := p.ExecuteBatch(c, passed, func(i int, outs []runtime.Row) error {
+		if c.Err != nil {
+			return fmt.Errorf("row %d: %w", i, c.Err)
+		}
+		each(i, outs)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -88,8 +88,8 @@ func (b *BatchCall) prepare(c *Ctx, rows []Row) {
 	b.live = b.Fn(b.args, b.out) == nil
 }
 
-// Batched reports whether the pipeline runs micro-batches (PassesFilter,
-// PrepareBatch, ExecutePassed): a query without state, lookup or join
+// Batched reports whether the pipeline runs micro-batches (PassesFilter
+// per row, then ExecuteBatch): a query without state, lookup or join
 // whose projection calls a function with a batch form.
 func (p *Pipeline) Batched() bool {
 	return len(p.Batch) > 0 && p.Stage == nil && p.Lookup == nil && p.Join == nil
@@ -105,30 +105,32 @@ func (p *Pipeline) PassesFilter(c *Ctx, r Row) bool {
 	return c.Err == nil && v.T != TNull && Truthy(v)
 }
 
-// PrepareBatch makes each batch call once over rows, the rows of a
-// micro-batch that passed WHERE. Until EndBatch, ExecutePassed(c, rows[i])
-// with c.BatchRow = i uses the values computed here.
-func (p *Pipeline) PrepareBatch(c *Ctx, rows []Row) {
+// ExecuteBatch projects rows, the rows of a micro-batch that passed WHERE,
+// making each batch call once over all of them. each receives, in order,
+// row i's outputs (owned by the pipeline, valid until the next row) or,
+// when its evaluation failed, nil with c.Err set; an error from each ends
+// the batch.
+func (p *Pipeline) ExecuteBatch(c *Ctx, rows []Row, each func(i int, outs []Row) error) error {
 	for _, b := range p.Batch {
 		b.prepare(c, rows)
 	}
-}
-
-// ExecutePassed projects a row that passed WHERE and returns its outputs
-// (see Execute).
-func (p *Pipeline) ExecutePassed(c *Ctx, r Row) []Row {
-	p.nouts = 0
-	p.Emit(c, r)
-	if c.Err != nil {
-		return nil
+	defer func() {
+		for _, b := range p.Batch {
+			b.live = false
+		}
+	}()
+	for i, r := range rows {
+		c.Reset()
+		c.BatchRow = i
+		p.nouts = 0
+		p.Emit(c, r)
+		outs := p.outs[:p.nouts]
+		if c.Err != nil {
+			outs = nil
+		}
+		if err := each(i, outs); err != nil {
+			return err
+		}
 	}
-	return p.outs[:p.nouts]
-}
-
-// EndBatch forgets the values of the micro-batch.
-func (p *Pipeline) EndBatch(c *Ctx) {
-	for _, b := range p.Batch {
-		b.live = false
-	}
-	c.BatchRow = 0
+	return nil
 }

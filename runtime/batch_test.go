@@ -63,21 +63,20 @@ func runMicroBatch(t *testing.T, p *Pipeline, xs []int64) []int64 {
 			passed = append(passed, r)
 		}
 	}
-	p.PrepareBatch(&c, passed)
-	defer p.EndBatch(&c)
 	var got []int64
-	for i, r := range passed {
-		c.Reset()
-		c.BatchRow = i
-		outs := p.ExecutePassed(&c, r)
+	err := p.ExecuteBatch(&c, passed, func(i int, outs []Row) error {
 		if c.Err != nil {
 			got = append(got, -1)
-			continue
+			return nil
 		}
-		if len(outs) != 1 || outs[0][0].I != r[0].I {
+		if len(outs) != 1 || outs[0][0].I != passed[i][0].I {
 			t.Fatalf("row %d: outputs %v", i, outs)
 		}
 		got = append(got, outs[0][1].I)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return got
 }

@@ -70,16 +70,13 @@ func (e *engine) executeBatch(rows []runtime.Row) error {
 			return e.ctx.Err
 		}
 	}
-	p.PrepareBatch(&e.ctx, e.passed)
-	defer p.EndBatch(&e.ctx)
-	for i, r := range e.passed {
-		e.ctx.Reset()
-		e.ctx.BatchRow = i
-		outs := p.ExecutePassed(&e.ctx, r)
-		if e.ctx.Err != nil {
-			return e.ctx.Err
-		}
-		e.emit(outs)
+	return p.ExecuteBatch(&e.ctx, e.passed, e.emitBatchRow)
+}
+
+func (e *engine) emitBatchRow(_ int, outs []runtime.Row) error {
+	if e.ctx.Err != nil {
+		return e.ctx.Err
 	}
+	e.emit(outs)
 	return nil
 }
