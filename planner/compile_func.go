@@ -181,17 +181,30 @@ func (env *exprEnv) function(f sql.FunctionExpression) (compiled, bool, error) {
 		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
 			start := len(c.Arena)
 			for _, f := range fns {
+				end := len(c.Arena) // the result so far is Arena[start:end]
 				v := f(c, r)
 				if v.T == runtime.TNull {
 					c.Arena = c.Arena[:start]
 					return runtime.Null
 				}
-				c.Arena = append(c.Arena, v.S...)
+				c.Arena = appendPiece(c.Arena, end, v.S)
 			}
 			return runtime.String(c.Arena[start:len(c.Arena):len(c.Arena)])
 		}, typ: runtime.TString}, true, nil
 	}
 	return compiled{}, false, nil
+}
+
+// appendPiece makes arena[:end] + piece the arena, where piece was just
+// produced by an argument that may itself have built it in the arena past
+// end (UPPER, CAST AS CHAR, a fallback function...): such a piece is
+// already in place or is moved down over the argument's scratch bytes
+// (copy handles the overlap); any other piece is appended.
+func appendPiece(arena []byte, end int, piece []byte) []byte {
+	if len(piece) > 0 && len(arena) > end && &arena[end] == &piece[0] {
+		return arena[:end+len(piece)]
+	}
+	return append(arena[:end], piece...)
 }
 
 // roundHalfAway rounds to the nearest integer, halves away from zero (MySQL).
