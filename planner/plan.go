@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression/function"
 
 	"github.com/velort/velort/runtime"
 )
@@ -49,6 +50,9 @@ func Parse(name, text string, opts Options) (*Plan, error) {
 	src := &source{name: name, text: text}
 	pl := &Plan{File: name, Dir: filepath.Dir(name), byName: map[string]*Stream{}, tables: map[string]*Table{}, funcs: map[string]*Function{}, src: src}
 	for _, f := range opts.Functions {
+		if isBuiltinFunction(f.Name) {
+			return nil, src.errorAt(0, "plugin function %s (%s) has the name of a built-in function: rename its export, or declare it with CREATE FUNCTION under another name", f.Name, f.Module)
+		}
 		pl.funcs[strings.ToLower(f.Name)] = f
 		pl.Functions = append(pl.Functions, f)
 	}
@@ -166,6 +170,14 @@ func (p *parser) createFunction(pl *Plan) {
 	if !ok {
 		return
 	}
+	if isBuiltinFunction(name.text) {
+		p.errorf(name, "function %s has the name of a built-in function: choose another name (the module's export can keep its name: WITH (export = '%s'))", name.text, name.text)
+		return
+	}
+	if pl.funcs[strings.ToLower(name.text)] != nil {
+		p.errorf(name, "function %s is already declared", name.text)
+		return
+	}
 	f := &Function{Name: name.text, Kind: "scalar", pos: name.start}
 	if !p.expectPunct("(") {
 		return
@@ -236,6 +248,9 @@ func (p *parser) query(pl *Plan, sink *Stream, name string) {
 	if !ok {
 		return
 	}
+	if !p.checkTokens(pl, toks) {
+		return
+	}
 	q := &Query{Name: name, Sink: sink, Text: p.src.text[sel.start:p.st.end], pos: sel.start, plan: pl, clauses: sc}
 	q.selectText = applyInserts(text, sel.start, sc.inserts)
 	// The source: the first identifier after a top-level FROM.
@@ -294,3 +309,101 @@ func (pl *Plan) gmsFunctions() []sql.Function {
 }
 
 var _ = runtime.TNull
+
+// builtinFunctions knows go-mysql-server's function names: a user function
+// may not take one (registering it would clash with the built-in).
+var builtinFunctions = function.NewRegistry()
+
+// isBuiltinFunction reports whether name is a built-in function (or one the
+// MySQL grammar treats as a keyword call).
+func isBuiltinFunction(name string) bool {
+	n := strings.ToLower(name)
+	if _, ok := builtinFunctions.Function(nil, n); ok {
+		return true
+	}
+	switch n {
+	case "cast", "convert", "trim", "position", "substring", "extract", "interval", "user", "current_user",
+		"current_date", "curdate", "utc_date", "utc_time", "connection_id", "version", "benchmark",
+		"release_all_locks", "tumble", "hop", "session", "exists", "in", "not", "match":
+		return true
+	}
+	return false
+}
+
+// refusedFunctions reach the host or block the partition: a continuous
+// query may not call them (docs/sql.md, "Refused functions").
+var refusedFunctions = map[string]string{
+	"sleep":             "it blocks the partition",
+	"benchmark":         "it blocks the partition",
+	"get_lock":          "it blocks the partition on a server-wide lock",
+	"release_lock":      "it acts on server-wide locks",
+	"release_all_locks": "it acts on server-wide locks",
+	"is_free_lock":      "it acts on server-wide locks",
+	"is_used_lock":      "it acts on server-wide locks",
+	"load_file":         "it reads files of the host",
+}
+
+// checkTokens refuses, before go-mysql-server sees the query, what can be
+// recognized in its tokens, each at its own position: subqueries, refused
+// functions and user functions called with the wrong number of arguments.
+func (p *parser) checkTokens(pl *Plan, toks []token) bool {
+	for i, t := range toks {
+		if i+1 >= len(toks) {
+			break
+		}
+		next := toks[i+1]
+		if isPunct(t, "(") && isKeyword(next, "SELECT") {
+			p.errorf(next, "subqueries are not supported yet: compute the value in another query and JOIN its result (see docs/sql.md)")
+			return false
+		}
+		if t.kind != tokIdent || !isPunct(next, "(") {
+			continue
+		}
+		name := strings.ToLower(t.text)
+		if why, ok := refusedFunctions[name]; ok {
+			p.errorf(t, "%s is refused in a continuous query: %s (see docs/sql.md, Refused functions)", strings.ToUpper(t.text), why)
+			return false
+		}
+		f := pl.funcs[name]
+		if f == nil || (i > 0 && isPunct(toks[i-1], ".")) {
+			continue
+		}
+		closing := matchingParen(toks, i+2)
+		if closing < 0 {
+			continue
+		}
+		n, depth := 0, 0
+		if closing > i+2 {
+			n = 1
+		}
+		for _, a := range toks[i+2 : closing] {
+			switch {
+			case isPunct(a, "("):
+				depth++
+			case isPunct(a, ")"):
+				depth--
+			case depth == 0 && isPunct(a, ","):
+				n++
+			}
+		}
+		if n != len(f.Params) {
+			p.errorf(t, "function %s takes %d argument(s), found %d: expected %s", f.Name, len(f.Params), n, f.signature())
+			return false
+		}
+	}
+	return true
+}
+
+// signature is how the function is called, with its parameter types.
+func (f *Function) signature() string {
+	var b strings.Builder
+	b.WriteString(f.Name + "(")
+	for i, t := range f.Params {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(t.String())
+	}
+	b.WriteString(")")
+	return b.String()
+}

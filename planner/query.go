@@ -10,6 +10,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"github.com/velort/velort/runtime"
 )
@@ -73,13 +74,16 @@ func (q *Query) Stateful() bool { return q.Kind != "stateless" }
 // queryShape is the resolved go-mysql-server plan taken apart into the
 // pieces velort compiles.
 type queryShape struct {
-	filter   sql.Expression     // WHERE, over source columns
-	project  []sql.Expression   // output columns, over the node below Project
-	inner    [][]sql.Expression // projections below the top one (top-down), pure column remaps
-	having   sql.Expression     // over the GroupBy output
-	groupBy  *plan.GroupBy
-	window   *plan.Window
-	inSchema runtime.Schema // the source columns as go-mysql-server saw them
+	filter  sql.Expression     // WHERE, over source columns
+	project []sql.Expression   // output columns, over the node below Project
+	inner   [][]sql.Expression // projections below the top one (top-down), pure column remaps
+	having  sql.Expression     // over the GroupBy output
+	// havingLevel: HAVING reads the output of inner[havingLevel] (the
+	// GroupBy's when havingLevel == len(inner)).
+	havingLevel int
+	groupBy     *plan.GroupBy
+	window      *plan.Window
+	inSchema    runtime.Schema // the source columns as go-mysql-server saw them
 }
 
 var (
@@ -186,6 +190,7 @@ func (q *Query) decompose(p *parser, n sql.Node, sh *queryShape) *Error {
 			sh.filter = x.Expression
 		case *plan.Having:
 			sh.having = x.Cond
+			sh.havingLevel = len(sh.inner)
 		case *plan.GroupBy:
 			if sh.filter != nil {
 				return unsupported("a filter over aggregates (use HAVING)")
@@ -198,6 +203,13 @@ func (q *Query) decompose(p *parser, n sql.Node, sh *queryShape) *Error {
 			sh.window = x
 		case *plan.TableAlias:
 		case *plan.ResolvedTable:
+			return nil
+		case *plan.EmptyTable:
+			// WHERE folded to false: the query runs and outputs nothing.
+			if q.join != nil || q.interval != nil || len(x.Schema()) != len(sh.inSchema) {
+				return unsupported("a condition that is always false here")
+			}
+			sh.filter = expression.NewLiteral(false, types.Boolean)
 			return nil
 		case *plan.Sort:
 			return unsupported("ORDER BY")
@@ -239,6 +251,9 @@ func (q *Query) finish(p *parser) *Error {
 		i := src.Columns.Index(q.clauses.timeColumn)
 		if i < 0 {
 			return p.src.errorAt(q.clauses.windowToken.start, "unknown time column %s in %s: expected a TIMESTAMP column of %s", q.clauses.timeColumn, q.clauses.windowToken.text, src.Name)
+		}
+		if t := src.Columns[i].Type; t != runtime.TTimestamp && t != runtime.TInt {
+			return p.src.errorAt(q.clauses.timeToken.start, "time column %s of %s is %s: expected a TIMESTAMP column (or BIGINT epoch milliseconds)", q.clauses.timeColumn, strings.ToUpper(q.clauses.windowToken.text), t)
 		}
 		q.TimeIdx = i
 	}

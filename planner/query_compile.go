@@ -61,14 +61,29 @@ func (q *Query) compile(partition int, udfs udfBinder) (*runtime.Pipeline, []com
 	if err != nil {
 		return nil, nil, err
 	}
+	// envs[l] sees the output of inner projection l (envs[len(inner)]: the
+	// stage's); nil where a projection computes (then expressions above it
+	// are inlined down to the stage, see inlineLevels).
+	envs := make([]*exprEnv, len(sh.inner)+1)
+	envs[len(sh.inner)] = outEnv
 	for i := len(sh.inner) - 1; i >= 0; i-- {
-		if outEnv, err = outEnv.remap(sh.inner[i]); err != nil {
-			return nil, nil, err
+		if envs[i+1] != nil {
+			envs[i], _ = envs[i+1].remap(sh.inner[i])
 		}
+	}
+	stageEnv := outEnv
+	if envs[0] != nil {
+		outEnv = envs[0]
+	} else {
+		outEnv = stageEnv
 	}
 	var having runtime.Expr
 	if sh.having != nil {
-		c, err := outEnv.compile(sh.having)
+		h, env := sh.having, envs[sh.havingLevel]
+		if env == nil {
+			h, env = inlineLevels(h, sh.inner[sh.havingLevel:]), stageEnv
+		}
+		c, err := env.compile(h)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -82,6 +97,9 @@ func (q *Query) compile(partition int, udfs udfBinder) (*runtime.Pipeline, []com
 	fns := make([]runtime.Expr, len(sh.project))
 	cols := make([]int, len(sh.project))
 	for i, e := range sh.project {
+		if envs[0] == nil {
+			e = inlineLevels(e, sh.inner)
+		}
 		outEnv.eager = outEnv.batch != nil
 		c, err := outEnv.compile(e)
 		if err != nil {
@@ -160,4 +178,51 @@ func (env *exprEnv) remap(cols []sql.Expression) (*exprEnv, error) {
 		out.slots[i], out.types[i], out.scales[i] = env.slots[gf.Index()], env.types[gf.Index()], env.scales[gf.Index()]
 	}
 	return out, nil
+}
+
+// inlineLevels rewrites e, written over the output of levels[0] (each
+// level a projection over the next), over the output of the node below the
+// last level, replacing column references by the expressions they name.
+// Aggregate user-function calls are kept as they are: the group stage
+// computed them and knows them by identity.
+func inlineLevels(e sql.Expression, levels [][]sql.Expression) sql.Expression {
+	for _, level := range levels {
+		e = inlineLevel(e, level)
+	}
+	return e
+}
+
+func inlineLevel(e sql.Expression, level []sql.Expression) sql.Expression {
+	switch x := e.(type) {
+	case *udfExpr:
+		if x.fn.Kind == "aggregate" {
+			return x
+		}
+	case *expression.GetField:
+		if i := x.Index(); i >= 0 && i < len(level) {
+			to := level[i]
+			if al, ok := to.(*expression.Alias); ok {
+				to = al.Child
+			}
+			return to
+		}
+		return x
+	}
+	ch := e.Children()
+	if len(ch) == 0 {
+		return e
+	}
+	nc := make([]sql.Expression, len(ch))
+	changed := false
+	for i, c := range ch {
+		nc[i] = inlineLevel(c, level)
+		changed = changed || nc[i] != c
+	}
+	if !changed {
+		return e
+	}
+	if ne, err := e.WithChildren(nc...); err == nil {
+		return ne
+	}
+	return e
 }

@@ -15,6 +15,7 @@ type streamingClauses struct {
 	emit        string // "", "changes" or "final"
 	window      runtime.WindowSpec
 	timeColumn  string // window time column; "" = processing time
+	timeToken   token  // where timeColumn is written
 	hasWindow   bool
 	windowToken token
 	// inserts are text insertions (at byte offsets of the file) that turn
@@ -178,7 +179,7 @@ func (p *parser) windowCall(toks []token, at int, sc *streamingClauses, velostre
 	// A first argument that is a column names the time attribute.
 	if len(args[0]) > 0 && args[0][0].kind == tokIdent && !isKeyword(args[0][0], "INTERVAL") {
 		col := args[0][len(args[0])-1]
-		sc.timeColumn = col.text
+		sc.timeColumn, sc.timeToken = col.text, col
 		args = args[1:]
 	}
 	durs := make([]int64, len(args))

@@ -1,0 +1,121 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/velort/velort/runtime"
+)
+
+// checkDecl is the source stream of the check tests: a key, numbers, a
+// string and an event time.
+const checkDecl = "CREATE STREAM s (k VARCHAR, x BIGINT, d DOUBLE, v VARCHAR, ts TIMESTAMP) WITH (subject = 'in', event_time = 'ts');\n"
+
+// TestCheckRefuses: every query below passed `check` and then failed,
+// hung or computed something else at run time. Each is refused at the
+// position of its cause with what to write instead.
+func TestCheckRefuses(t *testing.T) {
+	cases := []struct {
+		name, sql, want string
+	}{
+		{"scalar subquery", checkDecl + "CREATE STREAM o AS SELECT k FROM s WHERE x > (SELECT AVG(x) FROM s);",
+			"q.sql:2:47: subqueries are not supported yet"},
+		{"IN subquery", checkDecl + "CREATE STREAM o AS SELECT k FROM s\nWHERE x IN (SELECT x FROM s);",
+			"q.sql:3:13: subqueries are not supported yet"},
+		{"EXISTS", checkDecl + "CREATE STREAM o AS SELECT k FROM s WHERE EXISTS (SELECT x FROM s);",
+			"q.sql:2:50: subqueries are not supported yet"},
+		{"subquery in select", checkDecl + "CREATE STREAM o AS SELECT k, (SELECT 1) FROM s;",
+			"q.sql:2:31: subqueries are not supported yet"},
+		{"TUMBLE over VARCHAR", checkDecl + "CREATE STREAM o AS SELECT k, COUNT(*) FROM s GROUP BY k, TUMBLE(v, INTERVAL 1 SECOND);",
+			"q.sql:2:65: time column v of TUMBLE is VARCHAR: expected a TIMESTAMP column"},
+		{"CREATE FUNCTION named like a built-in", "CREATE FUNCTION upper(a VARCHAR) RETURNS VARCHAR WITH (module = 'x.wasm');\n" + checkDecl + "CREATE STREAM o AS SELECT upper(k) FROM s;",
+			"q.sql:1:17: function upper has the name of a built-in function: choose another name"},
+		{"CREATE FUNCTION twice", "CREATE FUNCTION f(a BIGINT) RETURNS BIGINT WITH (module = 'x.wasm');\nCREATE FUNCTION F(a BIGINT) RETURNS BIGINT WITH (module = 'x.wasm');\n" + checkDecl + "CREATE STREAM o AS SELECT f(x) FROM s;",
+			"q.sql:2:17: function F is already declared"},
+		{"UDF arity", "CREATE FUNCTION f(a BIGINT, b BIGINT) RETURNS BIGINT WITH (module = 'x.wasm');\n" + checkDecl + "CREATE STREAM o AS\nSELECT k, f(x) + 1 FROM s;",
+			"q.sql:4:11: function f takes 2 argument(s), found 1: expected f(BIGINT, BIGINT)"},
+		{"UDF arity nested", "CREATE FUNCTION f(a BIGINT) RETURNS BIGINT WITH (module = 'x.wasm');\n" + checkDecl + "CREATE STREAM o AS\nSELECT k, ABS(f(x, GREATEST(x, 1))) FROM s;",
+			"q.sql:4:15: function f takes 1 argument(s), found 2"},
+		{"SLEEP", checkDecl + "CREATE STREAM o AS SELECT k, SLEEP(30) FROM s;",
+			"q.sql:2:30: SLEEP is refused in a continuous query: it blocks the partition"},
+		{"LOAD_FILE", checkDecl + "CREATE STREAM o AS SELECT LOAD_FILE('/etc/passwd') AS f FROM s;",
+			"q.sql:2:27: LOAD_FILE is refused in a continuous query: it reads files of the host"},
+		{"BENCHMARK", checkDecl + "CREATE STREAM o AS SELECT k FROM s WHERE BENCHMARK(1000000, MD5(v)) = 0;",
+			"q.sql:2:42: BENCHMARK is refused"},
+		{"GET_LOCK", checkDecl + "CREATE STREAM o AS SELECT get_lock('a', 10) FROM s;",
+			"q.sql:2:27: GET_LOCK is refused"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("q.sql", c.sql, Options{})
+			if err == nil {
+				t.Fatalf("no error; want %q", c.want)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error\n  %s\nwant it to contain\n  %s", err, c.want)
+			}
+		})
+	}
+}
+
+// checkPipeline plans sql and compiles its only query for partition 0.
+func checkPipeline(t *testing.T, sql string) (*Query, *runtime.Pipeline) {
+	t.Helper()
+	pl, err := Parse("q.sql", sql, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := pl.Queries[0]
+	pipe, err := q.NewPipeline(0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q, pipe
+}
+
+// rowText renders output rows as "a|b" lines.
+func rowText(rows []runtime.Row) []string {
+	var out []string
+	for _, r := range rows {
+		var parts []string
+		for _, v := range r {
+			parts = append(parts, string(runtime.AppendValueJSON(nil, v)))
+		}
+		out = append(out, strings.Join(parts, "|"))
+	}
+	return out
+}
+
+func sRow(k string, x int64, d float64, v string, ts int64) runtime.Row {
+	return runtime.Row{runtime.String([]byte(k)), runtime.Int(x), runtime.Double(d), runtime.String([]byte(v)), {T: runtime.TTimestamp, I: ts}}
+}
+
+// TestCheckAcceptsValid: valid queries that `check` refused run and
+// compute what MySQL computes.
+func TestCheckAcceptsValid(t *testing.T) {
+	t.Run("WHERE folding to false", func(t *testing.T) {
+		for _, q := range []string{
+			"CREATE STREAM o AS SELECT k, x FROM s WHERE 1 IN (2);",
+			"CREATE STREAM o AS SELECT k, SUM(x) FROM s WHERE 1 = 0 GROUP BY k;",
+		} {
+			_, pipe := checkPipeline(t, checkDecl+q)
+			var c runtime.Ctx
+			if out := pipe.Execute(&c, sRow("a", 1, 0, "", 0), 0); len(out) != 0 || c.Err != nil {
+				t.Errorf("%s: outputs %v, err %v; want none", q, rowText(out), c.Err)
+			}
+		}
+	})
+	t.Run("HAVING over a computed select expression", func(t *testing.T) {
+		_, pipe := checkPipeline(t, checkDecl+"CREATE STREAM o AS SELECT k, SUM(x)*2 AS s2 FROM s GROUP BY k HAVING s2 > 10;")
+		var c runtime.Ctx
+		var got []string
+		for i, r := range []runtime.Row{sRow("a", 3, 0, "", 0), sRow("b", 6, 0, "", 0), sRow("a", 3, 0, "", 0)} {
+			got = append(got, fmt.Sprint(i, rowText(pipe.Execute(&c, r, 0))))
+		}
+		want := []string{"0 []", `1 ["b"|12]`, `2 ["a"|12]`}
+		if strings.Join(got, ";") != strings.Join(want, ";") {
+			t.Errorf("got %v, want %v", got, want)
+		}
+	})
+}
