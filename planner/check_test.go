@@ -45,6 +45,20 @@ func TestCheckRefuses(t *testing.T) {
 			"q.sql:2:42: BENCHMARK is refused"},
 		{"GET_LOCK", checkDecl + "CREATE STREAM o AS SELECT get_lock('a', 10) FROM s;",
 			"q.sql:2:27: GET_LOCK is refused"},
+		{"LAG offset", checkDecl + "CREATE STREAM o AS SELECT k, LAG(x, 999999999999) OVER (PARTITION BY k ORDER BY ts) AS p FROM s;",
+			"q.sql:2:37: LAG offset 999999999999 is over the limit of 100000 rows"},
+		{"LEAD offset", checkDecl + "CREATE STREAM o AS SELECT k, LEAD(x, 100001, 0) OVER (PARTITION BY k ORDER BY ts) AS p FROM s;",
+			"q.sql:2:38: LEAD offset 100001 is over the limit of 100000 rows"},
+		{"ROWS frame", checkDecl + "CREATE STREAM o AS SELECT k, SUM(x) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN 999999999999 PRECEDING AND CURRENT ROW) AS w FROM s;",
+			"q.sql:2:83: ROWS BETWEEN 999999999999 PRECEDING keeps too many rows per key: the limit is 100000"},
+		{"BUFFER rows", checkDecl + "CREATE STREAM o AS SELECT k, AVG(x) OVER (ROWS WINDOW BUFFER 100001 ROWS PARTITION BY k ORDER BY ts) AS w FROM s;",
+			"q.sql:2:62: expected a row count from 1 to 100000 after BUFFER"},
+		{"HOP windows per record", checkDecl + "CREATE STREAM o AS SELECT k, COUNT(*) FROM s GROUP BY k, HOP(ts, INTERVAL 1 MILLISECOND, INTERVAL 1 DAY);",
+			"q.sql:2:58: HOP with size 86400000 ms and slide 1 ms puts each record in 86400000 windows: the limit is 1000"},
+		{"SLIDING windows per record", checkDecl + "CREATE STREAM o AS SELECT k, COUNT(*) FROM s GROUP BY k WINDOW SLIDING(ts, 1001s, 1s);",
+			"q.sql:2:64: SLIDING with size 1001000 ms and slide 1000 ms puts each record in 1001 windows"},
+		{"interval overflow", checkDecl + "CREATE STREAM o AS SELECT k, COUNT(*) FROM s GROUP BY k, TUMBLE(ts, INTERVAL 9223372036854775 DAY);",
+			"q.sql:2:78: interval 9223372036854775 DAY is too long: windows are limited to 100 years"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -104,6 +118,16 @@ func TestCheckAcceptsValid(t *testing.T) {
 			if out := pipe.Execute(&c, sRow("a", 1, 0, "", 0), 0); len(out) != 0 || c.Err != nil {
 				t.Errorf("%s: outputs %v, err %v; want none", q, rowText(out), c.Err)
 			}
+		}
+	})
+	t.Run("at the limits", func(t *testing.T) {
+		for _, q := range []string{
+			"CREATE STREAM o AS SELECT k, LAG(x, 100000) OVER (PARTITION BY k ORDER BY ts) AS p FROM s;",
+			"CREATE STREAM o AS SELECT k, SUM(x) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN 100000 PRECEDING AND CURRENT ROW) AS w FROM s;",
+			"CREATE STREAM o AS SELECT k, COUNT(*) FROM s GROUP BY k, HOP(ts, INTERVAL 1 SECOND, INTERVAL 1000 SECOND);",
+			"CREATE STREAM o AS SELECT k, COUNT(*) FROM s GROUP BY k, TUMBLE(ts, INTERVAL 36500 DAY);",
+		} {
+			checkPipeline(t, checkDecl+q)
 		}
 	})
 	t.Run("HAVING over a computed select expression", func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -356,8 +357,36 @@ func (p *parser) checkTokens(pl *Plan, toks []token) bool {
 			p.errorf(next, "subqueries are not supported yet: compute the value in another query and JOIN its result (see docs/sql.md)")
 			return false
 		}
+		// ROWS BETWEEN n PRECEDING: n rows kept per PARTITION BY key.
+		if isKeyword(t, "BETWEEN") && i > 0 && isKeyword(toks[i-1], "ROWS") && next.kind == tokNumber && i+2 < len(toks) && isKeyword(toks[i+2], "PRECEDING") {
+			if n, err := strconv.ParseInt(next.text, 10, 64); err != nil || n > runtime.MaxFrameRows {
+				p.errorf(next, "ROWS BETWEEN %s PRECEDING keeps too many rows per key: the limit is %d (see docs/sql.md, Limits)", next.text, runtime.MaxFrameRows)
+				return false
+			}
+		}
 		if t.kind != tokIdent || !isPunct(next, "(") {
 			continue
+		}
+		// LAG/LEAD(x, n): n rows kept (or held back) per PARTITION BY key.
+		if isKeyword(t, "LAG") || isKeyword(t, "LEAD") {
+			if closing := matchingParen(toks, i+2); closing > 0 {
+				depth := 0
+				for j := i + 2; j < closing; j++ {
+					a := toks[j]
+					switch {
+					case isPunct(a, "("):
+						depth++
+					case isPunct(a, ")"):
+						depth--
+					case depth == 0 && isPunct(a, ",") && j+1 < closing && toks[j+1].kind == tokNumber:
+						if n, err := strconv.ParseInt(toks[j+1].text, 10, 64); err != nil || n > runtime.MaxFrameRows {
+							p.errorf(toks[j+1], "%s offset %s is over the limit of %d rows (see docs/sql.md, Limits)", strings.ToUpper(t.text), toks[j+1].text, runtime.MaxFrameRows)
+							return false
+						}
+						j = closing
+					}
+				}
+			}
 		}
 		name := strings.ToLower(t.text)
 		if why, ok := refusedFunctions[name]; ok {

@@ -66,8 +66,8 @@ func (p *parser) stripStreaming(toks []token, text []byte) (streamingClauses, bo
 		if depth != 0 {
 			if isKeyword(t, "ROWS") && i+4 < len(toks) && isKeyword(toks[i+1], "WINDOW") && isKeyword(toks[i+2], "BUFFER") && isKeyword(toks[i+4], "ROWS") {
 				n, err := strconv.Atoi(toks[i+3].text)
-				if err != nil || n < 1 {
-					p.errorf(toks[i+3], "expected a positive row count after BUFFER, found %s", describe(toks[i+3]))
+				if err != nil || n < 1 || n > runtime.MaxFrameRows {
+					p.errorf(toks[i+3], "expected a row count from 1 to %d after BUFFER, found %s (see docs/sql.md, Limits)", runtime.MaxFrameRows, describe(toks[i+3]))
 					return sc, false
 				}
 				closing := matchingParen(toks, i)
@@ -206,6 +206,12 @@ func (p *parser) windowCall(toks []token, at int, sc *streamingClauses, velostre
 	case "SESSION":
 		sc.window = runtime.WindowSpec{Kind: runtime.Session, Gap: durs[0]}
 	}
+	if w := sc.window; w.Kind == runtime.Hop && w.Slide <= w.Size {
+		if n := runtime.HopWindows(w); n > runtime.MaxHopWindows {
+			p.errorf(name, "%s with size %d ms and slide %d ms puts each record in %d windows: the limit is %d (size/slide); expected a longer slide, or a TUMBLE (see docs/sql.md, Limits)", kind, w.Size, w.Slide, n, runtime.MaxHopWindows)
+			return 0, false
+		}
+	}
 	return end, true
 }
 
@@ -220,6 +226,10 @@ func (p *parser) duration(a []token, at token) (int64, bool) {
 		d, err := time.ParseDuration(a[0].text)
 		if err != nil || d <= 0 {
 			p.errorf(a[0], "expected a duration like 1m, 30s or 500ms, found %s", describe(a[0]))
+			return 0, false
+		}
+		if d.Milliseconds() > runtime.MaxWindowMs {
+			p.errorf(a[0], "duration %s is too long: windows are limited to 100 years (see docs/sql.md, Limits)", a[0].text)
 			return 0, false
 		}
 		return d.Milliseconds(), true
@@ -237,6 +247,10 @@ func (p *parser) duration(a []token, at token) (int64, bool) {
 	ms := map[string]int64{"MILLISECOND": 1, "SECOND": 1000, "MINUTE": 60_000, "HOUR": 3_600_000, "DAY": 86_400_000}[unit]
 	if ms == 0 {
 		p.errorf(a[2], "expected MILLISECOND, SECOND, MINUTE, HOUR or DAY, found %s", describe(a[2]))
+		return 0, false
+	}
+	if n > runtime.MaxWindowMs/ms {
+		p.errorf(a[1], "interval %d %s is too long: windows are limited to 100 years (see docs/sql.md, Limits)", n, strings.ToUpper(a[2].text))
 		return 0, false
 	}
 	return n * ms, true

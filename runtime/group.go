@@ -88,9 +88,29 @@ func GroupOutputSchema(cfg *GroupConfig, keyNames, aggNames []string) Schema {
 	return append(s, Column{Name: "window_start", Type: TTimestamp}, Column{Name: "window_end", Type: TTimestamp})
 }
 
+// MaxHopWindows bounds the windows a HOP record belongs to (size/slide,
+// rounded up): each record updates, and under EMIT CHANGES emits, a row per
+// window. Larger ratios are refused at plan time (docs/sql.md, Limits).
+const MaxHopWindows = 1000
+
+// MaxWindowMs bounds window sizes, slides and gaps (100 years): window
+// arithmetic on epoch milliseconds must not overflow.
+const MaxWindowMs = 100 * 366 * 86_400_000
+
+// HopWindows is the number of windows a HOP record belongs to.
+func HopWindows(w WindowSpec) int64 {
+	if w.Slide <= 0 {
+		return 0
+	}
+	return (w.Size + w.Slide - 1) / w.Slide
+}
+
 // ValidateGroupConfig reports a configuration the stage cannot run.
 func ValidateGroupConfig(cfg *GroupConfig) error {
 	w := cfg.Window
+	if w.Size > MaxWindowMs || w.Slide > MaxWindowMs || w.Gap > MaxWindowMs {
+		return fmt.Errorf("window durations are limited to %d ms (100 years)", int64(MaxWindowMs))
+	}
 	switch w.Kind {
 	case NoWindow:
 	case Tumble:
@@ -103,6 +123,9 @@ func ValidateGroupConfig(cfg *GroupConfig) error {
 		}
 		if w.Slide > w.Size {
 			return fmt.Errorf("HOP: slide (%d ms) larger than size (%d ms) would skip records", w.Slide, w.Size)
+		}
+		if n := HopWindows(w); n > MaxHopWindows {
+			return fmt.Errorf("HOP: size/slide puts each record in %d windows, over the limit of %d", n, MaxHopWindows)
 		}
 	case Session:
 		if w.Gap <= 0 {

@@ -58,6 +58,12 @@ type RowsConfig struct {
 	PartitionCols []int
 }
 
+// MaxFrameRows bounds what a row window keeps per PARTITION BY key: the
+// n of ROWS BETWEEN n PRECEDING and the offset of LAG/LEAD. Each kept row
+// costs memory for every key, so larger values are refused at plan time
+// (docs/sql.md, Limits).
+const MaxFrameRows = 100_000
+
 // Output row layout of a rows stage: the input row's values followed by one
 // value per RowFunc. RowsFuncCol is the column of function j for an input
 // row of width inputWidth.
@@ -96,6 +102,12 @@ func ValidateRowsConfig(cfg *RowsConfig) error {
 		}
 		if f.Preceding < -1 {
 			return errors.New("ROWS frame: negative PRECEDING")
+		}
+		if f.Preceding > MaxFrameRows {
+			return fmt.Errorf("ROWS frame: %d PRECEDING is over the limit of %d rows", f.Preceding, MaxFrameRows)
+		}
+		if (f.Func == RowLag || f.Func == RowLead) && f.Offset > MaxFrameRows {
+			return fmt.Errorf("%s: offset %d is over the limit of %d rows", f.Func, f.Offset, MaxFrameRows)
 		}
 	}
 	return nil
