@@ -30,6 +30,8 @@ type Stream struct {
 	// query's rows go into that table, not to NATS.
 	Materialized *Table
 	pos          int
+	subjectPos   int // where subject = '…' is written (pos when defaulted)
+	dlqPos       int // where dlq = '…' is written (pos when defaulted)
 }
 
 // PartitionSubject returns the subject of partition p.

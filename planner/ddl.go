@@ -137,11 +137,11 @@ func (p *parser) applyStreamOptions(s *Stream, opts []option) bool {
 	for _, o := range opts {
 		switch o.name {
 		case "subject":
-			if o.value == "" {
-				p.errorf(o.tok, "subject must not be empty")
+			if why := subjectProblem(o.value, true); why != "" {
+				p.errorf(o.tok, "invalid NATS subject %q: %s; expected tokens separated by '.', like 'orders.eu' or 'orders.{partition}'", o.value, why)
 				return false
 			}
-			s.Subject = o.value
+			s.Subject, s.subjectPos = o.value, o.tok.start
 		case "partitions":
 			n, err := strconv.Atoi(o.value)
 			if err != nil || n < 1 || n > 4096 {
@@ -187,7 +187,11 @@ func (p *parser) applyStreamOptions(s *Stream, opts []option) bool {
 			}
 			s.Late = v
 		case "dlq":
-			s.DLQ = o.value
+			if why := subjectProblem(o.value, false); why != "" {
+				p.errorf(o.tok, "invalid dead-letter subject %q: %s; expected tokens separated by '.', like 'velort.dlq.orders'", o.value, why)
+				return false
+			}
+			s.DLQ, s.dlqPos = o.value, o.tok.start
 		case "jetstream":
 			s.JetStream = o.value
 		case "start":
@@ -201,6 +205,14 @@ func (p *parser) applyStreamOptions(s *Stream, opts []option) bool {
 			p.errorf(o.tok, "unknown stream option %s: expected subject, partitions, key, format, event_time, watermark_delay, idle_timeout, late, dlq, jetstream, start or dedup_window", o.name)
 			return false
 		}
+	}
+	if why := subjectProblem(s.Subject, true); why != "" { // the default: the stream's name
+		p.errorf(p.src.tokenAt(s.subjectPos), "invalid NATS subject %q for stream %s: %s; expected WITH (subject = 'name.like.this')", s.Subject, s.Name, why)
+		return false
+	}
+	if why := subjectProblem(s.DLQ, false); why != "" {
+		p.errorf(p.src.tokenAt(s.dlqPos), "invalid dead-letter subject %q for stream %s: %s; expected WITH (dlq = 'velort.dlq.name')", s.DLQ, s.Name, why)
+		return false
 	}
 	if s.Partitions > 1 && !strings.Contains(s.Subject, partitionToken) {
 		p.errorf(keyTok, "stream %s has %d partitions but its subject %q has no {partition}", s.Name, s.Partitions, s.Subject)
@@ -224,6 +236,8 @@ func newStream(name string, pos int) *Stream {
 		Start:        "earliest",
 		DedupWindow:  2 * time.Minute,
 		pos:          pos,
+		subjectPos:   pos,
+		dlqPos:       pos,
 	}
 }
 

@@ -32,3 +32,6 @@ func (s *source) errorAt(off int, format string, args ...any) *Error {
 	col := off - strings.LastIndexByte(s.text[:off], '\n')
 	return &Error{File: s.name, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
 }
+
+// tokenAt is a position-only token at byte offset off, for errorf.
+func (s *source) tokenAt(off int) token { return token{start: off, end: off} }

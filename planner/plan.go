@@ -74,7 +74,90 @@ func Parse(name, text string, opts Options) (*Plan, error) {
 	if len(pl.Queries) == 0 {
 		return nil, src.errorAt(stmts[len(stmts)-1].end, "the file declares no continuous query: expected CREATE STREAM ... AS SELECT or INSERT INTO ... SELECT")
 	}
+	if err := pl.checkSubjects(); err != nil {
+		return nil, err
+	}
 	return pl, nil
+}
+
+// sources are the streams a query subscribes to.
+func (q *Query) sources() []*Stream {
+	if q.interval != nil {
+		return []*Stream{q.interval.left, q.interval.right}
+	}
+	return []*Stream{q.Source}
+}
+
+// checkSubjects refuses sinks that cannot be published to and feedback
+// loops: a query whose outputs or dead letters reach, possibly through
+// other queries of the file, a subject it consumes would read them again
+// forever.
+func (pl *Plan) checkSubjects() *Error {
+	for _, q := range pl.Queries {
+		if s := q.Sink; s.Materialized == nil && strings.ContainsAny(s.Subject, "*>") {
+			return pl.src.errorAt(s.subjectPos, "stream %s is written by a query, but its subject %q has a wildcard: expected a subject to publish to", s.Name, s.Subject)
+		}
+	}
+	// edge i → j: what query i publishes (outputs, or dead letters of its
+	// sources) is consumed by query j.
+	type edge struct {
+		to         int
+		subject    string // what i publishes
+		consumer   *Stream
+		pos        int
+		deadLetter bool
+	}
+	edges := make([][]edge, len(pl.Queries))
+	for i, q := range pl.Queries {
+		for j, r := range pl.Queries {
+			for _, in := range r.sources() {
+				if q.Sink.Materialized == nil && subjectsOverlap(q.Sink.Subject, in.Subject) {
+					edges[i] = append(edges[i], edge{j, q.Sink.Subject, in, q.Sink.subjectPos, false})
+				}
+				for _, src := range q.sources() {
+					if subjectsOverlap(src.DLQ, in.Subject) {
+						edges[i] = append(edges[i], edge{j, src.DLQ, in, src.dlqPos, true})
+					}
+				}
+			}
+		}
+	}
+	// A cycle through query i: depth-first search from each query.
+	for start := range pl.Queries {
+		var path []edge
+		seen := make([]bool, len(pl.Queries))
+		var walk func(i int) bool
+		walk = func(i int) bool {
+			for _, e := range edges[i] {
+				path = append(path, e)
+				if e.to == start {
+					return true
+				}
+				if !seen[e.to] {
+					seen[e.to] = true
+					if walk(e.to) {
+						return true
+					}
+				}
+				path = path[:len(path)-1]
+			}
+			return false
+		}
+		if !walk(start) {
+			continue
+		}
+		e := path[0]
+		what := "the outputs of query " + pl.Queries[start].Name + " go to"
+		if e.deadLetter {
+			what = "dead letters of query " + pl.Queries[start].Name + " go to"
+		}
+		msg := fmt.Sprintf("feedback loop: %s %q, which stream %s (subject %q) consumes", what, e.subject, e.consumer.Name, e.consumer.Subject)
+		for _, f := range path[1:] {
+			msg += fmt.Sprintf(", whose query publishes to %q, which stream %s (subject %q) consumes", f.subject, f.consumer.Name, f.consumer.Subject)
+		}
+		return pl.src.errorAt(e.pos, "%s: every record would be read again forever; expected a subject outside %q", msg, e.consumer.Subject)
+	}
+	return nil
 }
 
 // statement dispatches on the statement's first keywords.
