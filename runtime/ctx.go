@@ -17,9 +17,25 @@ type Ctx struct {
 	BatchRow int
 	// Partition is the source partition this context serves.
 	Partition int
+	// MaxValueBytes bounds the size of one value a built-in function may
+	// produce (REPEAT, SPACE, LPAD, CONCAT, ...): a larger result is an
+	// error for the record, detected before allocating. 0 means
+	// DefaultMaxValueBytes. Set from the plan's max_value_bytes.
+	MaxValueBytes int
 	// Extensions lets the planner attach per-partition resources (UDF
 	// instances, fallback evaluation contexts) keyed by a slot it allocated.
 	Extensions []any
+}
+
+// DefaultMaxValueBytes is the default bound on one produced value: 16 MiB.
+const DefaultMaxValueBytes = 16 << 20
+
+// ValueLimit returns the bound on one produced value's size in bytes.
+func (c *Ctx) ValueLimit() int {
+	if c.MaxValueBytes > 0 {
+		return c.MaxValueBytes
+	}
+	return DefaultMaxValueBytes
 }
 
 // Reset prepares the context for the next record.

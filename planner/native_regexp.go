@@ -1,0 +1,411 @@
+package planner
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"github.com/velort/velort/runtime"
+)
+
+// REGEXP, RLIKE, REGEXP_LIKE, REGEXP_INSTR, REGEXP_SUBSTR, REGEXP_REPLACE
+// run on Go's regexp package (RE2: matching time linear in the input, so
+// no pattern can make a record spin), with MySQL 8's arguments. A
+// constant pattern is compiled once at check time (an unsupported one is
+// refused there); a varying one through a small per-closure cache.
+// velort's strings use a binary collation: matching is case-sensitive
+// unless match_type says 'i'. Positions count characters.
+
+func init() {
+	nativeFuncs["regexp_like"] = nativeRegexp
+	nativeFuncs["regexp_instr"] = nativeRegexp
+	nativeFuncs["regexp_substr"] = nativeRegexp
+	nativeFuncs["regexp_replace"] = nativeRegexp
+}
+
+// regexpSpec gives, per function, the argument index of match_type and
+// the number of arguments allowed.
+var regexpSpec = map[string]struct{ flags, minArgs, maxArgs int }{
+	"regexp_like":    {2, 2, 3},
+	"regexp_instr":   {5, 2, 6},
+	"regexp_substr":  {4, 2, 5},
+	"regexp_replace": {5, 3, 6},
+}
+
+// compileMySQLRegexp compiles a MySQL (ICU) pattern with match_type
+// flags to RE2.
+func compileMySQLRegexp(pat, flags string) (*regexp.Regexp, error) {
+	var ci, multi, dotall bool
+	for _, f := range flags {
+		switch f {
+		case 'c':
+			ci = false
+		case 'i':
+			ci = true
+		case 'm':
+			multi = true
+		case 'n':
+			dotall = true
+		case 'u':
+		default:
+			return nil, fmt.Errorf("Invalid match mode flag in regular expression: '%s'", flags)
+		}
+	}
+	prefix := ""
+	if ci || multi || dotall {
+		prefix = "(?"
+		if ci {
+			prefix += "i"
+		}
+		if multi {
+			prefix += "m"
+		}
+		if dotall {
+			prefix += "s"
+		}
+		prefix += ")"
+	}
+	re, err := regexp.Compile(prefix + pat)
+	if err != nil {
+		msg := err.Error()
+		if strings.Contains(msg, `\1`) || strings.Contains(msg, `\2`) || strings.Contains(msg, "(?=") || strings.Contains(msg, "(?!") || strings.Contains(msg, "(?<") || strings.Contains(msg, "invalid nested repetition") {
+			msg += " (velort matches with linear-time RE2: backreferences, look-around and possessive quantifiers are not supported)"
+		}
+		return nil, fmt.Errorf("regular expression '%s' is not supported: %s", pat, msg)
+	}
+	return re, nil
+}
+
+// regexpCache keeps the most recently used compiled patterns of one
+// closure (a varying pattern argument), most recent first.
+type regexpCache struct {
+	entries [16]regexpEntry
+	n       int
+}
+
+type regexpEntry struct {
+	pat, flags string
+	re         *regexp.Regexp
+	err        error
+}
+
+func (rc *regexpCache) get(pat, flags []byte) (*regexp.Regexp, error) {
+	for i := 0; i < rc.n; i++ {
+		e := &rc.entries[i]
+		if e.pat == string(pat) && e.flags == string(flags) {
+			hit := *e
+			copy(rc.entries[1:i+1], rc.entries[:i])
+			rc.entries[0] = hit
+			return hit.re, hit.err
+		}
+	}
+	re, err := compileMySQLRegexp(string(pat), string(flags))
+	if rc.n < len(rc.entries) {
+		rc.n++
+	}
+	copy(rc.entries[1:rc.n], rc.entries[:rc.n-1])
+	rc.entries[0] = regexpEntry{pat: string(pat), flags: string(flags), re: re, err: err}
+	return re, err
+}
+
+func nativeRegexp(env *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	name := lowerName(f)
+	spec := regexpSpec[name]
+	if len(args) < spec.minArgs || len(args) > spec.maxArgs {
+		return compiled{}, false, nil
+	}
+	children := f.Children()
+	// The pattern: constant (compiled now) or per record (cached).
+	var constRE *regexp.Regexp
+	patConst, flagsConst := constText(children[1]), ""
+	hasFlags := len(args) > spec.flags
+	flagsKnown := true
+	if hasFlags {
+		if s, ok := constStringOrNull(children[spec.flags]); ok {
+			flagsConst = s
+		} else {
+			flagsKnown = false
+		}
+	}
+	if patConst != nil && flagsKnown {
+		re, err := compileMySQLRegexp(*patConst, flagsConst)
+		if err != nil {
+			return compiled{}, true, err
+		}
+		constRE = re
+	}
+	cache := &regexpCache{}
+	patFn := args[1].fn
+	var flagsFn runtime.Expr
+	if hasFlags {
+		flagsFn = args[spec.flags].fn
+	}
+	// pattern returns the record's compiled pattern; null is true when the
+	// pattern or flags are NULL.
+	pattern := func(c *runtime.Ctx, r runtime.Row) (re *regexp.Regexp, null bool) {
+		if constRE != nil {
+			return constRE, false
+		}
+		p := patFn(c, r)
+		if p.T == runtime.TNull {
+			return nil, true
+		}
+		var fl []byte
+		if flagsFn != nil {
+			fv := flagsFn(c, r)
+			if fv.T == runtime.TNull {
+				return nil, true
+			}
+			fl = textOf(c, fv)
+		}
+		re, err := cache.get(textOf(c, p), fl)
+		if err != nil {
+			c.Err = err
+			return nil, true
+		}
+		return re, false
+	}
+	x := args[0].fn
+	intArg := func(i int, def int64) func(c *runtime.Ctx, r runtime.Row) (int64, bool) {
+		if i >= len(args) || i == spec.flags {
+			return func(*runtime.Ctx, runtime.Row) (int64, bool) { return def, true }
+		}
+		a := args[i].fn
+		return func(c *runtime.Ctx, r runtime.Row) (int64, bool) {
+			v := a(c, r)
+			if v.T == runtime.TNull {
+				return 0, false
+			}
+			return intOf(v), true
+		}
+	}
+	switch name {
+	case "regexp_like":
+		if constRE != nil {
+			return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+				v := x(c, r)
+				if v.T == runtime.TNull {
+					return runtime.Null
+				}
+				return runtime.Bool(constRE.Match(textOf(c, v)))
+			}, typ: runtime.TBool}, true, nil
+		}
+		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := x(c, r)
+			re, null := pattern(c, r)
+			if v.T == runtime.TNull || null {
+				return runtime.Null
+			}
+			return runtime.Bool(re.Match(textOf(c, v)))
+		}, typ: runtime.TBool}, true, nil
+	case "regexp_instr":
+		posFn, occFn, optFn := intArg(2, 1), intArg(3, 1), intArg(4, 0)
+		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := x(c, r)
+			re, null := pattern(c, r)
+			pos, ok1 := posFn(c, r)
+			occ, ok2 := occFn(c, r)
+			opt, ok3 := optFn(c, r)
+			if v.T == runtime.TNull || null || !ok1 || !ok2 || !ok3 {
+				return runtime.Null
+			}
+			s := textOf(c, v)
+			off, ok := regexpStart(c, s, pos)
+			if !ok {
+				return runtime.Null
+			}
+			if opt != 0 && opt != 1 {
+				c.Err = fmt.Errorf("Incorrect arguments to regexp_instr: return_option must be 0 or 1")
+				return runtime.Null
+			}
+			m := nthMatch(re, s, off, occ)
+			if m == nil {
+				return runtime.Int(0)
+			}
+			at := m[0]
+			if opt == 1 {
+				at = m[1]
+			}
+			return runtime.Int(int64(utf8.RuneCount(s[:at])) + 1)
+		}, typ: runtime.TInt}, true, nil
+	case "regexp_substr":
+		posFn, occFn := intArg(2, 1), intArg(3, 1)
+		return strResult(func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := x(c, r)
+			re, null := pattern(c, r)
+			pos, ok1 := posFn(c, r)
+			occ, ok2 := occFn(c, r)
+			if v.T == runtime.TNull || null || !ok1 || !ok2 {
+				return runtime.Null
+			}
+			s := textOf(c, v)
+			off, ok := regexpStart(c, s, pos)
+			if !ok {
+				return runtime.Null
+			}
+			m := nthMatch(re, s, off, occ)
+			if m == nil {
+				return runtime.Null
+			}
+			return runtime.String(s[m[0]:m[1]:m[1]])
+		}), true, nil
+	case "regexp_replace":
+		replFn := args[2].fn
+		posFn, occFn := intArg(3, 1), intArg(4, 0)
+		return strResult(func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := x(c, r)
+			re, null := pattern(c, r)
+			rv := replFn(c, r)
+			pos, ok1 := posFn(c, r)
+			occ, ok2 := occFn(c, r)
+			if v.T == runtime.TNull || null || rv.T == runtime.TNull || !ok1 || !ok2 {
+				return runtime.Null
+			}
+			s := textOf(c, v)
+			off, ok := regexpStart(c, s, pos)
+			if !ok {
+				return runtime.Null
+			}
+			return regexpReplace(c, re, s, off, occ, icuReplacement(textOf(c, rv)))
+		}), true, nil
+	}
+	return compiled{}, false, nil
+}
+
+// regexpStart is the byte offset of the 1-based character position pos
+// (MySQL: 1 to CHAR_LENGTH+1, else an error).
+func regexpStart(c *runtime.Ctx, s []byte, pos int64) (int, bool) {
+	off := charOffset(s, pos)
+	if off < 0 {
+		c.Err = fmt.Errorf("Index out of bounds in regular expression search (position %d)", pos)
+		return 0, false
+	}
+	return off, true
+}
+
+// nthMatch returns the occ-th (1-based) match of re in s at or after
+// byte offset off, as absolute offsets, or nil.
+func nthMatch(re *regexp.Regexp, s []byte, off int, occ int64) []int {
+	if occ < 1 {
+		occ = 1
+	}
+	for off <= len(s) {
+		m := re.FindIndex(s[off:])
+		if m == nil {
+			return nil
+		}
+		m[0], m[1] = m[0]+off, m[1]+off
+		if occ--; occ == 0 {
+			return m
+		}
+		off = nextSearch(s, m)
+	}
+	return nil
+}
+
+// nextSearch is where the search after match m resumes: its end, or one
+// character further for an empty match.
+func nextSearch(s []byte, m []int) int {
+	if m[1] > m[0] {
+		return m[1]
+	}
+	if m[1] >= len(s) {
+		return len(s) + 1
+	}
+	_, w := utf8.DecodeRune(s[m[1]:])
+	return m[1] + w
+}
+
+// regexpReplace replaces the occ-th match (every match when occ is 0)
+// from byte offset off, expanding $n group references.
+func regexpReplace(c *runtime.Ctx, re *regexp.Regexp, s []byte, off int, occ int64, tmpl []byte) runtime.Value {
+	start := len(c.Arena)
+	out := append(c.Arena, s[:off]...)
+	last := off
+	n := int64(0)
+	for p := off; p <= len(s); {
+		m := re.FindSubmatchIndex(s[p:])
+		if m == nil {
+			break
+		}
+		for i := range m {
+			if m[i] >= 0 {
+				m[i] += p
+			}
+		}
+		n++
+		if occ == 0 || n == occ {
+			out = append(out, s[last:m[0]]...)
+			out = re.Expand(out, tmpl, s, m)
+			last = m[1]
+			if int64(len(out)-start) > int64(c.ValueLimit()) {
+				c.Arena = c.Arena[:start]
+				checkSize(c, "regexp_replace", int64(len(out)-start))
+				return runtime.Null
+			}
+			if occ != 0 {
+				break
+			}
+		}
+		p = nextSearch(s, m[:2])
+	}
+	out = append(out, s[last:]...)
+	c.Arena = out
+	return runtime.String(out[start:len(out):len(out)])
+}
+
+// icuReplacement translates a MySQL (ICU) replacement string to Go's
+// Expand template: $n stays a group reference, \x is a literal x.
+func icuReplacement(r []byte) []byte {
+	out := make([]byte, 0, len(r)+4)
+	for i := 0; i < len(r); i++ {
+		switch ch := r[i]; {
+		case ch == '\\' && i+1 < len(r):
+			i++
+			if r[i] == '$' {
+				out = append(out, '$', '$')
+			} else {
+				out = append(out, r[i])
+			}
+		case ch == '$':
+			j := i + 1
+			for j < len(r) && r[j] >= '0' && r[j] <= '9' {
+				j++
+			}
+			if j == i+1 {
+				out = append(out, '$', '$')
+				continue
+			}
+			out = append(out, "${"...)
+			out = append(out, r[i+1:j]...)
+			out = append(out, '}')
+			i = j - 1
+		default:
+			out = append(out, ch)
+		}
+	}
+	return out
+}
+
+// constText returns the text of a constant string or number argument.
+func constText(e sql.Expression) *string {
+	v, ok := isConst(e)
+	if !ok || v == nil {
+		return nil
+	}
+	var c runtime.Ctx
+	s := string(appendGMSText(&c, v))
+	return &s
+}
+
+// constStringOrNull is a constant argument's text; ok is false when the
+// argument is not constant (or is NULL).
+func constStringOrNull(e sql.Expression) (string, bool) {
+	if p := constText(e); p != nil {
+		return *p, true
+	}
+	return "", false
+}
