@@ -5,6 +5,9 @@ import (
 	"math"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/shopspring/decimal"
 
 	"github.com/velort/velort/runtime"
 )
@@ -41,7 +44,25 @@ var pow10i = func() (p [19]int64) {
 
 func isIntLike(t runtime.Type) bool { return t == runtime.TInt || t == runtime.TBool }
 
-// arithmetic compiles + - * / DIV %; orig is the GMS node, for the fallback.
+// exprText is how an error message names the expression e (MySQL's error
+// 1690 quotes the expression: "BIGINT value is out of range in '(i + 1)'").
+func exprText(e sql.Expression) string {
+	bare, _, err := transform.Expr(e, func(x sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+		if f, ok := x.(*expression.GetField); ok && f.Table() != "" {
+			return f.WithTable(""), transform.NewTree, nil
+		}
+		return x, transform.SameTree, nil
+	})
+	if err != nil {
+		bare = e
+	}
+	return bare.String()
+}
+
+// arithmetic compiles + - * / DIV %; orig is the GMS node, for the fallback
+// and for error messages. Overflow follows MySQL strict mode: an integer,
+// DECIMAL or DOUBLE result out of its type's range is an error for the
+// record (error 1690), never a wrapped value.
 func (env *exprEnv) arithmetic(op string, le, re sql.Expression, orig sql.Expression) (compiled, error) {
 	l, err := env.compile(le)
 	if err != nil {
@@ -54,24 +75,28 @@ func (env *exprEnv) arithmetic(op string, le, re sql.Expression, orig sql.Expres
 	if l.typ == runtime.TTimestamp || r.typ == runtime.TTimestamp || l.typ == runtime.TJSON || r.typ == runtime.TJSON {
 		return env.fallback(orig) // date arithmetic and JSON: MySQL's rules
 	}
+	text := exprText(orig)
 	lf, rf := l.fn, r.fn
+	exact := isExact(l.typ) && isExact(r.typ)
 	switch op {
 	case "+", "-", "*":
-		if fn := columnArith(op, l, r); fn != nil {
-			t := runtime.TDouble
-			if isIntLike(l.typ) && isIntLike(r.typ) {
-				t = runtime.TInt
-			}
-			return compiled{fn: fn, typ: t}, nil
-		}
 		if isIntLike(l.typ) && isIntLike(r.typ) {
-			return compiled{fn: intOp(op, lf, rf), typ: runtime.TInt}, nil
+			errRange := runtime.OutOfRange("BIGINT", text)
+			if fn := columnIntArith(op, l, r, errRange); fn != nil {
+				return compiled{fn: fn, typ: runtime.TInt}, nil
+			}
+			return compiled{fn: intOp(op, lf, rf, errRange), typ: runtime.TInt}, nil
 		}
-		if (l.typ == runtime.TDecimal || isIntLike(l.typ)) && (r.typ == runtime.TDecimal || isIntLike(r.typ)) {
-			return decimalOp(op, l, r)
+		if exact {
+			return decimalOp(op, l, r, text)
 		}
-		return compiled{fn: floatOp(op, lf, rf), typ: runtime.TDouble}, nil
+		errRange := runtime.OutOfRange("DOUBLE", text)
+		if fn := columnFloatArith(op, l, r, errRange); fn != nil {
+			return compiled{fn: fn, typ: runtime.TDouble}, nil
+		}
+		return compiled{fn: floatOp(op, lf, rf, errRange), typ: runtime.TDouble}, nil
 	case "/":
+		errRange := runtime.OutOfRange("DOUBLE", text)
 		return compiled{fn: func(c *runtime.Ctx, row runtime.Row) runtime.Value {
 			a := lf(c, row)
 			if a.T == runtime.TNull {
@@ -85,31 +110,15 @@ func (env *exprEnv) arithmetic(op string, le, re sql.Expression, orig sql.Expres
 			if d == 0 {
 				return runtime.Null // MySQL: division by zero is NULL
 			}
-			return runtime.Double(asFloat(a) / d)
+			q := asFloat(a) / d
+			if math.Abs(q) > math.MaxFloat64 {
+				c.Err = errRange
+				return runtime.Null
+			}
+			return runtime.Double(q)
 		}, typ: runtime.TDouble}, nil
 	case "div":
-		intArgs := isIntLike(l.typ) && isIntLike(r.typ)
-		return compiled{fn: func(c *runtime.Ctx, row runtime.Row) runtime.Value {
-			a := lf(c, row)
-			if a.T == runtime.TNull {
-				return runtime.Null
-			}
-			b := rf(c, row)
-			if b.T == runtime.TNull {
-				return runtime.Null
-			}
-			if intArgs {
-				if b.I == 0 {
-					return runtime.Null
-				}
-				return runtime.Int(a.I / b.I)
-			}
-			d := asFloat(b)
-			if d == 0 {
-				return runtime.Null
-			}
-			return runtime.Int(int64(math.Trunc(asFloat(a) / d)))
-		}, typ: runtime.TInt}, nil
+		return intDiv(l, r, exact, runtime.OutOfRange("BIGINT", text))
 	case "%", "mod":
 		if isIntLike(l.typ) && isIntLike(r.typ) {
 			return compiled{fn: func(c *runtime.Ctx, row runtime.Row) runtime.Value {
@@ -121,8 +130,11 @@ func (env *exprEnv) arithmetic(op string, le, re sql.Expression, orig sql.Expres
 				if b.T == runtime.TNull || b.I == 0 {
 					return runtime.Null
 				}
-				return runtime.Int(a.I % b.I)
+				return runtime.Int(a.I % b.I) // Go: MinInt64 % -1 == 0, no trap
 			}, typ: runtime.TInt}, nil
+		}
+		if exact {
+			return decimalMod(l, r, runtime.OutOfRange("DECIMAL", text))
 		}
 		return compiled{fn: func(c *runtime.Ctx, row runtime.Row) runtime.Value {
 			a := lf(c, row)
@@ -143,7 +155,116 @@ func (env *exprEnv) arithmetic(op string, le, re sql.Expression, orig sql.Expres
 	return env.fallback(orig)
 }
 
-func intOp(op string, lf, rf runtime.Expr) runtime.Expr {
+// isExact reports whether t is an exact numeric type (BIGINT, BOOLEAN,
+// DECIMAL): arithmetic between exact operands is exact in MySQL.
+func isExact(t runtime.Type) bool { return isIntLike(t) || t == runtime.TDecimal }
+
+// rescale returns v's unscaled value at scale to (≥ v's own scale).
+func rescale(v runtime.Value, to uint8) (int64, bool) {
+	if v.Scale == to {
+		return v.I, true
+	}
+	return runtime.MulInt64(v.I, pow10i[to-v.Scale])
+}
+
+// intDiv compiles DIV. MySQL computes it exactly: integers as integers,
+// DECIMALs as DECIMALs, and DOUBLEs and strings converted to DECIMAL
+// first (0.3e0 DIV 0.1e0 is 3, not the 2 of floating point). The
+// quotient is truncated and must fit a BIGINT.
+func intDiv(l, r compiled, exact bool, errRange error) (compiled, error) {
+	lf, rf := l.fn, r.fn
+	if exact {
+		return compiled{fn: func(c *runtime.Ctx, row runtime.Row) runtime.Value {
+			a := lf(c, row)
+			if a.T == runtime.TNull {
+				return runtime.Null
+			}
+			b := rf(c, row)
+			if b.T == runtime.TNull || b.I == 0 {
+				return runtime.Null
+			}
+			x, y := a.I, b.I
+			if a.Scale != b.Scale { // Value.Scale is 0 for integers
+				s := max(a.Scale, b.Scale)
+				var ok1, ok2 bool
+				x, ok1 = rescale(a, s)
+				y, ok2 = rescale(b, s)
+				if !ok1 || !ok2 {
+					return bigDiv(c, decimal.New(a.I, -int32(a.Scale)), decimal.New(b.I, -int32(b.Scale)), errRange)
+				}
+			}
+			if x == math.MinInt64 && y == -1 {
+				c.Err = errRange
+				return runtime.Null
+			}
+			return runtime.Int(x / y)
+		}, typ: runtime.TInt}, nil
+	}
+	return compiled{fn: func(c *runtime.Ctx, row runtime.Row) runtime.Value {
+		a := lf(c, row)
+		if a.T == runtime.TNull {
+			return runtime.Null
+		}
+		b := rf(c, row)
+		if b.T == runtime.TNull {
+			return runtime.Null
+		}
+		if asFloat(b) == 0 {
+			return runtime.Null
+		}
+		return bigDiv(c, asDecimal(a), asDecimal(b), errRange)
+	}, typ: runtime.TInt}, nil
+}
+
+// asDecimal converts a non-NULL value to an exact decimal as MySQL does
+// for DIV: a DOUBLE through its shortest decimal representation.
+func asDecimal(v runtime.Value) decimal.Decimal {
+	switch v.T {
+	case runtime.TDouble:
+		return decimal.NewFromFloat(v.F)
+	case runtime.TDecimal:
+		return decimal.New(v.I, -int32(v.Scale))
+	case runtime.TString, runtime.TJSON:
+		return decimal.NewFromFloat(asFloat(v))
+	}
+	return decimal.New(v.I, 0)
+}
+
+// bigDiv is a DIV b truncated toward zero, with arbitrary precision; b ≠ 0.
+func bigDiv(c *runtime.Ctx, a, b decimal.Decimal, errRange error) runtime.Value {
+	q, _ := a.QuoRem(b, 0)
+	if !q.BigInt().IsInt64() {
+		c.Err = errRange
+		return runtime.Null
+	}
+	return runtime.Int(q.IntPart())
+}
+
+// decimalMod compiles % of exact operands: a DECIMAL with the larger
+// scale, as MySQL (0.3 % 0.1 is 0.0).
+func decimalMod(l, r compiled, errRange error) (compiled, error) {
+	scale := max(l.scale, r.scale)
+	lf, rf := l.fn, r.fn
+	return compiled{fn: func(c *runtime.Ctx, row runtime.Row) runtime.Value {
+		a := lf(c, row)
+		if a.T == runtime.TNull {
+			return runtime.Null
+		}
+		b := rf(c, row)
+		if b.T == runtime.TNull || b.I == 0 {
+			return runtime.Null
+		}
+		x, ok1 := rescale(a, scale)
+		y, ok2 := rescale(b, scale)
+		if !ok1 || !ok2 {
+			c.Err = errRange
+			return runtime.Null
+		}
+		return runtime.Decimal(x%y, scale) // Go: MinInt64 % -1 == 0, no trap
+	}, typ: runtime.TDecimal, scale: scale}, nil
+}
+
+func intOp(op string, lf, rf runtime.Expr, errRange error) runtime.Expr {
 	switch op {
 	case "+":
 		return func(c *runtime.Ctx, row runtime.Row) runtime.Value {
@@ -155,7 +276,12 @@ func intOp(op string, lf, rf runtime.Expr) runtime.Expr {
 			if b.T == runtime.TNull {
 				return runtime.Null
 			}
-			return runtime.Value{T: runtime.TInt, I: a.I + b.I}
+			s, ok := runtime.AddInt64(a.I, b.I)
+			if !ok {
+				c.Err = errRange
+				return runtime.Null
+			}
+			return runtime.Value{T: runtime.TInt, I: s}
 		}
 	case "-":
 		return func(c *runtime.Ctx, row runtime.Row) runtime.Value {
@@ -167,7 +293,12 @@ func intOp(op string, lf, rf runtime.Expr) runtime.Expr {
 			if b.T == runtime.TNull {
 				return runtime.Null
 			}
-			return runtime.Value{T: runtime.TInt, I: a.I - b.I}
+			s, ok := runtime.SubInt64(a.I, b.I)
+			if !ok {
+				c.Err = errRange
+				return runtime.Null
+			}
+			return runtime.Value{T: runtime.TInt, I: s}
 		}
 	}
 	return func(c *runtime.Ctx, row runtime.Row) runtime.Value {
@@ -179,11 +310,16 @@ func intOp(op string, lf, rf runtime.Expr) runtime.Expr {
 		if b.T == runtime.TNull {
 			return runtime.Null
 		}
-		return runtime.Value{T: runtime.TInt, I: a.I * b.I}
+		p, ok := runtime.MulInt64(a.I, b.I)
+		if !ok {
+			c.Err = errRange
+			return runtime.Null
+		}
+		return runtime.Value{T: runtime.TInt, I: p}
 	}
 }
 
-func floatOp(op string, lf, rf runtime.Expr) runtime.Expr {
+func floatOp(op string, lf, rf runtime.Expr, errRange error) runtime.Expr {
 	var f func(a, b float64) float64
 	switch op {
 	case "+":
@@ -200,7 +336,12 @@ func floatOp(op string, lf, rf runtime.Expr) runtime.Expr {
 			if b.T == runtime.TNull {
 				return runtime.Null
 			}
-			return runtime.Value{T: runtime.TDouble, F: asFloat(a) * asFloat(b)}
+			p := asFloat(a) * asFloat(b)
+			if math.Abs(p) > math.MaxFloat64 {
+				c.Err = errRange
+				return runtime.Null
+			}
+			return runtime.Value{T: runtime.TDouble, F: p}
 		}
 	}
 	return func(c *runtime.Ctx, row runtime.Row) runtime.Value {
@@ -212,12 +353,18 @@ func floatOp(op string, lf, rf runtime.Expr) runtime.Expr {
 		if b.T == runtime.TNull {
 			return runtime.Null
 		}
-		return runtime.Value{T: runtime.TDouble, F: f(asFloat(a), asFloat(b))}
+		s := f(asFloat(a), asFloat(b))
+		if math.Abs(s) > math.MaxFloat64 {
+			c.Err = errRange
+			return runtime.Null
+		}
+		return runtime.Value{T: runtime.TDouble, F: s}
 	}
 }
 
-// decimalOp does exact fixed-point + - * on DECIMAL and integer operands.
-func decimalOp(op string, l, r compiled) (compiled, error) {
+// decimalOp does exact fixed-point + - * on DECIMAL and integer operands;
+// a result beyond the int64 unscaled range is an error for the record.
+func decimalOp(op string, l, r compiled, text string) (compiled, error) {
 	ls, rs := l.scale, r.scale
 	var scale uint8
 	if op == "*" {
@@ -225,9 +372,10 @@ func decimalOp(op string, l, r compiled) (compiled, error) {
 	} else {
 		scale = max(ls, rs)
 	}
-	if scale > 18 {
-		return compiled{}, fmt.Errorf("DECIMAL result scale %d exceeds 18", scale)
+	if scale > maxDecimalDigits {
+		return compiled{}, fmt.Errorf("DECIMAL result scale %d exceeds %d", scale, maxDecimalDigits)
 	}
+	errRange := runtime.OutOfRange("DECIMAL", text)
 	lf, rf := l.fn, r.fn
 	return compiled{fn: func(c *runtime.Ctx, row runtime.Row) runtime.Value {
 		a := lf(c, row)
@@ -238,42 +386,73 @@ func decimalOp(op string, l, r compiled) (compiled, error) {
 		if b.T == runtime.TNull {
 			return runtime.Null
 		}
-		switch op {
-		case "*":
-			return runtime.Decimal(a.I*b.I, scale)
-		case "+":
-			return runtime.Decimal(a.I*pow10i[scale-ls]+b.I*pow10i[scale-rs], scale)
+		var v int64
+		var ok bool
+		if op == "*" {
+			v, ok = runtime.MulInt64(a.I, b.I)
+		} else {
+			x, ok1 := runtime.MulInt64(a.I, pow10i[scale-ls])
+			y, ok2 := runtime.MulInt64(b.I, pow10i[scale-rs])
+			if op == "+" {
+				v, ok = runtime.AddInt64(x, y)
+			} else {
+				v, ok = runtime.SubInt64(x, y)
+			}
+			ok = ok && ok1 && ok2
 		}
-		return runtime.Decimal(a.I*pow10i[scale-ls]-b.I*pow10i[scale-rs], scale)
+		if !ok {
+			c.Err = errRange
+			return runtime.Null
+		}
+		return runtime.Decimal(v, scale)
 	}, typ: runtime.TDecimal, scale: scale}, nil
 }
 
-// columnArith specializes + - * of two columns of BIGINT/DOUBLE: the
-// operands are read from the row in place (no closure calls, no Value
-// copies through return slots). nil when the operands are not such columns.
-func columnArith(op string, l, r compiled) runtime.Expr {
+// maxDecimalDigits is the most digits (precision, hence scale) velort's
+// DECIMAL holds: its unscaled value is an int64.
+const maxDecimalDigits = 18
+
+// columnIntArith specializes + - * of two BIGINT columns: the operands
+// are read from the row in place (no closure calls, no Value copies
+// through return slots). nil when the operands are not such columns.
+func columnIntArith(op string, l, r compiled, errRange error) runtime.Expr {
+	a, b := l.column(), r.column()
+	if a < 0 || b < 0 || l.typ != runtime.TInt || r.typ != runtime.TInt {
+		return nil
+	}
+	return func(c *runtime.Ctx, row runtime.Row) runtime.Value {
+		x, y := &row[a], &row[b]
+		if x.T == runtime.TNull || y.T == runtime.TNull {
+			return runtime.Null
+		}
+		var v int64
+		var ok bool
+		switch op {
+		case "+":
+			v, ok = runtime.AddInt64(x.I, y.I)
+		case "-":
+			v, ok = runtime.SubInt64(x.I, y.I)
+		default:
+			v, ok = runtime.MulInt64(x.I, y.I)
+		}
+		if !ok {
+			c.Err = errRange
+			return runtime.Null
+		}
+		return runtime.Value{T: runtime.TInt, I: v}
+	}
+}
+
+// columnFloatArith specializes + - * of two columns of BIGINT/DOUBLE (at
+// least one DOUBLE). nil when the operands are not such columns.
+func columnFloatArith(op string, l, r compiled, errRange error) runtime.Expr {
 	a, b := l.column(), r.column()
 	num := func(t runtime.Type) bool { return t == runtime.TInt || t == runtime.TDouble }
 	if a < 0 || b < 0 || !num(l.typ) || !num(r.typ) {
 		return nil
 	}
-	if l.typ == runtime.TInt && r.typ == runtime.TInt {
-		return func(_ *runtime.Ctx, row runtime.Row) runtime.Value {
-			x, y := &row[a], &row[b]
-			if x.T == runtime.TNull || y.T == runtime.TNull {
-				return runtime.Null
-			}
-			switch op {
-			case "+":
-				return runtime.Value{T: runtime.TInt, I: x.I + y.I}
-			case "-":
-				return runtime.Value{T: runtime.TInt, I: x.I - y.I}
-			}
-			return runtime.Value{T: runtime.TInt, I: x.I * y.I}
-		}
-	}
 	lf, rf := l.typ == runtime.TDouble, r.typ == runtime.TDouble
-	return func(_ *runtime.Ctx, row runtime.Row) runtime.Value {
+	return func(c *runtime.Ctx, row runtime.Row) runtime.Value {
 		x, y := &row[a], &row[b]
 		if x.T == runtime.TNull || y.T == runtime.TNull {
 			return runtime.Null
@@ -285,12 +464,54 @@ func columnArith(op string, l, r compiled) runtime.Expr {
 		if rf {
 			q = y.F
 		}
+		var v float64
 		switch op {
 		case "+":
-			return runtime.Value{T: runtime.TDouble, F: p + q}
+			v = p + q
 		case "-":
-			return runtime.Value{T: runtime.TDouble, F: p - q}
+			v = p - q
+		default:
+			v = p * q
 		}
-		return runtime.Value{T: runtime.TDouble, F: p * q}
+		if math.Abs(v) > math.MaxFloat64 {
+			c.Err = errRange
+			return runtime.Null
+		}
+		return runtime.Value{T: runtime.TDouble, F: v}
 	}
+}
+
+// negate compiles unary minus of a number natively: -(-2^63) is error
+// 1690, as MySQL; other operands go to the fallback.
+func (env *exprEnv) negate(e *expression.UnaryMinus) (compiled, bool, error) {
+	x, err := env.compile(e.Child)
+	if err != nil {
+		return compiled{}, true, err
+	}
+	t := x.typ
+	if t == runtime.TBool {
+		t = runtime.TInt
+	}
+	if !t.Numeric() {
+		return compiled{}, false, nil
+	}
+	errRange := runtime.OutOfRange(t.String(), exprText(e))
+	f := x.fn
+	return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		v := f(c, r)
+		switch {
+		case v.T == runtime.TNull:
+			return v
+		case v.T == runtime.TDouble:
+			v.F = -v.F
+			return v
+		case v.I == math.MinInt64:
+			c.Err = errRange
+			return runtime.Null
+		case v.T == runtime.TBool:
+			v.T = runtime.TInt
+		}
+		v.I = -v.I
+		return v
+	}, typ: t, scale: x.scale}, true, nil
 }

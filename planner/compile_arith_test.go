@@ -79,3 +79,154 @@ func TestConcatOfArenaBuiltArguments(t *testing.T) {
 		{"CONCAT(s, s)", `{"s":"Ab"}`, `"AbAb"`},
 	})
 }
+
+const (
+	arMaxInt = `{"i":9223372036854775807}`
+	arMinInt = `{"i":-9223372036854775808}`
+)
+
+// TestIntegerOverflowIsAnError: BIGINT + - * DIV ABS and unary minus out
+// of range are MySQL's error 1690 for the record (they wrapped).
+func TestIntegerOverflowIsAnError(t *testing.T) {
+	arRun(t, []arCase{
+		{"i + 1", arMaxInt, "ERR: BIGINT value is out of range in '(i + 1)'"},
+		{"i + i", arMaxInt, "ERR: BIGINT value is out of range"},
+		{"i - 1", arMinInt, "ERR: BIGINT value is out of range in '(i - 1)'"},
+		{"1 - i", arMinInt, "ERR: BIGINT value is out of range"},
+		{"i * 2", `{"i":4611686018427387904}`, "ERR: BIGINT value is out of range"},
+		{"i * -1", arMinInt, "ERR: BIGINT value is out of range"},
+		{"i * i", `{"i":3037000500}`, "ERR: BIGINT value is out of range"},
+		{"i DIV -1", arMinInt, "ERR: BIGINT value is out of range"},
+		{"ABS(i)", arMinInt, "ERR: BIGINT value is out of range in 'abs(i)'"},
+		{"-i", arMinInt, "ERR: BIGINT value is out of range in '-i'"},
+		{"-(i - 1) - 1", `{"i":-9223372036854775807}`, "ERR: BIGINT value is out of range"},
+		// In range: exact.
+		{"i + 0", arMaxInt, "9223372036854775807"},
+		{"i - 1", arMaxInt, "9223372036854775806"},
+		{"i * -1", arMaxInt, "-9223372036854775807"},
+		{"i * i", `{"i":3037000499}`, "9223372030926249001"},
+		{"i DIV -1", arMaxInt, "-9223372036854775807"},
+		{"ABS(i)", `{"i":-9223372036854775807}`, "9223372036854775807"},
+		{"-i", `{"i":-9223372036854775807}`, "9223372036854775807"},
+		{"-b", `{"b":true}`, "-1"},
+		{"i + 1", `{}`, "null"},
+	})
+}
+
+// TestDecimalAndDoubleOverflowIsAnError: DECIMAL arithmetic is exact or an
+// error (velort's DECIMAL holds 18 digits; `i + 0.5` wrapped to -0.5), and
+// a DOUBLE result beyond ±1.8e308 is error 1690 as in MySQL.
+func TestDecimalAndDoubleOverflowIsAnError(t *testing.T) {
+	arRun(t, []arCase{
+		{"i + 0.5", arMaxInt, "ERR: DECIMAL value is out of range in '(i + 0.5)'"},
+		{"i * 1.5", `{"i":9000000000000000000}`, "ERR: DECIMAL value is out of range"},
+		{"m * m", `{"m":99999999.99}`, "ERR: DECIMAL value is out of range"},
+		{"m - i", `{"m":-99999999.99,"i":92233720368547759}`, "ERR: DECIMAL value is out of range"},
+		{"i + 0.5", `{"i":92233720368547757}`, "92233720368547757.5"},
+		{"m * m", `{"m":12.50}`, "156.2500"},
+		{"d * 1e308", `{"d":10}`, "ERR: DOUBLE value is out of range in '(d * 1e+308)'"},
+		{"d + d", `{"d":1.7976931348623157e308}`, "ERR: DOUBLE value is out of range"},
+		{"d - 1.7976931348623157e308", `{"d":-1.7976931348623157e308}`, "ERR: DOUBLE value is out of range"},
+		{"i * d", `{"i":2,"d":1.7976931348623157e308}`, "ERR: DOUBLE value is out of range"},
+		{"d / 1e-308", `{"d":1e308}`, "ERR: DOUBLE value is out of range"},
+		{"d * 2", `{"d":1e307}`, "2e+307"},
+	})
+}
+
+// TestDivAndModAreExact: MySQL computes DIV in DECIMAL (DOUBLE operands
+// are converted first), not in floating point, and % of DECIMALs exactly.
+func TestDivAndModAreExact(t *testing.T) {
+	arRun(t, []arCase{
+		{"0.3 DIV 0.1", "", "3"},
+		{"d DIV 0.1", `{"d":0.3}`, "3"},
+		{"d DIV 1e-1", `{"d":0.3}`, "3"},
+		{"m DIV 0.25", `{"m":-1.25}`, "-5"},
+		{"i DIV 0.5", arMaxInt, "ERR: BIGINT value is out of range"},
+		{"5 DIV 1e-30", "", "ERR: BIGINT value is out of range"},
+		{"d DIV 1", `{"d":1e19}`, "ERR: BIGINT value is out of range"},
+		{"d DIV 2", `{"d":-7.9}`, "-3"},
+		{"m DIV 0", `{"m":7.5}`, "null"},
+		{"d DIV 0", `{"d":7.5}`, "null"},
+		{"7 DIV i", `{"i":0}`, "null"},
+		{"0.3 % 0.1", "", "0.0"},
+		{"m % 2", `{"m":-5.50}`, "-1.50"},
+		{"d % 0.1e0", `{"d":0.3}`, "0.09999999999999998"},
+		{"i % -1", arMinInt, "0"},
+	})
+}
+
+// TestCastToDecimal: CAST(x AS DECIMAL[(M[,D])]) has MySQL's precision
+// (DECIMAL is DECIMAL(10,0)), rounds half away from zero, and a value that
+// does not fit is an error for the record, never 0.00 or garbage; a
+// precision beyond velort's 18 digits is refused by check.
+func TestCastToDecimal(t *testing.T) {
+	arRun(t, []arCase{
+		{"CAST(123456 AS DECIMAL(5,2))", "", "ERR: DECIMAL value is out of range"},
+		{"CAST(-123456 AS DECIMAL(5,2))", "", "ERR: DECIMAL value is out of range"},
+		{"CAST(d AS DECIMAL(5,2))", `{"d":1e300}`, "ERR: DECIMAL value is out of range"},
+		{"CAST(i AS DECIMAL)", `{"i":12345678901}`, "ERR: DECIMAL value is out of range"},
+		{"CAST(1 AS DECIMAL(30,20))", "", "CHECK: "},
+		{"CAST(d AS DECIMAL(30,20)) * 1e0", `{"d":1}`, "CHECK: "},
+		{"CAST(1 AS DECIMAL(2,3))", "", "CHECK: "},
+		{"CAST(i AS DECIMAL) + 1", `{"i":12}`, "13"},
+		{"CAST(i AS DECIMAL) * 0.5", `{"i":12}`, "6.0"},
+		{"CAST(i AS DECIMAL(5))", `{"i":12}`, "12"},
+		{"CAST(0.125 AS DECIMAL(5,2))", "", "0.13"},
+		{"CAST(-0.125 AS DECIMAL(5,2))", "", "-0.13"},
+		{"CAST(d AS DECIMAL(5,2))", `{"d":2.675}`, "2.68"},
+		{"CAST(d AS DECIMAL(5,2))", `{"d":-0.125}`, "-0.13"},
+		{"CAST(s AS DECIMAL(5,2))", `{"s":"1.005"}`, "1.01"},
+		{"CAST(s AS DECIMAL(6,2))", `{"s":" -12.345e1xyz"}`, "-123.45"},
+		{"CAST(s AS DECIMAL(6,2))", `{"s":"abc"}`, "0.00"},
+		{"CAST(m AS DECIMAL(4,1))", `{"m":-1.25}`, "-1.3"},
+		{"CAST(m AS DECIMAL(6,4))", `{"m":-1.25}`, "-1.2500"},
+		{"CAST(m AS DECIMAL(4,3))", `{"m":12.5}`, "ERR: DECIMAL value is out of range"},
+		{"CAST(99.995 AS DECIMAL(4,2))", "", "ERR: DECIMAL value is out of range"},
+		{"CAST(NULL AS DECIMAL(4,2))", "", "null"},
+	})
+}
+
+// TestCastToSignedRoundsLikeMySQL: a DOUBLE converts to BIGINT with rint
+// (ties to even, CAST(2.5e0 AS SIGNED) is 2 in MySQL and MariaDB), a
+// DECIMAL half away from zero; out of range is an error, not a clamp.
+func TestCastToSignedRoundsLikeMySQL(t *testing.T) {
+	arRun(t, []arCase{
+		{"CAST(d AS SIGNED)", `{"d":2.5}`, "2"},
+		{"CAST(d AS SIGNED)", `{"d":-2.5}`, "-2"},
+		{"CAST(d AS SIGNED)", `{"d":1.5}`, "2"},
+		{"CAST(d AS SIGNED)", `{"d":2.6}`, "3"},
+		{"CAST(m AS SIGNED)", `{"m":2.5}`, "3"},
+		{"CAST(m AS SIGNED)", `{"m":-2.5}`, "-3"},
+		{"CAST(d AS SIGNED)", `{"d":1e19}`, "ERR: BIGINT value is out of range"},
+		{"CAST(d AS SIGNED)", `{"d":-9.3e18}`, "ERR: BIGINT value is out of range"},
+	})
+}
+
+// TestFloorCeilRound: FLOOR/CEIL of a DOUBLE are BIGINT, so beyond its
+// range they are error 1690 (they gave -2^63); ROUND of a DOUBLE is
+// MySQL's (rint after scaling, the value kept when the scale overflows,
+// digits read as an integer rounded, not truncated).
+func TestFloorCeilRound(t *testing.T) {
+	arRun(t, []arCase{
+		{"FLOOR(d)", `{"d":1e19}`, "ERR: BIGINT value is out of range in 'floor(d)'"},
+		{"CEIL(d)", `{"d":-1e19}`, "ERR: BIGINT value is out of range"},
+		{"FLOOR(d)", `{"d":9223372036854775807}`, "ERR: BIGINT value is out of range"},
+		{"FLOOR(d)", `{"d":-9223372036854775808}`, "-9223372036854775808"},
+		{"FLOOR(d)", `{"d":-3.5}`, "-4"},
+		{"CEIL(d)", `{"d":-0.5}`, "0"},
+		{"ROUND(d, 400)", `{"d":-3.5}`, "-3.5"},
+		{"ROUND(d, 400)", `{"d":0}`, "0"},
+		{"ROUND(d, -400)", `{"d":123.456}`, "0"},
+		{"ROUND(d, -1)", `{"d":1.7e308}`, "1.7e+308"},
+		{"ROUND(d, 2)", `{"d":1.7976931348623157e308}`, "1.7976931348623157e+308"},
+		{"ROUND(d, -308)", `{"d":-1.7976931348623157e308}`, "ERR: DOUBLE value is out of range"},
+		{"ROUND(d)", `{"d":2.5}`, "2"},
+		{"ROUND(d)", `{"d":-2.5}`, "-2"},
+		{"ROUND(d)", `{"d":3.5}`, "4"},
+		{"ROUND(d, 1)", `{"d":1.25}`, "1.2"},
+		{"ROUND(d, 1.5)", `{"d":1.255}`, "1.25"},
+		{"ROUND(d, 2.5e0)", `{"d":2.5}`, "2.5"},
+		{"ROUND(d, -1.5)", `{"d":25}`, "0"},
+		{"ROUND(d, 0.6)", `{"d":2.25}`, "2.2"},
+	})
+}

@@ -1,6 +1,10 @@
 package planner
 
 import (
+	"fmt"
+	"math"
+	"reflect"
+
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/types"
@@ -141,30 +145,48 @@ func coerceTo(c compiled, t runtime.Type, scale uint8) runtime.Expr {
 	return f
 }
 
-// convert compiles CAST/CONVERT to numeric types natively.
+// convert compiles CAST/CONVERT to numeric types natively. Out-of-range
+// results are errors for the record (MySQL strict mode), not clamped.
 func (env *exprEnv) convert(e *expression.Convert) (compiled, bool, error) {
 	target := e.Type()
+	isDecimal := types.IsDecimal(target)
+	var prec, scale int
+	if isDecimal {
+		var err error
+		if prec, scale, err = decimalCastType(e); err != nil {
+			return compiled{}, true, err
+		}
+	}
 	x, err := env.compile(e.Child)
 	if err != nil {
 		return compiled{}, true, err
 	}
 	xf := x.fn
+	numeric := x.typ.Numeric() || x.typ == runtime.TBool
 	switch {
-	case types.IsSigned(target) && (x.typ.Numeric() || x.typ == runtime.TBool):
+	case types.IsSigned(target) && numeric:
 		src := x.typ
+		errRange := runtime.OutOfRange("BIGINT", exprText(e))
 		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
 			v := xf(c, r)
 			switch {
 			case v.T == runtime.TNull:
 				return v
 			case src == runtime.TDouble:
-				return runtime.Int(int64(roundHalfAway(v.F)))
+				// MySQL converts a DOUBLE to an integer with rint: to
+				// nearest, ties to even (CAST(2.5e0 AS SIGNED) is 2).
+				g := math.RoundToEven(v.F)
+				if !(g >= -(1<<63) && g < 1<<63) {
+					c.Err = errRange
+					return runtime.Null
+				}
+				return runtime.Int(int64(g))
 			case src == runtime.TDecimal:
 				return runtime.Int(roundDecimal(v.I, v.Scale))
 			}
 			return runtime.Int(v.I)
 		}, typ: runtime.TInt}, true, nil
-	case types.IsFloat(target) && (x.typ.Numeric() || x.typ == runtime.TBool):
+	case types.IsFloat(target) && numeric:
 		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
 			v := xf(c, r)
 			if v.T == runtime.TNull {
@@ -172,8 +194,72 @@ func (env *exprEnv) convert(e *expression.Convert) (compiled, bool, error) {
 			}
 			return runtime.Double(asFloat(v))
 		}, typ: runtime.TDouble}, true, nil
+	case isDecimal:
+		return castDecimal(x, prec, scale, runtime.OutOfRange("DECIMAL", exprText(e)))
 	}
 	return compiled{}, false, nil
+}
+
+// decimalCastType returns the precision and scale of CAST(x AS
+// DECIMAL[(M[,D])]) as MySQL defines them (DECIMAL is DECIMAL(10,0),
+// DECIMAL(M) is DECIMAL(M,0)), refusing what velort's DECIMAL cannot hold.
+// go-mysql-server keeps M and D private (its Type() says DECIMAL(65,30)
+// unless both are given), so they are read by reflection.
+func decimalCastType(e *expression.Convert) (prec, scale int, err error) {
+	v := reflect.ValueOf(e).Elem()
+	l, s := v.FieldByName("typeLength"), v.FieldByName("typeScale")
+	if !l.IsValid() || !s.IsValid() {
+		return 0, 0, fmt.Errorf("cannot read the precision of %s", e)
+	}
+	prec, scale = int(l.Int()), int(s.Int())
+	if prec == 0 {
+		prec = 10
+	}
+	switch {
+	case scale > prec:
+		return 0, 0, fmt.Errorf("DECIMAL(%d,%d): the precision must be at least the scale", prec, scale)
+	case prec > maxDecimalDigits:
+		return 0, 0, fmt.Errorf("DECIMAL(%d,%d): velort's DECIMAL holds at most %d digits", prec, scale, maxDecimalDigits)
+	}
+	return prec, scale, nil
+}
+
+// castDecimal compiles CAST(x AS DECIMAL(prec,scale)): rounding half away
+// from zero (a DOUBLE from its shortest decimal form, a string from its
+// numeric prefix), and a value of more than prec digits is an error.
+func castDecimal(x compiled, prec, scale int, errRange error) (compiled, bool, error) {
+	switch src := x.typ; src {
+	case runtime.TNull, runtime.TBool, runtime.TInt, runtime.TDecimal, runtime.TDouble, runtime.TString:
+	default:
+		return compiled{}, true, fmt.Errorf("CAST of %s AS DECIMAL is not supported", src)
+	}
+	limit := pow10i[prec] // |unscaled| < 10^prec
+	sc := uint8(scale)
+	xf := x.fn
+	return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		v := xf(c, r)
+		var u int64
+		ok := true
+		switch v.T {
+		case runtime.TNull:
+			return v
+		case runtime.TDouble:
+			u, ok = runtime.DecimalFromFloat(v.F, scale)
+		case runtime.TString, runtime.TJSON:
+			u, ok = runtime.DecimalFromText(v.S, scale)
+		default: // BOOLEAN, BIGINT (Scale 0), DECIMAL
+			if from := v.Scale; from <= sc {
+				u, ok = runtime.MulInt64(v.I, pow10i[sc-from])
+			} else {
+				u = roundDecimal(v.I, from-sc)
+			}
+		}
+		if !ok || u >= limit || u <= -limit {
+			c.Err = errRange
+			return runtime.Null
+		}
+		return runtime.Decimal(u, sc)
+	}, typ: runtime.TDecimal, scale: sc}, true, nil
 }
 
 // roundDecimal rounds unscaled/10^scale to an integer, half away from zero.

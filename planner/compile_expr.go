@@ -61,6 +61,10 @@ func (env *exprEnv) compile(e sql.Expression) (compiled, error) {
 		return env.arithmetic("div", e.LeftChild, e.RightChild, e)
 	case *expression.Mod:
 		return env.arithmetic("%", e.LeftChild, e.RightChild, e)
+	case *expression.UnaryMinus:
+		if c, ok, err := env.negate(e); ok || err != nil {
+			return c, err
+		}
 	case *expression.Equals:
 		return env.comparison(opEQ, e.Left(), e.Right())
 	case *expression.NullSafeEquals:
@@ -167,7 +171,7 @@ func lowerName(f sql.FunctionExpression) string { return strings.ToLower(f.Funct
 func evaluatesEveryChild(e sql.Expression) bool {
 	switch e := e.(type) {
 	case *expression.Alias, *expression.GetField, *expression.Literal,
-		*expression.Arithmetic, *expression.Div, *expression.IntDiv, *expression.Mod,
+		*expression.Arithmetic, *expression.Div, *expression.IntDiv, *expression.Mod, *expression.UnaryMinus,
 		*expression.Equals, *expression.NullSafeEquals,
 		*expression.GreaterThan, *expression.GreaterThanOrEqual, *expression.LessThan, *expression.LessThanOrEqual,
 		*expression.Not, *expression.IsNull, *expression.Convert, *udfExpr:

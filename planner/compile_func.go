@@ -2,6 +2,7 @@ package planner
 
 import (
 	"math"
+	"strconv"
 	"unicode"
 	"unicode/utf8"
 
@@ -67,11 +68,15 @@ func (env *exprEnv) function(f sql.FunctionExpression) (compiled, bool, error) {
 		if !ok || !(t.Numeric()) {
 			return compiled{}, false, nil
 		}
+		errRange := runtime.OutOfRange(t.String(), exprText(f))
 		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
 			v := x(c, r)
 			switch {
 			case v.T == runtime.TDouble:
 				v.F = math.Abs(v.F)
+			case v.I == math.MinInt64: // NULL has I == 0
+				c.Err = errRange
+				return runtime.Null
 			case v.I < 0:
 				v.I = -v.I
 			}
@@ -86,37 +91,57 @@ func (env *exprEnv) function(f sql.FunctionExpression) (compiled, bool, error) {
 		if name != "floor" {
 			op = math.Ceil
 		}
+		// FLOOR/CEIL of a DOUBLE are BIGINT in velort (MySQL: a DOUBLE
+		// with an integral value): out of BIGINT's range is error 1690.
+		errRange := runtime.OutOfRange("BIGINT", exprText(f))
 		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
 			v := x(c, r)
 			if v.T == runtime.TNull {
 				return v
 			}
-			return runtime.Int(int64(op(v.F)))
+			g := op(v.F)
+			if !(g >= -(1<<63) && g < 1<<63) {
+				c.Err = errRange
+				return runtime.Null
+			}
+			return runtime.Int(int64(g))
 		}, typ: runtime.TInt}, true, nil
 	case "round":
 		if len(argc) == 0 || len(argc) > 2 || argc[0].typ != runtime.TDouble {
 			return compiled{}, false, nil
 		}
 		x := argc[0].fn
-		digits := 0
+		var digits int64
 		if len(argc) == 2 {
 			dv, ok := isConst(args[1])
-			if !ok {
+			if !ok || dv == nil {
 				return compiled{}, false, nil
 			}
 			d, err := toFloat64(dv)
-			if err != nil {
+			if err != nil || math.IsNaN(d) {
 				return compiled{}, false, nil
 			}
-			digits = int(d)
+			// MySQL reads the digits as an integer: a DOUBLE rounds to
+			// nearest even (rint), a DECIMAL half away from zero.
+			if _, isFloat := dv.(float64); isFloat {
+				d = math.RoundToEven(d)
+			} else {
+				d = math.Round(d)
+			}
+			digits = int64(max(min(d, 1e9), -1e9))
 		}
-		scale := math.Pow(10, float64(digits))
+		errRange := runtime.OutOfRange("DOUBLE", exprText(f))
 		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
 			v := x(c, r)
 			if v.T == runtime.TNull {
 				return v
 			}
-			return runtime.Double(roundHalfAway(v.F*scale) / scale)
+			g := roundDouble(v.F, digits, false)
+			if math.Abs(g) > math.MaxFloat64 { // rounded up past the largest DOUBLE
+				c.Err = errRange
+				return runtime.Null
+			}
+			return runtime.Double(g)
 		}, typ: runtime.TDouble}, true, nil
 	case "coalesce", "ifnull":
 		if len(argc) == 0 {
@@ -207,8 +232,48 @@ func appendPiece(arena []byte, end int, piece []byte) []byte {
 	return append(arena[:end], piece...)
 }
 
-// roundHalfAway rounds to the nearest integer, halves away from zero (MySQL).
+// roundHalfAway rounds to the nearest integer, halves away from zero
+// (MySQL's rounding of DECIMAL values).
 func roundHalfAway(f float64) float64 { return math.Round(f) }
+
+// pow10exact[i] is 1e{i} correctly rounded, as C's literal table.
+var pow10exact = func() (p [309]float64) {
+	for i := range p {
+		p[i], _ = strconv.ParseFloat("1e"+strconv.Itoa(i), 64)
+	}
+	return
+}()
+
+// roundDouble is MySQL's ROUND(v, dec) / TRUNCATE(v, dec) of a DOUBLE
+// (my_double_round): scale by 10^|dec|, round to nearest even (rint) or
+// truncate, and scale back; a value the scaling would overflow is kept,
+// and a negative dec beyond the double range gives 0.
+func roundDouble(v float64, dec int64, truncate bool) float64 {
+	neg := dec < 0
+	abs := dec
+	if neg {
+		abs = -dec
+	}
+	tmp := math.Inf(1)
+	if abs < int64(len(pow10exact)) {
+		tmp = pow10exact[abs]
+	}
+	div, mul := v/tmp, v*tmp
+	switch {
+	case neg && math.IsInf(tmp, 0):
+		return 0
+	case !neg && (math.IsInf(mul, 0) || math.IsNaN(mul)):
+		return v
+	case truncate:
+		if neg {
+			return math.Trunc(div) * tmp
+		}
+		return math.Trunc(mul) / tmp
+	case neg:
+		return math.RoundToEven(div) * tmp
+	}
+	return math.RoundToEven(mul) / tmp
+}
 
 // mapString maps every rune of s through m into arena space.
 func mapString(c *runtime.Ctx, s []byte, m func(rune) rune) []byte {

@@ -1,6 +1,9 @@
 package runtime
 
-import "strconv"
+import (
+	"math"
+	"strconv"
+)
 
 // ParseFloatPrefix parses the longest numeric prefix of s as MySQL does
 // when a string is used as a number ("12abc" → 12). ok is false when s
@@ -43,4 +46,72 @@ func ParseFloatPrefix(s []byte) (float64, bool) {
 	}
 	f, err := strconv.ParseFloat(unsafeString(s[start:i]), 64)
 	return f, err == nil
+}
+
+// DecimalFromFloat converts f to a DECIMAL's unscaled value at scale, as
+// MySQL does: from f's shortest decimal representation (2.675e0 is
+// 2.675, not 2.67499…), rounding half away from zero. ok is false when
+// the result does not fit an int64 (or f is not finite).
+func DecimalFromFloat(f float64, scale int) (unscaled int64, ok bool) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, false
+	}
+	var buf [32]byte
+	b := strconv.AppendFloat(buf[:0], f, 'e', -1, 64)
+	u, st := toScaledSlow(b, scale, true)
+	return u, st == convOK
+}
+
+// DecimalFromText converts the numeric prefix of s ("12.5abc" → 12.5; no
+// prefix → 0, as MySQL) to a DECIMAL's unscaled value at scale, rounding
+// half away from zero. ok is false when the result does not fit an int64.
+func DecimalFromText(s []byte, scale int) (unscaled int64, ok bool) {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n') {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	var buf [64]byte
+	b := buf[:0]
+	if neg {
+		b = append(b, '-')
+	}
+	digits, dot := 0, false
+	for ; i < len(s); i++ {
+		switch ch := s[i]; {
+		case ch >= '0' && ch <= '9':
+			digits++
+		case ch == '.' && !dot:
+			dot = true
+		default:
+			goto exp
+		}
+		if len(b) == cap(b) { // longer than any value that can fit: out of range or lost digits
+			return 0, false
+		}
+		b = append(b, s[i])
+	}
+exp:
+	if digits == 0 {
+		return 0, true
+	}
+	if i+1 < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		j := i + 1
+		if s[j] == '+' || s[j] == '-' {
+			j++
+		}
+		if j < len(s) && s[j] >= '0' && s[j] <= '9' && j-i+len(b) < cap(b) {
+			b = append(b, 'e')
+			b = append(b, s[i+1:j]...)
+			for ; j < len(s) && s[j] >= '0' && s[j] <= '9' && len(b) < cap(b); j++ {
+				b = append(b, s[j])
+			}
+		}
+	}
+	u, st := toScaledSlow(b, scale, true)
+	return u, st == convOK
 }
