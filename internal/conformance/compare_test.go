@@ -1,0 +1,267 @@
+package conformance
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/big"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/velort/velort/runtime"
+)
+
+// The comparison rules, in one place.
+//
+// velort publishes JSON (SPEC §2, docs/sql.md); MariaDB returns text and a
+// column type. A velort value v (its JSON text and runtime type) is the
+// same as a MariaDB cell m when:
+//
+//   - both are NULL (velort writes NULL, NaN and ±Inf as null);
+//   - v is a BOOLEAN (true/false) and m is the integer 1/0 — MySQL has no
+//     boolean type; predicates (pred) must be BOOLEAN in velort;
+//   - v is a number and m is a DOUBLE/FLOAT: numerically equal within a
+//     relative 1e-12 (both are binary doubles; libm results may differ in
+//     the last bit);
+//     When MariaDB sends a DOUBLE with a fixed number of decimals (PI() as
+//     3.141593, ROUND(d, 2)), v is rounded to them first: that is how
+//     MySQL displays the same double;
+//   - v is a number and m is exact (integer or DECIMAL): the number velort
+//     writes equals MariaDB's exactly (12.5 = 12.50; a DOUBLE 0.1 written
+//     "0.1" equals DECIMAL 0.1, but 18446744073709552000 ≠
+//     18446744073709551615). With approx (velort's documented `/` and AVG
+//     returning DOUBLE) the relative 1e-12 rule applies instead;
+//   - v is a string and m is a string, DATE, TIME or DATETIME with the same
+//     text, byte for byte;
+//   - v is a TIMESTAMP and m a DATETIME/TIMESTAMP (or DATE, at midnight)
+//     of the same millisecond — velort's TIMESTAMP has millisecond
+//     precision (docs/sql.md "Types"), so MariaDB's digits below the
+//     millisecond are truncated;
+//   - v is JSON and m is text holding an equal JSON document (MariaDB's
+//     JSON functions return text; spacing and key order do not matter,
+//     numbers compare by value).
+//
+// Anything else differs. sameValue returns "" when the values are the
+// same, or a description of the difference.
+func sameValue(pred, approx bool, vt runtime.Type, vjson string, m cell) string {
+	if vjson == "null" || m.null {
+		if vjson == "null" && m.null {
+			return ""
+		}
+		return "NULL vs value"
+	}
+	if pred && vt != runtime.TBool {
+		return "predicate not written as true/false"
+	}
+	kind := mariaKind(m.typ)
+	switch vt {
+	case runtime.TBool:
+		want := "0"
+		if vjson == "true" {
+			want = "1"
+		}
+		if (kind == "exact" || kind == "approx") && numEqualExact(want, m.text) {
+			return ""
+		}
+		return "different value"
+	case runtime.TInt, runtime.TDecimal, runtime.TDouble:
+		switch {
+		case kind == "approx", kind == "exact" && approx && vt == runtime.TDouble:
+			if floatClose(roundTo(vjson, m.decimals), m.text) {
+				return ""
+			}
+			return "different value"
+		case kind == "exact":
+			if numEqualExact(vjson, m.text) {
+				return ""
+			}
+			return "different value"
+		}
+		return "number vs " + kind
+	case runtime.TString:
+		var s string
+		if err := json.Unmarshal([]byte(vjson), &s); err != nil {
+			return "velort string not JSON: " + err.Error()
+		}
+		if kind == "string" || kind == "temporal" {
+			if s == m.text {
+				return ""
+			}
+			return "different value"
+		}
+		return "string vs " + kind
+	case runtime.TTimestamp:
+		if kind != "temporal" {
+			return "timestamp vs " + kind
+		}
+		var s string
+		json.Unmarshal([]byte(vjson), &s)
+		vt, err1 := time.Parse("2006-01-02T15:04:05.000Z", s)
+		mt, err2 := parseMariaTime(m.text)
+		if err1 != nil || err2 != nil {
+			return fmt.Sprintf("unparsable time (%v, %v)", err1, err2)
+		}
+		if vt.UnixMilli() == mt.Truncate(time.Millisecond).UnixMilli() {
+			return ""
+		}
+		return "different value"
+	case runtime.TJSON:
+		if kind != "string" {
+			return "JSON vs " + kind
+		}
+		if jsonEqual(vjson, m.text) {
+			return ""
+		}
+		return "different value"
+	}
+	return fmt.Sprintf("velort type %v", vt)
+}
+
+// mariaKind classifies a MariaDB column type name.
+func mariaKind(typ string) string {
+	switch {
+	case strings.Contains(typ, "INT"), strings.Contains(typ, "DECIMAL"), typ == "YEAR", typ == "BIT":
+		return "exact"
+	case strings.Contains(typ, "DOUBLE"), strings.Contains(typ, "FLOAT"), typ == "REAL":
+		return "approx"
+	case strings.Contains(typ, "DATE"), strings.Contains(typ, "TIME"):
+		return "temporal"
+	case typ == "NULL":
+		return "null"
+	}
+	return "string"
+}
+
+// roundTo formats the number text v with n fraction digits (n < 0: as is).
+func roundTo(v string, n int) string {
+	if n < 0 {
+		return v
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return v
+	}
+	return strconv.FormatFloat(f, 'f', n, 64)
+}
+
+func numEqualExact(a, b string) bool {
+	x, ok1 := new(big.Rat).SetString(a)
+	y, ok2 := new(big.Rat).SetString(b)
+	return ok1 && ok2 && x.Cmp(y) == 0
+}
+
+func floatClose(a, b string) bool {
+	x, err1 := strconv.ParseFloat(a, 64)
+	y, err2 := strconv.ParseFloat(b, 64)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	if x == y {
+		return true
+	}
+	return math.Abs(x-y) <= 1e-12*math.Max(math.Abs(x), math.Abs(y))
+}
+
+func parseMariaTime(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("not a date-time: %q", s)
+}
+
+func jsonEqual(a, b string) bool {
+	var x, y any
+	da := json.NewDecoder(bytes.NewReader([]byte(a)))
+	da.UseNumber()
+	db := json.NewDecoder(bytes.NewReader([]byte(b)))
+	db.UseNumber()
+	if da.Decode(&x) != nil || db.Decode(&y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(normJSON(x), normJSON(y))
+}
+
+// normJSON makes numbers comparable by value (1.0 = 1 = 1e0).
+func normJSON(v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		if r, ok := new(big.Rat).SetString(v.String()); ok {
+			return r.RatString()
+		}
+		return v.String()
+	case []any:
+		for i := range v {
+			v[i] = normJSON(v[i])
+		}
+	case map[string]any:
+		for k := range v {
+			v[k] = normJSON(v[k])
+		}
+	}
+	return v
+}
+
+// TestSameValue: the comparison catches wrong values and accepts the
+// documented representations.
+func TestSameValue(t *testing.T) {
+	c := func(typ, text string) cell { return cell{typ: typ, text: text, decimals: -1} }
+	fixed := func(text string, n int) cell { return cell{typ: "DOUBLE", text: text, decimals: n} }
+	null := cell{null: true, typ: "BIGINT", decimals: -1}
+	cases := []struct {
+		pred, approx bool
+		vt           runtime.Type
+		v            string
+		m            cell
+		same         bool
+	}{
+		{false, false, runtime.TInt, "7", c("BIGINT", "7"), true},
+		{false, false, runtime.TInt, "7", c("BIGINT", "8"), false},
+		{false, false, runtime.TInt, "-1", c("UNSIGNED BIGINT", "18446744073709551615"), false},
+		{false, false, runtime.TDouble, "18446744073709552000", c("UNSIGNED BIGINT", "18446744073709551615"), false},
+		{false, false, runtime.TDecimal, "12.50", c("DECIMAL", "12.5000"), true},
+		{false, false, runtime.TDecimal, "0.00", c("DECIMAL", "999.99"), false},
+		{false, false, runtime.TDouble, "0.1", c("DECIMAL", "0.1"), true},
+		{false, false, runtime.TDouble, "0.3333333333333333", c("DECIMAL", "0.333333333333333333333333333333"), false},
+		{false, true, runtime.TDouble, "0.3333333333333333", c("DECIMAL", "0.333333333333333333333333333333"), true},
+		{false, true, runtime.TDouble, "0.3333", c("DECIMAL", "0.333333333333333333333333333333"), false},
+		{false, false, runtime.TDouble, "0.30000000000000004", c("DOUBLE", "0.30000000000000004"), true},
+		{false, false, runtime.TDouble, "1e15", c("DOUBLE", "1e15"), true},
+		{false, false, runtime.TInt, "0", c("DOUBLE", "-0.061"), false},
+		{false, false, runtime.TDouble, "3.141592653589793", fixed("3.141593", 6), true},
+		{false, false, runtime.TDouble, "3.14159", fixed("3.141593", 6), false},
+		{false, false, runtime.TDouble, "3.141592653589793", c("DOUBLE", "3.141593"), false},
+		{false, false, runtime.TInt, "12", c("VARCHAR", "12"), false},
+		{false, false, runtime.TString, `"12"`, c("BIGINT", "12"), false},
+		{false, false, runtime.TString, `"ABCABCx"`, c("VARCHAR", "ABCx"), false},
+		{false, false, runtime.TString, `"ÄÖü"`, c("VARCHAR", "ÄÖü"), true},
+		{false, false, runtime.TString, `"abc"`, c("VARCHAR", "ABC"), false},
+		{true, false, runtime.TBool, "true", c("INT", "1"), true},
+		{true, false, runtime.TBool, "false", c("INT", "1"), false},
+		{true, false, runtime.TInt, "1", c("INT", "1"), false},
+		{false, false, runtime.TBool, "true", c("INT", "2"), false},
+		{false, false, runtime.TTimestamp, `"2024-01-15T10:00:00.000Z"`, c("DATETIME", "2024-01-15 10:00:00.000"), true},
+		{false, false, runtime.TTimestamp, `"2024-01-15T10:00:00.000Z"`, c("DATETIME", "2024-01-15 10:00:00.001"), false},
+		{false, false, runtime.TTimestamp, `"1970-01-01T00:00:02.024Z"`, c("DATE", "2024-01-15"), false},
+		{false, false, runtime.TTimestamp, `"2024-01-15T00:00:00.000Z"`, c("DATE", "2024-01-15"), true},
+		{false, false, runtime.TString, `"2024-01-15"`, c("DATE", "2024-01-15"), true},
+		{false, false, runtime.TString, `""`, c("TIME", "10:30:00"), false},
+		{false, false, runtime.TJSON, `[1,2]`, c("LONGTEXT", "[1, 2]"), true},
+		{false, false, runtime.TJSON, `"x"`, c("LONGTEXT", `"x"`), true},
+		{false, false, runtime.TJSON, `[1,2]`, c("LONGTEXT", "[2, 1]"), false},
+		{false, false, runtime.TInt, "null", null, true},
+		{false, false, runtime.TInt, "0", null, false},
+		{false, false, runtime.TNull, "null", c("BIGINT", "0"), false},
+	}
+	for _, tc := range cases {
+		got := sameValue(tc.pred, tc.approx, tc.vt, tc.v, tc.m)
+		if (got == "") != tc.same {
+			t.Errorf("sameValue(pred=%v, approx=%v, %v %s, %s %q) = %q, want same=%v", tc.pred, tc.approx, tc.vt, tc.v, tc.m.typ, tc.m.text, got, tc.same)
+		}
+	}
+}
