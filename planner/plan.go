@@ -472,6 +472,13 @@ func (p *parser) checkTokens(pl *Plan, toks []token) bool {
 			}
 		}
 		name := strings.ToLower(t.text)
+		// go-mysql-server drops DISTINCT in a window function's arguments.
+		if i+2 < len(toks) && isKeyword(toks[i+2], "DISTINCT") {
+			if closing := matchingParen(toks, i+2); closing > 0 && closing+1 < len(toks) && isKeyword(toks[closing+1], "OVER") {
+				p.errorf(t, "%s(DISTINCT ...) OVER (...) is not supported (MySQL refuses DISTINCT in window functions too): expected %s(...) OVER (...) without DISTINCT, or a GROUP BY", strings.ToUpper(t.text), strings.ToUpper(t.text))
+				return false
+			}
+		}
 		if why, ok := refusedFunctions[name]; ok {
 			p.errorf(t, "%s is refused in a continuous query: %s (see docs/sql.md, Refused functions)", strings.ToUpper(t.text), why)
 			return false

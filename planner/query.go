@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -281,6 +282,10 @@ func (q *Query) finish(p *parser) *Error {
 	// Output columns: compile once (partition -1) to learn their types.
 	pipe, outTypes, err := q.compile(-1, nil)
 	if err != nil {
+		var ne *nameError
+		if errors.As(err, &ne) {
+			return p.src.errorAt(q.callPos(p, ne.name), "%s", ne.msg)
+		}
 		return p.src.errorAt(q.pos, "%v", err)
 	}
 	_ = pipe
@@ -289,6 +294,18 @@ func (q *Query) finish(p *parser) *Error {
 		q.Columns[i] = runtime.Column{Name: outputName(e), Type: outTypes[i].typ, Scale: outTypes[i].scale, Precision: 18}
 	}
 	return q.bindSink(p)
+}
+
+// callPos is the offset of the first call of function name in the query,
+// or the query's own.
+func (q *Query) callPos(p *parser, name string) int {
+	toks := p.st.toks
+	for i := p.i; i+1 < len(toks); i++ {
+		if toks[i].kind == tokIdent && strings.EqualFold(toks[i].text, name) && isPunct(toks[i+1], "(") {
+			return toks[i].start
+		}
+	}
+	return q.pos
 }
 
 // outputName is an output column's name: its alias, or its text as written.

@@ -54,7 +54,7 @@ func (q *Query) compile(partition int, udfs udfBinder) (*runtime.Pipeline, []com
 	var err error
 	switch q.Kind {
 	case "group":
-		stage, outEnv, err = q.groupStage(in)
+		stage, outEnv, err = q.groupStage(in, partition)
 	case "rows":
 		stage, outEnv, err = q.rowsStage(in)
 	}

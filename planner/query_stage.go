@@ -13,6 +13,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/transform"
 
 	"github.com/velort/velort/runtime"
+	"github.com/velort/velort/transport"
 )
 
 // aggFuncOf maps a go-mysql-server aggregate to velort's; ok is false for
@@ -30,9 +31,11 @@ func aggFuncOf(e sql.Expression) (runtime.AggFunc, sql.Expression, bool) {
 	case *aggregation.CountDistinct:
 		ch := a.Children()
 		if len(ch) != 1 {
-			return 0, nil, false
+			return runtime.CountDistinct, a, true // aggSpec builds the tuple
 		}
 		return runtime.CountDistinct, ch[0], true
+	case *aggregation.GroupConcat:
+		return runtime.GroupConcat, a, true // aggSpec reads its options
 	case *aggregation.Sum:
 		return runtime.Sum, a.Child, true
 	case *aggregation.Avg:
@@ -61,10 +64,70 @@ func aggFuncOf(e sql.Expression) (runtime.AggFunc, sql.Expression, bool) {
 	return 0, nil, false
 }
 
+// nameError is a problem with a call of the function name: the planner
+// reports it at the call.
+type nameError struct {
+	name string
+	msg  string
+}
+
+func (e *nameError) Error() string { return e.msg }
+
+// refusedAggregate explains why an aggregate velort does not compute is
+// refused.
+func refusedAggregate(e sql.Expression) error {
+	bit := map[string]string{"*aggregation.BitAnd": "BIT_AND", "*aggregation.BitOr": "BIT_OR", "*aggregation.BitXor": "BIT_XOR"}
+	if name, ok := bit[fmt.Sprintf("%T", e)]; ok {
+		return &nameError{name, name + " is not supported: MySQL computes it as BIGINT UNSIGNED (BIT_AND of no rows is 18446744073709551615), which velort has no type for"}
+	}
+	names := map[string]string{"*aggregation.JsonArray": "JSON_ARRAYAGG", "*aggregation.JSONObjectAgg": "JSON_OBJECTAGG"}
+	name, ok := names[fmt.Sprintf("%T", e)]
+	if fe, isFn := e.(sql.FunctionExpression); !ok && isFn {
+		name = strings.ToUpper(fe.FunctionName())
+	} else if !ok {
+		name = e.String()
+	}
+	return &nameError{name, name + " is not supported as an aggregate in a continuous query (supported: see docs/sql.md, Aggregates)"}
+}
+
+// findAggregation returns the first aggregate call inside e, or nil.
+func findAggregation(e sql.Expression) sql.Expression {
+	var found sql.Expression
+	sql.Inspect(e, func(x sql.Expression) bool {
+		if found != nil {
+			return false
+		}
+		if _, ok := x.(sql.Aggregation); ok {
+			found = x
+			return false
+		}
+		return true
+	})
+	return found
+}
+
 // aggSpec compiles an aggregate's argument and chooses its result type.
 func aggSpec(in *exprEnv, f runtime.AggFunc, arg sql.Expression) (runtime.AggSpec, compiled, error) {
 	spec := runtime.AggSpec{Func: f, ResultType: runtime.TInt}
 	var out compiled
+	switch a := arg.(type) {
+	case *expression.DistinctExpression: // SUM/AVG/MIN/MAX(DISTINCT x)
+		arg = a.Child
+		spec.Distinct = f == runtime.Sum || f == runtime.Avg // MIN/MAX: the same without
+	case *aggregation.CountDistinct: // COUNT(DISTINCT a, b, ...)
+		fns := make([]runtime.Expr, 0, len(a.Children()))
+		for _, ch := range a.Children() {
+			c, err := in.compile(ch)
+			if err != nil {
+				return spec, out, err
+			}
+			fns = append(fns, c.fn)
+		}
+		spec.Arg, spec.ArgType = runtime.TupleArg(fns), runtime.TString
+		return spec, compiled{typ: runtime.TInt}, nil
+	case *aggregation.GroupConcat:
+		return groupConcatSpec(in, a)
+	}
 	if arg != nil {
 		c, err := in.compile(arg)
 		if err != nil {
@@ -94,10 +157,48 @@ func aggSpec(in *exprEnv, f runtime.AggFunc, arg sql.Expression) (runtime.AggSpe
 	return spec, out, nil
 }
 
+// groupConcatSpec compiles GROUP_CONCAT([DISTINCT] a, ... [SEPARATOR s]):
+// its values cast to text, concatenated in arrival order. go-mysql-server
+// keeps the options in unexported fields.
+func groupConcatSpec(in *exprEnv, g *aggregation.GroupConcat) (runtime.AggSpec, compiled, error) {
+	spec := runtime.AggSpec{Func: runtime.GroupConcat, ResultType: runtime.TString, ArgType: runtime.TString}
+	f := reflect.ValueOf(g).Elem()
+	nSort := f.FieldByName("sf").Len()
+	if nSort > 0 {
+		return spec, compiled{}, &nameError{"GROUP_CONCAT", "ORDER BY inside GROUP_CONCAT is not supported yet: values are concatenated in arrival order; remove the ORDER BY"}
+	}
+	spec.Distinct = f.FieldByName("distinct").String() != ""
+	spec.Separator = []byte(f.FieldByName("separator").String())
+	if n := f.FieldByName("maxLen"); n.CanInt() && n.Int() > 0 {
+		spec.MaxLen = int(n.Int())
+	}
+	args := g.Children()[nSort:]
+	if spec.Distinct && len(args) > 1 {
+		return spec, compiled{}, &nameError{"GROUP_CONCAT", "GROUP_CONCAT(DISTINCT a, b, ...) of several values is not supported: expected GROUP_CONCAT(DISTINCT x)"}
+	}
+	fns := make([]runtime.Expr, len(args))
+	for i, a := range args {
+		c, err := in.compile(a)
+		if err == nil && c.typ != runtime.TString {
+			c, err = in.compile(expression.NewConvert(a, expression.ConvertToChar))
+		}
+		if err != nil {
+			return spec, compiled{}, err
+		}
+		fns[i] = c.fn
+	}
+	if len(fns) == 1 {
+		spec.Arg = fns[0]
+	} else {
+		spec.Arg = runtime.ConcatArg(fns)
+	}
+	return spec, compiled{typ: runtime.TString}, nil
+}
+
 // groupStage builds the GROUP BY stage. The stage emits rows laid out as
 // [keys..., aggregates..., window_start, window_end]; the returned env maps
 // the GroupBy node's output columns (its SelectedExprs) onto that layout.
-func (q *Query) groupStage(in *exprEnv) (runtime.Stage, *exprEnv, error) {
+func (q *Query) groupStage(in *exprEnv, partition int) (runtime.Stage, *exprEnv, error) {
 	gb := q.shape.groupBy
 	nSrc := len(q.Source.Columns)
 	isWindowCol := func(e sql.Expression) (int, bool) {
@@ -169,6 +270,9 @@ func (q *Query) groupStage(in *exprEnv) (runtime.Stage, *exprEnv, error) {
 			}
 		}
 		if !found { // a non-grouped column: MySQL's ANY_VALUE, here the first value
+			if a := findAggregation(d); a != nil {
+				return nil, nil, refusedAggregate(a)
+			}
 			spec, out, err := aggSpec(in, runtime.FirstValue, d)
 			if err != nil {
 				return nil, nil, err
@@ -200,6 +304,10 @@ func (q *Query) groupStage(in *exprEnv) (runtime.Stage, *exprEnv, error) {
 	}
 	cfg.Window = q.Window
 	cfg.Emit = q.Emit
+	// A global aggregate's row over no records: once, from the partition
+	// the empty group key hashes to (all of them forward there).
+	n := q.Source.Partitions
+	cfg.EmptyRow = n < 2 || partition == transport.PartitionOf(nil, n)
 	nk, na := len(cfg.Keys), len(cfg.Aggs)
 	q.nKeys, q.nAggs = nk, na
 	out := &exprEnv{slots: make([]int, len(deps)), types: make([]runtime.Type, len(deps)), scales: make([]uint8, len(deps)), udfs: in.udfs}
@@ -334,6 +442,13 @@ func rowFunc(in *exprEnv, e sql.Expression, def *sql.WindowDefinition) (runtime.
 	f, arg, ok := aggFuncOf(e)
 	if !ok {
 		return rf, compiled{}, fmt.Errorf("window function %s is not supported", e)
+	}
+	if _, distinct := arg.(*expression.DistinctExpression); distinct || f == runtime.CountDistinct || f == runtime.GroupConcat {
+		name := "GROUP_CONCAT"
+		if fe, ok := e.(sql.FunctionExpression); ok {
+			name = strings.ToUpper(fe.FunctionName())
+		}
+		return rf, compiled{}, &nameError{name, name + "(DISTINCT ...) and GROUP_CONCAT are not supported over a window (OVER); MySQL refuses DISTINCT there too"}
 	}
 	spec, out, err := aggSpec(in, f, arg)
 	if err != nil {

@@ -20,10 +20,15 @@ const (
 	FirstValue                   // first non-NULL value in arrival order
 	LastValue                    // last non-NULL value in arrival order
 	UDF                          // user aggregate (AggSpec.UDF)
+	GroupConcat                  // GROUP_CONCAT(x SEPARATOR s): non-NULL strings in arrival order
 )
 
 var aggFuncNames = [...]string{"COUNT(*)", "COUNT", "COUNT DISTINCT", "SUM", "AVG", "MIN", "MAX",
-	"STDDEV_POP", "VAR_POP", "STDDEV_SAMP", "VAR_SAMP", "FIRST_VALUE", "LAST_VALUE", "UDF"}
+	"STDDEV_POP", "VAR_POP", "STDDEV_SAMP", "VAR_SAMP", "FIRST_VALUE", "LAST_VALUE", "UDF", "GROUP_CONCAT"}
+
+// GroupConcatMaxLen is MySQL's default group_concat_max_len: a
+// GROUP_CONCAT result is cut to this many bytes (at a character boundary).
+const GroupConcatMaxLen = 1024
 
 func (f AggFunc) String() string {
 	if int(f) < len(aggFuncNames) {
@@ -41,11 +46,20 @@ func (f AggFunc) String() string {
 // type (strings compare byte-wise); variance uses Welford's algorithm.
 // SUM/AVG/MIN/MAX/STDDEV/VARIANCE/FIRST_VALUE/LAST_VALUE over no non-NULL
 // value are NULL. FIRST_VALUE/LAST_VALUE follow arrival order.
+//
+// Distinct (SUM/AVG/GROUP_CONCAT) folds each distinct non-NULL value once
+// per group and window: the state keeps the set of values seen, as COUNT
+// DISTINCT does. GROUP_CONCAT's argument is a string (the planner casts);
+// its result is cut at MaxLen bytes (0: GroupConcatMaxLen), NULL without
+// values.
 type AggSpec struct {
 	Func       AggFunc
 	Arg        Expr // nil for COUNT(*)
 	ArgType    Type
 	ResultType Type
+	Distinct   bool
+	Separator  []byte // GROUP_CONCAT
+	MaxLen     int    // GROUP_CONCAT
 	UDF        AggUDF // for Func == UDF
 	// ArgIsCol says Arg only reads input column ArgCol: the stage then
 	// copies that column instead of calling Arg (a call returning a Value
@@ -76,9 +90,15 @@ type AggUDFMerger interface {
 
 // mergeable reports whether the aggregate's state can be merged.
 func (a *AggSpec) mergeable() bool {
+	if a.Func == GroupConcat && a.Distinct {
+		return false // which value came first cannot be recovered from two sets
+	}
 	if a.Func != UDF {
 		return true
 	}
 	_, ok := a.UDF.(AggUDFMerger)
 	return ok
 }
+
+// keepsSet reports whether the aggregate keeps the distinct values seen.
+func (a *AggSpec) keepsSet() bool { return a.Func == CountDistinct || a.Distinct }

@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"math"
+	"unicode/utf8"
 )
 
 // errSumOverflow is set in c.Err when an exact BIGINT/DECIMAL SUM overflows.
@@ -41,6 +42,7 @@ func (a *accum) reset(sp *AggSpec) {
 		}
 	}
 	a.n, a.i, a.f, a.m2, a.seq, a.h, a.t, a.sc = 0, 0, 0, 0, 0, 0, TNull, 0
+	a.s = a.s[:0]
 }
 
 // init prepares a fresh state (UDF Init).
@@ -147,9 +149,7 @@ func (a *accum) update(c *Ctx, sp *AggSpec, v *Value, dk []byte, seq int64) {
 	if v.T == TNull {
 		return
 	}
-	switch sp.Func {
-	case Count:
-	case CountDistinct:
+	if sp.keepsSet() {
 		if a.set == nil {
 			a.set = make(map[string]struct{})
 		}
@@ -157,6 +157,22 @@ func (a *accum) update(c *Ctx, sp *AggSpec, v *Value, dk []byte, seq int64) {
 			return
 		}
 		a.set[string(dk)] = struct{}{}
+	}
+	a.fold(c, sp, v, seq)
+}
+
+// fold adds a non-NULL value (already known distinct, for DISTINCT).
+func (a *accum) fold(c *Ctx, sp *AggSpec, v *Value, seq int64) {
+	switch sp.Func {
+	case Count, CountDistinct:
+	case GroupConcat:
+		if a.i != 0 { // cut already
+			return
+		}
+		if a.n > 0 {
+			a.concatLimited(sp, sp.Separator)
+		}
+		a.concatLimited(sp, v.S)
 	case Sum:
 		switch sp.ResultType {
 		case TDouble:
@@ -212,9 +228,58 @@ func (a *accum) update(c *Ctx, sp *AggSpec, v *Value, dk []byte, seq int64) {
 	a.n++
 }
 
+// concatLimited appends b to GROUP_CONCAT's result, cutting it at the
+// maximum length (at a UTF-8 character boundary) and marking it cut (i).
+func (a *accum) concatLimited(sp *AggSpec, b []byte) {
+	if a.i != 0 {
+		return
+	}
+	limit := sp.MaxLen
+	if limit <= 0 {
+		limit = GroupConcatMaxLen
+	}
+	room := limit - len(a.s)
+	if len(b) <= room {
+		a.s = append(a.s, b...)
+		return
+	}
+	for room > 0 && !utf8.RuneStart(b[room]) {
+		room--
+	}
+	a.s = append(a.s, b[:max(room, 0)]...)
+	a.i = 1
+}
+
 // merge folds the state b into a (session windows). b is left as is.
 func (a *accum) merge(c *Ctx, sp *AggSpec, b *accum) {
+	if sp.Distinct { // SUM/AVG(DISTINCT): fold b's values that a has not seen
+		if len(b.set) > 0 && a.set == nil {
+			a.set = make(map[string]struct{}, len(b.set))
+		}
+		for k := range b.set {
+			if _, ok := a.set[k]; ok {
+				continue
+			}
+			a.set[k] = struct{}{}
+			v := aggDistinctValue(k)
+			a.fold(c, sp, &v, b.seq)
+		}
+		return
+	}
 	switch sp.Func {
+	case GroupConcat:
+		if b.n == 0 {
+			return
+		}
+		if a.n > 0 {
+			a.concatLimited(sp, sp.Separator)
+		}
+		a.concatLimited(sp, b.s)
+		if b.i != 0 {
+			a.i = 1
+		}
+		a.n += b.n
+		return
 	case UDF:
 		if err := sp.UDF.(AggUDFMerger).Merge(c, a.h, b.h); err != nil {
 			c.Err = err
@@ -317,6 +382,8 @@ func (a *accum) resultInto(c *Ctx, sp *AggSpec, dst *Value) {
 		return
 	}
 	switch sp.Func {
+	case GroupConcat:
+		*dst = Value{T: TString, S: a.s}
 	case Sum:
 		switch sp.ResultType {
 		case TDouble:

@@ -195,3 +195,59 @@ func aggSetNull(dst *Value) { *dst = Value{} }
 func aggSetInt(dst *Value, i int64) { *dst = Value{T: TInt, I: i} }
 
 func aggSetDouble(dst *Value, f float64) { *dst = Value{T: TDouble, F: f} }
+
+// aggDistinctValue decodes a key written by aggDistinctKey.
+func aggDistinctValue(k string) Value {
+	v := Value{T: Type(k[0])}
+	switch v.T {
+	case TDouble:
+		v.F = math.Float64frombits(binary.LittleEndian.Uint64([]byte(k[1:9])))
+	case TString, TJSON:
+		v.S = []byte(k[1:])
+	case TDecimal:
+		v.I = int64(binary.LittleEndian.Uint64([]byte(k[1:9])))
+		v.Scale = k[9]
+	default:
+		v.I = int64(binary.LittleEndian.Uint64([]byte(k[1:9])))
+	}
+	return v
+}
+
+// TupleArg is the argument of COUNT(DISTINCT a, b, ...): NULL when any of
+// args is NULL (MySQL counts only rows where all are non-NULL), else a
+// string that two rows share exactly when all their values are equal.
+// The result's bytes are reused by the next call.
+func TupleArg(args []Expr) Expr {
+	var buf, part []byte
+	return func(c *Ctx, r Row) Value {
+		buf = buf[:0]
+		for _, e := range args {
+			v := e(c, r)
+			if v.T == TNull {
+				return Null
+			}
+			part = aggDistinctKey(part[:0], v)
+			buf = binary.AppendUvarint(buf, uint64(len(part)))
+			buf = append(buf, part...)
+		}
+		return Value{T: TString, S: buf}
+	}
+}
+
+// ConcatArg is the argument of GROUP_CONCAT(a, b, ...): NULL when any of
+// args (strings) is NULL, else their concatenation. The result's bytes are
+// reused by the next call.
+func ConcatArg(args []Expr) Expr {
+	var buf []byte
+	return func(c *Ctx, r Row) Value {
+		buf = buf[:0]
+		for _, e := range args {
+			v := e(c, r)
+			if v.T == TNull {
+				return Null
+			}
+			buf = append(buf, v.S...)
+		}
+		return Value{T: TString, S: buf}
+	}
+}

@@ -46,6 +46,11 @@ type GroupConfig struct {
 	// KeyCols, when set, gives for each key the input column it reads
 	// directly, or -1 for a computed key.
 	KeyCols []int
+	// EmptyRow: a global aggregate (no keys, no window, EMIT FINAL) emits
+	// its one row at end of input even when no record reached it, as SQL
+	// does (COUNT 0, SUM NULL). Only the partition owning the empty key
+	// sets it, so that the row is emitted once.
+	EmptyRow bool
 }
 
 // Output row layout of a group stage:
@@ -136,7 +141,7 @@ func ValidateGroupConfig(cfg *GroupConfig) error {
 	}
 	for j := range cfg.Aggs {
 		a := &cfg.Aggs[j]
-		if a.Func > UDF {
+		if a.Func > GroupConcat {
 			return fmt.Errorf("aggregate %d: unknown function %d", j, a.Func)
 		}
 		if a.Func != CountStar && a.Arg == nil && a.Func != UDF {
@@ -146,7 +151,13 @@ func ValidateGroupConfig(cfg *GroupConfig) error {
 			return fmt.Errorf("aggregate %d: UDF aggregate without implementation", j)
 		}
 		if w.Kind == Session && !a.mergeable() {
+			if a.Func == GroupConcat {
+				return errors.New("GROUP_CONCAT(DISTINCT ...) is not supported with SESSION windows: merging two sessions cannot keep the values' order")
+			}
 			return fmt.Errorf("aggregate %d: user aggregate cannot merge states, which SESSION windows need", j)
+		}
+		if a.Distinct && a.Func != Sum && a.Func != Avg && a.Func != GroupConcat {
+			return fmt.Errorf("aggregate %d (%s): DISTINCT is supported for COUNT, SUM, AVG, MIN, MAX and GROUP_CONCAT", j, a.Func)
 		}
 	}
 	return nil

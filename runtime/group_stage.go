@@ -29,6 +29,7 @@ type groupStage struct {
 	seq              int64
 	late             int64
 	empty            int // groups with no live cell
+	emptyRow         bool
 	sweepMin         int
 	kv, av           []Value
 	dk               [][]byte
@@ -53,6 +54,7 @@ func newGroupStage(cfg GroupConfig) *groupStage {
 		slide:    cfg.Window.Slide,
 		gap:      cfg.Window.Gap,
 		final:    cfg.Emit == EmitFinal,
+		emptyRow: cfg.EmptyRow && cfg.Emit == EmitFinal && len(cfg.Keys) == 0 && cfg.Window.Kind == NoWindow,
 		keyExprs: cfg.Keys,
 		keyCols:  cfg.KeyCols,
 		aggs:     cfg.Aggs,
@@ -70,7 +72,7 @@ func newGroupStage(cfg GroupConfig) *groupStage {
 	s.mergeable = true
 	for j := range s.aggs {
 		s.mergeable = s.mergeable && s.aggs[j].mergeable()
-		s.hasDistinct = s.hasDistinct || s.aggs[j].Func == CountDistinct
+		s.hasDistinct = s.hasDistinct || s.aggs[j].keepsSet()
 		s.hasUDF = s.hasUDF || s.aggs[j].Func == UDF
 	}
 	switch s.kind {
@@ -139,7 +141,7 @@ func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
 	}
 	if s.hasDistinct {
 		for j := range s.aggs {
-			if s.aggs[j].Func == CountDistinct && s.av[j].T != TNull {
+			if s.aggs[j].keepsSet() && s.av[j].T != TNull {
 				s.dk[j] = aggDistinctKey(s.dk[j][:0], s.av[j])
 			}
 		}
@@ -193,6 +195,32 @@ func (s *groupStage) emitCell(c *Ctx, cid int32, out Downstream) {
 	out.Emit(c, s.out)
 }
 
+// emitEmpty emits the row of a global aggregate over no records: each
+// aggregate's value over nothing (COUNT 0, SUM NULL, ...).
+func (s *groupStage) emitEmpty(c *Ctx, out Downstream) {
+	res := s.out[:s.na+2]
+	accs := make([]accum, s.na)
+	inited := 0
+	defer func() {
+		for j := range accs[:inited] {
+			if sp := &s.aggs[j]; sp.Func == UDF {
+				sp.UDF.Free(accs[j].h)
+			}
+		}
+	}()
+	for j := range s.aggs {
+		sp := &s.aggs[j]
+		if err := accs[j].init(c, sp); err != nil {
+			c.Err = err
+			return
+		}
+		inited++
+		accs[j].resultInto(c, sp, &res[j])
+	}
+	res[s.na], res[s.na+1] = Null, Null
+	out.Emit(c, s.out)
+}
+
 // Advance implements Stage: closes windows with end <= watermarkMs,
 // emitting them first under EMIT FINAL.
 func (s *groupStage) Advance(c *Ctx, watermarkMs int64, out Downstream) {
@@ -200,6 +228,9 @@ func (s *groupStage) Advance(c *Ctx, watermarkMs int64, out Downstream) {
 		return
 	}
 	s.wm = watermarkMs
+	if s.emptyRow && watermarkMs == EndOfTime && len(s.wins.live) == 0 {
+		s.emitEmpty(c, out)
+	}
 	if s.kind == Session {
 		s.closeSessions(c, out)
 	} else {

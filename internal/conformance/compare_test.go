@@ -21,7 +21,8 @@ import (
 // column type. A velort value v (its JSON text and runtime type) is the
 // same as a MariaDB cell m when:
 //
-//   - both are NULL (velort writes NULL, NaN and ±Inf as null);
+//   - both are NULL (velort writes NULL, NaN and ±Inf as null), or v is
+//     the JSON document null (written null too) and m the text "null";
 //   - v is a BOOLEAN (true/false) and m is the integer 1/0 — MySQL has no
 //     boolean type; predicates (pred) must be BOOLEAN in velort;
 //   - v is a number and m is a DOUBLE/FLOAT: numerically equal within a
@@ -48,6 +49,9 @@ import (
 // Anything else differs. sameValue returns "" when the values are the
 // same, or a description of the difference.
 func sameValue(pred, approx bool, vt runtime.Type, vjson string, m cell) string {
+	if vt == runtime.TJSON && vjson == "null" && !m.null && mariaKind(m.typ) == "string" && m.text == "null" {
+		return "" // the JSON document null: JSON output cannot tell it from SQL NULL
+	}
 	if vjson == "null" || m.null {
 		if vjson == "null" && m.null {
 			return ""
@@ -160,10 +164,17 @@ func floatClose(a, b string) bool {
 	if err1 != nil || err2 != nil {
 		return false
 	}
-	if x == y {
-		return true
-	}
-	return math.Abs(x-y) <= 1e-12*math.Max(math.Abs(x), math.Abs(y))
+	return floatNear(x, y, 1e-12)
+}
+
+func floatCloseTol(a, b string, tol float64) bool {
+	x, err1 := strconv.ParseFloat(a, 64)
+	y, err2 := strconv.ParseFloat(b, 64)
+	return err1 == nil && err2 == nil && floatNear(x, y, tol)
+}
+
+func floatNear(x, y, tol float64) bool {
+	return x == y || math.Abs(x-y) <= tol*math.Max(math.Abs(x), math.Abs(y))
 }
 
 func parseMariaTime(s string) (time.Time, error) {
@@ -257,6 +268,8 @@ func TestSameValue(t *testing.T) {
 		{false, false, runtime.TInt, "null", null, true},
 		{false, false, runtime.TInt, "0", null, false},
 		{false, false, runtime.TNull, "null", c("BIGINT", "0"), false},
+		{false, false, runtime.TJSON, "null", c("LONGTEXT", "null"), true},
+		{false, false, runtime.TString, "null", c("LONGTEXT", "null"), false},
 	}
 	for _, tc := range cases {
 		got := sameValue(tc.pred, tc.approx, tc.vt, tc.v, tc.m)

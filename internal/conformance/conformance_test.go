@@ -91,30 +91,33 @@ func (v vout) String() string {
 //   - MariaDB error ⇒ velort must dead-letter the record;
 //   - MariaDB value with warnings ⇒ velort returns the same value or dead-letters;
 //   - MariaDB value without warnings ⇒ velort returns the same value.
-func judge(expr string, pred bool, v vout, m mres) (why string, acceptedReason string) {
-	switch {
-	case v.panic != "":
-		return "velort panics", ""
-	case m.err != nil:
-		if v.err != "" {
-			return "", ""
-		}
-		return "velort value where MariaDB errors", ""
-	case v.err != "":
-		if len(significant(m.warns)) > 0 {
-			return "", ""
-		}
-		return "velort dead-letters a row MariaDB computes without warning", ""
-	}
-	approx := approxAllowed(expr)
-	why = sameValue(pred, approx, v.typ, v.json, m.c)
+func judge(expr string, pred bool, row []any, v vout, m mres) (why string, acceptedReason string) {
+	why = rule(expr, pred, v, m)
 	if why == "" {
 		return "", ""
 	}
-	if a := acceptedFor(expr); a != nil {
+	if a := acceptedFor(expr, row, v, m); a != nil {
 		return "", a.reason
 	}
 	return why, ""
+}
+
+func rule(expr string, pred bool, v vout, m mres) string {
+	switch {
+	case v.panic != "":
+		return "velort panics"
+	case m.err != nil:
+		if v.err != "" {
+			return ""
+		}
+		return "velort value where MariaDB errors"
+	case v.err != "":
+		if len(significant(m.warns)) > 0 {
+			return ""
+		}
+		return "velort dead-letters a row MariaDB computes without warning"
+	}
+	return sameValue(pred, approxAllowed(expr), v.typ, v.json, m.c)
 }
 
 var colRef = regexp.MustCompile(`\b(g|i|k|d|m|s|ts|b|j)\b`)
@@ -242,7 +245,7 @@ func checkScalar(t *testing.T, m *mariadb, expr string, pred bool, rows [][]any,
 		}
 	}
 	for r := range rows {
-		why, acc := judge(expr, pred, v.rows[r], perRow[r])
+		why, acc := judge(expr, pred, rows[r], v.rows[r], perRow[r])
 		if acc != "" {
 			res.accepted = appendOnce(res.accepted, acc)
 		}
@@ -305,7 +308,7 @@ func checkAggregate(t *testing.T, m *mariadb, expr string, rows [][]any, msgs []
 			res.fails = append(res.fails, failure{at: "group g=" + key, velort: "no row", maria: mr.String(), why: "group missing in velort"})
 			continue
 		}
-		why, acc := judge(expr, false, vo, mr)
+		why, acc := judge(expr, false, nil, vo, mr)
 		if acc != "" {
 			res.accepted = appendOnce(res.accepted, acc)
 		}
