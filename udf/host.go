@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -32,12 +33,18 @@ const (
 // Host is one wazero runtime with the sandbox's host modules; it loads and
 // compiles modules. It is safe for concurrent use.
 type Host struct {
-	rt       wazero.Runtime
+	rt       wazero.Runtime // the optimizing compiler's
 	cache    wazero.CompilationCache
+	cacheDir string
 	lim      Limits
 	modCfg   wazero.ModuleConfig
 	wasiDefs map[string]api.FunctionDefinition
 	hostModules
+
+	mu      sync.Mutex
+	interp  wazero.Runtime // the interpreter's, made on first use (compile.go)
+	pending int            // compilations abandoned at their deadline, still running
+	closed  bool           // Close has run; the last pending compilation closes the cache
 }
 
 // NewHost starts a runtime. cacheDir, when not empty, keeps compiled
@@ -47,7 +54,7 @@ func NewHost(ctx context.Context, lim Limits, cacheDir string) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Host{lim: lim}
+	h := &Host{lim: lim, cacheDir: cacheDir}
 	if cacheDir != "" {
 		if h.cache, err = wazero.NewCompilationCacheWithDir(cacheDir); err != nil {
 			return nil, fmt.Errorf("udf: compilation cache: %w", err)
@@ -55,16 +62,8 @@ func NewHost(ctx context.Context, lim Limits, cacheDir string) (*Host, error) {
 	} else {
 		h.cache = wazero.NewCompilationCache()
 	}
-	cfg := wazero.NewRuntimeConfig().
-		WithMemoryLimitPages(lim.pages()).
-		WithCompilationCache(h.cache).
-		WithCloseOnContextDone(false)
-	h.rt = wazero.NewRuntimeWithConfig(ctx, cfg)
-	if err := h.instantiateWASI(ctx); err != nil {
-		h.Close(ctx)
-		return nil, err
-	}
-	if err := h.instantiateVelort(ctx); err != nil {
+	h.rt = wazero.NewRuntimeWithConfig(ctx, h.runtimeConfig(wazero.NewRuntimeConfig(), h.cache))
+	if err := h.instantiateHostModules(ctx, h.rt); err != nil {
 		h.Close(ctx)
 		return nil, err
 	}
@@ -78,11 +77,43 @@ func NewHost(ctx context.Context, lim Limits, cacheDir string) (*Host, error) {
 // Limits returns the sandbox limits in force, defaults filled in.
 func (h *Host) Limits() Limits { return h.lim }
 
-// Close releases the runtime and every module and instance of it.
+// runtimeConfig is base (the compiler's or the interpreter's) with the
+// sandbox's settings. The compilation cache's key depends on them: a runtime
+// that should share cache entries must be configured alike.
+func (h *Host) runtimeConfig(base wazero.RuntimeConfig, cache wazero.CompilationCache) wazero.RuntimeConfig {
+	cfg := base.WithMemoryLimitPages(h.lim.pages()).WithCloseOnContextDone(false)
+	if cache != nil {
+		cfg = cfg.WithCompilationCache(cache)
+	}
+	return cfg
+}
+
+func (h *Host) instantiateHostModules(ctx context.Context, rt wazero.Runtime) error {
+	if err := h.instantiateWASI(ctx, rt); err != nil {
+		return err
+	}
+	return h.instantiateVelort(ctx, rt)
+}
+
+// Close releases the runtimes and every module and instance of them. A
+// compilation abandoned at its deadline keeps running; the compilation cache
+// is closed when it ends.
 func (h *Host) Close(ctx context.Context) error {
 	err := h.rt.Close(ctx)
-	if cerr := h.cache.Close(ctx); err == nil {
-		err = cerr
+	h.mu.Lock()
+	interp := h.interp
+	h.closed = true
+	pending := h.pending
+	h.mu.Unlock()
+	if interp != nil {
+		if cerr := interp.Close(ctx); err == nil {
+			err = cerr
+		}
+	}
+	if pending == 0 {
+		if cerr := h.cache.Close(ctx); err == nil {
+			err = cerr
+		}
 	}
 	return err
 }
@@ -90,8 +121,8 @@ func (h *Host) Close(ctx context.Context) error {
 // instantiateWASI provides wasi_snapshot_preview1. Without AllowFS, the
 // path_* functions answer ENOTCAPABLE and record the denial, so a guest that
 // fails because of it is reported as Forbidden.
-func (h *Host) instantiateWASI(ctx context.Context) error {
-	b := h.rt.NewHostModuleBuilder(wasiModule)
+func (h *Host) instantiateWASI(ctx context.Context, rt wazero.Runtime) error {
+	b := rt.NewHostModuleBuilder(wasiModule)
 	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
 	cm, err := b.Compile(ctx)
 	if err != nil {
@@ -120,9 +151,9 @@ func deny(name string) api.GoModuleFunc {
 	}
 }
 
-func (h *Host) instantiateVelort(ctx context.Context) error {
+func (h *Host) instantiateVelort(ctx context.Context, rt wazero.Runtime) error {
 	i32 := []api.ValueType{api.ValueTypeI32}
-	_, err := h.rt.NewHostModuleBuilder(hostModule).
+	_, err := rt.NewHostModuleBuilder(hostModule).
 		NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(resultNull), nil, nil).Export(fnResultNull).
 		NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(yield), nil, i32).Export(fnYield).
 		NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(growHook), i32, i32).Export(fnGrowHook).

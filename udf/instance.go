@@ -106,7 +106,7 @@ func (in *Instance) instantiate() error {
 	h := in.m.h
 	in.begin(h.lim.initTimeout())
 	cfg := h.modCfg.WithStdout(&in.output).WithStderr(&in.output)
-	mod, err := h.rt.InstantiateModule(in.ctx, in.m.compiled, cfg)
+	mod, err := in.m.rt.InstantiateModule(in.ctx, in.m.compiled, cfg)
 	if err != nil {
 		if mod != nil {
 			mod.Close(in.ctx)

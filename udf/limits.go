@@ -9,6 +9,7 @@ import (
 const (
 	DefaultMemoryLimitBytes = 64 << 20
 	DefaultTimeout          = 100 * time.Millisecond
+	DefaultCompileTimeout   = 10 * time.Second
 )
 
 // Limits is the sandbox every instance of a Host runs in. The zero value
@@ -20,6 +21,10 @@ type Limits struct {
 	// Timeout bounds one call; 0 means DefaultTimeout, negative means none
 	// (a runaway guest then still yields to the Go scheduler, but never stops).
 	Timeout time.Duration
+	// CompileTimeout bounds the optimizing compilation of one module; a
+	// module not compiled by then runs on wazero's interpreter (compile.go).
+	// 0 means DefaultCompileTimeout, negative means none.
+	CompileTimeout time.Duration
 	// AllowFS mounts host directories read-only: "DIR" at the same path in
 	// the guest, or "DIR:GUESTPATH". The first becomes WASI preopen fd 3.
 	AllowFS []string
@@ -42,6 +47,9 @@ func (l Limits) withDefaults() (Limits, error) {
 	}
 	if l.Timeout == 0 {
 		l.Timeout = DefaultTimeout
+	}
+	if l.CompileTimeout == 0 {
+		l.CompileTimeout = DefaultCompileTimeout
 	}
 	if l.AllowNetwork {
 		return l, fmt.Errorf("udf: network access cannot be granted: WASI preview 1 guests cannot open sockets")

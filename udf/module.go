@@ -20,6 +20,7 @@ func init() { wasmbin.KeepCustom(ManifestSection) }
 // from it with NewInstance.
 type Module struct {
 	h        *Host
+	rt       wazero.Runtime // the compiler's or the interpreter's
 	path     string
 	parsed   *wasmbin.Module // the module as written, before the rewrite
 	compiled wazero.CompiledModule
@@ -140,6 +141,15 @@ func (m *Module) Index(name string) int {
 // Path is the file the module was loaded from.
 func (m *Module) Path() string { return m.path }
 
+// Engine is EngineCompiler, or EngineInterpreter for a module whose
+// optimizing compilation would take too long (see Limits.CompileTimeout).
+func (m *Module) Engine() string {
+	if m.rt == m.h.rt {
+		return EngineCompiler
+	}
+	return EngineInterpreter
+}
+
 // Close releases the compiled module.
 func (m *Module) Close(ctx context.Context) error { return m.compiled.Close(ctx) }
 
@@ -156,17 +166,19 @@ func (h *Host) compile(ctx context.Context, path string) (*Module, error) {
 	if err := h.checkImports(parsed); err != nil {
 		return nil, fmt.Errorf("udf: %s: %w", path, err)
 	}
+	var shape wasmbin.Shape
 	rewritten, err := wasmbin.Instrument(parsed, wasmbin.Options{
 		HostModule: hostModule, Yield: fnYield, GrowHook: fnGrowHook, Fuel: fuel, LoopFuel: loopFuel, MaxMemoryPages: h.lim.pages(),
+		Shape: &shape,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("udf: %s: %w", path, err)
 	}
-	cm, err := h.rt.CompileModule(ctx, rewritten)
+	rt, cm, err := h.compileCode(ctx, path, rewritten, shape)
 	if err != nil {
 		return nil, fmt.Errorf("udf: %s: compile: %w", path, err)
 	}
-	return &Module{h: h, path: path, parsed: parsed, compiled: cm}, nil
+	return &Module{h: h, rt: rt, path: path, parsed: parsed, compiled: cm}, nil
 }
 
 // checkImports allows only what the sandbox provides: WASI preview 1

@@ -13,6 +13,21 @@ type Options struct {
 	LoopFuel int32
 	// MaxMemoryPages, when non-zero, lowers a declared memory maximum above it.
 	MaxMemoryPages uint32
+	// Shape, when not nil, receives the shape of the module's code.
+	Shape *Shape
+}
+
+// Shape is what an optimizing compiler's work grows with beyond the code's
+// size: wazero's takes time quadratic in how deeply control structures nest
+// when they branch (5 000 nested blocks each with a br_if take over a second,
+// 20 000 take 17 s), while its interpreter compiles the same in milliseconds.
+type Shape struct {
+	MaxDepth int    // the deepest nesting of block, loop, if, try and try_table
+	DeepFunc uint32 // the index of the (first) function nested that deep
+	// A function's cost is its deepest nesting times its number of control
+	// instructions (structures, else, branches). FuncCost is the largest,
+	// Cost their sum.
+	FuncCost, Cost uint64
 }
 
 // kept lists the custom sections that survive instrumentation; others (DWARF,
@@ -39,7 +54,10 @@ func KeepCustom(name string) { kept[name] = true }
 // entries or Fuel*LoopFuel loop iterations. Each memory.grow is followed by a
 // call to GrowHook.
 func Instrument(m *Module, opt Options) ([]byte, error) {
-	w := &rewriter{m: m, nimp: uint32(m.FuncImports)}
+	w := &rewriter{m: m, nimp: uint32(m.FuncImports), shape: opt.Shape}
+	if w.shape == nil {
+		w.shape = new(Shape)
+	}
 	yield, grow := w.nimp, w.nimp+1
 	g := uint32(m.GlobalCount)
 	tyYield := uint32(len(m.Types))
@@ -139,6 +157,10 @@ type rewriter struct {
 	loopFuel []byte // i32.const LoopFuel
 	growCall []byte // call to the grow hook, after memory.grow
 	local    []byte // LEB128 index of the current function's loop counter
+	shape    *Shape
+	depth    int // nesting of the current function's body
+	maxDepth int
+	controls uint64
 }
 
 // setLocal appends local.set of the loop counter to LoopFuel.
@@ -155,6 +177,20 @@ func (w *rewriter) loopCheck(out []byte) []byte {
 	out = w.setLocal(out)
 	out = append(out, w.check...)
 	return append(out, 0x0b)
+}
+
+// measure counts op into the current function's shape.
+func (w *rewriter) measure(op uint32) {
+	switch op {
+	case 0x02, opLoop, 0x04, 0x06, 0x1f: // block loop if try try_table
+		w.depth++
+		w.maxDepth = max(w.maxDepth, w.depth)
+		w.controls++
+	case opEnd:
+		w.depth--
+	case 0x05, 0x0c, 0x0d, 0x0e: // else br br_if br_table
+		w.controls++
+	}
 }
 
 func (w *rewriter) remap(idx uint32) uint32 {
@@ -306,9 +342,16 @@ func (w *rewriter) code(payload []byte) ([]byte, error) {
 		body = append(body[:0], locals...)
 		body = w.setLocal(body)
 		body = append(body, w.check...)
+		w.depth, w.maxDepth, w.controls = 0, 0, 0
 		if body, err = w.expr(r, body, end, true); err != nil {
 			return nil, fmt.Errorf("function %d: %w", w.nimp+i, err)
 		}
+		if w.maxDepth > w.shape.MaxDepth {
+			w.shape.MaxDepth, w.shape.DeepFunc = w.maxDepth, w.nimp+i
+		}
+		cost := uint64(w.maxDepth) * w.controls
+		w.shape.Cost += cost
+		w.shape.FuncCost = max(w.shape.FuncCost, cost)
 		out = appendU32(out, uint32(len(body)))
 		out = append(out, body...)
 	}
@@ -324,6 +367,9 @@ func (w *rewriter) expr(r *reader, out []byte, end int, fuel bool) ([]byte, erro
 		op := r.instr()
 		if r.err != nil {
 			break
+		}
+		if fuel {
+			w.measure(op)
 		}
 		switch op {
 		case opCall, opReturnCall, opRefFunc:
