@@ -3,7 +3,10 @@ package udf
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -116,4 +119,71 @@ func TestOrdinaryModulesAreCompiled(t *testing.T) {
 	if e := load(t, newHost(t, Limits{}), "c_strings.wasm").Engine(); e != EngineCompiler {
 		t.Errorf("c_strings.wasm engine %s", e)
 	}
+}
+
+// TestDamagedCacheEntryIsReplaced: a cache entry damaged on disk failed
+// every later load ("compilationcache: checksum mismatch", naming no file)
+// until the directory was deleted by hand. It is replaced by a fresh
+// compilation, with a warning naming the entry.
+func TestDamagedCacheEntryIsReplaced(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	h, err := NewHost(ctx, Limits{}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Load(ctx, plugin("c_numeric.wasm")); err != nil {
+		t.Fatal(err)
+	}
+	h.Close(ctx)
+	var entries []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			entries = append(entries, p)
+		}
+		return err
+	})
+	if len(entries) == 0 {
+		t.Fatal("nothing cached")
+	}
+	for _, e := range entries { // damage the middle of the machine code
+		b, err := os.ReadFile(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := len(b) / 2; i < len(b)/2+16; i++ {
+			b[i] ^= 0xff
+		}
+		if err := os.WriteFile(e, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	logs := captureLogs(t)
+	for i := range 2 { // repaired, then served from the repaired entry
+		m, err := newHostDir(t, dir).Load(ctx, plugin("c_numeric.wasm"))
+		if err != nil {
+			t.Fatalf("load %d: %v", i, err)
+		}
+		if got := call(t, instance(t, m), fnIndex(t, m, "fee"), f64(2000), i64(3)); got.F != 6 || m.Engine() != EngineCompiler {
+			t.Errorf("load %d: fee(2000, 3) = %v on the %s", i, got.F, m.Engine())
+		}
+	}
+	l := logs.String()
+	if strings.Count(l, "damaged compilation-cache entry") != 1 || !strings.Contains(l, entries[0]) || !strings.Contains(l, "c_numeric.wasm") {
+		t.Errorf("warning: %q (entries %v)", l, entries)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".repair-*")); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
+
+func newHostDir(t *testing.T, dir string) *Host {
+	t.Helper()
+	h, err := NewHost(context.Background(), Limits{}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close(context.Background()) })
+	return h
 }
