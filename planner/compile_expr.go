@@ -111,6 +111,9 @@ func (env *exprEnv) compile(e sql.Expression) (compiled, error) {
 		}
 		return env.udfCall(e)
 	case sql.FunctionExpression:
+		if c, ok, err := env.native(e); ok || err != nil { // native*.go: GMS functions re-implemented
+			return c, err
+		}
 		if c, ok, err := env.function(e); ok || err != nil {
 			return c, err
 		}

@@ -16,15 +16,21 @@ import (
 // GMS context need no lock. Functions GMS gets wrong (or too slowly) are
 // compiled natively by env.native first.
 func (env *exprEnv) fallback(e sql.Expression) (compiled, error) {
-	if c, ok, err := env.native(e); ok || err != nil {
+	if c, ok, err := env.nativeFallback(e); ok || err != nil {
 		return c, err
 	}
 	t, scale := resultType(e)
 	isDate := types.IsDateType(e.Type())
+	fr := &nativeFrame{}
+	e, err := env.nativeIslands(e, fr)
+	if err != nil {
+		return compiled{}, err
+	}
 	slots := env.slots
 	gctx := sql.NewEmptyContext()
 	row := make(sql.Row, len(slots))
 	fn := func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		fr.c, fr.r = c, r
 		for i, s := range slots {
 			if s >= 0 {
 				row[i] = toGMS(r[s])
@@ -46,6 +52,73 @@ func (env *exprEnv) fallback(e sql.Expression) (compiled, error) {
 	}
 	return compiled{fn: fn, typ: t, scale: scale}, nil
 }
+
+// nativeFrame is the record a fallback closure is evaluating, for the
+// natively compiled subexpressions inside the tree GMS evaluates.
+type nativeFrame struct {
+	c *runtime.Ctx
+	r runtime.Row
+}
+
+// nativeIslands replaces, inside a tree go-mysql-server will evaluate,
+// every subexpression velort implements natively (REGEXP, REPEAT, LOCATE,
+// the functions GMS lacks, ...) by a node evaluating velort's closure:
+// `IF(s REGEXP p, ...)` must not reach GMS's regexp engine either.
+func (env *exprEnv) nativeIslands(e sql.Expression, fr *nativeFrame) (sql.Expression, error) {
+	ch := e.Children()
+	if len(ch) == 0 {
+		return e, nil
+	}
+	out := make([]sql.Expression, len(ch))
+	changed := false
+	for i, x := range ch {
+		out[i] = x
+		if x == nil {
+			continue
+		}
+		if hasNative(x) {
+			c, ok, err := env.nativeFallback(x)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out[i], changed = &nativeValue{Expression: x, fn: c.fn, typ: c.typ, fr: fr}, true
+				continue
+			}
+		}
+		y, err := env.nativeIslands(x, fr)
+		if err != nil {
+			return nil, err
+		}
+		if y != x {
+			out[i], changed = y, true
+		}
+	}
+	if !changed {
+		return e, nil
+	}
+	return e.WithChildren(out...)
+}
+
+// nativeValue is a natively compiled subexpression seen by GMS: it
+// keeps the original's type and string, and evaluates velort's closure on
+// the frame's record.
+type nativeValue struct {
+	sql.Expression
+	fn  runtime.Expr
+	typ runtime.Type
+	fr  *nativeFrame
+}
+
+func (n *nativeValue) Eval(*sql.Context, sql.Row) (any, error) {
+	v := n.fn(n.fr.c, n.fr.r)
+	if err := n.fr.c.Err; err != nil {
+		return nil, err
+	}
+	return toGMS(v), nil
+}
+
+func (n *nativeValue) WithChildren(...sql.Expression) (sql.Expression, error) { return n, nil }
 
 // evalGMS runs go-mysql-server's Eval, turning a panic inside it (GMS has
 // several on edge values: CONV(”,16,10), LOCATE past the end, ...) into

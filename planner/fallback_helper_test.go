@@ -45,7 +45,7 @@ func fbExec(t testing.TB, pl *Plan, rec fbRow) string {
 	if err := dec.Decode([]byte(rec), row); err != nil {
 		t.Fatalf("decode %s: %v", rec, err)
 	}
-	var ctx runtime.Ctx
+	ctx := runtime.Ctx{MaxValueBytes: pl.MaxValueBytes}
 	outs := pipe.Execute(&ctx, row, 0)
 	if ctx.Err != nil {
 		return "ERR: " + ctx.Err.Error()

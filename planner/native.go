@@ -22,8 +22,14 @@ type nativeFunc func(env *exprEnv, f sql.FunctionExpression, args []compiled) (c
 // Filled by init functions of the native_*.go files.
 var nativeFuncs = map[string]nativeFunc{}
 
+// nativeFallbackFuncs are compiled natively only for the argument types
+// velort's compiled versions (compile_func.go) leave to go-mysql-server:
+// ABS of a string, GREATEST of mixed types, ...
+var nativeFallbackFuncs = map[string]nativeFunc{}
+
 // native compiles the functions go-mysql-server evaluates wrongly, too
 // slowly or not at all to velort closures; ok is false for the rest.
+// compile calls it before its own compiled functions.
 func (env *exprEnv) native(e sql.Expression) (compiled, bool, error) {
 	switch x := e.(type) {
 	case sql.FunctionExpression:
@@ -42,6 +48,41 @@ func (env *exprEnv) native(e sql.Expression) (compiled, bool, error) {
 		return env.nativeConvert(x)
 	}
 	return compiled{}, false, nil
+}
+
+// nativeFallback is native plus, for what compile leaves to
+// go-mysql-server, nativeFallbackFuncs.
+func (env *exprEnv) nativeFallback(e sql.Expression) (compiled, bool, error) {
+	if c, ok, err := env.native(e); ok || err != nil {
+		return c, ok, err
+	}
+	f, ok := e.(sql.FunctionExpression)
+	if !ok {
+		return compiled{}, false, nil
+	}
+	impl, ok := nativeFallbackFuncs[lowerName(f)]
+	if !ok {
+		return compiled{}, false, nil
+	}
+	args, err := env.compileArgs(f.Children())
+	if err != nil {
+		return compiled{}, true, err
+	}
+	return impl(env, f, args)
+}
+
+// hasNative reports whether native may compile e (cheaply, without
+// compiling).
+func hasNative(e sql.Expression) bool {
+	switch x := e.(type) {
+	case sql.FunctionExpression:
+		_, ok := nativeFuncs[lowerName(x)]
+		_, ok2 := nativeFallbackFuncs[lowerName(x)]
+		return ok || ok2
+	case *expression.Arithmetic, *expression.Convert:
+		return true
+	}
+	return false
 }
 
 func (env *exprEnv) compileArgs(es []sql.Expression) ([]compiled, error) {

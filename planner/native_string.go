@@ -1,11 +1,435 @@
 package planner
 
 import (
+	"bytes"
+	"math"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"github.com/velort/velort/runtime"
 )
+
+// String functions velort evaluates itself. go-mysql-server's versions
+// count bytes, compare case-insensitively, cut UTF-8 characters, refuse
+// numbers, or allocate without bound (SPACE(2e9) never returned). Here
+// strings use velort's binary collation (case-sensitive), positions and
+// lengths count characters, any argument is converted to its MySQL text,
+// and a result larger than max_value_bytes is an error for the record,
+// detected before anything is allocated.
+
+func init() {
+	for name, f := range map[string]nativeFunc{
+		"repeat":    nativeRepeat,
+		"space":     nativeSpace,
+		"lpad":      nativePad,
+		"rpad":      nativePad,
+		"concat":    nativeConcat,
+		"concat_ws": nativeConcatWS,
+		"insert":    nativeInsert,
+		"left":      nativeLeftRight,
+		"right":     nativeLeftRight,
+		"substring": nativeSubstring,
+		"substr":    nativeSubstring,
+		"mid":       nativeSubstring,
+		"locate":    nativeLocate,
+		"position":  nativeLocate,
+		"instr":     nativeLocate,
+		"field":     nativeField,
+		"trim":      nativeTrim,
+	} {
+		nativeFuncs[name] = f
+	}
+}
+
+// anyNull evaluates every closure on the row into vals, reporting
+// whether one is NULL (all are evaluated: their errors count).
+func evalAll(c *runtime.Ctx, r runtime.Row, fs []runtime.Expr, vals []runtime.Value) bool {
+	null := false
+	for i, f := range fs {
+		vals[i] = f(c, r)
+		if vals[i].T == runtime.TNull {
+			null = true
+		}
+	}
+	return null
+}
+
+// strFunc builds a string function over non-NULL arguments (NULL if any is).
+func strFunc(args []compiled, body func(c *runtime.Ctx, v []runtime.Value) runtime.Value) compiled {
+	fs := fns(args)
+	vals := make([]runtime.Value, len(fs))
+	return strResult(func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		if evalAll(c, r, fs, vals) {
+			return runtime.Null
+		}
+		return body(c, vals)
+	})
+}
+
+func nativeRepeat(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 2 {
+		return compiled{}, false, nil
+	}
+	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		s, n := textOf(c, v[0]), intOf(v[1])
+		if n < 1 || len(s) == 0 {
+			return runtime.String(c.Arena[:0:0])
+		}
+		if n > int64(c.ValueLimit())/int64(len(s)) {
+			checkSize(c, "repeat", math.MaxInt64)
+			return runtime.Null
+		}
+		out := c.Alloc(len(s) * int(n))
+		for i := 0; i < len(out); i += len(s) {
+			copy(out[i:], s)
+		}
+		return runtime.String(out)
+	}), true, nil
+}
+
+func nativeSpace(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 1 {
+		return compiled{}, false, nil
+	}
+	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		n := intOf(v[0])
+		if n < 1 {
+			return runtime.String(c.Arena[:0:0])
+		}
+		if !checkSize(c, "space", n) {
+			return runtime.Null
+		}
+		out := c.Alloc(int(n))
+		for i := range out {
+			out[i] = ' '
+		}
+		return runtime.String(out)
+	}), true, nil
+}
+
+// nativePad is LPAD/RPAD(s, len, pad): s cut or padded to len characters.
+func nativePad(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 3 {
+		return compiled{}, false, nil
+	}
+	left := lowerName(f) == "lpad"
+	name := lowerName(f)
+	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		s, n, pad := textOf(c, v[0]), intOf(v[1]), textOf(c, v[2])
+		if n < 0 {
+			return runtime.Null
+		}
+		chars := int64(utf8.RuneCount(s))
+		if n <= chars {
+			return runtime.String(s[:charOffset(s, n+1)])
+		}
+		if len(pad) == 0 {
+			return runtime.Null
+		}
+		k := n - chars // pad characters needed
+		pc := int64(utf8.RuneCount(pad))
+		full, rem := k/pc, k%pc
+		remBytes := int64(charOffset(pad, rem+1))
+		lim := int64(c.ValueLimit())
+		if full > lim/int64(len(pad)) || full*int64(len(pad))+remBytes+int64(len(s)) > lim {
+			checkSize(c, name, math.MaxInt64)
+			return runtime.Null
+		}
+		size := int(full*int64(len(pad)) + remBytes + int64(len(s)))
+		start := len(c.Arena)
+		out := c.Alloc(size)[:0]
+		if !left {
+			out = append(out, s...)
+		}
+		for i := int64(0); i < full; i++ {
+			out = append(out, pad...)
+		}
+		out = append(out, pad[:remBytes]...)
+		if left {
+			out = append(out, s...)
+		}
+		_ = start
+		return runtime.String(out[:len(out):len(out)])
+	}), true, nil
+}
+
+// nativeConcat is CONCAT over arguments of any type (velort's compiled
+// CONCAT takes only strings): each as its MySQL text.
+func nativeConcat(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) == 0 {
+		return compiled{}, false, nil
+	}
+	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		return joinText(c, "concat", nil, v, false)
+	}), true, nil
+}
+
+// joinText writes the texts of vals separated by sep (skipping NULLs
+// when skipNull), checking the size first.
+func joinText(c *runtime.Ctx, name string, sep []byte, vals []runtime.Value, skipNull bool) runtime.Value {
+	// Texts of non-string values go to the arena first; measure them all.
+	var total int64
+	n := 0
+	for i := range vals {
+		if vals[i].T == runtime.TNull {
+			continue
+		}
+		if vals[i].T != runtime.TString && vals[i].T != runtime.TJSON {
+			vals[i] = runtime.String(textOf(c, vals[i]))
+		}
+		total += int64(len(vals[i].S))
+		n++
+	}
+	if n > 1 {
+		total += int64(n-1) * int64(len(sep))
+	}
+	if !checkSize(c, name, total) {
+		return runtime.Null
+	}
+	out := c.Alloc(int(total))[:0]
+	first := true
+	for _, v := range vals {
+		if v.T == runtime.TNull {
+			continue
+		}
+		if !first {
+			out = append(out, sep...)
+		}
+		first = false
+		out = append(out, v.S...)
+	}
+	return runtime.String(out[:len(out):len(out)])
+}
+
+func nativeConcatWS(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) < 2 {
+		return compiled{}, false, nil
+	}
+	fs := fns(args)
+	vals := make([]runtime.Value, len(fs)-1)
+	return strResult(func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		sep := fs[0](c, r)
+		for i, f := range fs[1:] {
+			vals[i] = f(c, r)
+		}
+		if sep.T == runtime.TNull {
+			return runtime.Null
+		}
+		return joinText(c, "concat_ws", textOf(c, sep), vals, true)
+	}), true, nil
+}
+
+// nativeInsert is INSERT(s, pos, len, new): s with len characters from
+// pos replaced by new (s unchanged when pos is outside it).
+func nativeInsert(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 4 {
+		return compiled{}, false, nil
+	}
+	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		s, pos, n, ins := textOf(c, v[0]), intOf(v[1]), intOf(v[2]), textOf(c, v[3])
+		chars := int64(utf8.RuneCount(s))
+		if pos < 1 || pos > chars {
+			return runtime.String(s)
+		}
+		from := charOffset(s, pos)
+		to := len(s)
+		if n >= 0 && n < chars-pos+1 {
+			to = charOffset(s, pos+n)
+		}
+		size := int64(from) + int64(len(ins)) + int64(len(s)-to)
+		if !checkSize(c, "insert", size) {
+			return runtime.Null
+		}
+		out := c.Alloc(int(size))[:0]
+		out = append(out, s[:from]...)
+		out = append(out, ins...)
+		out = append(out, s[to:]...)
+		return runtime.String(out[:len(out):len(out)])
+	}), true, nil
+}
+
+func nativeLeftRight(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 2 {
+		return compiled{}, false, nil
+	}
+	left := lowerName(f) == "left"
+	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		s, n := textOf(c, v[0]), intOf(v[1])
+		if n < 1 {
+			return runtime.String(s[:0:0])
+		}
+		chars := int64(utf8.RuneCount(s))
+		if n >= chars {
+			return runtime.String(s)
+		}
+		if left {
+			return runtime.String(s[:charOffset(s, n+1)])
+		}
+		return runtime.String(s[charOffset(s, chars-n+1):])
+	}), true, nil
+}
+
+// nativeSubstring is SUBSTRING(s, pos[, len]); a negative pos counts
+// from the end, pos 0 gives ''.
+func nativeSubstring(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 2 && len(args) != 3 {
+		return compiled{}, false, nil
+	}
+	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		s, pos := textOf(c, v[0]), intOf(v[1])
+		n := int64(math.MaxInt64)
+		if len(v) == 3 {
+			n = intOf(v[2])
+		}
+		chars := int64(utf8.RuneCount(s))
+		if pos < 0 {
+			pos = chars + pos + 1
+			if pos < 1 {
+				return runtime.String(s[:0:0])
+			}
+		}
+		if pos < 1 || pos > chars || n < 1 {
+			return runtime.String(s[:0:0])
+		}
+		from := charOffset(s, pos)
+		if n >= chars-pos+1 {
+			return runtime.String(s[from:])
+		}
+		return runtime.String(s[from:charOffset(s, pos+n)])
+	}), true, nil
+}
+
+// nativeLocate is LOCATE(sub, s[, pos]), POSITION(sub IN s) and
+// INSTR(s, sub): the 1-based character position of sub in s, 0 if absent.
+func nativeLocate(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 2 && len(args) != 3 {
+		return compiled{}, false, nil
+	}
+	instr := lowerName(f) == "instr"
+	if instr && len(args) != 2 {
+		return compiled{}, false, nil
+	}
+	fs := fns(args)
+	vals := make([]runtime.Value, len(fs))
+	return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		if evalAll(c, r, fs, vals) {
+			return runtime.Null
+		}
+		sub, s := vals[0], vals[1]
+		if instr {
+			sub, s = s, sub
+		}
+		subT, sT := textOf(c, sub), textOf(c, s)
+		pos := int64(1)
+		if len(vals) == 3 {
+			pos = intOf(vals[2])
+		}
+		off := charOffset(sT, pos)
+		if off < 0 {
+			return runtime.Int(0)
+		}
+		i := bytes.Index(sT[off:], subT)
+		if i < 0 {
+			return runtime.Int(0)
+		}
+		return runtime.Int(int64(utf8.RuneCount(sT[:off+i])) + 1)
+	}, typ: runtime.TInt}, true, nil
+}
+
+// nativeField is FIELD(x, a, b, ...): the index of the first argument
+// equal to x, 0 if none or x is NULL. All strings compare as strings
+// (binary collation), otherwise as numbers.
+func nativeField(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) < 2 {
+		return compiled{}, false, nil
+	}
+	asText := true
+	for _, a := range args {
+		if a.typ != runtime.TString && a.typ != runtime.TNull {
+			asText = false
+		}
+	}
+	fs := fns(args)
+	return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		x := fs[0](c, r)
+		if x.T == runtime.TNull {
+			return runtime.Int(0)
+		}
+		for i, f := range fs[1:] {
+			v := f(c, r)
+			if v.T == runtime.TNull {
+				continue
+			}
+			if asText {
+				if bytes.Equal(x.S, v.S) {
+					return runtime.Int(int64(i + 1))
+				}
+			} else if asFloat(x) == asFloat(v) {
+				return runtime.Int(int64(i + 1))
+			}
+		}
+		return runtime.Int(0)
+	}, typ: runtime.TInt}, true, nil
+}
+
+// nativeTrim is TRIM([BOTH|LEADING|TRAILING] [pat] FROM s): NULL when s
+// or pat is NULL.
+func nativeTrim(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 2 {
+		return compiled{}, false, nil
+	}
+	desc := strings.ToLower(f.(sql.Expression).String())
+	lead, trail := true, true
+	switch {
+	case strings.HasPrefix(desc, "trim(leading"):
+		trail = false
+	case strings.HasPrefix(desc, "trim(trailing"):
+		lead = false
+	}
+	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		s, pat := textOf(c, v[0]), textOf(c, v[1])
+		if len(pat) == 0 {
+			return runtime.String(s)
+		}
+		if lead {
+			for bytes.HasPrefix(s, pat) {
+				s = s[len(pat):]
+			}
+		}
+		if trail {
+			for bytes.HasSuffix(s, pat) {
+				s = s[:len(s)-len(pat)]
+			}
+		}
+		return runtime.String(s)
+	}), true, nil
+}
 
 // nativeConvert compiles CAST(x AS CHAR) natively (MySQL's text of
 // doubles and date-times); ok is false for other casts.
 func (env *exprEnv) nativeConvert(e *expression.Convert) (compiled, bool, error) {
-	return compiled{}, false, nil
+	if !types.IsText(e.Type()) || !strings.HasSuffix(e.String(), ", char)") {
+		return compiled{}, false, nil
+	}
+	x, err := env.compile(e.Child)
+	if err != nil {
+		return compiled{}, true, err
+	}
+	switch x.typ {
+	case runtime.TDouble, runtime.TTimestamp, runtime.TInt, runtime.TDecimal, runtime.TBool, runtime.TString:
+	default:
+		return compiled{}, false, nil
+	}
+	xf := x.fn
+	return strResult(func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		v := xf(c, r)
+		if v.T == runtime.TNull {
+			return v
+		}
+		return runtime.String(textOf(c, v))
+	}), true, nil
 }

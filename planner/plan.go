@@ -21,6 +21,10 @@ type Plan struct {
 	Functions []*Function
 	Queries   []*Query
 	Tables    []*Table
+	// MaxValueBytes is the bound on one value a built-in produces
+	// (Options.MaxValueBytes, defaulted); the partition loop copies it to
+	// runtime.Ctx.MaxValueBytes.
+	MaxValueBytes int
 
 	byName map[string]*Stream
 	tables map[string]*Table
@@ -35,6 +39,10 @@ func (pl *Plan) Stream(name string) *Stream { return pl.byName[strings.ToLower(n
 type Options struct {
 	// Functions found in --plugins modules, registered before the file's own.
 	Functions []*Function
+	// MaxValueBytes bounds one value a built-in function produces
+	// (REPEAT, SPACE, LPAD, CONCAT, ...): a larger result is an error for
+	// the record. 0 means runtime.DefaultMaxValueBytes (16 MiB).
+	MaxValueBytes int
 }
 
 // ParseFile reads and plans a SQL file.
@@ -50,6 +58,9 @@ func ParseFile(path string, opts Options) (*Plan, error) {
 func Parse(name, text string, opts Options) (*Plan, error) {
 	src := &source{name: name, text: text}
 	pl := &Plan{File: name, Dir: filepath.Dir(name), byName: map[string]*Stream{}, tables: map[string]*Table{}, funcs: map[string]*Function{}, src: src}
+	if pl.MaxValueBytes = opts.MaxValueBytes; pl.MaxValueBytes <= 0 {
+		pl.MaxValueBytes = runtime.DefaultMaxValueBytes
+	}
 	for _, f := range opts.Functions {
 		if isBuiltinFunction(f.Name) {
 			return nil, src.errorAt(0, "plugin function %s (%s) has the name of a built-in function: rename its export, or declare it with CREATE FUNCTION under another name", f.Name, f.Module)
@@ -385,7 +396,7 @@ func (p *parser) fromStream(pl *Plan, toks []token) *Stream {
 
 // gmsFunctions returns the file's user functions for go-mysql-server.
 func (pl *Plan) gmsFunctions() []sql.Function {
-	var out []sql.Function
+	out := nativeGMSFunctions() // MySQL built-ins GMS lacks (native_missing.go)
 	for _, f := range pl.Functions {
 		out = append(out, gmsFunction(f))
 	}
@@ -402,7 +413,7 @@ var builtinFunctions = function.NewRegistry()
 // MySQL grammar treats as a keyword call).
 func isBuiltinFunction(name string) bool {
 	n := strings.ToLower(name)
-	if _, ok := builtinFunctions.Function(nil, n); ok {
+	if _, ok := builtinFunctions.Function(nil, n); ok || isMissingFunction(n) {
 		return true
 	}
 	switch n {
