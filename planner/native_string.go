@@ -274,7 +274,7 @@ func nativeLeftRight(_ *exprEnv, f sql.FunctionExpression, args []compiled) (com
 }
 
 // nativeSubstring is SUBSTRING(s, pos[, len]); a negative pos counts
-// from the end, pos 0 gives ”.
+// from the end, pos 0 gives the empty string.
 func nativeSubstring(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
 	if len(args) != 2 && len(args) != 3 {
 		return compiled{}, false, nil
