@@ -1,7 +1,6 @@
 package udf
 
 import (
-	"context"
 	"log/slog"
 	"slices"
 )
@@ -11,11 +10,11 @@ import (
 // same scalar export with the same params, returns and handles_null copied
 // into each signature that has none. ok is false when nothing was
 // inherited. A module without a usable manifest inherits nothing.
-func (m *Module) inheritBatch(ctx context.Context, sigs []Signature) (out []Signature, ok bool) {
+func (m *Module) inheritBatch(in *Instance, sigs []Signature) (out []Signature, ok bool) {
 	if !slices.ContainsFunc(sigs, canInherit) {
-		return sigs, false // spares velort_describe an instantiation
+		return sigs, false // spares velort_describe a call
 	}
-	declared, err := m.manifest(ctx)
+	declared, err := m.manifest(in)
 	if err != nil {
 		slog.Debug("udf: no batch entry points to inherit", "module", m.path, "err", err)
 		return sigs, false

@@ -2,6 +2,7 @@ package udf
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -36,7 +37,13 @@ func (h *Host) Load(ctx context.Context, path string) (*Module, error) {
 	if err != nil {
 		return nil, err
 	}
-	sigs, err := m.manifest(ctx)
+	in, err := m.start(ctx)
+	if err != nil {
+		m.Close(ctx)
+		return nil, fmt.Errorf("udf: %s: %w", path, err)
+	}
+	sigs, err := m.manifest(in)
+	in.Close(ctx)
 	if err == nil {
 		err = m.setSignatures(sigs)
 	}
@@ -58,8 +65,14 @@ func (h *Host) LoadWithSignatures(ctx context.Context, path string, sigs []Signa
 	if err != nil {
 		return nil, err
 	}
+	in, err := m.start(ctx)
+	if err != nil {
+		m.Close(ctx)
+		return nil, fmt.Errorf("udf: %s: %w", path, err)
+	}
 	var batchErr error
-	inherited, ok := m.inheritBatch(ctx, sigs)
+	inherited, ok := m.inheritBatch(in, sigs)
+	in.Close(ctx)
 	if ok {
 		batchErr = m.setSignatures(inherited)
 	}
@@ -216,8 +229,24 @@ func valTypes(v []api.ValueType) []wasmbin.ValType {
 	return out
 }
 
-// manifest reads the custom section, else calls velort_describe.
-func (m *Module) manifest(ctx context.Context) ([]Signature, error) {
+// start instantiates the module once, as each partition will at run time:
+// its start function and _initialize run within the same time (Limits'
+// instantiation timeout) and memory limits, so a module that cannot start
+// fails its load (velort check, udf inspect) instead of the run.
+func (m *Module) start(ctx context.Context) (*Instance, error) {
+	in, err := m.newInstance(ctx, nil)
+	if err != nil {
+		var ce *CallError
+		if errors.As(err, &ce) {
+			return nil, fmt.Errorf("instantiation (start function, _initialize) failed: %s: %s", ce.Kind, ce.Detail)
+		}
+		return nil, err
+	}
+	return in, nil
+}
+
+// manifest reads the custom section, else calls velort_describe on in.
+func (m *Module) manifest(in *Instance) ([]Signature, error) {
 	if data, ok := m.parsed.Custom(ManifestSection); ok {
 		return parseManifest(data)
 	}
@@ -229,11 +258,6 @@ func (m *Module) manifest(ctx context.Context) ([]Signature, error) {
 	if want := ft(nil, wasmbin.I64); !t.Equal(want) {
 		return nil, fmt.Errorf("export %s has wasm signature %v, expected %v", describe, t, want)
 	}
-	in, err := m.newInstance(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer in.Close(ctx)
 	stack := []uint64{0}
 	in.begin(m.h.lim.initTimeout())
 	if err := in.mod.ExportedFunction(describe).CallWithStack(in.ctx, stack); err != nil {
