@@ -143,3 +143,21 @@ func TestCheckAcceptsValid(t *testing.T) {
 		}
 	})
 }
+
+// TestPluginNames: a --plugins function named like a built-in, or
+// declared by two modules, panicked check ("function 'variance' is
+// already registered").
+func TestPluginNames(t *testing.T) {
+	for _, c := range []struct {
+		fns  []*Function
+		want string
+	}{
+		{[]*Function{{Name: "variance", Module: "c_stats.wasm", Kind: "aggregate"}}, "q.sql:1:1: plugin function variance (c_stats.wasm) has the name of a built-in function"},
+		{[]*Function{{Name: "risk", Module: "a.wasm"}, {Name: "RISK", Module: "b.wasm"}}, "q.sql:1:1: plugin function RISK is declared by two modules (a.wasm and b.wasm)"},
+	} {
+		_, err := Parse("q.sql", checkDecl+"CREATE STREAM o AS SELECT k FROM s;", Options{Functions: c.fns})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("error %v, want %q", err, c.want)
+		}
+	}
+}

@@ -65,6 +65,9 @@ func Parse(name, text string, opts Options) (*Plan, error) {
 		if isBuiltinFunction(f.Name) {
 			return nil, src.errorAt(0, "plugin function %s (%s) has the name of a built-in function: rename its export, or declare it with CREATE FUNCTION under another name", f.Name, f.Module)
 		}
+		if g := pl.funcs[strings.ToLower(f.Name)]; g != nil {
+			return nil, src.errorAt(0, "plugin function %s is declared by two modules (%s and %s): rename one export", f.Name, g.Module, f.Module)
+		}
 		pl.funcs[strings.ToLower(f.Name)] = f
 		pl.Functions = append(pl.Functions, f)
 	}
