@@ -230,3 +230,45 @@ func TestFloorCeilRound(t *testing.T) {
 		{"ROUND(d, 0.6)", `{"d":2.25}`, "2.2"},
 	})
 }
+
+// TestInsertCoercesNumbersExactly: INSERT INTO a declared stream converts
+// a DOUBLE to its BIGINT and DECIMAL columns as MySQL stores it (they were
+// written 0: the integer slot of a DOUBLE was read), and DECIMAL scales
+// are aligned with an error on overflow, never a wrapped value.
+func TestInsertCoercesNumbersExactly(t *testing.T) {
+	pl, err := Parse("e.sql", arStream+`CREATE STREAM o2 (a BIGINT, b DECIMAL(18,2), c DECIMAL(10,1)) WITH (subject = 'o2');
+INSERT INTO o2 SELECT d, d, m FROM t;`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := pl.Queries[0]
+	pipe, err := q.NewPipeline(0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := runtime.NewDecoder(q.Source.Columns, q.Read)
+	enc := runtime.NewEncoder([]string{"a", "b", "c"})
+	for _, c := range []struct{ rec, want string }{
+		{`{"d":2.5,"m":1.25}`, `{"a":2,"b":2.50,"c":1.3}`},
+		{`{"d":-3.675,"m":-1.25}`, `{"a":-4,"b":-3.68,"c":-1.3}`},
+		{`{"d":1e19,"m":0}`, "ERR: "},
+		{`{"d":1e17,"m":0}`, "ERR: DECIMAL value is out of range"},
+	} {
+		row := make(runtime.Row, len(q.Source.Columns))
+		if err := dec.Decode([]byte(c.rec), row); err != nil {
+			t.Fatal(err)
+		}
+		var ctx runtime.Ctx
+		outs := pipe.Execute(&ctx, row, 0)
+		got := ""
+		switch {
+		case ctx.Err != nil:
+			got = "ERR: " + ctx.Err.Error()
+		case len(outs) == 1:
+			got = string(enc.Append(nil, outs[0]))
+		}
+		if got != c.want && !(c.want == "ERR: " && strings.HasPrefix(got, c.want)) {
+			t.Errorf("%s → %s, want %s", c.rec, got, c.want)
+		}
+	}
+}

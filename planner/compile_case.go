@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -31,6 +32,18 @@ func (env *exprEnv) caseExpr(e *expression.Case) (compiled, error) {
 		c, err := env.compile(b.Cond)
 		if err != nil {
 			return compiled{}, err
+		}
+		if subject != nil && subjectType == runtime.TTimestamp && c.typ != runtime.TTimestamp {
+			// CASE ts WHEN '2024-01-15' ...: compared as ts = '2024-01-15'.
+			_, isConstant := isConst(b.Cond)
+			tc, ok, err := timestampOperand(c, isConstant)
+			if err != nil {
+				return compiled{}, err
+			}
+			if !ok {
+				return env.fallback(e)
+			}
+			c = tc
 		}
 		conds[i] = c.fn
 		if subject != nil {
@@ -125,13 +138,38 @@ func coerceTo(c compiled, t runtime.Type, scale uint8) runtime.Expr {
 			return runtime.Double(asFloat(v))
 		}
 	case t == runtime.TDecimal:
-		from := c.scale
 		return func(ctx *runtime.Ctx, r runtime.Row) runtime.Value {
 			v := f(ctx, r)
 			if v.T == runtime.TNull {
 				return v
 			}
-			return runtime.Decimal(v.I*pow10i[scale-from], scale)
+			u, ok := toDecimal(v, scale)
+			if !ok {
+				ctx.Err = errDecimalRange
+				return runtime.Null
+			}
+			return runtime.Decimal(u, scale)
+		}
+	case t == runtime.TInt && c.typ == runtime.TDouble:
+		return func(ctx *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := f(ctx, r)
+			if v.T == runtime.TNull {
+				return v
+			}
+			g := math.RoundToEven(v.F) // MySQL stores a DOUBLE in an integer with rint
+			if !(g >= -(1<<63) && g < 1<<63) {
+				ctx.Err = errBigintRange
+				return runtime.Null
+			}
+			return runtime.Int(int64(g))
+		}
+	case t == runtime.TInt && c.typ == runtime.TDecimal:
+		return func(ctx *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := f(ctx, r)
+			if v.T == runtime.TNull {
+				return v
+			}
+			return runtime.Int(roundDecimal(v.I, v.Scale))
 		}
 	case t == runtime.TInt:
 		return func(ctx *runtime.Ctx, r runtime.Row) runtime.Value {
@@ -238,28 +276,41 @@ func castDecimal(x compiled, prec, scale int, errRange error) (compiled, bool, e
 	xf := x.fn
 	return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
 		v := xf(c, r)
-		var u int64
-		ok := true
-		switch v.T {
-		case runtime.TNull:
+		if v.T == runtime.TNull {
 			return v
-		case runtime.TDouble:
-			u, ok = runtime.DecimalFromFloat(v.F, scale)
-		case runtime.TString, runtime.TJSON:
-			u, ok = runtime.DecimalFromText(v.S, scale)
-		default: // BOOLEAN, BIGINT (Scale 0), DECIMAL
-			if from := v.Scale; from <= sc {
-				u, ok = runtime.MulInt64(v.I, pow10i[sc-from])
-			} else {
-				u = roundDecimal(v.I, from-sc)
-			}
 		}
+		u, ok := toDecimal(v, sc)
 		if !ok || u >= limit || u <= -limit {
 			c.Err = errRange
 			return runtime.Null
 		}
 		return runtime.Decimal(u, sc)
 	}, typ: runtime.TDecimal, scale: sc}, true, nil
+}
+
+var (
+	errDecimalRange = errors.New("DECIMAL value is out of range")
+	errBigintRange  = errors.New("BIGINT value is out of range")
+)
+
+// toDecimal converts a non-NULL value to a DECIMAL's unscaled value at
+// scale as MySQL does: half away from zero, a DOUBLE from its shortest
+// decimal form, a string from its numeric prefix; ok is false when the
+// result does not fit an int64.
+func toDecimal(v runtime.Value, scale uint8) (int64, bool) {
+	switch v.T {
+	case runtime.TDouble:
+		return runtime.DecimalFromFloat(v.F, int(scale))
+	case runtime.TString, runtime.TJSON:
+		return runtime.DecimalFromText(v.S, int(scale))
+	case runtime.TTimestamp:
+		return 0, false
+	}
+	// BOOLEAN, BIGINT (Scale 0), DECIMAL
+	if v.Scale <= scale {
+		return runtime.MulInt64(v.I, pow10i[scale-v.Scale])
+	}
+	return roundDecimal(v.I, v.Scale-scale), true
 }
 
 // roundDecimal rounds unscaled/10^scale to an integer, half away from zero.

@@ -3,7 +3,6 @@ package planner
 import (
 	"bytes"
 	"fmt"
-	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
@@ -46,7 +45,7 @@ func comparator(lt, rt runtime.Type) cmpFunc {
 	switch {
 	case (isIntLike(lt) || lt == runtime.TTimestamp) && (isIntLike(rt) || rt == runtime.TTimestamp):
 		return func(a, b runtime.Value) int { return cmpInt(a.I, b.I) }
-	case lt == runtime.TDecimal && rt == runtime.TDecimal:
+	case isExact(lt) && isExact(rt): // DECIMAL with DECIMAL or an integer: exactly
 		return func(a, b runtime.Value) int { return cmpDecimal(a, b) }
 	case (lt == runtime.TString || lt == runtime.TJSON) && (rt == runtime.TString || rt == runtime.TJSON):
 		return func(a, b runtime.Value) int { return bytes.Compare(a.S, b.S) }
@@ -74,39 +73,147 @@ func cmpFloat(a, b float64) int {
 	return 0
 }
 
+// cmpDecimal compares exact values (DECIMAL, or integers with Scale 0).
+// Aligning scales cannot give a wrong answer on overflow: a value that
+// overflows when scaled up is beyond any int64, so its sign decides.
 func cmpDecimal(a, b runtime.Value) int {
 	x, y := a.I, b.I
+	ok := true
 	if a.Scale < b.Scale {
-		x *= pow10i[b.Scale-a.Scale]
+		if x, ok = runtime.MulInt64(x, pow10i[b.Scale-a.Scale]); !ok {
+			return cmpInt(a.I, 0)
+		}
 	} else if b.Scale < a.Scale {
-		y *= pow10i[a.Scale-b.Scale]
+		if y, ok = runtime.MulInt64(y, pow10i[a.Scale-b.Scale]); !ok {
+			return -cmpInt(b.I, 0)
+		}
 	}
 	return cmpInt(x, y)
 }
 
-// coerceTimestampLiteral turns a string literal compared with a TIMESTAMP
-// into a TIMESTAMP constant, as MySQL does.
-func coerceTimestampLiteral(c compiled, other runtime.Type) (compiled, error) {
-	if other != runtime.TTimestamp || c.typ != runtime.TString {
-		return c, nil
+// timestampOperand converts c, compared with a TIMESTAMP, the way MySQL
+// does: a string (constant or not) is read as a DATETIME
+// ('2024-01-15 10:00:00', '2024-01-15', '20240115100000', ...), a numeric
+// constant as a DATETIME number (20240115100000 or 20240115). A string
+// that is not a date-time is refused by check when constant and an error
+// for the record otherwise. ok is false when c is a non-constant number:
+// MySQL then compares both sides as numbers (see datetimeAsNumber).
+func timestampOperand(c compiled, isConstant bool) (out compiled, ok bool, err error) {
+	switch {
+	case c.typ == runtime.TTimestamp || c.typ == runtime.TNull:
+		return c, true, nil
+	case c.typ == runtime.TString || c.typ == runtime.TJSON:
+		if isConstant {
+			v := c.fn(&runtime.Ctx{}, nil)
+			if v.T == runtime.TNull {
+				return constant(runtime.Null, runtime.TNull, 0), true, nil
+			}
+			ms, ok := runtime.ParseDatetime(v.S)
+			if !ok {
+				return c, false, fmt.Errorf("cannot compare TIMESTAMP with %q: expected a date-time like '2024-01-15 10:00:00' or '2024-01-15'", v.S)
+			}
+			return constant(runtime.Timestamp(ms), runtime.TTimestamp, 0), true, nil
+		}
+		f := c.fn
+		return compiled{fn: func(ctx *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := f(ctx, r)
+			if v.T == runtime.TNull {
+				return v
+			}
+			ms, ok := runtime.ParseDatetime(v.S)
+			if !ok {
+				ctx.Err = fmt.Errorf("Incorrect DATETIME value: '%s'", v.S)
+				return runtime.Null
+			}
+			return runtime.Timestamp(ms)
+		}, typ: runtime.TTimestamp}, true, nil
+	case (c.typ.Numeric() || c.typ == runtime.TBool) && isConstant:
+		v := c.fn(&runtime.Ctx{}, nil)
+		if v.T == runtime.TNull {
+			return constant(runtime.Null, runtime.TNull, 0), true, nil
+		}
+		var whole, frac int64
+		switch v.T {
+		case runtime.TDouble:
+			whole = int64(v.F)
+			frac = int64((v.F - float64(whole)) * 1000)
+			if v.F >= 1e15 || v.F < 0 {
+				whole = -1
+			}
+		case runtime.TDecimal:
+			p := pow10i[v.Scale]
+			whole, frac = v.I/p, v.I%p*1000/p
+		default:
+			whole = v.I
+		}
+		ms, ok := runtime.NumberToDatetime(whole, frac)
+		if !ok {
+			return c, false, fmt.Errorf("cannot compare TIMESTAMP with %s: expected a date-time number like 20240115100000 or 20240115", exprTextValue(v))
+		}
+		return constant(runtime.Timestamp(ms), runtime.TTimestamp, 0), true, nil
+	case c.typ.Numeric() || c.typ == runtime.TBool:
+		return c, false, nil
 	}
-	v := c.fn(&runtime.Ctx{}, nil)
-	ms, err := parseDatetimeText(string(v.S))
-	if err != nil {
-		return c, err
-	}
-	return constant(runtime.Timestamp(ms), runtime.TTimestamp, 0), nil
+	return c, false, fmt.Errorf("cannot compare TIMESTAMP with %s", c.typ)
 }
 
-var datetimeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02"}
-
-func parseDatetimeText(s string) (int64, error) {
-	for _, l := range datetimeLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.UnixMilli(), nil
-		}
+// exprTextValue writes a constant for an error message.
+func exprTextValue(v runtime.Value) string {
+	switch v.T {
+	case runtime.TDouble:
+		return fmt.Sprint(v.F)
+	case runtime.TDecimal:
+		return decimalText(v)
 	}
-	return 0, fmt.Errorf("cannot compare TIMESTAMP with %q: expected a date-time like '2024-01-15 10:00:00'", s)
+	return fmt.Sprint(v.I)
+}
+
+func decimalText(v runtime.Value) string {
+	if v.Scale == 0 {
+		return fmt.Sprint(v.I)
+	}
+	p := pow10i[v.Scale]
+	sign, u := "", v.I
+	if u < 0 {
+		sign, u = "-", -u
+	}
+	return fmt.Sprintf("%s%d.%0*d", sign, u/p, int(v.Scale), u%p)
+}
+
+// datetimeAsNumber turns a TIMESTAMP operand into MySQL's number
+// YYYYMMDDHHMMSS.fff, for comparing it with a non-constant number.
+func datetimeAsNumber(c compiled) compiled {
+	f := c.fn
+	return compiled{fn: func(ctx *runtime.Ctx, r runtime.Row) runtime.Value {
+		v := f(ctx, r)
+		if v.T == runtime.TNull {
+			return v
+		}
+		return runtime.Double(runtime.DatetimeNumber(v.I))
+	}, typ: runtime.TDouble}
+}
+
+// timestampOperands makes a comparison of a TIMESTAMP with another type
+// MySQL's: the other side converted to a date-time, or both compared as
+// numbers when the other side is a non-constant number.
+func timestampOperands(l, r compiled, le, re sql.Expression) (compiled, compiled, error) {
+	lt, rt := l.typ == runtime.TTimestamp, r.typ == runtime.TTimestamp
+	if lt == rt {
+		return l, r, nil
+	}
+	if rt {
+		r2, l2, err := timestampOperands(r, l, re, le)
+		return l2, r2, err
+	}
+	_, isConstant := isConst(re)
+	r2, ok, err := timestampOperand(r, isConstant)
+	if err != nil {
+		return l, r, err
+	}
+	if !ok {
+		return datetimeAsNumber(l), r, nil
+	}
+	return l, r2, nil
 }
 
 func (env *exprEnv) comparison(op cmpOp, le, re sql.Expression) (compiled, error) {
@@ -118,15 +225,8 @@ func (env *exprEnv) comparison(op cmpOp, le, re sql.Expression) (compiled, error
 	if err != nil {
 		return compiled{}, err
 	}
-	if _, ok := isConst(le); ok {
-		if l, err = coerceTimestampLiteral(l, r.typ); err != nil {
-			return compiled{}, err
-		}
-	}
-	if _, ok := isConst(re); ok {
-		if r, err = coerceTimestampLiteral(r, l.typ); err != nil {
-			return compiled{}, err
-		}
+	if l, r, err = timestampOperands(l, r, le, re); err != nil {
+		return compiled{}, err
 	}
 	if fn := columnConstCompare(op, l, r, re); fn != nil {
 		return compiled{fn: fn, typ: runtime.TBool}, nil
@@ -281,8 +381,11 @@ func (env *exprEnv) between(e *expression.Between) (compiled, error) {
 	return env.logic(true, expression.NewGreaterThanOrEqual(e.Val, e.Lower), expression.NewLessThanOrEqual(e.Val, e.Upper))
 }
 
-// inTuple compiles x IN (literal, ...) with a linear scan over typed
-// constants; a non-literal list goes to the fallback.
+// inTuple compiles x IN (item, ...): constants are compared in a linear
+// scan over typed values, other items are evaluated per record (in order,
+// after the constants). Each item compares with x as `x = item` would, so
+// a TIMESTAMP x reads string items as date-times. The result is BOOLEAN,
+// as is NOT IN's.
 func (env *exprEnv) inTuple(e *expression.InTuple) (compiled, bool, error) {
 	tuple, ok := e.Right().(expression.Tuple)
 	if !ok {
@@ -292,19 +395,35 @@ func (env *exprEnv) inTuple(e *expression.InTuple) (compiled, bool, error) {
 	if err != nil {
 		return compiled{}, true, err
 	}
+	if x.typ == runtime.TJSON {
+		return compiled{}, false, nil
+	}
 	var items []runtime.Value
 	var cmps []cmpFunc
+	var dyn []runtime.Expr
+	var dynCmps []cmpFunc
 	hasNull := false
 	for _, it := range tuple {
-		if _, ok := isConst(it); !ok {
-			return compiled{}, false, nil
-		}
 		ci, err := env.compile(it)
 		if err != nil {
 			return compiled{}, true, err
 		}
-		if ci, err = coerceTimestampLiteral(ci, x.typ); err != nil {
-			return compiled{}, true, err
+		_, isConstant := isConst(it)
+		if ci.typ == runtime.TJSON || (x.typ == runtime.TTimestamp) != (ci.typ == runtime.TTimestamp) && ci.typ != runtime.TNull {
+			if x.typ != runtime.TTimestamp {
+				return compiled{}, false, nil // a TIMESTAMP item for a non-TIMESTAMP x: GMS's rules
+			}
+			var ok bool
+			if ci, ok, err = timestampOperand(ci, isConstant); err != nil {
+				return compiled{}, true, err
+			} else if !ok {
+				return compiled{}, false, nil
+			}
+		}
+		if !isConstant {
+			dyn = append(dyn, ci.fn)
+			dynCmps = append(dynCmps, comparator(x.typ, ci.typ))
+			continue
 		}
 		v := ci.fn(&runtime.Ctx{}, nil)
 		if v.T == runtime.TNull {
@@ -325,7 +444,16 @@ func (env *exprEnv) inTuple(e *expression.InTuple) (compiled, bool, error) {
 				return runtime.Bool(true)
 			}
 		}
-		if hasNull {
+		null := hasNull
+		for i, f := range dyn {
+			it := f(c, row)
+			if it.T == runtime.TNull {
+				null = true
+			} else if dynCmps[i](v, it) == 0 {
+				return runtime.Bool(true)
+			}
+		}
+		if null {
 			return runtime.Null
 		}
 		return runtime.Bool(false)

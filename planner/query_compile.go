@@ -111,7 +111,7 @@ func (q *Query) compile(partition int, udfs udfBinder) (*runtime.Pipeline, []com
 	// A declared sink's column types win: coerce numbers to them.
 	if q.Sink != nil && !q.Sink.Derived && len(q.Sink.Columns) == len(outs) {
 		for i, c := range q.Sink.Columns {
-			if c.Type != outs[i].typ && outs[i].typ != runtime.TNull {
+			if (c.Type != outs[i].typ || c.Type == runtime.TDecimal && c.Scale != outs[i].scale) && outs[i].typ != runtime.TNull {
 				if !(c.Type.Numeric() && outs[i].typ.Numeric()) && !(c.Type == runtime.TInt && outs[i].typ == runtime.TBool) {
 					return nil, nil, fmt.Errorf("INSERT INTO %s: column %s is %s but the query's column %d is %s", q.Sink.Name, c.Name, c.Type, i+1, outs[i].typ)
 				}

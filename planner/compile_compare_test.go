@@ -1,0 +1,76 @@
+package planner
+
+import "testing"
+
+const arTs = `{"i":20240115100000,"d":20240115095959.5,"ts":"2024-01-15T10:00:00.500Z","s":"2024-1-15 10:0:0"}`
+
+// TestTimestampComparedWithTextAndNumbers: MySQL reads a string compared
+// with a TIMESTAMP as a date-time (constant or not, in all its literal
+// forms), a numeric constant as a date-time number, and compares a
+// non-constant number with the date-time's number YYYYMMDDHHMMSS.fff
+// (velort compared epoch milliseconds with the parsed number). Checked
+// against MariaDB 10.11.
+func TestTimestampComparedWithTextAndNumbers(t *testing.T) {
+	arRun(t, []arCase{
+		{"ts > s", arTs, "true"},
+		{"ts = s", `{"ts":"2024-01-15T10:00:00Z","s":"2024-1-15 10:0:0"}`, "true"},
+		{"s < ts", arTs, "true"},
+		{"ts > s", `{"ts":"2024-01-15T10:00:00Z","s":"2024-01-16"}`, "false"},
+		{"ts = s", `{"ts":"2024-01-15T10:00:00Z","s":"abc"}`, "ERR: Incorrect DATETIME value: 'abc'"},
+		{"ts > s", `{"ts":"2024-01-15T10:00:00Z"}`, "null"},
+		{"ts > '2024-01-15'", arTs, "true"},
+		{"ts < '2024-1-5 1:2:3'", arTs, "false"},
+		{"ts > '2024/01/15 09.59.59'", arTs, "true"},
+		{"ts > '20240115095959'", arTs, "true"},
+		{"ts = '2024-01-15 10:00:00.5'", arTs, "true"},
+		{"ts > 20240115100000", arTs, "true"},
+		{"ts < 20240115100001", arTs, "true"},
+		{"ts = 20240115100000.5", arTs, "true"},
+		{"ts > 20240115", arTs, "true"},
+		{"ts > 240115100000", arTs, "true"},
+		{"ts < 20240116", arTs, "true"},
+		{"ts = i + 0.5", arTs, "true"},
+		{"ts > i", arTs, "true"},
+		{"i < ts", arTs, "true"},
+		{"ts > d", arTs, "true"},
+		{"ts BETWEEN '2024-01-15' AND '2024-01-16'", arTs, "true"},
+		{"ts IN ('2024-01-15 10:00:00.500', s)", arTs, "true"},
+		{"ts IN (s)", arTs, "false"},
+		{"CASE ts WHEN '2024-01-15 10:00:00.5' THEN 1 ELSE 0 END", arTs, "1"},
+		{"ts > 'abc'", arTs, "CHECK: "},
+		{"ts > 20241315", arTs, "CHECK: "},
+	})
+}
+
+// TestInIsBoolean: x IN (...) and NOT IN over constants and over columns
+// are BOOLEAN with SQL's NULL rules.
+func TestInIsBoolean(t *testing.T) {
+	arRun(t, []arCase{
+		{"i IN (1, d)", `{"i":2,"d":2}`, "true"},
+		{"i NOT IN (1, d)", `{"i":2,"d":2}`, "false"},
+		{"i IN (1, d)", `{"i":3,"d":2}`, "false"},
+		{"i NOT IN (1, d)", `{"i":3,"d":2}`, "true"},
+		{"i IN (1, d)", `{"i":3}`, "null"},
+		{"i NOT IN (1, d)", `{"i":3}`, "null"},
+		{"i IN (1, d)", `{"i":1}`, "true"},
+		{"i IN (1, NULL)", `{"i":3}`, "null"},
+		{"i NOT IN (1, 2)", `{"i":3}`, "true"},
+		{"s IN ('a', s)", `{"s":"b"}`, "true"},
+		{"(i IN (1, d)) + 0", `{"i":3,"d":3}`, "1"},
+	})
+}
+
+// TestExactComparisons: BIGINT with DECIMAL compares exactly (not through
+// float64, which equates 2^53 and 2^53+1), and aligning DECIMAL scales
+// cannot overflow into a wrong answer.
+func TestExactComparisons(t *testing.T) {
+	arRun(t, []arCase{
+		{"i = 9007199254740993.0", `{"i":9007199254740992}`, "false"},
+		{"i < 9007199254740993.0", `{"i":9007199254740992}`, "true"},
+		{"i IN (9007199254740993.0)", `{"i":9007199254740992}`, "false"},
+		{"m < CAST(i AS DECIMAL(18,0))", `{"m":1.25,"i":999999999999999999}`, "true"},
+		{"m > CAST(i AS DECIMAL(18,0))", `{"m":1.25,"i":-999999999999999999}`, "true"},
+		{"CAST(i AS DECIMAL(18,0)) > m", `{"m":1.25,"i":-999999999999999999}`, "false"},
+		{"m < i", `{"m":1.25,"i":9223372036854775807}`, "true"},
+	})
+}
