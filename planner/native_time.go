@@ -1,11 +1,333 @@
 package planner
 
 import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
+
+	"github.com/velort/velort/runtime"
 )
+
+// Date-time functions velort evaluates itself: go-mysql-server drops the
+// milliseconds of `ts ± INTERVAL`, adds two years for 12 months from
+// December, panics on a NULL interval, counts TIMESTAMPDIFF months as 30
+// days and overflows time.Duration past ±292 years (DATEDIFF,
+// TIMESTAMPDIFF), and gets WEEK modes 2/3/6/7 wrong at year ends.
+// velort's TIMESTAMP is epoch milliseconds (MySQL's DATETIME(3)); a
+// result outside years 0000-9999 is NULL, as in MySQL.
+
+func init() {
+	for name, f := range map[string]nativeFunc{
+		"date_add":      nativeDateAdd,
+		"date_sub":      nativeDateAdd,
+		"timestampdiff": nativeTimestampDiff,
+		"datediff":      nativeDatediff,
+		"week":          nativeWeek,
+		"yearweek":      nativeWeek,
+	} {
+		nativeFuncs[name] = f
+	}
+}
+
+const msPerDay = 86400000
+
+// minMs and maxMs bound MySQL's DATETIME: 0000-01-01 .. 9999-12-31 23:59:59.999.
+var (
+	minMs = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	maxMs = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli() - 1
+)
+
+// intervalUnitMs gives the length of the fixed-length units.
+var intervalUnitMs = map[string]int64{
+	"SECOND": 1000, "MINUTE": 60000, "HOUR": 3600000, "DAY": msPerDay, "WEEK": 7 * msPerDay,
+}
+
+// intervalUnitMonths gives the length of the calendar units.
+var intervalUnitMonths = map[string]int64{"MONTH": 1, "QUARTER": 3, "YEAR": 12}
+
+// addInterval compiles t ± INTERVAL n unit over a TIMESTAMP t; ok is
+// false for what it leaves to GMS (text dates, compound units).
+func (env *exprEnv) addInterval(date sql.Expression, iv *expression.Interval, sign int64) (compiled, bool, error) {
+	unit := strings.ToUpper(iv.Unit)
+	_, fixed := intervalUnitMs[unit]
+	_, months := intervalUnitMonths[unit]
+	if !fixed && !months && unit != "MICROSECOND" {
+		return compiled{}, false, nil
+	}
+	d, err := env.compile(date)
+	if err != nil {
+		return compiled{}, true, err
+	}
+	if d.typ != runtime.TTimestamp && d.typ != runtime.TNull {
+		return compiled{}, false, nil
+	}
+	n, err := env.compile(iv.Child)
+	if err != nil {
+		return compiled{}, true, err
+	}
+	df, nf := d.fn, n.fn
+	unitMs, monthsPer := intervalUnitMs[unit], intervalUnitMonths[unit]
+	return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		t, amt := df(c, r), nf(c, r)
+		if t.T == runtime.TNull || amt.T == runtime.TNull {
+			return runtime.Null
+		}
+		var ms int64
+		switch {
+		case months:
+			k := intOf(amt)
+			if k > 120000 || k < -120000 {
+				return runtime.Null
+			}
+			ms = addMonths(t.I, sign*k*monthsPer)
+		case unit == "MICROSECOND":
+			us := intOf(amt)
+			if us%1000 != 0 {
+				c.Err = fmt.Errorf("INTERVAL %d MICROSECOND: velort's TIMESTAMP has millisecond precision", us)
+				return runtime.Null
+			}
+			ms = t.I + sign*(us/1000)
+		case unit == "SECOND" && (amt.T == runtime.TDouble || amt.T == runtime.TDecimal || amt.T == runtime.TString):
+			f := asFloat(amt) * 1000
+			if math.Abs(f) > 4e14 {
+				return runtime.Null
+			}
+			if f != math.Trunc(f) {
+				c.Err = fmt.Errorf("INTERVAL %s SECOND: velort's TIMESTAMP has millisecond precision", formatDouble(nil, f/1000))
+				return runtime.Null
+			}
+			ms = t.I + sign*int64(f)
+		default:
+			k := intOf(amt)
+			if k > 4e14/unitMs || k < -4e14/unitMs {
+				return runtime.Null
+			}
+			ms = t.I + sign*k*unitMs
+		}
+		if ms < minMs || ms > maxMs {
+			return runtime.Null
+		}
+		return runtime.Timestamp(ms)
+	}, typ: runtime.TTimestamp}, true, nil
+}
+
+// addMonths adds k calendar months to epoch ms, clamping the day to the
+// new month's last day (MySQL: '2024-01-31' + 1 MONTH = '2024-02-29').
+func addMonths(ms, k int64) int64 {
+	days, tod := floorDiv(ms, msPerDay), ms-floorDiv(ms, msPerDay)*msPerDay
+	t := time.UnixMilli(days * msPerDay).UTC()
+	m := int64(t.Year())*12 + int64(t.Month()) - 1 + k
+	y, mo := floorDiv(m, 12), m-floorDiv(m, 12)*12+1
+	d := t.Day()
+	if last := daysIn(int(y), time.Month(mo)); d > last {
+		d = last
+	}
+	return time.Date(int(y), time.Month(mo), d, 0, 0, 0, 0, time.UTC).UnixMilli() + tod
+}
+
+func daysIn(y int, m time.Month) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
 
 // nativeArithmetic compiles date-time ± INTERVAL natively; ok is false
 // for other arithmetic.
 func (env *exprEnv) nativeArithmetic(e *expression.Arithmetic) (compiled, bool, error) {
+	if iv, ok := e.RightChild.(*expression.Interval); ok && (e.Op == "+" || e.Op == "-") {
+		sign := int64(1)
+		if e.Op == "-" {
+			sign = -1
+		}
+		return env.addInterval(e.LeftChild, iv, sign)
+	}
+	if iv, ok := e.LeftChild.(*expression.Interval); ok && e.Op == "+" {
+		return env.addInterval(e.RightChild, iv, 1)
+	}
 	return compiled{}, false, nil
+}
+
+// nativeDateAdd is DATE_ADD/DATE_SUB (and ADDDATE/SUBDATE, which GMS
+// resolves to them) of a TIMESTAMP.
+func nativeDateAdd(env *exprEnv, f sql.FunctionExpression, _ []compiled) (compiled, bool, error) {
+	ch := f.Children()
+	if len(ch) != 2 {
+		return compiled{}, false, nil
+	}
+	iv, ok := ch[1].(*expression.Interval)
+	if !ok {
+		return compiled{}, false, nil
+	}
+	sign := int64(1)
+	if lowerName(f) == "date_sub" {
+		sign = -1
+	}
+	return env.addInterval(ch[0], iv, sign)
+}
+
+// mysqlUnitUs gives TIMESTAMPDIFF's fixed units in microseconds.
+var mysqlUnitUs = map[string]int64{
+	"MICROSECOND": 1, "SECOND": 1e6, "MINUTE": 60e6, "HOUR": 3600e6, "DAY": 86400e6, "WEEK": 7 * 86400e6,
+}
+
+// nativeTimestampDiff is TIMESTAMPDIFF(unit, a, b): b - a in whole units,
+// truncated toward zero; months count calendar months (a month is
+// complete when b's day and time reach a's).
+func nativeTimestampDiff(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 3 {
+		return compiled{}, false, nil
+	}
+	u, ok := isConst(f.Children()[0])
+	us, isStr := u.(string)
+	if !ok || !isStr {
+		return compiled{}, false, nil
+	}
+	unit := strings.ToUpper(us)
+	unitUs, fixed := mysqlUnitUs[unit]
+	monthsPer, cal := intervalUnitMonths[unit]
+	if !fixed && !cal {
+		return compiled{}, false, nil
+	}
+	af, bf := args[1].fn, args[2].fn
+	return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		av, bv := af(c, r), bf(c, r)
+		if av.T == runtime.TNull || bv.T == runtime.TNull {
+			return runtime.Null
+		}
+		a, ok1 := timeArg(av)
+		b, ok2 := timeArg(bv)
+		if !ok1 || !ok2 {
+			return runtime.Null
+		}
+		if fixed {
+			return runtime.Int((b - a) * 1000 / unitUs)
+		}
+		return runtime.Int(monthsBetween(a, b) / monthsPer)
+	}, typ: runtime.TInt}, true, nil
+}
+
+// monthsBetween is MySQL's whole calendar months from a to b.
+func monthsBetween(a, b int64) int64 {
+	sign := int64(1)
+	if b < a {
+		a, b, sign = b, a, -1
+	}
+	ta, tb := time.UnixMilli(a).UTC(), time.UnixMilli(b).UTC()
+	m := (int64(tb.Year())*12 + int64(tb.Month())) - (int64(ta.Year())*12 + int64(ta.Month()))
+	dayMs := func(t time.Time, ms int64) int64 {
+		return int64(t.Day())*msPerDay + ms - floorDiv(ms, msPerDay)*msPerDay
+	}
+	if dayMs(tb, b) < dayMs(ta, a) {
+		m--
+	}
+	return sign * m
+}
+
+func nativeDatediff(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 2 {
+		return compiled{}, false, nil
+	}
+	return numFunc(args, runtime.TInt, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		a, ok1 := timeArg(v[0])
+		b, ok2 := timeArg(v[1])
+		if !ok1 || !ok2 {
+			return runtime.Null
+		}
+		return runtime.Int(floorDiv(a, msPerDay) - floorDiv(b, msPerDay))
+	}), true, nil
+}
+
+// WEEK/YEARWEEK modes, as MySQL's calc_week.
+const (
+	weekMondayFirst = 1
+	weekYear        = 2
+	weekFirstDay    = 4
+)
+
+func weekMode(mode int64) int {
+	f := int(mode & 7)
+	if f&weekMondayFirst == 0 {
+		f ^= weekFirstDay
+	}
+	return f
+}
+
+// daynr is MySQL's day number (TO_DAYS) of a civil date.
+func daynr(y int, m time.Month, d int) int64 {
+	return floorDiv(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).UnixMilli(), msPerDay) + toDaysEpoch
+}
+
+func daysInYear(y int) int64 {
+	if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+		return 366
+	}
+	return 365
+}
+
+// calcWeek is MySQL's calc_week: the week number of a date and the year
+// it belongs to.
+func calcWeek(t time.Time, behaviour int) (week int64, year int) {
+	dnr := daynr(t.Year(), t.Month(), t.Day())
+	first := daynr(t.Year(), 1, 1)
+	mondayFirst := behaviour&weekMondayFirst != 0
+	wy := behaviour&weekYear != 0
+	firstWeekday := behaviour&weekFirstDay != 0
+	sunday := int64(0)
+	if !mondayFirst {
+		sunday = 1
+	}
+	weekday := (first + 5 + sunday) % 7
+	year = t.Year()
+	if t.Month() == 1 && int64(t.Day()) <= 7-weekday {
+		if !wy && ((firstWeekday && weekday != 0) || (!firstWeekday && weekday >= 4)) {
+			return 0, year
+		}
+		wy = true
+		year--
+		days := daysInYear(year)
+		first -= days
+		weekday = (weekday + 53*7 - days) % 7
+	}
+	var days int64
+	if (firstWeekday && weekday != 0) || (!firstWeekday && weekday >= 4) {
+		days = dnr - (first + (7 - weekday))
+	} else {
+		days = dnr - (first - weekday)
+	}
+	if wy && days >= 52*7 {
+		weekday = (weekday + daysInYear(year)) % 7
+		if (!firstWeekday && weekday < 4) || (firstWeekday && weekday == 0) {
+			return 1, year + 1
+		}
+	}
+	return days/7 + 1, year
+}
+
+// nativeWeek is WEEK(date[, mode]) and YEARWEEK(date[, mode]).
+func nativeWeek(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 1 && len(args) != 2 {
+		return compiled{}, false, nil
+	}
+	yw := lowerName(f) == "yearweek"
+	return numFunc(args, runtime.TInt, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		ms, ok := timeArg(v[0])
+		if !ok {
+			return runtime.Null
+		}
+		mode := int64(0)
+		if len(v) == 2 {
+			mode = intOf(v[1])
+		}
+		b := weekMode(mode)
+		if yw {
+			b |= weekYear
+		}
+		week, year := calcWeek(time.UnixMilli(ms).UTC(), b)
+		if yw {
+			return runtime.Int(int64(year)*100 + week)
+		}
+		return runtime.Int(week)
+	}), true, nil
 }

@@ -1,0 +1,43 @@
+package planner
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestNativeDateArithmetic: `ts ± INTERVAL`, DATE_ADD/DATE_SUB,
+// TIMESTAMPDIFF, DATEDIFF and WEEK give MariaDB's values (GMS dropped the
+// milliseconds, added two years for 12 months from December, panicked
+// on a NULL interval, counted 30-day months, overflowed past ±292 years
+// and got WEEK modes 6/7 wrong at year ends).
+func TestNativeDateArithmetic(t *testing.T) {
+	runFbCases(t, []fbCase{
+		{"ts + INTERVAL 1 HOUR", fbRec, `"2023-12-31T23:30:00.123Z"`},
+		{"ts - INTERVAL 1 SECOND", fbRec, `"2023-12-31T22:29:59.123Z"`},
+		{"ts + INTERVAL NULL HOUR", fbRec, `null`},
+		{"ts + INTERVAL i DAY", fbRec, `"2023-12-26T22:30:00.123Z"`},
+		{"INTERVAL 1 DAY + ts", fbRec, `"2024-01-01T22:30:00.123Z"`},
+		{"DATE_ADD(ts, INTERVAL 12 MONTH)", fbRec, `"2024-12-31T22:30:00.123Z"`},
+		{"DATE_SUB(ts, INTERVAL 1 QUARTER)", fbRec, `"2023-09-30T22:30:00.123Z"`},
+		{"DATE_ADD(ts, INTERVAL 2 MONTH)", fbRec, `"2024-02-29T22:30:00.123Z"`},
+		{"ADDDATE(ts, 3)", fbRec, `"2024-01-03T22:30:00.123Z"`},
+		{"DATE_ADD(ts, INTERVAL 1.5 DAY)", fbRec, `"2024-01-02T22:30:00.123Z"`},
+		{"DATE_ADD(ts, INTERVAL 1.5 SECOND)", fbRec, `"2023-12-31T22:30:01.623Z"`},
+		{"DATE_ADD(ts, INTERVAL 8000 YEAR)", fbRec, `null`},
+		{"IF(b, ts + INTERVAL 1 HOUR, NULL)", fbRec, `"2023-12-31T23:30:00.123Z"`},
+		{"TIMESTAMPDIFF(MONTH, ts, '2024-03-31')", fbRec, `2`},
+		{"TIMESTAMPDIFF(MONTH, '2024-01-31', '2024-02-29')", fbRec, `0`},
+		{"TIMESTAMPDIFF(DAY, '2024-01-31', ts)", fbRec, `-30`},
+		{"TIMESTAMPDIFF(YEAR, '1000-01-01', ts)", fbRec, `1023`},
+		{"DATEDIFF(ts, '1000-01-01')", fbRec, `374007`},
+		{"WEEK(ts, 6)", fbRec, `1`},
+		{"WEEK(ts)", fbRec, `53`},
+		{"WEEK('1970-01-01', 2)", fbRec, `52`},
+		{"WEEK('2021-01-03', 7)", fbRec, `52`},
+		{"YEARWEEK(ts, 6)", fbRec, `202401`},
+		{"WEEK(NULL, 2)", fbRec, `null`},
+	})
+	if got := fbEval(t, "ts - INTERVAL 500 MICROSECOND", fbRec); !strings.Contains(got, "millisecond precision") {
+		t.Errorf("ts - INTERVAL 500 MICROSECOND = %s, want an error (no sub-millisecond TIMESTAMP)", got)
+	}
+}
