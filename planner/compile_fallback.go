@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"github.com/velort/velort/runtime"
@@ -94,10 +95,64 @@ func (env *exprEnv) nativeIslands(e sql.Expression, fr *nativeFrame) (sql.Expres
 			out[i], changed = y, true
 		}
 	}
+	// Arguments GMS would convert its own way: a string used as a truth
+	// value (MySQL reads its numeric prefix: IF('12abc', ...) is true),
+	// a DOUBLE or TIMESTAMP given to a string function (MySQL's text).
+	for i, x := range out {
+		if x == nil {
+			continue
+		}
+		var conv func(*runtime.Ctx, runtime.Value) runtime.Value
+		var typ sql.Type
+		switch {
+		case i == 0 && isTruthTest(e) && types.IsText(x.Type()):
+			conv, typ = func(_ *runtime.Ctx, v runtime.Value) runtime.Value { return runtime.Double(asFloat(v)) }, types.Float64
+		case isTextFunction(e) && (types.IsFloat(x.Type()) || types.IsDatetimeType(x.Type()) || types.IsTimestampType(x.Type())):
+			conv, typ = func(c *runtime.Ctx, v runtime.Value) runtime.Value { return runtime.String(textOf(c, v)) }, types.LongText
+		default:
+			continue
+		}
+		cx, err := env.compile(x)
+		if err != nil {
+			return nil, err
+		}
+		xf := cx.fn
+		out[i], changed = &nativeValue{Expression: x, typ: runtime.TString, fr: fr, gmsType: typ, fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := xf(c, r)
+			if v.T == runtime.TNull {
+				return v
+			}
+			return conv(c, v)
+		}}, true
+	}
 	if !changed {
 		return e, nil
 	}
 	return e.WithChildren(out...)
+}
+
+// isTruthTest reports whether e's first argument is used as a truth
+// value (IF, IS TRUE / IS FALSE).
+func isTruthTest(e sql.Expression) bool {
+	if _, ok := e.(*expression.IsTrue); ok {
+		return true
+	}
+	f, ok := e.(sql.FunctionExpression)
+	return ok && lowerName(f) == "if"
+}
+
+// textFunctions take strings: GMS would format a DOUBLE or date-time
+// argument differently from MySQL.
+var textFunctions = map[string]bool{
+	"md5": true, "sha": true, "sha1": true, "sha2": true, "crc32": true, "to_base64": true,
+	"soundex": true, "quote": true, "ascii": true, "ord": true, "bit_length": true,
+	"replace": true, "substring_index": true, "find_in_set": true, "ltrim": true, "rtrim": true,
+	"strcmp": true, "compress": true, "elt": true, "char_length": true, "length": true,
+}
+
+func isTextFunction(e sql.Expression) bool {
+	f, ok := e.(sql.FunctionExpression)
+	return ok && textFunctions[lowerName(f)]
 }
 
 // nativeValue is a natively compiled subexpression seen by GMS: it
@@ -105,9 +160,17 @@ func (env *exprEnv) nativeIslands(e sql.Expression, fr *nativeFrame) (sql.Expres
 // the frame's record.
 type nativeValue struct {
 	sql.Expression
-	fn  runtime.Expr
-	typ runtime.Type
-	fr  *nativeFrame
+	fn      runtime.Expr
+	typ     runtime.Type
+	fr      *nativeFrame
+	gmsType sql.Type // when set, the type GMS sees (a converted argument)
+}
+
+func (n *nativeValue) Type() sql.Type {
+	if n.gmsType != nil {
+		return n.gmsType
+	}
+	return n.Expression.Type()
 }
 
 func (n *nativeValue) Eval(*sql.Context, sql.Row) (any, error) {

@@ -1,0 +1,355 @@
+package planner
+
+import (
+	"bytes"
+	"math"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"github.com/velort/velort/runtime"
+)
+
+// Numeric and conversion functions velort evaluates itself: GMS rounds
+// before SIGN (SIGN(-0.061) was 0), turns strings it cannot parse
+// strictly into NULL or 0 (MySQL reads the numeric prefix: ABS('12abc')
+// is 12), prints negative BIN/HEX/CONV results from wrapped or truncated
+// values, and formats numbers as text its own way.
+
+func init() {
+	for name, f := range map[string]nativeFunc{
+		"sign":        nativeSign,
+		"bin":         nativeConv,
+		"conv":        nativeConv,
+		"hex":         nativeHex,
+		"reverse":     nativeReverse,
+		"time":        nativeTimeOf,
+		"time_to_sec": nativeTimeOf,
+	} {
+		nativeFuncs[name] = f
+	}
+	// Compiled by compile_func.go for their usual argument types; these
+	// take what it leaves to the fallback.
+	for name, f := range map[string]nativeFunc{
+		"abs":              nativeStringMath,
+		"floor":            nativeStringMath,
+		"ceil":             nativeStringMath,
+		"ceiling":          nativeStringMath,
+		"length":           nativeTextLength,
+		"octet_length":     nativeTextLength,
+		"char_length":      nativeTextLength,
+		"character_length": nativeTextLength,
+		"upper":            nativeTextCase,
+		"ucase":            nativeTextCase,
+		"lower":            nativeTextCase,
+		"lcase":            nativeTextCase,
+		"greatest":         nativeGreatest,
+		"least":            nativeGreatest,
+	} {
+		nativeFallbackFuncs[name] = f
+	}
+}
+
+func nativeSign(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 1 {
+		return compiled{}, false, nil
+	}
+	return numFunc(args, runtime.TInt, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		var s int64
+		switch x := v[0]; x.T {
+		case runtime.TInt, runtime.TBool, runtime.TDecimal, runtime.TTimestamp:
+			switch {
+			case x.I > 0:
+				s = 1
+			case x.I < 0:
+				s = -1
+			}
+		default:
+			f := asFloat(x)
+			switch {
+			case f > 0:
+				s = 1
+			case f < 0:
+				s = -1
+			}
+		}
+		return runtime.Int(s)
+	}), true, nil
+}
+
+// nativeStringMath is ABS/FLOOR/CEIL of what velort's compiled versions
+// do not take (strings, TIMESTAMP...): the value read as a DOUBLE
+// (a string by its numeric prefix), result DOUBLE as in MySQL.
+func nativeStringMath(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 1 || args[0].typ != runtime.TString {
+		return compiled{}, false, nil
+	}
+	op := math.Abs
+	switch lowerName(f) {
+	case "floor":
+		op = math.Floor
+	case "ceil", "ceiling":
+		op = math.Ceil
+	}
+	return numFunc(args, runtime.TDouble, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		return runtime.Double(op(asFloat(v[0])))
+	}), true, nil
+}
+
+// nativeTextLength is LENGTH/CHAR_LENGTH of a non-string: of its MySQL
+// text (a DOUBLE 1e16 is '1e16', a TIMESTAMP 'YYYY-MM-DD HH:MM:SS.fff').
+func nativeTextLength(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 1 {
+		return compiled{}, false, nil
+	}
+	name := lowerName(f)
+	chars := name == "char_length" || name == "character_length"
+	return numFunc(args, runtime.TInt, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		s := textOf(c, v[0])
+		if chars {
+			return runtime.Int(int64(utf8.RuneCount(s)))
+		}
+		return runtime.Int(int64(len(s)))
+	}), true, nil
+}
+
+// nativeTextCase is UPPER/LOWER of a non-string: its text (VARCHAR).
+func nativeTextCase(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 1 || args[0].typ == runtime.TJSON {
+		return compiled{}, false, nil
+	}
+	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		return runtime.String(textOf(c, v[0])) // digits, '.', 'e' and '-' have no case
+	}), true, nil
+}
+
+func nativeReverse(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 1 {
+		return compiled{}, false, nil
+	}
+	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		s := textOf(c, v[0])
+		out := c.Alloc(len(s))
+		i := len(out)
+		for len(s) > 0 {
+			_, w := utf8.DecodeRune(s)
+			i -= w
+			copy(out[i:], s[:w])
+			s = s[w:]
+		}
+		return runtime.String(out)
+	}), true, nil
+}
+
+// nativeGreatest is GREATEST/LEAST over mixed types: with a TIMESTAMP
+// and strings, compared as date-times (result TIMESTAMP); numbers with
+// strings compare as DOUBLE.
+func nativeGreatest(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) < 2 {
+		return compiled{}, false, nil
+	}
+	var hasTS, hasNum, hasStr bool
+	for _, a := range args {
+		switch a.typ {
+		case runtime.TTimestamp:
+			hasTS = true
+		case runtime.TInt, runtime.TDouble, runtime.TDecimal, runtime.TBool:
+			hasNum = true
+		case runtime.TString:
+			hasStr = true
+		case runtime.TNull:
+		default:
+			return compiled{}, false, nil
+		}
+	}
+	greatest := lowerName(f) == "greatest"
+	better := func(a, b float64) bool { return (greatest && a > b) || (!greatest && a < b) }
+	switch {
+	case hasTS && !hasNum:
+		return numFunc(args, runtime.TTimestamp, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+			var best int64
+			for i, x := range v {
+				ms, ok := timeArg(x)
+				if !ok {
+					return runtime.Null
+				}
+				if i == 0 || better(float64(ms), float64(best)) {
+					best = ms
+				}
+			}
+			return runtime.Timestamp(best)
+		}), true, nil
+	case hasNum && hasStr && !hasTS:
+		return numFunc(args, runtime.TDouble, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+			best := asFloat(v[0])
+			for _, x := range v[1:] {
+				if y := asFloat(x); better(y, best) {
+					best = y
+				}
+			}
+			return runtime.Double(best)
+		}), true, nil
+	}
+	return compiled{}, false, nil
+}
+
+// convDigits are the digits of bases up to 36.
+const convDigits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+// parseInBase reads MySQL CONV's input: leading spaces, an optional '-',
+// then the longest run of digits of base |from| (saturating at 2^64-1).
+// signed (from < 0) reads an int64, saturating at its bounds.
+func parseInBase(s []byte, from int64) (uint64, bool) {
+	base := uint64(from)
+	signed := from < 0
+	if signed {
+		base = uint64(-from)
+	}
+	i := 0
+	for i < len(s) && s[i] == ' ' {
+		i++
+	}
+	neg := false
+	if i < len(s) && s[i] == '-' {
+		neg = true
+		i++
+	}
+	var v uint64
+	over := false
+	for ; i < len(s); i++ {
+		d := bytes.IndexByte([]byte(convDigits), upperASCII(s[i]))
+		if d < 0 || uint64(d) >= base {
+			break
+		}
+		if v > (math.MaxUint64-uint64(d))/base {
+			over = true
+		}
+		v = v*base + uint64(d)
+	}
+	if over {
+		v = math.MaxUint64
+	}
+	if signed {
+		if neg {
+			if v > 1<<63 {
+				v = 1 << 63
+			}
+			return -v, true
+		}
+		if v > math.MaxInt64 {
+			v = math.MaxInt64
+		}
+		return v, true
+	}
+	if neg {
+		return -v, true
+	}
+	return v, true
+}
+
+func upperASCII(b byte) byte {
+	if 'a' <= b && b <= 'z' {
+		return b - 'a' + 'A'
+	}
+	return b
+}
+
+// nativeConv is CONV(n, from, to) and BIN(n) = CONV(n, 10, 2): n's text
+// read in base from, written in base to (negative to: signed).
+func nativeConv(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	bin := lowerName(f) == "bin"
+	if (bin && len(args) != 1) || (!bin && len(args) != 3) {
+		return compiled{}, false, nil
+	}
+	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		from, to := int64(10), int64(2)
+		if !bin {
+			from, to = intOf(v[1]), intOf(v[2])
+		}
+		if from < -36 || from > 36 || (from > -2 && from < 2) || to < -36 || to > 36 || (to > -2 && to < 2) {
+			return runtime.Null
+		}
+		s := textOf(c, v[0])
+		if len(s) == 0 {
+			return runtime.Null
+		}
+		n, _ := parseInBase(s, from)
+		var buf [72]byte
+		out := buf[:0]
+		if to < 0 && int64(n) < 0 {
+			out = append(out, '-')
+			n = -n
+			to = -to
+		} else if to < 0 {
+			to = -to
+		}
+		out = strconv.AppendUint(out, n, int(to))
+		for i := range out {
+			out[i] = upperASCII(out[i])
+		}
+		return runtime.String(arenaBytes(c, out))
+	}), true, nil
+}
+
+// nativeHex is HEX(x): a string's bytes, or a number rounded to an
+// integer (saturated to 64 bits, negatives as two's complement).
+func nativeHex(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 1 {
+		return compiled{}, false, nil
+	}
+	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		x := v[0]
+		var buf [20]byte
+		switch x.T {
+		case runtime.TString, runtime.TJSON:
+			out := c.Alloc(2 * len(x.S))
+			const hexUpper = "0123456789ABCDEF"
+			for i, b := range x.S {
+				out[2*i], out[2*i+1] = hexUpper[b>>4], hexUpper[b&15]
+			}
+			return runtime.String(out)
+		case runtime.TDouble:
+			f := math.Round(x.F)
+			var u uint64
+			switch {
+			case f >= 18446744073709551615.0:
+				u = math.MaxUint64
+			case f >= 0:
+				u = uint64(f)
+			case f <= -9223372036854775808.0:
+				u = math.MaxUint64 // MariaDB's value for out-of-range negatives
+			default:
+				u = uint64(int64(f))
+			}
+			return hexResult(c, strconv.AppendUint(buf[:0], u, 16))
+		case runtime.TTimestamp:
+			return hexResult(c, strconv.AppendUint(buf[:0], uint64(intOf(runtime.String(textOf(c, x)))), 16))
+		}
+		return hexResult(c, strconv.AppendUint(buf[:0], uint64(intOf(x)), 16))
+	}), true, nil
+}
+
+func hexResult(c *runtime.Ctx, b []byte) runtime.Value {
+	for i := range b {
+		b[i] = upperASCII(b[i])
+	}
+	return runtime.String(arenaBytes(c, b))
+}
+
+// nativeTimeOf is TIME(ts) and TIME_TO_SEC(ts) of a TIMESTAMP
+// (MySQL's DATETIME(3): three fraction digits).
+func nativeTimeOf(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 1 || args[0].typ != runtime.TTimestamp {
+		return compiled{}, false, nil
+	}
+	if lowerName(f) == "time_to_sec" {
+		return numFunc(args, runtime.TDecimal, 3, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+			return runtime.Decimal(v[0].I-floorDiv(v[0].I, msPerDay)*msPerDay, 3)
+		}), true, nil
+	}
+	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		tod := v[0].I - floorDiv(v[0].I, msPerDay)*msPerDay
+		return timeResult(c, timeValue{us: tod * 1000, fsp: 3})
+	}), true, nil
+}
