@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -59,8 +60,31 @@ type Config struct {
 	// SinkJetStream publishes outputs through JetStream with Nats-Msg-Id
 	// set, so that re-processed input cannot duplicate them.
 	SinkJetStream bool
+	// IntakeMessages and IntakeBytes bound what a core NATS subscription
+	// holds received but not yet processed (0: DefaultIntakeMessages,
+	// DefaultIntakeBytes). Past either, nats.go drops new records: they are
+	// counted (Stats.Dropped) and the loop goes on.
+	IntakeMessages int
+	IntakeBytes    int
+	// SourceKey (the partition key columns in Schema) and SourcePartitions
+	// let a keyed stateful loop check that each record's key hashes to its
+	// partition; a record that does not is dead-lettered (see misrouted).
+	SourceKey        []int
+	SourcePartitions int
+	// MaxValueBytes bounds one value a built-in produces (the plan's
+	// max_value_bytes; 0: runtime.DefaultMaxValueBytes).
+	MaxValueBytes int
 	Logger        *slog.Logger
 }
+
+// Intake bounds of a core NATS partition subscription (Config).
+const (
+	DefaultIntakeMessages = 1 << 18  // = transport.DefaultSyncQueueLen
+	DefaultIntakeBytes    = 64 << 20 // payload bytes
+)
+
+// dropWarnEvery rate-limits the warning about dropped records.
+const dropWarnEvery = 10 * time.Second
 
 // Loop is one partition's hot loop.
 type Loop struct {
@@ -88,6 +112,21 @@ type Loop struct {
 	dur     durable    // JetStream intake and acknowledgement state
 	join    joinIntake
 	runCtx  context.Context
+
+	maxPayload int       // the server's max_payload at connect (0: unknown)
+	cur        *nats.Msg // the input whose outputs are being published (nil: a watermark's)
+	route      *Keyer    // non-nil: check that each record's key hashes to this partition
+	drops      dropCount
+	running    atomic.Bool
+}
+
+// dropCount tracks the core NATS intake's dropped records (nats.go's
+// subscription count, read at each poll timeout, every 1024 records and on
+// a slow-consumer error) and the rate-limited warning about them.
+type dropCount struct {
+	seen     int       // sum of the subscriptions' Dropped() at the last read
+	unwarned uint64    // dropped since the last warning
+	warnedAt time.Time // last warning
 }
 
 // New prepares a loop; it subscribes in Start.
@@ -106,6 +145,14 @@ func New(nc *nats.Conn, cfg Config) *Loop {
 		wm:    -1 << 62,
 	}
 	l.ctx.Partition = cfg.Partition
+	l.ctx.MaxValueBytes = cfg.MaxValueBytes
+	if nc != nil {
+		l.maxPayload = int(nc.MaxPayload())
+	}
+	if cfg.SourcePartitions > 1 && len(cfg.SourceKey) > 0 && cfg.Pipeline != nil && cfg.Pipeline.Stage != nil &&
+		cfg.Forward == nil && cfg.Sources == 0 && cfg.Joined == nil && readsAll(cfg.Read, cfg.SourceKey) {
+		l.route = NewKeyer(cfg.SourceKey, cfg.SourcePartitions)
+	}
 	l.Stats.Watermark.Store(l.wm)
 	if cfg.Sources > 0 {
 		l.srcMax = make([]int64, cfg.Sources)
@@ -134,7 +181,14 @@ func (l *Loop) Subscribe() error {
 	if err != nil {
 		return err
 	}
-	if err := sub.SetPendingLimits(-1, -1); err != nil {
+	msgs, bytes := l.cfg.IntakeMessages, l.cfg.IntakeBytes
+	if msgs <= 0 {
+		msgs = DefaultIntakeMessages
+	}
+	if bytes <= 0 {
+		bytes = DefaultIntakeBytes
+	}
+	if err := sub.SetPendingLimits(msgs, bytes); err != nil {
 		return err
 	}
 	l.sub = sub
@@ -144,16 +198,26 @@ func (l *Loop) Subscribe() error {
 // Run is the hot loop. It returns when input ends (all EOF markers seen,
 // after flushing every open window) or when ctx is cancelled.
 func (l *Loop) Run(ctx context.Context) error {
+	l.running.Store(true)
+	defer l.running.Store(false)
 	eofs := 0
 	l.lastIn = time.Now()
 	l.runCtx = ctx
 	for n := 1; ; n++ {
-		if n&1023 == 0 && ctx.Err() != nil { // busy input: still notice shutdown
-			return l.shutdown()
+		if n&1023 == 0 { // busy input: still notice shutdown and drops
+			if ctx.Err() != nil {
+				return l.shutdown()
+			}
+			l.noteDropped()
 		}
 		m, err := l.next(200 * time.Millisecond)
 		if err != nil {
+			if errors.Is(err, nats.ErrSlowConsumer) { // fell behind: counted, never fatal
+				l.noteDropped()
+				continue
+			}
 			if errors.Is(err, nats.ErrTimeout) || err == errIntake {
+				l.noteDropped()
 				if ctx.Err() != nil {
 					return l.shutdown()
 				}
@@ -213,6 +277,7 @@ func (l *Loop) process(m *nats.Msg) error {
 	}
 	l.Stats.In.Add(1)
 	l.ctx.Reset()
+	l.cur = m
 	if l.clock {
 		l.ctx.NowMs = time.Now().UnixMilli()
 	}
@@ -226,6 +291,11 @@ func (l *Loop) process(m *nats.Msg) error {
 			return l.deadLetter(m, "event time column "+l.cfg.Schema[l.cfg.TimeIdx].Name+" is NULL")
 		}
 		et = v.I
+	}
+	if l.route != nil {
+		if p := l.route.Partition(l.row); p != l.cfg.Partition {
+			return l.misrouted(m, p)
+		}
 	}
 	if l.cfg.Forward != nil {
 		return l.forward(m, et)
@@ -286,6 +356,7 @@ func (l *Loop) advance(wm int64) error {
 	if l.cfg.Pipeline.Stage == nil {
 		return nil
 	}
+	l.cur = nil // released window rows belong to no single input
 	l.ctx.Reset()
 	return l.publish(l.cfg.Pipeline.Advance(&l.ctx, wm))
 }
@@ -340,10 +411,14 @@ func (l *Loop) publish(rows []runtime.Row) error {
 		} else {
 			err = l.nc.Publish(l.cfg.Sink.Subjects[p], l.out)
 		}
+		if errors.Is(err, nats.ErrMaxPayload) {
+			err = l.oversized(l.cfg.Sink.Subjects[p])
+		} else if err == nil {
+			l.Stats.Out.Add(1)
+		}
 		if err != nil {
 			return err
 		}
-		l.Stats.Out.Add(1)
 	}
 	return nil
 }
@@ -354,20 +429,118 @@ func (l *Loop) publish(rows []runtime.Row) error {
 // over the dead-letter subjects keeps it once however often it is
 // re-processed.
 func (l *Loop) deadLetter(m *nats.Msg, reason string) error {
+	return l.publishDeadLetter(m.Data, HeaderSourceSubject, m.Subject, reason)
+}
+
+// publishDeadLetter publishes payload to the dead-letter subject with the
+// reason and where it came from (or was going: HeaderSinkSubject). A dead
+// letter never ends the loop for its size: if payload and headers exceed
+// the server's max_payload, the payload is cut to fit and HeaderTruncated
+// gives its original size.
+func (l *Loop) publishDeadLetter(payload []byte, whereHeader, where, reason string) error {
 	l.Stats.DeadLettered.Add(1)
+	if len(reason) > maxReason {
+		reason = reason[:maxReason] + "…"
+	}
 	d := nats.NewMsg(l.cfg.DLQ)
-	d.Data = m.Data
+	d.Data = payload
 	d.Header.Set(HeaderError, reason)
 	d.Header.Set(HeaderQuery, l.cfg.Query)
-	d.Header.Set(HeaderSourceSubject, m.Subject)
+	d.Header.Set(whereHeader, where)
 	d.Header.Set(HeaderPartition, strconv.Itoa(l.cfg.Partition))
 	if seq := l.dur.seq; seq != 0 {
 		s := strconv.FormatUint(seq, 10)
 		d.Header.Set(HeaderSeq, s)
 		d.Header.Set(nats.MsgIdHdr, "dlq/"+l.cfg.Query+"/"+strconv.Itoa(l.cfg.Partition)+"/"+s)
 	}
+	if l.maxPayload > 0 {
+		if room := l.maxPayload - headerSize(d.Header); len(payload) > room {
+			size := strconv.Itoa(len(payload))
+			room -= len(HeaderTruncated) + len(size) + 4
+			d.Data = payload[:max(room, 0)]
+			d.Header.Set(HeaderTruncated, size)
+		}
+	}
 	l.cfg.Logger.Debug("dead letter", "query", l.cfg.Query, "partition", l.cfg.Partition, "reason", reason)
-	return l.nc.PublishMsg(d)
+	err := l.nc.PublishMsg(d)
+	if errors.Is(err, nats.ErrMaxPayload) { // the server's limit changed (reconnected elsewhere), or headers alone exceed it
+		l.cfg.Logger.Error("dead letter larger than the server's max_payload: not published", "query", l.cfg.Query,
+			"partition", l.cfg.Partition, "reason", reason, "max_payload", l.nc.MaxPayload())
+		l.maxPayload = int(l.nc.MaxPayload())
+		return nil
+	}
+	return err
+}
+
+// maxReason bounds a dead letter's Velort-Error header.
+const maxReason = 1024
+
+// headerSize is the encoded size of h (NATS/1.0 line, fields, blank line).
+func headerSize(h nats.Header) int {
+	n := len("NATS/1.0\r\n\r\n")
+	for k, vs := range h {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
+}
+
+// oversized dead-letters an output (l.out, for subject) that exceeds the
+// server's max_payload: the dead letter carries the input that produced it
+// or, for rows a watermark released, the output itself (truncated).
+func (l *Loop) oversized(subject string) error {
+	l.Stats.Oversized.Add(1)
+	max := l.nc.MaxPayload()
+	reason := "output of " + strconv.Itoa(len(l.out)) + " bytes for " + subject + " exceeds the NATS server's max_payload of " +
+		strconv.FormatInt(max, 10) + " bytes (query " + l.cfg.Query + ", partition " + strconv.Itoa(l.cfg.Partition) + ")"
+	l.maxPayload = int(max)
+	if l.cur != nil {
+		reason += "; the dead letter carries the input record"
+		return l.deadLetter(l.cur, reason)
+	}
+	return l.publishDeadLetter(l.out, HeaderSinkSubject, subject, reason)
+}
+
+// misrouted dead-letters a record of a keyed stateful query that arrived
+// on another partition's subject than the one its key hashes to: counted
+// as its own group there, it would split its key's state in two.
+func (l *Loop) misrouted(m *nats.Msg, want int) error {
+	l.Stats.Misrouted.Add(1)
+	return l.deadLetter(m, "record's partition key hashes to partition "+strconv.Itoa(want)+" of "+
+		strconv.Itoa(l.cfg.SourcePartitions)+", not "+strconv.Itoa(l.cfg.Partition)+" whose subject it arrived on; publish it to "+
+		"the subject of partition "+strconv.Itoa(want))
+}
+
+// noteDropped adds the records nats.go dropped from the core NATS intake
+// since the last call to Stats.Dropped, and warns (at most every
+// dropWarnEvery) that the query falls behind its source.
+func (l *Loop) noteDropped() {
+	if l.dur.pull || l.sub == nil {
+		return
+	}
+	n := 0
+	if l.cfg.Joined != nil {
+		for _, s := range l.join.subs {
+			if d, err := s.Dropped(); err == nil {
+				n += d
+			}
+		}
+	} else if d, err := l.sub.Dropped(); err == nil {
+		n = d
+	}
+	c := &l.drops
+	if n > c.seen {
+		l.Stats.Dropped.Add(uint64(n - c.seen))
+		c.unwarned += uint64(n - c.seen)
+		c.seen = n
+	}
+	if c.unwarned > 0 && time.Since(c.warnedAt) >= dropWarnEvery {
+		l.cfg.Logger.Warn("query falls behind its core NATS source: records dropped (use a JetStream source to lose nothing)",
+			"query", l.cfg.Query, "partition", l.cfg.Partition, "subject", l.cfg.Subject,
+			"dropped", c.unwarned, "dropped_total", l.Stats.Dropped.Load())
+		c.unwarned, c.warnedAt = 0, time.Now()
+	}
 }
 
 // endOfInput flushes every open window and tells the sink's readers.
@@ -403,6 +576,11 @@ func (l *Loop) endOfInput() error {
 
 // unsubscribe stops intake.
 func (l *Loop) unsubscribe() {
+	l.noteDropped()
+	if l.drops.unwarned > 0 {
+		l.drops.warnedAt = time.Time{}
+		l.noteDropped()
+	}
 	if l.cfg.Joined != nil {
 		l.unsubscribeJoined()
 		return
@@ -431,8 +609,21 @@ func (l *Loop) shutdown() error {
 // stopping reports whether the loop has been told to stop.
 func (l *Loop) stopping() bool { return l.runCtx != nil && l.runCtx.Err() != nil }
 
+// Running reports whether Run has started and not yet returned.
+func (l *Loop) Running() bool { return l.running.Load() }
+
 // QueryName is the name of the loop's query.
 func (l *Loop) QueryName() string { return l.cfg.Query }
+
+// readsAll reports whether every column in cols is decoded (read nil: all).
+func readsAll(read []bool, cols []int) bool {
+	for _, c := range cols {
+		if read != nil && (c >= len(read) || !read[c]) {
+			return false
+		}
+	}
+	return true
+}
 
 // Partition is the source partition the loop serves.
 func (l *Loop) Partition() int { return l.cfg.Partition }

@@ -112,6 +112,7 @@ func (l *Loop) publishBatchRow(i int, outs []runtime.Row) error {
 	m := b.msgs[i]
 	b.msgs[i] = nil
 	l.dur.seq, l.dur.idx = b.seqs[i], 0
+	l.cur = m
 	if l.ctx.Err != nil {
 		return l.deadLetter(m, l.ctx.Err.Error())
 	}

@@ -25,10 +25,10 @@ const HeaderWatermark = "Velort-Watermark"
 // ControlWatermark marks a watermark heartbeat from an idle upstream.
 const ControlWatermark = "watermark"
 
-// IsWatermark reports whether m is a watermark heartbeat.
-func IsWatermark(m *nats.Msg) bool {
-	return m.Header != nil && m.Header.Get(HeaderControl) == ControlWatermark
-}
+// IsWatermark reports whether m is a watermark heartbeat published by
+// velort (see controlToken). Only the second half of a repartition, which
+// reads velort's internal _velort.repart subjects, applies them.
+func IsWatermark(m *nats.Msg) bool { return isControl(m, ControlWatermark) }
 
 type forwarder struct {
 	subjects []string
@@ -77,6 +77,7 @@ func (l *Loop) heartbeat() error {
 	for _, s := range l.fwd.subjects {
 		hb := nats.NewMsg(s)
 		hb.Header.Set(HeaderControl, ControlWatermark)
+		hb.Header.Set(HeaderToken, ControlToken())
 		hb.Header.Set(HeaderWatermark, strconv.FormatInt(progress, 10))
 		if err := l.nc.PublishMsg(hb); err != nil {
 			return err

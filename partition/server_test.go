@@ -12,7 +12,10 @@ import (
 var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // startServer runs an embedded NATS server (JetStream on) for one test.
-func startServer(t *testing.T) *transport.Embedded {
+func startServer(t *testing.T) *transport.Embedded { return startServerTB(t) }
+
+// startServerTB is startServer for tests, benchmarks and fuzz targets.
+func startServerTB(t testing.TB) *transport.Embedded {
 	t.Helper()
 	emb, err := transport.StartEmbedded(transport.EmbeddedOptions{Logger: quietLog})
 	if err != nil {
@@ -23,7 +26,7 @@ func startServer(t *testing.T) *transport.Embedded {
 }
 
 // connectTo opens a connection to emb, closed when the test ends.
-func connectTo(t *testing.T, emb *transport.Embedded) *transport.Conn {
+func connectTo(t testing.TB, emb *transport.Embedded) *transport.Conn {
 	t.Helper()
 	conn, err := transport.Connect(transport.ConnOptions{URL: emb.ClientURL(), Logger: quietLog})
 	if err != nil {

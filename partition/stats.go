@@ -10,6 +10,11 @@ type Stats struct {
 	Late         atomic.Uint64 // late records dropped or dead-lettered
 	Watermark    atomic.Int64  // current watermark, epoch ms
 
+	// Overload and bad input that never stop the loop.
+	Dropped   atomic.Uint64 // core NATS records dropped because the intake was full (nats.go slow consumer)
+	Oversized atomic.Uint64 // outputs over the server's max_payload, dead-lettered instead
+	Misrouted atomic.Uint64 // records on a partition subject their key does not hash to, dead-lettered
+
 	// JetStream sources and sinks.
 	Redelivered      atomic.Uint64 // inputs delivered more than once by JetStream
 	SinkRetries      atomic.Uint64 // outputs published again after JetStream refused or did not confirm them

@@ -26,6 +26,8 @@ const (
 	// the pending limits say.
 	DefaultSyncQueueLen = 1 << 18
 	closeTimeout        = 10 * time.Second
+	// slowConsumerLogEvery rate-limits the slow-consumer warning.
+	slowConsumerLogEvery = 10 * time.Second
 )
 
 // ConnOptions mirrors the `nats` CLI's connection flags.
@@ -55,12 +57,13 @@ type ConnOptions struct {
 type Conn struct {
 	NC *nats.Conn
 
-	log       *slog.Logger
-	servers   string // redacted, for logs
-	slow      atomic.Uint64
-	closing   atomic.Bool
-	closed    chan struct{}
-	closeOnce sync.Once
+	log        *slog.Logger
+	servers    string // redacted, for logs
+	slow       atomic.Uint64
+	slowLogged atomic.Int64 // when a slow consumer was last logged (unix ns)
+	closing    atomic.Bool
+	closed     chan struct{}
+	closeOnce  sync.Once
 }
 
 // URLFromEnv returns $NATS_URL (trimmed), or "".
@@ -214,7 +217,14 @@ func (c *Conn) onClosed(*nats.Conn) {
 
 func (c *Conn) onAsyncError(_ *nats.Conn, sub *nats.Subscription, err error) {
 	if errors.Is(err, nats.ErrSlowConsumer) {
+		// Under overload these come in bursts (one per run of drops):
+		// counted each, logged at most every slowConsumerLogEvery. The
+		// partition loops count the dropped records themselves.
 		n := c.slow.Add(1)
+		now := time.Now().UnixNano()
+		if last := c.slowLogged.Load(); now-last < int64(slowConsumerLogEvery) || !c.slowLogged.CompareAndSwap(last, now) {
+			return
+		}
 		subject, dropped := "", 0
 		if sub != nil {
 			subject = sub.Subject

@@ -35,7 +35,7 @@ func newCheckCmd() *cobra.Command {
 // loadPlan plans a file: it loads the --plugins modules and registers
 // their functions, then loads the modules of CREATE FUNCTION statements
 // and verifies their signatures. The caller closes the returned host.
-func loadPlan(ctx context.Context, file, plugins string, lim udf.Limits) (*planner.Plan, *udf.Host, error) {
+func loadPlan(ctx context.Context, file, plugins string, lim udf.Limits, maxValueBytes ...int) (*planner.Plan, *udf.Host, error) {
 	cache := ""
 	if dir, err := os.UserCacheDir(); err == nil {
 		cache = filepath.Join(dir, "velort", "wazero")
@@ -45,6 +45,9 @@ func loadPlan(ctx context.Context, file, plugins string, lim udf.Limits) (*plann
 		return nil, nil, err
 	}
 	var opts planner.Options
+	if len(maxValueBytes) > 0 {
+		opts.MaxValueBytes = maxValueBytes[0]
+	}
 	if plugins != "" {
 		fns, err := planner.PluginFunctions(ctx, host, plugins)
 		if err != nil {

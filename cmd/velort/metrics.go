@@ -73,6 +73,12 @@ var loopMetrics = func() []metric {
 		newMetric("velort_records_out_total", "Records published by a partition loop.", counter, stat(func(st *partition.Stats) float64 { return float64(st.Out.Load()) })),
 		newMetric("velort_records_dead_lettered_total", "Records sent to the dead-letter subject.", counter, stat(func(st *partition.Stats) float64 { return float64(st.DeadLettered.Load()) })),
 		newMetric("velort_records_late_total", "Records that arrived after their windows closed.", counter, stat(func(st *partition.Stats) float64 { return float64(st.Late.Load()) })),
+		newMetric("velort_records_dropped_total", "Records of a core NATS source dropped because the partition's intake was full (the query fell behind; see docs/delivery.md#limits-and-overload).", counter,
+			stat(func(st *partition.Stats) float64 { return float64(st.Dropped.Load()) })),
+		newMetric("velort_outputs_oversized_total", "Outputs larger than the NATS server's max_payload, dead-lettered instead of published.", counter,
+			stat(func(st *partition.Stats) float64 { return float64(st.Oversized.Load()) })),
+		newMetric("velort_records_misrouted_total", "Records on a partition subject their key does not hash to, dead-lettered (keyed stateful queries).", counter,
+			stat(func(st *partition.Stats) float64 { return float64(st.Misrouted.Load()) })),
 		newMetric("velort_watermark_ms", "Current watermark (epoch ms).", gauge, stat(func(st *partition.Stats) float64 { return float64(st.Watermark.Load()) })),
 	}
 	consumer := []metric{

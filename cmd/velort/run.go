@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/velort/velort/partition"
+	"github.com/velort/velort/runtime"
 	"github.com/velort/velort/transport"
 )
 
@@ -26,6 +29,7 @@ type runFlags struct {
 	mysql         string
 	mysqlUser     string
 	mysqlPassword string
+	mysqlInsecure bool
 	instance      string
 	conn          transport.ConnOptions
 
@@ -33,6 +37,10 @@ type runFlags struct {
 	checkpointInterval time.Duration
 	leaseTTL           time.Duration
 	udfMemory          uint64
+	shutdownGrace      time.Duration
+	intakeMessages     int
+	intakeBytes        int
+	maxValueBytes      int
 }
 
 func newRunCmd() *cobra.Command {
@@ -77,7 +85,12 @@ partitions over after checkpointing, one dying loses them after --lease-ttl.`,
 	fl.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at ADDR (e.g. 127.0.0.1:9090)")
 	fl.StringVar(&f.mysql, "mysql", "", "serve tables and catalog read-only over the MySQL protocol at ADDR (e.g. 127.0.0.1:3306)")
 	fl.StringVar(&f.mysqlUser, "mysql-user", "root", "MySQL user for --mysql")
-	fl.StringVar(&f.mysqlPassword, "mysql-password", "", "MySQL password for --mysql (default: none)")
+	fl.StringVar(&f.mysqlPassword, "mysql-password", "", "MySQL password for --mysql (required when ADDR is not a loopback address, unless --mysql-insecure)")
+	fl.BoolVar(&f.mysqlInsecure, "mysql-insecure", false, "allow --mysql on a non-loopback address without --mysql-password")
+	fl.DurationVar(&f.shutdownGrace, "shutdown-grace", DefaultShutdownGrace, "on SIGTERM/SIGINT, wait this long for partition loops to finish (checkpoint, acknowledge); loops still busy then (stuck in a function call) are abandoned and their unacknowledged inputs redelivered to the next run (0: wait without limit)")
+	fl.IntVar(&f.intakeMessages, "intake-messages", partition.DefaultIntakeMessages, "core NATS sources: records received but not yet processed that each partition holds; past it (or --intake-bytes) new records are dropped and counted (velort_records_dropped_total)")
+	fl.IntVar(&f.maxValueBytes, "max-value-bytes", runtime.DefaultMaxValueBytes, "largest value a built-in function may produce (REPEAT, SPACE, LPAD, CONCAT, ...); a larger result dead-letters its record")
+	fl.IntVar(&f.intakeBytes, "intake-bytes", partition.DefaultIntakeBytes, "core NATS sources: payload bytes each partition holds received but not yet processed")
 	fl.StringVar(&f.instance, "instance-id", defaultInstanceID(), "this instance's identity among several velort processes")
 	fl.DurationVar(&f.leaseTTL, "lease-ttl", DefaultLeaseTTL, "partitions are shared with other instances running the same file against the same NATS (not in --replay, not on the embedded server) through leases that expire this long after their owner stops renewing them (0: run every partition here)")
 	fl.DurationVar(&f.checkpointInterval, "checkpoint-interval", DefaultCheckpointInterval, "how often stateful queries over JetStream sources save their state (0: never; inputs are then acknowledged when their windows close)")
@@ -85,6 +98,40 @@ partitions over after checkpointing, one dying loses them after --lease-ttl.`,
 	fl.Uint64Var(&f.udfMemory, "udf-memory-limit", 64<<20, "memory cap of each user-function instance, bytes")
 	addConnFlags(fl, &f.conn)
 	return cmd
+}
+
+// DefaultShutdownGrace is `velort run --shutdown-grace`'s default.
+const DefaultShutdownGrace = 10 * time.Second
+
+// checkListeners refuses --mysql beyond loopback without a password (unless
+// --mysql-insecure) and warns about --metrics beyond loopback.
+func checkListeners(f runFlags) error {
+	if f.mysql != "" && !isLoopbackAddr(f.mysql) && f.mysqlPassword == "" && !f.mysqlInsecure {
+		return fmt.Errorf("--mysql %s listens beyond this machine (not a loopback address): set --mysql-password, "+
+			"or --mysql-insecure to serve user %s without a password, or listen on 127.0.0.1", f.mysql, f.mysqlUser)
+	}
+	if f.mysql != "" && !isLoopbackAddr(f.mysql) && f.mysqlPassword == "" {
+		slog.Warn("--mysql-insecure: serving MySQL without a password beyond loopback", "addr", f.mysql, "user", f.mysqlUser)
+	}
+	if f.metrics != "" && !isLoopbackAddr(f.metrics) {
+		slog.Warn("--metrics listens beyond this machine (not a loopback address): anyone who can reach it reads the metrics; use 127.0.0.1:PORT to keep them local", "addr", f.metrics)
+	}
+	return nil
+}
+
+// isLoopbackAddr reports whether a listen address HOST:PORT binds only
+// loopback interfaces: 127.0.0.0/8, ::1 or localhost. An empty host,
+// 0.0.0.0 or :: listen on every interface.
+func isLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
 }
 
 func defaultInstanceID() string {
@@ -120,6 +167,9 @@ func connect(f runFlags) (*transport.Conn, *transport.Embedded, error) {
 	}
 	opts := f.conn
 	opts.URL = url
+	if f.intakeMessages > transport.DefaultSyncQueueLen { // the subscription's queue must hold the intake
+		opts.SyncQueueLen = f.intakeMessages
+	}
 	opts.Name = "velort " + f.instance
 	opts.Logger = slog.Default()
 	c, err := transport.Connect(opts)

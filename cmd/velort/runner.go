@@ -22,11 +22,21 @@ import (
 // runFile is `velort run`: plan, connect, start every partition loop,
 // replay and capture, and wait for end of input or a signal.
 func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) error {
-	pl, host, err := loadPlan(ctx, file, f.plugins, udf.Limits{Timeout: f.udfTimeout, MemoryLimitBytes: f.udfMemory})
+	if err := checkListeners(f); err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	pl, host, err := loadPlan(ctx, file, f.plugins, udf.Limits{Timeout: f.udfTimeout, MemoryLimitBytes: f.udfMemory}, f.maxValueBytes)
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	defer host.Close(context.Background())
+	// abandoned is set when shutdown gives up on loops stuck past
+	// --shutdown-grace: nothing then waits for them or closes what they use.
+	abandoned := false
+	defer func() {
+		if !abandoned {
+			host.Close(context.Background())
+		}
+	}()
 	replays := map[*planner.Stream]string{}
 	type tableReplay struct {
 		t    *planner.Table
@@ -65,6 +75,14 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 	}()
 	nc := conn.NC
 	ck := newCheckpoints(conn, f.checkpointInterval)
+	// Control messages (end-of-input markers, heartbeats) carry the
+	// deployment's token, so that records from other programs cannot
+	// end input or move watermarks (partition/control.go).
+	if tok, err := conn.ControlToken(); err == nil {
+		partition.SetControlToken(tok)
+	} else {
+		slog.Debug("no shared control token (no JetStream): control messages carry this process's own", "err", err)
+	}
 
 	// JetStream streams exist before anything subscribes or publishes.
 	for _, s := range pl.Streams {
@@ -115,7 +133,7 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 	// Partition loops: one unit per (query, partition), subscribed before
 	// any input is published. Shared with other instances, units start as
 	// their leases are acquired (shared.go).
-	builder, err := newUnitBuilder(conn, ck, pl, writers, replayMode)
+	builder, err := newUnitBuilder(conn, ck, pl, writers, replayMode, f)
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
@@ -127,6 +145,9 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		return err
 	}
 	defer func() { // also on an early return, before any unit ran
+		if abandoned {
+			return
+		}
 		for _, u := range units {
 			u.wg.Wait()
 			u.close()
@@ -252,12 +273,18 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 	case <-done:
 	case err := <-errs:
 		cancelLoops()
-		<-done
+		if stuck := waitStopped(done, f.shutdownGrace, running.all); stuck != nil {
+			abandoned = true
+			return errors.Join(err, stuck)
+		}
 		return err
 	case <-ctx.Done():
-		slog.Info("shutting down: stopping intake")
+		slog.Info("shutting down: stopping intake", "grace", f.shutdownGrace)
 		cancelLoops()
-		<-done
+		if stuck := waitStopped(done, f.shutdownGrace, running.all); stuck != nil {
+			abandoned = true
+			return &exitError{code: 1, err: stuck}
+		}
 	}
 	select {
 	case err := <-errs:
@@ -292,6 +319,35 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 	}
 	slog.Info("velort stopped", "records_in", in, "records_out", out, "dead_lettered", dlq, "late", late)
 	return nil
+}
+
+// waitStopped waits up to grace (0: without limit) for the loops to stop
+// after they were told to. A loop stuck in a built-in or user function
+// past it is abandoned: the error names it; its inputs not yet
+// acknowledged (JetStream) are redelivered to the next run.
+func waitStopped(done <-chan struct{}, grace time.Duration, loops func() []*partition.Loop) error {
+	if grace <= 0 {
+		<-done
+		return nil
+	}
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-done:
+		return nil
+	case <-t.C:
+	}
+	var stuck []string
+	for _, l := range loops() {
+		if l.Running() {
+			stuck = append(stuck, fmt.Sprintf("%s/%d", l.QueryName(), l.Partition()))
+		}
+	}
+	err := fmt.Errorf("shutdown: partition loops still busy after --shutdown-grace %s: %s; exiting without them "+
+		"(what they acknowledged stays exact; their unacknowledged JetStream inputs are redelivered to the next run)",
+		grace, strings.Join(stuck, ", "))
+	slog.Error(err.Error())
+	return err
 }
 
 func hasWriter(pl *planner.Plan, s *planner.Stream) bool {

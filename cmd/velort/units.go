@@ -65,10 +65,13 @@ type unitBuilder struct {
 	writers map[*planner.Stream]int // EOF writers per stream (replay mode)
 	replay  bool
 	bases   map[*planner.Query]partition.Config
+
+	intakeMessages, intakeBytes int // core NATS intake bounds per partition (0: defaults)
 }
 
-func newUnitBuilder(conn *transport.Conn, ck *checkpoints, pl *planner.Plan, writers map[*planner.Stream]int, replay bool) (*unitBuilder, error) {
-	b := &unitBuilder{conn: conn, ck: ck, writers: writers, replay: replay, bases: map[*planner.Query]partition.Config{}}
+func newUnitBuilder(conn *transport.Conn, ck *checkpoints, pl *planner.Plan, writers map[*planner.Stream]int, replay bool, f runFlags) (*unitBuilder, error) {
+	b := &unitBuilder{conn: conn, ck: ck, writers: writers, replay: replay, bases: map[*planner.Query]partition.Config{},
+		intakeMessages: f.intakeMessages, intakeBytes: f.intakeBytes}
 	for _, q := range pl.Queries {
 		var sinkSubjects []string
 		var sinkTable *velrt.Table
@@ -90,7 +93,9 @@ func newUnitBuilder(conn *transport.Conn, ck *checkpoints, pl *planner.Plan, wri
 			LateToDLQ: q.Source.Late == "dlq", DLQ: q.Source.DLQ,
 			Sink:       partition.Sink{Subjects: sinkSubjects, KeyIdx: q.Sink.KeyIdx, Columns: names, Table: sinkTable},
 			EOFWriters: writers[q.Source], Replay: replay, Logger: slog.Default(),
-			SinkJetStream: q.Sink.JetStream != "",
+			SinkJetStream:  q.Sink.JetStream != "",
+			IntakeMessages: b.intakeMessages, IntakeBytes: b.intakeBytes,
+			SourceKey: q.Source.KeyIdx, SourcePartitions: q.Source.Partitions, MaxValueBytes: pl.MaxValueBytes,
 		}
 		if q.Source.JetStream != "" {
 			base.AckAfter = q.AckAfter
