@@ -367,7 +367,7 @@ func (q *Query) rowsStage(in *exprEnv) (runtime.Stage, *exprEnv, error) {
 				cfg.PartitionTypes = append(cfg.PartitionTypes, c.typ)
 			}
 		} else if i2 != partition {
-			return nil, nil, fmt.Errorf("all window functions of a query must share one PARTITION BY")
+			return nil, nil, &nameError{"OVER", "all window functions of a query must share one PARTITION BY"}
 		}
 		rf, typ, err := rowFunc(in, e, def)
 		if err != nil {
@@ -393,13 +393,13 @@ func rowFunc(in *exprEnv, e sql.Expression, def *sql.WindowDefinition) (runtime.
 			v, ok := isConst(fr.StartNPreceding())
 			n, err := toFloat64(v)
 			if !ok || err != nil || n < 0 {
-				return rf, compiled{}, fmt.Errorf("ROWS BETWEEN n PRECEDING needs a constant n")
+				return rf, compiled{}, &nameError{"OVER", "ROWS BETWEEN n PRECEDING needs a constant n"}
 			}
 			rf.Preceding = int(n)
 		case fr.StartCurrentRow() && fr.EndCurrentRow():
 			rf.Preceding = 0
 		default:
-			return rf, compiled{}, fmt.Errorf("window frame %s is not supported: expected ROWS BETWEEN n PRECEDING AND CURRENT ROW", fr)
+			return rf, compiled{}, &nameError{"OVER", fmt.Sprintf("window frame %s is not supported: expected ROWS BETWEEN n PRECEDING AND CURRENT ROW", fr)}
 		}
 	}
 	switch x := e.(type) {
@@ -441,7 +441,11 @@ func rowFunc(in *exprEnv, e sql.Expression, def *sql.WindowDefinition) (runtime.
 	}
 	f, arg, ok := aggFuncOf(e)
 	if !ok {
-		return rf, compiled{}, fmt.Errorf("window function %s is not supported", e)
+		name := e.String()
+		if fe, ok := e.(sql.FunctionExpression); ok {
+			name = strings.ToUpper(fe.FunctionName())
+		}
+		return rf, compiled{}, &nameError{name, fmt.Sprintf("window function %s is not supported: expected ROW_NUMBER, LAG, LEAD, or AVG, SUM, COUNT, MIN, MAX, FIRST_VALUE, LAST_VALUE over a ROWS frame", name)}
 	}
 	if _, distinct := arg.(*expression.DistinctExpression); distinct || f == runtime.CountDistinct || f == runtime.GroupConcat {
 		name := "GROUP_CONCAT"
@@ -457,7 +461,7 @@ func rowFunc(in *exprEnv, e sql.Expression, def *sql.WindowDefinition) (runtime.
 	kinds := map[runtime.AggFunc]runtime.RowFuncKind{runtime.Avg: runtime.RowAvg, runtime.Sum: runtime.RowSum, runtime.Count: runtime.RowCount, runtime.CountStar: runtime.RowCountStar, runtime.Min: runtime.RowMin, runtime.Max: runtime.RowMax, runtime.FirstValue: runtime.RowFirstValue, runtime.LastValue: runtime.RowLastValue}
 	k, ok := kinds[f]
 	if !ok {
-		return rf, compiled{}, fmt.Errorf("%s is not supported over a ROWS frame", f)
+		return rf, compiled{}, &nameError{"OVER", fmt.Sprintf("%s is not supported over a ROWS frame: expected AVG, SUM, COUNT, MIN, MAX, FIRST_VALUE or LAST_VALUE", f)}
 	}
 	rf.Func, rf.Arg, rf.ArgType, rf.ResultType = k, spec.Arg, spec.ArgType, spec.ResultType
 	rf.ArgCol, rf.ArgIsCol = spec.ArgCol, spec.ArgIsCol
