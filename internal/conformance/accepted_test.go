@@ -81,8 +81,11 @@ func unrepresentable(_ []any, v vout, m mres) bool {
 	if !ok {
 		return false
 	}
-	if r.IsInt() {
-		return !r.Num().IsInt64()
+	if r.IsInt() && !r.Num().IsInt64() {
+		return true
+	}
+	if !strings.Contains(m.c.typ, "DECIMAL") {
+		return false
 	}
 	// DECIMAL digits: integer part plus MariaDB's fraction digits.
 	t := strings.TrimLeft(strings.TrimPrefix(m.c.text, "-"), "0")

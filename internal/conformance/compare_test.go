@@ -278,3 +278,30 @@ func TestSameValue(t *testing.T) {
 		}
 	}
 }
+
+// TestAcceptedNarrow: accepted differences cover only what they say.
+func TestAcceptedNarrow(t *testing.T) {
+	dead := vout{err: "DECIMAL value is out of range"}
+	dec := func(text string) mres { return mres{c: cell{typ: "DECIMAL", text: text, decimals: -1}} }
+	for _, tc := range []struct {
+		expr string
+		v    vout
+		m    mres
+		ok   bool
+	}{
+		{"m + i", dead, dec("9007199255740993.0000"), true},              // 20 digits: no velort DECIMAL holds it
+		{"ts + 0", dead, dec("19991231235959.999"), false},               // 17 digits: velort must compute it
+		{"i + 1", dead, mres{c: cell{typ: "BIGINT", text: "42"}}, false}, // a BIGINT in range
+		{"CAST(-1 AS UNSIGNED)", dead, mres{c: cell{typ: "UNSIGNED BIGINT", text: "18446744073709551615"}}, true},
+		{"CAST(-1 AS UNSIGNED)", vout{json: "-1", typ: runtime.TInt}, mres{c: cell{typ: "UNSIGNED BIGINT", text: "18446744073709551615"}}, false},
+		{"FLOOR(d)", dead, mres{c: cell{typ: "DOUBLE", text: "1e21"}}, true},
+		{"ROUND(d)", dead, mres{c: cell{typ: "DOUBLE", text: "1e21"}}, false},
+		{"REGEXP_SUBSTR(s, 'x')", vout{json: "null"}, mres{c: cell{typ: "VARCHAR", text: ""}}, true},
+		{"REGEXP_SUBSTR(s, 'x')", vout{json: `"y"`, typ: runtime.TString}, mres{c: cell{typ: "VARCHAR", text: ""}}, false},
+	} {
+		got := acceptedFor(tc.expr, make([]any, len(columns)), tc.v, tc.m) != nil
+		if got != tc.ok {
+			t.Errorf("acceptedFor(%s, velort %v, MariaDB %v) = %v, want %v", tc.expr, tc.v, tc.m, got, tc.ok)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -194,16 +195,19 @@ func TestMariaDB(t *testing.T) {
 	var results []*exprResult
 	ran := map[string]bool{}
 	t.Run("Scalar", func(t *testing.T) {
-		ran["scalar"] = true
+		ran["scalar"], ran["where"] = true, true
+		var where []*exprResult
 		for _, e := range scalarExprs() {
-			results = append(results, checkScalar(t, m, e.expr, e.pred, rows, msgs))
+			results = append(results, checkScalar(t, m, e.expr, e.pred, rows, msgs, &where))
 		}
+		results = append(results, where...)
 		verdict(t, results, "scalar")
+		verdict(t, results, "where")
 	})
 	t.Run("Aggregate", func(t *testing.T) {
 		ran["agg"] = true
-		for _, e := range aggExprs {
-			results = append(results, checkAggregate(t, m, e, rows, msgs))
+		for _, a := range aggCases() {
+			results = append(results, checkAggregate(t, m, a, rows, msgs))
 		}
 		verdict(t, results, "agg")
 	})
@@ -214,7 +218,8 @@ func TestMariaDB(t *testing.T) {
 }
 
 // checkScalar evaluates expr on both sides and judges every row.
-func checkScalar(t *testing.T, m *mariadb, expr string, pred bool, rows [][]any, msgs [][]byte) *exprResult {
+// A predicate is also checked in WHERE (appended to where).
+func checkScalar(t *testing.T, m *mariadb, expr string, pred bool, rows [][]any, msgs [][]byte, where *[]*exprResult) *exprResult {
 	res := &exprResult{section: "scalar", expr: expr}
 	v := runVelortScalar(expr, msgs)
 	if v.panic != "" {
@@ -244,6 +249,9 @@ func checkScalar(t *testing.T, m *mariadb, expr string, pred bool, rows [][]any,
 			}
 		}
 	}
+	if pred {
+		*where = append(*where, checkWhere(expr, rows, msgs, perRow))
+	}
 	for r := range rows {
 		why, acc := judge(expr, pred, rows[r], v.rows[r], perRow[r])
 		if acc != "" {
@@ -257,10 +265,64 @@ func checkScalar(t *testing.T, m *mariadb, expr string, pred bool, rows [][]any,
 	return res
 }
 
-// checkAggregate evaluates `SELECT g, expr … GROUP BY g` on both sides.
-func checkAggregate(t *testing.T, m *mariadb, expr string, rows [][]any, msgs [][]byte) *exprResult {
-	res := &exprResult{section: "agg", expr: expr}
-	v := runVelortGroups(expr, msgs)
+// checkWhere runs pred as velort's WHERE: a record passes exactly when
+// MariaDB's value for its row is true (non-zero), and is dead-lettered
+// where MariaDB errors (or, with a warning, may be).
+func checkWhere(pred string, rows [][]any, msgs [][]byte, perRow []mres) *exprResult {
+	res := &exprResult{section: "where", expr: pred}
+	v := runVelortFilter(pred, msgs)
+	switch {
+	case v.panic != "":
+		res.fails = append(res.fails, failure{at: "check", velort: "PANIC " + firstLine(v.panic), why: "velort panics"})
+		return res
+	case v.refused != "":
+		res.refused = v.refused
+		return res
+	}
+	for r := range rows {
+		vo, mr := v.rows[r], perRow[r]
+		why := ""
+		switch {
+		case vo.panic != "":
+			why = "velort panics"
+		case mr.err != nil:
+			if vo.err == "" {
+				why = "velort filters where MariaDB errors"
+			}
+		case vo.err != "":
+			if len(significant(mr.warns)) == 0 {
+				why = "velort dead-letters a row MariaDB computes without warning"
+			}
+		default:
+			truthy := !mr.c.null && !numEqualExact(mr.c.text, "0")
+			if mariaKind(mr.c.typ) != "exact" && !mr.c.null {
+				f, err := strconv.ParseFloat(mr.c.text, 64)
+				truthy = err != nil || f != 0
+			}
+			if truthy != (vo.json == "pass") {
+				why = "WHERE passes a different set of records"
+			}
+		}
+		if why != "" {
+			passed := "filtered out"
+			if vo.json == "pass" {
+				passed = "passed"
+			}
+			if vo.err != "" || vo.panic != "" {
+				passed = vo.String()
+			}
+			res.fails = append(res.fails, failure{at: rowDesc(pred, r, rows[r]), velort: passed, maria: mr.String(), warns: warnText(mr.warns), why: why})
+		}
+	}
+	return res
+}
+
+// checkAggregate evaluates `SELECT g, expr FROM t <clauses>` (a global
+// aggregate without g) on both sides.
+func checkAggregate(t *testing.T, m *mariadb, a aggCase, rows [][]any, msgs [][]byte) *exprResult {
+	expr := a.expr
+	res := &exprResult{section: "agg", expr: a.name()}
+	v := runVelortGroups(a, msgs)
 	if v.panic != "" {
 		res.fails = append(res.fails, failure{at: "query", velort: "PANIC " + firstLine(v.panic), why: "velort panics"})
 		return res
@@ -275,7 +337,12 @@ func checkAggregate(t *testing.T, m *mariadb, expr string, rows [][]any, msgs []
 			dead = append(dead, fmt.Sprintf("row %d: %s", r+1, e))
 		}
 	}
-	all, warns, err := m.query("SELECT g, " + expr + " FROM t GROUP BY g ORDER BY g")
+	mexpr := mariadbAggExpr(expr)
+	q := "SELECT " + mexpr + " FROM t " + a.clauses
+	if a.grouped {
+		q = "SELECT g, " + mexpr + " FROM t " + a.clauses + " ORDER BY g"
+	}
+	all, warns, err := m.query(q)
 	switch {
 	case err != nil:
 		if len(dead) == 0 && v.endErr == "" {
@@ -297,7 +364,10 @@ func checkAggregate(t *testing.T, m *mariadb, expr string, rows [][]any, msgs []
 	seen := map[string]bool{}
 	for _, row := range all {
 		key := "null"
-		if !row[0].null {
+		if !a.grouped {
+			key = globalKey
+			row = append([]cell{{}}, row...)
+		} else if !row[0].null {
 			k, _ := json.Marshal(row[0].text)
 			key = string(k)
 		}
@@ -322,6 +392,19 @@ func checkAggregate(t *testing.T, m *mariadb, expr string, rows [][]any, msgs []
 		}
 	}
 	return res
+}
+
+var groupConcat = regexp.MustCompile(`^GROUP_CONCAT\((.*?)( SEPARATOR '[^']*')?\)$`)
+
+// mariadbAggExpr is expr as MariaDB is asked for it. GROUP_CONCAT without
+// ORDER BY has no defined order in MySQL; velort concatenates in arrival
+// order (here: id order), so MariaDB is asked for ORDER BY id.
+func mariadbAggExpr(expr string) string {
+	m := groupConcat.FindStringSubmatch(expr)
+	if m == nil || strings.Contains(m[1], "ORDER BY") || strings.HasPrefix(m[1], "DISTINCT") {
+		return expr
+	}
+	return "GROUP_CONCAT(" + m[1] + " ORDER BY id" + m[2] + ")"
 }
 
 func appendOnce(list []string, s string) []string {
@@ -468,7 +551,7 @@ func writeReport(t *testing.T, results []*exprResult, ver string, took time.Dura
 		}
 	}
 	fmt.Fprintf(&b, "velort vs %s — differential conformance report (%s, %v)\n", ver, time.Now().UTC().Format(time.RFC3339), took.Round(time.Millisecond))
-	for _, s := range []string{"scalar", "agg"} {
+	for _, s := range []string{"scalar", "where", "agg"} {
 		fmt.Fprintf(&b, "%-6s: %d expressions, %d agree, %d wrong, %d refused by velort\n", s,
 			counts[s+" total"], counts[s+" agree"], counts[s+" wrong"], counts[s+" refused"])
 	}

@@ -1,5 +1,10 @@
 package conformance
 
+import (
+	"fmt"
+	"strings"
+)
+
 // The expressions compared. Columns of t (data_test.go): id, g VARCHAR
 // (group), i BIGINT (edge values up to ±2^63), k BIGINT (small: counts,
 // shifts, digits), d DOUBLE, m DECIMAL(18,4), s VARCHAR, ts TIMESTAMP,
@@ -168,19 +173,127 @@ var aggExprs = []string{
 	"MIN(DISTINCT k)", "MAX(DISTINCT k)",
 	"STDDEV(k)", "STDDEV_POP(k)", "STD(k)", "VARIANCE(k)", "VAR_POP(k)", "STDDEV_SAMP(k)", "VAR_SAMP(k)",
 	"STDDEV(m)", "VARIANCE(d)",
+	"GROUP_CONCAT(s)", "GROUP_CONCAT(k SEPARATOR '|')", "GROUP_CONCAT(s, k)", "GROUP_CONCAT(d)", "GROUP_CONCAT(ts)",
+	"COUNT(DISTINCT s, k)", "SUM(DISTINCT m)", "AVG(DISTINCT d)", "COUNT(DISTINCT d)", "COUNT(DISTINCT ts)",
+	"MIN(j)", "COUNT(j)", "SUM(d) + 1", "AVG(k) * 2", "MAX(ts) > '2020-01-01'", "COUNT(*) * SUM(k)", "MIN(k) DIV 2",
+	"SUM(DISTINCT k) - SUM(k)", "BIT_AND(i)", "BIT_XOR(i)", "MAX(b)", "MAX(LENGTH(s))", "SUM(k > 2)",
 	"GROUP_CONCAT(s ORDER BY id)", "GROUP_CONCAT(k ORDER BY k SEPARATOR '|')", "GROUP_CONCAT(DISTINCT k ORDER BY k)",
 	"BIT_AND(k)", "BIT_OR(k)", "BIT_XOR(k)", "BIT_OR(i)",
 	"SUM(k * 2)", "SUM(k) / COUNT(k)", "MAX(k) - MIN(k)", "SUM(CASE WHEN b THEN 1 ELSE 0 END)", "COUNT(*) + 1",
 	"SUM(k) + SUM(m)", "MAX(s) = 'abc'",
 }
 
+// aggCase is one aggregate query: SELECT [g,] expr FROM t clauses.
+type aggCase struct {
+	expr    string
+	clauses string // "GROUP BY g", or a WHERE/HAVING around it
+	grouped bool   // false: a global aggregate (no GROUP BY), one row
+}
+
+// name is the case's key in reports and known_wrong.txt.
+func (a aggCase) name() string {
+	if a.clauses == "GROUP BY g" {
+		return a.expr
+	}
+	return a.expr + " | " + a.clauses
+}
+
+// aggQueries are aggregates with WHERE and HAVING, and global aggregates
+// (SQL returns one row even when no record passes WHERE; velort's EMIT
+// FINAL emits it at end of input).
+var aggQueries = []aggCase{
+	{"COUNT(*)", "WHERE k > 2 GROUP BY g", true},
+	{"SUM(k)", "WHERE i > 0 GROUP BY g", true},
+	{"SUM(k)", "GROUP BY g HAVING COUNT(*) > 8", true},
+	{"MAX(s)", "GROUP BY g HAVING MAX(s) > 'a'", true},
+	{"AVG(d)", "WHERE d BETWEEN -10 AND 10 GROUP BY g", true},
+	{"COUNT(*)", "", false},
+	{"SUM(k)", "", false},
+	{"COUNT(DISTINCT g)", "", false},
+	{"COUNT(*)", "WHERE i > 1000000", false},
+	{"COUNT(*)", "WHERE k > 100000", false},
+	{"SUM(k)", "WHERE k > 100000", false},
+	{"MAX(s)", "WHERE k > 100000", false},
+	{"AVG(m)", "WHERE m > 0", false},
+	{"MIN(ts)", "", false},
+	{"MAX(ts)", "WHERE ts < '2000-01-01'", false},
+	{"STDDEV_SAMP(k)", "WHERE k BETWEEN 0 AND 10", false},
+}
+
+func aggCases() []aggCase {
+	var out []aggCase
+	for _, e := range aggExprs {
+		out = append(out, aggCase{e, "GROUP BY g", true})
+	}
+	return append(out, aggQueries...)
+}
+
+// Generated cases: every template over every column (type conversions of
+// each argument type), and every operator over every pair of columns.
+var (
+	templateCols = []string{"i", "d", "m", "s", "ts", "b"}
+	// A template starting with "?" is a predicate.
+	templates = []string{
+		"ABS(%[1]s)", "SIGN(%[1]s)", "FLOOR(%[1]s)", "CEIL(%[1]s)", "ROUND(%[1]s)", "ROUND(%[1]s, 1)", "TRUNCATE(%[1]s, 1)",
+		"SQRT(%[1]s)", "LN(%[1]s)", "CRC32(%[1]s)", "CONV(%[1]s, 10, 16)", "BIN(%[1]s)", "BIT_COUNT(%[1]s)", "FORMAT(%[1]s, 2)",
+		"-%[1]s", "%[1]s + 0", "%[1]s * 1", "%[1]s / 3", "%[1]s DIV 3", "%[1]s %% 3", "%[1]s & 5", "%[1]s | 8", "%[1]s << 2", "%[1]s >> 1",
+		"HEX(%[1]s)", "LENGTH(%[1]s)", "CHAR_LENGTH(%[1]s)", "UPPER(%[1]s)", "LOWER(%[1]s)", "REVERSE(%[1]s)", "CONCAT(%[1]s, '')",
+		"CONCAT_WS('/', %[1]s, %[1]s)", "MD5(%[1]s)", "SHA1(%[1]s)", "TO_BASE64(%[1]s)", "QUOTE(%[1]s)", "ASCII(%[1]s)",
+		"LEFT(%[1]s, 3)", "SUBSTRING(%[1]s, 2, 2)", "LPAD(%[1]s, 8, '.')", "TRIM(%[1]s)", "INSTR(%[1]s, '1')", "LOCATE('2', %[1]s)",
+		"REPLACE(%[1]s, '0', 'o')", "FIELD(%[1]s, 1, 'abc')", "ELT(2, %[1]s, 'x')",
+		"CAST(%[1]s AS CHAR)", "CAST(%[1]s AS SIGNED)", "CAST(%[1]s AS DOUBLE)", "CAST(%[1]s AS DECIMAL(18,4))", "CAST(%[1]s AS DATETIME)",
+		"YEAR(%[1]s)", "MONTH(%[1]s)", "HOUR(%[1]s)", "DAYOFWEEK(%[1]s)", "WEEK(%[1]s)", "DATE(%[1]s)", "TO_DAYS(%[1]s)",
+		"UNIX_TIMESTAMP(%[1]s)", "DATE_FORMAT(%[1]s, '%%Y-%%m-%%d')", "DATE_ADD(%[1]s, INTERVAL 1 DAY)", "DATEDIFF(%[1]s, '2024-01-01')",
+		"TIMESTAMPDIFF(DAY, %[1]s, '2024-01-01')",
+		"IFNULL(%[1]s, 'z')", "COALESCE(%[1]s, 0)", "NULLIF(%[1]s, 0)", "IF(%[1]s, 'y', 'n')", "GREATEST(%[1]s, 1)", "LEAST(%[1]s, 'b')",
+		"CASE %[1]s WHEN 1 THEN 'one' ELSE 'other' END", "JSON_ARRAY(%[1]s)", "JSON_OBJECT('v', %[1]s)",
+		"?%[1]s = 0", "?%[1]s IS TRUE", "?NOT %[1]s", "?%[1]s > '1'", "?%[1]s IN (1, '1')", "?%[1]s LIKE '%%1%%'",
+		"?%[1]s BETWEEN 0 AND '5'",
+	}
+	pairCols = []string{"i", "d", "m", "s", "ts", "b"}
+	pairOps  = []string{"+", "-", "*", "/", "DIV", "%", "?=", "?<", "?<=>", "?>="}
+)
+
+// templateSkip: generated cases MariaDB cannot judge. MariaDB (10.4+)
+// rounds a DATETIME with FLOOR/CEIL/ROUND/TRUNCATE to a DATETIME; MySQL 8
+// rounds its number (YYYYMMDDhhmmss.fff).
+var templateSkip = map[string]bool{
+	"FLOOR(ts)": true, "CEIL(ts)": true, "ROUND(ts)": true, "ROUND(ts, 1)": true, "TRUNCATE(ts, 1)": true,
+}
+
 func scalarExprs() []exprCase {
 	var out []exprCase
+	seen := map[string]bool{}
+	add := func(e string, pred bool) {
+		if !seen[e] {
+			seen[e] = true
+			out = append(out, exprCase{e, pred})
+		}
+	}
 	for _, e := range predicates {
-		out = append(out, exprCase{e, true})
+		add(e, true)
 	}
 	for _, e := range values {
-		out = append(out, exprCase{e, false})
+		add(e, false)
+	}
+	for _, tmpl := range templates {
+		pred := strings.HasPrefix(tmpl, "?")
+		for _, c := range templateCols {
+			e := fmt.Sprintf(strings.TrimPrefix(tmpl, "?"), c)
+			if !templateSkip[e] {
+				add(e, pred)
+			}
+		}
+	}
+	for _, op := range pairOps {
+		pred := strings.HasPrefix(op, "?")
+		for _, a := range pairCols {
+			for _, b := range pairCols {
+				if a != b {
+					add(a+" "+strings.TrimPrefix(op, "?")+" "+b, pred)
+				}
+			}
+		}
 	}
 	return out
 }

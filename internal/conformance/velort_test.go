@@ -29,6 +29,8 @@ type vrun struct {
 	outType runtime.Type
 }
 
+const globalKey = "<all>"
+
 // velortTimeout bounds one expression's evaluation; a hang is reported
 // as a failure (the goroutine cannot be stopped and is abandoned).
 const velortTimeout = 20 * time.Second
@@ -53,11 +55,54 @@ func runVelortScalar(expr string, msgs [][]byte) vrun {
 	})
 }
 
-// runVelortGroups plans `SELECT g, agg AS v FROM t GROUP BY g EMIT FINAL`,
-// feeds every message and closes the input (EndOfTime).
-func runVelortGroups(expr string, msgs [][]byte) vrun {
-	return withTimeout(expr, func() vrun {
-		sqlText := velortSchemaSQL() + "CREATE STREAM o WITH (subject = 'o') AS SELECT g, " + expr + " AS v FROM t GROUP BY g EMIT FINAL;\n"
+// runVelortFilter plans `SELECT id AS v FROM t WHERE pred`; a row's json
+// is "pass" when the record passed, "" when it was filtered out.
+func runVelortFilter(pred string, msgs [][]byte) vrun {
+	return withTimeout(pred, func() vrun {
+		q, pipe, res := plan(velortSchemaSQL() + "CREATE STREAM o WITH (subject = 'o') AS SELECT id AS v FROM t WHERE " + pred + ";\n")
+		if pipe == nil {
+			return res
+		}
+		dec := runtime.NewDecoder(q.Source.Columns, q.Read)
+		row := make(runtime.Row, len(q.Source.Columns))
+		var ctx runtime.Ctx
+		for _, msg := range msgs {
+			res.rows = append(res.rows, func() (out vout) {
+				defer func() {
+					if p := recover(); p != nil {
+						out = vout{panic: fmt.Sprintf("%v", p)}
+					}
+				}()
+				ctx.Reset()
+				if err := dec.Decode(msg, row); err != nil {
+					return vout{err: "decode: " + err.Error()}
+				}
+				outs := pipe.Execute(&ctx, row, 0)
+				switch {
+				case ctx.Err != nil:
+					return vout{err: ctx.Err.Error()}
+				case len(outs) == 1:
+					return vout{json: "pass"}
+				case len(outs) == 0:
+					return vout{}
+				}
+				return vout{panic: fmt.Sprintf("%d output rows for one record", len(outs))}
+			}())
+		}
+		return res
+	})
+}
+
+// runVelortGroups plans `SELECT g, agg AS v FROM t <clauses> EMIT FINAL`
+// (without g for a global aggregate), feeds every message and closes the
+// input (EndOfTime). A global aggregate's row has the key "<all>".
+func runVelortGroups(a aggCase, msgs [][]byte) vrun {
+	return withTimeout(a.expr, func() vrun {
+		sel := "SELECT g, "
+		if !a.grouped {
+			sel = "SELECT "
+		}
+		sqlText := velortSchemaSQL() + "CREATE STREAM o WITH (subject = 'o') AS " + sel + a.expr + " AS v FROM t " + a.clauses + " EMIT FINAL;\n"
 		q, pipe, res := plan(sqlText)
 		if pipe == nil {
 			return res
@@ -70,6 +115,14 @@ func runVelortGroups(expr string, msgs [][]byte) vrun {
 		res.groups = map[string]vout{}
 		collect := func(outs []runtime.Row) {
 			for _, o := range outs {
+				if !a.grouped {
+					if _, dup := res.groups[globalKey]; dup {
+						res.groups["<second row>"] = vout{json: stripField(encV.Append(nil, o[:1])), typ: o[0].T}
+						continue
+					}
+					res.groups[globalKey] = vout{json: stripField(encV.Append(nil, o[:1])), typ: o[0].T}
+					continue
+				}
 				g := stripField(encG.Append(nil, o[:1]))
 				res.groups[g] = vout{json: stripField(encV.Append(nil, o[1:2])), typ: o[1].T}
 			}
