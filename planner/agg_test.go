@@ -122,6 +122,8 @@ func TestGlobalAggregateOverNothing(t *testing.T) {
 	wantLines(t, feed(t, pipe, sRow("a", 101, 1, "z", 1)), `1|1|101|1|"z"|"z"`)
 	_, pipe = checkPipeline(t, checkDecl+q+" HAVING COUNT(*) > 0 EMIT FINAL;")
 	wantLines(t, feed(t, pipe, sRow("a", 1, 0, "", 1)))
+	_, pipe = checkPipeline(t, checkDecl+"CREATE STREAM o AS SELECT COUNT(*) AS n, SUM(x) AS s FROM s WHERE 1 IN (2) EMIT FINAL;")
+	wantLines(t, feed(t, pipe, sRow("a", 1, 0, "", 1)), `0|null`)
 	_, pipe = checkPipeline(t, checkDecl+q+" EMIT CHANGES;")
 	wantLines(t, feed(t, pipe, sRow("a", 1, 0, "", 1)))
 	// Grouped or windowed: no groups, no rows.

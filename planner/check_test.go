@@ -57,6 +57,10 @@ func TestCheckRefuses(t *testing.T) {
 			"q.sql:2:58: HOP with size 86400000 ms and slide 1 ms puts each record in 86400000 windows: the limit is 1000"},
 		{"SLIDING windows per record", checkDecl + "CREATE STREAM o AS SELECT k, COUNT(*) FROM s GROUP BY k WINDOW SLIDING(ts, 1001s, 1s);",
 			"q.sql:2:64: SLIDING with size 1001000 ms and slide 1000 ms puts each record in 1001 windows"},
+		{"unsupported window function", checkDecl + "CREATE STREAM o AS SELECT k,\n  RANK() OVER (PARTITION BY k ORDER BY ts) AS r FROM s;",
+			"q.sql:3:3: window function RANK is not supported: expected ROW_NUMBER, LAG, LEAD"},
+		{"unsupported frame", checkDecl + "CREATE STREAM o AS SELECT k, SUM(x) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN 1 FOLLOWING AND 2 FOLLOWING) AS r FROM s;",
+			"q.sql:2:37: window frame ROWS BETWEEN 1 FOLLOWING AND 2 FOLLOWING is not supported"},
 		{"interval overflow", checkDecl + "CREATE STREAM o AS SELECT k, COUNT(*) FROM s GROUP BY k, TUMBLE(ts, INTERVAL 9223372036854775 DAY);",
 			"q.sql:2:78: interval 9223372036854775 DAY is too long: windows are limited to 100 years"},
 	}
