@@ -119,6 +119,9 @@ func snAllAggs() []AggSpec {
 		{Func: Min, Arg: s}, {Func: Max, Arg: y}, {Func: Min, Arg: dec}, {Func: Max, Arg: x},
 		{Func: StddevPop, Arg: y}, {Func: VarPop, Arg: x}, {Func: StddevSamp, Arg: x}, {Func: VarSamp, Arg: y},
 		{Func: FirstValue, Arg: s}, {Func: LastValue, Arg: s}, {Func: FirstValue, Arg: y}, {Func: LastValue, Arg: x},
+		{Func: Sum, Arg: x, ResultType: TInt, Distinct: true}, {Func: Avg, Arg: dec, ResultType: TDouble, Distinct: true},
+		{Func: GroupConcat, Arg: s, ResultType: TString, Separator: []byte(";")},
+		{Func: GroupConcat, Arg: s, ResultType: TString, MaxLen: 11}, // cut
 	}
 }
 

@@ -35,9 +35,18 @@ func (b *stBruteCell) row() string {
 		nn++
 		sum += v.I
 	}
-	r := Row{stStr(b.key), Int(cnt), Int(nn), Null, lo, hi, Null, Timestamp(b.start), Timestamp(b.end)}
+	seen := map[int64]bool{}
+	var dsum int64
+	for _, v := range b.vals {
+		if v.T != TNull && !seen[v.I] {
+			seen[v.I] = true
+			dsum += v.I
+		}
+	}
+	r := Row{stStr(b.key), Int(cnt), Int(nn), Null, lo, hi, Null, Null, Null, Int(int64(len(seen))), Timestamp(b.start), Timestamp(b.end)}
 	if nn > 0 {
 		r[3], r[6] = Int(sum), Double(float64(sum)/float64(nn))
+		r[7], r[8] = Int(dsum), Double(float64(dsum)/float64(len(seen)))
 	}
 	return stFmt(r)
 }
@@ -49,6 +58,10 @@ func stRandomConfig(w WindowSpec, emit EmitMode) GroupConfig {
 		Aggs: []AggSpec{
 			{Func: CountStar}, {Func: Count, Arg: x}, {Func: Sum, Arg: x, ResultType: TInt},
 			{Func: Min, Arg: x}, {Func: Max, Arg: x}, {Func: Avg, Arg: x, ResultType: TDouble},
+			// SUM/AVG(DISTINCT x): the seen-set is per group and window,
+			// merged when sessions merge.
+			{Func: Sum, Arg: x, ResultType: TInt, Distinct: true}, {Func: Avg, Arg: x, ResultType: TDouble, Distinct: true},
+			{Func: CountDistinct, Arg: x},
 		},
 		Window: w,
 		Emit:   emit,
