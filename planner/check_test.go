@@ -61,6 +61,10 @@ func TestCheckRefuses(t *testing.T) {
 			"q.sql:3:3: window function RANK is not supported: expected ROW_NUMBER, LAG, LEAD"},
 		{"unsupported frame", checkDecl + "CREATE STREAM o AS SELECT k, SUM(x) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN 1 FOLLOWING AND 2 FOLLOWING) AS r FROM s;",
 			"q.sql:2:37: window frame ROWS BETWEEN 1 FOLLOWING AND 2 FOLLOWING is not supported"},
+		{"INTO", checkDecl + "CREATE STREAM o AS SELECT k FROM s INTO OUTFILE '/tmp/x';",
+			"q.sql:2:20: SELECT ... INTO (the query's rows go to its stream) is not supported"},
+		{"UNION", checkDecl + "CREATE STREAM o AS SELECT k FROM s UNION SELECT v FROM s;",
+			"q.sql:2:20: UNION, INTERSECT or EXCEPT (write one INSERT INTO the same stream per SELECT) is not supported"},
 		{"interval overflow", checkDecl + "CREATE STREAM o AS SELECT k, COUNT(*) FROM s GROUP BY k, TUMBLE(ts, INTERVAL 9223372036854775 DAY);",
 			"q.sql:2:78: interval 9223372036854775 DAY is too long: windows are limited to 100 years"},
 	}

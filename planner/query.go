@@ -218,6 +218,10 @@ func (q *Query) decompose(p *parser, n sql.Node, sh *queryShape) *Error {
 			return unsupported("LIMIT")
 		case *plan.Distinct, *plan.OrderedDistinct:
 			return unsupported("SELECT DISTINCT")
+		case *plan.Into:
+			return unsupported("SELECT ... INTO (the query's rows go to its stream)")
+		case *plan.SetOp:
+			return unsupported("UNION, INTERSECT or EXCEPT (write one INSERT INTO the same stream per SELECT)")
 		case *plan.JoinNode:
 			if q.clauses.hasWindow {
 				return unsupported("a window over a join")
