@@ -419,3 +419,140 @@ func TestListenersBeyondLoopback(t *testing.T) {
 		t.Errorf("--metrics 0.0.0.0:PORT: exit %d, no warning:\n%s", code, errOut)
 	}
 }
+
+// TestCoreOverloadCountsDrops: a burst published far faster than a query
+// can process it (a user function that burns CPU per record) on a core
+// NATS source, with a partition intake of 20 000 records: velort stays up,
+// its memory stays bounded, and every record is either processed (one
+// output each) or counted as dropped — published − processed − dropped = 0
+// exactly. Then normal-rate input is processed with no drop. The same burst
+// on a JetStream source loses nothing. Before, velort exited with "nats:
+// slow consumer, messages dropped".
+func TestCoreOverloadCountsDrops(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a burst of 100 000 records twice")
+	}
+	const burst = 100_000
+	dir := t.TempDir()
+	emb := persistentServer(t, dir)
+	wasm, err := os.ReadFile("../../testdata/plugins/c_faults.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "c_faults.wasm"), wasm, 0o644)
+	sqlFile := filepath.Join(dir, "q.sql")
+	os.WriteFile(sqlFile, []byte(`CREATE FUNCTION burn(n BIGINT) RETURNS BIGINT WITH (module = 'c_faults.wasm');
+CREATE STREAM hot (id BIGINT, n BIGINT) WITH (subject = 'ol.core');
+CREATE STREAM hot_js (id BIGINT, n BIGINT) WITH (subject = 'ol.js', jetstream = 'OL_JS');
+CREATE STREAM core_out WITH (subject = 'ol.out.core') AS SELECT id, burn(n) AS f FROM hot;
+CREATE STREAM js_out WITH (subject = 'ol.out.js', jetstream = 'OL_JS_OUT') AS SELECT id, burn(n) AS f FROM hot_js;`), 0o644)
+	addr := "127.0.0.1:" + freePort(t)
+	p := startVelort(t, "a", "run", sqlFile, "--nats", emb.ClientURL(), "--metrics", addr, "--lease-ttl", "0",
+		"--intake-messages", "20000")
+	waitMetrics(t, addr, func(body string) bool { return strings.Contains(body, "velort_records_in_total") || !p.running() })
+	alive := func(what string) {
+		t.Helper()
+		if !p.running() {
+			t.Fatalf("velort exited %s:\n%s", what, strings.Join(p.log.snapshot(), "\n"))
+		}
+	}
+	alive("at start")
+	nc := natsConnect(t, emb.ClientURL())
+	const fib = 17 // burn(17): ~5 000 wasm calls per record
+	record := func(i int) []byte { return fmt.Appendf(nil, `{"id":%d,"n":%d}`, i, fib) }
+
+	// Memory: the process's resident size, sampled through the burst.
+	var peak float64
+	var sampling sync.WaitGroup
+	stopSampling := make(chan struct{})
+	sampling.Add(1)
+	go func() {
+		defer sampling.Done()
+		for {
+			body := waitMetrics(t, addr, func(string) bool { return true })
+			peak = max(peak, metricValue(body, "process_resident_memory_bytes"))
+			select {
+			case <-stopSampling:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+
+	start := time.Now()
+	for i := range burst {
+		if err := nc.Publish("ol.core", record(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nc.Flush()
+	published := time.Since(start)
+	var in, dropped, out float64
+	body := waitMetrics(t, addr, func(body string) bool {
+		in, dropped = metricSum(body, "velort_records_in_total", "core_out"), metricSum(body, "velort_records_dropped_total", "core_out")
+		out = metricSum(body, "velort_records_out_total", "core_out")
+		return in+dropped >= burst && out == in || !p.running()
+	})
+	close(stopSampling)
+	sampling.Wait()
+	alive("after the burst")
+	processedIn := time.Since(start)
+	t.Logf("core burst: %d records published in %s (%.0f/s); %v processed, %v dropped, all done after %s (%.0f/s processed); peak RSS %.0f MiB",
+		burst, published.Round(time.Millisecond), burst/published.Seconds(), in, dropped, processedIn.Round(time.Millisecond), in/processedIn.Seconds(), peak/(1<<20))
+	if in+dropped != burst || out != in {
+		t.Fatalf("published %d, processed %v (outputs %v), counted dropped %v: published − processed − dropped = %v, want 0\n%s",
+			burst, in, out, dropped, burst-in-dropped, grepLines(body, "core_out"))
+	}
+	if dropped == 0 {
+		t.Fatalf("the burst (%.0f records/s) did not overload the query: nothing dropped; the test proves nothing", burst/published.Seconds())
+	}
+	if peak > 512<<20 {
+		t.Errorf("peak resident memory %.0f MiB, want under 512 MiB (intake bounded at 20 000 records)", peak/(1<<20))
+	}
+	if !strings.Contains(strings.Join(p.log.snapshot(), "\n"), "query falls behind its core NATS source: records dropped (use a JetStream source to lose nothing)") {
+		t.Errorf("no warning about the dropped records:\n%s", strings.Join(p.log.snapshot(), "\n"))
+	}
+
+	// Normal input afterwards: processed, nothing more dropped.
+	for b := 0; b < 20; b++ {
+		for i := range 100 {
+			nc.Publish("ol.core", record(burst+100*b+i))
+		}
+		nc.Flush()
+		want := in + float64(100*(b+1))
+		body = waitMetrics(t, addr, func(body string) bool {
+			return metricSum(body, "velort_records_in_total", "core_out") >= want || !p.running()
+		})
+		alive("during normal input")
+	}
+	if got, d := metricSum(body, "velort_records_in_total", "core_out"), metricSum(body, "velort_records_dropped_total", "core_out"); got != in+2000 || d != dropped {
+		t.Errorf("after 2 000 records at a normal rate: processed %v (want %v), dropped %v (want %v)", got, in+2000, d, dropped)
+	}
+
+	// The same burst on a JetStream source: nothing lost.
+	js, _ := nc.JetStream(nats.PublishAsyncMaxPending(8192))
+	start = time.Now()
+	for i := range burst {
+		if _, err := js.PublishAsync("ol.js", record(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case <-js.PublishAsyncComplete():
+	case <-time.After(time.Minute):
+		t.Fatal("JetStream did not store the burst within a minute")
+	}
+	t.Logf("JetStream burst: %d records stored in %s", burst, time.Since(start).Round(time.Millisecond))
+	body = waitMetrics(t, addr, func(body string) bool {
+		return metricSum(body, "velort_records_out_total", "js_out") >= burst || !p.running()
+	})
+	alive("after the JetStream burst")
+	if in, out := metricSum(body, "velort_records_in_total", "js_out"), metricSum(body, "velort_records_out_total", "js_out"); in != burst || out != burst {
+		t.Fatalf("JetStream source: %v processed, %v outputs; want %d each\n%s", in, out, burst, grepLines(body, "js_out"))
+	}
+	waitUntil(t, "the JetStream sink to hold every output", func() error { return nil }, func() bool { return streamCount(js, "OL_JS_OUT") == burst })
+	t.Logf("JetStream burst processed after %s", time.Since(start).Round(time.Millisecond))
+	if code, exited := p.stop(syscall.SIGTERM, time.Minute); !exited || code != 0 {
+		t.Errorf("SIGTERM: exit %d (exited %v)", code, exited)
+	}
+}
