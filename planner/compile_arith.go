@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
@@ -72,9 +73,10 @@ func (env *exprEnv) arithmetic(op string, le, re sql.Expression, orig sql.Expres
 	if err != nil {
 		return compiled{}, err
 	}
-	if l.typ == runtime.TTimestamp || r.typ == runtime.TTimestamp || l.typ == runtime.TJSON || r.typ == runtime.TJSON {
+	if isInterval(le) || isInterval(re) || l.typ == runtime.TJSON || r.typ == runtime.TJSON {
 		return env.fallback(orig) // date arithmetic and JSON: MySQL's rules
 	}
+	l, r = numericTimestamp(l), numericTimestamp(r)
 	text := exprText(orig)
 	lf, rf := l.fn, r.fn
 	exact := isExact(l.typ) && isExact(r.typ)
@@ -155,6 +157,28 @@ func (env *exprEnv) arithmetic(op string, le, re sql.Expression, orig sql.Expres
 	return env.fallback(orig)
 }
 
+func isInterval(e sql.Expression) bool {
+	_, ok := e.(*expression.Interval)
+	return ok
+}
+
+// numericTimestamp makes a TIMESTAMP operand of arithmetic the number
+// MySQL uses for it, YYYYMMDDHHMMSS.fff as a DECIMAL(17,3) (velort's
+// TIMESTAMP is MySQL's DATETIME(3)); other operands are returned as they are.
+func numericTimestamp(c compiled) compiled {
+	if c.typ != runtime.TTimestamp {
+		return c
+	}
+	f := c.fn
+	return compiled{fn: func(ctx *runtime.Ctx, r runtime.Row) runtime.Value {
+		v := f(ctx, r)
+		if v.T == runtime.TNull {
+			return v
+		}
+		return runtime.Decimal(runtime.DatetimeDecimal(v.I), 3)
+	}, typ: runtime.TDecimal, scale: 3}
+}
+
 // isExact reports whether t is an exact numeric type (BIGINT, BOOLEAN,
 // DECIMAL): arithmetic between exact operands is exact in MySQL.
 func isExact(t runtime.Type) bool { return isIntLike(t) || t == runtime.TDecimal }
@@ -224,8 +248,18 @@ func asDecimal(v runtime.Value) decimal.Decimal {
 		return decimal.NewFromFloat(v.F)
 	case runtime.TDecimal:
 		return decimal.New(v.I, -int32(v.Scale))
-	case runtime.TString, runtime.TJSON:
-		return decimal.NewFromFloat(asFloat(v))
+	case runtime.TString, runtime.TJSON: // the numeric prefix, exactly
+		f := asFloat(v)
+		if math.IsInf(f, 0) || math.IsNaN(f) || math.Abs(f) < 1e-300 {
+			// beyond DOUBLE (the quotient is out of range) or tiny (it is 0):
+			// no exact decimal with a huge exponent is built
+			return decimal.NewFromFloat(math.Max(-math.MaxFloat64, math.Min(f, math.MaxFloat64)))
+		}
+		d, err := decimal.NewFromString(strings.TrimPrefix(string(runtime.NumericPrefix(v.S)), "+"))
+		if err != nil {
+			return decimal.NewFromFloat(f)
+		}
+		return d
 	}
 	return decimal.New(v.I, 0)
 }
@@ -488,9 +522,20 @@ func (env *exprEnv) negate(e *expression.UnaryMinus) (compiled, bool, error) {
 	if err != nil {
 		return compiled{}, true, err
 	}
+	x = numericTimestamp(x)
 	t := x.typ
-	if t == runtime.TBool {
+	switch t {
+	case runtime.TBool:
 		t = runtime.TInt
+	case runtime.TString: // MySQL: the string's numeric prefix as a DOUBLE (-'12abc' is -12)
+		f := x.fn
+		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := f(c, r)
+			if v.T == runtime.TNull {
+				return v
+			}
+			return runtime.Double(-asFloat(v))
+		}, typ: runtime.TDouble}, true, nil
 	}
 	if !t.Numeric() {
 		return compiled{}, false, nil

@@ -272,3 +272,51 @@ INSERT INTO o2 SELECT d, d, m FROM t;`, Options{})
 		}
 	}
 }
+
+// TestTimestampAndStringsAsNumbers: in arithmetic a TIMESTAMP is MySQL's
+// DATETIME(3) number YYYYMMDDHHMMSS.fff (it went to go-mysql-server, which
+// dead-lettered or used epoch seconds), a string its numeric prefix (exact
+// in DIV), and a TIMESTAMP is true in a condition even at the epoch.
+// Expected values are MariaDB 10.11's.
+func TestTimestampAndStringsAsNumbers(t *testing.T) {
+	const ts = `{"ts":"1999-12-31T23:59:59.999Z","i":1,"m":-2.5,"d":1.7976931348623157e308}`
+	arRun(t, []arCase{
+		{"ts * 1", ts, "19991231235959.999"},
+		{"-ts", ts, "-19991231235959.999"},
+		{"ABS(ts)", ts, "19991231235959.999"},
+		{"ts % 3", ts, "2.999"},
+		{"ts DIV 3", ts, "6663743745319"},
+		{"i + ts", ts, "19991231235960.999"},
+		{"ts - m", ts, "19991231235962.499"},
+		{"d * ts", ts, "ERR: DOUBLE value is out of range"},
+		{"d DIV ts", ts, "ERR: BIGINT value is out of range"},
+		{"ts DIV d", ts, "0"},
+		{"ts + INTERVAL 1 HOUR", ts, `"2000-01-01T00:59:59.999Z"`},
+		{"-s", `{"s":"12abc"}`, "-12"},
+		{"s DIV 3", `{"s":"9223372036854775808"}`, "3074457345618258602"},
+		{"s DIV d", `{"s":"9223372036854775808","d":2.675}`, "3447989546487766657"},
+		{"s DIV 3", `{"s":"1e99999999"}`, "ERR: BIGINT value is out of range"},
+		{"ROUND(s, 1)", `{"s":"0x1F"}`, "0"},
+		{"ROUND(s)", `{"s":"2.5"}`, "2"},
+		{"s BETWEEN 0 AND '5'", `{"s":"12abc"}`, "false"},
+		{"s BETWEEN '0' AND '5'", `{"s":"12abc"}`, "true"},
+		{"NOT ts", `{"ts":"1970-01-01T00:00:00Z"}`, "false"},
+		{"ts IS TRUE", `{"ts":"1970-01-01T00:00:00Z"}`, "true"},
+		{"CASE WHEN ts THEN 1 ELSE 0 END", `{"ts":"1970-01-01T00:00:00Z"}`, "1"},
+	})
+}
+
+// TestExactBranchesMeetAtDecimal: COALESCE, GREATEST/LEAST and CASE over
+// integers and DECIMALs are DECIMAL, as in MySQL (they were DOUBLE, which
+// rounds 99999999999999.9999 to 100000000000000).
+func TestExactBranchesMeetAtDecimal(t *testing.T) {
+	arRun(t, []arCase{
+		{"GREATEST(m, 1)", `{"m":99999999.99}`, "99999999.99"},
+		{"COALESCE(m, 0)", `{"m":-2.5}`, "-2.50"},
+		{"COALESCE(m, i)", `{"i":7}`, "7.00"},
+		{"LEAST(m, i, b)", `{"m":2.5,"i":3,"b":true}`, "1.00"},
+		{"CASE WHEN b THEN m ELSE 1 END", `{"b":false,"m":2.5}`, "1.00"},
+		{"COALESCE(m, d)", `{"d":0.5}`, "0.5"},
+		{"COALESCE(CAST(i AS DECIMAL(18,0)), m)", `{"i":999999999999999999}`, "ERR: DECIMAL value is out of range"},
+	})
+}

@@ -36,11 +36,11 @@ func (env *exprEnv) caseExpr(e *expression.Case) (compiled, error) {
 		if subject != nil && subjectType == runtime.TTimestamp && c.typ != runtime.TTimestamp {
 			// CASE ts WHEN '2024-01-15' ...: compared as ts = '2024-01-15'.
 			_, isConstant := isConst(b.Cond)
-			tc, ok, err := timestampOperand(c, isConstant)
+			tc, mode, err := timestampOperand(c, isConstant, true)
 			if err != nil {
 				return compiled{}, err
 			}
-			if !ok {
+			if mode != tsAsIs {
 				return env.fallback(e)
 			}
 			c = tc
@@ -101,7 +101,8 @@ func (env *exprEnv) caseExpr(e *expression.Case) (compiled, error) {
 }
 
 // unifyTypes finds the common result type of several branches: equal
-// types stay, integers and doubles meet at DOUBLE, NULLs adopt the rest.
+// types stay, integers and DECIMALs meet at DECIMAL, numbers with a DOUBLE
+// at DOUBLE, NULLs adopt the rest.
 func unifyTypes(cs []compiled) (runtime.Type, uint8, bool) {
 	t := runtime.TNull
 	var scale uint8
@@ -112,6 +113,9 @@ func unifyTypes(cs []compiled) (runtime.Type, uint8, bool) {
 			t, scale = c.typ, c.scale
 		case t == c.typ:
 			scale = max(scale, c.scale)
+		case (t == runtime.TDecimal || c.typ == runtime.TDecimal) && isExact(t) && isExact(c.typ):
+			// exact numbers meet at DECIMAL, as in MySQL (COALESCE(m, 0) keeps m's digits)
+			t, scale = runtime.TDecimal, max(scale, c.scale)
 		case t.Numeric() && c.typ.Numeric():
 			t = runtime.TDouble
 		case (t == runtime.TBool && c.typ == runtime.TInt) || (t == runtime.TInt && c.typ == runtime.TBool):
@@ -224,7 +228,7 @@ func (env *exprEnv) convert(e *expression.Convert) (compiled, bool, error) {
 			}
 			return runtime.Int(v.I)
 		}, typ: runtime.TInt}, true, nil
-	case types.IsFloat(target) && numeric:
+	case types.IsFloat(target) && (numeric || x.typ == runtime.TString): // a string's numeric prefix, as MySQL
 		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
 			v := xf(c, r)
 			if v.T == runtime.TNull {

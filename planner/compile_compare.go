@@ -3,6 +3,7 @@ package planner
 import (
 	"bytes"
 	"fmt"
+	"math"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
@@ -91,46 +92,83 @@ func cmpDecimal(a, b runtime.Value) int {
 	return cmpInt(x, y)
 }
 
+// tsMode says how a comparison with a TIMESTAMP uses timestampOperand's
+// result.
+type tsMode uint8
+
+const (
+	tsAsIs    tsMode = iota // the operand is now a TIMESTAMP
+	tsNumbers               // compare as numbers: the TIMESTAMP as YYYYMMDDHHMMSS.fff
+	tsMillis                // the operand is epoch ms as a DOUBLE: compare the TIMESTAMP's ms as DOUBLE
+)
+
+// fuzzyNever is what a fuzzy date ('2024-02-30') becomes in an equality
+// (=, IN, CASE WHEN): an instant no TIMESTAMP has, so it equals nothing.
+const fuzzyNever = math.MinInt64
+
 // timestampOperand converts c, compared with a TIMESTAMP, the way MySQL
 // does: a string (constant or not) is read as a DATETIME
 // ('2024-01-15 10:00:00', '2024-01-15', '20240115100000', ...), a numeric
-// constant as a DATETIME number (20240115100000 or 20240115). A string
-// that is not a date-time is refused by check when constant and an error
-// for the record otherwise. ok is false when c is a non-constant number:
-// MySQL then compares both sides as numbers (see datetimeAsNumber).
-func timestampOperand(c compiled, isConstant bool) (out compiled, ok bool, err error) {
+// constant as a DATETIME number (20240115100000 or 20240115), and a
+// non-constant number makes both sides compare as numbers (tsNumbers). A
+// string that is not a date-time is refused by check when constant and is
+// an error for the record otherwise. MySQL's fuzzy dates ('2024-02-30',
+// '2024-00-00') lie between two instants: in an equality they equal
+// nothing; in an ordering the operand is epoch ms as a DOUBLE, half a
+// millisecond before the next real instant (tsMillis).
+func timestampOperand(c compiled, isConstant, equality bool) (compiled, tsMode, error) {
 	switch {
 	case c.typ == runtime.TTimestamp || c.typ == runtime.TNull:
-		return c, true, nil
+		return c, tsAsIs, nil
 	case c.typ == runtime.TString || c.typ == runtime.TJSON:
 		if isConstant {
 			v := c.fn(&runtime.Ctx{}, nil)
 			if v.T == runtime.TNull {
-				return constant(runtime.Null, runtime.TNull, 0), true, nil
+				return constant(runtime.Null, runtime.TNull, 0), tsAsIs, nil
 			}
-			ms, ok := runtime.ParseDatetime(v.S)
+			ms, exact, ok := runtime.ParseDatetime(v.S)
 			if !ok {
-				return c, false, fmt.Errorf("cannot compare TIMESTAMP with %q: expected a date-time like '2024-01-15 10:00:00' or '2024-01-15'", v.S)
+				return c, tsAsIs, fmt.Errorf("cannot compare TIMESTAMP with %q: expected a date-time like '2024-01-15 10:00:00' or '2024-01-15'", v.S)
 			}
-			return constant(runtime.Timestamp(ms), runtime.TTimestamp, 0), true, nil
+			return fuzzyConstant(ms, exact, equality)
 		}
 		f := c.fn
+		if equality {
+			return compiled{fn: func(ctx *runtime.Ctx, r runtime.Row) runtime.Value {
+				v := f(ctx, r)
+				if v.T == runtime.TNull {
+					return v
+				}
+				ms, exact, ok := runtime.ParseDatetime(v.S)
+				if !ok {
+					ctx.Err = fmt.Errorf("Incorrect DATETIME value: '%s'", v.S)
+					return runtime.Null
+				}
+				if !exact {
+					ms = fuzzyNever
+				}
+				return runtime.Timestamp(ms)
+			}, typ: runtime.TTimestamp}, tsAsIs, nil
+		}
 		return compiled{fn: func(ctx *runtime.Ctx, r runtime.Row) runtime.Value {
 			v := f(ctx, r)
 			if v.T == runtime.TNull {
 				return v
 			}
-			ms, ok := runtime.ParseDatetime(v.S)
+			ms, exact, ok := runtime.ParseDatetime(v.S)
 			if !ok {
 				ctx.Err = fmt.Errorf("Incorrect DATETIME value: '%s'", v.S)
 				return runtime.Null
 			}
-			return runtime.Timestamp(ms)
-		}, typ: runtime.TTimestamp}, true, nil
+			if !exact {
+				return runtime.Double(float64(ms) - 0.5)
+			}
+			return runtime.Double(float64(ms))
+		}, typ: runtime.TDouble}, tsMillis, nil
 	case (c.typ.Numeric() || c.typ == runtime.TBool) && isConstant:
 		v := c.fn(&runtime.Ctx{}, nil)
 		if v.T == runtime.TNull {
-			return constant(runtime.Null, runtime.TNull, 0), true, nil
+			return constant(runtime.Null, runtime.TNull, 0), tsAsIs, nil
 		}
 		var whole, frac int64
 		switch v.T {
@@ -146,15 +184,39 @@ func timestampOperand(c compiled, isConstant bool) (out compiled, ok bool, err e
 		default:
 			whole = v.I
 		}
-		ms, ok := runtime.NumberToDatetime(whole, frac)
+		ms, exact, ok := runtime.NumberToDatetime(whole, frac)
 		if !ok {
-			return c, false, fmt.Errorf("cannot compare TIMESTAMP with %s: expected a date-time number like 20240115100000 or 20240115", exprTextValue(v))
+			return c, tsAsIs, fmt.Errorf("cannot compare TIMESTAMP with %s: expected a date-time number like 20240115100000 or 20240115", exprTextValue(v))
 		}
-		return constant(runtime.Timestamp(ms), runtime.TTimestamp, 0), true, nil
+		return fuzzyConstant(ms, exact, equality)
 	case c.typ.Numeric() || c.typ == runtime.TBool:
-		return c, false, nil
+		return c, tsNumbers, nil
 	}
-	return c, false, fmt.Errorf("cannot compare TIMESTAMP with %s", c.typ)
+	return c, tsAsIs, fmt.Errorf("cannot compare TIMESTAMP with %s", c.typ)
+}
+
+// fuzzyConstant is a constant date-time operand (see timestampOperand).
+func fuzzyConstant(ms int64, exact, equality bool) (compiled, tsMode, error) {
+	switch {
+	case exact:
+		return constant(runtime.Timestamp(ms), runtime.TTimestamp, 0), tsAsIs, nil
+	case equality:
+		return constant(runtime.Timestamp(fuzzyNever), runtime.TTimestamp, 0), tsAsIs, nil
+	}
+	return constant(runtime.Double(float64(ms)-0.5), runtime.TDouble, 0), tsMillis, nil
+}
+
+// timestampAsMillis turns a TIMESTAMP operand into its epoch ms as a
+// DOUBLE (exact: below 2^53), to compare with a tsMillis operand.
+func timestampAsMillis(c compiled) compiled {
+	f := c.fn
+	return compiled{fn: func(ctx *runtime.Ctx, r runtime.Row) runtime.Value {
+		v := f(ctx, r)
+		if v.T == runtime.TNull {
+			return v
+		}
+		return runtime.Double(float64(v.I))
+	}, typ: runtime.TDouble}
 }
 
 // exprTextValue writes a constant for an error message.
@@ -194,24 +256,25 @@ func datetimeAsNumber(c compiled) compiled {
 }
 
 // timestampOperands makes a comparison of a TIMESTAMP with another type
-// MySQL's: the other side converted to a date-time, or both compared as
-// numbers when the other side is a non-constant number.
-func timestampOperands(l, r compiled, le, re sql.Expression) (compiled, compiled, error) {
+// MySQL's (see timestampOperand).
+func timestampOperands(l, r compiled, le, re sql.Expression, equality bool) (compiled, compiled, error) {
 	lt, rt := l.typ == runtime.TTimestamp, r.typ == runtime.TTimestamp
 	if lt == rt {
 		return l, r, nil
 	}
 	if rt {
-		r2, l2, err := timestampOperands(r, l, re, le)
+		r2, l2, err := timestampOperands(r, l, re, le, equality)
 		return l2, r2, err
 	}
 	_, isConstant := isConst(re)
-	r2, ok, err := timestampOperand(r, isConstant)
-	if err != nil {
+	r2, mode, err := timestampOperand(r, isConstant, equality)
+	switch {
+	case err != nil:
 		return l, r, err
-	}
-	if !ok {
+	case mode == tsNumbers:
 		return datetimeAsNumber(l), r, nil
+	case mode == tsMillis:
+		return timestampAsMillis(l), r2, nil
 	}
 	return l, r2, nil
 }
@@ -225,7 +288,7 @@ func (env *exprEnv) comparison(op cmpOp, le, re sql.Expression) (compiled, error
 	if err != nil {
 		return compiled{}, err
 	}
-	if l, r, err = timestampOperands(l, r, le, re); err != nil {
+	if l, r, err = timestampOperands(l, r, le, re, op == opEQ || op == opNullSafeEQ); err != nil {
 		return compiled{}, err
 	}
 	if fn := columnConstCompare(op, l, r, re); fn != nil {
@@ -377,8 +440,31 @@ func (env *exprEnv) isNull(e sql.Expression) (compiled, error) {
 	}, typ: runtime.TBool}, nil
 }
 
+// between compiles x BETWEEN lo AND hi as x >= lo AND x <= hi with one
+// comparison type for all three, as MySQL: when numbers and strings mix,
+// the strings are read as numbers in both comparisons ('12abc' BETWEEN 0
+// AND '5' is false: 12 > 5, not '12abc' <= '5' as strings).
 func (env *exprEnv) between(e *expression.Between) (compiled, error) {
-	return env.logic(true, expression.NewGreaterThanOrEqual(e.Val, e.Lower), expression.NewLessThanOrEqual(e.Val, e.Upper))
+	val, lo, hi := e.Val, e.Lower, e.Upper
+	anyString, anyNumber := false, false
+	for _, x := range []sql.Expression{val, lo, hi} {
+		switch t, _ := runtimeType(x.Type()); {
+		case t == runtime.TString:
+			anyString = true
+		case t.Numeric() || t == runtime.TBool:
+			anyNumber = true
+		}
+	}
+	if anyString && anyNumber {
+		asNumber := func(x sql.Expression) sql.Expression {
+			if t, _ := runtimeType(x.Type()); t == runtime.TString {
+				return expression.NewConvert(x, expression.ConvertToDouble)
+			}
+			return x
+		}
+		val, lo, hi = asNumber(val), asNumber(lo), asNumber(hi)
+	}
+	return env.logic(true, expression.NewGreaterThanOrEqual(val, lo), expression.NewLessThanOrEqual(val, hi))
 }
 
 // inTuple compiles x IN (item, ...): constants are compared in a linear
@@ -413,10 +499,10 @@ func (env *exprEnv) inTuple(e *expression.InTuple) (compiled, bool, error) {
 			if x.typ != runtime.TTimestamp {
 				return compiled{}, false, nil // a TIMESTAMP item for a non-TIMESTAMP x: GMS's rules
 			}
-			var ok bool
-			if ci, ok, err = timestampOperand(ci, isConstant); err != nil {
+			var mode tsMode
+			if ci, mode, err = timestampOperand(ci, isConstant, true); err != nil {
 				return compiled{}, true, err
-			} else if !ok {
+			} else if mode != tsAsIs {
 				return compiled{}, false, nil
 			}
 		}

@@ -64,6 +64,9 @@ func (env *exprEnv) function(f sql.FunctionExpression) (compiled, bool, error) {
 			return runtime.Int(int64(len(v.S)))
 		}, typ: runtime.TInt}, true, nil
 	case "abs":
+		if len(argc) == 1 {
+			argc[0] = numericTimestamp(argc[0]) // ABS(ts) is ABS(YYYYMMDDHHMMSS.fff)
+		}
 		x, t, ok := one()
 		if !ok || !(t.Numeric()) {
 			return compiled{}, false, nil
@@ -107,10 +110,20 @@ func (env *exprEnv) function(f sql.FunctionExpression) (compiled, bool, error) {
 			return runtime.Int(int64(g))
 		}, typ: runtime.TInt}, true, nil
 	case "round":
-		if len(argc) == 0 || len(argc) > 2 || argc[0].typ != runtime.TDouble {
+		if len(argc) == 0 || len(argc) > 2 || (argc[0].typ != runtime.TDouble && argc[0].typ != runtime.TString) {
 			return compiled{}, false, nil
 		}
 		x := argc[0].fn
+		if argc[0].typ == runtime.TString { // ROUND('2.5') rounds the DOUBLE 2.5, as MySQL
+			s := x
+			x = func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+				v := s(c, r)
+				if v.T == runtime.TNull {
+					return v
+				}
+				return runtime.Double(asFloat(v))
+			}
+		}
 		var digits int64
 		if len(argc) == 2 {
 			dv, ok := isConst(args[1])

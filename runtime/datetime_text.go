@@ -11,8 +11,9 @@ package runtime
 // between date and time, the digits-only forms 'YYYYMMDD[HHMMSS[.fraction]]'
 // and 'YYMMDD[HHMMSS]' (years 70-99 are 19xx, 00-69 20xx), and velort's own
 // RFC 3339 text with a zone. ok is false for anything else, including
-// invalid dates and trailing text.
-func ParseDatetime(s []byte) (ms int64, ok bool) {
+// impossible dates ('2024-02-32') and trailing text. exact is false for a
+// fuzzy date such as '2024-02-30' (see datetimeMs).
+func ParseDatetime(s []byte) (ms int64, exact, ok bool) {
 	for len(s) > 0 && isSpace(s[0]) {
 		s = s[1:]
 	}
@@ -20,10 +21,10 @@ func ParseDatetime(s []byte) (ms int64, ok bool) {
 		s = s[:len(s)-1]
 	}
 	if len(s) == 0 {
-		return 0, false
+		return 0, false, false
 	}
 	if ms, why := parseRFC3339(s); why == "" {
-		return ms, true
+		return ms, true, true
 	}
 	// Digits only (with an optional fraction): positional form.
 	n := 0
@@ -43,7 +44,7 @@ func ParseDatetime(s []byte) (ms int64, ok bool) {
 			i++
 		}
 		if i == start || (k > 0 && i-start > 2) {
-			return 0, false
+			return 0, false, false
 		}
 		k++
 		if i == len(s) || k == 6 {
@@ -58,22 +59,22 @@ func ParseDatetime(s []byte) (ms int64, ok bool) {
 		case k != 3 && isPunct(s[i]):
 			i++
 		default:
-			return 0, false
+			return 0, false, false
 		}
 	}
 	if k < 3 {
-		return 0, false
+		return 0, false, false
 	}
 	frac := int64(0)
 	if i < len(s) && k == 6 && s[i] == '.' {
 		var ok bool
 		if frac, ok = fractionMs(s[i+1:]); !ok {
-			return 0, false
+			return 0, false, false
 		}
 		i = len(s)
 	}
 	if i != len(s) {
-		return 0, false
+		return 0, false, false
 	}
 	y := parts[0]
 	if i := yearDigits(s); i <= 2 {
@@ -93,7 +94,7 @@ func yearDigits(s []byte) int {
 
 // parseDigitsDatetime reads YYYYMMDD[HHMMSS] or YYMMDD[HHMMSS] and an
 // optional '.fraction'.
-func parseDigitsDatetime(d, rest []byte) (int64, bool) {
+func parseDigitsDatetime(d, rest []byte) (int64, bool, bool) {
 	var y int64
 	switch len(d) {
 	case 8, 14:
@@ -103,7 +104,7 @@ func parseDigitsDatetime(d, rest []byte) (int64, bool) {
 		y = twoDigitYear(digits(d[:2]))
 		d = d[2:]
 	default:
-		return 0, false
+		return 0, false, false
 	}
 	var hh, mi, ss int64
 	if len(d) == 10 {
@@ -113,7 +114,7 @@ func parseDigitsDatetime(d, rest []byte) (int64, bool) {
 	if len(rest) > 0 {
 		var ok bool
 		if frac, ok = fractionMs(rest[1:]); !ok {
-			return 0, false
+			return 0, false, false
 		}
 	}
 	return datetimeMs(y, digits(d[0:2]), digits(d[2:4]), hh, mi, ss, frac)
@@ -122,30 +123,31 @@ func parseDigitsDatetime(d, rest []byte) (int64, bool) {
 // NumberToDatetime reads an integer as MySQL reads a number as a DATETIME
 // (number_to_datetime): YYYYMMDDHHMMSS, YYMMDDHHMMSS, YYYYMMDD or YYMMDD,
 // two-digit years 70-99 as 19xx and 00-69 as 20xx; fracMs is added.
-func NumberToDatetime(n int64, fracMs int64) (int64, bool) {
+// exact is as for ParseDatetime.
+func NumberToDatetime(n int64, fracMs int64) (ms int64, exact, ok bool) {
 	switch {
 	case n < 101:
-		return 0, false
+		return 0, false, false
 	case n <= 691231:
 		n = (n + 20000000) * 1000000
 	case n < 700101:
-		return 0, false
+		return 0, false, false
 	case n <= 991231:
 		n = (n + 19000000) * 1000000
 	case n < 10000101:
-		return 0, false
+		return 0, false, false
 	case n <= 99991231:
 		n *= 1000000
 	case n < 101000000:
-		return 0, false
+		return 0, false, false
 	case n <= 691231235959:
 		n += 20000000000000
 	case n < 700101000000:
-		return 0, false
+		return 0, false, false
 	case n <= 991231235959:
 		n += 19000000000000
 	case n > 99991231235959:
-		return 0, false
+		return 0, false, false
 	}
 	return datetimeMs(n/10000000000, n/100000000%100, n/1000000%100, n/10000%100, n/100%100, n%100, fracMs)
 }
@@ -164,12 +166,28 @@ func DatetimeNumber(ms int64) float64 {
 	return float64(whole) + float64(rem%1000)/1000
 }
 
-func datetimeMs(y, mo, d, h, mi, s, frac int64) (int64, bool) {
-	if y > 9999 || mo < 1 || mo > 12 || d < 1 || d > int64(daysIn(y, int(mo))) || h > 23 || mi > 59 || s > 59 {
-		return 0, false
+// datetimeMs is the instant of a date-time. MySQL compares with "fuzzy"
+// dates too: a zero month or day, or a day past the month's end up to 31
+// ('2024-02-30', '2024-00-00'). Such a date is no instant; every real
+// instant is before or after all of it, so it is returned as the first
+// real instant after it with exact == false ("just before ms").
+func datetimeMs(y, mo, d, h, mi, s, frac int64) (ms int64, exact, ok bool) {
+	if y > 9999 || mo > 12 || d > 31 || h > 23 || mi > 59 || s > 59 {
+		return 0, false, false
+	}
+	switch {
+	case mo == 0:
+		return daysFromCivil(y, 1, 1) * msPerDay, false, true
+	case d == 0:
+		return daysFromCivil(y, int(mo), 1) * msPerDay, false, true
+	case d > int64(daysIn(y, int(mo))):
+		if mo == 12 {
+			return daysFromCivil(y+1, 1, 1) * msPerDay, false, true
+		}
+		return daysFromCivil(y, int(mo)+1, 1) * msPerDay, false, true
 	}
 	days := daysFromCivil(y, int(mo), int(d))
-	return days*msPerDay + ((h*60+mi)*60+s)*1000 + frac, true
+	return days*msPerDay + ((h*60+mi)*60+s)*1000 + frac, true, true
 }
 
 // fractionMs reads the digits of a fraction of a second as milliseconds,
@@ -212,4 +230,19 @@ func isSpace(ch byte) bool { return ch == ' ' || ch == '\t' || ch == '\n' || ch 
 
 func isPunct(ch byte) bool {
 	return ch > ' ' && ch < 0x7f && !isDigit(ch) && !(ch >= 'a' && ch <= 'z') && !(ch >= 'A' && ch <= 'Z')
+}
+
+// DatetimeDecimal is a TIMESTAMP as the DECIMAL(17,3) MySQL uses for a
+// DATETIME(3) in numeric context, YYYYMMDDHHMMSS.fff: the unscaled value
+// at scale 3.
+func DatetimeDecimal(ms int64) int64 {
+	days, rem := ms/msPerDay, ms%msPerDay
+	if rem < 0 {
+		rem += msPerDay
+		days--
+	}
+	y, m, d := civilFromDays(days)
+	secs := rem / 1000
+	whole := ((y*100+int64(m))*100+int64(d))*1000000 + secs/3600*10000 + secs/60%60*100 + secs%60
+	return whole*1000 + rem%1000
 }

@@ -38,15 +38,33 @@ func TestParseDatetime(t *testing.T) {
 		{"2024-01-15T10:00:00Z", at("2024-01-15 10:00:00.000")},
 		{"2024-01-15T10:00:00.001+01:00", at("2024-01-15 09:00:00.001")},
 	} {
-		got, ok := ParseDatetime([]byte(c.in))
-		if !ok || got != c.want {
+		got, exact, ok := ParseDatetime([]byte(c.in))
+		if !ok || !exact || got != c.want {
 			t.Errorf("ParseDatetime(%q) = %d, %v; want %d", c.in, got, ok, c.want)
 		}
 	}
-	for _, in := range []string{"", "abc", "2024-01-15 abc", "2023-02-29", "2024-13-01", "2024-01-32", "2024-01-15 24:00:00",
-		"2024-01", "12345", "2024-001-15", "0000-00-00"} {
-		if got, ok := ParseDatetime([]byte(in)); ok {
+	for _, in := range []string{"", "abc", "2024-01-15 abc", "2024-13-01", "2024-01-32", "2024-01-15 24:00:00",
+		"2024-01", "12345", "2024-001-15"} {
+		if got, _, ok := ParseDatetime([]byte(in)); ok {
 			t.Errorf("ParseDatetime(%q) = %d, want not a date-time", in, got)
+		}
+	}
+	// Fuzzy dates MySQL compares with: just before the next real instant.
+	for _, c := range []struct {
+		in   string
+		next int64
+	}{
+		{"2023-02-29", at("2023-03-01 00:00:00.000")},
+		{"2024-02-30 10:00:00", at("2024-03-01 00:00:00.000")},
+		{"2024-12-31", at("2024-12-31 00:00:00.000")},
+		{"2023-11-31", at("2023-12-01 00:00:00.000")},
+		{"2024-12-00", at("2024-12-01 00:00:00.000")},
+		{"2024-00-15", at("2024-01-01 00:00:00.000")},
+		{"0000-00-00", at("0000-01-01 00:00:00.000")},
+	} {
+		got, exact, ok := ParseDatetime([]byte(c.in))
+		if !ok || got != c.next || exact != (c.in == "2024-12-31") {
+			t.Errorf("ParseDatetime(%q) = %d, %v, %v; want %d", c.in, got, exact, ok, c.next)
 		}
 	}
 }
@@ -68,12 +86,12 @@ func TestNumberToDatetime(t *testing.T) {
 		{240115100000, at("2024-01-15 10:00:00")},
 		{991231235959, at("1999-12-31 23:59:59")},
 	} {
-		if got, ok := NumberToDatetime(c.in, 0); !ok || got != c.want {
+		if got, exact, ok := NumberToDatetime(c.in, 0); !ok || !exact || got != c.want {
 			t.Errorf("NumberToDatetime(%d) = %d, %v; want %d", c.in, got, ok, c.want)
 		}
 	}
 	for _, in := range []int64{0, 100, 700000, 20241315, 20240115250000, 100000000000000, -20240115} {
-		if got, ok := NumberToDatetime(in, 0); ok {
+		if got, _, ok := NumberToDatetime(in, 0); ok {
 			t.Errorf("NumberToDatetime(%d) = %d, want not a date-time", in, got)
 		}
 	}

@@ -176,8 +176,10 @@ func (p *Pipeline) Emit(c *Ctx, r Row) {
 // (MySQL: non-zero numbers, strings that convert to non-zero).
 func Truthy(v Value) bool {
 	switch v.T {
-	case TBool, TInt, TTimestamp:
+	case TBool, TInt:
 		return v.I != 0
+	case TTimestamp: // a DATETIME is its number YYYYMMDDHHMMSS, never 0 (1970-01-01 is true)
+		return true
 	case TDouble:
 		return v.F != 0
 	case TDecimal:
