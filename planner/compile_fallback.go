@@ -104,10 +104,15 @@ func (env *exprEnv) nativeIslands(e sql.Expression, fr *nativeFrame) (sql.Expres
 		}
 		var conv func(*runtime.Ctx, runtime.Value) runtime.Value
 		var typ sql.Type
+		xt := x.Type()
+		isTS := types.IsDatetimeType(xt) || types.IsTimestampType(xt)
 		switch {
-		case i == 0 && isTruthTest(e) && types.IsText(x.Type()):
+		case i == 0 && isTruthTest(e) && types.IsText(xt):
 			conv, typ = func(_ *runtime.Ctx, v runtime.Value) runtime.Value { return runtime.Double(asFloat(v)) }, types.Float64
-		case isTextFunction(e) && (types.IsFloat(x.Type()) || types.IsDatetimeType(x.Type()) || types.IsTimestampType(x.Type())):
+		case isTS && ((i == 0 && isTruthTest(e)) || isNumericFunction(e)):
+			conv, typ = func(_ *runtime.Ctx, v runtime.Value) runtime.Value { return tsNumber(v.I) }, types.MustCreateDecimalType(17, 3)
+		case isTextFunction(e) && (types.IsFloat(xt) || isTS),
+			textBranches(e, i) && (types.IsFloat(xt) || isTS || types.IsDecimal(xt)):
 			conv, typ = func(c *runtime.Ctx, v runtime.Value) runtime.Value { return runtime.String(textOf(c, v)) }, types.LongText
 		default:
 			continue
@@ -148,6 +153,41 @@ var textFunctions = map[string]bool{
 	"soundex": true, "quote": true, "ascii": true, "ord": true, "bit_length": true,
 	"replace": true, "substring_index": true, "find_in_set": true, "ltrim": true, "rtrim": true,
 	"strcmp": true, "compress": true, "elt": true, "char_length": true, "length": true,
+}
+
+// numericFunctions take numbers: a TIMESTAMP argument is MySQL's
+// YYYYMMDDhhmmss.fff, not what GMS makes of a time.
+var numericFunctions = map[string]bool{
+	"sqrt": true, "ln": true, "log": true, "log2": true, "log10": true, "exp": true, "pow": true,
+	"power": true, "sin": true, "cos": true, "tan": true, "asin": true, "acos": true, "atan": true,
+	"atan2": true, "cot": true, "degrees": true, "radians": true, "round": true, "bit_count": true,
+	"mod": true, "ceil": true, "ceiling": true, "floor": true, "abs": true, "format": true,
+}
+
+func isNumericFunction(e sql.Expression) bool {
+	f, ok := e.(sql.FunctionExpression)
+	return ok && numericFunctions[lowerName(f)]
+}
+
+// textBranches reports whether argument i of e is a value e returns as
+// text (IF/IFNULL/COALESCE typed VARCHAR): GMS would format a number or
+// date-time its own way (12.5 for DECIMAL 12.50, no milliseconds).
+func textBranches(e sql.Expression, i int) bool {
+	f, ok := e.(sql.FunctionExpression)
+	if !ok {
+		return false
+	}
+	switch lowerName(f) {
+	case "if":
+		if i == 0 {
+			return false
+		}
+	case "ifnull", "nvl", "coalesce":
+	default:
+		return false
+	}
+	t, _ := resultType(e)
+	return t == runtime.TString
 }
 
 func isTextFunction(e sql.Expression) bool {

@@ -306,7 +306,11 @@ func appendGMSText(c *runtime.Ctx, x any) []byte {
 	case float32:
 		c.Arena = formatDouble(c.Arena, float64(s))
 	case decimal.Decimal:
-		c.Arena = append(c.Arena, s.String()...)
+		if e := s.Exponent(); e < 0 {
+			c.Arena = append(c.Arena, s.StringFixed(-e)...) // keep the scale: 12.50
+		} else {
+			c.Arena = append(c.Arena, s.String()...)
+		}
 	case int64:
 		c.Arena = strconv.AppendInt(c.Arena, s, 10)
 	case uint64:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -155,6 +156,26 @@ func appendDatetimeText(dst []byte, ms int64) []byte {
 	return dst
 }
 
+// tsNumber is a TIMESTAMP used as a number, as MySQL reads a DATETIME(3):
+// YYYYMMDDhhmmss.fff, returned as a DECIMAL with scale 3.
+func tsNumber(ms int64) runtime.Value {
+	days := floorDiv(ms, msPerDay)
+	rem := ms - days*msPerDay
+	t := time.UnixMilli(days * msPerDay).UTC()
+	ymd := int64(t.Year())*10000 + int64(t.Month())*100 + int64(t.Day())
+	secs := rem / 1000
+	hms := secs/3600*10000 + secs/60%60*100 + secs%60
+	return runtime.Decimal((ymd*1000000+hms)*1000+rem%1000, 3)
+}
+
+// numOf is v used as a DOUBLE (TIMESTAMP as YYYYMMDDhhmmss.fff).
+func numOf(v runtime.Value) float64 {
+	if v.T == runtime.TTimestamp {
+		return asFloat(tsNumber(v.I))
+	}
+	return asFloat(v)
+}
+
 // intOf is v used as an integer argument (a count, a position, a
 // length): doubles and decimals rounded half away from zero, strings by
 // their numeric prefix, saturated to int64.
@@ -173,7 +194,7 @@ func intOf(v runtime.Value) int64 {
 		f, _ := runtime.ParseFloatPrefix(v.S)
 		return saturate(f)
 	case runtime.TTimestamp:
-		return v.I
+		return roundDecimal(tsNumber(v.I).I, 3)
 	}
 	return 0
 }

@@ -58,7 +58,9 @@ func nativeSign(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled
 	return numFunc(args, runtime.TInt, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
 		var s int64
 		switch x := v[0]; x.T {
-		case runtime.TInt, runtime.TBool, runtime.TDecimal, runtime.TTimestamp:
+		case runtime.TTimestamp:
+			s = 1 // YYYYMMDDhhmmss of years 0000-9999 is positive
+		case runtime.TInt, runtime.TBool, runtime.TDecimal:
 			switch {
 			case x.I > 0:
 				s = 1
@@ -82,7 +84,7 @@ func nativeSign(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled
 // do not take (strings, TIMESTAMP...): the value read as a DOUBLE
 // (a string by its numeric prefix), result DOUBLE as in MySQL.
 func nativeStringMath(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
-	if len(args) != 1 || args[0].typ != runtime.TString {
+	if len(args) != 1 || (args[0].typ != runtime.TString && args[0].typ != runtime.TTimestamp) {
 		return compiled{}, false, nil
 	}
 	op := math.Abs
@@ -91,6 +93,16 @@ func nativeStringMath(_ *exprEnv, f sql.FunctionExpression, args []compiled) (co
 		op = math.Floor
 	case "ceil", "ceiling":
 		op = math.Ceil
+	}
+	if args[0].typ == runtime.TTimestamp { // as the DECIMAL YYYYMMDDhhmmss.fff
+		if lowerName(f) == "abs" {
+			return numFunc(args, runtime.TDecimal, 3, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+				return tsNumber(v[0].I)
+			}), true, nil
+		}
+		return numFunc(args, runtime.TInt, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+			return runtime.Int(int64(op(asFloat(tsNumber(v[0].I)))))
+		}), true, nil
 	}
 	return numFunc(args, runtime.TDouble, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
 		return runtime.Double(op(asFloat(v[0])))
@@ -115,12 +127,24 @@ func nativeTextLength(_ *exprEnv, f sql.FunctionExpression, args []compiled) (co
 }
 
 // nativeTextCase is UPPER/LOWER of a non-string: its text (VARCHAR).
-func nativeTextCase(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+func nativeTextCase(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
 	if len(args) != 1 || args[0].typ == runtime.TJSON {
 		return compiled{}, false, nil
 	}
+	upper := lowerName(f) == "upper" || lowerName(f) == "ucase"
 	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
-		return runtime.String(textOf(c, v[0])) // digits, '.', 'e' and '-' have no case
+		start := len(c.Arena)
+		c.Arena = appendText(c.Arena, v[0]) // ASCII only: digits, 'e', '-', ':'
+		out := c.Arena[start:len(c.Arena):len(c.Arena)]
+		for i, b := range out {
+			switch {
+			case upper && 'a' <= b && b <= 'z':
+				out[i] = b - 'a' + 'A'
+			case !upper && 'A' <= b && b <= 'Z':
+				out[i] = b - 'A' + 'a'
+			}
+		}
+		return runtime.String(out)
 	}), true, nil
 }
 
@@ -303,12 +327,7 @@ func nativeHex(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled,
 		var buf [20]byte
 		switch x.T {
 		case runtime.TString, runtime.TJSON:
-			out := c.Alloc(2 * len(x.S))
-			const hexUpper = "0123456789ABCDEF"
-			for i, b := range x.S {
-				out[2*i], out[2*i+1] = hexUpper[b>>4], hexUpper[b&15]
-			}
-			return runtime.String(out)
+			return hexOfBytes(c, x.S)
 		case runtime.TDouble:
 			f := math.Round(x.F)
 			var u uint64
@@ -323,11 +342,23 @@ func nativeHex(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled,
 				u = uint64(int64(f))
 			}
 			return hexResult(c, strconv.AppendUint(buf[:0], u, 16))
-		case runtime.TTimestamp:
-			return hexResult(c, strconv.AppendUint(buf[:0], uint64(intOf(runtime.String(textOf(c, x)))), 16))
+		case runtime.TTimestamp: // MySQL: the hex of its text
+			return hexOfBytes(c, textOf(c, x))
 		}
 		return hexResult(c, strconv.AppendUint(buf[:0], uint64(intOf(x)), 16))
 	}), true, nil
+}
+
+func hexOfBytes(c *runtime.Ctx, s []byte) runtime.Value {
+	if !checkSize(c, "hex", 2*int64(len(s))) {
+		return runtime.Null
+	}
+	out := c.Alloc(2 * len(s))
+	const hexUpper = "0123456789ABCDEF"
+	for i, b := range s {
+		out[2*i], out[2*i+1] = hexUpper[b>>4], hexUpper[b&15]
+	}
+	return runtime.String(out)
 }
 
 func hexResult(c *runtime.Ctx, b []byte) runtime.Value {
@@ -352,4 +383,119 @@ func nativeTimeOf(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compil
 		tod := v[0].I - floorDiv(v[0].I, msPerDay)*msPerDay
 		return timeResult(c, timeValue{us: tod * 1000, fsp: 3})
 	}), true, nil
+}
+
+func init() { nativeFuncs["format"] = nativeFormat }
+
+// nativeFormat is FORMAT(x, d[, 'en_US']): x rounded to d decimals with
+// ',' grouping (DOUBLE rounded on its exact binary value, as MariaDB;
+// BIGINT and DECIMAL exactly, halves away from zero).
+func nativeFormat(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 2 && len(args) != 3 {
+		return compiled{}, false, nil
+	}
+	if len(args) == 3 {
+		loc, ok := isConst(f.Children()[2])
+		if s, isStr := loc.(string); !ok || !isStr || (s != "en_US" && s != "en_us") {
+			return compiled{}, false, nil
+		}
+	}
+	return strFunc(args[:2], func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		d := max(min(intOf(v[1]), 38), 0)
+		x := v[0]
+		if x.T == runtime.TTimestamp {
+			x = tsNumber(x.I)
+		}
+		var digits []byte // plain decimal text, rounded to d places
+		switch x.T {
+		case runtime.TInt, runtime.TBool:
+			digits = strconv.AppendInt(nil, x.I, 10)
+			if d > 0 {
+				digits = append(digits, '.')
+				digits = append(digits, bytes.Repeat([]byte{'0'}, int(d))...)
+			}
+		case runtime.TDecimal:
+			u, scale := x.I, int64(x.Scale)
+			if d < scale {
+				u = roundDecimal(u, uint8(scale-d)) // to d places, halves away from zero
+				scale = d
+			}
+			digits = runtime.AppendValueJSON(nil, runtime.Decimal(u, uint8(scale)))
+			if d > scale {
+				if scale == 0 {
+					digits = append(digits, '.')
+				}
+				digits = append(digits, bytes.Repeat([]byte{'0'}, int(d-scale))...)
+			}
+		default:
+			fv := asFloat(x)
+			if math.IsInf(fv, 0) || math.IsNaN(fv) {
+				return runtime.Null
+			}
+			if math.Abs(fv) >= 1e15 { // shortest digits, then zeros (MariaDB)
+				digits = append(formatDouble(nil, math.Trunc(fv)), []byte(nil)...)
+				if bytes.IndexByte(digits, 'e') >= 0 {
+					digits = expandExponent(digits)
+				}
+				if d > 0 {
+					digits = append(digits, '.')
+					digits = append(digits, bytes.Repeat([]byte{'0'}, int(d))...)
+				}
+				break
+			}
+			digits = strconv.AppendFloat(nil, fv, 'f', int(d), 64)
+			if bytes.Trim(digits, "-0.") == nil || len(bytes.Trim(digits, "-0.")) == 0 {
+				digits = bytes.TrimPrefix(digits, []byte{'-'}) // -0.00 is 0.00
+			}
+		}
+		if !checkSize(c, "format", int64(len(digits))*4/3+1) {
+			return runtime.Null
+		}
+		start := len(c.Arena)
+		c.Arena = groupThousands(c.Arena, digits)
+		return runtime.String(c.Arena[start:len(c.Arena):len(c.Arena)])
+	}), true, nil
+}
+
+// groupThousands appends a plain decimal number with ',' between groups
+// of three integer digits.
+func groupThousands(dst, num []byte) []byte {
+	if len(num) > 0 && num[0] == '-' {
+		dst = append(dst, '-')
+		num = num[1:]
+	}
+	intPart := num
+	frac := []byte(nil)
+	if i := bytes.IndexByte(num, '.'); i >= 0 {
+		intPart, frac = num[:i], num[i:]
+	}
+	for i, ch := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, ch)
+	}
+	return append(dst, frac...)
+}
+
+// expandExponent rewrites an integral number in exponent form (1.5e16)
+// as plain digits.
+func expandExponent(b []byte) []byte {
+	i := bytes.IndexByte(b, 'e')
+	exp, _ := strconv.Atoi(string(b[i+1:]))
+	mant := b[:i]
+	neg := len(mant) > 0 && mant[0] == '-'
+	if neg {
+		mant = mant[1:]
+	}
+	digits := bytes.Replace(mant, []byte{'.'}, nil, 1)
+	out := []byte(nil)
+	if neg {
+		out = append(out, '-')
+	}
+	out = append(out, digits...)
+	for k := len(digits) - 1; k < exp; k++ {
+		out = append(out, '0')
+	}
+	return out
 }

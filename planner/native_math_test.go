@@ -1,6 +1,9 @@
 package planner
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestNativeMathAndText: SIGN, CONV/BIN/HEX, REVERSE/UPPER/LENGTH of
 // numbers, GREATEST/LEAST of mixed types, TIME/TIME_TO_SEC of a
@@ -40,4 +43,41 @@ func TestNativeMathAndText(t *testing.T) {
 		{"SHA1(d)", fbRec, `"aa031e228c2ab90d43fb896ffe3c64133eae42d8"`},
 		{"MD5(ts)", fbRec, `"2cc49fb6b0aa70462fe61b99542ea437"`},
 	})
+}
+
+// TestNativeCastAndFormat: CAST of strings reads their numeric prefix
+// (GMS gave 0), a TIMESTAMP cast to a number is YYYYMMDDhhmmss, to
+// DATETIME drops the fraction, to DATE/TIME is MySQL's text; FORMAT is
+// exact for BIGINT/DECIMAL (GMS went through float64: 9,223,...,616) and
+// TIMESTAMP values compute as MySQL's numbers (values from MariaDB).
+func TestNativeCastAndFormat(t *testing.T) {
+	runFbCases(t, []fbCase{
+		{"CAST('12abc' AS SIGNED)", fbRec, `12`},
+		{"CAST('1e3' AS SIGNED)", fbRec, `1`},
+		{"CAST(' 42' AS UNSIGNED)", fbRec, `42`},
+		{"CAST('12abc' AS DOUBLE)", fbRec, `12`},
+		{"CAST(ts AS SIGNED)", fbRec, `20231231223000`},
+		{"CAST(ts AS DATETIME)", fbRec, `"2023-12-31T22:30:00.000Z"`},
+		{"CAST(ts AS DATE)", fbRec, `"2023-12-31"`},
+		{"CAST(ts AS TIME)", fbRec, `"22:30:00"`},
+		{"FORMAT(1234567.891e0, 2)", fbRec, `"1,234,567.89"`},
+		{"FORMAT(0.125e0, 2)", fbRec, `"0.12"`},
+		{"FORMAT(-1234.5, 0)", fbRec, `"-1,235"`},
+		{"FORMAT(9223372036854775807, 3)", fbRec, `"9,223,372,036,854,775,807.000"`},
+		{"FORMAT(m, 3)", fbRec, `"12.500"`},
+		{"FORMAT('12abc', 1)", fbRec, `"12.0"`},
+		{"FORMAT(123456789, 2, 'de_DE')", fbRec, `"123.456.789,00"`},
+		{"SIGN(ts)", fbRec, `1`},
+		{"ABS(ts)", fbRec, `20231231223000.123`},
+		{"IF(ts, 'y', 'n')", fbRec, `"y"`},
+		{"IFNULL(m, 'z')", fbRec, `"12.50"`},
+		{"COALESCE(ts, 0)", fbRec, `"2023-12-31 22:30:00.123"`},
+		{"UPPER(1e16)", fbRec, `"1E16"`},
+		{"HEX(ts)", fbRec, `"323032332D31322D33312032323A33303A30302E313233"`},
+	})
+	for _, expr := range []string{"CAST('-5' AS UNSIGNED)", "CAST('9223372036854775808' AS SIGNED)"} {
+		if got := fbEval(t, expr, fbRec); !strings.Contains(got, "out of range") {
+			t.Errorf("%s = %s, want out of range", expr, got)
+		}
+	}
 }

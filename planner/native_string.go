@@ -2,13 +2,14 @@ package planner
 
 import (
 	"bytes"
+	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
-	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"github.com/velort/velort/runtime"
 )
@@ -409,27 +410,168 @@ func nativeTrim(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled
 	}), true, nil
 }
 
-// nativeConvert compiles CAST(x AS CHAR) natively (MySQL's text of
-// doubles and date-times); ok is false for other casts.
+// castTarget returns the type of CAST/CONVERT as written ("signed",
+// "char", "datetime") and its length, -1 when none.
+func castTarget(e *expression.Convert) (string, int) {
+	str := e.String()
+	i := strings.LastIndex(str, ", ")
+	if i < 0 || !strings.HasSuffix(str, ")") {
+		return "", -1
+	}
+	t := strings.ToLower(str[i+2 : len(str)-1])
+	if j := strings.IndexByte(t, '('); j >= 0 {
+		n, err := strconv.Atoi(strings.SplitN(strings.TrimSuffix(t[j+1:], ")"), ",", 2)[0])
+		if err != nil {
+			return "", -1
+		}
+		return t[:j], n
+	}
+	return t, -1
+}
+
+// nativeConvert compiles the casts velort's compiled CAST leaves to GMS:
+// to CHAR (MySQL's text of doubles and date-times, CHAR(n) cutting to n
+// characters), of strings to SIGNED/UNSIGNED/DOUBLE (their numeric
+// prefix, as MySQL), of a TIMESTAMP to a number (YYYYMMDDhhmmss),
+// DATETIME, DATE or TIME.
 func (env *exprEnv) nativeConvert(e *expression.Convert) (compiled, bool, error) {
-	if !types.IsText(e.Type()) || !strings.HasSuffix(e.String(), ", char)") {
+	target, n := castTarget(e)
+	switch target {
+	case "char", "signed", "unsigned", "double", "float", "datetime", "date", "time":
+	default:
 		return compiled{}, false, nil
 	}
 	x, err := env.compile(e.Child)
 	if err != nil {
 		return compiled{}, true, err
 	}
-	switch x.typ {
-	case runtime.TDouble, runtime.TTimestamp, runtime.TInt, runtime.TDecimal, runtime.TBool, runtime.TString:
-	default:
+	xf, xt := x.fn, x.typ
+	if xt == runtime.TJSON || xt == runtime.TNull {
 		return compiled{}, false, nil
 	}
-	xf := x.fn
-	return strResult(func(c *runtime.Ctx, r runtime.Row) runtime.Value {
-		v := xf(c, r)
-		if v.T == runtime.TNull {
-			return v
+	unary := func(t runtime.Type, scale uint8, body func(c *runtime.Ctx, v runtime.Value) runtime.Value) (compiled, bool, error) {
+		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := xf(c, r)
+			if v.T == runtime.TNull {
+				return v
+			}
+			return body(c, v)
+		}, typ: t, scale: scale}, true, nil
+	}
+	switch target {
+	case "char":
+		return unary(runtime.TString, 0, func(c *runtime.Ctx, v runtime.Value) runtime.Value {
+			s := textOf(c, v)
+			if n >= 0 {
+				if off := charOffset(s, int64(n)+1); off >= 0 {
+					s = s[:off]
+				}
+			}
+			return runtime.String(s)
+		})
+	case "signed", "unsigned":
+		if xt != runtime.TString && xt != runtime.TTimestamp {
+			return compiled{}, false, nil
 		}
-		return runtime.String(textOf(c, v))
-	}), true, nil
+		unsigned := target == "unsigned"
+		return unary(runtime.TInt, 0, func(c *runtime.Ctx, v runtime.Value) runtime.Value {
+			if v.T == runtime.TTimestamp {
+				return runtime.Int(tsNumber(v.I).I / 1000)
+			}
+			i, ok := parseIntPrefix(v.S)
+			if !ok || (unsigned && i < 0) {
+				c.Err = fmt.Errorf("BIGINT%s value is out of range in '%s'", map[bool]string{true: " UNSIGNED"}[unsigned], e)
+				return runtime.Null
+			}
+			return runtime.Int(i)
+		})
+	case "double", "float":
+		if (xt != runtime.TString && xt != runtime.TTimestamp) || n >= 0 {
+			return compiled{}, false, nil
+		}
+		return unary(runtime.TDouble, 0, func(c *runtime.Ctx, v runtime.Value) runtime.Value {
+			f := numOf(v)
+			if math.IsInf(f, 0) {
+				c.Err = fmt.Errorf("DOUBLE value is out of range in '%s'", e)
+				return runtime.Null
+			}
+			return runtime.Double(f)
+		})
+	case "datetime":
+		if xt != runtime.TTimestamp && xt != runtime.TString {
+			return compiled{}, false, nil
+		}
+		keep := int64(1000) // DATETIME: whole seconds; DATETIME(1..3) keep digits
+		switch {
+		case n >= 3:
+			keep = 1
+		case n == 2:
+			keep = 10
+		case n == 1:
+			keep = 100
+		}
+		return unary(runtime.TTimestamp, 0, func(c *runtime.Ctx, v runtime.Value) runtime.Value {
+			ms, ok := timeArg(v)
+			if !ok {
+				return runtime.Null
+			}
+			return runtime.Timestamp(floorDiv(ms, keep) * keep)
+		})
+	case "date":
+		if xt != runtime.TTimestamp && xt != runtime.TString {
+			return compiled{}, false, nil
+		}
+		return unary(runtime.TString, 0, func(c *runtime.Ctx, v runtime.Value) runtime.Value {
+			ms, ok := timeArg(v)
+			if !ok {
+				return runtime.Null
+			}
+			start := len(c.Arena)
+			c.Arena = appendDatetimeText(c.Arena, ms)[:start+10]
+			return runtime.String(c.Arena[start:len(c.Arena):len(c.Arena)])
+		})
+	case "time":
+		if xt != runtime.TTimestamp {
+			return compiled{}, false, nil
+		}
+		fsp := max(min(n, 3), 0)
+		return unary(runtime.TString, 0, func(c *runtime.Ctx, v runtime.Value) runtime.Value {
+			tod := v.I - floorDiv(v.I, msPerDay)*msPerDay
+			p := int64(1000) / int64(math.Pow10(fsp))
+			return timeResult(c, timeValue{us: tod / p * p * 1000, fsp: fsp})
+		})
+	}
+	return compiled{}, false, nil
+}
+
+// parseIntPrefix reads MySQL's integer prefix of a string: spaces, a
+// sign, digits ('1e3' is 1, '3.5' is 3, 'abc' is 0); ok is false when
+// it overflows BIGINT.
+func parseIntPrefix(s []byte) (int64, bool) {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n') {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '-' || s[i] == '+') {
+		neg = s[i] == '-'
+		i++
+	}
+	var u uint64
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		if u > (1<<63)/10 {
+			return 0, false
+		}
+		u = u*10 + uint64(s[i]-'0')
+		if u > 1<<63 {
+			return 0, false
+		}
+	}
+	if neg {
+		return -int64(u), true
+	}
+	if u > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(u), true
 }
