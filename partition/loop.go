@@ -411,14 +411,16 @@ func (l *Loop) publish(rows []runtime.Row) error {
 		} else {
 			err = l.nc.Publish(l.cfg.Sink.Subjects[p], l.out)
 		}
-		if errors.Is(err, nats.ErrMaxPayload) {
-			err = l.oversized(l.cfg.Sink.Subjects[p])
-		} else if err == nil {
-			l.Stats.Out.Add(1)
-		}
 		if err != nil {
-			return err
+			if !errors.Is(err, nats.ErrMaxPayload) {
+				return err
+			}
+			if err := l.oversized(l.cfg.Sink.Subjects[p]); err != nil {
+				return err
+			}
+			continue
 		}
+		l.Stats.Out.Add(1)
 	}
 	return nil
 }

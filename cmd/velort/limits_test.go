@@ -556,3 +556,27 @@ CREATE STREAM js_out WITH (subject = 'ol.out.js', jetstream = 'OL_JS_OUT') AS SE
 		t.Errorf("SIGTERM: exit %d (exited %v)", code, exited)
 	}
 }
+
+// TestMaxValueBytesFlag: --max-value-bytes reaches the partition loops: a
+// built-in result larger than it dead-letters its record with the limit
+// named; smaller ones are output.
+func TestMaxValueBytesFlag(t *testing.T) {
+	dir := t.TempDir()
+	sqlFile, in := filepath.Join(dir, "q.sql"), filepath.Join(dir, "in.jsonl")
+	out, dlq := filepath.Join(dir, "out.jsonl"), filepath.Join(dir, "dlq.jsonl")
+	os.WriteFile(sqlFile, []byte(`CREATE STREAM s (id BIGINT, w VARCHAR) WITH (subject = 'mv.in');
+CREATE STREAM o WITH (subject = 'mv.out') AS SELECT id, REPEAT(w, 50) AS r FROM s;`), 0o644)
+	os.WriteFile(in, []byte("{\"id\":1,\"w\":\"ab\"}\n{\"id\":2,\"w\":\"abc\"}\n"), 0o644)
+	f := runFlags{replay: []string{"s=" + in}, capture: []string{"o=" + out, "velort.dlq.>=" + dlq}, maxValueBytes: 100}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := runFile(ctx, sqlFile, f, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if got := readLines(t, out); len(got) != 1 || got[0] != `{"id":1,"r":"`+strings.Repeat("ab", 50)+`"}` {
+		t.Errorf("outputs %q", got)
+	}
+	if got := readLines(t, dlq); len(got) != 1 || !strings.Contains(got[0], "max_value_bytes (100 bytes)") || !strings.Contains(got[0], `{\"id\":2`) {
+		t.Errorf("dead letters %q, want record 2 with the limit", got)
+	}
+}
