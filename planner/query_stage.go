@@ -163,10 +163,8 @@ func aggSpec(in *exprEnv, f runtime.AggFunc, arg sql.Expression) (runtime.AggSpe
 func groupConcatSpec(in *exprEnv, g *aggregation.GroupConcat) (runtime.AggSpec, compiled, error) {
 	spec := runtime.AggSpec{Func: runtime.GroupConcat, ResultType: runtime.TString, ArgType: runtime.TString}
 	f := reflect.ValueOf(g).Elem()
-	nSort := f.FieldByName("sf").Len()
-	if nSort > 0 {
-		return spec, compiled{}, &nameError{"GROUP_CONCAT", "ORDER BY inside GROUP_CONCAT is not supported yet: values are concatenated in arrival order; remove the ORDER BY"}
-	}
+	sf := f.FieldByName("sf")
+	nSort := sf.Len()
 	spec.Distinct = f.FieldByName("distinct").String() != ""
 	spec.Separator = []byte(f.FieldByName("separator").String())
 	if n := f.FieldByName("maxLen"); n.CanInt() && n.Int() > 0 {
@@ -187,9 +185,22 @@ func groupConcatSpec(in *exprEnv, g *aggregation.GroupConcat) (runtime.AggSpec, 
 		}
 		fns[i] = c.fn
 	}
-	if len(fns) == 1 {
+	switch {
+	case nSort > 0:
+		keys := make([]runtime.Expr, nSort)
+		desc := make([]bool, nSort)
+		for i, k := range g.Children()[:nSort] {
+			c, err := in.compile(k)
+			if err != nil {
+				return spec, compiled{}, err
+			}
+			keys[i] = c.fn
+			desc[i] = sf.Index(i).FieldByName("Order").Uint() == uint64(sql.Descending)
+		}
+		spec.Arg, spec.Ordered = runtime.OrderedConcatArg(keys, desc, fns), true
+	case len(fns) == 1:
 		spec.Arg = fns[0]
-	} else {
+	default:
 		spec.Arg = runtime.ConcatArg(fns)
 	}
 	return spec, compiled{typ: runtime.TString}, nil

@@ -60,6 +60,9 @@ type AggSpec struct {
 	Distinct   bool
 	Separator  []byte // GROUP_CONCAT
 	MaxLen     int    // GROUP_CONCAT
+	// Ordered: GROUP_CONCAT(... ORDER BY ...), whose argument is built by
+	// OrderedConcatArg.
+	Ordered bool
 	UDF        AggUDF // for Func == UDF
 	// ArgIsCol says Arg only reads input column ArgCol: the stage then
 	// copies that column instead of calling Arg (a call returning a Value

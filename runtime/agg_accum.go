@@ -166,6 +166,10 @@ func (a *accum) fold(c *Ctx, sp *AggSpec, v *Value, seq int64) {
 	switch sp.Func {
 	case Count, CountDistinct:
 	case GroupConcat:
+		if sp.Ordered {
+			a.orderedInsert(sp, v.S)
+			break
+		}
 		if a.i != 0 { // cut already
 			return
 		}
@@ -269,6 +273,15 @@ func (a *accum) merge(c *Ctx, sp *AggSpec, b *accum) {
 	switch sp.Func {
 	case GroupConcat:
 		if b.n == 0 {
+			return
+		}
+		if sp.Ordered {
+			for p := 0; p < len(b.s); {
+				e, next := nextEntry(b.s, p)
+				a.orderedInsert(sp, e)
+				p = next
+			}
+			a.n += b.n
 			return
 		}
 		if a.n > 0 {
@@ -383,6 +396,10 @@ func (a *accum) resultInto(c *Ctx, sp *AggSpec, dst *Value) {
 	}
 	switch sp.Func {
 	case GroupConcat:
+		if sp.Ordered {
+			a.orderedResult(c, sp, dst)
+			return
+		}
 		*dst = Value{T: TString, S: a.s}
 	case Sum:
 		switch sp.ResultType {

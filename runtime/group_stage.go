@@ -142,7 +142,11 @@ func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
 	if s.hasDistinct {
 		for j := range s.aggs {
 			if s.aggs[j].keepsSet() && s.av[j].T != TNull {
-				s.dk[j] = aggDistinctKey(s.dk[j][:0], s.av[j])
+				v := s.av[j]
+				if s.aggs[j].Ordered { // distinct by the text, not the sort key
+					v.S = orderedText(v.S)
+				}
+				s.dk[j] = aggDistinctKey(s.dk[j][:0], v)
 			}
 		}
 	}

@@ -122,6 +122,7 @@ func snAllAggs() []AggSpec {
 		{Func: Sum, Arg: x, ResultType: TInt, Distinct: true}, {Func: Avg, Arg: dec, ResultType: TDouble, Distinct: true},
 		{Func: GroupConcat, Arg: s, ResultType: TString, Separator: []byte(";")},
 		{Func: GroupConcat, Arg: s, ResultType: TString, MaxLen: 11}, // cut
+		{Func: GroupConcat, Arg: OrderedConcatArg([]Expr{x, y}, []bool{true, false}, []Expr{s}), ResultType: TString, Ordered: true, MaxLen: 15},
 	}
 }
 
