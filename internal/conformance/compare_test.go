@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"math/big"
 	"reflect"
@@ -196,6 +197,11 @@ func jsonEqual(a, b string) bool {
 	if da.Decode(&x) != nil || db.Decode(&y) != nil {
 		return false
 	}
+	// One document each: nothing but spaces may follow.
+	var extra any
+	if da.Decode(&extra) != io.EOF || db.Decode(&extra) != io.EOF {
+		return false
+	}
 	return reflect.DeepEqual(normJSON(x), normJSON(y))
 }
 
@@ -266,6 +272,8 @@ func TestSameValue(t *testing.T) {
 		{false, false, runtime.TJSON, `[1,2]`, c("LONGTEXT", "[1, 2]"), true},
 		{false, false, runtime.TJSON, `"x"`, c("LONGTEXT", `"x"`), true},
 		{false, false, runtime.TJSON, `[1,2]`, c("LONGTEXT", "[2, 1]"), false},
+		{false, false, runtime.TJSON, `123`, c("LONGTEXT", "123,1"), false},
+		{false, false, runtime.TJSON, `{"a":1.0}`, c("LONGTEXT", `{"a": 1}`), true},
 		{false, false, runtime.TInt, "null", null, true},
 		{false, false, runtime.TInt, "0", null, false},
 		{false, false, runtime.TNull, "null", c("BIGINT", "0"), false},

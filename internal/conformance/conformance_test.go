@@ -394,17 +394,18 @@ func checkAggregate(t *testing.T, m *mariadb, a aggCase, rows [][]any, msgs [][]
 	return res
 }
 
-var groupConcat = regexp.MustCompile(`^GROUP_CONCAT\((.*?)( SEPARATOR '[^']*')?\)$`)
+var groupConcat = regexp.MustCompile(`^(GROUP_CONCAT|JSON_ARRAYAGG)\((.*?)( SEPARATOR '[^']*')?\)$`)
 
-// mariadbAggExpr is expr as MariaDB is asked for it. GROUP_CONCAT without
-// ORDER BY has no defined order in MySQL; velort concatenates in arrival
-// order (here: id order), so MariaDB is asked for ORDER BY id.
+// mariadbAggExpr is expr as MariaDB is asked for it. GROUP_CONCAT and
+// JSON_ARRAYAGG without ORDER BY have no defined order in MySQL; velort
+// concatenates in arrival order (here: id order), so MariaDB is asked for
+// ORDER BY id.
 func mariadbAggExpr(expr string) string {
 	m := groupConcat.FindStringSubmatch(expr)
-	if m == nil || strings.Contains(m[1], "ORDER BY") || strings.HasPrefix(m[1], "DISTINCT") {
+	if m == nil || strings.Contains(m[2], "ORDER BY") || strings.HasPrefix(m[2], "DISTINCT") {
 		return expr
 	}
-	return "GROUP_CONCAT(" + m[1] + " ORDER BY id" + m[2] + ")"
+	return m[1] + "(" + m[2] + " ORDER BY id" + m[3] + ")"
 }
 
 func appendOnce(list []string, s string) []string {

@@ -12,7 +12,7 @@ import (
 // MariaDB with the equivalent type: velort TIMESTAMP (epoch ms, UTC) is
 // DATETIME(3) with time_zone '+00:00' (MariaDB's TIMESTAMP cannot hold
 // dates before 1970 or after 2038), velort BOOLEAN is BOOLEAN (TINYINT(1)),
-// strings are utf8mb4_bin (velort compares bytes).
+// strings are utf8mb4_nopad_bin (velort compares bytes: no PAD SPACE).
 type column struct {
 	name, velort, mariadb string
 	vals                  []any // nil = NULL; see literal types below
@@ -58,7 +58,7 @@ var columns = []column{
 		dec("99999999999999.9999"), dec("-99999999999999.9999"), dec("1.0000"), dec("-0.0610"),
 		dec("123456.7891"), nil, dec("0.5000"), dec("-0.5000"), dec("7.0000"), dec("1000000.0000"),
 	}},
-	{name: "s", velort: "VARCHAR", mariadb: "VARCHAR(64) COLLATE utf8mb4_bin", stride: 1, offset: 5, vals: []any{
+	{name: "s", velort: "VARCHAR", mariadb: "VARCHAR(64) COLLATE utf8mb4_nopad_bin", stride: 1, offset: 5, vals: []any{
 		"", "abc", "ÄÖü", "😀x", "straße", "12abc", " 42", "1e3", "0x1F", "-0", "3.5", "Hello World",
 		"a%b_c", `a\b`, "O'Reilly", "2024-01-15 10:00:00", "2024-02-30", "null", "İ", "  padded  ", "ABC", nil,
 		"2024-01-15", "abcabc", "9223372036854775808", "-12.5e1", "x,y,z", "Ab", "10:30:00",
@@ -175,6 +175,6 @@ func mariadbTableSQL() string {
 		}
 		b.WriteString(col.name + " " + col.mariadb)
 	}
-	b.WriteString(") CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+	b.WriteString(") CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin")
 	return b.String()
 }

@@ -55,6 +55,13 @@ var predicates = []string{
 	// regexp and predicate functions
 	"s REGEXP '^a'", "s RLIKE 'b+'", "s NOT REGEXP '[0-9]'", "JSON_VALID(s)", "JSON_VALID(j)",
 	"JSON_CONTAINS(j, '1')", "JSON_CONTAINS_PATH(j, 'one', '$.a')", "(i = 1) = (k = 1)", "i & 1 = 1",
+	// trailing spaces (NO PAD), case, collation-sensitive comparisons
+	"s = 'abc '", "'a ' = 'a'", "s < 'abc '", "s LIKE 'abc '", "s = '  padded'", "'abc' = 'ABC'", "s IN ('ABC ', 'Ab')",
+	"s > 'Z'", "s < 'a'", "s >= 'ä'", "STRCMP(s, 'a') = 1",
+	"JSON_CONTAINS(j, '{\"a\":1}')", "JSON_VALID('{')", "JSON_CONTAINS_PATH(j, 'all', '$.a', '$.b')", "IS_IPV4('10.0.0.1')",
+	"d = 2.5", "d < 1e308", "m = 0.125", "m <=> NULL", "i = 9223372036854775807", "i = 9007199254740993.0", "d = i",
+	"ts = '2024-02-29 12:00:00.500'", "ts < '2024-02-29'", "ts BETWEEN '2024-01-01' AND '2024-12-31 23:59:59.999'",
+	"s LIKE '%'", "s LIKE '%%'", "s NOT LIKE ''", "s LIKE 'straße'", "s LIKE '_ÖÜ'", "s LIKE '_Öü'",
 }
 
 // values: every other scalar expression.
@@ -162,6 +169,46 @@ var values = []string{
 	"JSON_ARRAY_APPEND(j, '$', 9)", "JSON_ARRAY_INSERT(j, '$[0]', 0)", "JSON_MERGE_PATCH(j, '{\"z\":1}')",
 	"JSON_MERGE_PRESERVE(j, '{\"z\":1}')", "JSON_UNQUOTE(s)", "JSON_VALUE(j, '$.a')", "JSON_LENGTH(j, '$.b')",
 	"JSON_OVERLAPS(j, '[1]')", "JSON_EXTRACT(s, '$')",
+	"JSON_PRETTY(j)", "JSON_MERGE(j, '[1]')", "JSON_EXTRACT(j, '$[0]', '$[1]')", "JSON_EXTRACT(j, '$.*')",
+	"JSON_EXTRACT(j, '$**.b')", "JSON_SEARCH(j, 'all', '%x%')", "JSON_KEYS(j, '$.c')", "JSON_LENGTH(j, '$.a')",
+	"JSON_TYPE(JSON_EXTRACT(j, '$.a'))", "JSON_UNQUOTE(JSON_QUOTE(s))", "JSON_ARRAY()", "JSON_OBJECT()",
+	"JSON_ARRAY_APPEND(j, '$.b', 4)", "JSON_SET(j, '$[0]', 'x')", "JSON_REMOVE(j, '$[0]')", "JSON_DEPTH('[]')",
+	"JSON_ARRAY(d, NULL)", "JSON_OBJECT('a', j)", "JSON_ARRAY(j)",
+	// network and compression
+	"IS_IPV4_COMPAT(INET6_ATON('::10.0.5.9'))", "IS_IPV4_MAPPED(INET6_ATON(s))", "UNCOMPRESSED_LENGTH(COMPRESS(s))",
+	"HEX(INET6_ATON('10.0.0.1'))", "INET6_NTOA(INET6_ATON(s))", "INET_ATON(s)",
+	// edge arguments of string functions
+	"SUBSTRING_INDEX(s, '', 1)", "LPAD(s, 0, 'x')", "REPEAT(s, 0)", "CONCAT_WS(',', j, b)", "ELT(0, 'a')", "FIELD(NULL, NULL)",
+	"NULLIF(NULL, 1)", "LEFT(s, -1)", "SUBSTRING(s, 2, -1)", "LOCATE('', '', 1)", "TRIM(LEADING 'x' FROM NULL)",
+	"SUBSTRING(s, -100)", "RIGHT(s, 100)", "INSERT(s, 1, 100, 'z')", "REPLACE(s, 'ß', 'ss')", "UPPER('straße')",
+	"LOWER('İ')", "CHAR_LENGTH(LOWER(s))", "REVERSE('😀x')", "LPAD('😀', 3, 'ab')", "HEX('ÄÖü')", "ASCII('')",
+	"CONCAT('a', NULL, 'b')", "CONCAT_WS(',', NULL, NULL)", "SPACE(3)", "REPEAT('-', 3)", "LENGTH(SPACE(k))",
+	// edge arguments of math functions
+	"ROUND(1.005, 2)", "ROUND(2.675e0, 2)", "ROUND(-0.5)", "ROUND(m, -1)", "ROUND(i, -19)", "ROUND(-0.5e0)",
+	"TRUNCATE(-1.999, 2)", "MOD(-7, 3)", "MOD(7, -3)", "MOD(d, -0.7)", "POW(-8, 1/3)", "POW(0, -1)", "SQRT(-1)",
+	"LOG(0)", "LOG(-1)", "LOG(1, 2)", "EXP(710)", "CONV('ff', 16, -10)", "CONV(-1, 10, 16)", "CONV('zz', 36, 10)",
+	"CEIL(-0.5)", "FLOOR(-0.5)", "ABS(-0)", "SIGN(-0e0)", "GREATEST(1, NULL)", "GREATEST('a', 'B')", "GREATEST(1, '10')",
+	"LEAST(2.5, 3)", "9223372036854775807 * -1", "i DIV 0.5", "5 DIV NULL", "d % 0", "m % 0", "(1 << 62) * 2",
+	"1e308 * 10", "-i DIV -1", "ABS(i) + 0", "i * -1", "k * k * k * k * k * k * k",
+	// edge casts
+	"CAST('  12  ' AS SIGNED)", "CAST('1e3' AS SIGNED)", "CAST('0x1F' AS SIGNED)", "CAST('-0' AS DECIMAL(5,2))",
+	"CAST('2.675' AS DECIMAL(5,2))", "CAST(2.675e0 AS DECIMAL(5,2))", "CAST(-2.5 AS SIGNED)", "CAST(2.5e0 AS SIGNED)",
+	"CAST('abc' AS DOUBLE)", "CAST('9223372036854775808' AS SIGNED)", "CAST(b AS DECIMAL(3,1))", "CAST(ts AS DECIMAL(20,3))",
+	"CAST('2024-02-29 12:00:00.5' AS DATETIME)", "CAST('2024-02-29 12:00:00.5' AS DATETIME(3))", "CAST(ts AS DATETIME(3))",
+	"CAST(ts AS DATETIME(6))", "CAST(20240115 AS DATE)", "CAST(20240115103000 AS DATETIME)", "CONVERT(ts, DATE)",
+	"CAST(m AS DECIMAL(18,2))", "CAST(d AS DECIMAL(18,18))", "CAST(i AS CHAR(3))", "CAST(-0.0 AS DECIMAL(3,1))",
+	// edge dates
+	"YEARWEEK(ts, 1)", "YEARWEEK(ts, 2)", "YEARWEEK(ts, 6)", "DATE_SUB(ts, INTERVAL 1 MONTH)", "ts - INTERVAL 1 MONTH",
+	"ts + INTERVAL -1 YEAR", "ts + INTERVAL '1.5' SECOND", "ts + INTERVAL 1.5 SECOND", "ts + INTERVAL 1 MICROSECOND",
+	"TIMESTAMPDIFF(WEEK, ts, '2024-03-01')", "TIMESTAMPDIFF(QUARTER, ts, '2024-03-01')", "TIMESTAMPDIFF(HOUR, ts, '2024-03-01')",
+	"TIMESTAMPDIFF(MICROSECOND, ts, '2024-03-01')", "TIMESTAMPDIFF(MONTH, '2024-01-31', '2024-02-29')",
+	"EXTRACT(WEEK FROM ts)", "EXTRACT(QUARTER FROM ts)", "EXTRACT(HOUR_MINUTE FROM ts)", "LAST_DAY('2024-02-10')",
+	"MAKEDATE(2023, 366)", "STR_TO_DATE('31/12/2024 23:59', '%d/%m/%Y %H:%i')", "STR_TO_DATE(s, '%H:%i:%s')",
+	"FROM_UNIXTIME(1705312800.5)", "FROM_UNIXTIME(1705312800, '%Y %D')", "UNIX_TIMESTAMP('2024-01-15 10:00:00')",
+	"DATE('2024-02-30')", "TIME_FORMAT('10:30:00', '%h %p')", "TIMESTAMP('2024-01-15', '10:00:00')",
+	"DATEDIFF('2024-03-01', '2024-02-28')", "ADDDATE('2024-01-31', INTERVAL 1 MONTH)", "DATE_ADD('2024-02-29', INTERVAL 1 YEAR)",
+	"DAYOFYEAR('2024-12-31')", "WEEK('2024-12-31', 3)", "DAYNAME('2024-02-29')", "MONTHNAME(ts + INTERVAL 1 MONTH)",
+	"DATE_FORMAT(ts, '%H:%i:%s.%f %j %U')", "TIME_TO_SEC('10:30:00')", "SEC_TO_TIME(3661)", "MAKETIME(1, 2, 3)",
 }
 
 // aggExprs are evaluated per group: SELECT g, expr FROM t GROUP BY g.
@@ -173,6 +220,7 @@ var aggExprs = []string{
 	"MIN(DISTINCT k)", "MAX(DISTINCT k)",
 	"STDDEV(k)", "STDDEV_POP(k)", "STD(k)", "VARIANCE(k)", "VAR_POP(k)", "STDDEV_SAMP(k)", "VAR_SAMP(k)",
 	"STDDEV(m)", "VARIANCE(d)",
+	"JSON_ARRAYAGG(k)", "JSON_ARRAYAGG(s)", "JSON_OBJECTAGG(id, k)",
 	"GROUP_CONCAT(s)", "GROUP_CONCAT(k SEPARATOR '|')", "GROUP_CONCAT(s, k)", "GROUP_CONCAT(d)", "GROUP_CONCAT(ts)",
 	"COUNT(DISTINCT s, k)", "SUM(DISTINCT m)", "AVG(DISTINCT d)", "COUNT(DISTINCT d)", "COUNT(DISTINCT ts)",
 	"MIN(j)", "COUNT(j)", "SUM(d) + 1", "AVG(k) * 2", "MAX(ts) > '2020-01-01'", "COUNT(*) * SUM(k)", "MIN(k) DIV 2",

@@ -135,17 +135,19 @@ func startMariaDB(t testing.TB) *mariadb {
 
 // sessionSettings are the same every run: UTC, strict mode (errors where
 // MySQL's strict mode raises them; a warning-only result is then a value
-// velort may also refuse), a binary no-pad collation (velort compares
-// strings byte-wise) and the largest division precision.
+// velort may also refuse), a binary NO PAD collation (velort compares
+// strings byte-wise; MariaDB's utf8mb4_bin is PAD SPACE, 'a ' = 'a', while
+// MySQL 8's utf8mb4_0900_bin is NO PAD, like utf8mb4_nopad_bin) and the
+// largest division precision.
 var sessionSettings = []string{
-	"SET NAMES utf8mb4 COLLATE utf8mb4_bin",
+	"SET NAMES utf8mb4 COLLATE utf8mb4_nopad_bin",
 	"SET time_zone = '+00:00'",
 	"SET sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION,NO_AUTO_CREATE_USER'",
 	"SET div_precision_increment = 30",
-	"SET collation_connection = utf8mb4_bin",
+	"SET collation_connection = utf8mb4_nopad_bin",
 	"SET group_concat_max_len = 1048576",
 	"SET max_statement_time = 10",
-	"CREATE DATABASE conf CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+	"CREATE DATABASE conf CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin",
 	"USE conf",
 }
 
