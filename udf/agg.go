@@ -29,7 +29,9 @@ func (in *Instance) AggInit(fn int) (AggState, error) {
 		return 0, err
 	}
 	in.begin(in.m.h.lim.Timeout)
-	if err := b.init.CallWithStack(in.ctx, b.stack); err != nil {
+	err = b.init.CallWithStack(in.ctx, b.stack)
+	in.release()
+	if err != nil {
 		return 0, in.fault(b.sig.Name, err, true)
 	}
 	return AggState(uint64(in.gen)<<32 | uint64(uint32(b.stack[0]))), nil
@@ -63,7 +65,9 @@ func (in *Instance) AggUpdate(fn int, st AggState, args []Arg) error {
 	if err := in.encode(s, args, b.stack[1:], b.varLen); err != nil {
 		return err
 	}
-	if err := b.update.CallWithStack(in.ctx, b.stack); err != nil {
+	err = b.update.CallWithStack(in.ctx, b.stack)
+	in.release()
+	if err != nil {
 		return in.fault(s.Name, err, true)
 	}
 	in.m.record(fn, t0)
@@ -86,7 +90,9 @@ func (in *Instance) AggMerge(fn int, st, other AggState) error {
 	}
 	in.begin(in.m.h.lim.Timeout)
 	b.stack[0], b.stack[1] = h, o
-	if err := b.merge.CallWithStack(in.ctx, b.stack); err != nil {
+	err = b.merge.CallWithStack(in.ctx, b.stack)
+	in.release()
+	if err != nil {
 		return in.fault(b.sig.Name, err, true)
 	}
 	return nil
@@ -104,7 +110,9 @@ func (in *Instance) AggResult(fn int, st AggState, out *Arg) error {
 	}
 	in.begin(in.m.h.lim.Timeout)
 	b.stack[0] = h
-	if err := b.result.CallWithStack(in.ctx, b.stack); err != nil {
+	err = b.result.CallWithStack(in.ctx, b.stack)
+	in.release()
+	if err != nil {
 		return in.fault(b.sig.Name, err, true)
 	}
 	return in.decode(b.sig, b.stack[0], out)
@@ -123,7 +131,9 @@ func (in *Instance) AggFree(fn int, st AggState) error {
 	}
 	in.begin(in.m.h.lim.Timeout)
 	b.stack[0] = h
-	if err := b.free.CallWithStack(in.ctx, b.stack); err != nil {
+	err = b.free.CallWithStack(in.ctx, b.stack)
+	in.release()
+	if err != nil {
 		return in.fault(b.sig.Name, err, true)
 	}
 	return nil

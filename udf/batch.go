@@ -78,7 +78,9 @@ func (in *Instance) CallBatch(fn int, cols [][]Arg, out []Arg) error {
 		off += uint32(align8(m * w))
 	}
 	b.stack[1+len(s.Params)] = uint64(off)
-	if err := b.b.CallWithStack(in.ctx, b.stack); err != nil {
+	err := b.b.CallWithStack(in.ctx, b.stack)
+	in.release()
+	if err != nil {
 		return in.fault(s.Name, err, true)
 	}
 	w := int(s.Returns.width())

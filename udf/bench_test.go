@@ -46,6 +46,10 @@ func BenchmarkCallF64(b *testing.B) {
 		benchCall(b, load(b, newHost(b, Limits{}), "c_numeric.wasm"), "fee", f64(100), i64(3))
 	})
 	b.Run("go", func(b *testing.B) { benchCall(b, riskModule(b), "risk", f64(100), i64(3)) })
+	b.Run("c-interpreter", func(b *testing.B) { // where a module goes when its compilation would take too long
+		h := newHost(b, Limits{CompileTimeout: 1})
+		benchCall(b, load(b, h, "c_numeric.wasm"), "fee", f64(100), i64(3))
+	})
 }
 
 func BenchmarkCallString(b *testing.B) {

@@ -32,10 +32,12 @@ func (in *Instance) Call(fn int, args []Arg, out *Arg) error {
 	if err := in.encode(s, args, b.stack, b.varLen); err != nil {
 		return err
 	}
-	if err := b.fn.CallWithStack(in.ctx, b.stack); err != nil {
+	err := b.fn.CallWithStack(in.ctx, b.stack)
+	in.release()
+	if err != nil {
 		return in.fault(s.Name, err, true)
 	}
-	err := in.decode(s, b.stack[0], out)
+	err = in.decode(s, b.stack[0], out)
 	in.m.record(fn, t0)
 	return err
 }
@@ -123,7 +125,9 @@ func (in *Instance) reserve(name string, size int) error {
 	}
 	want := uint32(max(size, 2*int(in.cap), 256))
 	in.allocStack[0] = uint64(want)
-	if err := in.alloc.CallWithStack(in.ctx, in.allocStack[:]); err != nil {
+	err := in.alloc.CallWithStack(in.ctx, in.allocStack[:])
+	in.release()
+	if err != nil {
 		return in.fault(name, err, true)
 	}
 	p := uint32(in.allocStack[0])

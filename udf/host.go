@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -136,10 +137,49 @@ func (h *Host) instantiateWASI(ctx context.Context, rt wazero.Runtime) error {
 			}
 		}
 	}
+	if d := h.wasiDefs[fnPollOneoff]; h.lim.AllowClock && d != nil {
+		if f, ok := d.GoFunction().(api.GoModuleFunction); ok {
+			b.NewFunctionBuilder().WithGoModuleFunction(sleeping(f), d.ParamTypes(), d.ResultTypes()).Export(fnPollOneoff)
+		}
+	}
 	if _, err := b.Instantiate(ctx); err != nil {
 		return fmt.Errorf("udf: wasi: %w", err)
 	}
 	return nil
+}
+
+const fnPollOneoff = "poll_oneoff"
+
+// sleeping wraps poll_oneoff, which really sleeps under AllowClock: the
+// thread's CPU clock does not advance while it does, so the time it takes
+// is counted into the call's guest time here.
+func sleeping(f api.GoModuleFunction) api.GoModuleFunc {
+	return func(ctx context.Context, mod api.Module, stack []uint64) {
+		t0 := time.Since(epoch)
+		f.Call(ctx, mod, stack)
+		in := instanceOf(ctx)
+		if in == nil {
+			return
+		}
+		c := &in.cur
+		if c.timeout < 0 {
+			return
+		}
+		if c.seen != c.seq {
+			in.startAccounting(t0)
+		}
+		now := time.Since(epoch)
+		if c.wallOnly {
+			in.account(now) // the window includes the sleep
+			return
+		}
+		d := now - t0
+		c.used += d
+		if !c.locked {
+			c.mark += d // the current window must not count it again
+		}
+		in.account(now)
+	}
 }
 
 func deny(name string) api.GoModuleFunc {
@@ -175,8 +215,16 @@ var epoch = time.Now()
 
 // yield runs every fuel ticks of guest code. Being Go code, it lets the
 // scheduler and the garbage collector preempt the goroutine; it stops the call
-// once its deadline has passed. The deadline is set at the first yield of a
-// call, so a call costs no clock reading unless it runs long enough to yield.
+// once the guest has run for its timeout. Accounting starts at the first
+// yield of a call, so a call that never reaches one costs no clock reading;
+// after that, a yield costs one monotonic clock reading until check.
+//
+// The timeout measures guest execution, not time spent waiting for a CPU:
+// the first timeout/8 of wall-clock time counts in full (a wait within it is
+// taken as running); then the goroutine is locked to its OS thread and the
+// thread's CPU time counts (CLOCK_THREAD_CPUTIME_ID, read only at check
+// times: a few times per timeout). Without a thread clock (not Linux), or
+// while a call is between guest entries, wall-clock time counts.
 func yield(ctx context.Context, _ api.Module, stack []uint64) {
 	stack[0] = fuel
 	in := instanceOf(ctx)
@@ -190,13 +238,57 @@ func yield(ctx context.Context, _ api.Module, stack []uint64) {
 	}
 	now := time.Since(epoch)
 	if c.seen != c.seq {
-		c.seen = c.seq
-		c.deadline = now + c.timeout
+		in.startAccounting(now)
 		return
 	}
-	if now > c.deadline {
+	if now > c.check {
+		in.account(now)
+	}
+}
+
+// startAccounting starts counting the current call's guest time at now.
+func (in *Instance) startAccounting(now time.Duration) {
+	c := &in.cur
+	c.seen = c.seq
+	c.used, c.mark, c.locked, c.wallOnly = 0, now, false, !haveThreadClock
+	c.check = now + c.timeout/8
+	if c.wallOnly {
+		c.check = now + c.timeout
+	}
+}
+
+// account counts the guest time since the last look and stops the call
+// (panics with errTimeout) once it reaches the timeout.
+func (in *Instance) account(now time.Duration) {
+	c := &in.cur
+	if c.locked {
+		if cpu, ok := threadCPU(); ok {
+			c.used += cpu - c.cpu0
+			c.cpu0 = cpu
+		}
+	} else {
+		w := now - c.mark
+		if !c.wallOnly {
+			w = min(w, c.timeout/8)
+		}
+		c.used += w
+		c.mark = now
+	}
+	if c.used >= c.timeout {
 		panic(errTimeout)
 	}
+	c.check = now + (c.timeout - c.used)
+	if c.locked || c.wallOnly {
+		return
+	}
+	runtime.LockOSThread()
+	cpu, ok := threadCPU()
+	if !ok {
+		runtime.UnlockOSThread()
+		c.wallOnly = true
+		return
+	}
+	c.cpu0, c.locked = cpu, true
 }
 
 // growHook sees the result of every memory.grow.

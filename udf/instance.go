@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -35,12 +36,20 @@ type Instance struct {
 
 // callState is what the host functions learn during one call.
 type callState struct {
-	seq, seen  uint64        // call number; the one whose deadline is set
+	seq, seen  uint64        // call number; the one whose accounting has started
 	timeout    time.Duration // for the current call
-	deadline   time.Duration // since epoch
 	resultNull bool
 	growFailed bool
 	denied     string // a WASI function the sandbox refused
+
+	// Guest time (yield): used is what has been counted; the wall-clock
+	// window since mark is not counted yet. While locked, the goroutine is
+	// locked to its thread and the thread's CPU time since cpu0 counts.
+	// check is when yield next looks.
+	used, mark, check time.Duration
+	cpu0              time.Duration
+	locked            bool
+	wallOnly          bool // no thread clock: windows count in full
 }
 
 // binding holds one function's looked-up exports and its reusable stack.
@@ -107,6 +116,7 @@ func (in *Instance) instantiate() error {
 	in.begin(h.lim.initTimeout())
 	cfg := h.modCfg.WithStdout(&in.output).WithStderr(&in.output)
 	mod, err := in.m.rt.InstantiateModule(in.ctx, in.m.compiled, cfg)
+	in.release()
 	if err != nil {
 		if mod != nil {
 			mod.Close(in.ctx)
@@ -147,6 +157,7 @@ func (in *Instance) begin(timeout time.Duration) {
 // fault classifies a failed call into a *CallError and, when replace is
 // set, replaces the wasm instance so that the next call starts afresh.
 func (in *Instance) fault(name string, err error, replace bool) error {
+	in.release()
 	ce := &CallError{Func: name, Err: err, Output: in.output.String()}
 	var exit *sys.ExitError
 	switch {
@@ -169,6 +180,29 @@ func (in *Instance) fault(name string, err error, replace bool) error {
 		slog.Warn("udf: instance replaced after a fault", "module", in.m.path, "func", name, "kind", ce.Kind.String(), "err", ce.Detail)
 	}
 	return ce
+}
+
+// release, called after every entry into the guest, unlocks the goroutine
+// from its thread if yield locked it, counting the thread's CPU time so far;
+// the call's accounting goes on in wall-clock windows (reserve's
+// velort_alloc runs within its caller's call), so a goroutine never leaves
+// the udf package locked.
+func (in *Instance) release() {
+	if in.cur.locked {
+		in.unlock()
+	}
+}
+
+func (in *Instance) unlock() {
+	c := &in.cur
+	now := time.Since(epoch)
+	if cpu, ok := threadCPU(); ok {
+		c.used += cpu - c.cpu0
+	}
+	c.locked = false
+	runtime.UnlockOSThread()
+	c.mark = now
+	c.check = now + min(c.timeout/8, c.timeout-c.used)
 }
 
 // ready re-instantiates after a failed replacement.

@@ -23,7 +23,8 @@ type Limits struct {
 	Timeout time.Duration
 	// CompileTimeout bounds the optimizing compilation of one module; a
 	// module not compiled by then runs on wazero's interpreter (compile.go).
-	// 0 means DefaultCompileTimeout, negative means none.
+	// 0 means DefaultCompileTimeout (20 times that in a binary built with
+	// -race), negative means none.
 	CompileTimeout time.Duration
 	// AllowFS mounts host directories read-only: "DIR" at the same path in
 	// the guest, or "DIR:GUESTPATH". The first becomes WASI preopen fd 3.
@@ -49,7 +50,7 @@ func (l Limits) withDefaults() (Limits, error) {
 		l.Timeout = DefaultTimeout
 	}
 	if l.CompileTimeout == 0 {
-		l.CompileTimeout = DefaultCompileTimeout
+		l.CompileTimeout = DefaultCompileTimeout * raceSlowdown
 	}
 	if l.AllowNetwork {
 		return l, fmt.Errorf("udf: network access cannot be granted: WASI preview 1 guests cannot open sockets")

@@ -260,7 +260,9 @@ func (m *Module) manifest(in *Instance) ([]Signature, error) {
 	}
 	stack := []uint64{0}
 	in.begin(m.h.lim.initTimeout())
-	if err := in.mod.ExportedFunction(describe).CallWithStack(in.ctx, stack); err != nil {
+	err := in.mod.ExportedFunction(describe).CallWithStack(in.ctx, stack)
+	in.release()
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", describe, err)
 	}
 	if in.mem == nil {

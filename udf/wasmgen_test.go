@@ -14,9 +14,15 @@ type genModule struct {
 	funcs   []uint32 // type index of each defined function
 	bodies  [][]byte // each body: locals vector, instructions, end
 	exports []genExport
-	start   int // index of the start function, or -1
+	imports []genImport // functions only; add them before any fn
+	start   int         // index of the start function, or -1
 	memory  bool
 	custom  map[string][]byte
+}
+
+type genImport struct {
+	module, name string
+	typ          uint32
 }
 
 type genExport struct {
@@ -29,6 +35,18 @@ func newGen() *genModule { return &genModule{start: -1, custom: map[string][]byt
 
 // fn adds a function of the given type and body; it returns its index.
 func (g *genModule) fn(typ []byte, body []byte) uint32 {
+	g.funcs = append(g.funcs, g.typeIndex(typ))
+	g.bodies = append(g.bodies, body)
+	return uint32(len(g.imports) + len(g.funcs) - 1)
+}
+
+// importFn adds an imported function; it returns its index.
+func (g *genModule) importFn(module, name string, typ []byte) uint32 {
+	g.imports = append(g.imports, genImport{module, name, g.typeIndex(typ)})
+	return uint32(len(g.imports) - 1)
+}
+
+func (g *genModule) typeIndex(typ []byte) uint32 {
 	ti := -1
 	for i, t := range g.types {
 		if bytes.Equal(t, typ) {
@@ -39,9 +57,7 @@ func (g *genModule) fn(typ []byte, body []byte) uint32 {
 		ti = len(g.types)
 		g.types = append(g.types, typ)
 	}
-	g.funcs = append(g.funcs, uint32(ti))
-	g.bodies = append(g.bodies, body)
-	return uint32(len(g.funcs) - 1)
+	return uint32(ti)
 }
 
 func (g *genModule) export(name string, fn uint32) {
@@ -78,6 +94,14 @@ func (g *genModule) bytes() []byte {
 		p = append(p, t...)
 	}
 	out = section(out, 1, vec(len(g.types), p))
+	if len(g.imports) > 0 {
+		p = nil
+		for _, im := range g.imports {
+			p = append(gname(gname(p, im.module), im.name), 0)
+			p = uleb(p, uint64(im.typ))
+		}
+		out = section(out, 2, vec(len(g.imports), p))
+	}
 	p = nil
 	for _, f := range g.funcs {
 		p = uleb(p, uint64(f))
