@@ -61,6 +61,10 @@ var predicates = []string{
 	"JSON_CONTAINS(j, '{\"a\":1}')", "JSON_VALID('{')", "JSON_CONTAINS_PATH(j, 'all', '$.a', '$.b')", "IS_IPV4('10.0.0.1')",
 	"d = 2.5", "d < 1e308", "m = 0.125", "m <=> NULL", "i = 9223372036854775807", "i = 9007199254740993.0", "d = i",
 	"ts = '2024-02-29 12:00:00.500'", "ts < '2024-02-29'", "ts BETWEEN '2024-01-01' AND '2024-12-31 23:59:59.999'",
+	// subqueries: MySQL evaluates them over the whole table; velort must
+	// compute the same or refuse the query
+	"i > (SELECT AVG(k) FROM t)", "k IN (SELECT k FROM t WHERE k > 3)", "EXISTS (SELECT 1 FROM t WHERE k > 100)",
+	"NOT EXISTS (SELECT 1 FROM t WHERE k > 100000)", "s = (SELECT MAX(s) FROM t)", "k > ALL (SELECT k FROM t WHERE k < 3)",
 	"s LIKE '%'", "s LIKE '%%'", "s NOT LIKE ''", "s LIKE 'straße'", "s LIKE '_ÖÜ'", "s LIKE '_Öü'",
 }
 
@@ -174,6 +178,7 @@ var values = []string{
 	"JSON_TYPE(JSON_EXTRACT(j, '$.a'))", "JSON_UNQUOTE(JSON_QUOTE(s))", "JSON_ARRAY()", "JSON_OBJECT()",
 	"JSON_ARRAY_APPEND(j, '$.b', 4)", "JSON_SET(j, '$[0]', 'x')", "JSON_REMOVE(j, '$[0]')", "JSON_DEPTH('[]')",
 	"JSON_ARRAY(d, NULL)", "JSON_OBJECT('a', j)", "JSON_ARRAY(j)",
+	"(SELECT COUNT(*) FROM t)", "k - (SELECT MIN(k) FROM t)",
 	// network and compression
 	"IS_IPV4_COMPAT(INET6_ATON('::10.0.5.9'))", "IS_IPV4_MAPPED(INET6_ATON(s))", "UNCOMPRESSED_LENGTH(COMPRESS(s))",
 	"HEX(INET6_ATON('10.0.0.1'))", "INET6_NTOA(INET6_ATON(s))", "INET_ATON(s)",
