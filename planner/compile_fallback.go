@@ -142,8 +142,7 @@ func isTruthTest(e sql.Expression) bool {
 	if _, ok := e.(*expression.IsTrue); ok {
 		return true
 	}
-	f, ok := e.(sql.FunctionExpression)
-	return ok && lowerName(f) == "if"
+	return fnName(e) == "if"
 }
 
 // textFunctions take strings: GMS would format a DOUBLE or date-time
@@ -164,20 +163,13 @@ var numericFunctions = map[string]bool{
 	"mod": true, "ceil": true, "ceiling": true, "floor": true, "abs": true, "format": true,
 }
 
-func isNumericFunction(e sql.Expression) bool {
-	f, ok := e.(sql.FunctionExpression)
-	return ok && numericFunctions[lowerName(f)]
-}
+func isNumericFunction(e sql.Expression) bool { return numericFunctions[fnName(e)] }
 
 // textBranches reports whether argument i of e is a value e returns as
 // text (IF/IFNULL/COALESCE typed VARCHAR): GMS would format a number or
 // date-time its own way (12.5 for DECIMAL 12.50, no milliseconds).
 func textBranches(e sql.Expression, i int) bool {
-	f, ok := e.(sql.FunctionExpression)
-	if !ok {
-		return false
-	}
-	switch lowerName(f) {
+	switch fnName(e) {
 	case "if":
 		if i == 0 {
 			return false
@@ -190,10 +182,7 @@ func textBranches(e sql.Expression, i int) bool {
 	return t == runtime.TString
 }
 
-func isTextFunction(e sql.Expression) bool {
-	f, ok := e.(sql.FunctionExpression)
-	return ok && textFunctions[lowerName(f)]
-}
+func isTextFunction(e sql.Expression) bool { return textFunctions[fnName(e)] }
 
 // nativeValue is a natively compiled subexpression seen by GMS: it
 // keeps the original's type and string, and evaluates velort's closure on

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -32,6 +33,11 @@ var nativeFallbackFuncs = map[string]nativeFunc{}
 // slowly or not at all to velort closures; ok is false for the rest.
 // compile calls it before its own compiled functions.
 func (env *exprEnv) native(e sql.Expression) (compiled, bool, error) {
+	if n, ok := e.(namedFunction); ok { // e.g. QUOTE: a function without Description
+		if _, isFn := e.(sql.FunctionExpression); !isFn {
+			e = functionView{n}
+		}
+	}
 	switch x := e.(type) {
 	case sql.FunctionExpression:
 		impl, ok := nativeFuncs[lowerName(x)]
@@ -47,6 +53,8 @@ func (env *exprEnv) native(e sql.Expression) (compiled, bool, error) {
 		return env.nativeArithmetic(x)
 	case *expression.Convert:
 		return env.nativeConvert(x)
+	case *expression.BitOp:
+		return env.nativeBitOp(x)
 	}
 	return compiled{}, false, nil
 }
@@ -57,9 +65,13 @@ func (env *exprEnv) nativeFallback(e sql.Expression) (compiled, bool, error) {
 	if c, ok, err := env.native(e); ok || err != nil {
 		return c, ok, err
 	}
-	f, ok := e.(sql.FunctionExpression)
+	n, ok := e.(namedFunction)
 	if !ok {
 		return compiled{}, false, nil
+	}
+	f, ok := e.(sql.FunctionExpression)
+	if !ok {
+		f = functionView{n}
 	}
 	impl, ok := nativeFallbackFuncs[lowerName(f)]
 	if !ok {
@@ -72,15 +84,41 @@ func (env *exprEnv) nativeFallback(e sql.Expression) (compiled, bool, error) {
 	return impl(env, f, args)
 }
 
+// namedFunction is a GMS function call; a few (QUOTE, ...) do not
+// implement sql.FunctionExpression's Description.
+type namedFunction interface {
+	sql.Expression
+	FunctionName() string
+}
+
+// fnName is the lower-case name of a function call, "" for other
+// expressions.
+func fnName(e sql.Expression) string {
+	if n, ok := e.(namedFunction); ok {
+		return strings.ToLower(n.FunctionName())
+	}
+	return ""
+}
+
+// functionView presents a namedFunction as a sql.FunctionExpression.
+type functionView struct{ namedFunction }
+
+func (functionView) Description() string { return "" }
+
 // hasNative reports whether native may compile e (cheaply, without
 // compiling).
 func hasNative(e sql.Expression) bool {
+	if n, ok := e.(namedFunction); ok {
+		if _, isFn := e.(sql.FunctionExpression); !isFn {
+			e = functionView{n}
+		}
+	}
 	switch x := e.(type) {
 	case sql.FunctionExpression:
 		_, ok := nativeFuncs[lowerName(x)]
 		_, ok2 := nativeFallbackFuncs[lowerName(x)]
 		return ok || ok2
-	case *expression.Arithmetic, *expression.Convert:
+	case *expression.Arithmetic, *expression.Convert, *expression.BitOp:
 		return true
 	}
 	return false

@@ -81,3 +81,33 @@ func TestNativeCastAndFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestNativeBitsQuoteCRC: bit operators on MySQL's unsigned 64-bit
+// operands (GMS computed DOUBLE and wrapped), QUOTE of NULL and numbers,
+// CRC32 of a DECIMAL (GMS dead-lettered); values from MariaDB.
+func TestNativeBitsQuoteCRC(t *testing.T) {
+	runFbCases(t, []fbCase{
+		{"2.5e0 << 1", fbRec, `6`},
+		{"-0.5e0 & 1", fbRec, `1`},
+		{"'12abc' << 1", fbRec, `24`},
+		{"5 >> 64", fbRec, `0`},
+		{"2.5 | 0", fbRec, `3`},
+		{"1e21 & 3", fbRec, `3`},
+		{"-1e21 & 3", fbRec, `0`},
+		{"3 ^ 5", fbRec, `6`},
+		{"i & 3", fbRec, `3`},
+		{"CAST(-0.5e0 AS UNSIGNED)", fbRec, `0`},
+		{"CAST(2.5e0 AS UNSIGNED)", fbRec, `2`},
+		{"CAST(2.5 AS UNSIGNED)", fbRec, `3`},
+		{"QUOTE('a''b\\\\c')", fbRec, `"'a\\'b\\\\c'"`},
+		{"QUOTE(s)", `{}`, `"NULL"`},
+		{"QUOTE(d)", fbRec, `"'-0.061'"`},
+		{"CRC32(-2.5000)", fbRec, `507796413`},
+		{"FIELD(ts, 1, 'abc')", fbRec, `0`},
+	})
+	for _, expr := range []string{"1 << 63", "i | 0", "CAST(-3 AS UNSIGNED)"} {
+		if got := fbEval(t, expr, fbRec); !strings.Contains(got, "out of range") {
+			t.Errorf("%s = %s, want out of range (no unsigned type)", expr, got)
+		}
+	}
+}

@@ -285,13 +285,13 @@ func timeArg(v runtime.Value) (int64, bool) {
 	case runtime.TString:
 		return gmsDatetimeMs(string(v.S))
 	case runtime.TInt:
-		return numberDatetime(v.I)
+		return intDatetimeMs(v.I)
 	}
 	return 0, false
 }
 
-// numberDatetime reads YYYYMMDD or YYYYMMDDhhmmss.
-func numberDatetime(n int64) (int64, bool) {
+// intDatetimeMs reads YYYYMMDD or YYYYMMDDhhmmss.
+func intDatetimeMs(n int64) (int64, bool) {
 	var y, mo, d, h, mi, s int64
 	switch {
 	case n >= 10000101000000:

@@ -369,7 +369,7 @@ func nativeField(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compile
 				if bytes.Equal(x.S, v.S) {
 					return runtime.Int(int64(i + 1))
 				}
-			} else if asFloat(x) == asFloat(v) {
+			} else if numOf(x) == numOf(v) {
 				return runtime.Int(int64(i + 1))
 			}
 		}
@@ -470,10 +470,13 @@ func (env *exprEnv) nativeConvert(e *expression.Convert) (compiled, bool, error)
 			return runtime.String(s)
 		})
 	case "signed", "unsigned":
+		unsigned := target == "unsigned"
+		if unsigned && xt != runtime.TString && xt != runtime.TTimestamp {
+			return castUnsigned(e, xf, xt)
+		}
 		if xt != runtime.TString && xt != runtime.TTimestamp {
 			return compiled{}, false, nil
 		}
-		unsigned := target == "unsigned"
 		return unary(runtime.TInt, 0, func(c *runtime.Ctx, v runtime.Value) runtime.Value {
 			if v.T == runtime.TTimestamp {
 				return runtime.Int(tsNumber(v.I).I / 1000)
@@ -574,4 +577,40 @@ func parseIntPrefix(s []byte) (int64, bool) {
 		return 0, false
 	}
 	return int64(u), true
+}
+
+// castUnsigned is CAST(number AS UNSIGNED) as MariaDB computes it: a
+// negative BIGINT wraps (an error here unless 0: velort has no unsigned
+// type), a negative DOUBLE or DECIMAL is 0, a DOUBLE rounds half to even
+// and a DECIMAL half away from zero.
+func castUnsigned(e *expression.Convert, xf runtime.Expr, xt runtime.Type) (compiled, bool, error) {
+	if !xt.Numeric() && xt != runtime.TBool {
+		return compiled{}, false, nil
+	}
+	return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		v := xf(c, r)
+		switch v.T {
+		case runtime.TNull:
+			return v
+		case runtime.TDouble:
+			f := math.RoundToEven(v.F)
+			switch {
+			case f <= 0 || math.IsNaN(f):
+				return runtime.Int(0)
+			case f < 9223372036854775808.0:
+				return runtime.Int(int64(f))
+			}
+		case runtime.TDecimal:
+			if v.I < 0 {
+				return runtime.Int(0)
+			}
+			return runtime.Int(roundDecimal(v.I, v.Scale))
+		default:
+			if v.I >= 0 {
+				return runtime.Int(v.I)
+			}
+		}
+		c.Err = fmt.Errorf("BIGINT UNSIGNED value is out of range in '%s' (velort's BIGINT is signed)", e)
+		return runtime.Null
+	}, typ: runtime.TInt}, true, nil
 }
