@@ -97,102 +97,106 @@ func cmpDecimal(a, b runtime.Value) int {
 type tsMode uint8
 
 const (
-	tsAsIs    tsMode = iota // the operand is now a TIMESTAMP
-	tsNumbers               // compare as numbers: the TIMESTAMP as YYYYMMDDHHMMSS.fff
-	tsMillis                // the operand is epoch ms as a DOUBLE: compare the TIMESTAMP's ms as DOUBLE
+	tsAsIs   tsMode = iota // the operand is now a TIMESTAMP
+	tsMillis               // the operand is epoch ms as a DOUBLE: compare the TIMESTAMP's ms as DOUBLE
 )
 
 // fuzzyNever is what a fuzzy date ('2024-02-30') becomes in an equality
 // (=, IN, CASE WHEN): an instant no TIMESTAMP has, so it equals nothing.
 const fuzzyNever = math.MinInt64
 
-// timestampOperand converts c, compared with a TIMESTAMP, the way MySQL
-// does: a string (constant or not) is read as a DATETIME
-// ('2024-01-15 10:00:00', '2024-01-15', '20240115100000', ...), a numeric
-// constant as a DATETIME number (20240115100000 or 20240115), and a
-// non-constant number makes both sides compare as numbers (tsNumbers). A
-// string that is not a date-time is refused by check when constant and is
-// an error for the record otherwise. MySQL's fuzzy dates ('2024-02-30',
-// '2024-00-00') lie between two instants: in an equality they equal
-// nothing; in an ordering the operand is epoch ms as a DOUBLE, half a
-// millisecond before the next real instant (tsMillis).
+// timestampOperand converts c, compared with a TIMESTAMP, to a date-time
+// the way MySQL (MariaDB) does: a string is read as a DATETIME literal
+// ('2024-01-15 10:00:00', '2024-01-15', '20240115100000', ...), a number as
+// a DATETIME number (20240115100000, 20240115, 240115). A value that is no
+// date-time is refused by check when constant and is an error for the
+// record otherwise (MySQL: a warning). MySQL's fuzzy dates ('2024-02-30',
+// '2024-00-00', the number 1000 as '2000-10-00') lie between two instants:
+// in an equality they equal nothing; in an ordering the operand is epoch
+// ms as a DOUBLE, half a millisecond before the next real instant
+// (tsMillis).
 func timestampOperand(c compiled, isConstant, equality bool) (compiled, tsMode, error) {
+	var conv func(runtime.Value) (int64, bool, bool)
 	switch {
 	case c.typ == runtime.TTimestamp || c.typ == runtime.TNull:
 		return c, tsAsIs, nil
 	case c.typ == runtime.TString || c.typ == runtime.TJSON:
-		if isConstant {
-			v := c.fn(&runtime.Ctx{}, nil)
-			if v.T == runtime.TNull {
-				return constant(runtime.Null, runtime.TNull, 0), tsAsIs, nil
-			}
-			ms, exact, ok := runtime.ParseDatetime(v.S)
-			if !ok {
-				return c, tsAsIs, fmt.Errorf("cannot compare TIMESTAMP with %q: expected a date-time like '2024-01-15 10:00:00' or '2024-01-15'", v.S)
-			}
+		conv = func(v runtime.Value) (int64, bool, bool) { return runtime.ParseDatetime(v.S) }
+	case c.typ.Numeric() || c.typ == runtime.TBool:
+		conv = numberAsDatetime
+	default:
+		return c, tsAsIs, fmt.Errorf("cannot compare TIMESTAMP with %s", c.typ)
+	}
+	if isConstant {
+		v := c.fn(&runtime.Ctx{}, nil)
+		if v.T == runtime.TNull {
+			return constant(runtime.Null, runtime.TNull, 0), tsAsIs, nil
+		}
+		ms, exact, ok := conv(v)
+		switch {
+		case ok:
 			return fuzzyConstant(ms, exact, equality)
+		case v.T == runtime.TString || v.T == runtime.TJSON:
+			return c, tsAsIs, fmt.Errorf("cannot compare TIMESTAMP with %q: expected a date-time like '2024-01-15 10:00:00' or '2024-01-15'", v.S)
 		}
-		f := c.fn
-		if equality {
-			return compiled{fn: func(ctx *runtime.Ctx, r runtime.Row) runtime.Value {
-				v := f(ctx, r)
-				if v.T == runtime.TNull {
-					return v
-				}
-				ms, exact, ok := runtime.ParseDatetime(v.S)
-				if !ok {
-					ctx.Err = fmt.Errorf("Incorrect DATETIME value: '%s'", v.S)
-					return runtime.Null
-				}
-				if !exact {
-					ms = fuzzyNever
-				}
-				return runtime.Timestamp(ms)
-			}, typ: runtime.TTimestamp}, tsAsIs, nil
-		}
+		return c, tsAsIs, fmt.Errorf("cannot compare TIMESTAMP with %s: expected a date-time number like 20240115100000 or 20240115", valueText(v))
+	}
+	f := c.fn
+	if equality {
 		return compiled{fn: func(ctx *runtime.Ctx, r runtime.Row) runtime.Value {
 			v := f(ctx, r)
 			if v.T == runtime.TNull {
 				return v
 			}
-			ms, exact, ok := runtime.ParseDatetime(v.S)
+			ms, exact, ok := conv(v)
 			if !ok {
-				ctx.Err = fmt.Errorf("Incorrect DATETIME value: '%s'", v.S)
+				ctx.Err = fmt.Errorf("Incorrect DATETIME value: '%s'", valueText(v))
 				return runtime.Null
 			}
 			if !exact {
-				return runtime.Double(float64(ms) - 0.5)
+				ms = fuzzyNever
 			}
-			return runtime.Double(float64(ms))
-		}, typ: runtime.TDouble}, tsMillis, nil
-	case (c.typ.Numeric() || c.typ == runtime.TBool) && isConstant:
-		v := c.fn(&runtime.Ctx{}, nil)
-		if v.T == runtime.TNull {
-			return constant(runtime.Null, runtime.TNull, 0), tsAsIs, nil
-		}
-		var whole, frac int64
-		switch v.T {
-		case runtime.TDouble:
-			whole = int64(v.F)
-			frac = int64((v.F - float64(whole)) * 1000)
-			if v.F >= 1e15 || v.F < 0 {
-				whole = -1
-			}
-		case runtime.TDecimal:
-			p := pow10i[v.Scale]
-			whole, frac = v.I/p, v.I%p*1000/p
-		default:
-			whole = v.I
-		}
-		ms, exact, ok := runtime.NumberToDatetime(whole, frac)
-		if !ok {
-			return c, tsAsIs, fmt.Errorf("cannot compare TIMESTAMP with %s: expected a date-time number like 20240115100000 or 20240115", exprTextValue(v))
-		}
-		return fuzzyConstant(ms, exact, equality)
-	case c.typ.Numeric() || c.typ == runtime.TBool:
-		return c, tsNumbers, nil
+			return runtime.Timestamp(ms)
+		}, typ: runtime.TTimestamp}, tsAsIs, nil
 	}
-	return c, tsAsIs, fmt.Errorf("cannot compare TIMESTAMP with %s", c.typ)
+	return compiled{fn: func(ctx *runtime.Ctx, r runtime.Row) runtime.Value {
+		v := f(ctx, r)
+		if v.T == runtime.TNull {
+			return v
+		}
+		ms, exact, ok := conv(v)
+		if !ok {
+			ctx.Err = fmt.Errorf("Incorrect DATETIME value: '%s'", valueText(v))
+			return runtime.Null
+		}
+		if !exact {
+			return runtime.Double(float64(ms) - 0.5)
+		}
+		return runtime.Double(float64(ms))
+	}, typ: runtime.TDouble}, tsMillis, nil
+}
+
+// numberAsDatetime reads a number as a DATETIME (see runtime.NumberToDatetime):
+// its fraction is the seconds' fraction.
+func numberAsDatetime(v runtime.Value) (int64, bool, bool) {
+	var whole, frac int64
+	switch v.T {
+	case runtime.TDouble:
+		if !(v.F >= 0 && v.F < 1e15) {
+			return 0, false, false
+		}
+		whole = int64(v.F)
+		frac = int64((v.F - float64(whole)) * 1000)
+	case runtime.TDecimal:
+		p := pow10i[v.Scale]
+		whole, frac = v.I/p, v.I%p*1000/p
+	default:
+		whole = v.I
+	}
+	if whole < 0 || frac < 0 {
+		return 0, false, false
+	}
+	return runtime.NumberToDatetime(whole, frac)
 }
 
 // fuzzyConstant is a constant date-time operand (see timestampOperand).
@@ -219,9 +223,11 @@ func timestampAsMillis(c compiled) compiled {
 	}, typ: runtime.TDouble}
 }
 
-// exprTextValue writes a constant for an error message.
-func exprTextValue(v runtime.Value) string {
+// valueText writes a value for an error message.
+func valueText(v runtime.Value) string {
 	switch v.T {
+	case runtime.TString, runtime.TJSON:
+		return string(v.S)
 	case runtime.TDouble:
 		return fmt.Sprint(v.F)
 	case runtime.TDecimal:
@@ -242,19 +248,6 @@ func decimalText(v runtime.Value) string {
 	return fmt.Sprintf("%s%d.%0*d", sign, u/p, int(v.Scale), u%p)
 }
 
-// datetimeAsNumber turns a TIMESTAMP operand into MySQL's number
-// YYYYMMDDHHMMSS.fff, for comparing it with a non-constant number.
-func datetimeAsNumber(c compiled) compiled {
-	f := c.fn
-	return compiled{fn: func(ctx *runtime.Ctx, r runtime.Row) runtime.Value {
-		v := f(ctx, r)
-		if v.T == runtime.TNull {
-			return v
-		}
-		return runtime.Double(runtime.DatetimeNumber(v.I))
-	}, typ: runtime.TDouble}
-}
-
 // timestampOperands makes a comparison of a TIMESTAMP with another type
 // MySQL's (see timestampOperand).
 func timestampOperands(l, r compiled, le, re sql.Expression, equality bool) (compiled, compiled, error) {
@@ -271,8 +264,6 @@ func timestampOperands(l, r compiled, le, re sql.Expression, equality bool) (com
 	switch {
 	case err != nil:
 		return l, r, err
-	case mode == tsNumbers:
-		return datetimeAsNumber(l), r, nil
 	case mode == tsMillis:
 		return timestampAsMillis(l), r2, nil
 	}

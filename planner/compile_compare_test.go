@@ -33,6 +33,22 @@ func TestTimestampComparedWithTextAndNumbers(t *testing.T) {
 		{"ts > i", arTs, "true"},
 		{"i < ts", arTs, "true"},
 		{"ts > d", arTs, "true"},
+		// A non-constant number is read as a date-time too (MariaDB):
+		// 1000 is '2000-10-00', 123.456 the date 2000-01-23.
+		{"ts < i", `{"ts":"1900-02-28T23:59:59Z","i":1000}`, "true"},
+		{"i >= ts", `{"ts":"1900-02-28T23:59:59Z","i":1000}`, "true"},
+		{"ts = i", `{"ts":"2000-10-01T00:00:00Z","i":1000}`, "false"},
+		{"ts < i", `{"ts":"2000-10-01T00:00:00Z","i":1000}`, "false"},
+		{"ts = d", `{"ts":"2000-01-23T00:00:00Z","d":123.456}`, "true"},
+		{"ts < d", `{"ts":"2020-12-31T18:00:00Z","d":1e16}`, "ERR: Incorrect DATETIME value: '1e+16'"},
+		{"ts < m", `{"ts":"1970-01-01T00:00:00Z","m":-0.5}`, "ERR: Incorrect DATETIME value"},
+		{"ts < i", `{"ts":"1970-01-01T00:00:00Z","i":1}`, "ERR: Incorrect DATETIME value"},
+		// 0 (also 0.5, -0e0, FALSE) is the zero date, before every instant.
+		{"ts >= i", `{"ts":"0000-01-01T00:00:00Z","i":0}`, "true"},
+		{"ts = i", `{"ts":"0000-01-01T00:00:00Z","i":0}`, "false"},
+		{"ts < m", `{"ts":"1970-01-01T00:00:00Z","m":0.5}`, "false"},
+		{"d < ts", `{"ts":"1970-01-01T00:00:00Z","d":-0.0}`, "true"},
+		{"ts <=> b", `{"ts":"1970-01-01T00:00:00Z","b":false}`, "false"},
 		{"ts BETWEEN '2024-01-15' AND '2024-01-16'", arTs, "true"},
 		{"ts IN ('2024-01-15 10:00:00.500', s)", arTs, "true"},
 		{"ts IN (s)", arTs, "false"},
@@ -85,5 +101,18 @@ func TestExactComparisons(t *testing.T) {
 		{"m > CAST(i AS DECIMAL(18,0))", `{"m":1.25,"i":-999999999999999999}`, "true"},
 		{"CAST(i AS DECIMAL(18,0)) > m", `{"m":1.25,"i":-999999999999999999}`, "false"},
 		{"m < i", `{"m":1.25,"i":9223372036854775807}`, "true"},
+	})
+}
+
+// TestLikeOfNumbers: LIKE over a number or TIMESTAMP matches MySQL's text
+// of the value (it went to go-mysql-server, which wrote 9.223372036854776e18
+// in another form and missed the '1' of e18).
+func TestLikeOfNumbers(t *testing.T) {
+	arRun(t, []arCase{
+		{"d LIKE '%1%'", `{"d":9.223372036854776e18}`, "true"},
+		{"i LIKE '1%'", `{"i":12}`, "true"},
+		{"m LIKE '%.50'", `{"m":2.5}`, "true"},
+		{"ts LIKE '1999-12-31 23:59:59.999'", `{"ts":"1999-12-31T23:59:59.999Z"}`, "true"},
+		{"d LIKE '%1%'", `{}`, "null"},
 	})
 }

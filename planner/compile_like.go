@@ -21,11 +21,22 @@ func (env *exprEnv) like(e *expression.Like) (compiled, bool, error) {
 	if err != nil {
 		return compiled{}, true, err
 	}
-	if x.typ != runtime.TString {
-		return compiled{}, false, nil
-	}
 	m := compileLikePattern(pat)
 	xf := x.fn
+	if x.typ != runtime.TString {
+		if x.typ == runtime.TJSON {
+			return compiled{}, false, nil
+		}
+		// A number or TIMESTAMP is matched as MySQL's text of it
+		// (d LIKE '%1%' sees "9.223372036854776e18").
+		return compiled{fn: func(c *runtime.Ctx, row runtime.Row) runtime.Value {
+			v := xf(c, row)
+			if v.T == runtime.TNull {
+				return runtime.Null
+			}
+			return runtime.Bool(m.match(textOf(c, v)))
+		}, typ: runtime.TBool}, true, nil
+	}
 	return compiled{fn: func(c *runtime.Ctx, row runtime.Row) runtime.Value {
 		v := xf(c, row)
 		if v.T == runtime.TNull {

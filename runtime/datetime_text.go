@@ -122,22 +122,25 @@ func parseDigitsDatetime(d, rest []byte) (int64, bool, bool) {
 
 // NumberToDatetime reads an integer as MySQL reads a number as a DATETIME
 // (number_to_datetime): YYYYMMDDHHMMSS, YYMMDDHHMMSS, YYYYMMDD or YYMMDD,
-// two-digit years 70-99 as 19xx and 00-69 as 20xx; fracMs is added.
-// exact is as for ParseDatetime.
+// two-digit years 70-99 as 19xx and 00-69 as 20xx, 0 as the zero date;
+// fracMs is added to date-time numbers. exact is as for ParseDatetime.
 func NumberToDatetime(n int64, fracMs int64) (ms int64, exact, ok bool) {
 	switch {
+	case n == 0: // the zero date '0000-00-00', before every instant
+		return daysFromCivil(0, 1, 1) * msPerDay, false, true
 	case n < 101:
 		return 0, false, false
 	case n <= 691231:
-		n = (n + 20000000) * 1000000
+		n, fracMs = (n+20000000)*1000000, 0
 	case n < 700101:
 		return 0, false, false
 	case n <= 991231:
-		n = (n + 19000000) * 1000000
+		n, fracMs = (n+19000000)*1000000, 0
 	case n < 10000101:
 		return 0, false, false
 	case n <= 99991231:
 		n *= 1000000
+		fracMs = 0 // a date number's fraction is dropped (MySQL: a note)
 	case n < 101000000:
 		return 0, false, false
 	case n <= 691231235959:
@@ -150,20 +153,6 @@ func NumberToDatetime(n int64, fracMs int64) (ms int64, exact, ok bool) {
 		return 0, false, false
 	}
 	return datetimeMs(n/10000000000, n/100000000%100, n/1000000%100, n/10000%100, n/100%100, n%100, fracMs)
-}
-
-// DatetimeNumber is a TIMESTAMP as MySQL's number YYYYMMDDHHMMSS.fff, the
-// form a DATETIME takes when compared with a non-constant number.
-func DatetimeNumber(ms int64) float64 {
-	days, rem := ms/msPerDay, ms%msPerDay
-	if rem < 0 {
-		rem += msPerDay
-		days--
-	}
-	y, m, d := civilFromDays(days)
-	secs := rem / 1000
-	whole := ((y*100+int64(m))*100+int64(d))*1000000 + secs/3600*10000 + secs/60%60*100 + secs%60
-	return float64(whole) + float64(rem%1000)/1000
 }
 
 // datetimeMs is the instant of a date-time. MySQL compares with "fuzzy"

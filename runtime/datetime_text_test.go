@@ -90,12 +90,18 @@ func TestNumberToDatetime(t *testing.T) {
 			t.Errorf("NumberToDatetime(%d) = %d, %v; want %d", c.in, got, ok, c.want)
 		}
 	}
-	for _, in := range []int64{0, 100, 700000, 20241315, 20240115250000, 100000000000000, -20240115} {
+	for _, in := range []int64{1, 100, 700000, 20241315, 20240115250000, 100000000000000, -20240115} {
 		if got, _, ok := NumberToDatetime(in, 0); ok {
 			t.Errorf("NumberToDatetime(%d) = %d, want not a date-time", in, got)
 		}
 	}
-	if got := DatetimeNumber(at("2024-01-15 10:00:00") + 500); got != 20240115100000.5 {
-		t.Errorf("DatetimeNumber = %f", got)
+	if got, _, _ := NumberToDatetime(20240115, 500); got != at("2024-01-15 00:00:00") {
+		t.Errorf("NumberToDatetime(20240115, 500) = %d: a date number's fraction is dropped", got)
+	}
+	if got, _, _ := NumberToDatetime(20240115100000, 500); got != at("2024-01-15 10:00:00")+500 {
+		t.Errorf("NumberToDatetime(20240115100000, 500) = %d", got)
+	}
+	if got := DatetimeDecimal(at("2024-01-15 10:00:00") + 5); got != 20240115100000005 {
+		t.Errorf("DatetimeDecimal = %d", got)
 	}
 }
