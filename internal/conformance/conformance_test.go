@@ -221,15 +221,6 @@ func TestMariaDB(t *testing.T) {
 // A predicate is also checked in WHERE (appended to where).
 func checkScalar(t *testing.T, m *mariadb, expr string, pred bool, rows [][]any, msgs [][]byte, where *[]*exprResult) *exprResult {
 	res := &exprResult{section: "scalar", expr: expr}
-	v := runVelortScalar(expr, msgs)
-	if v.panic != "" {
-		res.fails = append(res.fails, failure{at: "check", velort: "PANIC " + firstLine(v.panic), why: "velort panics"})
-		return res
-	}
-	if v.refused != "" {
-		res.refused = v.refused
-		return res
-	}
 	all, warns, err := m.query("SELECT " + expr + " FROM t ORDER BY id")
 	perRow := make([]mres, len(rows))
 	if err == nil && len(significant(warns)) == 0 && len(all) == len(rows) {
@@ -250,7 +241,17 @@ func checkScalar(t *testing.T, m *mariadb, expr string, pred bool, rows [][]any,
 		}
 	}
 	if pred {
+		// Also when the projection is refused: WHERE may be accepted.
 		*where = append(*where, checkWhere(expr, rows, msgs, perRow))
+	}
+	v := runVelortScalar(expr, msgs)
+	if v.panic != "" {
+		res.fails = append(res.fails, failure{at: "check", velort: "PANIC " + firstLine(v.panic), why: "velort panics"})
+		return res
+	}
+	if v.refused != "" {
+		res.refused = v.refused
+		return res
 	}
 	for r := range rows {
 		why, acc := judge(expr, pred, rows[r], v.rows[r], perRow[r])
@@ -440,19 +441,19 @@ func verdict(t *testing.T, results []*exprResult, section string) {
 		case r.refused != "":
 			refused++
 			if isKnown {
-				t.Errorf("stale known_wrong entry (velort now refuses it): %s", r.expr)
+				t.Errorf("stale known_wrong entry (velort now refuses it): [%s] %s", r.section, r.expr)
 			}
 		case len(r.fails) == 0:
 			agree++
 			if isKnown {
-				t.Errorf("stale known_wrong entry (now agrees with MariaDB — remove it): %s", r.expr)
+				t.Errorf("stale known_wrong entry (now agrees with MariaDB — remove it; -update-known): [%s] %s", r.section, r.expr)
 			}
 		case isKnown:
 			knownN++
-			t.Logf("known wrong: %s — %s", r.expr, cause)
+			t.Logf("known wrong: [%s] %s — %s", r.section, r.expr, cause)
 		default:
 			f := r.fails[0]
-			t.Errorf("%s: %s at %s: velort %s, MariaDB %s %s (%d rows differ)", r.expr, f.why, f.at, f.velort, f.maria, f.warns, len(r.fails))
+			t.Errorf("[%s] %s: %s at %s: velort %s, MariaDB %s %s (%d rows differ)", r.section, r.expr, f.why, f.at, f.velort, f.maria, f.warns, len(r.fails))
 		}
 	}
 	t.Logf("%s: %d expressions, %d agree, %d refused by velort, %d known wrong, %d new failures",
