@@ -2,7 +2,9 @@ package planner
 
 import (
 	"bytes"
+	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 
@@ -19,13 +21,15 @@ import (
 
 func init() {
 	for name, f := range map[string]nativeFunc{
-		"sign":        nativeSign,
-		"bin":         nativeConv,
-		"conv":        nativeConv,
-		"hex":         nativeHex,
-		"reverse":     nativeReverse,
-		"time":        nativeTimeOf,
-		"time_to_sec": nativeTimeOf,
+		"sign":          nativeSign,
+		"bin":           nativeConv,
+		"conv":          nativeConv,
+		"hex":           nativeHex,
+		"reverse":       nativeReverse,
+		"time":          nativeTimeOf,
+		"time_to_sec":   nativeTimeOf,
+		"bit_count":     nativeBitCount,
+		"from_unixtime": nativeFromUnixtime,
 	} {
 		nativeFuncs[name] = f
 	}
@@ -371,6 +375,22 @@ func hexResult(c *runtime.Ctx, b []byte) runtime.Value {
 // nativeTimeOf is TIME(ts) and TIME_TO_SEC(ts) of a TIMESTAMP
 // (MySQL's DATETIME(3): three fraction digits).
 func nativeTimeOf(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) == 1 && args[0].typ == runtime.TString && lowerName(f) == "time_to_sec" {
+		return numFunc(args, runtime.TInt, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+			t, ok := parseTimeText(string(v[0].S))
+			if !ok {
+				if ms, ok := gmsDatetimeMs(string(v[0].S)); ok { // a date-time: its time of day
+					return runtime.Int((ms - floorDiv(ms, msPerDay)*msPerDay) / 1000)
+				}
+				return runtime.Null
+			}
+			if t.us%1000000 != 0 {
+				c.Err = fmt.Errorf("TIME_TO_SEC('%s'): fractional seconds of a text TIME are not supported (velort returns BIGINT)", v[0].S)
+				return runtime.Null
+			}
+			return runtime.Int(t.us / 1000000)
+		}), true, nil
+	}
 	if len(args) != 1 || args[0].typ != runtime.TTimestamp {
 		return compiled{}, false, nil
 	}
@@ -498,4 +518,62 @@ func expandExponent(b []byte) []byte {
 		out = append(out, '0')
 	}
 	return out
+}
+
+// nativeBitCount is BIT_COUNT of MySQL's unsigned 64-bit operand.
+func nativeBitCount(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 1 {
+		return compiled{}, false, nil
+	}
+	return numFunc(args, runtime.TInt, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		return runtime.Int(int64(bits.OnesCount64(bitOperand(v[0]))))
+	}), true, nil
+}
+
+// maxUnixtime is MySQL 8's FROM_UNIXTIME bound: 3001-01-18 23:59:59.999.
+const maxUnixtimeMs = 32536771199999
+
+// nativeFromUnixtime is FROM_UNIXTIME(seconds) as a TIMESTAMP, keeping
+// milliseconds (GMS rounded to the second); a finer fraction is an error
+// for the record, a negative or too large value NULL (MySQL 8's range).
+func nativeFromUnixtime(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 1 || !(args[0].typ.Numeric() || args[0].typ == runtime.TString) {
+		return compiled{}, false, nil
+	}
+	return numFunc(args, runtime.TTimestamp, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		var ms int64
+		switch x := v[0]; x.T {
+		case runtime.TInt:
+			if x.I < 0 || x.I > maxUnixtimeMs/1000 {
+				return runtime.Null
+			}
+			ms = x.I * 1000
+		case runtime.TDecimal:
+			if x.Scale > 3 {
+				p := pow10i[x.Scale-3]
+				if x.I%p != 0 {
+					c.Err = fmt.Errorf("FROM_UNIXTIME: %s has digits below the millisecond (velort's TIMESTAMP)", runtime.AppendValueJSON(nil, x))
+					return runtime.Null
+				}
+				ms = x.I / p
+			} else {
+				ms = x.I * pow10i[3-x.Scale]
+			}
+		default:
+			f := asFloat(x) * 1000
+			r := math.Round(f)
+			if math.Abs(f-r) > 1e-3 {
+				c.Err = fmt.Errorf("FROM_UNIXTIME: %s has digits below the millisecond (velort's TIMESTAMP)", formatDouble(nil, asFloat(x)))
+				return runtime.Null
+			}
+			if r < 0 || r > maxUnixtimeMs {
+				return runtime.Null
+			}
+			ms = int64(r)
+		}
+		if ms < 0 || ms > maxUnixtimeMs {
+			return runtime.Null
+		}
+		return runtime.Timestamp(ms)
+	}), true, nil
 }

@@ -290,21 +290,43 @@ func timeArg(v runtime.Value) (int64, bool) {
 	return 0, false
 }
 
-// intDatetimeMs reads YYYYMMDD or YYYYMMDDhhmmss.
+// intDatetimeMs reads a number as MySQL reads a date-time:
+// [YY]YYMMDD or [YY]YYMMDDhhmmss, two-digit years 70-99 as 19xx and
+// 00-69 as 20xx.
 func intDatetimeMs(n int64) (int64, bool) {
-	var y, mo, d, h, mi, s int64
 	switch {
-	case n >= 10000101000000:
-		y, mo, d, h, mi, s = n/10000000000, n/100000000%100, n/1000000%100, n/10000%100, n/100%100, n%100
-	case n >= 101:
+	case n < 101:
+		return 0, false
+	case n <= 691231:
+		n += 20000000
+	case n < 700101:
+		return 0, false
+	case n <= 991231:
+		n += 19000000
+	case n < 10000101:
+		return 0, false
+	case n <= 99991231:
+	case n < 101000000:
+		return 0, false
+	case n <= 691231235959:
+		n += 20000000000000
+	case n < 700101000000:
+		return 0, false
+	case n <= 991231235959:
+		n += 19000000000000
+	case n < 10000101000000:
+		return 0, false
+	}
+	var y, mo, d, h, mi, sec int64
+	if n <= 99991231 {
 		y, mo, d = n/10000, n/100%100, n%100
-	default:
+	} else {
+		y, mo, d, h, mi, sec = n/10000000000, n/100000000%100, n/1000000%100, n/10000%100, n/100%100, n%100
+	}
+	if y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59 {
 		return 0, false
 	}
-	if mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59 {
-		return 0, false
-	}
-	t := time.Date(int(y), time.Month(mo), int(d), int(h), int(mi), int(s), 0, time.UTC)
+	t := time.Date(int(y), time.Month(mo), int(d), int(h), int(mi), int(sec), 0, time.UTC)
 	if t.Day() != int(d) {
 		return 0, false
 	}

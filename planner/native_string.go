@@ -24,23 +24,24 @@ import (
 
 func init() {
 	for name, f := range map[string]nativeFunc{
-		"repeat":    nativeRepeat,
-		"space":     nativeSpace,
-		"lpad":      nativePad,
-		"rpad":      nativePad,
-		"concat":    nativeConcat,
-		"concat_ws": nativeConcatWS,
-		"insert":    nativeInsert,
-		"left":      nativeLeftRight,
-		"right":     nativeLeftRight,
-		"substring": nativeSubstring,
-		"substr":    nativeSubstring,
-		"mid":       nativeSubstring,
-		"locate":    nativeLocate,
-		"position":  nativeLocate,
-		"instr":     nativeLocate,
-		"field":     nativeField,
-		"trim":      nativeTrim,
+		"repeat":          nativeRepeat,
+		"space":           nativeSpace,
+		"lpad":            nativePad,
+		"rpad":            nativePad,
+		"concat":          nativeConcat,
+		"concat_ws":       nativeConcatWS,
+		"insert":          nativeInsert,
+		"left":            nativeLeftRight,
+		"right":           nativeLeftRight,
+		"substring":       nativeSubstring,
+		"substr":          nativeSubstring,
+		"mid":             nativeSubstring,
+		"locate":          nativeLocate,
+		"position":        nativeLocate,
+		"instr":           nativeLocate,
+		"field":           nativeField,
+		"trim":            nativeTrim,
+		"substring_index": nativeSubstringIndex,
 	} {
 		nativeFuncs[name] = f
 	}
@@ -501,7 +502,7 @@ func (env *exprEnv) nativeConvert(e *expression.Convert) (compiled, bool, error)
 			return runtime.Double(f)
 		})
 	case "datetime":
-		if xt != runtime.TTimestamp && xt != runtime.TString {
+		if xt != runtime.TTimestamp && xt != runtime.TString && xt != runtime.TInt {
 			return compiled{}, false, nil
 		}
 		keep := int64(1000) // DATETIME: whole seconds; DATETIME(1..3) keep digits
@@ -521,7 +522,7 @@ func (env *exprEnv) nativeConvert(e *expression.Convert) (compiled, bool, error)
 			return runtime.Timestamp(floorDiv(ms, keep) * keep)
 		})
 	case "date":
-		if xt != runtime.TTimestamp && xt != runtime.TString {
+		if xt != runtime.TTimestamp && xt != runtime.TString && xt != runtime.TInt {
 			return compiled{}, false, nil
 		}
 		return unary(runtime.TString, 0, func(c *runtime.Ctx, v runtime.Value) runtime.Value {
@@ -613,4 +614,38 @@ func castUnsigned(e *expression.Convert, xf runtime.Expr, xt runtime.Type) (comp
 		c.Err = fmt.Errorf("BIGINT UNSIGNED value is out of range in '%s' (velort's BIGINT is signed)", e)
 		return runtime.Null
 	}, typ: runtime.TInt}, true, nil
+}
+
+// nativeSubstringIndex is SUBSTRING_INDEX(s, delim, n): s up to the n-th
+// delim (from the right when n < 0); ” for an empty delim or n = 0.
+func nativeSubstringIndex(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 3 {
+		return compiled{}, false, nil
+	}
+	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		s, delim, n := textOf(c, v[0]), textOf(c, v[1]), intOf(v[2])
+		if len(delim) == 0 || n == 0 {
+			return runtime.String(s[:0:0])
+		}
+		if n > 0 {
+			off := 0
+			for ; n > 0; n-- {
+				i := bytes.Index(s[off:], delim)
+				if i < 0 {
+					return runtime.String(s)
+				}
+				off += i + len(delim)
+			}
+			return runtime.String(s[: off-len(delim) : off-len(delim)])
+		}
+		end := len(s)
+		for ; n < 0; n++ {
+			i := bytes.LastIndex(s[:end], delim)
+			if i < 0 {
+				return runtime.String(s)
+			}
+			end = i
+		}
+		return runtime.String(s[end+len(delim):])
+	}), true, nil
 }

@@ -41,3 +41,30 @@ func TestNativeDateArithmetic(t *testing.T) {
 		t.Errorf("ts - INTERVAL 500 MICROSECOND = %s, want an error (no sub-millisecond TIMESTAMP)", got)
 	}
 }
+
+// TestNativeUnixtimeAndFriends: FROM_UNIXTIME keeps milliseconds (GMS
+// rounded to the second), SUBSTRING_INDEX with an empty delimiter,
+// TIME_TO_SEC of text, numbers read as dates ([YY]YYMMDD[hhmmss]),
+// BIT_COUNT of any type (values from MariaDB).
+func TestNativeUnixtimeAndFriends(t *testing.T) {
+	runFbCases(t, []fbCase{
+		{"FROM_UNIXTIME(1705312800.5)", fbRec, `"2024-01-15T10:00:00.500Z"`},
+		{"FROM_UNIXTIME(-1)", fbRec, `null`},
+		{"SUBSTRING_INDEX('a.b.c', '.', 2)", fbRec, `"a.b"`},
+		{"SUBSTRING_INDEX('a.b.c', '.', -2)", fbRec, `"b.c"`},
+		{"SUBSTRING_INDEX('aXbxc', 'x', 1)", fbRec, `"aXb"`},
+		{"SUBSTRING_INDEX(s, '', 1)", fbRec, `""`},
+		{"TIME_TO_SEC('10:30:00')", fbRec, `37800`},
+		{"TIME_TO_SEC('-01:00:00')", fbRec, `-3600`},
+		{"CAST(691231 AS DATE)", fbRec, `"2069-12-31"`},
+		{"CAST(700101 AS DATE)", fbRec, `"1970-01-01"`},
+		{"CAST(99 AS DATE)", fbRec, `null`},
+		{"CAST(20240115103000 AS DATETIME)", fbRec, `"2024-01-15T10:30:00.000Z"`},
+		{"BIT_COUNT(-1)", fbRec, `64`},
+		{"BIT_COUNT(2.5)", fbRec, `2`},
+		{"BIT_COUNT('12abc')", fbRec, `2`},
+	})
+	if got := fbEval(t, "FROM_UNIXTIME(1705312800.123456)", fbRec); !strings.Contains(got, "below the millisecond") {
+		t.Errorf("FROM_UNIXTIME with microseconds = %s, want an error", got)
+	}
+}
