@@ -81,7 +81,7 @@ var errCompileTimeout = errors.New("compile timeout")
 // returned at once (or ctx's error, when ctx ends first), with abandoned set.
 func (h *Host) compileBounded(ctx context.Context, path string, rt wazero.Runtime, bin []byte, cleanup func()) (_ wazero.CompiledModule, _ error, abandoned bool) {
 	if h.lim.CompileTimeout < 0 {
-		cm, err := rt.CompileModule(ctx, bin)
+		cm, err := compileSafely(rt, bin)
 		return cm, err, false
 	}
 	var (
@@ -95,7 +95,7 @@ func (h *Host) compileBounded(ctx context.Context, path string, rt wazero.Runtim
 	h.pending++
 	h.mu.Unlock()
 	go func() {
-		c, e := rt.CompileModule(context.Background(), bin)
+		c, e := compileSafely(rt, bin)
 		mu.Lock()
 		cm, err, finished = c, e, true
 		ab := abandoned
@@ -131,6 +131,23 @@ func (h *Host) compileBounded(ctx context.Context, path string, rt wazero.Runtim
 	}
 	return nil, errCompileTimeout, true
 }
+
+// compileSafely compiles bin on rt, turning a panic (which would end the
+// process from this goroutine) into an error.
+func compileSafely(rt wazero.Runtime, bin []byte) (cm wazero.CompiledModule, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			cm, err = nil, fmt.Errorf("%w: %v", errCompilePanic, r)
+		}
+	}()
+	return rt.CompileModule(context.Background(), bin)
+}
+
+// errCompilePanic: wazero panicked. Reading a damaged cache entry can do
+// that (only its machine code is checksummed), so with a cache directory the
+// entry is replaced as for a reported cache error; a fresh compilation that
+// panics too fails the load.
+var errCompilePanic = errors.New("wazero panicked while compiling")
 
 // compileEnded closes the compilation cache after the last pending
 // compilation of a closed host.
@@ -168,7 +185,9 @@ func (h *Host) interpret(ctx context.Context, bin []byte) (wazero.Runtime, wazer
 
 // isCacheError tells a failure to read a compilation-cache entry (wazero's
 // "compilationcache: checksum mismatch", "error reading header", ...).
-func isCacheError(err error) bool { return strings.Contains(err.Error(), "compilationcache") }
+func isCacheError(err error) bool {
+	return errors.Is(err, errCompilePanic) || strings.Contains(err.Error(), "compilationcache")
+}
 
 // repairCache replaces the damaged cache entry of bin. wazero names an entry
 // by a hash of the module and the CPU's features, which it does not export:

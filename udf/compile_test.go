@@ -126,6 +126,22 @@ func TestOrdinaryModulesAreCompiled(t *testing.T) {
 // until the directory was deleted by hand. It is replaced by a fresh
 // compilation, with a warning naming the entry.
 func TestDamagedCacheEntryIsReplaced(t *testing.T) {
+	damages := map[string]func([]byte) []byte{
+		"flipped": func(b []byte) []byte { // the middle of the machine code
+			for i := len(b) / 2; i < len(b)/2+16; i++ {
+				b[i] ^= 0xff
+			}
+			return b
+		},
+		"truncated": func(b []byte) []byte { return b[:len(b)/3] },
+		"header":    func(b []byte) []byte { return append(b[:0:0], b[:7]...) },
+	}
+	for name, damage := range damages {
+		t.Run(name, func(t *testing.T) { testDamagedCacheEntry(t, damage) })
+	}
+}
+
+func testDamagedCacheEntry(t *testing.T, damage func([]byte) []byte) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	h, err := NewHost(ctx, Limits{}, dir)
@@ -146,15 +162,12 @@ func TestDamagedCacheEntryIsReplaced(t *testing.T) {
 	if len(entries) == 0 {
 		t.Fatal("nothing cached")
 	}
-	for _, e := range entries { // damage the middle of the machine code
+	for _, e := range entries {
 		b, err := os.ReadFile(e)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i := len(b) / 2; i < len(b)/2+16; i++ {
-			b[i] ^= 0xff
-		}
-		if err := os.WriteFile(e, b, 0o600); err != nil {
+		if err := os.WriteFile(e, damage(b), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
