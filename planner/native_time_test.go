@@ -68,3 +68,16 @@ func TestNativeUnixtimeAndFriends(t *testing.T) {
 		t.Errorf("FROM_UNIXTIME with microseconds = %s, want an error", got)
 	}
 }
+
+// TestNativeDateFormat: every DATE_FORMAT specifier as MariaDB writes it
+// (GMS dropped zero padding of %y and %X before year 1000 and could not
+// format a number).
+func TestNativeDateFormat(t *testing.T) {
+	runFbCases(t, []fbCase{
+		{"DATE_FORMAT(CAST('1000-01-01 00:00:00' AS DATETIME), '%a %b %e %j %U %u %V %v %X %x %f %y')", fbRec, `"Wed Jan 1 001 00 01 52 01 0999 1000 000000 00"`},
+		{"DATE_FORMAT(CAST('2024-02-29 13:05:09.5' AS DATETIME(3)), '%W %M %D %p %r %T %y %c %k %l %h %I %S %w %% %q %f %i %s %H')", fbRec, `"Thursday February 29th PM 01:05:09 PM 13:05:09 24 2 13 1 01 01 09 4 % q 500000 05 09 13"`},
+		{"DATE_FORMAT(20240115, '%Y-%m-%d')", fbRec, `"2024-01-15"`},
+		{"DATE_FORMAT(CAST('2024-01-01' AS DATETIME), '%D %U %u %V %v %X %x')", fbRec, `"1st 00 01 53 01 2023 2024"`},
+		{"DATE_FORMAT(ts, '%Y-%m-%d %H:%i:%s.%f')", fbRec, `"2023-12-31 22:30:00.123000"`},
+	})
+}
