@@ -19,7 +19,11 @@ func asFloat(v runtime.Value) float64 {
 	case runtime.TDouble:
 		return v.F
 	case runtime.TDecimal:
-		return float64(v.I) / pow10f[v.Scale]
+		if v.I < 1<<53 && v.I > -1<<53 { // exact operands: correctly rounded
+			return float64(v.I) / pow10f[v.Scale]
+		}
+		p := pow10i[v.Scale]
+		return float64(v.I/p) + float64(v.I%p)/pow10f[v.Scale]
 	case runtime.TString, runtime.TJSON:
 		f, _ := runtime.ParseFloatPrefix(v.S)
 		return f
@@ -233,10 +237,11 @@ func intDiv(l, r compiled, exact bool, errRange error) (compiled, error) {
 		if b.T == runtime.TNull {
 			return runtime.Null
 		}
-		if asFloat(b) == 0 {
+		d := asDecimal(b)
+		if d.IsZero() {
 			return runtime.Null
 		}
-		return bigDiv(c, asDecimal(a), asDecimal(b), errRange)
+		return bigDiv(c, asDecimal(a), d, errRange)
 	}, typ: runtime.TInt}, nil
 }
 
@@ -245,7 +250,8 @@ func intDiv(l, r compiled, exact bool, errRange error) (compiled, error) {
 func asDecimal(v runtime.Value) decimal.Decimal {
 	switch v.T {
 	case runtime.TDouble:
-		return decimal.NewFromFloat(v.F)
+		// MySQL's DECIMAL keeps at most 38 fraction digits: 5e-324 is 0
+		return decimal.NewFromFloat(v.F).Round(38)
 	case runtime.TDecimal:
 		return decimal.New(v.I, -int32(v.Scale))
 	case runtime.TString, runtime.TJSON: // the numeric prefix, exactly
@@ -291,8 +297,15 @@ func decimalMod(l, r compiled, errRange error) (compiled, error) {
 		x, ok1 := rescale(a, scale)
 		y, ok2 := rescale(b, scale)
 		if !ok1 || !ok2 {
-			c.Err = errRange
-			return runtime.Null
+			// |a % b| ≤ min(|a|, |b|) fits at scale when a and b do:
+			// computed exactly in arbitrary precision (allocates; rare).
+			m := decimal.New(a.I, -int32(a.Scale)).Mod(decimal.New(b.I, -int32(b.Scale)))
+			u := m.Shift(int32(scale))
+			if !u.IsInteger() || !u.BigInt().IsInt64() {
+				c.Err = errRange
+				return runtime.Null
+			}
+			return runtime.Decimal(u.IntPart(), scale)
 		}
 		return runtime.Decimal(x%y, scale) // Go: MinInt64 % -1 == 0, no trap
 	}, typ: runtime.TDecimal, scale: scale}, nil

@@ -320,3 +320,32 @@ func TestExactBranchesMeetAtDecimal(t *testing.T) {
 		{"COALESCE(CAST(i AS DECIMAL(18,0)), m)", `{"i":999999999999999999}`, "ERR: DECIMAL value is out of range"},
 	})
 }
+
+// TestRoundIntegersAndModWide: ROUND of an integer (digits constant or per
+// record) is exact or an error, never the value unchanged; % of exact
+// operands whose scales cannot be aligned in 64 bits is still exact; a
+// DECIMAL beyond 2^53 converts to DOUBLE without losing its fraction; a
+// DIV by a DOUBLE too small for a DECIMAL is a division by zero (NULL).
+// Expected values are MariaDB 10.11's.
+func TestRoundIntegersAndModWide(t *testing.T) {
+	arRun(t, []arCase{
+		{"ROUND(i, -18)", arMaxInt, "9000000000000000000"},
+		{"ROUND(i, -1)", arMaxInt, "ERR: BIGINT value is out of range"},
+		{"ROUND(i, -19)", arMaxInt, "ERR: BIGINT value is out of range"},
+		{"ROUND(i, -20)", arMaxInt, "0"},
+		{"ROUND(i, 2)", arMaxInt, "9223372036854775807"},
+		{"ROUND(i, -1)", `{"i":-15}`, "-20"},
+		{"ROUND(i, -1)", `{"i":14}`, "10"},
+		{"ROUND(d, i)", `{"d":2.345,"i":2}`, "2.35"},
+		{"ROUND(d, m)", `{"d":2.345,"m":1.5}`, "2.35"},
+		{"ROUND(d, i)", `{"d":1.7976931348623157e308,"i":1}`, "1.7976931348623157e+308"},
+		{"ROUND(d, i)", `{"d":2.5}`, "null"},
+		{"ROUND(d, NULL)", `{"d":2.5}`, "null"},
+		{"i % m", `{"i":9007199254740992,"m":123456.79}`, "44487.56"},
+		{"m % i", `{"i":9007199254740992,"m":123456.79}`, "123456.79"},
+		{"i % ts", `{"i":9223372036854775807,"ts":"1000-01-01T00:00:00Z"}`, "8881827775807.000"},
+		{"ts % d", `{"ts":"2021-01-03T08:30:15.250Z","d":123.456}`, "107.72949750669747"},
+		{"b DIV d", `{"b":false,"d":5e-324}`, "null"},
+		{"s DIV d", `{"s":"x,y,z","d":5e-324}`, "null"},
+	})
+}

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"math"
+	"math/bits"
 	"strconv"
 	"unicode"
 	"unicode/utf8"
@@ -110,52 +111,7 @@ func (env *exprEnv) function(f sql.FunctionExpression) (compiled, bool, error) {
 			return runtime.Int(int64(g))
 		}, typ: runtime.TInt}, true, nil
 	case "round":
-		if len(argc) == 0 || len(argc) > 2 || (argc[0].typ != runtime.TDouble && argc[0].typ != runtime.TString) {
-			return compiled{}, false, nil
-		}
-		x := argc[0].fn
-		if argc[0].typ == runtime.TString { // ROUND('2.5') rounds the DOUBLE 2.5, as MySQL
-			s := x
-			x = func(c *runtime.Ctx, r runtime.Row) runtime.Value {
-				v := s(c, r)
-				if v.T == runtime.TNull {
-					return v
-				}
-				return runtime.Double(asFloat(v))
-			}
-		}
-		var digits int64
-		if len(argc) == 2 {
-			dv, ok := isConst(args[1])
-			if !ok || dv == nil {
-				return compiled{}, false, nil
-			}
-			d, err := toFloat64(dv)
-			if err != nil || math.IsNaN(d) {
-				return compiled{}, false, nil
-			}
-			// MySQL reads the digits as an integer: a DOUBLE rounds to
-			// nearest even (rint), a DECIMAL half away from zero.
-			if _, isFloat := dv.(float64); isFloat {
-				d = math.RoundToEven(d)
-			} else {
-				d = math.Round(d)
-			}
-			digits = int64(max(min(d, 1e9), -1e9))
-		}
-		errRange := runtime.OutOfRange("DOUBLE", exprText(f))
-		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
-			v := x(c, r)
-			if v.T == runtime.TNull {
-				return v
-			}
-			g := roundDouble(v.F, digits, false)
-			if math.Abs(g) > math.MaxFloat64 { // rounded up past the largest DOUBLE
-				c.Err = errRange
-				return runtime.Null
-			}
-			return runtime.Double(g)
-		}, typ: runtime.TDouble}, true, nil
+		return roundFunc(f, args, argc)
 	case "coalesce", "ifnull":
 		if len(argc) == 0 {
 			return compiled{}, false, nil
@@ -243,6 +199,145 @@ func appendPiece(arena []byte, end int, piece []byte) []byte {
 		return arena[:end+len(piece)]
 	}
 	return append(arena[:end], piece...)
+}
+
+// roundFunc compiles ROUND(x[, d]) of a DOUBLE, a string (read as a
+// DOUBLE) or an integer natively, with constant or per-record digits d;
+// ok is false for the rest (DECIMAL: go-mysql-server).
+func roundFunc(f sql.FunctionExpression, args []sql.Expression, argc []compiled) (compiled, bool, error) {
+	if len(argc) == 0 || len(argc) > 2 {
+		return compiled{}, false, nil
+	}
+	x, t := argc[0].fn, argc[0].typ
+	switch t {
+	case runtime.TString: // ROUND('2.5') rounds the DOUBLE 2.5, as MySQL
+		s := x
+		x = func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := s(c, r)
+			if v.T == runtime.TNull {
+				return v
+			}
+			return runtime.Double(asFloat(v))
+		}
+		t = runtime.TDouble
+	case runtime.TBool:
+		t = runtime.TInt
+	case runtime.TDouble, runtime.TInt:
+	default:
+		return compiled{}, false, nil
+	}
+	// The digits: none, a constant, or read per record.
+	var digits int64
+	var digitsFn runtime.Expr
+	if len(argc) == 2 {
+		if dv, ok := isConst(args[1]); ok {
+			if dv == nil {
+				return constant(runtime.Null, t, 0), true, nil
+			}
+			var scratch runtime.Ctx
+			digits = roundDigits(argc[1].fn(&scratch, nil))
+		} else if argc[1].typ.Numeric() || argc[1].typ == runtime.TBool {
+			digitsFn = argc[1].fn
+		} else {
+			return compiled{}, false, nil
+		}
+	}
+	if t == runtime.TInt {
+		errRange := runtime.OutOfRange("BIGINT", exprText(f))
+		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := x(c, r)
+			if v.T == runtime.TNull {
+				return v
+			}
+			d := digits
+			if digitsFn != nil {
+				dv := digitsFn(c, r)
+				if dv.T == runtime.TNull {
+					return runtime.Null
+				}
+				d = roundDigits(dv)
+			}
+			n, ok := roundInt(v.I, d)
+			if !ok {
+				c.Err = errRange
+				return runtime.Null
+			}
+			return runtime.Int(n)
+		}, typ: runtime.TInt}, true, nil
+	}
+	errRange := runtime.OutOfRange("DOUBLE", exprText(f))
+	return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		v := x(c, r)
+		if v.T == runtime.TNull {
+			return v
+		}
+		d := digits
+		if digitsFn != nil {
+			dv := digitsFn(c, r)
+			if dv.T == runtime.TNull {
+				return runtime.Null
+			}
+			d = roundDigits(dv)
+		}
+		g := roundDouble(v.F, d, false)
+		if math.Abs(g) > math.MaxFloat64 { // rounded up past the largest DOUBLE
+			c.Err = errRange
+			return runtime.Null
+		}
+		return runtime.Double(g)
+	}, typ: runtime.TDouble}, true, nil
+}
+
+// roundDigits reads ROUND's digits as MySQL reads an integer: a DOUBLE
+// rounds to nearest even (rint), a DECIMAL half away from zero.
+func roundDigits(v runtime.Value) int64 {
+	var d float64
+	switch v.T {
+	case runtime.TInt, runtime.TBool:
+		return max(min(v.I, 1e9), -1e9)
+	case runtime.TDecimal:
+		return max(min(roundDecimal(v.I, v.Scale), 1e9), -1e9)
+	case runtime.TDouble:
+		d = math.RoundToEven(v.F)
+	default:
+		d = math.Round(asFloat(v))
+	}
+	if math.IsNaN(d) {
+		return 0
+	}
+	return int64(max(min(d, 1e9), -1e9))
+}
+
+// roundInt is ROUND(n, d) of an integer: unchanged for d ≥ 0, otherwise
+// to a multiple of 10^-d, half away from zero; ok is false when that
+// multiple is beyond BIGINT (ROUND(9223372036854775807, -1)).
+func roundInt(n, d int64) (int64, bool) {
+	if d >= 0 {
+		return n, true
+	}
+	if d < -19 {
+		return 0, true
+	}
+	p := uint64(1)
+	for range -d {
+		p *= 10
+	}
+	u := uint64(n)
+	if n < 0 {
+		u = -u
+	}
+	q, rem := u/p, u%p
+	if rem >= p-rem { // rem*2 >= p without overflow
+		q++
+	}
+	hi, m := bits.Mul64(q, p)
+	if hi != 0 || m > 1<<63 || (m == 1<<63 && n >= 0) {
+		return 0, false
+	}
+	if n < 0 {
+		return int64(-m), true
+	}
+	return int64(m), true
 }
 
 // roundHalfAway rounds to the nearest integer, halves away from zero
