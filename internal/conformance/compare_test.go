@@ -314,3 +314,21 @@ func TestAcceptedNarrow(t *testing.T) {
 		}
 	}
 }
+
+// TestBitOpOn2p63: the MariaDB-conversion acceptance holds only for the
+// exact MySQL result on the row where d is 2^63.
+func TestBitOpOn2p63(t *testing.T) {
+	row := make([]any, len(columns))
+	row[colIndex("d")] = 9223372036854775808.0
+	m := mres{c: cell{typ: "UNSIGNED BIGINT", text: "4611686018427388000"}}
+	if acceptedFor("d >> 1", row, vout{json: "4611686018427387904", typ: runtime.TInt}, m) == nil {
+		t.Error("exact 2^62 not accepted")
+	}
+	if acceptedFor("d >> 1", row, vout{json: "4611686018427387903", typ: runtime.TInt}, m) != nil {
+		t.Error("a wrong value accepted")
+	}
+	row[colIndex("d")] = 1.5
+	if acceptedFor("d >> 1", row, vout{json: "4611686018427387904", typ: runtime.TInt}, m) != nil {
+		t.Error("accepted on another row")
+	}
+}

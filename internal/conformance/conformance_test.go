@@ -65,17 +65,12 @@ func warnText(ws []warning) string {
 	return strings.Join(s, "; ")
 }
 
-// significant are the warnings that make a MariaDB value one velort may
-// also refuse: real warnings, not notes.
-func significant(ws []warning) []warning {
-	var out []warning
-	for _, w := range ws {
-		if !strings.EqualFold(w.level, "Note") {
-			out = append(out, w)
-		}
-	}
-	return out
-}
+// significant are the diagnostics that make a MariaDB value one velort may
+// also refuse. Notes count too: MariaDB reports as notes what MySQL 8
+// reports as warnings (1105 "Cast to signed converted positive
+// out-of-range integer to its negative complement", 1916 "Got overflow
+// when converting … Value truncated").
+func significant(ws []warning) []warning { return ws }
 
 func (v vout) String() string {
 	switch {
