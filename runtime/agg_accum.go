@@ -131,7 +131,7 @@ func (a *accum) cmpStored(v *Value) int {
 }
 
 // update folds one argument value into the state. dk is the distinct
-// encoding of v (COUNT DISTINCT only); seq the record's arrival number.
+// encoding of v (aggregates that keep a set); seq the record's arrival number.
 func (a *accum) update(c *Ctx, sp *AggSpec, v *Value, dk []byte, seq int64) {
 	switch sp.Func {
 	case CountStar:
@@ -158,11 +158,6 @@ func (a *accum) update(c *Ctx, sp *AggSpec, v *Value, dk []byte, seq int64) {
 		}
 		a.set[string(dk)] = struct{}{}
 	}
-	a.fold(c, sp, v, seq)
-}
-
-// fold adds a non-NULL value (already known distinct, for DISTINCT).
-func (a *accum) fold(c *Ctx, sp *AggSpec, v *Value, seq int64) {
 	switch sp.Func {
 	case Count, CountDistinct:
 	case GroupConcat:
@@ -264,9 +259,8 @@ func (a *accum) merge(c *Ctx, sp *AggSpec, b *accum) {
 			if _, ok := a.set[k]; ok {
 				continue
 			}
-			a.set[k] = struct{}{}
 			v := aggDistinctValue(k)
-			a.fold(c, sp, &v, b.seq)
+			a.update(c, sp, &v, []byte(k), b.seq)
 		}
 		return
 	}
