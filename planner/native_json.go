@@ -1,0 +1,470 @@
+package planner
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"github.com/velort/velort/runtime"
+)
+
+// JSON paths natively: go-mysql-server's JSON_EXTRACT answered `[]` for
+// `$.a` on an array, dead-lettered `$[1]` on an object and `$.*` on an
+// array, and found nothing for `$**.b`. MySQL's path language here: `$`,
+// `.key`, `."key"`, `.*`, `[n]`, `[last]`, `[last-n]`, `[m to n]`, `[*]`,
+// `**`; a scalar or object is an array of one for `[0]`; a path with a
+// wildcard or range (or several paths) returns the array of matches.
+// Documents keep their key order.
+
+func init() {
+	nativeFuncs["json_extract"] = nativeJSONExtract
+	nativeFuncs["json_contains_path"] = nativeJSONContainsPath
+	nativeFuncs["json_value"] = nativeJSONValue
+}
+
+// jsonObject is a JSON object with its key order.
+type jsonObject struct {
+	keys []string
+	vals []any
+}
+
+// parseJSONDoc decodes a document: objects as *jsonObject, arrays as
+// []any, numbers as json.Number, strings, bools and nil.
+func parseJSONDoc(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	v, err := decodeJSONValue(dec)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("Invalid JSON text: trailing characters")
+	}
+	return v, nil
+}
+
+func decodeJSONValue(dec *json.Decoder) (any, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fmt.Errorf("Invalid JSON text: %v", err)
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			o := &jsonObject{}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, fmt.Errorf("Invalid JSON text: %v", err)
+				}
+				k, _ := kt.(string)
+				v, err := decodeJSONValue(dec)
+				if err != nil {
+					return nil, err
+				}
+				if i := o.index(k); i >= 0 {
+					o.vals[i] = v // MySQL: the last duplicate key wins
+				} else {
+					o.keys, o.vals = append(o.keys, k), append(o.vals, v)
+				}
+			}
+			_, err := dec.Token()
+			return o, err
+		case '[':
+			arr := []any{}
+			for dec.More() {
+				v, err := decodeJSONValue(dec)
+				if err != nil {
+					return nil, err
+				}
+				arr = append(arr, v)
+			}
+			_, err := dec.Token()
+			return arr, err
+		}
+	}
+	return tok, nil
+}
+
+func (o *jsonObject) index(k string) int {
+	for i, x := range o.keys {
+		if x == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// appendJSONDoc writes v as compact JSON text.
+func appendJSONDoc(dst []byte, v any) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(dst, "null"...)
+	case bool:
+		return strconv.AppendBool(dst, x)
+	case json.Number:
+		return append(dst, x...)
+	case string:
+		b, _ := json.Marshal(x)
+		return append(dst, b...)
+	case []any:
+		dst = append(dst, '[')
+		for i, e := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONDoc(dst, e)
+		}
+		return append(dst, ']')
+	case *jsonObject:
+		dst = append(dst, '{')
+		for i, k := range x.keys {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONDoc(dst, k)
+			dst = append(dst, ':')
+			dst = appendJSONDoc(dst, x.vals[i])
+		}
+		return append(dst, '}')
+	}
+	return dst
+}
+
+// jsonLeg is one step of a path.
+type jsonLeg struct {
+	kind     byte // '.' key, '*' member wildcard, '[' index range, 'a' [*], 'd' **
+	key      string
+	from, to int64 // array range; negative: from the end (last-n is -1-n)
+}
+
+type jsonPath struct {
+	legs []jsonLeg
+	wild bool // wildcard, range or ** : the result is an array
+}
+
+// parseJSONPath parses MySQL's path syntax.
+func parseJSONPath(p string) (jsonPath, error) {
+	bad := func() (jsonPath, error) {
+		return jsonPath{}, fmt.Errorf("Invalid JSON path expression '%s'", p)
+	}
+	s := strings.TrimSpace(p)
+	if !strings.HasPrefix(s, "$") {
+		return bad()
+	}
+	s = s[1:]
+	var jp jsonPath
+	for len(s) > 0 {
+		switch {
+		case strings.HasPrefix(s, "**"):
+			s = s[2:]
+			jp.legs = append(jp.legs, jsonLeg{kind: 'd'})
+			jp.wild = true
+			if len(s) == 0 {
+				return bad()
+			}
+		case s[0] == '.':
+			s = strings.TrimLeft(s[1:], " ")
+			switch {
+			case strings.HasPrefix(s, "*"):
+				s = s[1:]
+				jp.legs = append(jp.legs, jsonLeg{kind: '*'})
+				jp.wild = true
+			case strings.HasPrefix(s, `"`):
+				end := 1
+				for end < len(s) && s[end] != '"' {
+					if s[end] == '\\' {
+						end++
+					}
+					end++
+				}
+				if end >= len(s) {
+					return bad()
+				}
+				k, err := strconv.Unquote(s[:end+1])
+				if err != nil {
+					return bad()
+				}
+				jp.legs = append(jp.legs, jsonLeg{kind: '.', key: k})
+				s = s[end+1:]
+			default:
+				end := 0
+				for end < len(s) && s[end] != '.' && s[end] != '[' && s[end] != ' ' && !strings.HasPrefix(s[end:], "**") {
+					end++
+				}
+				if end == 0 {
+					return bad()
+				}
+				jp.legs = append(jp.legs, jsonLeg{kind: '.', key: s[:end]})
+				s = s[end:]
+			}
+		case s[0] == '[':
+			end := strings.IndexByte(s, ']')
+			if end < 0 {
+				return bad()
+			}
+			in := strings.TrimSpace(s[1:end])
+			s = s[end+1:]
+			if in == "*" {
+				jp.legs = append(jp.legs, jsonLeg{kind: 'a'})
+				jp.wild = true
+				continue
+			}
+			leg := jsonLeg{kind: '['}
+			parts := strings.SplitN(in, " to ", 2)
+			var err error
+			if leg.from, err = parseArrayIndex(parts[0]); err != nil {
+				return bad()
+			}
+			leg.to = leg.from
+			if len(parts) == 2 {
+				if leg.to, err = parseArrayIndex(parts[1]); err != nil {
+					return bad()
+				}
+				jp.wild = true
+			}
+			jp.legs = append(jp.legs, leg)
+		case s[0] == ' ':
+			s = s[1:]
+		default:
+			return bad()
+		}
+	}
+	return jp, nil
+}
+
+// parseArrayIndex reads n, last or last-n (the latter as -1-n).
+func parseArrayIndex(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "last") {
+		rest := strings.TrimSpace(s[4:])
+		if rest == "" {
+			return -1, nil
+		}
+		if !strings.HasPrefix(rest, "-") {
+			return 0, fmt.Errorf("bad index")
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(rest[1:]), 10, 64)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("bad index")
+		}
+		return -1 - n, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("bad index")
+	}
+	return n, nil
+}
+
+// eval appends to out every value the legs reach from v.
+func evalJSONPath(v any, legs []jsonLeg, out []any) []any {
+	if len(legs) == 0 {
+		return append(out, v)
+	}
+	leg, rest := legs[0], legs[1:]
+	switch leg.kind {
+	case '.':
+		if o, ok := v.(*jsonObject); ok {
+			if i := o.index(leg.key); i >= 0 {
+				out = evalJSONPath(o.vals[i], rest, out)
+			}
+		}
+	case '*':
+		if o, ok := v.(*jsonObject); ok {
+			for _, x := range o.vals {
+				out = evalJSONPath(x, rest, out)
+			}
+		}
+	case 'a':
+		if a, ok := v.([]any); ok {
+			for _, x := range a {
+				out = evalJSONPath(x, rest, out)
+			}
+		}
+	case '[':
+		a, ok := v.([]any)
+		if !ok {
+			a = []any{v} // a scalar or object is an array of one
+		}
+		n := int64(len(a))
+		from, to := leg.from, leg.to
+		if from < 0 {
+			from += n
+		}
+		if to < 0 {
+			to += n
+		}
+		if from < 0 {
+			from = 0
+		}
+		for i := from; i <= to && i < n; i++ {
+			out = evalJSONPath(a[i], rest, out)
+		}
+	case 'd': // ** then the next leg, at every depth
+		out = evalJSONPath(v, rest, out)
+		switch x := v.(type) {
+		case *jsonObject:
+			for _, e := range x.vals {
+				out = evalJSONPath(e, legs, out)
+			}
+		case []any:
+			for _, e := range x {
+				out = evalJSONPath(e, legs, out)
+			}
+		}
+	}
+	return out
+}
+
+// jsonPathArgs compiles constant paths once; varying ones per record.
+func jsonPaths(f sql.FunctionExpression, from int) ([]jsonPath, bool, error) {
+	ch := f.Children()
+	out := make([]jsonPath, 0, len(ch)-from)
+	for _, e := range ch[from:] {
+		v, ok := isConst(e)
+		s, isStr := v.(string)
+		if !ok || !isStr {
+			return nil, false, nil
+		}
+		p, err := parseJSONPath(s)
+		if err != nil {
+			return nil, true, err
+		}
+		out = append(out, p)
+	}
+	return out, true, nil
+}
+
+// jsonDocArg parses a JSON or text argument as a document.
+func jsonDocArg(c *runtime.Ctx, v runtime.Value) (any, bool) {
+	if v.T != runtime.TJSON && v.T != runtime.TString {
+		return nil, false
+	}
+	doc, err := parseJSONDoc(v.S)
+	if err != nil {
+		c.Err = fmt.Errorf("Invalid JSON text in argument 1: %v", err)
+		return nil, false
+	}
+	return doc, true
+}
+
+func nativeJSONExtract(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) < 2 {
+		return compiled{}, false, nil
+	}
+	paths, ok, err := jsonPaths(f, 1)
+	if !ok || err != nil {
+		return compiled{}, err != nil, err
+	}
+	wrap := len(paths) > 1
+	for _, p := range paths {
+		wrap = wrap || p.wild
+	}
+	x := args[0].fn
+	return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		v := x(c, r)
+		if v.T == runtime.TNull {
+			return runtime.Null
+		}
+		doc, ok := jsonDocArg(c, v)
+		if !ok {
+			return runtime.Null
+		}
+		var found []any
+		for _, p := range paths {
+			found = evalJSONPath(doc, p.legs, found)
+		}
+		if len(found) == 0 {
+			return runtime.Null
+		}
+		start := len(c.Arena)
+		if wrap {
+			c.Arena = appendJSONDoc(c.Arena, found)
+		} else {
+			c.Arena = appendJSONDoc(c.Arena, found[0])
+		}
+		return runtime.Value{T: runtime.TJSON, S: c.Arena[start:len(c.Arena):len(c.Arena)]}
+	}, typ: runtime.TJSON}, true, nil
+}
+
+// nativeJSONContainsPath is JSON_CONTAINS_PATH(doc, 'one'|'all', path...).
+func nativeJSONContainsPath(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) < 3 {
+		return compiled{}, false, nil
+	}
+	mv, ok := isConst(f.Children()[1])
+	mode, isStr := mv.(string)
+	mode = strings.ToLower(mode)
+	if !ok || !isStr || (mode != "one" && mode != "all") {
+		return compiled{}, false, nil
+	}
+	paths, ok, err := jsonPaths(f, 2)
+	if !ok || err != nil {
+		return compiled{}, err != nil, err
+	}
+	x := args[0].fn
+	return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		v := x(c, r)
+		if v.T == runtime.TNull {
+			return runtime.Null
+		}
+		doc, ok := jsonDocArg(c, v)
+		if !ok {
+			return runtime.Null
+		}
+		for _, p := range paths {
+			hit := len(evalJSONPath(doc, p.legs, nil)) > 0
+			if hit && mode == "one" {
+				return runtime.Bool(true)
+			}
+			if !hit && mode == "all" {
+				return runtime.Bool(false)
+			}
+		}
+		return runtime.Bool(mode == "all")
+	}, typ: runtime.TBool}, true, nil
+}
+
+// nativeJSONValue is JSON_VALUE(doc, path): the scalar at path as text
+// (unquoted), NULL when absent or not a scalar.
+func nativeJSONValue(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 2 {
+		return compiled{}, false, nil
+	}
+	paths, ok, err := jsonPaths(f, 1)
+	if !ok || err != nil {
+		return compiled{}, err != nil, err
+	}
+	x := args[0].fn
+	return strResult(func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		v := x(c, r)
+		if v.T == runtime.TNull {
+			return runtime.Null
+		}
+		doc, ok := jsonDocArg(c, v)
+		if !ok {
+			return runtime.Null
+		}
+		found := evalJSONPath(doc, paths[0].legs, nil)
+		if len(found) != 1 {
+			return runtime.Null
+		}
+		start := len(c.Arena)
+		switch s := found[0].(type) {
+		case string:
+			c.Arena = append(c.Arena, s...)
+		case json.Number, bool:
+			c.Arena = appendJSONDoc(c.Arena, s)
+		default: // null, object, array
+			return runtime.Null
+		}
+		return runtime.String(c.Arena[start:len(c.Arena):len(c.Arena)])
+	}), true, nil
+}
