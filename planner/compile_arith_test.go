@@ -349,3 +349,18 @@ func TestRoundIntegersAndModWide(t *testing.T) {
 		{"s DIV d", `{"s":"x,y,z","d":5e-324}`, "null"},
 	})
 }
+
+// TestStringBranchesMakeText: CASE/COALESCE/IFNULL with a string branch
+// are VARCHAR, other branches written as MySQL writes them (a DOUBLE 1e16
+// as "1e16", a DECIMAL with its scale, a BOOLEAN as "1", a TIMESTAMP as
+// 'YYYY-MM-DD HH:MM:SS.fff'). Values are MariaDB 10.11's.
+func TestStringBranchesMakeText(t *testing.T) {
+	arRun(t, []arCase{
+		{"CASE i WHEN 1 THEN s WHEN 2 THEN i ELSE d END", `{"i":63,"d":1e16,"s":" 42"}`, `"1e16"`},
+		{"CASE i WHEN 1 THEN s WHEN 2 THEN i ELSE d END", `{"i":2,"d":1e16,"s":" 42"}`, `"2"`},
+		{"IFNULL(m, 'z')", `{"m":-2.5}`, `"-2.50"`},
+		{"IFNULL(b, 'z')", `{"b":true}`, `"1"`},
+		{"IFNULL(b, 'z')", `{}`, `"z"`},
+		{"COALESCE(ts, 0)", `{"ts":"2020-12-31T18:00:00Z"}`, `"2020-12-31 18:00:00.000"`},
+	})
+}

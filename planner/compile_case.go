@@ -102,7 +102,7 @@ func (env *exprEnv) caseExpr(e *expression.Case) (compiled, error) {
 
 // unifyTypes finds the common result type of several branches: equal
 // types stay, integers and DECIMALs meet at DECIMAL, numbers with a DOUBLE
-// at DOUBLE, NULLs adopt the rest.
+// at DOUBLE, anything with a string at VARCHAR, NULLs adopt the rest.
 func unifyTypes(cs []compiled) (runtime.Type, uint8, bool) {
 	t := runtime.TNull
 	var scale uint8
@@ -120,11 +120,20 @@ func unifyTypes(cs []compiled) (runtime.Type, uint8, bool) {
 			t = runtime.TDouble
 		case (t == runtime.TBool && c.typ == runtime.TInt) || (t == runtime.TInt && c.typ == runtime.TBool):
 			t = runtime.TInt
+		case (t == runtime.TString && textual(c.typ)) || (c.typ == runtime.TString && textual(t)):
+			// a string branch makes the result a string: numbers and
+			// date-times as MySQL writes them (1e16, -2.5000, 1)
+			t, scale = runtime.TString, 0
 		default:
 			return 0, 0, false
 		}
 	}
 	return t, scale, true
+}
+
+// textual reports whether values of type t become a string branch's text.
+func textual(t runtime.Type) bool {
+	return t.Numeric() || t == runtime.TBool || t == runtime.TTimestamp || t == runtime.TString
 }
 
 // coerceTo converts a branch's values to the unified type.
@@ -133,6 +142,14 @@ func coerceTo(c compiled, t runtime.Type, scale uint8) runtime.Expr {
 	switch {
 	case c.typ == t && c.scale == scale, c.typ == runtime.TNull:
 		return f
+	case t == runtime.TString && textual(c.typ):
+		return func(ctx *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := f(ctx, r)
+			if v.T == runtime.TNull {
+				return v
+			}
+			return runtime.String(textOf(ctx, v))
+		}
 	case t == runtime.TDouble:
 		return func(ctx *runtime.Ctx, r runtime.Row) runtime.Value {
 			v := f(ctx, r)

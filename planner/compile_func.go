@@ -140,6 +140,11 @@ func (env *exprEnv) function(f sql.FunctionExpression) (compiled, bool, error) {
 		if !ok || !(t.Numeric() || t == runtime.TString || t == runtime.TTimestamp) {
 			return compiled{}, false, nil
 		}
+		for _, a := range argc {
+			if t == runtime.TString && a.typ != runtime.TString && a.typ != runtime.TNull {
+				return compiled{}, false, nil // strings with numbers compare as numbers: GMS's rules
+			}
+		}
 		fns := make([]runtime.Expr, len(argc))
 		for i, a := range argc {
 			fns[i] = coerceTo(a, t, scale)
