@@ -1,0 +1,91 @@
+package partition
+
+import (
+	"context"
+	"testing"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/velort/velort/planner"
+	"github.com/velort/velort/transport"
+)
+
+// TestLoopRecordDoesNotAllocate: a record through a partition loop —
+// decode, the partition-key check of a keyed stateful query, execute,
+// encode, publish over NATS — allocates nothing, for a stateless
+// projection and for a keyed GROUP BY on an existing group.
+func TestLoopRecordDoesNotAllocate(t *testing.T) {
+	nc := connectTo(t, startServer(t)).NC
+	pl, err := planner.Parse("a.sql", `CREATE STREAM s (k VARCHAR, v BIGINT) WITH (subject = 'al.in.{partition}', partitions = 4, key = 'k');
+CREATE STREAM proj WITH (subject = 'al.proj') AS SELECT k, v * 2 AS w FROM s WHERE v > 0;
+CREATE STREAM agg WITH (subject = 'al.agg') AS SELECT k, COUNT(*) AS n, SUM(v) AS total FROM s GROUP BY k EMIT CHANGES;`, planner.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := transport.PartitionOfString("AAPL", 4)
+	for _, q := range pl.Queries {
+		pipe, err := q.NewPipeline(p, planner.NewInstances(context.Background()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := make([]string, len(q.Columns))
+		for i, c := range q.Columns {
+			names[i] = c.Name
+		}
+		l := New(nc, Config{Query: q.Name, Partition: p, Subject: q.Source.PartitionSubject(p), Schema: q.Source.Columns, Read: q.Read,
+			TimeIdx: q.TimeIdx, DLQ: q.Source.DLQ, Pipeline: pipe, Logger: quietLog,
+			Sink:      Sink{Subjects: []string{q.Sink.Subject}, Columns: names},
+			SourceKey: q.Source.KeyIdx, SourcePartitions: q.Source.Partitions})
+		if q.Name == "agg" && l.route == nil {
+			t.Fatal("the keyed GROUP BY does not check partition keys")
+		}
+		m := &nats.Msg{Subject: l.cfg.Subject, Data: []byte(`{"k":"AAPL","v":7}`)}
+		if err := l.process(m); err != nil {
+			t.Fatal(err)
+		}
+		if a := testing.AllocsPerRun(1000, func() { _ = l.process(m) }); a != 0 {
+			t.Errorf("%s: %v allocations per record", q.Name, a)
+		}
+		if l.Stats.Out.Load() != 1001+1 || l.Stats.DeadLettered.Load() != 0 {
+			t.Errorf("%s: %d outputs, %d dead letters", q.Name, l.Stats.Out.Load(), l.Stats.DeadLettered.Load())
+		}
+	}
+}
+
+// BenchmarkLoopRecord is one record through a loop (see
+// TestLoopRecordDoesNotAllocate): proj is a filter and projection, agg a
+// keyed GROUP BY with the partition-key check; projnone and aggnone output
+// nothing (the loop's own cost, without NATS).
+func BenchmarkLoopRecord(b *testing.B) {
+	nc := connectTo(b, startServerTB(b)).NC
+	pl, err := planner.Parse("a.sql", `CREATE STREAM s (k VARCHAR, v BIGINT) WITH (subject = 'al.in.{partition}', partitions = 4, key = 'k');
+CREATE STREAM proj WITH (subject = 'al.proj') AS SELECT k, v * 2 AS w FROM s WHERE v > 0;
+CREATE STREAM projnone WITH (subject = 'al.none') AS SELECT k, v * 2 AS w FROM s WHERE v < 0;
+CREATE STREAM agg WITH (subject = 'al.agg') AS SELECT k, COUNT(*) AS n, SUM(v) AS total FROM s GROUP BY k EMIT CHANGES;
+CREATE STREAM aggnone WITH (subject = 'al.aggnone') AS SELECT k, COUNT(*) AS n FROM s GROUP BY k HAVING COUNT(*) < 0 EMIT CHANGES;`, planner.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := transport.PartitionOfString("AAPL", 4)
+	for _, q := range pl.Queries {
+		pipe, err := q.NewPipeline(p, planner.NewInstances(context.Background()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		names := make([]string, len(q.Columns))
+		for i, c := range q.Columns {
+			names[i] = c.Name
+		}
+		l := New(nc, Config{Query: q.Name, Partition: p, Subject: q.Source.PartitionSubject(p), Schema: q.Source.Columns, Read: q.Read,
+			TimeIdx: q.TimeIdx, DLQ: q.Source.DLQ, Pipeline: pipe, Logger: quietLog,
+			Sink:      Sink{Subjects: []string{q.Sink.Subject}, Columns: names},
+			SourceKey: q.Source.KeyIdx, SourcePartitions: q.Source.Partitions})
+		m := &nats.Msg{Subject: l.cfg.Subject, Data: []byte(`{"k":"AAPL","v":7}`)}
+		b.Run(q.Name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				_ = l.process(m)
+			}
+		})
+	}
+}
