@@ -468,3 +468,42 @@ func nativeJSONValue(_ *exprEnv, f sql.FunctionExpression, args []compiled) (com
 		return runtime.String(c.Arena[start:len(c.Arena):len(c.Arena)])
 	}), true, nil
 }
+
+func init() { nativeFuncs["json_type"] = nativeJSONType }
+
+// nativeJSONType is JSON_TYPE(doc): NULL for SQL NULL (GMS said 'NULL').
+func nativeJSONType(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 1 {
+		return compiled{}, false, nil
+	}
+	x := args[0].fn
+	return strResult(func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		v := x(c, r)
+		if v.T == runtime.TNull {
+			return runtime.Null
+		}
+		doc, ok := jsonDocArg(c, v)
+		if !ok {
+			return runtime.Null
+		}
+		var name string
+		switch d := doc.(type) {
+		case nil:
+			name = "NULL"
+		case bool:
+			name = "BOOLEAN"
+		case string:
+			name = "STRING"
+		case []any:
+			name = "ARRAY"
+		case *jsonObject:
+			name = "OBJECT"
+		case json.Number:
+			name = "INTEGER"
+			if strings.ContainsAny(string(d), ".eE") {
+				name = "DOUBLE"
+			}
+		}
+		return runtime.String(arenaString(c, name))
+	}), true, nil
+}

@@ -29,6 +29,9 @@ func TestNativeJSONPaths(t *testing.T) {
 		{"JSON_EXTRACT(j, '$.*')", arr, `null`},
 		{"JSON_EXTRACT(j, '$[1]')", arr, `"two"`},
 		{"JSON_CONTAINS_PATH(j, 'one', '$.a')", arr, `false`},
+		{"JSON_TYPE(JSON_EXTRACT(j, '$.x'))", fbRec, `null`},
+		{"JSON_TYPE(JSON_EXTRACT(j, '$.a[0]'))", fbRec, `"INTEGER"`},
+		{"JSON_TYPE('3.5')", fbRec, `"DOUBLE"`},
 	})
 	if got := fbEval(t, "JSON_EXTRACT(j, 'x')", fbRec); !strings.Contains(got, "Invalid JSON path expression") {
 		t.Errorf("bad constant path = %s, want refused at check", got)
