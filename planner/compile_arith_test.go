@@ -364,3 +364,38 @@ func TestStringBranchesMakeText(t *testing.T) {
 		{"COALESCE(ts, 0)", `{"ts":"2020-12-31T18:00:00Z"}`, `"2020-12-31 18:00:00.000"`},
 	})
 }
+
+// TestCompiledExpressionsDoNotAllocate: the checked arithmetic, casts,
+// comparisons and string functions allocate nothing per record (SPEC §3).
+func TestCompiledExpressionsDoNotAllocate(t *testing.T) {
+	pl, err := Parse("e.sql", arStream+`CREATE STREAM o WITH (subject = 'o') AS
+SELECT i + 1 AS a, i * 3 AS b, 0.908 * i AS c, m * m AS d2, d * 2.5 AS e, i DIV 7 AS f, m % 3 AS g,
+  -i AS h, ABS(d) AS k, FLOOR(d) AS l, ROUND(d, 2) AS n, CAST(d AS DECIMAL(10,2)) AS p, CAST(d AS SIGNED) AS q,
+  ts > '2024-01-15 10:00:00' AS r, ts > s AS u, i IN (1, 2, d) AS v, CONCAT(UPPER(s), 'x') AS w,
+  COALESCE(m, i) AS y, ts + 0 AS z
+FROM t WHERE d > 0 AND m BETWEEN -100 AND 100;`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := pl.Queries[0]
+	pipe, err := q.NewPipeline(0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := runtime.NewDecoder(q.Source.Columns, q.Read)
+	row := make(runtime.Row, len(q.Source.Columns))
+	if err := dec.Decode([]byte(`{"i":12,"d":2.5,"s":"2024-01-15 09:00:00","ts":"2024-01-15T10:00:01Z","m":1.25}`), row); err != nil {
+		t.Fatal(err)
+	}
+	var ctx runtime.Ctx
+	step := func() {
+		ctx.Reset()
+		if outs := pipe.Execute(&ctx, row, 0); len(outs) != 1 || ctx.Err != nil {
+			t.Fatalf("%d outputs, error %v", len(outs), ctx.Err)
+		}
+	}
+	step()
+	if a := testing.AllocsPerRun(1000, step); a != 0 {
+		t.Errorf("%.1f allocations per record, want 0", a)
+	}
+}
