@@ -290,6 +290,10 @@ func (q *Query) finish(p *parser) *Error {
 		if errors.As(err, &ne) {
 			return p.src.errorAt(q.callPos(p, ne.name), "%s", ne.msg)
 		}
+		var ce *clauseError
+		if errors.As(err, &ce) {
+			return p.src.errorAt(q.clausePos(p, ce), "%v", err)
+		}
 		return p.src.errorAt(q.pos, "%v", err)
 	}
 	_ = pipe
@@ -307,6 +311,33 @@ func (q *Query) callPos(p *parser, name string) int {
 	for i := p.i; i+1 < len(toks); i++ {
 		if toks[i].kind == tokIdent && strings.EqualFold(toks[i].text, name) && isPunct(toks[i+1], "(") {
 			return toks[i].start
+		}
+	}
+	return q.pos
+}
+
+// clausePos is the offset where the clause (WHERE, HAVING) or the output
+// column of e starts in the query, or the query's own.
+func (q *Query) clausePos(p *parser, e *clauseError) int {
+	toks := p.st.toks[p.i:]
+	depth, col := 0, 1
+	for i, t := range toks {
+		switch {
+		case isPunct(t, "("):
+			depth++
+		case isPunct(t, ")"):
+			depth--
+		case depth != 0:
+		case e.column > 0 && isKeyword(t, "FROM"):
+			return q.pos
+		case e.column > 0 && isPunct(t, ","):
+			if col++; col == e.column && i+1 < len(toks) {
+				return toks[i+1].start
+			}
+		case e.column == 1 && i == 0 && len(toks) > 1:
+			return toks[1].start
+		case e.clause != "" && isKeyword(t, e.clause) && i+1 < len(toks):
+			return toks[i+1].start
 		}
 	}
 	return q.pos

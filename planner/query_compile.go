@@ -45,7 +45,7 @@ func (q *Query) compile(partition int, udfs udfBinder) (*runtime.Pipeline, []com
 	if sh.filter != nil {
 		c, err := in.compile(sh.filter)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, &clauseError{clause: "WHERE", err: err}
 		}
 		filter = c.fn
 	}
@@ -85,7 +85,7 @@ func (q *Query) compile(partition int, udfs udfBinder) (*runtime.Pipeline, []com
 		}
 		c, err := env.compile(h)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, &clauseError{clause: "HAVING", err: err}
 		}
 		having = c.fn
 	}
@@ -103,7 +103,7 @@ func (q *Query) compile(partition int, udfs udfBinder) (*runtime.Pipeline, []com
 		outEnv.eager = outEnv.batch != nil
 		c, err := outEnv.compile(e)
 		if err != nil {
-			return nil, nil, fmt.Errorf("output column %d (%s): %w", i+1, outputName(e), err)
+			return nil, nil, &clauseError{column: i + 1, err: fmt.Errorf("output column %d (%s): %w", i+1, outputName(e), err)}
 		}
 		outs[i], fns[i], cols[i] = c, c.fn, c.column()
 	}
@@ -226,3 +226,14 @@ func inlineLevel(e sql.Expression, level []sql.Expression) sql.Expression {
 	}
 	return e
 }
+
+// clauseError is a compile error in the WHERE or HAVING clause or in an
+// output column (1-based), reported there.
+type clauseError struct {
+	clause string
+	column int
+	err    error
+}
+
+func (e *clauseError) Error() string { return e.err.Error() }
+func (e *clauseError) Unwrap() error { return e.err }
