@@ -41,7 +41,8 @@ var (
 )
 
 func pad(dst []byte, n int64, width int) []byte {
-	s := strconv.FormatInt(n, 10)
+	var buf [20]byte
+	s := strconv.AppendInt(buf[:0], n, 10)
 	for i := len(s); i < width; i++ {
 		dst = append(dst, '0')
 	}
@@ -134,7 +135,15 @@ func appendDateFormat(dst []byte, ms int64, f []byte) []byte {
 			dst = append(dst, ':')
 			dst = pad(dst, int64(s), 2)
 		case 'U', 'u', 'V', 'v':
-			mode := map[byte]int64{'U': 0, 'u': 1, 'V': 2, 'v': 3}[f[i]]
+			mode := int64(0)
+			switch f[i] {
+			case 'u':
+				mode = 1
+			case 'V':
+				mode = 2
+			case 'v':
+				mode = 3
+			}
 			b := weekMode(mode)
 			if f[i] == 'V' || f[i] == 'v' {
 				b |= weekYear

