@@ -73,6 +73,8 @@ func TestCheckRefuses(t *testing.T) {
 			"q.sql:3:7: regular expression"},
 		{"error in HAVING", checkDecl + "CREATE STREAM o AS SELECT k, COUNT(*) AS n FROM s GROUP BY k\nHAVING MAX(v) REGEXP '(a)\\\\1';",
 			"q.sql:3:8: regular expression"},
+		{"error in an aggregate's argument", checkDecl + "CREATE STREAM o AS SELECT k,\n  SUM(CAST(x AS DECIMAL(30,20))) AS c FROM s GROUP BY k;",
+			"q.sql:3:3: SUM: DECIMAL(30,20)"},
 		{"interval overflow", checkDecl + "CREATE STREAM o AS SELECT k, COUNT(*) FROM s GROUP BY k, TUMBLE(ts, INTERVAL 9223372036854775 DAY);",
 			"q.sql:2:78: interval 9223372036854775 DAY is too long: windows are limited to 100 years"},
 	}

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -72,6 +73,23 @@ type nameError struct {
 }
 
 func (e *nameError) Error() string { return e.msg }
+
+// atCall places err at the call of aggregate e (unless it is placed).
+func atCall(e sql.Expression, err error) error {
+	var ne *nameError
+	fe, ok := e.(sql.FunctionExpression)
+	if !ok || errors.As(err, &ne) {
+		return err
+	}
+	name := strings.ToUpper(fe.FunctionName())
+	switch name {
+	case "COUNT_DISTINCT", "COUNTDISTINCT":
+		name = "COUNT"
+	case "FIRST", "LAST": // FIRST_VALUE/LAST_VALUE as written
+		name += "_VALUE"
+	}
+	return &nameError{name, fmt.Sprintf("%s: %v", name, err)}
+}
 
 // refusedAggregate explains why an aggregate velort does not compute is
 // refused.
@@ -251,7 +269,7 @@ func (q *Query) groupStage(in *exprEnv, partition int) (runtime.Stage, *exprEnv,
 		if f, arg, ok := aggFuncOf(d); ok {
 			spec, out, err := aggSpec(in, f, arg)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, atCall(d, err)
 			}
 			deps[i].agg = len(cfg.Aggs)
 			cfg.Aggs = append(cfg.Aggs, spec)
@@ -467,7 +485,7 @@ func rowFunc(in *exprEnv, e sql.Expression, def *sql.WindowDefinition) (runtime.
 	}
 	spec, out, err := aggSpec(in, f, arg)
 	if err != nil {
-		return rf, compiled{}, err
+		return rf, compiled{}, atCall(e, err)
 	}
 	kinds := map[runtime.AggFunc]runtime.RowFuncKind{runtime.Avg: runtime.RowAvg, runtime.Sum: runtime.RowSum, runtime.Count: runtime.RowCount, runtime.CountStar: runtime.RowCountStar, runtime.Min: runtime.RowMin, runtime.Max: runtime.RowMax, runtime.FirstValue: runtime.RowFirstValue, runtime.LastValue: runtime.RowLastValue}
 	k, ok := kinds[f]
