@@ -65,6 +65,7 @@ var predicates = []string{
 	// compute the same or refuse the query
 	"i > (SELECT AVG(k) FROM t)", "k IN (SELECT k FROM t WHERE k > 3)", "EXISTS (SELECT 1 FROM t WHERE k > 100)",
 	"NOT EXISTS (SELECT 1 FROM t WHERE k > 100000)", "s = (SELECT MAX(s) FROM t)", "k > ALL (SELECT k FROM t WHERE k < 3)",
+	"b && i", "b || d", "i <> k", "NOT NOT b", "b = NULL", "NULL <=> NULL", "s = BINARY 'abc'",
 	"s LIKE '%'", "s LIKE '%%'", "s NOT LIKE ''", "s LIKE 'straße'", "s LIKE '_ÖÜ'", "s LIKE '_Öü'",
 }
 
@@ -179,6 +180,11 @@ var values = []string{
 	"JSON_ARRAY_APPEND(j, '$.b', 4)", "JSON_SET(j, '$[0]', 'x')", "JSON_REMOVE(j, '$[0]')", "JSON_DEPTH('[]')",
 	"JSON_ARRAY(d, NULL)", "JSON_OBJECT('a', j)", "JSON_ARRAY(j)",
 	"(SELECT COUNT(*) FROM t)", "k - (SELECT MIN(k) FROM t)",
+	// literal forms and operator spellings
+	"0x41", "X'41'", "TRUE + TRUE", "'1' + '1'", "1e0", ".5", "-.5e-3", "18446744073709551615", "-0.0",
+	"DATE '2024-01-15'", "TIMESTAMP '2024-01-15 10:00:00'", "'2024-01-15' + INTERVAL 1 DAY", "INTERVAL 1 DAY + ts",
+	"123456789012345678", "1234567890123456789", "0.1 + 0.2", "0.1e0 + 0.2e0", "1/7 * 7", "(i > 0) + 1", "-(i > 0)",
+	"CASE WHEN NULL THEN 1 END", "CASE NULL WHEN NULL THEN 'x' ELSE 'y' END", "IF(i > 0, i, NULL) + 1",
 	// network and compression
 	"IS_IPV4_COMPAT(INET6_ATON('::10.0.5.9'))", "IS_IPV4_MAPPED(INET6_ATON(s))", "UNCOMPRESSED_LENGTH(COMPRESS(s))",
 	"HEX(INET6_ATON('10.0.0.1'))", "INET6_NTOA(INET6_ATON(s))", "INET_ATON(s)",
