@@ -75,6 +75,8 @@ func TestCheckRefuses(t *testing.T) {
 			"q.sql:3:8: regular expression"},
 		{"error in an aggregate's argument", checkDecl + "CREATE STREAM o AS SELECT k,\n  SUM(CAST(x AS DECIMAL(30,20))) AS c FROM s GROUP BY k;",
 			"q.sql:3:3: SUM: DECIMAL(30,20)"},
+		{"HOP slide over size", checkDecl + "CREATE STREAM o AS SELECT k, COUNT(*) AS n FROM s\nGROUP BY k, HOP(ts, INTERVAL 2 SECOND, INTERVAL 1 SECOND);",
+			"q.sql:3:13: HOP: slide (2000 ms) larger than size (1000 ms) would skip records"},
 		{"interval overflow", checkDecl + "CREATE STREAM o AS SELECT k, COUNT(*) FROM s GROUP BY k, TUMBLE(ts, INTERVAL 9223372036854775 DAY);",
 			"q.sql:2:78: interval 9223372036854775 DAY is too long: windows are limited to 100 years"},
 	}

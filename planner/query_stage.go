@@ -356,6 +356,9 @@ func (q *Query) groupStage(in *exprEnv, partition int) (runtime.Stage, *exprEnv,
 		out.udfAggs[u] = compiled{typ: u.fn.Returns, fn: func(_ *runtime.Ctx, r runtime.Row) runtime.Value { return r[slot] }}
 	}
 	if err := runtime.ValidateGroupConfig(&cfg); err != nil {
+		if w := q.clauses.windowToken; q.clauses.hasWindow && !strings.Contains(err.Error(), "aggregate") && !strings.Contains(err.Error(), "GROUP_CONCAT") {
+			return nil, nil, &nameError{w.text, err.Error()}
+		}
 		return nil, nil, err
 	}
 	return runtime.NewGroupStage(cfg), out, nil
