@@ -183,6 +183,9 @@ func TestCastToDecimal(t *testing.T) {
 		{"CAST(m AS DECIMAL(4,3))", `{"m":12.5}`, "ERR: DECIMAL value is out of range"},
 		{"CAST(99.995 AS DECIMAL(4,2))", "", "ERR: DECIMAL value is out of range"},
 		{"CAST(NULL AS DECIMAL(4,2))", "", "null"},
+		{"CAST(ts AS DECIMAL(17,3))", `{"ts":"1999-12-31T23:59:59.999Z"}`, "19991231235959.999"},
+		{"CAST(ts AS DECIMAL(16,2))", `{"ts":"1999-12-31T23:59:59.999Z"}`, "19991231235960.00"},
+		{"CAST(ts AS DECIMAL)", `{"ts":"1999-12-31T23:59:59.999Z"}`, "ERR: DECIMAL value is out of range"},
 	})
 }
 

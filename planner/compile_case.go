@@ -253,8 +253,8 @@ func (env *exprEnv) convert(e *expression.Convert) (compiled, bool, error) {
 			}
 			return runtime.Double(asFloat(v))
 		}, typ: runtime.TDouble}, true, nil
-	case isDecimal:
-		return castDecimal(x, prec, scale, runtime.OutOfRange("DECIMAL", exprText(e)))
+	case isDecimal: // a TIMESTAMP as its number YYYYMMDDHHMMSS.fff
+		return castDecimal(numericTimestamp(x), prec, scale, runtime.OutOfRange("DECIMAL", exprText(e)))
 	}
 	return compiled{}, false, nil
 }
