@@ -33,7 +33,9 @@ import (
 //     3.141593, ROUND(d, 2)), v is rounded to them first: that is how
 //     MySQL displays the same double;
 //   - v is a number and m is exact (integer or DECIMAL): the number velort
-//     writes equals MariaDB's exactly (12.5 = 12.50; a DOUBLE 0.1 written
+//     writes equals MariaDB's exactly, and a DECIMAL has MySQL's scale
+//     (docs: DECIMAL is written with its scale, so 12.50 ≠ 12.5000; a
+//     BIGINT 12 = DECIMAL 12.00; a DOUBLE 0.1 written
 //     "0.1" equals DECIMAL 0.1, but 18446744073709552000 ≠
 //     18446744073709551615). With approx (velort's documented `/` and AVG
 //     returning DOUBLE) the relative 1e-12 rule applies instead;
@@ -83,6 +85,9 @@ func sameValue(pred, approx bool, vt runtime.Type, vjson string, m cell) string 
 			return "different value"
 		case kind == "exact":
 			if numEqualExact(vjson, m.text) {
+				if vt == runtime.TDecimal && strings.Contains(m.typ, "DECIMAL") && fracDigits(vjson) != fracDigits(m.text) {
+					return "DECIMAL scale differs"
+				}
 				return ""
 			}
 			return "different value"
@@ -242,7 +247,9 @@ func TestSameValue(t *testing.T) {
 		{false, false, runtime.TInt, "7", c("BIGINT", "8"), false},
 		{false, false, runtime.TInt, "-1", c("UNSIGNED BIGINT", "18446744073709551615"), false},
 		{false, false, runtime.TDouble, "18446744073709552000", c("UNSIGNED BIGINT", "18446744073709551615"), false},
-		{false, false, runtime.TDecimal, "12.50", c("DECIMAL", "12.5000"), true},
+		{false, false, runtime.TDecimal, "12.5000", c("DECIMAL", "12.5000"), true},
+		{false, false, runtime.TDecimal, "12.50", c("DECIMAL", "12.5000"), false},
+		{false, false, runtime.TInt, "12", c("DECIMAL", "12.00"), true},
 		{false, false, runtime.TDecimal, "0.00", c("DECIMAL", "999.99"), false},
 		{false, false, runtime.TDouble, "0.1", c("DECIMAL", "0.1"), true},
 		{false, false, runtime.TDouble, "0.3333333333333333", c("DECIMAL", "0.333333333333333333333333333333"), false},
@@ -331,4 +338,11 @@ func TestBitOpOn2p63(t *testing.T) {
 	if acceptedFor("d >> 1", row, vout{json: "4611686018427387904", typ: runtime.TInt}, m) != nil {
 		t.Error("accepted on another row")
 	}
+}
+
+func fracDigits(s string) int {
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		return len(s) - i - 1
+	}
+	return 0
 }
