@@ -184,3 +184,36 @@ func TestGroupConcatOrderBy(t *testing.T) {
 	got = feed(t, pipe, sRow("a", 3, 0, "c", 0), sRow("a", 1, 0, "a", 20), sRow("a", 2, 0, "b", 10), sRow("a", 4, 0, "d", 15))
 	wantLines(t, got, `"a"|"a,b,c,d"`)
 }
+
+// TestSumOverflowLeavesStateUnchanged: a record whose SUM overflows is
+// dead-lettered, and none of its group's aggregates (nor its other HOP
+// windows) may count it: COUNT(*) counted the dead-lettered records.
+func TestSumOverflowLeavesStateUnchanged(t *testing.T) {
+	for _, q := range []string{
+		"CREATE STREAM o AS SELECT k, COUNT(*) AS n, SUM(x) AS s FROM s GROUP BY k EMIT FINAL;",
+		"CREATE STREAM o AS SELECT k, COUNT(*) AS n, SUM(x) AS s FROM s GROUP BY k, HOP(ts, INTERVAL 10 MILLISECOND, INTERVAL 20 MILLISECOND);",
+		"CREATE STREAM o AS SELECT k, COUNT(*) AS n, SUM(x) AS s FROM s GROUP BY k, SESSION(ts, INTERVAL 100 MILLISECOND);",
+	} {
+		_, pipe := checkPipeline(t, checkDecl+q)
+		var c runtime.Ctx
+		var out []string
+		big := int64(1 << 62)
+		for i, r := range []runtime.Row{sRow("a", 1, 0, "", 1), sRow("a", big, 0, "", 12), sRow("a", big, 0, "", 13), sRow("a", 5, 0, "", 14)} {
+			c.Reset()
+			res := rowText(pipe.Execute(&c, r, r[4].I))
+			if (i == 2) != (c.Err != nil) {
+				t.Fatalf("%s\nrecord %d: error %v", q, i, c.Err)
+			}
+			out = append(out, res...)
+		}
+		c.Reset()
+		out = append(out, rowText(pipe.Advance(&c, runtime.EndOfTime))...)
+		want := `"a"|3|4611686018427387910`
+		if strings.Contains(q, "HOP") {
+			want = `"a"|1|1` + "\n" + `"a"|3|4611686018427387910` + "\n" + `"a"|2|4611686018427387909` // windows [-10,10), [0,20) and [10,30)
+		}
+		if got := strings.Join(out, "\n"); got != want {
+			t.Errorf("%s\ngot\n  %s\nwant\n  %s", q, strings.ReplaceAll(got, "\n", "\n  "), strings.ReplaceAll(want, "\n", "\n  "))
+		}
+	}
+}

@@ -63,7 +63,7 @@ type AggSpec struct {
 	// Ordered: GROUP_CONCAT(... ORDER BY ...), whose argument is built by
 	// OrderedConcatArg.
 	Ordered bool
-	UDF        AggUDF // for Func == UDF
+	UDF     AggUDF // for Func == UDF
 	// ArgIsCol says Arg only reads input column ArgCol: the stage then
 	// copies that column instead of calling Arg (a call returning a Value
 	// costs a store-forwarding stall; see BENCHMARKS.md).

@@ -249,6 +249,44 @@ func (a *accum) concatLimited(sp *AggSpec, b []byte) {
 	a.i = 1
 }
 
+// sumOverflows reports whether update would fail with errSumOverflow,
+// without changing the state.
+func (a *accum) sumOverflows(sp *AggSpec, v *Value, dk []byte) bool {
+	if sp.Func != Sum || sp.ResultType == TDouble || v.T == TNull {
+		return false
+	}
+	if sp.Distinct {
+		if _, seen := a.set[string(dk)]; seen {
+			return false
+		}
+	}
+	if sp.ResultType == TDecimal {
+		x, sc := aggToScaled(*v, a.sc)
+		acc, asc := a.i, a.sc
+		if sc > asc {
+			y, ok := aggRescale(acc, asc, sc)
+			if !ok {
+				return true
+			}
+			acc = y
+		} else if sc < asc {
+			y, ok := aggRescale(x, sc, asc)
+			if !ok {
+				return true
+			}
+			x = y
+		}
+		_, ok := aggAddExact(acc, x)
+		return !ok
+	}
+	x := v.I
+	if v.T != TInt {
+		x = aggToInt(*v)
+	}
+	_, ok := aggAddExact(a.i, x)
+	return !ok
+}
+
 // merge folds the state b into a (session windows). b is left as is.
 func (a *accum) merge(c *Ctx, sp *AggSpec, b *accum) {
 	if sp.Distinct { // SUM/AVG(DISTINCT): fold b's values that a has not seen

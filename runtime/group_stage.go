@@ -30,6 +30,7 @@ type groupStage struct {
 	late             int64
 	empty            int // groups with no live cell
 	emptyRow         bool
+	exactSums        bool // a SUM that can overflow (BIGINT, DECIMAL)
 	sweepMin         int
 	kv, av           []Value
 	dk               [][]byte
@@ -74,6 +75,7 @@ func newGroupStage(cfg GroupConfig) *groupStage {
 		s.mergeable = s.mergeable && s.aggs[j].mergeable()
 		s.hasDistinct = s.hasDistinct || s.aggs[j].keepsSet()
 		s.hasUDF = s.hasUDF || s.aggs[j].Func == UDF
+		s.exactSums = s.exactSums || s.aggs[j].Func == Sum && s.aggs[j].ResultType != TDouble
 	}
 	switch s.kind {
 	case Tumble:
@@ -161,6 +163,9 @@ func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
 	}
 	s.seq++
 	i := s.cellIndex(gid, first)
+	if s.exactSums && s.sumsOverflow(c, gid, i, first, last) {
+		return // dead-lettered: no aggregate of any window counts it
+	}
 	for ws := first; ws <= last; ws += s.slide {
 		cid := s.cellAt(c, gid, i, ws)
 		if cid < 0 {
@@ -172,6 +177,29 @@ func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
 			s.emitCell(c, cid, out)
 		}
 	}
+}
+
+// sumsOverflow reports (setting c.Err) whether an exact SUM of one of the
+// existing cells the record joins (windows first..last, from position i
+// of the group's cells) would overflow: checked before any aggregate
+// changes, so that a dead-lettered record leaves every state as it was.
+func (s *groupStage) sumsOverflow(c *Ctx, gid int32, i int, first, last int64) bool {
+	cells := s.groups[gid].cells
+	for ws := first; ws <= last && i < len(cells); ws += s.slide {
+		cid := cells[i]
+		if s.cells[cid].start != ws {
+			continue // a new cell: one value cannot overflow it
+		}
+		i++
+		accs := s.accs[int(cid)*s.na : int(cid)*s.na+s.na]
+		for j := range accs {
+			if accs[j].sumOverflows(&s.aggs[j], &s.av[j], s.dk[j]) {
+				c.Err = errSumOverflow
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (s *groupStage) updateCell(c *Ctx, cid int32) {

@@ -35,6 +35,10 @@ func (s *groupStage) processSession(c *Ctx, h uint64, gid int32, pos uint64, t i
 		c.Err = errNoMerge
 		return
 	}
+	if n > 0 && s.exactSums && s.sessionSumsOverflow(s.groups[gid].cells[first:first+n]) {
+		c.Err = errSumOverflow // before any state changes: nothing counts the record
+		return
+	}
 	if gid < 0 {
 		gid = s.newGroup(h, pos)
 	}
@@ -168,4 +172,28 @@ func (s *groupStage) heapRemove(i int) {
 	if i < n {
 		s.heapFix(i)
 	}
+}
+
+// sessionSumsOverflow reports whether an exact SUM would overflow when the
+// record joins the sessions cells (merging them). DISTINCT sums are
+// checked against the first session only (their union is not simulated).
+func (s *groupStage) sessionSumsOverflow(cells []int32) bool {
+	for j := range s.aggs {
+		sp := &s.aggs[j]
+		if sp.Func != Sum || sp.ResultType == TDouble {
+			continue
+		}
+		tmp := s.accs[int(cells[0])*s.na+j] // a copy: only its sum changes
+		if !sp.Distinct {
+			for _, other := range cells[1:] {
+				if o := &s.accs[int(other)*s.na+j]; o.n > 0 && !tmp.addExact(o.i, o.sc) {
+					return true
+				}
+			}
+		}
+		if tmp.sumOverflows(sp, &s.av[j], s.dk[j]) {
+			return true
+		}
+	}
+	return false
 }
