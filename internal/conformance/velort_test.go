@@ -94,15 +94,20 @@ func runVelortFilter(pred string, msgs [][]byte) vrun {
 }
 
 // runVelortGroups plans `SELECT g, agg AS v FROM t <clauses> EMIT FINAL`
-// (without g for a global aggregate), feeds every message and closes the
-// input (EndOfTime). A global aggregate's row has the key "<all>".
+// (without g for a global aggregate; EMIT CHANGES for a.changes), feeds
+// every message and closes the input (EndOfTime). A group's value is the
+// last row emitted for it. A global aggregate's row has the key "<all>".
 func runVelortGroups(a aggCase, msgs [][]byte) vrun {
 	return withTimeout(a.expr, func() vrun {
 		sel := "SELECT g, "
 		if !a.grouped {
 			sel = "SELECT "
 		}
-		sqlText := velortSchemaSQL() + "CREATE STREAM o WITH (subject = 'o') AS " + sel + a.expr + " AS v FROM t " + a.clauses + " EMIT FINAL;\n"
+		emit := " EMIT FINAL"
+		if a.changes {
+			emit = " EMIT CHANGES"
+		}
+		sqlText := velortSchemaSQL() + "CREATE STREAM o WITH (subject = 'o') AS " + sel + a.expr + " AS v FROM t " + a.clauses + emit + ";\n"
 		q, pipe, res := plan(sqlText)
 		if pipe == nil {
 			return res
@@ -143,7 +148,7 @@ func runVelortGroups(a aggCase, msgs [][]byte) vrun {
 				if ctx.Err != nil {
 					return ctx.Err.Error()
 				}
-				collect(outs) // EMIT FINAL: nothing expected before the end
+				collect(outs) // EMIT CHANGES: a later row of a group replaces an earlier one
 				return ""
 			}()
 			res.rowErrs = append(res.rowErrs, reason)
