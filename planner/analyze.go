@@ -39,5 +39,5 @@ func (a *analyzer) analyze(query string) (node sql.Node, err error) {
 			err = fmt.Errorf("%v", r)
 		}
 	}()
-	return a.engine.AnalyzeQuery(a.ctx, query)
+	return a.engine.AnalyzeQuery(a.ctx, keepLikeEscapes(query)) // native_literal.go
 }
