@@ -1,8 +1,10 @@
 package runtime
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -49,5 +51,44 @@ func TestSumOverflowsPredictsUpdate(t *testing.T) {
 		if failed == 0 {
 			t.Errorf("%v: no overflow exercised", rt)
 		}
+	}
+}
+
+// rejectNegatives is sumSquares failing on negative values, as a user
+// aggregate that traps on some input.
+type rejectNegatives struct{ *sumSquares }
+
+func (u rejectNegatives) Update(c *Ctx, h int64, v Value) error {
+	if v.I < 0 {
+		return errors.New("negative")
+	}
+	return u.sumSquares.Update(c, h, v)
+}
+
+// TestFailingUserAggregateLeavesBuiltinsUnchanged: a record on which a
+// user aggregate fails is dead-lettered; the built-in aggregates listed
+// before it in the SELECT counted it.
+func TestFailingUserAggregateLeavesBuiltinsUnchanged(t *testing.T) {
+	x := stCol(1)
+	cfg := GroupConfig{Keys: []Expr{stCol(0)}, Emit: EmitFinal, Aggs: []AggSpec{
+		{Func: CountStar}, {Func: Sum, Arg: x, ResultType: TInt},
+		{Func: UDF, Arg: x, ResultType: TDouble, UDF: rejectNegatives{newSumSquares()}},
+	}}
+	if err := ValidateGroupConfig(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	st := NewGroupStage(cfg)
+	var sink stSink
+	errs := 0
+	for _, v := range []int64{2, -5, 3} {
+		c := &Ctx{}
+		st.Process(c, Row{stStr("a"), Int(v)}, 0, &sink)
+		if c.Err != nil {
+			errs++
+		}
+	}
+	st.Advance(&Ctx{}, EndOfTime, &sink)
+	if errs != 1 || len(sink.lines) != 1 || !strings.HasPrefix(sink.lines[0], "'a'|2|5|13|") {
+		t.Errorf("%d errors, output %v; want 1 error and 'a'|2|5|13", errs, sink.lines)
 	}
 }

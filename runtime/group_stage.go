@@ -204,6 +204,21 @@ func (s *groupStage) sumsOverflow(c *Ctx, gid int32, i int, first, last int64) b
 
 func (s *groupStage) updateCell(c *Ctx, cid int32) {
 	accs := s.accs[int(cid)*s.na : int(cid)*s.na+s.na]
+	if s.hasUDF { // user aggregates first: one that fails leaves the built-in ones unchanged
+		for j := range accs {
+			if s.aggs[j].Func == UDF {
+				if accs[j].update(c, &s.aggs[j], &s.av[j], s.dk[j], s.seq); c.Err != nil {
+					return
+				}
+			}
+		}
+		for j := range accs {
+			if s.aggs[j].Func != UDF {
+				accs[j].update(c, &s.aggs[j], &s.av[j], s.dk[j], s.seq)
+			}
+		}
+		return
+	}
 	for j := range accs {
 		accs[j].update(c, &s.aggs[j], &s.av[j], s.dk[j], s.seq)
 	}
