@@ -5,7 +5,8 @@
 // compared under the rules of compare_test.go. Differences that are
 // deliberate are listed with their reason in accepted_test.go; known bugs
 // still to fix are in testdata/known_wrong.txt (regenerate it with
-// `go test ./internal/conformance -run TestMariaDB -update-known`). A human-
+// `go test ./internal/conformance -run TestMariaDB -update-known`; add
+// `-only REGEXP` to run only the matching expressions). A human-
 // readable report of every difference is written to /tmp/conformance/report.txt
 // (or $VELORT_CONFORMANCE_REPORT).
 package conformance
