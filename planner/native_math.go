@@ -577,3 +577,106 @@ func nativeFromUnixtime(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (
 		return runtime.Timestamp(ms)
 	}), true, nil
 }
+
+func init() {
+	nativeFallbackFuncs["round"] = nativeRoundDecimal
+	nativeFuncs["unix_timestamp"] = nativeUnixTimestamp
+}
+
+// nativeRoundDecimal is ROUND(x[, d]) of a DECIMAL (the compiled ROUND
+// takes the other types): exact, halves away from zero, with MySQL's
+// result scale — d for a constant d ≥ 0 (ROUND(2.5000, 2) is 2.50,
+// ROUND(2.5, 4) is 2.5000), 0 for d < 0, x's scale for per-record d.
+func nativeRoundDecimal(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) == 0 || len(args) > 2 || args[0].typ != runtime.TDecimal {
+		return compiled{}, false, nil
+	}
+	from := int64(args[0].scale)
+	scale, constD := int64(0), true
+	var digits int64
+	if len(args) == 2 {
+		dv, ok := isConst(f.Children()[1])
+		if !ok || dv == nil {
+			constD = false
+			scale = from
+		} else {
+			var scratch runtime.Ctx
+			digits = roundDigits(args[1].fn(&scratch, nil))
+			scale = max(min(digits, 30), 0)
+		}
+	}
+	if scale > 18 {
+		return compiled{}, false, nil // beyond velort's DECIMAL(18)
+	}
+	errRange := fmt.Errorf("DECIMAL value is out of range in '%s'", exprText(f))
+	return numFunc(args, runtime.TDecimal, uint8(scale), func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		d := digits
+		if !constD {
+			d = roundDigits(v[1])
+		}
+		u := v[0].I
+		// Round to d fraction digits, in units of the input's scale.
+		if d < from {
+			if d >= 0 {
+				u = roundDecimal(u, uint8(from-d)) * pow10i[from-d]
+			} else {
+				n, ok := roundInt(roundDecimal(u, uint8(from)), d)
+				if !ok || (from > 0 && (n > math.MaxInt64/pow10i[from] || n < math.MinInt64/pow10i[from])) {
+					c.Err = errRange
+					return runtime.Null
+				}
+				u = n * pow10i[from]
+			}
+		}
+		// Express it at the result scale.
+		switch {
+		case scale < from:
+			u /= pow10i[from-scale]
+		case scale > from:
+			p := pow10i[scale-from]
+			if u > math.MaxInt64/p || u < math.MinInt64/p {
+				c.Err = errRange
+				return runtime.Null
+			}
+			u *= p
+		}
+		return runtime.Decimal(u, uint8(scale))
+	}), true, nil
+}
+
+// nativeUnixTimestamp is UNIX_TIMESTAMP(x): of a TIMESTAMP, a DECIMAL
+// with its milliseconds (MySQL gives DATETIME(3) three digits); of text
+// or a number read as a date-time, seconds (NULL when not a date-time;
+// an error for a fraction velort's BIGINT cannot hold). Outside MySQL
+// 8's range (1970 to 3001-01-18) it is 0, as MySQL 8.
+func nativeUnixTimestamp(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 1 {
+		return compiled{}, false, nil
+	}
+	inRange := func(ms int64) bool { return ms >= 0 && ms <= maxUnixtimeMs }
+	switch args[0].typ {
+	case runtime.TTimestamp:
+		return numFunc(args, runtime.TDecimal, 3, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+			if !inRange(v[0].I) {
+				return runtime.Decimal(0, 3)
+			}
+			return runtime.Decimal(v[0].I, 3)
+		}), true, nil
+	case runtime.TString, runtime.TInt:
+		return numFunc(args, runtime.TInt, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+			ms, ok := timeArg(v[0])
+			if !ok {
+				return runtime.Null
+			}
+			if !inRange(ms) {
+				return runtime.Int(0)
+			}
+			if ms%1000 != 0 {
+				c.Err = fmt.Errorf("UNIX_TIMESTAMP(%s): a fraction of a second in text is not supported (velort returns BIGINT for text)", textOf(c, v[0]))
+				return runtime.Null
+			}
+			return runtime.Int(ms / 1000)
+		}), true, nil
+	}
+	return compiled{}, false, nil
+}

@@ -111,3 +111,22 @@ func TestNativeBitsQuoteCRC(t *testing.T) {
 		}
 	}
 }
+
+// TestNativeRoundDecimalAndUnixTimestamp: ROUND of a DECIMAL is exact
+// with MySQL's result scale (GMS kept the argument's: 2.5000 for
+// ROUND(m, 2)), UNIX_TIMESTAMP of a TIMESTAMP keeps its three digits,
+// of text or numbers read as date-times, NULL for others (GMS gave 0).
+func TestNativeRoundDecimalAndUnixTimestamp(t *testing.T) {
+	runFbCases(t, []fbCase{
+		{"ROUND(-2.5000, 2)", fbRec, `-2.50`},
+		{"ROUND(-2.5000)", fbRec, `-3`},
+		{"ROUND(-2.5000, -1)", fbRec, `0`},
+		{"ROUND(1.005, 2)", fbRec, `1.01`},
+		{"ROUND(-2.5000, 10)", fbRec, `-2.5000000000`},
+		{"ROUND(m, 1)", fbRec, `12.5`},
+		{"UNIX_TIMESTAMP(ts)", fbRec, `1704061800.123`},
+		{"UNIX_TIMESTAMP('2024-01-15 10:00:00')", fbRec, `1705312800`},
+		{"UNIX_TIMESTAMP(20240115)", fbRec, `1705276800`},
+		{"UNIX_TIMESTAMP('12abc')", fbRec, `null`},
+	})
+}
