@@ -217,3 +217,28 @@ func TestSumOverflowLeavesStateUnchanged(t *testing.T) {
 		}
 	}
 }
+
+// TestFrameSumOutOfRange: SUM over a ROWS frame wrapped around on
+// overflow and published the wrapped number (2^62 + 2^62 gave
+// -9223372036854775808); now that row is dead-lettered, the frame stays
+// exact and the next rows are right again.
+func TestFrameSumOutOfRange(t *testing.T) {
+	_, pipe := checkPipeline(t, checkDecl+"CREATE STREAM o AS SELECT k, x, SUM(x) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS s2 FROM s;")
+	var c runtime.Ctx
+	var got []string
+	for _, x := range []int64{1 << 62, 1 << 62, 1, -1 << 62, -1 << 62, -1 << 62} {
+		c.Reset()
+		out := rowText(pipe.Execute(&c, sRow("a", x, 0, "", 0), 0))
+		if c.Err != nil {
+			out = []string{"dead letter: " + c.Err.Error()}
+		}
+		got = append(got, out...)
+	}
+	wantLines(t, got,
+		`"a"|4611686018427387904|4611686018427387904`,
+		"dead letter: SUM: value out of range (BIGINT/DECIMAL overflow)",
+		`"a"|1|4611686018427387905`,
+		`"a"|-4611686018427387904|-4611686018427387903`,
+		`"a"|-4611686018427387904|-9223372036854775808`,
+		`"a"|-4611686018427387904|-9223372036854775808`)
+}

@@ -1,24 +1,31 @@
 package runtime
 
+import "math/bits"
+
 // rowFn is the state of one RowFunc for one PARTITION BY key. A bounded
 // frame keeps the last size argument values in a ring (with owned copies
 // of their bytes); sums are updated by subtract-on-evict and MIN/MAX by a
 // monotonic deque of ring slots. LAG keeps a ring of Offset+1 values.
 type rowFn struct {
-	size    int64   // ring length: frame rows (bounded) or Offset+1 (LAG); 0 = unbounded
-	ring    []Value // argument values by slot; row k lives in slot k % size
-	bufs    [][]byte
-	pos     int64 // slot of the current row
-	dq      []int32
-	dqh     int
-	dqn     int
-	nn      int64   // non-NULL values in the frame
-	si      int64   // exact sum (unscaled at sc)
-	sf      float64 // float sum
-	sc      uint8
-	stale   int64 // float evictions since the last resum
+	size  int64   // ring length: frame rows (bounded) or Offset+1 (LAG); 0 = unbounded
+	ring  []Value // argument values by slot; row k lives in slot k % size
+	bufs  [][]byte
+	pos   int64 // slot of the current row
+	dq    []int32
+	dqh   int
+	dqn   int
+	nn    int64   // non-NULL values in the frame
+	si    int64   // exact sum (unscaled at sc): its low 64 bits
+	sf    float64 // float sum
+	sc    uint8
+	stale int64 // float evictions since the last resum
+	// best is MIN/MAX/FIRST_VALUE's value. For the exact sums of SUM/AVG
+	// (which have no best) best.I holds the sum's high 64 bits: the sum is
+	// a two's-complement 128-bit number, exact under subtract-on-evict, and
+	// snapshots keep it with best.
 	best    Value
 	bestBuf []byte
+	over    bool // the last SUM result was out of BIGINT range
 }
 
 func newRowFn(f *RowFunc) rowFn {
@@ -77,7 +84,8 @@ func rowFloatPath(f *RowFunc, v *Value) bool {
 }
 
 // add adds (sign 1) or subtracts (sign -1) a non-NULL value from the sums.
-// Exact sums wrap on overflow, which subtract-on-evict undoes exactly.
+// Exact sums are 128-bit (si low, best.I high), so no frame of at most
+// MaxFrameRows values, nor any realistic unbounded one, overflows them.
 func (fn *rowFn) add(f *RowFunc, v *Value, sign int64) {
 	if rowFloatPath(f, v) {
 		if v.T == TDouble {
@@ -94,13 +102,37 @@ func (fn *rowFn) add(f *RowFunc, v *Value, sign int64) {
 	} else {
 		x, sc = aggToScaled(*v, fn.sc)
 	}
+	xh, xl := x>>63, uint64(x)
 	if sc > fn.sc {
-		fn.si *= aggPow10[min(int(sc-fn.sc), 18)]
-		fn.sc = sc
+		p := uint64(aggPow10[min(int(sc-fn.sc), 18)])
+		h, l := bits.Mul64(uint64(fn.si), p)
+		fn.best.I = fn.best.I*int64(p) + int64(h)
+		fn.si, fn.sc = int64(l), sc
 	} else if sc < fn.sc {
-		x *= aggPow10[min(int(fn.sc-sc), 18)]
+		p := uint64(aggPow10[min(int(fn.sc-sc), 18)])
+		h, l := bits.Mul64(xl, p)
+		if x < 0 {
+			h -= p
+		}
+		xh, xl = int64(h), l
 	}
-	fn.si += sign * x
+	if sign > 0 {
+		lo, carry := bits.Add64(uint64(fn.si), xl, 0)
+		fn.best.I += xh + int64(carry)
+		fn.si = int64(lo)
+	} else {
+		lo, borrow := bits.Sub64(uint64(fn.si), xl, 0)
+		fn.best.I -= xh + int64(borrow)
+		fn.si = int64(lo)
+	}
+}
+
+// exact128 is the exact sum as a float, and whether it fits in int64.
+func (fn *rowFn) exact128() (float64, bool) {
+	if fn.best.I == fn.si>>63 {
+		return float64(fn.si), true
+	}
+	return float64(fn.best.I)*(1<<64) + float64(uint64(fn.si)), false
 }
 
 // resum recomputes the float sum from the frame to shed rounding drift;
@@ -116,19 +148,24 @@ func (fn *rowFn) resum(f *RowFunc) {
 }
 
 func (fn *rowFn) sumResult(f *RowFunc, dst *Value) {
+	fn.over = false
 	switch {
 	case f.Func == RowCount:
 		aggSetInt(dst, fn.nn)
 	case fn.nn == 0:
 		aggSetNull(dst)
 	case f.Func == RowAvg:
+		s, _ := fn.exact128()
 		if fn.sc == 0 {
-			aggSetDouble(dst, (float64(fn.si)+fn.sf)/float64(fn.nn))
+			aggSetDouble(dst, (s+fn.sf)/float64(fn.nn))
 		} else {
-			aggSetDouble(dst, (float64(fn.si)/aggPow10f(fn.sc)+fn.sf)/float64(fn.nn))
+			aggSetDouble(dst, (s/aggPow10f(fn.sc)+fn.sf)/float64(fn.nn))
 		}
 	case f.ResultType == TDouble:
 		aggSetDouble(dst, fn.sf)
+	case fn.best.I != fn.si>>63: // beyond BIGINT: the record is dead-lettered
+		fn.over = true
+		aggSetNull(dst)
 	case f.ResultType == TDecimal:
 		*dst = Value{T: TDecimal, Scale: fn.sc, I: fn.si}
 	default:

@@ -14,6 +14,7 @@ type rowsStage struct {
 	res       []Value
 	out       Row
 	hasDef    bool
+	exactSums bool  // a SUM whose result can leave BIGINT's range
 	maxLead   int   // largest LEAD offset; -1 without LEAD
 	gseq      int64 // arrival number, for the end-of-input flush order
 	flush     []rowPendRef
@@ -58,6 +59,7 @@ func newRowsStage(cfg RowsConfig) *rowsStage {
 	for j := range cfg.Funcs {
 		f := &cfg.Funcs[j]
 		s.hasDef = s.hasDef || f.Default != nil
+		s.exactSums = s.exactSums || f.Func == RowSum && f.ResultType != TDouble
 		if f.Func == RowLead {
 			s.maxLead = max(s.maxLead, f.Offset)
 		}
@@ -102,6 +104,14 @@ func (s *rowsStage) Process(c *Ctx, r Row, _ int64, out Downstream) {
 		p.fns[j].step(&s.funcs[j], k, &s.av[j], &s.dv[j], &s.res[j])
 	}
 	p.n++
+	if s.exactSums && s.maxLead < 0 {
+		for j := range s.funcs {
+			if p.fns[j].over { // the row stays in the frame; its output is dead-lettered
+				c.Err = errSumOverflow
+				return
+			}
+		}
+	}
 	if s.maxLead >= 0 {
 		s.processLead(c, p, k, r, out)
 		return
