@@ -331,3 +331,24 @@ func nativeWeek(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled
 		return runtime.Int(week)
 	}), true, nil
 }
+
+func init() { nativeFuncs["from_days"] = nativeFromDays }
+
+// nativeFromDays is FROM_DAYS(n): the DATE n days after year 0, as text;
+// MySQL's '0000-00-00' below day 366 and past 9999-12-31 (GMS wrote
+// years past 9999).
+func nativeFromDays(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 1 {
+		return compiled{}, false, nil
+	}
+	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		n := intOf(v[0])
+		start := len(c.Arena)
+		if n < 366 || n > 3652424 {
+			c.Arena = append(c.Arena, "0000-00-00"...)
+		} else {
+			c.Arena = time.UnixMilli((n - toDaysEpoch) * msPerDay).UTC().AppendFormat(c.Arena, "2006-01-02")
+		}
+		return runtime.String(c.Arena[start:len(c.Arena):len(c.Arena)])
+	}), true, nil
+}

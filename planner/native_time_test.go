@@ -36,6 +36,10 @@ func TestNativeDateArithmetic(t *testing.T) {
 		{"WEEK('2021-01-03', 7)", fbRec, `52`},
 		{"YEARWEEK(ts, 6)", fbRec, `202401`},
 		{"WEEK(NULL, 2)", fbRec, `null`},
+		{"FROM_DAYS(366)", fbRec, `"0001-01-01"`},
+		{"FROM_DAYS(738000)", fbRec, `"2020-07-29"`},
+		{"FROM_DAYS(3652424)", fbRec, `"9999-12-31"`},
+		{"FROM_DAYS(3652500)", fbRec, `"0000-00-00"`},
 	})
 	if got := fbEval(t, "ts - INTERVAL 500 MICROSECOND", fbRec); !strings.Contains(got, "millisecond precision") {
 		t.Errorf("ts - INTERVAL 500 MICROSECOND = %s, want an error (no sub-millisecond TIMESTAMP)", got)
