@@ -347,7 +347,7 @@ func nativeFromDays(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (comp
 		if n < 366 || n > 3652424 {
 			c.Arena = append(c.Arena, "0000-00-00"...)
 		} else {
-			c.Arena = time.UnixMilli((n - toDaysEpoch) * msPerDay).UTC().AppendFormat(c.Arena, "2006-01-02")
+			c.Arena = time.UnixMilli((n-toDaysEpoch)*msPerDay).UTC().AppendFormat(c.Arena, "2006-01-02")
 		}
 		return runtime.String(c.Arena[start:len(c.Arena):len(c.Arena)])
 	}), true, nil
