@@ -33,7 +33,7 @@ type failure struct {
 
 // exprResult is the outcome of one expression.
 type exprResult struct {
-	section  string // "scalar" or "agg"
+	section  string // "scalar", "where", "agg" or "window"
 	expr     string
 	refused  string
 	accepted []string // reasons of the accepted differences seen
@@ -212,6 +212,14 @@ func TestMariaDB(t *testing.T) {
 			}
 		}
 		verdict(t, results, "agg")
+	})
+	t.Run("Window", func(t *testing.T) {
+		for _, e := range windowAggs {
+			if only == nil || only.MatchString(e) {
+				results = append(results, checkWindow(t, m, e, rows))
+			}
+		}
+		verdict(t, results, "window")
 	})
 	writeReport(t, results, m.ver, time.Since(start))
 	if *updateKnown {
@@ -577,7 +585,7 @@ func writeReport(t *testing.T, results []*exprResult, ver string, took time.Dura
 		}
 	}
 	fmt.Fprintf(&b, "velort vs %s — differential conformance report (%s, %v)\n", ver, time.Now().UTC().Format(time.RFC3339), took.Round(time.Millisecond))
-	for _, s := range []string{"scalar", "where", "agg"} {
+	for _, s := range []string{"scalar", "where", "agg", "window"} {
 		fmt.Fprintf(&b, "%-6s: %d expressions, %d agree, %d wrong, %d refused by velort\n", s,
 			counts[s+" total"], counts[s+" agree"], counts[s+" wrong"], counts[s+" refused"])
 	}
