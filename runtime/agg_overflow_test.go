@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -90,5 +91,35 @@ func TestFailingUserAggregateLeavesBuiltinsUnchanged(t *testing.T) {
 	st.Advance(&Ctx{}, EndOfTime, &sink)
 	if errs != 1 || len(sink.lines) != 1 || !strings.HasPrefix(sink.lines[0], "'a'|2|5|13|") {
 		t.Errorf("%d errors, output %v; want 1 error and 'a'|2|5|13", errs, sink.lines)
+	}
+}
+
+// TestFrameSum128Snapshot: a frame whose exact sum is beyond BIGINT when
+// snapshotted continues exactly after restore (the high word survives).
+func TestFrameSum128Snapshot(t *testing.T) {
+	x := stCol(1)
+	cfg := RowsConfig{PartitionBy: []Expr{stCol(0)}, Funcs: []RowFunc{
+		{Func: RowSum, Arg: x, ArgType: TInt, ResultType: TInt, Preceding: 2},
+		{Func: RowSum, Arg: x, ArgType: TInt, ResultType: TInt, Preceding: -1},
+	}}
+	if err := ValidateRowsConfig(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	var evs []stEvent
+	for i, v := range []int64{1 << 62, 1 << 62, 1 << 62, -1 << 62, -1 << 62, -1 << 62, 7, -1 << 62, 3} {
+		evs = append(evs, stEvent{row: Row{stStr("a"), Int(v)}, t: int64(i)})
+	}
+	mk := func() Stage { return NewRowsStage(cfg) }
+	d := newSnDriver(0)
+	st := mk()
+	d.feed(st, evs)
+	want := d.end(st)
+	if !slices.ContainsFunc(want, func(l string) bool { return strings.HasPrefix(l, "ERR") }) {
+		t.Fatalf("no out-of-range sum exercised: %v", want)
+	}
+	for cut := 1; cut < len(evs); cut++ {
+		if got := snCheckpointed(t, mk, 0, evs, []int{cut}); !slices.Equal(got, want) {
+			t.Fatalf("cut at %d:\ngot  %v\nwant %v", cut, got, want)
+		}
 	}
 }
