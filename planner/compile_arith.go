@@ -94,7 +94,9 @@ func (env *exprEnv) arithmetic(op string, le, re sql.Expression, orig sql.Expres
 			return compiled{fn: intOp(op, lf, rf, errRange), typ: runtime.TInt}, nil
 		}
 		if exact {
-			return decimalOp(op, l, r, text)
+			_, lConst := isConst(le)
+			_, rConst := isConst(re)
+			return decimalOp(op, l, r, lConst, rConst, text)
 		}
 		errRange := runtime.OutOfRange("DOUBLE", text)
 		if fn := columnFloatArith(op, l, r, errRange); fn != nil {
@@ -411,7 +413,7 @@ func floatOp(op string, lf, rf runtime.Expr, errRange error) runtime.Expr {
 
 // decimalOp does exact fixed-point + - * on DECIMAL and integer operands;
 // a result beyond the int64 unscaled range is an error for the record.
-func decimalOp(op string, l, r compiled, text string) (compiled, error) {
+func decimalOp(op string, l, r compiled, lConst, rConst bool, text string) (compiled, error) {
 	ls, rs := l.scale, r.scale
 	var scale uint8
 	if op == "*" {
@@ -423,6 +425,9 @@ func decimalOp(op string, l, r compiled, text string) (compiled, error) {
 		return compiled{}, fmt.Errorf("DECIMAL result scale %d exceeds %d", scale, maxDecimalDigits)
 	}
 	errRange := runtime.OutOfRange("DECIMAL", text)
+	if fn := columnConstDecimal(op, l, r, lConst, rConst, scale, errRange); fn != nil {
+		return compiled{fn: fn, typ: runtime.TDecimal, scale: scale}, nil
+	}
 	lf, rf := l.fn, r.fn
 	return compiled{fn: func(c *runtime.Ctx, row runtime.Row) runtime.Value {
 		a := lf(c, row)
@@ -453,6 +458,68 @@ func decimalOp(op string, l, r compiled, text string) (compiled, error) {
 		}
 		return runtime.Decimal(v, scale)
 	}, typ: runtime.TDecimal, scale: scale}, nil
+}
+
+// columnConstDecimal specializes exact + - * of a BIGINT or DECIMAL
+// column and a constant (Nexmark q1's 0.908 * price): the column is read in
+// place and the constant is scaled once, here. nil when the operands are
+// not such, or the constant cannot be scaled.
+func columnConstDecimal(op string, l, r compiled, lConst, rConst bool, scale uint8, errRange error) runtime.Expr {
+	colSide, kSide, colLeft := l, r, true
+	switch {
+	case rConst && !lConst:
+	case lConst && !rConst:
+		colSide, kSide, colLeft = r, l, false
+	default:
+		return nil
+	}
+	col := colSide.column()
+	if col < 0 || (colSide.typ != runtime.TInt && colSide.typ != runtime.TDecimal) {
+		return nil
+	}
+	kv := kSide.fn(&runtime.Ctx{}, nil)
+	if kv.T == runtime.TNull || (kv.T != runtime.TInt && kv.T != runtime.TDecimal && kv.T != runtime.TBool) {
+		return nil
+	}
+	k := kv.I
+	if op != "*" { // align the constant to the result's scale once
+		var ok bool
+		if k, ok = runtime.MulInt64(k, pow10i[scale-kSide.scale]); !ok {
+			return nil
+		}
+	}
+	p := pow10i[scale-colSide.scale] // the column's factor for + and -
+	neg := op == "-" && !colLeft     // k - x
+	return func(c *runtime.Ctx, row runtime.Row) runtime.Value {
+		x := &row[col]
+		if x.T == runtime.TNull {
+			return runtime.Null
+		}
+		var v int64
+		var ok bool
+		if op == "*" {
+			v, ok = runtime.MulInt64(x.I, k)
+		} else {
+			var ok1 bool
+			if v, ok1 = runtime.MulInt64(x.I, p); !ok1 {
+				c.Err = errRange
+				return runtime.Null
+			}
+			switch {
+			case op == "+":
+				v, ok = runtime.AddInt64(v, k)
+			case neg:
+				v, ok = runtime.SubInt64(k, v)
+			default:
+				v, ok = runtime.SubInt64(v, k)
+			}
+		}
+		if !ok {
+			c.Err = errRange
+			return runtime.Null
+		}
+		return runtime.Value{T: runtime.TDecimal, I: v, Scale: scale}
+	}
 }
 
 // maxDecimalDigits is the most digits (precision, hence scale) velort's

@@ -402,3 +402,24 @@ FROM t WHERE d > 0 AND m BETWEEN -100 AND 100;`, Options{})
 		t.Errorf("%.1f allocations per record, want 0", a)
 	}
 }
+
+// TestColumnConstantDecimal: the column-and-constant DECIMAL path (q1's
+// 0.908 * price) computes what the general path does, on both sides of
+// the operator, and checks overflow.
+func TestColumnConstantDecimal(t *testing.T) {
+	arRun(t, []arCase{
+		{"0.908 * i", `{"i":1000}`, "908.000"},
+		{"i * 0.908", `{"i":-1000}`, "-908.000"},
+		{"m + 1.5", `{"m":-2.25}`, "-0.75"},
+		{"1.5 - m", `{"m":-2.25}`, "3.75"},
+		{"m - 1.5", `{"m":-2.25}`, "-3.75"},
+		{"i - 0.5", `{"i":3}`, "2.5"},
+		{"0.5 - i", `{"i":3}`, "-2.5"},
+		{"2 * m", `{"m":12.5}`, "25.00"},
+		{"m * 1.005", `{"m":12.5}`, "12.56250"},
+		{"0.908 * i", `{}`, "null"},
+		{"i * 1.5", `{"i":9000000000000000000}`, "ERR: DECIMAL value is out of range in '(i * 1.5)'"},
+		{"0.5 - i", arMinInt, "ERR: DECIMAL value is out of range"},
+		{"i + 0.5", arMaxInt, "ERR: DECIMAL value is out of range"},
+	})
+}

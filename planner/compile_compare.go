@@ -123,7 +123,7 @@ func timestampOperand(c compiled, isConstant, equality bool) (compiled, tsMode, 
 	case c.typ == runtime.TString || c.typ == runtime.TJSON:
 		conv = func(v runtime.Value) (int64, bool, bool) { return runtime.ParseDatetime(v.S) }
 	case c.typ.Numeric() || c.typ == runtime.TBool:
-		conv = numberAsDatetime
+		conv = compareNumberAsDatetime
 	default:
 		return c, tsAsIs, fmt.Errorf("cannot compare TIMESTAMP with %s", c.typ)
 	}
@@ -176,9 +176,9 @@ func timestampOperand(c compiled, isConstant, equality bool) (compiled, tsMode, 
 	}, typ: runtime.TDouble}, tsMillis, nil
 }
 
-// numberAsDatetime reads a number as a DATETIME (see runtime.NumberToDatetime):
+// compareNumberAsDatetime reads a number as a DATETIME (see runtime.NumberToDatetime):
 // its fraction is the seconds' fraction.
-func numberAsDatetime(v runtime.Value) (int64, bool, bool) {
+func compareNumberAsDatetime(v runtime.Value) (int64, bool, bool) {
 	var whole, frac int64
 	switch v.T {
 	case runtime.TDouble:
