@@ -45,6 +45,8 @@ var accepted = []acceptedDiff{
 	}, reason: "REGEXP_SUBSTR without a match: MariaDB returns '', MySQL 8 NULL"},
 	{pattern: regexp.MustCompile(`^(d (<<|>>|&|\||\^) \d+|BIT_COUNT\(d\))$`), when: bitOpOn2p63,
 		reason: "bit operations on the DOUBLE 2^63: MariaDB converts it imprecisely (2^63 >> 1 = 4611686018427388000, BIT_COUNT 3); MySQL 8 uses the exact integer 9223372036854775808"},
+	{pattern: regexp.MustCompile(`^(AVG|SUM)\(d\) OVER \(PARTITION BY g ORDER BY id ROWS BETWEEN \d+ PRECEDING AND CURRENT ROW\)$`), when: exactFrame,
+		reason: "MariaDB computes a sliding SUM/AVG of DOUBLEs by adding and subtracting, so a huge value leaving the frame wipes out the rest; MySQL 8 (windowing_use_high_precision, the default) does not — velort's value is the frame's own"},
 	{pattern: regexp.MustCompile(`AS FLOAT\)$`), when: func(_ string, _ []any, v vout, m mres) bool {
 		return v.err == "" && !m.c.null && floatCloseTol(v.json, m.c.text, 1e-5)
 	}, reason: "documented: velort's FLOAT is DOUBLE (docs/sql.md Types); MySQL's is single precision"},
@@ -143,6 +145,47 @@ func convertTZAfter2038(expr string, row []any, v vout, m mres) bool {
 	}
 	want := t.Add(5*time.Hour + 30*time.Minute).Format("\"2006-01-02T15:04:05.000Z\"")
 	return v.json == want
+}
+
+var framePreceding = regexp.MustCompile(`^(AVG|SUM)\(d\) .* ROWS BETWEEN (\d+) PRECEDING`)
+
+// exactFrame: velort's value is the SUM/AVG of d over the row's frame
+// (its partition g in id order, n preceding rows), summed directly.
+func exactFrame(expr string, row []any, v vout, m mres) bool {
+	f := framePreceding.FindStringSubmatch(expr)
+	if f == nil || row == nil || v.err != "" || m.err != nil {
+		return false
+	}
+	n, _ := strconv.Atoi(f[2])
+	gc, dc := colIndex("g"), colIndex("d")
+	var part [][]any
+	for _, r := range rowsData() {
+		if r[gc] == row[gc] {
+			part = append(part, r)
+		}
+		if r[0] == row[0] {
+			break
+		}
+	}
+	if len(part) > n+1 {
+		part = part[len(part)-n-1:]
+	}
+	sum, cnt := 0.0, 0
+	for _, r := range part {
+		if d, ok := r[dc].(float64); ok {
+			sum += d
+			cnt++
+		}
+	}
+	if cnt == 0 {
+		return false
+	}
+	want := sum
+	if f[1] == "AVG" {
+		want = sum / float64(cnt)
+	}
+	got, err := strconv.ParseFloat(v.json, 64)
+	return err == nil && floatNear(got, want, 1e-12)
 }
 
 // bitOpOn2p63: d is 2^63 and velort's result is the exact unsigned one.

@@ -33,7 +33,7 @@ type failure struct {
 
 // exprResult is the outcome of one expression.
 type exprResult struct {
-	section  string // "scalar", "where", "agg" or "window"
+	section  string // "scalar", "where", "agg", "window" or "rows"
 	expr     string
 	refused  string
 	accepted []string // reasons of the accepted differences seen
@@ -220,6 +220,14 @@ func TestMariaDB(t *testing.T) {
 			}
 		}
 		verdict(t, results, "window")
+	})
+	t.Run("Rows", func(t *testing.T) {
+		for _, e := range rowExprs {
+			if only == nil || only.MatchString(e) {
+				results = append(results, checkRows(t, m, e, rows, msgs))
+			}
+		}
+		verdict(t, results, "rows")
 	})
 	writeReport(t, results, m.ver, time.Since(start))
 	if *updateKnown {
@@ -585,7 +593,7 @@ func writeReport(t *testing.T, results []*exprResult, ver string, took time.Dura
 		}
 	}
 	fmt.Fprintf(&b, "velort vs %s — differential conformance report (%s, %v)\n", ver, time.Now().UTC().Format(time.RFC3339), took.Round(time.Millisecond))
-	for _, s := range []string{"scalar", "where", "agg", "window"} {
+	for _, s := range []string{"scalar", "where", "agg", "window", "rows"} {
 		fmt.Fprintf(&b, "%-6s: %d expressions, %d agree, %d wrong, %d refused by velort\n", s,
 			counts[s+" total"], counts[s+" agree"], counts[s+" wrong"], counts[s+" refused"])
 	}
