@@ -111,6 +111,8 @@ func (env *exprEnv) nativeIslands(e sql.Expression, fr *nativeFrame) (sql.Expres
 			conv, typ = func(_ *runtime.Ctx, v runtime.Value) runtime.Value { return runtime.Double(asFloat(v)) }, types.Float64
 		case isTS && ((i == 0 && isTruthTest(e)) || isNumericFunction(e)):
 			conv, typ = func(_ *runtime.Ctx, v runtime.Value) runtime.Value { return tsNumber(v.I) }, types.MustCreateDecimalType(17, 3)
+		case i == 0 && dateFunctions[fnName(e)] && (types.IsNumber(xt) || types.IsBoolean(xt)) && !isTS:
+			conv, typ = numberArgDatetime, types.DatetimeMaxPrecision
 		case isTextFunction(e) && (types.IsFloat(xt) || isTS),
 			textBranches(e, i) && (types.IsFloat(xt) || isTS || types.IsDecimal(xt)):
 			conv, typ = func(c *runtime.Ctx, v runtime.Value) runtime.Value { return runtime.String(textOf(c, v)) }, types.LongText
@@ -143,6 +145,41 @@ func isTruthTest(e sql.Expression) bool {
 		return true
 	}
 	return fnName(e) == "if"
+}
+
+// dateFunctions take a date-time: a number argument is MySQL's
+// [YY]YYMMDD[hhmmss][.fraction] (GMS gave NULL or 0000-01-01).
+var dateFunctions = map[string]bool{
+	"date": true, "dayofweek": true, "dayofmonth": true, "day": true, "dayofyear": true,
+	"month": true, "year": true, "quarter": true, "to_days": true, "weekday": true,
+	"monthname": true, "dayname": true, "last_day": true, "weekofyear": true,
+}
+
+// numberArgDatetime reads a number as a date-time (NULL when it is not one).
+func numberArgDatetime(_ *runtime.Ctx, v runtime.Value) runtime.Value {
+	var whole, fracMs int64
+	switch v.T {
+	case runtime.TInt, runtime.TBool:
+		whole = v.I
+	case runtime.TDecimal:
+		p := pow10i[v.Scale]
+		whole, fracMs = v.I/p, (v.I%p)*1000/p
+	default:
+		f := asFloat(v)
+		if f < 0 || f > 99991231235959 {
+			return runtime.Null
+		}
+		whole = int64(f)
+		fracMs = int64((f - float64(whole)) * 1000)
+	}
+	if fracMs < 0 {
+		return runtime.Null
+	}
+	ms, ok := intDatetimeMs(whole)
+	if !ok {
+		return runtime.Null
+	}
+	return runtime.Timestamp(ms + fracMs)
 }
 
 // textFunctions take strings: GMS would format a DOUBLE or date-time

@@ -352,3 +352,40 @@ func nativeFromDays(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (comp
 		return runtime.String(c.Arena[start:len(c.Arena):len(c.Arena)])
 	}), true, nil
 }
+
+func init() {
+	for _, n := range []string{"year", "month", "day", "dayofmonth", "quarter"} {
+		nativeFuncs[n] = nativeDatePart
+	}
+}
+
+// nativeDatePart is YEAR/MONTH/DAY/DAYOFMONTH/QUARTER of a TIMESTAMP or
+// a number ([YY]YYMMDD[hhmmss]; 0 is MySQL's zero date, whose parts are
+// 0; another invalid number NULL). Text is left to go-mysql-server.
+func nativeDatePart(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 1 || !(args[0].typ == runtime.TTimestamp || args[0].typ.Numeric() || args[0].typ == runtime.TBool) {
+		return compiled{}, false, nil
+	}
+	name := lowerName(f)
+	return numFunc(args, runtime.TInt, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		x := v[0]
+		if x.T != runtime.TTimestamp {
+			if (x.T == runtime.TDouble && x.F == 0) || (x.T != runtime.TDouble && x.I == 0) {
+				return runtime.Int(0) // the zero date 0000-00-00
+			}
+			if x = numberArgDatetime(c, x); x.T == runtime.TNull {
+				return x
+			}
+		}
+		t := time.UnixMilli(x.I).UTC()
+		switch name {
+		case "year":
+			return runtime.Int(int64(t.Year()))
+		case "month":
+			return runtime.Int(int64(t.Month()))
+		case "quarter":
+			return runtime.Int(int64(t.Month()+2) / 3)
+		}
+		return runtime.Int(int64(t.Day()))
+	}), true, nil
+}

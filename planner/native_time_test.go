@@ -85,3 +85,24 @@ func TestNativeDateFormat(t *testing.T) {
 		{"DATE_FORMAT(ts, '%Y-%m-%d %H:%i:%s.%f')", fbRec, `"2023-12-31 22:30:00.123000"`},
 	})
 }
+
+// TestNumbersAsDates: a number given to a date function GMS evaluates is
+// MySQL's [YY]YYMMDD[hhmmss] (GMS gave NULL or 0000-01-01); values from
+// MariaDB.
+func TestNumbersAsDates(t *testing.T) {
+	runFbCases(t, []fbCase{
+		{"DATE(123.456)", fbRec, `"2000-01-23"`},
+		{"DATE(20240115)", fbRec, `"2024-01-15"`},
+		{"MONTH(20240115103000)", fbRec, `1`},
+		{"YEAR(d)", fbRec, `null`},
+		{"DAYOFWEEK(20240115)", fbRec, `2`},
+		{"TO_DAYS(20240115)", fbRec, `739265`},
+		{"DATE(i)", fbRec, `null`},
+		{"LAST_DAY(20240215)", fbRec, `"2024-02-29"`},
+		{"YEAR(b)", `{"b":false}`, `0`},
+		{"MONTH(d)", `{"d":-0.0}`, `0`},
+		{"YEAR(ts)", fbRec, `2023`},
+		{"QUARTER(ts)", fbRec, `4`},
+		{"DAY(20240229)", fbRec, `29`},
+	})
+}
