@@ -285,6 +285,18 @@ CREATE STREAM totals WITH (subject = 'mr.out') AS SELECT sym, COUNT(*) AS n, SUM
 	}
 }
 
+// waitMetricsFor is waitMetrics with its own bound.
+func waitMetricsFor(t *testing.T, addr string, d time.Duration, ok func(string) bool) string {
+	t.Helper()
+	var body string
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); {
+		if body = waitMetrics(t, addr, ok); ok(body) {
+			break
+		}
+	}
+	return body
+}
+
 // metricSum adds a per-loop metric over the partitions of query.
 func metricSum(body, name, query string) float64 {
 	re := regexp.MustCompile(`(?m)^` + name + `\{partition="\d+",query="` + regexp.QuoteMeta(query) + `"\} (\S+)$`)
@@ -488,7 +500,7 @@ CREATE STREAM js_out WITH (subject = 'ol.out.js', jetstream = 'OL_JS_OUT') AS SE
 	nc.Flush()
 	published := time.Since(start)
 	var in, dropped, out float64
-	body := waitMetrics(t, addr, func(body string) bool {
+	body := waitMetricsFor(t, addr, 2*time.Minute, func(body string) bool {
 		in, dropped = metricSum(body, "velort_records_in_total", "core_out"), metricSum(body, "velort_records_dropped_total", "core_out")
 		out = metricSum(body, "velort_records_out_total", "core_out")
 		return in+dropped >= burst && out == in || !p.running()
@@ -543,7 +555,7 @@ CREATE STREAM js_out WITH (subject = 'ol.out.js', jetstream = 'OL_JS_OUT') AS SE
 		t.Fatal("JetStream did not store the burst within a minute")
 	}
 	t.Logf("JetStream burst: %d records stored in %s", burst, time.Since(start).Round(time.Millisecond))
-	body = waitMetrics(t, addr, func(body string) bool {
+	body = waitMetricsFor(t, addr, 2*time.Minute, func(body string) bool {
 		return metricSum(body, "velort_records_out_total", "js_out") >= burst || !p.running()
 	})
 	alive("after the JetStream burst")
