@@ -592,3 +592,29 @@ CREATE STREAM o WITH (subject = 'mv.out') AS SELECT id, REPEAT(w, 50) AS r FROM 
 		t.Errorf("dead letters %q, want record 2 with the limit", got)
 	}
 }
+
+// TestReplayOversizedLineSkipped: a --replay line larger than the server's
+// max_payload is skipped with a warning (NATS cannot carry it); the other
+// lines are processed and the run ends normally. Before, velort exited
+// with "nats: maximum payload exceeded".
+func TestReplayOversizedLineSkipped(t *testing.T) {
+	dir := t.TempDir()
+	emb, err := transport.StartEmbedded(transport.EmbeddedOptions{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Configure: func(o *server.Options) { o.MaxPayload = 1024 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emb.Shutdown)
+	sqlFile, in, out := filepath.Join(dir, "q.sql"), filepath.Join(dir, "in.jsonl"), filepath.Join(dir, "out.jsonl")
+	os.WriteFile(sqlFile, []byte(`CREATE STREAM s (id BIGINT, w VARCHAR) WITH (subject = 'rs.in');
+CREATE STREAM o WITH (subject = 'rs.out') AS SELECT id FROM s;`), 0o644)
+	os.WriteFile(in, []byte(`{"id":1,"w":"a"}`+"\n"+`{"id":2,"w":"`+strings.Repeat("b", 2000)+`"}`+"\n"+`{"id":3,"w":"c"}`+"\n"), 0o644)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := runFile(ctx, sqlFile, runFlags{nats: emb.ClientURL(), replay: []string{"s=" + in}, capture: []string{"o=" + out}}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(readLines(t, out), " "); got != `{"id":1} {"id":3}` {
+		t.Errorf("outputs %s, want records 1 and 3", got)
+	}
+}

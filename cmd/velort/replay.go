@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime"
 	"strconv"
@@ -52,10 +53,23 @@ func replayFile(nc *nats.Conn, s *planner.Stream, path string, progress func() u
 	}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	n := 0
+	n, lineNo, skipped := 0, 0, 0
+	// Room for a line: the server's max_payload, less the message-id header
+	// of a JetStream replay.
+	room := int(nc.MaxPayload())
+	if js != nil {
+		room -= 64 + len(s.Name)
+	}
 	for sc.Scan() {
+		lineNo++
 		line := sc.Bytes()
 		if len(trimSpace(line)) == 0 {
+			continue
+		}
+		if len(line) > room { // NATS would refuse it: skipped, not fatal
+			skipped++
+			slog.Warn("--replay: a line is larger than the NATS server's max_payload: skipped", "stream", s.Name, "file", path,
+				"line", lineNo, "bytes", len(line), "max_payload", nc.MaxPayload())
 			continue
 		}
 		p := 0
@@ -87,6 +101,9 @@ func replayFile(nc *nats.Conn, s *planner.Stream, path string, progress func() u
 	}
 	if bar != nil {
 		bar.Add(n % 1024)
+	}
+	if skipped > 0 {
+		slog.Warn("--replay: lines skipped for their size", "stream", s.Name, "file", path, "skipped", skipped)
 	}
 	if js != nil {
 		select {
