@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 
@@ -506,4 +507,93 @@ func nativeJSONType(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (comp
 		}
 		return runtime.String(arenaString(c, name))
 	}), true, nil
+}
+
+func init() {
+	nativeFuncs["json_array"] = nativeJSONBuild
+	nativeFuncs["json_object"] = nativeJSONBuild
+}
+
+// appendJSONValue writes a velort value as a JSON value, as MySQL does:
+// DECIMAL with its scale (12.50, GMS wrote the string "12.5"), DOUBLE in
+// MySQL's shortest form, TIMESTAMP as "YYYY-MM-DD HH:MM:SS.fff" (GMS
+// wrote RFC 3339), BOOLEAN true/false, JSON embedded.
+func appendJSONValue(dst []byte, v runtime.Value) []byte {
+	switch v.T {
+	case runtime.TNull:
+		return append(dst, "null"...)
+	case runtime.TBool:
+		return strconv.AppendBool(dst, v.I != 0)
+	case runtime.TInt, runtime.TDecimal:
+		return runtime.AppendValueJSON(dst, v)
+	case runtime.TDouble:
+		if math.IsNaN(v.F) || math.IsInf(v.F, 0) {
+			return append(dst, "null"...)
+		}
+		return formatDouble(dst, v.F)
+	case runtime.TJSON:
+		return append(dst, v.S...)
+	case runtime.TTimestamp:
+		dst = append(dst, '"')
+		dst = appendDatetimeText(dst, v.I)
+		return append(dst, '"')
+	}
+	return runtime.AppendValueJSON(dst, v) // VARCHAR: a JSON string
+}
+
+// nativeJSONBuild is JSON_ARRAY(v, ...) and JSON_OBJECT(k, v, ...).
+func nativeJSONBuild(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	object := lowerName(f) == "json_object"
+	if object && len(args)%2 != 0 {
+		return compiled{}, false, nil
+	}
+	fs := fns(args)
+	vals := make([]runtime.Value, len(fs))
+	// A BOOLEAN column is MySQL's BOOLEAN, TINYINT(1): a JSON number; a
+	// computed truth value (a comparison) is JSON true/false.
+	asInt := make([]bool, len(args))
+	for i, a := range args {
+		asInt[i] = a.typ == runtime.TBool && a.column() >= 0
+	}
+	return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		for i, f := range fs {
+			if vals[i] = f(c, r); asInt[i] && vals[i].T == runtime.TBool {
+				vals[i].T = runtime.TInt
+			}
+		}
+		start := len(c.Arena)
+		out := c.Arena
+		if object {
+			out = append(out, '{')
+			for i := 0; i < len(vals); i += 2 {
+				if vals[i].T == runtime.TNull {
+					c.Arena = c.Arena[:start]
+					c.Err = fmt.Errorf("JSON documents may not contain NULL member names")
+					return runtime.Null
+				}
+				if i > 0 {
+					out = append(out, ',')
+				}
+				out = runtime.AppendValueJSON(out, runtime.String(textOf(c, vals[i])))
+				out = append(out, ':')
+				out = appendJSONValue(out, vals[i+1])
+			}
+			out = append(out, '}')
+		} else {
+			out = append(out, '[')
+			for i, v := range vals {
+				if i > 0 {
+					out = append(out, ',')
+				}
+				out = appendJSONValue(out, v)
+			}
+			out = append(out, ']')
+		}
+		c.Arena = out
+		if !checkSize(c, lowerName(f), int64(len(out)-start)) {
+			c.Arena = c.Arena[:start]
+			return runtime.Null
+		}
+		return runtime.Value{T: runtime.TJSON, S: out[start:len(out):len(out)]}
+	}, typ: runtime.TJSON}, true, nil
 }

@@ -32,6 +32,9 @@ func TestNativeJSONPaths(t *testing.T) {
 		{"JSON_TYPE(JSON_EXTRACT(j, '$.x'))", fbRec, `null`},
 		{"JSON_TYPE(JSON_EXTRACT(j, '$.a[0]'))", fbRec, `"INTEGER"`},
 		{"JSON_TYPE('3.5')", fbRec, `"DOUBLE"`},
+		{"JSON_ARRAY(1e16, 0.1e0, 'a\"b', NULL, 1>0, ts, j, m)", fbRec, `[1e16,0.1,"a\"b",null,true,"2023-12-31 22:30:00.123",{"a":[1,2,{"b":3}]},12.50]`},
+		{"JSON_OBJECT('k', 1, 'm', m, 't', ts)", fbRec, `{"k":1,"m":12.50,"t":"2023-12-31 22:30:00.123"}`},
+		{"JSON_ARRAY(b, NOT b)", fbRec, `[1,false]`},
 	})
 	if got := fbEval(t, "JSON_EXTRACT(j, 'x')", fbRec); !strings.Contains(got, "Invalid JSON path expression") {
 		t.Errorf("bad constant path = %s, want refused at check", got)
