@@ -314,11 +314,43 @@ func TestAcceptedNarrow(t *testing.T) {
 		{"ROUND(d)", dead, mres{c: cell{typ: "DOUBLE", text: "1e21"}}, false},
 		{"REGEXP_SUBSTR(s, 'x')", vout{json: "null"}, mres{c: cell{typ: "VARCHAR", text: ""}}, true},
 		{"REGEXP_SUBSTR(s, 'x')", vout{json: `"y"`, typ: runtime.TString}, mres{c: cell{typ: "VARCHAR", text: ""}}, false},
+		{"ts + INTERVAL 1 MICROSECOND", vout{err: "millisecond precision"}, mres{c: cell{typ: "DATETIME", text: "1999-12-31 23:59:59.999001"}}, true},
+		{"ts + INTERVAL 1 MICROSECOND", vout{err: "millisecond precision"}, mres{c: cell{typ: "DATETIME", text: "1999-12-31 23:59:59.999000"}}, false},
+		{"CAST(d AS SIGNED)", dead, mres{c: cell{typ: "BIGINT", text: "9223372036854775807"}}, true}, // row d = 2^63 below
+		{"CAST(m AS SIGNED)", dead, mres{c: cell{typ: "BIGINT", text: "2"}}, false},                  // row m = 2.5
 	} {
-		got := acceptedFor(tc.expr, make([]any, len(columns)), tc.v, tc.m) != nil
+		row := make([]any, len(columns))
+		row[colIndex("d")], row[colIndex("m")] = 9223372036854775808.0, dec("2.5000")
+		got := acceptedFor(tc.expr, row, tc.v, tc.m) != nil
 		if got != tc.ok {
 			t.Errorf("acceptedFor(%s, velort %v, MariaDB %v) = %v, want %v", tc.expr, tc.v, tc.m, got, tc.ok)
 		}
+	}
+}
+
+// TestVarianceOverflows: velort's null is accepted only for a group whose
+// exact variance exceeds the DOUBLE range.
+func TestVarianceOverflows(t *testing.T) {
+	m := mres{c: cell{typ: "DOUBLE", text: "0"}}
+	overflowing := ""
+	for _, g := range []string{"a", "b", "c"} {
+		row := make([]any, len(columns))
+		row[colIndex("g")] = g
+		if varianceOverflows("VARIANCE(d)", row, vout{json: "null"}, m) {
+			overflowing = g
+		}
+	}
+	if overflowing == "" {
+		t.Fatal("no group's variance overflows, but the data has ±1.7e308")
+	}
+	row := make([]any, len(columns))
+	row[colIndex("g")] = "no such group"
+	if varianceOverflows("VARIANCE(d)", row, vout{json: "null"}, m) {
+		t.Error("accepted for a group without values")
+	}
+	row[colIndex("g")] = overflowing
+	if varianceOverflows("VARIANCE(d)", row, vout{json: "0", typ: runtime.TDouble}, m) {
+		t.Error("accepted a non-null velort value")
 	}
 }
 
