@@ -357,9 +357,9 @@ func checkAggregate(t *testing.T, m *mariadb, a aggCase, rows [][]any, msgs [][]
 		}
 	}
 	mexpr := mariadbAggExpr(expr)
-	q := "SELECT " + mexpr + " FROM t " + a.clauses
+	q := "SELECT " + mexpr + " AS v FROM t " + a.clauses
 	if a.grouped {
-		q = "SELECT g, " + mexpr + " FROM t " + a.clauses + " ORDER BY g"
+		q = "SELECT g, " + mexpr + " AS v FROM t " + a.clauses + " ORDER BY g"
 	}
 	all, warns, err := m.query(q)
 	switch {

@@ -62,6 +62,7 @@ var columns = []column{
 		"", "abc", "ÄÖü", "😀x", "straße", "12abc", " 42", "1e3", "0x1F", "-0", "3.5", "Hello World",
 		"a%b_c", `a\b`, "O'Reilly", "2024-01-15 10:00:00", "2024-02-30", "null", "İ", "  padded  ", "ABC", nil,
 		"2024-01-15", "abcabc", "9223372036854775808", "-12.5e1", "x,y,z", "Ab", "10:30:00",
+		"line\nbreak\t\"q\"", "\u00e9t\u00e9 ", "1.5e400",
 	}},
 	{name: "ts", velort: "TIMESTAMP", mariadb: "DATETIME(3)", stride: 7, offset: 4, vals: []any{
 		ts("1970-01-01 00:00:00.000"), ts("1969-12-31 23:59:59.999"), ts("2000-02-29 00:00:00.000"),
