@@ -108,7 +108,7 @@ func (env *exprEnv) nativeIslands(e sql.Expression, fr *nativeFrame) (sql.Expres
 		isTS := types.IsDatetimeType(xt) || types.IsTimestampType(xt)
 		switch {
 		case i == 0 && isTruthTest(e) && types.IsText(xt):
-			conv, typ = func(_ *runtime.Ctx, v runtime.Value) runtime.Value { return runtime.Double(asFloat(v)) }, types.Float64
+			conv, typ = func(_ *runtime.Ctx, v runtime.Value) runtime.Value { return runtime.Double(numOf(v)) }, types.Float64
 		case isTS && ((i == 0 && isTruthTest(e)) || isNumericFunction(e)):
 			conv, typ = func(_ *runtime.Ctx, v runtime.Value) runtime.Value { return tsNumber(v.I) }, types.MustCreateDecimalType(17, 3)
 		case i == 0 && dateFunctions[fnName(e)] && (types.IsNumber(xt) || types.IsBoolean(xt)) && !isTS:
@@ -165,7 +165,7 @@ func numberArgDatetime(_ *runtime.Ctx, v runtime.Value) runtime.Value {
 		p := pow10i[v.Scale]
 		whole, fracMs = v.I/p, (v.I%p)*1000/p
 	default:
-		f := asFloat(v)
+		f := numOf(v)
 		if f < 0 || f > 99991231235959 {
 			return runtime.Null
 		}
@@ -178,6 +178,9 @@ func numberArgDatetime(_ *runtime.Ctx, v runtime.Value) runtime.Value {
 	ms, ok := intDatetimeMs(whole)
 	if !ok {
 		return runtime.Null
+	}
+	if whole <= 99991231 {
+		fracMs = 0 // a date without a time has no fraction of a second
 	}
 	return runtime.Timestamp(ms + fracMs)
 }

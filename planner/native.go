@@ -208,8 +208,15 @@ func tsNumber(ms int64) runtime.Value {
 
 // numOf is v used as a DOUBLE (TIMESTAMP as YYYYMMDDhhmmss.fff).
 func numOf(v runtime.Value) float64 {
-	if v.T == runtime.TTimestamp {
+	switch v.T {
+	case runtime.TTimestamp:
 		return asFloat(tsNumber(v.I))
+	case runtime.TString, runtime.TJSON:
+		f := asFloat(v)
+		if math.IsInf(f, 0) { // '1.5e400': MySQL saturates (with a warning)
+			return math.Copysign(math.MaxFloat64, f)
+		}
+		return f
 	}
 	return asFloat(v)
 }

@@ -33,7 +33,7 @@ func bitOperand(v runtime.Value) uint64 {
 	case runtime.TTimestamp:
 		return uint64(roundDecimal(tsNumber(v.I).I, 3))
 	}
-	f := math.Round(asFloat(v)) // DOUBLE, or a string's numeric prefix
+	f := math.Round(numOf(v)) // DOUBLE, or a string's numeric prefix
 	switch {
 	case math.IsNaN(f):
 		return 0

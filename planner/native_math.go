@@ -72,7 +72,7 @@ func nativeSign(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled
 				s = -1
 			}
 		default:
-			f := asFloat(x)
+			f := numOf(x)
 			switch {
 			case f > 0:
 				s = 1
@@ -105,11 +105,11 @@ func nativeStringMath(_ *exprEnv, f sql.FunctionExpression, args []compiled) (co
 			}), true, nil
 		}
 		return numFunc(args, runtime.TInt, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
-			return runtime.Int(int64(op(asFloat(tsNumber(v[0].I)))))
+			return runtime.Int(int64(op(numOf(tsNumber(v[0].I)))))
 		}), true, nil
 	}
 	return numFunc(args, runtime.TDouble, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
-		return runtime.Double(op(asFloat(v[0])))
+		return runtime.Double(op(numOf(v[0])))
 	}), true, nil
 }
 
@@ -210,9 +210,9 @@ func nativeGreatest(_ *exprEnv, f sql.FunctionExpression, args []compiled) (comp
 		}), true, nil
 	case hasNum && hasStr && !hasTS:
 		return numFunc(args, runtime.TDouble, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
-			best := asFloat(v[0])
+			best := numOf(v[0])
 			for _, x := range v[1:] {
-				if y := asFloat(x); better(y, best) {
+				if y := numOf(x); better(y, best) {
 					best = y
 				}
 			}
@@ -448,7 +448,7 @@ func nativeFormat(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compil
 				digits = append(digits, bytes.Repeat([]byte{'0'}, int(d-scale))...)
 			}
 		default:
-			fv := asFloat(x)
+			fv := numOf(x)
 			if math.IsInf(fv, 0) || math.IsNaN(fv) {
 				return runtime.Null
 			}
@@ -560,10 +560,10 @@ func nativeFromUnixtime(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (
 				ms = x.I * pow10i[3-x.Scale]
 			}
 		default:
-			f := asFloat(x) * 1000
+			f := numOf(x) * 1000
 			r := math.Round(f)
 			if math.Abs(f-r) > 1e-3 {
-				c.Err = fmt.Errorf("FROM_UNIXTIME: %s has digits below the millisecond (velort's TIMESTAMP)", formatDouble(nil, asFloat(x)))
+				c.Err = fmt.Errorf("FROM_UNIXTIME: %s has digits below the millisecond (velort's TIMESTAMP)", formatDouble(nil, numOf(x)))
 				return runtime.Null
 			}
 			if r < 0 || r > maxUnixtimeMs {
@@ -662,7 +662,7 @@ func nativeUnixTimestamp(_ *exprEnv, f sql.FunctionExpression, args []compiled) 
 			}
 			return runtime.Decimal(v[0].I, 3)
 		}), true, nil
-	case runtime.TString, runtime.TInt:
+	case runtime.TString, runtime.TInt, runtime.TDouble, runtime.TDecimal, runtime.TBool:
 		return numFunc(args, runtime.TInt, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
 			ms, ok := timeArg(v[0])
 			if !ok {

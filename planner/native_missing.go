@@ -148,7 +148,7 @@ func nativeTruncate(_ *exprEnv, f sql.FunctionExpression, args []compiled) (comp
 	switch x.typ {
 	case runtime.TDouble, runtime.TString:
 		return numFunc(args, runtime.TDouble, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
-			return runtime.Double(truncateFloat(asFloat(v[0]), intOf(v[1])))
+			return runtime.Double(truncateFloat(numOf(v[0]), intOf(v[1])))
 		}), true, nil
 	case runtime.TInt, runtime.TBool:
 		return numFunc(args, runtime.TInt, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
@@ -212,7 +212,7 @@ func nativeOct(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled,
 	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
 		n := intOf(v[0])
 		if v[0].T == runtime.TDouble || v[0].T == runtime.TDecimal {
-			n = int64(math.Trunc(asFloat(v[0]))) // OCT truncates, as CONV does
+			n = int64(math.Trunc(numOf(v[0]))) // OCT truncates, as CONV does
 		}
 		start := len(c.Arena)
 		c.Arena = strconv.AppendUint(c.Arena, uint64(n), 8)
@@ -286,6 +286,10 @@ func timeArg(v runtime.Value) (int64, bool) {
 		return gmsDatetimeMs(string(v.S))
 	case runtime.TInt:
 		return intDatetimeMs(v.I)
+	case runtime.TDouble, runtime.TDecimal, runtime.TBool:
+		if t := numberArgDatetime(nil, v); t.T == runtime.TTimestamp {
+			return t.I, true
+		}
 	}
 	return 0, false
 }
@@ -388,7 +392,7 @@ func secondsArg(v runtime.Value) (us int64, fsp int) {
 		f := float64(v.I) / pow10f[v.Scale]
 		return clampTimeF(f), fsp
 	}
-	f := asFloat(v)
+	f := numOf(v)
 	if v.T == runtime.TDouble {
 		fsp = 6
 	} else if i := strings.IndexByte(string(v.S), '.'); i >= 0 {

@@ -92,7 +92,7 @@ func (env *exprEnv) addInterval(date sql.Expression, iv *expression.Interval, si
 			}
 			ms = t.I + sign*(us/1000)
 		case unit == "SECOND" && (amt.T == runtime.TDouble || amt.T == runtime.TDecimal || amt.T == runtime.TString):
-			f := asFloat(amt) * 1000
+			f := numOf(amt) * 1000
 			if math.Abs(f) > 4e14 {
 				return runtime.Null
 			}
@@ -388,4 +388,55 @@ func nativeDatePart(_ *exprEnv, f sql.FunctionExpression, args []compiled) (comp
 		}
 		return runtime.Int(int64(t.Day()))
 	}), true, nil
+}
+
+func init() { nativeFuncs["extract"] = nativeExtract }
+
+// nativeExtract is EXTRACT(unit FROM ts) of a TIMESTAMP for the single
+// units (WEEK is WEEK(ts, 0), as MySQL; GMS counted ISO weeks).
+func nativeExtract(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 2 || args[1].typ != runtime.TTimestamp {
+		return compiled{}, false, nil
+	}
+	u, ok := isConst(f.Children()[0])
+	us, isStr := u.(string)
+	if !ok || !isStr {
+		return compiled{}, false, nil
+	}
+	unit := strings.ToUpper(us)
+	switch unit {
+	case "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MICROSECOND":
+	default:
+		return compiled{}, false, nil
+	}
+	x := args[1].fn
+	return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		v := x(c, r)
+		if v.T == runtime.TNull {
+			return v
+		}
+		t := time.UnixMilli(v.I).UTC()
+		var n int64
+		switch unit {
+		case "YEAR":
+			n = int64(t.Year())
+		case "QUARTER":
+			n = int64(t.Month()+2) / 3
+		case "MONTH":
+			n = int64(t.Month())
+		case "WEEK":
+			n, _ = calcWeek(t, weekMode(0))
+		case "DAY":
+			n = int64(t.Day())
+		case "HOUR":
+			n = int64(t.Hour())
+		case "MINUTE":
+			n = int64(t.Minute())
+		case "SECOND":
+			n = int64(t.Second())
+		case "MICROSECOND":
+			n = (v.I - floorDiv(v.I, 1000)*1000) * 1000
+		}
+		return runtime.Int(n)
+	}, typ: runtime.TInt}, true, nil
 }

@@ -104,5 +104,11 @@ func TestNumbersAsDates(t *testing.T) {
 		{"YEAR(ts)", fbRec, `2023`},
 		{"QUARTER(ts)", fbRec, `4`},
 		{"DAY(20240229)", fbRec, `29`},
+		{"EXTRACT(WEEK FROM ts)", fbRec, `53`},
+		{"EXTRACT(MICROSECOND FROM ts)", fbRec, `123000`},
+		{"DATEDIFF(123.456, '2024-01-01')", fbRec, `-8744`},
+		{"WEEK(123.456)", fbRec, `4`},
+		{"UNIX_TIMESTAMP(20240115.5)", fbRec, `1705276800`},
+		{"DATE_FORMAT(123.456, '%Y-%m-%d')", fbRec, `"2000-01-23"`},
 	})
 }
