@@ -17,6 +17,8 @@ func TestNativeMathAndText(t *testing.T) {
 		{"SIGN(' 42')", fbRec, `1`},
 		{"ABS('12abc')", fbRec, `12`},
 		{"FLOOR('-1.5x')", fbRec, `-2`},
+		{"ABS('-1.5e400')", fbRec, `1.7976931348623157e+308`},
+		{"FORMAT('1.5e400', 0) = FORMAT(1.7976931348623157e308, 0)", fbRec, `true`},
 		{"BIN(-1)", fbRec, `"1111111111111111111111111111111111111111111111111111111111111111"`},
 		{"BIN(2.7)", fbRec, `"10"`},
 		{"HEX(-0.061e0)", fbRec, `"0"`},
