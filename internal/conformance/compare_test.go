@@ -328,6 +328,30 @@ func TestAcceptedNarrow(t *testing.T) {
 	}
 }
 
+// TestJSONPathAcceptances: MySQL's NULL / unchanged document is accepted
+// only where the row's document lacks the path.
+func TestJSONPathAcceptances(t *testing.T) {
+	row := make([]any, len(columns))
+	zero := mres{c: cell{typ: "INT", text: "0"}}
+	for _, tc := range []struct {
+		j  js
+		ok bool
+	}{{`{}`, true}, {`[1,2]`, true}, {`{"a":1}`, false}} {
+		row[colIndex("j")] = tc.j
+		if got := acceptedFor("JSON_CONTAINS(j, '1', '$.a')", row, vout{json: "null"}, zero) != nil; got != tc.ok {
+			t.Errorf("JSON_CONTAINS on %s: accepted %v, want %v", tc.j, got, tc.ok)
+		}
+	}
+	row[colIndex("j")] = js(`[1,2]`)
+	null := mres{c: cell{null: true, typ: "LONGTEXT"}}
+	if acceptedFor("JSON_ARRAY_APPEND(j, '$.b', 4)", row, vout{json: "[1,2]", typ: runtime.TJSON}, null) == nil {
+		t.Error("unchanged document not accepted")
+	}
+	if acceptedFor("JSON_ARRAY_APPEND(j, '$.b', 4)", row, vout{json: "[1,2,4]", typ: runtime.TJSON}, null) != nil {
+		t.Error("a changed document accepted")
+	}
+}
+
 // TestVarianceOverflows: velort's null is accepted only for a group whose
 // exact variance exceeds the DOUBLE range.
 func TestVarianceOverflows(t *testing.T) {
