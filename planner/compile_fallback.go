@@ -27,10 +27,27 @@ func (env *exprEnv) fallback(e sql.Expression) (compiled, error) {
 	if err != nil {
 		return compiled{}, err
 	}
+	// Functions GMS fails on a NULL argument ("invalid type: <nil>")
+	// return NULL for one, as MySQL, without reaching GMS.
+	var nullArgs []runtime.Expr
+	if nullOnNullArg[fnName(e)] {
+		for _, ch := range e.Children() {
+			c, err := env.compile(ch)
+			if err != nil {
+				return compiled{}, err
+			}
+			nullArgs = append(nullArgs, c.fn)
+		}
+	}
 	slots := env.slots
 	gctx := sql.NewEmptyContext()
 	row := make(sql.Row, len(slots))
 	fn := func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		for _, a := range nullArgs {
+			if a(c, r).T == runtime.TNull {
+				return runtime.Null
+			}
+		}
 		fr.c, fr.r = c, r
 		for i, s := range slots {
 			if s >= 0 {
@@ -137,6 +154,10 @@ func (env *exprEnv) nativeIslands(e sql.Expression, fr *nativeFrame) (sql.Expres
 	}
 	return e.WithChildren(out...)
 }
+
+// nullOnNullArg are GMS functions that fail on a NULL argument where
+// MySQL returns NULL.
+var nullOnNullArg = map[string]bool{"str_to_date": true}
 
 // isTruthTest reports whether e's first argument is used as a truth
 // value (IF, IS TRUE / IS FALSE).

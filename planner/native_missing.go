@@ -569,7 +569,11 @@ func nativeAddtime(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compi
 			if !ok {
 				return runtime.Null
 			}
-			return runtime.Timestamp(v[0].I + sign*floorDiv(d.us, 1000))
+			ms := v[0].I + sign*floorDiv(d.us, 1000)
+			if ms < minMs || ms > maxMs { // past 9999-12-31: NULL, as MySQL
+				return runtime.Null
+			}
+			return runtime.Timestamp(ms)
 		}), true, nil
 	}
 	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {

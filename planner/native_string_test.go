@@ -100,6 +100,8 @@ func TestMissingFunctions(t *testing.T) {
 		{"ADDTIME('2023-12-31 23:59:59', '0:0:1')", fbRec, `"2024-01-01 00:00:00"`},
 		{"SUBTIME('01:00:00', '02:00:00')", fbRec, `"-01:00:00"`},
 		{"ADDTIME(ts, '1:00:00.5')", fbRec, `"2023-12-31T23:30:00.623Z"`},
+		{"ADDTIME(ts, '01:00:00')", `{"ts":"9999-12-31T23:59:59.999Z"}`, `null`},
+		{"STR_TO_DATE(s, '%Y-%m-%d')", `{}`, `null`},
 		{"PERIOD_ADD(202312, 1)", fbRec, `202401`},
 		{"PERIOD_DIFF(202401, 202312)", fbRec, `1`},
 		{"CONCAT(MAKEDATE(2024, 60), 'x')", fbRec, `"2024-02-29x"`},
