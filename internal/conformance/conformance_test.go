@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/velort/velort/runtime"
 )
 
 var ctxb = context.Background()
@@ -320,6 +322,11 @@ func checkWhere(pred string, rows [][]any, msgs [][]byte, perRow []mres) *exprRe
 			}
 			if truthy != (vo.json == "pass") {
 				why = "WHERE passes a different set of records"
+				vb := vout{json: strconv.FormatBool(vo.json == "pass"), typ: runtime.TBool}
+				if a := acceptedFor(pred, rows[r], vb, mr); a != nil {
+					why = ""
+					res.accepted = appendOnce(res.accepted, a.reason)
+				}
 			}
 		}
 		if why != "" {
