@@ -31,7 +31,11 @@ func (c *Conn) ControlToken() (string, error) {
 	if _, err := js.AccountInfo(); err != nil { // no JetStream: fail fast, not after retries
 		return "", err
 	}
-	kv, err := c.KeyValue(nats.KeyValueConfig{Bucket: ControlBucket, History: 1, Storage: nats.FileStorage,
+	replicas := 1
+	if len(c.NC.Servers()) >= 3 { // a cluster: survive the loss of a server
+		replicas = 3
+	}
+	kv, err := c.KeyValue(nats.KeyValueConfig{Bucket: ControlBucket, History: 1, Storage: nats.FileStorage, Replicas: replicas,
 		Description: "velort control-message token"})
 	if err != nil {
 		return "", fmt.Errorf("KV bucket %s: %w", ControlBucket, err)

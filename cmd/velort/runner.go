@@ -80,8 +80,11 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 	// end input or move watermarks (partition/control.go).
 	if tok, err := conn.ControlToken(); err == nil {
 		partition.SetControlToken(tok)
-	} else {
+	} else if isNoJetStream(err) {
 		slog.Debug("no shared control token (no JetStream): control messages carry this process's own", "err", err)
+	} else {
+		slog.Warn("cannot read the shared control token: control messages carry this process's own, so end-of-input markers "+
+			"and watermark heartbeats of other velort processes (shared partitions, earlier runs) are taken for records", "err", err)
 	}
 
 	// JetStream streams exist before anything subscribes or publishes.
