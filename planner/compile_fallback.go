@@ -30,7 +30,11 @@ func (env *exprEnv) fallback(e sql.Expression) (compiled, error) {
 	// Functions GMS fails on a NULL argument ("invalid type: <nil>")
 	// return NULL for one, as MySQL, without reaching GMS.
 	var nullArgs []runtime.Expr
-	if nullOnNullArg[fnName(e)] {
+	onNull := runtime.Null
+	if falseOnNullArg[fnName(e)] { // IS_IPV4(NULL) is 0 in MySQL (GMS: NULL)
+		onNull = runtime.Bool(false)
+	}
+	if nullOnNullArg[fnName(e)] || falseOnNullArg[fnName(e)] {
 		for _, ch := range e.Children() {
 			c, err := env.compile(ch)
 			if err != nil {
@@ -45,7 +49,7 @@ func (env *exprEnv) fallback(e sql.Expression) (compiled, error) {
 	fn := func(c *runtime.Ctx, r runtime.Row) runtime.Value {
 		for _, a := range nullArgs {
 			if a(c, r).T == runtime.TNull {
-				return runtime.Null
+				return onNull
 			}
 		}
 		fr.c, fr.r = c, r
@@ -158,6 +162,10 @@ func (env *exprEnv) nativeIslands(e sql.Expression, fr *nativeFrame) (sql.Expres
 // nullOnNullArg are GMS functions that fail on a NULL argument where
 // MySQL returns NULL.
 var nullOnNullArg = map[string]bool{"str_to_date": true}
+
+// falseOnNullArg are GMS predicates that MySQL makes false (0), not
+// NULL, for a NULL argument.
+var falseOnNullArg = map[string]bool{"is_ipv4": true, "is_ipv6": true, "is_ipv4_compat": true, "is_ipv4_mapped": true}
 
 // isTruthTest reports whether e's first argument is used as a truth
 // value (IF, IS TRUE / IS FALSE).

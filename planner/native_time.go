@@ -440,3 +440,83 @@ func nativeExtract(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compi
 		return runtime.Int(n)
 	}, typ: runtime.TInt}, true, nil
 }
+
+func init() {
+	for _, n := range []string{"hour", "minute", "second", "microsecond"} {
+		nativeFuncs[n] = nativeTimePart
+	}
+}
+
+// timeOfValue reads v as MySQL reads a TIME argument: a TIMESTAMP's time
+// of day; a number as [H...]HHMMSS[.frac]; text as a date-time, a TIME
+// ('10:30:00'), or by its numeric prefix ('12abc' is 00:00:12). ok is
+// false when it is no time (minutes or seconds past 59, no digits).
+func timeOfValue(v runtime.Value) (us int64, ok bool) {
+	switch v.T {
+	case runtime.TTimestamp:
+		return (v.I - floorDiv(v.I, msPerDay)*msPerDay) * 1000, true
+	case runtime.TString:
+		s := strings.TrimSpace(string(v.S))
+		if ms, ok := gmsDatetimeMs(s); ok && strings.ContainsAny(s, "-") {
+			return (ms - floorDiv(ms, msPerDay)*msPerDay) * 1000, true
+		}
+		if strings.Contains(s, ":") {
+			t, ok := parseTimeText(s)
+			return t.us, ok
+		}
+		f, ok := runtime.ParseFloatPrefix([]byte(s))
+		if !ok {
+			return 0, false
+		}
+		return hhmmssUs(f)
+	}
+	return hhmmssUs(numOf(v))
+}
+
+// hhmmssUs reads a number [H...]HHMMSS[.frac] as a TIME in microseconds.
+func hhmmssUs(f float64) (int64, bool) {
+	neg := f < 0
+	f = math.Abs(f)
+	if f > 8385959.999999 {
+		return 0, false
+	}
+	n := int64(f)
+	h, m, s := n/10000, n/100%100, n%100
+	if m > 59 || s > 59 {
+		return 0, false
+	}
+	us := (h*3600+m*60+s)*1e6 + int64(math.Round((f-float64(n))*1e6))
+	if neg {
+		us = -us
+	}
+	return us, true
+}
+
+// nativeTimePart is HOUR/MINUTE/SECOND/MICROSECOND of a TIMESTAMP, a
+// number or text read as a TIME (GMS gave NULL for numbers and most
+// text). HOUR of a TIME may pass 23.
+func nativeTimePart(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 1 || args[0].typ == runtime.TJSON {
+		return compiled{}, false, nil
+	}
+	name := lowerName(f)
+	return numFunc(args, runtime.TInt, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		us, ok := timeOfValue(v[0])
+		if !ok {
+			return runtime.Null
+		}
+		if us < 0 {
+			us = -us
+		}
+		secs := us / 1e6
+		switch name {
+		case "hour":
+			return runtime.Int(secs / 3600)
+		case "minute":
+			return runtime.Int(secs / 60 % 60)
+		case "second":
+			return runtime.Int(secs % 60)
+		}
+		return runtime.Int(us % 1e6)
+	}), true, nil
+}
