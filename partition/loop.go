@@ -63,7 +63,9 @@ type Config struct {
 	// IntakeMessages and IntakeBytes bound what a core NATS subscription
 	// holds received but not yet processed (0: DefaultIntakeMessages,
 	// DefaultIntakeBytes). Past either, nats.go drops new records: they are
-	// counted (Stats.Dropped) and the loop goes on.
+	// counted (Stats.Dropped) and the loop goes on. With Replay only the
+	// client's queue (transport.DefaultSyncQueueLen) bounds it: replay is
+	// flow-controlled to a window below that.
 	IntakeMessages int
 	IntakeBytes    int
 	// SourceKey (the partition key columns in Schema) and SourcePartitions
@@ -187,6 +189,9 @@ func (l *Loop) Subscribe() error {
 	}
 	if bytes <= 0 {
 		bytes = DefaultIntakeBytes
+	}
+	if l.cfg.Replay { // --replay is flow-controlled: it never runs more than a window ahead
+		msgs, bytes = -1, -1
 	}
 	if err := sub.SetPendingLimits(msgs, bytes); err != nil {
 		return err
