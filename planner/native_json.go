@@ -597,3 +597,46 @@ func nativeJSONBuild(_ *exprEnv, f sql.FunctionExpression, args []compiled) (com
 		return runtime.Value{T: runtime.TJSON, S: out[start:len(out):len(out)]}
 	}, typ: runtime.TJSON}, true, nil
 }
+
+func init() { nativeFuncs["json_length"] = nativeJSONLength }
+
+// nativeJSONLength is JSON_LENGTH(doc[, path]): the members of an array
+// or object, 1 for a scalar (GMS gave NULL for []), NULL for a missing path.
+func nativeJSONLength(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 1 && len(args) != 2 {
+		return compiled{}, false, nil
+	}
+	var path *jsonPath
+	if len(args) == 2 {
+		paths, ok, err := jsonPaths(f, 1)
+		if !ok || err != nil {
+			return compiled{}, err != nil, err
+		}
+		path = &paths[0]
+	}
+	x := args[0].fn
+	return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		v := x(c, r)
+		if v.T == runtime.TNull {
+			return runtime.Null
+		}
+		doc, ok := jsonDocArg(c, v)
+		if !ok {
+			return runtime.Null
+		}
+		if path != nil {
+			found := evalJSONPath(doc, path.legs, nil)
+			if len(found) == 0 {
+				return runtime.Null
+			}
+			doc = found[0]
+		}
+		switch d := doc.(type) {
+		case []any:
+			return runtime.Int(int64(len(d)))
+		case *jsonObject:
+			return runtime.Int(int64(len(d.keys)))
+		}
+		return runtime.Int(1)
+	}, typ: runtime.TInt}, true, nil
+}

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strings"
@@ -465,20 +466,28 @@ func timeOfValue(v runtime.Value) (us int64, ok bool) {
 			return t.us, ok
 		}
 		f, ok := runtime.ParseFloatPrefix([]byte(s))
-		if !ok {
+		if !ok || strings.ContainsAny(s, "eE") {
 			return 0, false
 		}
-		return hhmmssUs(f)
+		return hhmmssUs(f, false)
 	}
-	return hhmmssUs(numOf(v))
+	return hhmmssUs(numOf(v), v.T == runtime.TInt || v.T == runtime.TBool)
 }
 
 // hhmmssUs reads a number [H...]HHMMSS[.frac] as a TIME in microseconds.
-func hhmmssUs(f float64) (int64, bool) {
+// An integer past TIME's range is clamped to 838:59:59 (MariaDB); a
+// DECIMAL or DOUBLE past it is no time.
+func hhmmssUs(f float64, clamp bool) (int64, bool) {
 	neg := f < 0
 	f = math.Abs(f)
-	if f > 8385959.999999 {
+	if f > 8385959.999999 && !clamp {
 		return 0, false
+	}
+	if f > 8385959.999999 { // past TIME's range: 838:59:59
+		if neg {
+			return -maxTimeUs, true
+		}
+		return maxTimeUs, true
 	}
 	n := int64(f)
 	h, m, s := n/10000, n/100%100, n%100
@@ -518,5 +527,93 @@ func nativeTimePart(_ *exprEnv, f sql.FunctionExpression, args []compiled) (comp
 			return runtime.Int(secs % 60)
 		}
 		return runtime.Int(us % 1e6)
+	}), true, nil
+}
+
+func init() {
+	nativeFuncs["timediff"] = nativeTimediff
+	nativeFuncs["timestamp"] = nativeTimestampFn
+	nativeFuncs["datetime"] = nativeTimestampFn // GMS resolves TIMESTAMP(x) to DATETIME(x)
+}
+
+// textFsp is the number of fraction digits written in a date-time or
+// TIME text (at most 6).
+func textFsp(s []byte) int {
+	if i := bytes.IndexByte(s, '.'); i >= 0 {
+		return min(len(bytes.TrimSpace(s[i+1:])), 6)
+	}
+	return 0
+}
+
+// nativeTimediff is TIMEDIFF(a, b): a - b as a TIME (clamped to
+// ±838:59:59 and the fraction digits of its arguments; a TIMESTAMP has
+// three). Both must be date-times or both TIMEs; else NULL (MySQL 8).
+func nativeTimediff(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 2 {
+		return compiled{}, false, nil
+	}
+	for _, a := range args {
+		if a.typ != runtime.TTimestamp && a.typ != runtime.TString {
+			return compiled{}, false, nil
+		}
+	}
+	// read returns microseconds, whether it is a date-time, fraction digits.
+	read := func(v runtime.Value) (int64, bool, int, bool) {
+		if v.T == runtime.TTimestamp {
+			return v.I * 1000, true, 3, true
+		}
+		s := strings.TrimSpace(string(v.S))
+		if strings.Count(s, "-") >= 2 {
+			ms, ok := gmsDatetimeMs(s)
+			if !ok {
+				return 0, false, 0, false
+			}
+			if fsp := textFsp(v.S); fsp > 3 {
+				return 0, false, 0, false // below velort's millisecond
+			}
+			return ms * 1000, true, textFsp(v.S), true
+		}
+		t, ok := parseTimeText(s)
+		return t.us, false, t.fsp, ok
+	}
+	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		a, aDT, aFsp, ok1 := read(v[0])
+		b, bDT, bFsp, ok2 := read(v[1])
+		if !ok1 || !ok2 || aDT != bDT {
+			return runtime.Null
+		}
+		fsp := max(aFsp, bFsp)
+		d := a - b
+		limit := int64(maxTimeUs) + (1e6 - int64(math.Pow10(6-fsp)))
+		d = max(min(d, limit), -limit)
+		return timeResult(c, timeValue{us: d, fsp: fsp})
+	}), true, nil
+}
+
+// nativeTimestampFn is TIMESTAMP(x[, t]): x as a TIMESTAMP (text parsed,
+// NULL when it is no date-time), plus the TIME t.
+func nativeTimestampFn(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 1 && len(args) != 2 {
+		return compiled{}, false, nil
+	}
+	if args[0].typ != runtime.TTimestamp && args[0].typ != runtime.TString {
+		return compiled{}, false, nil
+	}
+	return numFunc(args, runtime.TTimestamp, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		ms, ok := timeArg(v[0])
+		if !ok {
+			return runtime.Null
+		}
+		if len(v) == 2 {
+			t, ok := parseTimeText(string(textOf(c, v[1])))
+			if !ok {
+				return runtime.Null
+			}
+			ms += floorDiv(t.us, 1000)
+		}
+		if ms < minMs || ms > maxMs {
+			return runtime.Null
+		}
+		return runtime.Timestamp(ms)
 	}), true, nil
 }
