@@ -35,7 +35,7 @@ type failure struct {
 
 // exprResult is the outcome of one expression.
 type exprResult struct {
-	section  string // "scalar", "where", "agg", "window" or "rows"
+	section  string // "scalar", "where", "agg", "window", "rows" or "insert"
 	expr     string
 	refused  string
 	accepted []string // reasons of the accepted differences seen
@@ -222,6 +222,18 @@ func TestMariaDB(t *testing.T) {
 			}
 		}
 		verdict(t, results, "window")
+	})
+	t.Run("Insert", func(t *testing.T) {
+		n := 0
+		for _, target := range insertTargets {
+			for _, src := range insertSources {
+				n++
+				if only == nil || only.MatchString(insertName(src, target)) {
+					results = append(results, checkInsert(t, m, n, src, target, rows, msgs))
+				}
+			}
+		}
+		verdict(t, results, "insert")
 	})
 	t.Run("Rows", func(t *testing.T) {
 		for _, e := range rowExprs {
@@ -605,7 +617,7 @@ func writeReport(t *testing.T, results []*exprResult, ver string, took time.Dura
 		}
 	}
 	fmt.Fprintf(&b, "velort vs %s — differential conformance report (%s, %v)\n", ver, time.Now().UTC().Format(time.RFC3339), took.Round(time.Millisecond))
-	for _, s := range []string{"scalar", "where", "agg", "window", "rows"} {
+	for _, s := range []string{"scalar", "where", "agg", "window", "rows", "insert"} {
 		fmt.Fprintf(&b, "%-6s: %d expressions, %d agree, %d wrong, %d refused by velort\n", s,
 			counts[s+" total"], counts[s+" agree"], counts[s+" wrong"], counts[s+" refused"])
 	}

@@ -44,15 +44,21 @@ func runVelortScalar(expr string, msgs [][]byte) vrun {
 		if pipe == nil {
 			return res
 		}
-		dec := runtime.NewDecoder(q.Source.Columns, q.Read)
-		enc := runtime.NewEncoder([]string{"v"})
-		row := make(runtime.Row, len(q.Source.Columns))
-		var ctx runtime.Ctx
-		for _, msg := range msgs {
-			res.rows = append(res.rows, execOne(&ctx, dec, enc, pipe, msg, row))
-		}
-		return res
+		return runRows(res, q, pipe, msgs)
 	})
+}
+
+// runRows runs every message through a stateless pipeline with one output
+// column.
+func runRows(res vrun, q *planner.Query, pipe *runtime.Pipeline, msgs [][]byte) vrun {
+	dec := runtime.NewDecoder(q.Source.Columns, q.Read)
+	enc := runtime.NewEncoder([]string{"v"})
+	row := make(runtime.Row, len(q.Source.Columns))
+	var ctx runtime.Ctx
+	for _, msg := range msgs {
+		res.rows = append(res.rows, execOne(&ctx, dec, enc, pipe, msg, row))
+	}
+	return res
 }
 
 // runVelortFilter plans `SELECT id AS v FROM t WHERE pred`; a row's json
