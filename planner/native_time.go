@@ -63,9 +63,11 @@ func (env *exprEnv) addInterval(date sql.Expression, iv *expression.Interval, si
 	if err != nil {
 		return compiled{}, true, err
 	}
-	if d.typ != runtime.TTimestamp && d.typ != runtime.TNull {
+	textIn := d.typ == runtime.TString // MySQL: text in, text out
+	if d.typ != runtime.TTimestamp && d.typ != runtime.TNull && !textIn {
 		return compiled{}, false, nil
 	}
+	dayOrMore := months || unit == "DAY" || unit == "WEEK"
 	n, err := env.compile(iv.Child)
 	if err != nil {
 		return compiled{}, true, err
@@ -76,6 +78,15 @@ func (env *exprEnv) addInterval(date sql.Expression, iv *expression.Interval, si
 		t, amt := df(c, r), nf(c, r)
 		if t.T == runtime.TNull || amt.T == runtime.TNull {
 			return runtime.Null
+		}
+		var text []byte
+		if textIn {
+			text = t.S
+			ms, ok := gmsDatetimeMs(strings.TrimSpace(string(text)))
+			if !ok {
+				return runtime.Null
+			}
+			t = runtime.Timestamp(ms)
 		}
 		var ms int64
 		switch {
@@ -112,8 +123,19 @@ func (env *exprEnv) addInterval(date sql.Expression, iv *expression.Interval, si
 		if ms < minMs || ms > maxMs {
 			return runtime.Null
 		}
+		if textIn { // 'YYYY-MM-DD' stays a date for day units, else a date-time
+			start := len(c.Arena)
+			c.Arena = appendDatetimeText(c.Arena, ms)
+			switch {
+			case dayOrMore && !bytes.ContainsRune(text, ':'):
+				c.Arena = c.Arena[:start+10]
+			case ms%1000 == 0 && !bytes.ContainsRune(text, '.'):
+				c.Arena = c.Arena[:len(c.Arena)-4]
+			}
+			return runtime.String(c.Arena[start:len(c.Arena):len(c.Arena)])
+		}
 		return runtime.Timestamp(ms)
-	}, typ: runtime.TTimestamp}, true, nil
+	}, typ: map[bool]runtime.Type{true: runtime.TString, false: runtime.TTimestamp}[textIn]}, true, nil
 }
 
 // addMonths adds k calendar months to epoch ms, clamping the day to the
