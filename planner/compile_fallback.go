@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -22,6 +23,7 @@ func (env *exprEnv) fallback(e sql.Expression) (compiled, error) {
 	}
 	t, scale := resultType(e)
 	isDate := types.IsDateType(e.Type())
+	isPow := fnName(e) == "pow" || fnName(e) == "power"
 	fr := &nativeFrame{}
 	e, err := env.nativeIslands(e, fr)
 	if err != nil {
@@ -69,6 +71,14 @@ func (env *exprEnv) fallback(e sql.Expression) (compiled, error) {
 		v, err := fromGMS(c, x, t, scale)
 		if err != nil {
 			c.Err = fmt.Errorf("%v in '%s'", err, e)
+		}
+		if v.T == runtime.TDouble && (math.IsInf(v.F, 0) || math.IsNaN(v.F)) {
+			// MySQL: error 1690 for an overflow (EXP(710), POW(0, -1),
+			// POW(-8, 1/3)); NULL for a domain error (SQRT(-1)).
+			if math.IsInf(v.F, 0) || isPow {
+				c.Err = runtime.OutOfRange("DOUBLE", e.String())
+			}
+			return runtime.Null
 		}
 		return v
 	}

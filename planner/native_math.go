@@ -680,3 +680,33 @@ func nativeUnixTimestamp(_ *exprEnv, f sql.FunctionExpression, args []compiled) 
 	}
 	return compiled{}, false, nil
 }
+
+func init() {
+	nativeFuncs["pow"] = nativePowExp
+	nativeFuncs["power"] = nativePowExp
+	nativeFuncs["exp"] = nativePowExp
+}
+
+// nativePowExp is POW(x, y) and EXP(x): a result beyond DOUBLE (or not a
+// number: POW(-8, 1/3)) is MySQL's error 1690 for the record (GMS gave
+// NULL).
+func nativePowExp(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	exp := lowerName(f) == "exp"
+	if (exp && len(args) != 1) || (!exp && len(args) != 2) {
+		return compiled{}, false, nil
+	}
+	errRange := runtime.OutOfRange("DOUBLE", exprText(f))
+	return numFunc(args, runtime.TDouble, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		var r float64
+		if exp {
+			r = math.Exp(numOf(v[0]))
+		} else {
+			r = math.Pow(numOf(v[0]), numOf(v[1]))
+		}
+		if math.IsInf(r, 0) || math.IsNaN(r) {
+			c.Err = errRange
+			return runtime.Null
+		}
+		return runtime.Double(r)
+	}), true, nil
+}

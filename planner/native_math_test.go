@@ -132,3 +132,20 @@ func TestNativeRoundDecimalAndUnixTimestamp(t *testing.T) {
 		{"UNIX_TIMESTAMP('12abc')", fbRec, `null`},
 	})
 }
+
+// TestDoubleOverflowIsAnError: EXP, POW and other GMS math functions whose
+// result leaves DOUBLE are MySQL's error 1690 for the record (GMS gave
+// NULL); a domain error (SQRT(-1)) stays NULL; values from MariaDB.
+func TestDoubleOverflowIsAnError(t *testing.T) {
+	for _, expr := range []string{"POW(-8, 1/3)", "POW(0, -1)", "EXP(710)", "DEGREES(1.7e308)"} {
+		if got := fbEval(t, expr, fbRec); !strings.Contains(got, "DOUBLE value is out of range") {
+			t.Errorf("%s = %s, want error 1690", expr, got)
+		}
+	}
+	runFbCases(t, []fbCase{
+		{"SQRT(-1)", fbRec, `null`},
+		{"POW(2, 0.5)", fbRec, `1.4142135623730951`},
+		{"EXP(-1000)", fbRec, `0`},
+		{"POW(-2, 3)", fbRec, `-8`},
+	})
+}
