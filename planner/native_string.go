@@ -502,7 +502,7 @@ func (env *exprEnv) nativeConvert(e *expression.Convert) (compiled, bool, error)
 			return runtime.Double(f)
 		})
 	case "datetime":
-		if xt != runtime.TTimestamp && xt != runtime.TString && xt != runtime.TInt {
+		if xt != runtime.TTimestamp && xt != runtime.TString && !xt.Numeric() && xt != runtime.TBool {
 			return compiled{}, false, nil
 		}
 		keep := int64(1000) // DATETIME: whole seconds; DATETIME(1..3) keep digits
@@ -522,7 +522,7 @@ func (env *exprEnv) nativeConvert(e *expression.Convert) (compiled, bool, error)
 			return runtime.Timestamp(floorDiv(ms, keep) * keep)
 		})
 	case "date":
-		if xt != runtime.TTimestamp && xt != runtime.TString && xt != runtime.TInt {
+		if xt != runtime.TTimestamp && xt != runtime.TString && !xt.Numeric() && xt != runtime.TBool {
 			return compiled{}, false, nil
 		}
 		return unary(runtime.TString, 0, func(c *runtime.Ctx, v runtime.Value) runtime.Value {
@@ -536,7 +536,15 @@ func (env *exprEnv) nativeConvert(e *expression.Convert) (compiled, bool, error)
 		})
 	case "time":
 		if xt != runtime.TTimestamp {
-			return compiled{}, false, nil
+			fsp := max(min(n, 6), 0)
+			return unary(runtime.TString, 0, func(c *runtime.Ctx, v runtime.Value) runtime.Value {
+				us, ok := timeOfValue(v) // a TIME, a date-time's time, [H]HMMSS, '12abc' is 00:00:12
+				if !ok {
+					return runtime.Null
+				}
+				p := int64(math.Pow10(6 - fsp))
+				return timeResult(c, timeValue{us: us / p * p, fsp: fsp})
+			})
 		}
 		fsp := max(min(n, 3), 0)
 		return unary(runtime.TString, 0, func(c *runtime.Ctx, v runtime.Value) runtime.Value {
