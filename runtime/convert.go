@@ -45,7 +45,15 @@ func ParseFloatPrefix(s []byte) (float64, bool) {
 		}
 	}
 	f, err := strconv.ParseFloat(unsafeString(s[start:i]), 64)
-	return f, err == nil
+	if err != nil {
+		// A numeral beyond DOUBLE ("1.5e400") is ±1.7976931348623157e+308
+		// in MySQL (with a warning), never NULL or 0.
+		if math.IsInf(f, 0) {
+			return math.Copysign(math.MaxFloat64, f), true
+		}
+		return 0, false
+	}
+	return f, true
 }
 
 // DecimalFromFloat converts f to a DECIMAL's unscaled value at scale, as
