@@ -93,6 +93,8 @@ var specialCalls = map[string][]string{
 	"utc_date":      {"UTC_DATE()"},
 	"utc_time":      {"UTC_TIME()"},
 	"interval":      {"INTERVAL(i, 1, 2)"},
+	"version":       {"VERSION()"},
+	"match":         {"MATCH(s) AGAINST ('x')"},
 }
 
 // Functions lists every function name known to the planner: go-mysql-server's
@@ -279,10 +281,10 @@ func newInstance(f sql.Function, args []sql.Expression) (e sql.Expression, err e
 	return f.NewInstance(args)
 }
 
-// probeCall plans `SELECT call ... FROM t` as a query of its kind (a
-// window function with frame) and
-// reports whether the call compiled natively (its closure is not the one
-// fallback builds around go-mysql-server's Eval).
+// probeCall plans `SELECT call AS x FROM t` as a query of its kind
+// (aggregates GROUP BY s, window functions OVER (PARTITION BY s ORDER BY
+// ts frame)) and reports whether a scalar call compiled natively: to any
+// closure but the one fallback builds around go-mysql-server's Eval.
 func probeCall(call, kind, frame string) (native bool, err error) {
 	sel := "SELECT " + call + " AS x FROM t"
 	switch kind {
