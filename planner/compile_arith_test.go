@@ -423,3 +423,47 @@ func TestColumnConstantDecimal(t *testing.T) {
 		{"i + 0.5", arMaxInt, "ERR: DECIMAL value is out of range"},
 	})
 }
+
+// TestInsertEnforcesDecimalPrecision: a value with more digits than a
+// DECIMAL(p,s) sink column holds is an error for the record (MySQL strict
+// mode: error 1264), also when the query's column already is a DECIMAL of
+// the same scale; it was stored with all its digits.
+func TestInsertEnforcesDecimalPrecision(t *testing.T) {
+	pl, err := Parse("e.sql", arStream+`CREATE STREAM o2 (v DECIMAL(10,2), w DECIMAL(6,2)) WITH (subject = 'o2');
+INSERT INTO o2 SELECT d, m FROM t;`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := pl.Queries[0]
+	pipe, err := q.NewPipeline(0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := runtime.NewDecoder(q.Source.Columns, q.Read)
+	enc := runtime.NewEncoder([]string{"v", "w"})
+	for _, c := range []struct{ rec, want string }{
+		{`{"d":99999999.994,"m":9999.99}`, `{"v":99999999.99,"w":9999.99}`},
+		{`{"d":-99999999.994,"m":-9999.99}`, `{"v":-99999999.99,"w":-9999.99}`},
+		{`{"d":1e16,"m":0}`, "ERR: Out of range value for column 'v' (DECIMAL(10,2))"},
+		{`{"d":99999999.995,"m":0}`, "ERR: Out of range value for column 'v' (DECIMAL(10,2))"},
+		{`{"d":0,"m":10000}`, "ERR: Out of range value for column 'w' (DECIMAL(6,2))"},
+		{`{"d":null,"m":null}`, `{"v":null,"w":null}`},
+	} {
+		row := make(runtime.Row, len(q.Source.Columns))
+		if err := dec.Decode([]byte(c.rec), row); err != nil {
+			t.Fatal(err)
+		}
+		var ctx runtime.Ctx
+		outs := pipe.Execute(&ctx, row, 0)
+		got := ""
+		switch {
+		case ctx.Err != nil:
+			got = "ERR: " + ctx.Err.Error()
+		case len(outs) == 1:
+			got = string(enc.Append(nil, outs[0]))
+		}
+		if got != c.want {
+			t.Errorf("%s → %s, want %s", c.rec, got, c.want)
+		}
+	}
+}

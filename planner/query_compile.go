@@ -118,6 +118,9 @@ func (q *Query) compile(partition int, udfs udfBinder) (*runtime.Pipeline, []com
 				fns[i], cols[i] = coerceTo(outs[i], c.Type, c.Scale), -1
 				outs[i].typ, outs[i].scale = c.Type, c.Scale
 			}
+			if c.Type == runtime.TDecimal && c.Precision > 0 && c.Precision <= 18 {
+				fns[i], cols[i] = checkPrecision(fns[i], c), -1
+			}
 		}
 	}
 	pipe := runtime.NewPipeline(filter, stage, having, fns)
@@ -237,3 +240,18 @@ type clauseError struct {
 
 func (e *clauseError) Error() string { return e.err.Error() }
 func (e *clauseError) Unwrap() error { return e.err }
+
+// checkPrecision makes a value with more digits than a DECIMAL(p,s) sink
+// column holds an error for the record, as MySQL's strict mode (error
+// 1264), instead of storing it.
+func checkPrecision(f runtime.Expr, c runtime.Column) runtime.Expr {
+	errRange := fmt.Errorf("Out of range value for column '%s' (DECIMAL(%d,%d))", c.Name, c.Precision, c.Scale)
+	return func(ctx *runtime.Ctx, r runtime.Row) runtime.Value {
+		v := f(ctx, r)
+		if v.T == runtime.TDecimal && !runtime.FitsPrecision(v.I, c.Precision) {
+			ctx.Err = errRange
+			return runtime.Null
+		}
+		return v
+	}
+}

@@ -165,3 +165,8 @@ func NumericPrefix(s []byte) []byte {
 	}
 	return s[start:i]
 }
+
+// FitsPrecision reports whether a DECIMAL's unscaled value x has at most
+// p digits, as a DECIMAL(p,s) column requires (p of 0 or more than 18:
+// only the int64 bound applies).
+func FitsPrecision(x int64, p uint8) bool { return fitsPrecision(x, p) }
