@@ -710,3 +710,30 @@ func nativePowExp(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compil
 		return runtime.Double(r)
 	}), true, nil
 }
+
+func init() {
+	nativeFuncs["radians"] = nativeDegRad
+	nativeFuncs["degrees"] = nativeDegRad
+}
+
+// nativeDegRad is RADIANS(x) = x·(π/180) and DEGREES(x) = x·(180/π), as
+// MySQL multiplies (GMS overflowed RADIANS(1.7e308) through x·π); a
+// result beyond DOUBLE is error 1690.
+func nativeDegRad(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 1 {
+		return compiled{}, false, nil
+	}
+	k := math.Pi / 180
+	if lowerName(f) == "degrees" {
+		k = 180 / math.Pi
+	}
+	errRange := runtime.OutOfRange("DOUBLE", exprText(f))
+	return numFunc(args, runtime.TDouble, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		r := numOf(v[0]) * k
+		if math.IsInf(r, 0) {
+			c.Err = errRange
+			return runtime.Null
+		}
+		return runtime.Double(r)
+	}), true, nil
+}

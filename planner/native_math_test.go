@@ -154,5 +154,7 @@ func TestDoubleOverflowIsAnError(t *testing.T) {
 		{"POW(2, 0.5)", fbRec, `1.4142135623730951`},
 		{"EXP(-1000)", fbRec, `0`},
 		{"POW(-2, 3)", fbRec, `-8`},
+		{"RADIANS(1.7976931348623157e308)", fbRec, `3.1375664143845866e+306`},
+		{"DEGREES(PI())", fbRec, `180`},
 	})
 }
