@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/shopspring/decimal"
 
 	"github.com/velort/velort/runtime"
 )
@@ -736,4 +737,45 @@ func nativeDegRad(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compil
 		}
 		return runtime.Double(r)
 	}), true, nil
+}
+
+func init() { nativeFuncs["nullif"] = nativeNullif }
+
+// nativeNullif is NULLIF(a, b): NULL when a = b, else a. Strings compare
+// byte-wise, a TIMESTAMP as a date-time, anything else as numbers
+// (NULLIF('12abc', 0) is '12abc': GMS compared strictly and gave NULL).
+func nativeNullif(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 2 || args[0].typ == runtime.TJSON || args[1].typ == runtime.TJSON {
+		return compiled{}, false, nil
+	}
+	a, b := args[0].fn, args[1].fn
+	return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		x, y := a(c, r), b(c, r)
+		if x.T == runtime.TNull || y.T == runtime.TNull {
+			return x
+		}
+		var eq bool
+		switch {
+		case x.T == runtime.TString && y.T == runtime.TString:
+			eq = bytes.Equal(x.S, y.S)
+		case x.T == runtime.TTimestamp || y.T == runtime.TTimestamp:
+			xm, ok1 := timeArg(x)
+			ym, ok2 := timeArg(y)
+			eq = ok1 && ok2 && xm == ym
+		case x.T == runtime.TDecimal && y.T == runtime.TDecimal:
+			eq = compareDecimals(x, y) == 0
+		default:
+			eq = numOf(x) == numOf(y)
+		}
+		if eq {
+			return runtime.Null
+		}
+		return x
+	}, typ: args[0].typ, scale: args[0].scale}, true, nil
+}
+
+// compareDecimals compares two DECIMALs exactly.
+func compareDecimals(x, y runtime.Value) int {
+	xd := decimal.New(x.I, -int32(x.Scale))
+	return xd.Cmp(decimal.New(y.I, -int32(y.Scale)))
 }

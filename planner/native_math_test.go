@@ -113,6 +113,11 @@ func TestNativeBitsQuoteCRC(t *testing.T) {
 		{"QUOTE(d)", fbRec, `"'-0.061'"`},
 		{"CRC32(-2.5000)", fbRec, `507796413`},
 		{"FIELD(ts, 1, 'abc')", fbRec, `0`},
+		{"NULLIF('12abc', 0)", fbRec, `"12abc"`},
+		{"NULLIF('0', 0)", fbRec, `null`},
+		{"NULLIF(m, 12.5)", fbRec, `null`},
+		{"NULLIF(ts, '2023-12-31 22:30:00.123')", fbRec, `null`},
+		{"NULLIF(d, 1)", fbRec, `-0.061`},
 	})
 	for _, expr := range []string{"1 << 63", "i | 0", "CAST(-3 AS UNSIGNED)"} {
 		if got := fbEval(t, expr, fbRec); !strings.Contains(got, "out of range") {
