@@ -3,6 +3,7 @@ package planner
 import (
 	"math"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/dolthub/go-mysql-server/sql"
 
@@ -99,17 +100,27 @@ func nativeSoundex(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compi
 		start := len(c.Arena)
 		var last byte
 		first := true
-		for _, ch := range s {
+		for i := 0; i < len(s); {
+			ch, w := utf8.DecodeRune(s[i:])
+			raw := s[i : i+w]
+			i += w
 			if 'a' <= ch && ch <= 'z' {
 				ch -= 'a' - 'A'
 			}
-			if ch < 'A' || ch > 'Z' {
+			var code byte = '0' // a non-ASCII character is a letter without a code (MariaDB)
+			switch {
+			case ch >= 'A' && ch <= 'Z':
+				code = soundexCodes[ch-'A']
+			case ch < utf8.RuneSelf:
 				continue
 			}
-			code := soundexCodes[ch-'A']
 			switch {
 			case first:
-				c.Arena = append(c.Arena, ch)
+				if ch < utf8.RuneSelf {
+					c.Arena = append(c.Arena, byte(ch))
+				} else {
+					c.Arena = append(c.Arena, raw...)
+				}
 				first = false
 				last = code
 			case code != '0': // vowels, H, W, Y neither count nor separate
@@ -120,7 +131,7 @@ func nativeSoundex(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compi
 			}
 		}
 		if !first {
-			for len(c.Arena)-start < 4 {
+			for utf8.RuneCount(c.Arena[start:]) < 4 {
 				c.Arena = append(c.Arena, '0')
 			}
 		}

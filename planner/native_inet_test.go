@@ -19,6 +19,8 @@ func TestNativeInetSoundexChar(t *testing.T) {
 		{"SOUNDEX('Pfister')", fbRec, `"P236"`},
 		{"SOUNDEX(s)", fbRec, `"H4643"`},
 		{"SOUNDEX(' 42')", fbRec, `""`},
+		{"SOUNDEX('été ')", fbRec, `"é300"`},
+		{"SOUNDEX('日本')", fbRec, `"日000"`},
 		{"HEX(CHAR(0))", fbRec, `"00"`},
 		{"HEX(CHAR(256, 1))", fbRec, `"010001"`},
 		{"HEX(CHAR(-1))", fbRec, `"FFFFFFFF"`},
