@@ -1,6 +1,9 @@
 package runtime
 
-import "math/bits"
+import (
+	"math"
+	"math/bits"
+)
 
 // rowFn is the state of one RowFunc for one PARTITION BY key. A bounded
 // frame keeps the last size argument values in a ring (with owned copies
@@ -17,6 +20,7 @@ type rowFn struct {
 	nn    int64   // non-NULL values in the frame
 	si    int64   // exact sum (unscaled at sc): its low 64 bits
 	sf    float64 // float sum
+	lost  float64 // bounded frames: bound on sf's rounding error since the last resum
 	sc    uint8
 	stale int64 // float evictions since the last resum
 	// best is MIN/MAX/FIRST_VALUE's value. For the exact sums of SUM/AVG
@@ -88,11 +92,16 @@ func rowFloatPath(f *RowFunc, v *Value) bool {
 // MaxFrameRows values, nor any realistic unbounded one, overflows them.
 func (fn *rowFn) add(f *RowFunc, v *Value, sign int64) {
 	if rowFloatPath(f, v) {
-		if v.T == TDouble {
-			fn.sf += float64(sign) * v.F
-		} else {
-			fn.sf += float64(sign) * aggToFloat(*v)
+		x := v.F
+		if v.T != TDouble {
+			x = aggToFloat(*v)
 		}
+		x *= float64(sign)
+		if fn.size == 0 { // unbounded: MySQL's running sum, in order
+			fn.sf += x
+			return
+		}
+		fn.addFloat(x)
 		return
 	}
 	var x int64
@@ -135,13 +144,39 @@ func (fn *rowFn) exact128() (float64, bool) {
 	return float64(fn.best.I)*(1<<64) + float64(uint64(fn.si)), false
 }
 
-// resum recomputes the float sum from the frame to shed rounding drift;
-// called once per size evictions, so it costs O(1) per row amortised.
+// addFloat adds x to a bounded frame's float sum. A sliding sum subtracts
+// what leaves the frame, so it tracks the exact rounding error of each
+// addition (Fast2Sum) and step resums the frame when the errors may
+// matter: a huge value passing through must not wipe out the small ones
+// still in the frame.
+func (fn *rowFn) addFloat(x float64) {
+	t := fn.sf + x
+	var e float64
+	if math.Abs(fn.sf) >= math.Abs(x) {
+		e = (fn.sf - t) + x
+	} else {
+		e = (x - t) + fn.sf
+	}
+	if t-t != 0 { // beyond DOUBLE: only the frame's own sum can say
+		fn.stale = fn.size
+	}
+	fn.lost += math.Abs(e)
+	fn.sf = t
+}
+
+// resum recomputes the float sum from the frame, oldest row first (what
+// MySQL 8 computes: it sums each frame afresh, in order), shedding the
+// rounding of adding and subtracting. Called after the current row is
+// stored at pos, so the oldest row is at pos+1 (slots not filled yet are
+// NULL).
 func (fn *rowFn) resum(f *RowFunc) {
-	fn.sf = 0
-	for i := range fn.ring {
-		if v := &fn.ring[i]; v.T != TNull && rowFloatPath(f, v) {
-			fn.sf += aggToFloat(*v)
+	fn.sf, fn.lost = 0, 0
+	for i, j := int64(0), fn.pos+1; i < fn.size; i, j = i+1, j+1 {
+		if j == fn.size {
+			j = 0
+		}
+		if v := &fn.ring[j]; v.T != TNull && rowFloatPath(f, v) {
+			fn.addFloat(aggToFloat(*v))
 		}
 	}
 	fn.stale = 0
@@ -149,6 +184,7 @@ func (fn *rowFn) resum(f *RowFunc) {
 
 func (fn *rowFn) sumResult(f *RowFunc, dst *Value) {
 	fn.over = false
+	sf := fn.sf
 	switch {
 	case f.Func == RowCount:
 		aggSetInt(dst, fn.nn)
@@ -157,12 +193,12 @@ func (fn *rowFn) sumResult(f *RowFunc, dst *Value) {
 	case f.Func == RowAvg:
 		s, _ := fn.exact128()
 		if fn.sc == 0 {
-			aggSetDouble(dst, (s+fn.sf)/float64(fn.nn))
+			aggSetDouble(dst, (s+sf)/float64(fn.nn))
 		} else {
-			aggSetDouble(dst, (s/aggPow10f(fn.sc)+fn.sf)/float64(fn.nn))
+			aggSetDouble(dst, (s/aggPow10f(fn.sc)+sf)/float64(fn.nn))
 		}
 	case f.ResultType == TDouble:
-		aggSetDouble(dst, fn.sf)
+		aggSetDouble(dst, sf)
 	case fn.best.I != fn.si>>63: // beyond BIGINT: the record is dead-lettered
 		fn.over = true
 		aggSetNull(dst)
@@ -267,7 +303,10 @@ func (fn *rowFn) step(f *RowFunc, k int64, v, def, dst *Value) {
 			fn.add(f, v, 1)
 		}
 	}
-	if fn.stale >= fn.size {
+	// Resum once per size evictions (drift), and as soon as the rounding
+	// errors may exceed 2^-40 of the sum (cancellation): amortised O(1)
+	// per row unless the frame's values keep cancelling out.
+	if fn.stale >= fn.size || fn.lost > math.Abs(fn.sf)*0x1p-40 {
 		fn.resum(f)
 	}
 	fn.sumResult(f, dst)
