@@ -63,7 +63,10 @@ func (env *exprEnv) addInterval(date sql.Expression, iv *expression.Interval, si
 	if err != nil {
 		return compiled{}, true, err
 	}
-	textIn := d.typ == runtime.TString // MySQL: text in, text out
+	// MySQL: text in, text out; a number ([YY]YYMMDD[hhmmss]) gives a
+	// DATE or DATETIME, written as text too.
+	numIn := d.typ.Numeric() || d.typ == runtime.TBool
+	textIn := d.typ == runtime.TString || numIn
 	if d.typ != runtime.TTimestamp && d.typ != runtime.TNull && !textIn {
 		return compiled{}, false, nil
 	}
@@ -80,7 +83,16 @@ func (env *exprEnv) addInterval(date sql.Expression, iv *expression.Interval, si
 			return runtime.Null
 		}
 		var text []byte
-		if textIn {
+		switch {
+		case numIn:
+			orig := t
+			if t = numberArgDatetime(c, t); t.T == runtime.TNull {
+				return t
+			}
+			if n := numOf(orig); n > 99991231 || n < 0 {
+				text = []byte(":") // the number had a time part
+			}
+		case textIn:
 			text = t.S
 			ms, ok := gmsDatetimeMs(strings.TrimSpace(string(text)))
 			if !ok {
