@@ -403,25 +403,25 @@ func nativeDatePart(_ *exprEnv, f sql.FunctionExpression, args []compiled) (comp
 	}
 	name := lowerName(f)
 	return numFunc(args, runtime.TInt, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
-		x := v[0]
-		if x.T != runtime.TTimestamp {
-			if (x.T == runtime.TDouble && x.F == 0) || (x.T != runtime.TDouble && x.I == 0) {
-				return runtime.Int(0) // the zero date 0000-00-00
-			}
-			if x = numberArgDatetime(c, x); x.T == runtime.TNull {
-				return x
+		var y, mo, d int64
+		if x := v[0]; x.T == runtime.TTimestamp {
+			t := time.UnixMilli(x.I).UTC()
+			y, mo, d = int64(t.Year()), int64(t.Month()), int64(t.Day())
+		} else {
+			var ok bool
+			if y, mo, d, ok = numberDateFields(numOf(x)); !ok {
+				return runtime.Null
 			}
 		}
-		t := time.UnixMilli(x.I).UTC()
 		switch name {
 		case "year":
-			return runtime.Int(int64(t.Year()))
+			return runtime.Int(y)
 		case "month":
-			return runtime.Int(int64(t.Month()))
+			return runtime.Int(mo)
 		case "quarter":
-			return runtime.Int(int64(t.Month()+2) / 3)
+			return runtime.Int((mo + 2) / 3)
 		}
-		return runtime.Int(int64(t.Day()))
+		return runtime.Int(d)
 	}), true, nil
 }
 
@@ -650,4 +650,51 @@ func nativeTimestampFn(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (c
 		}
 		return runtime.Timestamp(ms)
 	}), true, nil
+}
+
+// numberDateFields reads the date fields of a number as MySQL does,
+// allowing zero parts (1000 is 2000-10-00, a number below 1 the zero date
+// 0000-00-00); ok is false when it is no date.
+func numberDateFields(f float64) (y, mo, d int64, ok bool) {
+	if f < 0 || f >= 1e14 || math.IsNaN(f) {
+		return 0, 0, 0, false
+	}
+	n := int64(f)
+	switch {
+	case n == 0:
+		return 0, 0, 0, true
+	case n < 101:
+		return 0, 0, 0, false
+	case n <= 691231:
+		n += 20000000
+	case n < 700101:
+		return 0, 0, 0, false
+	case n <= 991231:
+		n += 19000000
+	case n < 10000101:
+		return 0, 0, 0, false
+	case n <= 99991231:
+	case n < 101000000:
+		return 0, 0, 0, false
+	case n <= 691231235959:
+		n += 20000000000000
+	case n < 700101000000:
+		return 0, 0, 0, false
+	case n <= 991231235959:
+		n += 19000000000000
+	case n < 10000101000000:
+		return 0, 0, 0, false
+	}
+	if n > 99991231 {
+		h, mi, s := n/10000%100, n/100%100, n%100
+		if h > 23 || mi > 59 || s > 59 {
+			return 0, 0, 0, false
+		}
+		n /= 1000000
+	}
+	y, mo, d = n/10000, n/100%100, n%100
+	if mo > 12 || d > 31 {
+		return 0, 0, 0, false
+	}
+	return y, mo, d, true
 }
