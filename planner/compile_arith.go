@@ -258,7 +258,7 @@ func asDecimal(v runtime.Value) decimal.Decimal {
 		return decimal.New(v.I, -int32(v.Scale))
 	case runtime.TString, runtime.TJSON: // the numeric prefix, exactly
 		f := asFloat(v)
-		if math.IsInf(f, 0) || math.IsNaN(f) || math.Abs(f) < 1e-300 {
+		if math.Abs(f) >= math.MaxFloat64 || math.IsNaN(f) || math.Abs(f) < 1e-300 {
 			// beyond DOUBLE (the quotient is out of range) or tiny (it is 0):
 			// no exact decimal with a huge exponent is built
 			return decimal.NewFromFloat(math.Max(-math.MaxFloat64, math.Min(f, math.MaxFloat64)))
