@@ -23,6 +23,7 @@ func newAnalyzer(db *streamDB, funcs []sql.Function) *analyzer {
 	initGMS.Do(variables.InitStatusVariables)
 	pro := &streamProvider{db: db}
 	e := sqle.NewDefault(pro)
+	keepBetweenTypes(e.Analyzer) // between_rule.go
 	ctx := sql.NewContext(context.Background(), sql.WithSession(sql.NewBaseSession()))
 	ctx.SetCurrentDatabase(dbName)
 	if len(funcs) > 0 {

@@ -436,25 +436,7 @@ func (env *exprEnv) isNull(e sql.Expression) (compiled, error) {
 // the strings are read as numbers in both comparisons ('12abc' BETWEEN 0
 // AND '5' is false: 12 > 5, not '12abc' <= '5' as strings).
 func (env *exprEnv) between(e *expression.Between) (compiled, error) {
-	val, lo, hi := e.Val, e.Lower, e.Upper
-	anyString, anyNumber := false, false
-	for _, x := range []sql.Expression{val, lo, hi} {
-		switch t, _ := runtimeType(x.Type()); {
-		case t == runtime.TString:
-			anyString = true
-		case t.Numeric() || t == runtime.TBool:
-			anyNumber = true
-		}
-	}
-	if anyString && anyNumber {
-		asNumber := func(x sql.Expression) sql.Expression {
-			if t, _ := runtimeType(x.Type()); t == runtime.TString {
-				return expression.NewConvert(x, expression.ConvertToDouble)
-			}
-			return x
-		}
-		val, lo, hi = asNumber(val), asNumber(lo), asNumber(hi)
-	}
+	val, lo, hi, _ := betweenOperands(e.Val, e.Lower, e.Upper) // between_rule.go
 	return env.logic(true, expression.NewGreaterThanOrEqual(val, lo), expression.NewLessThanOrEqual(val, hi))
 }
 
