@@ -640,3 +640,26 @@ func nativeJSONLength(_ *exprEnv, f sql.FunctionExpression, args []compiled) (co
 		return runtime.Int(1)
 	}, typ: runtime.TInt}, true, nil
 }
+
+func init() { nativeFuncs["json_unquote"] = nativeJSONUnquote }
+
+// nativeJSONUnquote is JSON_UNQUOTE(x): the content of a JSON string
+// literal ("a\nb" unescaped); any other text unchanged (GMS unescaped
+// backslashes of text that is no JSON string: 'a\\b' became 'a\b').
+func nativeJSONUnquote(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	if len(args) != 1 {
+		return compiled{}, false, nil
+	}
+	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		s := textOf(c, v[0])
+		if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+			return runtime.String(s)
+		}
+		var out string
+		if err := json.Unmarshal(s, &out); err != nil {
+			c.Err = fmt.Errorf("Invalid JSON text in argument 1 to function json_unquote: %v", err)
+			return runtime.Null
+		}
+		return runtime.String(arenaString(c, out))
+	}), true, nil
+}
