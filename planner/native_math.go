@@ -779,3 +779,51 @@ func compareDecimals(x, y runtime.Value) int {
 	xd := decimal.New(x.I, -int32(x.Scale))
 	return xd.Cmp(decimal.New(y.I, -int32(y.Scale)))
 }
+
+func init() {
+	for _, n := range []string{"ln", "log", "log2", "log10"} {
+		nativeFuncs[n] = nativeLog
+	}
+}
+
+// nativeLog is LN, LOG(x), LOG(b, x), LOG2 and LOG10, exact also for
+// subnormal numbers (LN(5e-324) was -709.09); NULL for a non-positive
+// argument or base 1, as MySQL.
+func nativeLog(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+	name := lowerName(f)
+	if len(args) == 2 && name != "log" || len(args) == 0 || len(args) > 2 {
+		return compiled{}, false, nil
+	}
+	return numFunc(args, runtime.TDouble, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+		x := numOf(v[len(v)-1])
+		if x <= 0 {
+			return runtime.Null
+		}
+		switch {
+		case len(v) == 2:
+			b := numOf(v[0])
+			if b <= 0 || b == 1 {
+				return runtime.Null
+			}
+			return runtime.Double(lnExact(x) / lnExact(b))
+		case name == "log2":
+			return runtime.Double(math.Log2(x))
+		case name == "log10":
+			if x < 2.2250738585072014e-308 { // subnormal: scale into range first
+				return runtime.Double(math.Log10(x*(1<<54)) - 54*math.Log10(2))
+			}
+			return runtime.Double(math.Log10(x))
+		}
+		return runtime.Double(lnExact(x))
+	}), true, nil
+}
+
+// lnExact is the natural logarithm, also of subnormal numbers (Go's
+// math.Log(5e-324) is -709.09, the logarithm of the smallest normal
+// number; it is -744.44).
+func lnExact(x float64) float64 {
+	if x > 0 && x < 2.2250738585072014e-308 {
+		return math.Log(x*(1<<54)) - 54*math.Ln2
+	}
+	return math.Log(x)
+}

@@ -161,5 +161,10 @@ func TestDoubleOverflowIsAnError(t *testing.T) {
 		{"POW(-2, 3)", fbRec, `-8`},
 		{"RADIANS(1.7976931348623157e308)", fbRec, `3.1375664143845866e+306`},
 		{"DEGREES(PI())", fbRec, `180`},
+		{"LN(d)", `{"d":5e-324}`, `-744.4400719213812`},
+		{"LOG(2, d)", `{"d":5e-324}`, `-1074`},
+		{"LOG10(d)", `{"d":5e-324}`, `-323.3062153431158`},
+		{"LN(0)", fbRec, `null`},
+		{"LOG(1, 5)", fbRec, `null`},
 	})
 }
