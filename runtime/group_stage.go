@@ -30,11 +30,15 @@ type groupStage struct {
 	late             int64
 	empty            int // groups with no live cell
 	emptyRow         bool
-	exactSums        bool // a SUM that can overflow (BIGINT, DECIMAL)
-	sweepMin         int
-	kv, av           []Value
-	dk               [][]byte
-	out              Row
+	exactSums        []int // the aggregates that are SUMs which can overflow (BIGINT, DECIMAL)
+	// sumFirst, when >= 0, is the one exact SUM (plain BIGINT, no DISTINCT,
+	// no user aggregate beside it): updated first in a record's only cell,
+	// its overflow leaves every state unchanged without a check beforehand.
+	sumFirst int
+	sweepMin int
+	kv, av   []Value
+	dk       [][]byte
+	out      Row
 }
 
 type groupInfo struct {
@@ -75,7 +79,15 @@ func newGroupStage(cfg GroupConfig) *groupStage {
 		s.mergeable = s.mergeable && s.aggs[j].mergeable()
 		s.hasDistinct = s.hasDistinct || s.aggs[j].keepsSet()
 		s.hasUDF = s.hasUDF || s.aggs[j].Func == UDF
-		s.exactSums = s.exactSums || s.aggs[j].Func == Sum && s.aggs[j].ResultType != TDouble
+		if s.aggs[j].Func == Sum && s.aggs[j].ResultType != TDouble {
+			s.exactSums = append(s.exactSums, j)
+		}
+	}
+	s.sumFirst = -1
+	if len(s.exactSums) == 1 && !s.hasUDF {
+		if sp := &s.aggs[s.exactSums[0]]; sp.ResultType == TInt && !sp.Distinct {
+			s.sumFirst = s.exactSums[0]
+		}
 	}
 	switch s.kind {
 	case Tumble:
@@ -163,7 +175,7 @@ func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
 	}
 	s.seq++
 	i := s.cellIndex(gid, first)
-	if s.exactSums && s.sumsOverflow(c, gid, i, first, last) {
+	if len(s.exactSums) > 0 && (s.sumFirst < 0 || first != last) && s.sumsOverflow(c, gid, i, first, last) {
 		return // dead-lettered: no aggregate of any window counts it
 	}
 	for ws := first; ws <= last; ws += s.slide {
@@ -192,7 +204,7 @@ func (s *groupStage) sumsOverflow(c *Ctx, gid int32, i int, first, last int64) b
 		}
 		i++
 		accs := s.accs[int(cid)*s.na : int(cid)*s.na+s.na]
-		for j := range accs {
+		for _, j := range s.exactSums {
 			if accs[j].sumOverflows(&s.aggs[j], &s.av[j], s.dk[j]) {
 				c.Err = errSumOverflow
 				return true
@@ -214,6 +226,17 @@ func (s *groupStage) updateCell(c *Ctx, cid int32) {
 		}
 		for j := range accs {
 			if s.aggs[j].Func != UDF {
+				accs[j].update(c, &s.aggs[j], &s.av[j], s.dk[j], s.seq)
+			}
+		}
+		return
+	}
+	if sf := s.sumFirst; sf >= 0 {
+		if accs[sf].update(c, &s.aggs[sf], &s.av[sf], s.dk[sf], s.seq); c.Err != nil {
+			return // overflow: the sum and every other aggregate unchanged
+		}
+		for j := range accs {
+			if j != sf {
 				accs[j].update(c, &s.aggs[j], &s.av[j], s.dk[j], s.seq)
 			}
 		}

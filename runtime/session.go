@@ -35,7 +35,7 @@ func (s *groupStage) processSession(c *Ctx, h uint64, gid int32, pos uint64, t i
 		c.Err = errNoMerge
 		return
 	}
-	if n > 0 && s.exactSums && s.sessionSumsOverflow(s.groups[gid].cells[first:first+n]) {
+	if n > 0 && len(s.exactSums) > 0 && s.sessionSumsOverflow(s.groups[gid].cells[first:first+n]) {
 		c.Err = errSumOverflow // before any state changes: nothing counts the record
 		return
 	}
@@ -178,11 +178,8 @@ func (s *groupStage) heapRemove(i int) {
 // record joins the sessions cells (merging them). DISTINCT sums are
 // checked against the first session only (their union is not simulated).
 func (s *groupStage) sessionSumsOverflow(cells []int32) bool {
-	for j := range s.aggs {
+	for _, j := range s.exactSums {
 		sp := &s.aggs[j]
-		if sp.Func != Sum || sp.ResultType == TDouble {
-			continue
-		}
 		tmp := s.accs[int(cells[0])*s.na+j] // a copy: only its sum changes
 		if !sp.Distinct {
 			for _, other := range cells[1:] {
