@@ -77,6 +77,10 @@ func TestCheckRefuses(t *testing.T) {
 			"q.sql:3:3: SUM: DECIMAL(30,20)"},
 		{"HOP slide over size", checkDecl + "CREATE STREAM o AS SELECT k, COUNT(*) AS n FROM s\nGROUP BY k, HOP(ts, INTERVAL 2 SECOND, INTERVAL 1 SECOND);",
 			"q.sql:3:13: HOP: slide (2000 ms) larger than size (1000 ms) would skip records"},
+		{"CAST of text AS CHAR(n)", checkDecl + "CREATE STREAM o AS SELECT x, CAST(x AS CHAR(3)) AS a,\n  CAST(v AS CHAR(2)) AS b FROM s;",
+			"q.sql:3:3: CAST/CONVERT of text to CHAR(2): velort cannot cut text to a length this way; write LEFT(x, 2)"},
+		{"CONVERT of text to CHAR(n)", checkDecl + "CREATE STREAM o AS SELECT k FROM s WHERE CONVERT(UPPER(v), CHAR(1)) = 'A';",
+			"q.sql:2:42: CAST/CONVERT of text to CHAR(1)"},
 		{"interval overflow", checkDecl + "CREATE STREAM o AS SELECT k, COUNT(*) FROM s GROUP BY k, TUMBLE(ts, INTERVAL 9223372036854775 DAY);",
 			"q.sql:2:78: interval 9223372036854775 DAY is too long: windows are limited to 100 years"},
 	}

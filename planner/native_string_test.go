@@ -40,6 +40,7 @@ func TestNativeStringFunctions(t *testing.T) {
 		{"CAST(d AS CHAR)", fbRec, `"-0.061"`},
 		{"CAST(1e15 AS CHAR)", fbRec, `"1e15"`},
 		{"CAST(ts AS CHAR)", fbRec, `"2023-12-31 22:30:00.123"`},
+		{"CAST(i AS CHAR(1))", fbRec, `"-"`},
 		{"IF(LOCATE('W', s) > 0, 'yes', 'no')", fbRec, `"no"`},
 		{"REPEAT('ab', 3)", fbRec, `"ababab"`},
 		{"SPACE(3)", fbRec, `"   "`},

@@ -116,6 +116,9 @@ func (q *Query) analyze(p *parser) *Error {
 	if err != nil {
 		return q.locate(p, err)
 	}
+	if off, n := lostCharLength(p.st.toks[p.i:], node); off >= 0 {
+		return p.src.errorAt(off, "CAST/CONVERT of text to CHAR(%d): velort cannot cut text to a length this way; write LEFT(x, %d)", n, n)
+	}
 	shape := &queryShape{inSchema: cols}
 	if e := q.decompose(p, node, shape); e != nil {
 		return e
