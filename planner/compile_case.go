@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strconv"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
@@ -245,6 +246,24 @@ func (env *exprEnv) convert(e *expression.Convert) (compiled, bool, error) {
 			}
 			return runtime.Int(v.I)
 		}, typ: runtime.TInt}, true, nil
+	case target == types.Float32 && (numeric || x.typ == runtime.TString):
+		// CAST(x AS FLOAT): MySQL's single precision, published as the
+		// DOUBLE of its shortest FLOAT text (0.1, not 0.10000000149...);
+		// beyond ±3.4e38 an error (MariaDB clamps with a note), below
+		// FLOAT's smallest value 0, as MySQL.
+		errRange := runtime.OutOfRange("FLOAT", exprText(e))
+		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+			v := xf(c, r)
+			if v.T == runtime.TNull {
+				return v
+			}
+			f := float32(asFloat(v))
+			if math.IsInf(float64(f), 0) {
+				c.Err = errRange
+				return runtime.Null
+			}
+			return runtime.Double(float32Double(f))
+		}, typ: runtime.TDouble}, true, nil
 	case types.IsFloat(target) && (numeric || x.typ == runtime.TString): // a string's numeric prefix, as MySQL
 		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
 			v := xf(c, r)
@@ -350,3 +369,15 @@ func roundDecimal(unscaled int64, scale uint8) int64 {
 }
 
 var _ sql.Expression = (*expression.Case)(nil)
+
+// float32Double is the DOUBLE nearest the shortest decimal text of f
+// (float32 0.1 is 0.1, not 0.10000000149011612), without allocating.
+func float32Double(f float32) float64 {
+	var buf [32]byte
+	b := strconv.AppendFloat(buf[:0], float64(f), 'g', -1, 32)
+	d, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return float64(f)
+	}
+	return d
+}
