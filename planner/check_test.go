@@ -81,6 +81,10 @@ func TestCheckRefuses(t *testing.T) {
 			"q.sql:3:3: CAST/CONVERT of text to CHAR(2): velort cannot cut text to a length this way; write LEFT(x, 2)"},
 		{"CONVERT of text to CHAR(n)", checkDecl + "CREATE STREAM o AS SELECT k FROM s WHERE CONVERT(UPPER(v), CHAR(1)) = 'A';",
 			"q.sql:2:42: CAST/CONVERT of text to CHAR(1)"},
+		{"GREATEST of TIMESTAMP and number", checkDecl + "CREATE STREAM o AS SELECT k,\n  GREATEST(ts, 1) AS g FROM s;",
+			"q.sql:3:3: GREATEST of a TIMESTAMP and a number is not supported"},
+		{"LEAST of TIMESTAMP and number", checkDecl + "CREATE STREAM o AS SELECT k FROM s WHERE LEAST(x, ts, 2.5) > 0;",
+			"q.sql:2:42: LEAST of a TIMESTAMP and a number is not supported"},
 		{"interval overflow", checkDecl + "CREATE STREAM o AS SELECT k, COUNT(*) FROM s GROUP BY k, TUMBLE(ts, INTERVAL 9223372036854775 DAY);",
 			"q.sql:2:78: interval 9223372036854775 DAY is too long: windows are limited to 100 years"},
 	}

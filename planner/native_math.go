@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/bits"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -193,6 +194,12 @@ func nativeGreatest(_ *exprEnv, f sql.FunctionExpression, args []compiled) (comp
 		}
 	}
 	greatest := lowerName(f) == "greatest"
+	if hasTS && hasNum {
+		// MySQL and MariaDB disagree (MariaDB makes the number a
+		// date-time with a warning, GMS compared them as text): refused.
+		name := strings.ToUpper(lowerName(f))
+		return compiled{}, true, &nameError{name, name + " of a TIMESTAMP and a number is not supported (MySQL's comparison rule for the pair is unclear): expected arguments of one kind, e.g. " + name + "(ts, CAST(x AS DATETIME)) or " + name + "(CAST(ts AS SIGNED), x)"}
+	}
 	better := func(a, b float64) bool { return (greatest && a > b) || (!greatest && a < b) }
 	switch {
 	case hasTS && !hasNum:
