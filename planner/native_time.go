@@ -544,9 +544,23 @@ func nativeTimePart(_ *exprEnv, f sql.FunctionExpression, args []compiled) (comp
 	}
 	name := lowerName(f)
 	return numFunc(args, runtime.TInt, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
-		us, ok := timeOfValue(v[0])
-		if !ok {
-			return runtime.Null
+		var us int64
+		if x := v[0]; x.T != runtime.TString && x.T != runtime.TTimestamp && math.Abs(numOf(x)) > 8385959.999999 {
+			// A number past TIME's range: from 1e10 MariaDB reads a
+			// date-time (HOUR(20240115103000) is 10); otherwise it warns
+			// and gives 838 for one (HOUR(1e16)), NULL for another
+			// (HOUR(2147483648)): an error for the record.
+			ms, ok := timeArg(x)
+			if numOf(x) < 1e10 || !ok {
+				c.Err = fmt.Errorf("Incorrect TIME value: '%s'", textOf(c, x))
+				return runtime.Null
+			}
+			us = (ms - floorDiv(ms, msPerDay)*msPerDay) * 1000
+		} else {
+			var ok bool
+			if us, ok = timeOfValue(x); !ok {
+				return runtime.Null
+			}
 		}
 		if us < 0 {
 			us = -us

@@ -132,7 +132,12 @@ func TestNumbersAsDates(t *testing.T) {
 		{"HOUR(ts)", fbRec, `22`},
 		{"MICROSECOND(ts)", fbRec, `123000`},
 		{"IS_IPV4(s)", `{}`, `false`},
-		{"HOUR(9223372036854775807)", fbRec, `838`},
+		{"HOUR(9223372036854775807)", fbRec, "ERR: Incorrect TIME value: '9223372036854775807'"}, // MariaDB: 838 with a warning
+		{"HOUR(2147483648)", fbRec, "ERR: Incorrect TIME value: '2147483648'"},                   // MariaDB: NULL with a warning
+		{"HOUR(1e16)", fbRec, "ERR: Incorrect TIME value: '1e16'"},                               // MariaDB: 838 with a warning
+		{"HOUR(20240115103000)", fbRec, `10`},
+		{"MINUTE(20240115103000e0)", fbRec, `30`},
+		{"HOUR(8385959)", fbRec, `838`},
 		{"HOUR('1e3')", fbRec, `null`},
 		{"TIMEDIFF('2024-01-02 00:00:00', '2024-01-01 00:00:00.5')", fbRec, `"23:59:59.5"`},
 		{"TIMEDIFF('10:00:00', '09:30:00.25')", fbRec, `"00:29:59.75"`},
