@@ -23,7 +23,20 @@ func nativeDateFormat(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (co
 	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
 		ms, ok := timeArg(v[0])
 		if !ok {
-			return runtime.Null
+			// A number with a zero month or day (0, 1000 is 2000-10-00):
+			// MySQL formats its digits where the format needs no calendar.
+			parts, ok := zeroInDate(v[0])
+			if !ok {
+				return runtime.Null
+			}
+			start := len(c.Arena)
+			out, done := appendZeroDateFormat(c.Arena, parts, textOf(c, v[1]))
+			if !done || !checkSize(c, "date_format", int64(len(out)-start)) {
+				c.Arena = out[:start]
+				return runtime.Null
+			}
+			c.Arena = out
+			return runtime.String(c.Arena[start:len(c.Arena):len(c.Arena)])
 		}
 		f := textOf(c, v[1])
 		start := len(c.Arena)
@@ -199,4 +212,136 @@ func nativeStrToDate(_ *exprEnv, f sql.FunctionExpression, args []compiled) (com
 		}
 	}
 	return compiled{}, true, &nameError{"STR_TO_DATE", "STR_TO_DATE with a format of time specifiers only (" + format + ") is not supported: MySQL returns a TIME, velort's go-mysql-server a date-time; expected a format with the date ('%Y-%m-%d %H:%i:%s')"}
+}
+
+// zeroInDate reads a number as MySQL's [YY]YYMMDD[hhmmss] whose month or
+// day is zero (0 is 0000-00-00, 1000 is 2000-10-00, false is 0): the
+// date-times velort's TIMESTAMP cannot hold; ok is false for the rest.
+func zeroInDate(v runtime.Value) (p [6]int64, ok bool) {
+	var n int64
+	switch v.T {
+	case runtime.TInt, runtime.TBool:
+		n = v.I
+	case runtime.TDecimal:
+		if v.I < 0 { // -0.5 is no date-time; the DOUBLE -0 is 0
+			return p, false
+		}
+		n = v.I / pow10i[v.Scale]
+	case runtime.TDouble:
+		if !(v.F >= 0 && v.F < 1e14) {
+			return p, false
+		}
+		n = int64(v.F)
+	default:
+		return p, false
+	}
+	switch {
+	case n < 0:
+		return p, false
+	case n == 0:
+		return p, true
+	case n < 101:
+		return p, false
+	case n <= 691231:
+		n += 20000000
+	case n < 700101:
+		return p, false
+	case n <= 991231:
+		n += 19000000
+	case n < 10000101:
+		return p, false
+	case n <= 99991231:
+	case n < 101000000:
+		return p, false
+	case n <= 691231235959:
+		n += 20000000000000
+	case n < 700101000000:
+		return p, false
+	case n <= 991231235959:
+		n += 19000000000000
+	case n < 10000101000000, n > 99991231235959:
+		return p, false
+	}
+	if n <= 99991231 {
+		p = [6]int64{n / 10000, n / 100 % 100, n % 100}
+	} else {
+		p = [6]int64{n / 10000000000, n / 100000000 % 100, n / 1000000 % 100, n / 10000 % 100, n / 100 % 100, n % 100}
+	}
+	if p[1] > 12 || p[2] > 31 || p[3] > 23 || p[4] > 59 || p[5] > 59 || (p[1] != 0 && p[2] != 0) {
+		return p, false
+	}
+	return p, true
+}
+
+// appendZeroDateFormat formats a date with a zero month or day (year,
+// month, day, hour, minute, second) with the specifiers that need no
+// calendar; done is false for the others (names, weekdays, weeks, day
+// of the year, fractions), left NULL.
+func appendZeroDateFormat(dst []byte, p [6]int64, f []byte) ([]byte, bool) {
+	y, mo, d, h, mi, s := p[0], p[1], p[2], p[3], p[4], p[5]
+	h12 := (h+11)%12 + 1
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' || i+1 == len(f) {
+			dst = append(dst, f[i])
+			continue
+		}
+		i++
+		switch f[i] {
+		case 'Y':
+			dst = pad(dst, y, 4)
+		case 'y':
+			dst = pad(dst, y%100, 2)
+		case 'm':
+			dst = pad(dst, mo, 2)
+		case 'c':
+			dst = strconv.AppendInt(dst, mo, 10)
+		case 'd':
+			dst = pad(dst, d, 2)
+		case 'e':
+			dst = strconv.AppendInt(dst, d, 10)
+		case 'D':
+			dst = strconv.AppendInt(dst, d, 10)
+			dst = append(dst, ordinalSuffix(int(d))...)
+		case 'H':
+			dst = pad(dst, h, 2)
+		case 'k':
+			dst = strconv.AppendInt(dst, h, 10)
+		case 'h', 'I':
+			dst = pad(dst, h12, 2)
+		case 'l':
+			dst = strconv.AppendInt(dst, h12, 10)
+		case 'i':
+			dst = pad(dst, mi, 2)
+		case 's', 'S':
+			dst = pad(dst, s, 2)
+		case 'p':
+			if h < 12 {
+				dst = append(dst, "AM"...)
+			} else {
+				dst = append(dst, "PM"...)
+			}
+		case 'r':
+			dst = pad(dst, h12, 2)
+			dst = append(dst, ':')
+			dst = pad(dst, mi, 2)
+			dst = append(dst, ':')
+			dst = pad(dst, s, 2)
+			if h < 12 {
+				dst = append(dst, " AM"...)
+			} else {
+				dst = append(dst, " PM"...)
+			}
+		case 'T':
+			dst = pad(dst, h, 2)
+			dst = append(dst, ':')
+			dst = pad(dst, mi, 2)
+			dst = append(dst, ':')
+			dst = pad(dst, s, 2)
+		case 'a', 'b', 'f', 'j', 'M', 'U', 'u', 'V', 'v', 'W', 'w', 'X', 'x':
+			return dst, false
+		default: // %% and unknown specifiers: the character itself
+			dst = append(dst, f[i])
+		}
+	}
+	return dst, true
 }

@@ -93,6 +93,18 @@ func TestNativeDateFormat(t *testing.T) {
 		{"DATE_FORMAT(20240115, '%Y-%m-%d')", fbRec, `"2024-01-15"`},
 		{"DATE_FORMAT(CAST('2024-01-01' AS DATETIME), '%D %U %u %V %v %X %x')", fbRec, `"1st 00 01 53 01 2023 2024"`},
 		{"DATE_FORMAT(ts, '%Y-%m-%d %H:%i:%s.%f')", fbRec, `"2023-12-31 22:30:00.123000"`},
+		// numbers with a zero month or day (values from MariaDB 10.11)
+		{"DATE_FORMAT(0, '%Y-%m-%d %H:%i:%s|%y|%c|%e|%k|%l|%p|%r|%T|%h|%D')", fbRec, `"0000-00-00 00:00:00|00|0|0|0|12|AM|12:00:00 AM|00:00:00|12|0th"`},
+		{"DATE_FORMAT(i, '%Y-%m-%d')", `{"i":1000}`, `"2000-10-00"`},
+		{"DATE_FORMAT(d, '%Y-%m-%d')", `{"d":0.125}`, `"0000-00-00"`},
+		{"DATE_FORMAT(m, '%Y-%m-%d')", `{"m":0.50}`, `"0000-00-00"`},
+		{"DATE_FORMAT(b, '%Y')", `{"b":false}`, `"0000"`},
+		{"DATE_FORMAT(20240100103000, '%Y-%m-%d %T')", fbRec, `"2024-01-00 10:30:00"`},
+		{"DATE_FORMAT(0, '%W')", fbRec, `null`},
+		{"DATE_FORMAT(20241300, '%Y')", fbRec, `null`},
+		{"DATE_FORMAT(50, '%Y')", fbRec, `null`},
+		{"DATE_FORMAT(m, '%Y')", `{"m":-0.50}`, `null`},
+		{"DATE_FORMAT(d, '%Y')", `{"d":-0.0}`, `"0000"`},
 	})
 }
 
