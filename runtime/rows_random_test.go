@@ -24,83 +24,84 @@ func (s *stRowSink) Emit(_ *Ctx, r Row) {
 // TestRowsRandomAgainstBruteForce compares the incremental row frames with
 // a recomputation over each partition's full history.
 func TestRowsRandomAgainstBruteForce(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 11))
-	// row: [key, x BIGINT, y DOUBLE, index]
-	const n = 4000
-	rows := make([]Row, n)
-	for i := range rows {
-		x, y := Int(int64(rng.IntN(201)-100)), Double(float64(rng.IntN(20001)-10000)/7)
-		if rng.IntN(8) == 0 {
-			x = Null
-		}
-		if rng.IntN(8) == 0 {
-			y = Null
-		}
-		rows[i] = Row{stStr(fmt.Sprint("k", rng.IntN(5))), x, y, Int(int64(i))}
-	}
-	def := func(_ *Ctx, r Row) Value { return Int(-r[3].I) }
-	for _, prec := range []int{0, 1, 3, 7, 50, -1} {
-		for _, off := range []int{1, 3} {
-			x, y := stCol(1), stCol(2)
-			funcs := []RowFunc{
-				{Func: RowSum, Arg: x, ArgType: TInt, ResultType: TInt, Preceding: prec},
-				{Func: RowSum, Arg: y, ArgType: TDouble, ResultType: TDouble, Preceding: prec},
-				{Func: RowAvg, Arg: x, ArgType: TInt, ResultType: TDouble, Preceding: prec},
-				{Func: RowAvg, Arg: y, ArgType: TDouble, ResultType: TDouble, Preceding: prec},
-				{Func: RowCount, Arg: y, Preceding: prec},
-				{Func: RowCountStar, Preceding: prec},
-				{Func: RowMin, Arg: x, ArgType: TInt, Preceding: prec},
-				{Func: RowMax, Arg: y, ArgType: TDouble, Preceding: prec},
-				{Func: RowMin, Arg: y, ArgType: TDouble, Preceding: prec},
-				{Func: RowFirstValue, Arg: x, Preceding: prec},
-				{Func: RowLastValue, Arg: y, Preceding: prec},
-				{Func: RowLag, Arg: x, Offset: off, Default: def},
-				{Func: RowLead, Arg: y, Offset: off},
-				{Func: RowLead, Arg: x, Offset: 1, Default: def},
-				{Func: RowNumber},
+	forSeeds(t, 7, 11, func(t *testing.T, rng *rand.Rand) {
+		// row: [key, x BIGINT, y DOUBLE, index]
+		const n = 4000
+		rows := make([]Row, n)
+		for i := range rows {
+			x, y := Int(int64(rng.IntN(201)-100)), Double(float64(rng.IntN(20001)-10000)/7)
+			if rng.IntN(8) == 0 {
+				x = Null
 			}
-			t.Run(fmt.Sprintf("preceding=%d offset=%d", prec, off), func(t *testing.T) {
-				sink := &stRowSink{}
-				st := NewRowsStage(RowsConfig{PartitionBy: []Expr{stCol(0)}, Funcs: funcs})
-				c := &Ctx{}
-				for i, r := range rows {
-					st.Process(c, r, int64(i), sink)
+			if rng.IntN(8) == 0 {
+				y = Null
+			}
+			rows[i] = Row{stStr(fmt.Sprint("k", rng.IntN(5))), x, y, Int(int64(i))}
+		}
+		def := func(_ *Ctx, r Row) Value { return Int(-r[3].I) }
+		for _, prec := range []int{0, 1, 3, 7, 50, -1} {
+			for _, off := range []int{1, 3} {
+				x, y := stCol(1), stCol(2)
+				funcs := []RowFunc{
+					{Func: RowSum, Arg: x, ArgType: TInt, ResultType: TInt, Preceding: prec},
+					{Func: RowSum, Arg: y, ArgType: TDouble, ResultType: TDouble, Preceding: prec},
+					{Func: RowAvg, Arg: x, ArgType: TInt, ResultType: TDouble, Preceding: prec},
+					{Func: RowAvg, Arg: y, ArgType: TDouble, ResultType: TDouble, Preceding: prec},
+					{Func: RowCount, Arg: y, Preceding: prec},
+					{Func: RowCountStar, Preceding: prec},
+					{Func: RowMin, Arg: x, ArgType: TInt, Preceding: prec},
+					{Func: RowMax, Arg: y, ArgType: TDouble, Preceding: prec},
+					{Func: RowMin, Arg: y, ArgType: TDouble, Preceding: prec},
+					{Func: RowFirstValue, Arg: x, Preceding: prec},
+					{Func: RowLastValue, Arg: y, Preceding: prec},
+					{Func: RowLag, Arg: x, Offset: off, Default: def},
+					{Func: RowLead, Arg: y, Offset: off},
+					{Func: RowLead, Arg: x, Offset: 1, Default: def},
+					{Func: RowNumber},
 				}
-				st.Advance(c, EndOfTime, sink)
-				if len(sink.rows) != n {
-					t.Fatalf("%d rows out, want %d", len(sink.rows), n)
-				}
-				hist := map[string][]Row{}
-				pos := make([]int, n) // index within its partition
-				for i, r := range rows {
-					k := string(r[0].S)
-					pos[i] = len(hist[k])
-					hist[k] = append(hist[k], r)
-				}
-				seen := make([]bool, n)
-				lastOut := map[string]int{}
-				for _, out := range sink.rows {
-					idx := int(out[3].I)
-					if seen[idx] {
-						t.Fatalf("row %d emitted twice", idx)
+				t.Run(fmt.Sprintf("preceding=%d offset=%d", prec, off), func(t *testing.T) {
+					sink := &stRowSink{}
+					st := NewRowsStage(RowsConfig{PartitionBy: []Expr{stCol(0)}, Funcs: funcs})
+					c := &Ctx{}
+					for i, r := range rows {
+						st.Process(c, r, int64(i), sink)
 					}
-					seen[idx] = true
-					key := string(out[0].S)
-					if p, ok := lastOut[key]; ok && p > pos[idx] {
-						t.Fatalf("row %d of %s emitted after row %d", pos[idx], key, p)
+					st.Advance(c, EndOfTime, sink)
+					if len(sink.rows) != n {
+						t.Fatalf("%d rows out, want %d", len(sink.rows), n)
 					}
-					lastOut[key] = pos[idx]
-					h, k := hist[key], pos[idx]
-					for j := range funcs {
-						want := stBruteRow(&funcs[j], h, k, rows[idx])
-						if got := out[4+j]; !stClose(got, want) {
-							t.Fatalf("row %d (%s #%d) %s: got %s, want %s", idx, key, k, funcs[j].Func, stFmtValue(got), stFmtValue(want))
+					hist := map[string][]Row{}
+					pos := make([]int, n) // index within its partition
+					for i, r := range rows {
+						k := string(r[0].S)
+						pos[i] = len(hist[k])
+						hist[k] = append(hist[k], r)
+					}
+					seen := make([]bool, n)
+					lastOut := map[string]int{}
+					for _, out := range sink.rows {
+						idx := int(out[3].I)
+						if seen[idx] {
+							t.Fatalf("row %d emitted twice", idx)
+						}
+						seen[idx] = true
+						key := string(out[0].S)
+						if p, ok := lastOut[key]; ok && p > pos[idx] {
+							t.Fatalf("row %d of %s emitted after row %d", pos[idx], key, p)
+						}
+						lastOut[key] = pos[idx]
+						h, k := hist[key], pos[idx]
+						for j := range funcs {
+							want := stBruteRow(&funcs[j], h, k, rows[idx])
+							if got := out[4+j]; !stClose(got, want) {
+								t.Fatalf("row %d (%s #%d) %s: got %s, want %s", idx, key, k, funcs[j].Func, stFmtValue(got), stFmtValue(want))
+							}
 						}
 					}
-				}
-			})
+				})
+			}
 		}
-	}
+	})
 }
 
 // stBruteRow computes function f for row k of partition history h.

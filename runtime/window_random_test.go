@@ -89,31 +89,32 @@ func stRandomEvents(rng *rand.Rand, n int, spread int64) []stEvent {
 // that assigns each record to every window containing it that is still
 // open, emitting in (window_end, window_start, first seen) order.
 func TestTumbleHopRandomAgainstBruteForce(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 5))
-	for _, w := range []WindowSpec{
-		{Kind: Tumble, Size: 1000}, {Kind: Tumble, Size: 7000},
-		{Kind: Hop, Slide: 1000, Size: 3000}, {Kind: Hop, Slide: 2000, Size: 5000}, {Kind: Hop, Slide: 500, Size: 500}, {Kind: Hop, Slide: 100, Size: 2000},
-	} {
-		for _, emit := range []EmitMode{EmitFinal, EmitChanges} {
-			const delay = 2000
-			evs := stRandomEvents(rng, 3000, delay+w.Size+2000)
-			t.Run(fmt.Sprintf("%v/emit=%d", w, emit), func(t *testing.T) {
-				got := stRun(NewGroupStage(stRandomConfig(w, emit)), delay, evs)
-				want := stBruteWindows(w, emit == EmitFinal, delay, evs)
-				if !slices.Equal(got, want) {
-					for i := range min(len(got), len(want)) {
-						if got[i] != want[i] {
-							t.Fatalf("line %d: got %s, want %s (%d vs %d lines)", i, got[i], want[i], len(got), len(want))
+	forSeeds(t, 3, 5, func(t *testing.T, rng *rand.Rand) {
+		for _, w := range []WindowSpec{
+			{Kind: Tumble, Size: 1000}, {Kind: Tumble, Size: 7000},
+			{Kind: Hop, Slide: 1000, Size: 3000}, {Kind: Hop, Slide: 2000, Size: 5000}, {Kind: Hop, Slide: 500, Size: 500}, {Kind: Hop, Slide: 100, Size: 2000},
+		} {
+			for _, emit := range []EmitMode{EmitFinal, EmitChanges} {
+				const delay = 2000
+				evs := stRandomEvents(rng, 3000, delay+w.Size+2000)
+				t.Run(fmt.Sprintf("%v/emit=%d", w, emit), func(t *testing.T) {
+					got := stRun(NewGroupStage(stRandomConfig(w, emit)), delay, evs)
+					want := stBruteWindows(w, emit == EmitFinal, delay, evs)
+					if !slices.Equal(got, want) {
+						for i := range min(len(got), len(want)) {
+							if got[i] != want[i] {
+								t.Fatalf("line %d: got %s, want %s (%d vs %d lines)", i, got[i], want[i], len(got), len(want))
+							}
 						}
+						t.Fatalf("got %d lines, want %d", len(got), len(want))
 					}
-					t.Fatalf("got %d lines, want %d", len(got), len(want))
-				}
-				if !slices.ContainsFunc(want, func(s string) bool { return strings.HasPrefix(s, "LATE") }) {
-					t.Fatal("the input has no late record: the test does not cover lateness")
-				}
-			})
+					if !slices.ContainsFunc(want, func(s string) bool { return strings.HasPrefix(s, "LATE") }) {
+						t.Fatal("the input has no late record: the test does not cover lateness")
+					}
+				})
+			}
 		}
-	}
+	})
 }
 
 func stBruteWindows(w WindowSpec, final bool, delay int64, evs []stEvent) []string {
@@ -186,32 +187,33 @@ func stBruteWindows(w WindowSpec, final bool, delay int64, evs []stEvent) []stri
 // the runs of each key's sorted event times with gaps <= gap, whatever the
 // arrival order; each is emitted at the first watermark >= its end.
 func TestSessionRandomAgainstBruteForce(t *testing.T) {
-	rng := rand.New(rand.NewPCG(9, 1))
-	for _, gap := range []int64{200, 700, 3000} {
-		const delay = 2500
-		evs := stRandomEvents(rng, 3000, 1)
-		// shuffle within the delay, never behind the watermark
-		maxT := int64(math.MinInt64)
-		for i := range evs {
-			maxT = max(maxT, evs[i].t)
-			evs[i].t = maxT - rng.Int64N(delay)
-			if i > 0 {
-				evs[i].t = max(evs[i].t, stWatermarkAfter(evs[:i], delay)+1)
-			}
-		}
-		t.Run(fmt.Sprint("gap=", gap), func(t *testing.T) {
-			got := stRun(NewGroupStage(stRandomConfig(WindowSpec{Kind: Session, Gap: gap}, EmitFinal)), delay, evs)
-			want := stBruteSessions(gap, delay, evs)
-			if !slices.Equal(got, want) {
-				for i := range min(len(got), len(want)) {
-					if got[i] != want[i] {
-						t.Fatalf("line %d: got %s, want %s", i, got[i], want[i])
-					}
+	forSeeds(t, 9, 1, func(t *testing.T, rng *rand.Rand) {
+		for _, gap := range []int64{200, 700, 3000} {
+			const delay = 2500
+			evs := stRandomEvents(rng, 3000, 1)
+			// shuffle within the delay, never behind the watermark
+			maxT := int64(math.MinInt64)
+			for i := range evs {
+				maxT = max(maxT, evs[i].t)
+				evs[i].t = maxT - rng.Int64N(delay)
+				if i > 0 {
+					evs[i].t = max(evs[i].t, stWatermarkAfter(evs[:i], delay)+1)
 				}
-				t.Fatalf("got %d lines, want %d", len(got), len(want))
 			}
-		})
-	}
+			t.Run(fmt.Sprint("gap=", gap), func(t *testing.T) {
+				got := stRun(NewGroupStage(stRandomConfig(WindowSpec{Kind: Session, Gap: gap}, EmitFinal)), delay, evs)
+				want := stBruteSessions(gap, delay, evs)
+				if !slices.Equal(got, want) {
+					for i := range min(len(got), len(want)) {
+						if got[i] != want[i] {
+							t.Fatalf("line %d: got %s, want %s", i, got[i], want[i])
+						}
+					}
+					t.Fatalf("got %d lines, want %d", len(got), len(want))
+				}
+			})
+		}
+	})
 }
 
 func stWatermarkAfter(evs []stEvent, delay int64) int64 {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,9 +23,29 @@ import (
 // through velort, and checks every result row against the same
 // aggregation computed as a batch query by SQLite.
 func TestDifferentialAgainstSQLite(t *testing.T) {
+	for i := range testSeeds(t) {
+		t.Run(fmt.Sprintf("seed=%d", i), func(t *testing.T) { differentialAgainstSQLite(t, rand.New(rand.NewSource(7+int64(i)))) })
+	}
+}
+
+// testSeeds is how many seeds a randomized differential test runs: 1 (its
+// fixed seed, what CI runs) unless VELORT_SEEDS=N asks for more. A failing
+// seed reproduces with -run 'TestX/seed=i'.
+func testSeeds(t *testing.T) int {
+	s := os.Getenv("VELORT_SEEDS")
+	if s == "" {
+		return 1
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		t.Fatalf("VELORT_SEEDS=%q: want a positive number of seeds", s)
+	}
+	return n
+}
+
+func differentialAgainstSQLite(t *testing.T, rng *rand.Rand) {
 	dir := t.TempDir()
 	const n = 6000
-	rng := rand.New(rand.NewSource(7))
 	type trade struct {
 		symbol, venue string
 		price         float64
