@@ -370,11 +370,7 @@ func nativeJSONExtract(_ *exprEnv, f sql.FunctionExpression, args []compiled) (c
 	}
 	x := args[0].fn
 	return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
-		v := x(c, r)
-		if v.T == runtime.TNull {
-			return runtime.Null
-		}
-		doc, ok := jsonDocArg(c, v)
+		doc, ok := jsonDocArg(c, x(c, r)) // NULL too: not a document
 		if !ok {
 			return runtime.Null
 		}
@@ -412,11 +408,7 @@ func nativeJSONContainsPath(_ *exprEnv, f sql.FunctionExpression, args []compile
 	}
 	x := args[0].fn
 	return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
-		v := x(c, r)
-		if v.T == runtime.TNull {
-			return runtime.Null
-		}
-		doc, ok := jsonDocArg(c, v)
+		doc, ok := jsonDocArg(c, x(c, r)) // NULL too: not a document
 		if !ok {
 			return runtime.Null
 		}
@@ -445,11 +437,7 @@ func nativeJSONValue(_ *exprEnv, f sql.FunctionExpression, args []compiled) (com
 	}
 	x := args[0].fn
 	return strResult(func(c *runtime.Ctx, r runtime.Row) runtime.Value {
-		v := x(c, r)
-		if v.T == runtime.TNull {
-			return runtime.Null
-		}
-		doc, ok := jsonDocArg(c, v)
+		doc, ok := jsonDocArg(c, x(c, r)) // NULL too: not a document
 		if !ok {
 			return runtime.Null
 		}
@@ -479,11 +467,7 @@ func nativeJSONType(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (comp
 	}
 	x := args[0].fn
 	return strResult(func(c *runtime.Ctx, r runtime.Row) runtime.Value {
-		v := x(c, r)
-		if v.T == runtime.TNull {
-			return runtime.Null
-		}
-		doc, ok := jsonDocArg(c, v)
+		doc, ok := jsonDocArg(c, x(c, r)) // NULL too: not a document
 		if !ok {
 			return runtime.Null
 		}
@@ -616,11 +600,7 @@ func nativeJSONLength(_ *exprEnv, f sql.FunctionExpression, args []compiled) (co
 	}
 	x := args[0].fn
 	return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
-		v := x(c, r)
-		if v.T == runtime.TNull {
-			return runtime.Null
-		}
-		doc, ok := jsonDocArg(c, v)
+		doc, ok := jsonDocArg(c, x(c, r)) // NULL too: not a document
 		if !ok {
 			return runtime.Null
 		}
