@@ -321,22 +321,14 @@ func appendZeroDateFormat(dst []byte, p [6]int64, f []byte) ([]byte, bool) {
 				dst = append(dst, "PM"...)
 			}
 		case 'r':
-			dst = pad(dst, h12, 2)
-			dst = append(dst, ':')
-			dst = pad(dst, mi, 2)
-			dst = append(dst, ':')
-			dst = pad(dst, s, 2)
+			dst = appendClock(dst, h12, mi, s)
 			if h < 12 {
 				dst = append(dst, " AM"...)
 			} else {
 				dst = append(dst, " PM"...)
 			}
 		case 'T':
-			dst = pad(dst, h, 2)
-			dst = append(dst, ':')
-			dst = pad(dst, mi, 2)
-			dst = append(dst, ':')
-			dst = pad(dst, s, 2)
+			dst = appendClock(dst, h, mi, s)
 		case 'a', 'b', 'f', 'j', 'M', 'U', 'u', 'V', 'v', 'W', 'w', 'X', 'x':
 			return dst, false
 		default: // %% and unknown specifiers: the character itself
@@ -344,4 +336,13 @@ func appendZeroDateFormat(dst []byte, p [6]int64, f []byte) ([]byte, bool) {
 		}
 	}
 	return dst, true
+}
+
+// appendClock appends hh:mm:ss, each part padded to two digits.
+func appendClock(dst []byte, h, mi, s int64) []byte {
+	dst = pad(dst, h, 2)
+	dst = append(dst, ':')
+	dst = pad(dst, mi, 2)
+	dst = append(dst, ':')
+	return pad(dst, s, 2)
 }
