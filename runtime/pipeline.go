@@ -59,8 +59,19 @@ type Pipeline struct {
 	// stage row r to dst. IDs returns them for the last outputs.
 	Identity func(dst []byte, r Row) []byte
 
+	// Changelog marks a query whose output is a changelog: each output
+	// row has an Op and a key text (Ops, Keys). OutKey appends the key text
+	// of a stage row (group keys, then window bounds, joined by '|'); when
+	// nil (queries without a stage) an output's key is its input's key.
+	Changelog bool
+	OutKey    func(dst []byte, r Row) []byte
+
 	outs  []Row // outputs of the current Execute call; reused
 	ids   [][]byte
+	ops   []Op
+	keys  [][]byte
+	op    Op     // the op Emit gives the rows it records
+	inKey []byte // the key of the current changelog input row
 	nouts int
 }
 
@@ -83,6 +94,7 @@ func NewPipeline(filter Expr, stage Stage, having Expr, project []Expr) *Pipelin
 // If evaluation failed, c.Err is set and no outputs are returned.
 func (p *Pipeline) Execute(c *Ctx, r Row, eventTimeMs int64) []Row {
 	p.nouts = 0
+	p.op = OpUpsert
 	if p.PreFilter != nil {
 		if v := p.PreFilter(c, r); c.Err != nil || v.T == TNull || !Truthy(v) {
 			return p.outs[:0]
@@ -151,12 +163,27 @@ func (p *Pipeline) Emit(c *Ctx, r Row) {
 			return
 		}
 	}
+	p.record(c, r, p.op)
+}
+
+// record projects r into the next output, with op and key for a changelog.
+func (p *Pipeline) record(c *Ctx, r Row, op Op) {
 	if p.nouts == len(p.outs) {
 		p.outs = append(p.outs, make(Row, len(p.Project)))
 		p.ids = append(p.ids, nil)
+		p.ops = append(p.ops, OpAppend)
+		p.keys = append(p.keys, nil)
 	}
 	if p.Identity != nil {
 		p.ids[p.nouts] = p.Identity(p.ids[p.nouts][:0], r)
+	}
+	if p.Changelog {
+		p.ops[p.nouts] = op
+		if p.OutKey != nil {
+			p.keys[p.nouts] = p.OutKey(p.keys[p.nouts][:0], r)
+		} else {
+			p.keys[p.nouts] = append(p.keys[p.nouts][:0], p.inKey...)
+		}
 	}
 	out := p.outs[p.nouts]
 	for i, e := range p.Project {

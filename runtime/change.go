@@ -1,0 +1,148 @@
+package runtime
+
+// Changelogs (SPEC §2 "Changelogs: results that update").
+//
+// A changelog input record replaces or deletes the row of its key. The
+// partition loop keeps the last payload of each key in a ChangeTable and
+// turns every change into a retraction of the old row and an insertion of
+// the new one (Pipeline.ExecuteChange). Stages that can take rows back
+// implement RetractStage; a query whose output is a changelog marks each
+// output with an Op and the key text it replaces (Pipeline.Ops, Keys).
+
+// Op is what an output record does to the result.
+type Op uint8
+
+const (
+	// OpAppend is a record of an append-only stream: a new fact. It
+	// carries no Velort-Op header.
+	OpAppend Op = iota
+	// OpUpsert inserts or replaces the row of its key.
+	OpUpsert
+	// OpDelete deletes the row of its key; the record carries that row.
+	OpDelete
+)
+
+// String is the Velort-Op header value ("" for OpAppend).
+func (o Op) String() string {
+	switch o {
+	case OpUpsert:
+		return "upsert"
+	case OpDelete:
+		return "delete"
+	}
+	return ""
+}
+
+// ParseOp reads a Velort-Op header value; "" is an upsert (a changelog
+// source's records without the header replace the row of their key).
+func ParseOp(s string) (Op, bool) {
+	switch s {
+	case "", "upsert", "UPSERT":
+		return OpUpsert, true
+	case "delete", "DELETE":
+		return OpDelete, true
+	}
+	return OpAppend, false
+}
+
+// RetractStage is a Stage over a changelog input: it can take back a row
+// it processed earlier.
+type RetractStage interface {
+	Stage
+	// Retract removes one earlier input row r (one that passed WHERE) from
+	// the stage's state and emits the rows it changed.
+	Retract(c *Ctx, r Row, eventTimeMs int64, out Downstream)
+}
+
+// ChangeDownstream is the Downstream of a stage whose output is a
+// changelog (Pipeline implements it).
+type ChangeDownstream interface {
+	Downstream
+	// Upsert applies HAVING to the stage row r and, when it holds,
+	// records an upsert of r's projection; it reports whether it held.
+	Upsert(c *Ctx, r Row) bool
+	// Delete records a delete of r's projection (the row last upserted
+	// for its key); HAVING is not applied.
+	Delete(c *Ctx, r Row)
+}
+
+// Ops returns the op of each row last returned by Execute, ExecuteChange
+// or Advance; nil when the output is append-only.
+func (p *Pipeline) Ops() []Op {
+	if !p.Changelog {
+		return nil
+	}
+	return p.ops[:p.nouts]
+}
+
+// Keys returns the key text (Velort-Key) of each row last returned; nil
+// when the output is append-only.
+func (p *Pipeline) Keys() [][]byte {
+	if !p.Changelog {
+		return nil
+	}
+	return p.keys[:p.nouts]
+}
+
+// Upsert implements ChangeDownstream.
+func (p *Pipeline) Upsert(c *Ctx, r Row) bool {
+	if p.Having != nil {
+		v := p.Having(c, r)
+		if c.Err != nil || v.T == TNull || !Truthy(v) {
+			return false
+		}
+	}
+	p.record(c, r, OpUpsert)
+	return c.Err == nil
+}
+
+// Delete implements ChangeDownstream.
+func (p *Pipeline) Delete(c *Ctx, r Row) { p.record(c, r, OpDelete) }
+
+// passes applies WHERE to r.
+func (p *Pipeline) passes(c *Ctx, r Row) bool {
+	if p.Filter == nil {
+		return true
+	}
+	v := p.Filter(c, r)
+	return c.Err == nil && v.T != TNull && Truthy(v)
+}
+
+// ExecuteChange runs one change of a changelog input: old (nil: the key
+// had no row) is retracted and new (nil: a delete) inserted. key is the
+// input row's key text, the output key of a query without a stage. It
+// returns the outputs, valid until the next call (Ops and Keys give their
+// ops and keys). If evaluation failed, c.Err is set and no outputs are
+// returned.
+//
+// Without a stage (filter and projection) the output is keyed like the
+// input: an upsert of new's projection when new passes WHERE, else a
+// delete of old's projection when old passed. With a stage, old goes to
+// the stage's Retract and new to its Process.
+func (p *Pipeline) ExecuteChange(c *Ctx, old, new Row, key []byte, eventTimeMs int64) []Row {
+	p.nouts = 0
+	p.op = OpUpsert
+	p.inKey = key
+	if p.Stage == nil {
+		if new != nil && p.passes(c, new) {
+			p.record(c, new, OpUpsert)
+		} else if c.Err == nil && old != nil && p.passes(c, old) {
+			p.record(c, old, OpDelete)
+		}
+	} else {
+		rs, ok := p.Stage.(RetractStage)
+		if !ok {
+			panic("runtime: ExecuteChange on a stage that cannot retract (the planner refuses such queries)")
+		}
+		if old != nil && p.passes(c, old) {
+			rs.Retract(c, old, eventTimeMs, p)
+		}
+		if c.Err == nil && new != nil && p.passes(c, new) {
+			p.Stage.Process(c, new, eventTimeMs, p)
+		}
+	}
+	if c.Err != nil {
+		return nil
+	}
+	return p.outs[:p.nouts]
+}
