@@ -26,6 +26,15 @@ type Stream struct {
 	Start          string        // earliest | latest
 	DedupWindow    time.Duration
 	Derived        bool // declared by CREATE STREAM ... AS SELECT (schema from the query)
+	// Changelog marks a changelog stream (SPEC §2 "Changelogs"): each
+	// record upserts or deletes the row of its key. A declared source is
+	// one with changelog = 'upsert'; a derived or INSERT INTO sink is one
+	// when its query's output is.
+	Changelog bool
+	// ChangelogKey is the row key of a changelog stream: column names of
+	// its schema (empty for a global aggregate, keyed by the empty text).
+	// For a declared changelog source it is its key option.
+	ChangelogKey []string
 	// Materialized is set on the sink of a CREATE TABLE ... AS SELECT: the
 	// query's rows go into that table, not to NATS.
 	Materialized *Table

@@ -39,6 +39,9 @@ type Query struct {
 	interval   *intervalSpec
 	sideRead   [2][]bool // interval join: columns read of the left and right stream
 	nKeys      int       // group stage layout, set when compiled
+	// outChangelog and outKey: the output's kind and row key (kinds.go).
+	outChangelog bool
+	outKey       []string
 	nAggs      int
 }
 
