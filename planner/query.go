@@ -42,7 +42,7 @@ type Query struct {
 	// outChangelog and outKey: the output's kind and row key (kinds.go).
 	outChangelog bool
 	outKey       []string
-	nAggs      int
+	nAggs        int
 }
 
 // AckAfter returns, for a record with event time et, the watermark at which
