@@ -25,17 +25,24 @@ type checkpointer struct {
 	store    CheckpointStore
 	key      string
 	interval time.Duration
-	stage    runtime.Checkpointer
-	at       time.Time // last save (or restore)
-	seq      uint64    // input sequence the stored checkpoint reflects
-	wm       int64     // loop watermark when it was taken
+	stage    runtime.Checkpointer // nil: a changelog query without a stage
+	changes  *runtime.ChangeTable // a changelog input's last payload per key
+	at       time.Time            // last save (or restore)
+	seq      uint64               // input sequence the stored checkpoint reflects
+	wm       int64                // loop watermark when it was taken
 	buf      []byte
 	failed   bool // the last save failed (logged once per run of failures)
 }
 
 // Checkpoint record layout: magic, version, last input's stream sequence,
 // loop watermark, max event time, save time (epoch ms), stage snapshot.
-const checkpointMagic = "VLCK\x01"
+// Version 2 (a loop whose input is a changelog) puts its ChangeTable
+// before the stage snapshot: a count, then each key and payload, every
+// one a uvarint length and its bytes.
+const (
+	checkpointMagic        = "VLCK\x01"
+	checkpointMagicChanges = "VLCK\x02"
+)
 
 // EnableCheckpoints makes the loop save its operator state to store under
 // key every interval (and on shutdown and at end of input), acknowledging
@@ -44,25 +51,31 @@ const checkpointMagic = "VLCK\x01"
 // the loop has no stage, is not a JetStream consumer of its own (the
 // second half of a repartition, an interval join), writes a materialized
 // table (held in memory, so rebuilt from unacknowledged input), or its
-// stage cannot be saved (user aggregates). Call before RestoreCheckpoint
-// and Run.
+// stage cannot be saved (user aggregates). A loop over a changelog input
+// checkpoints its ChangeTable too, with or without a stage. Call before
+// RestoreCheckpoint and Run.
 func (l *Loop) EnableCheckpoints(store CheckpointStore, key string, interval time.Duration) bool {
-	if l.cfg.Pipeline == nil || l.cfg.Pipeline.Stage == nil || l.cfg.Forward != nil || l.cfg.Sources > 0 || l.cfg.Joined != nil || l.cfg.Sink.Table != nil {
+	if l.cfg.Pipeline == nil || l.cfg.Forward != nil || l.cfg.Sources > 0 || l.cfg.Joined != nil || l.cfg.Sink.Table != nil {
 		return false
 	}
-	cp, ok := l.cfg.Pipeline.Stage.(runtime.Checkpointer)
-	if !ok {
-		return false
-	}
-	if _, err := cp.Snapshot(nil); err != nil {
-		l.cfg.Logger.Info("operator state not checkpointed; inputs are acknowledged when their windows close",
-			"query", l.cfg.Query, "partition", l.cfg.Partition, "reason", err)
+	var cp runtime.Checkpointer
+	if l.cfg.Pipeline.Stage != nil {
+		var ok bool
+		if cp, ok = l.cfg.Pipeline.Stage.(runtime.Checkpointer); !ok {
+			return false
+		}
+		if _, err := cp.Snapshot(nil); err != nil {
+			l.cfg.Logger.Info("operator state not checkpointed; inputs are acknowledged when their windows close",
+				"query", l.cfg.Query, "partition", l.cfg.Partition, "reason", err)
+			return false
+		}
+	} else if l.chg.table == nil {
 		return false
 	}
 	if interval <= 0 {
 		interval = time.Second
 	}
-	l.dur.ck = &checkpointer{store: store, key: key, interval: interval, stage: cp, at: time.Now(), wm: l.wm}
+	l.dur.ck = &checkpointer{store: store, key: key, interval: interval, stage: cp, changes: l.chg.table, at: time.Now(), wm: l.wm}
 	return true
 }
 
@@ -85,7 +98,13 @@ func (l *Loop) RestoreCheckpoint() (seq uint64, found bool, err error) {
 		return 0, false, nil
 	}
 	rec, err := decodeCheckpoint(b)
-	if err == nil {
+	if err == nil && (rec.changes != nil) != (ck.changes != nil) {
+		err = errors.New("the query's input changed kind (append-only or changelog)")
+	}
+	if err == nil && ck.changes != nil {
+		err = restoreChanges(ck.changes, rec.changes)
+	}
+	if err == nil && ck.stage != nil {
 		err = ck.stage.Restore(rec.stage)
 	}
 	if err != nil {
@@ -129,12 +148,22 @@ func (l *Loop) checkpoint() error {
 		return err
 	}
 	ck.at = time.Now()
-	buf := append(ck.buf[:0], checkpointMagic...)
+	magic := checkpointMagic
+	if ck.changes != nil {
+		magic = checkpointMagicChanges
+	}
+	buf := append(ck.buf[:0], magic...)
 	buf = binary.AppendUvarint(buf, l.dur.last)
 	buf = binary.AppendVarint(buf, l.wm)
 	buf = binary.AppendVarint(buf, l.maxET)
 	buf = binary.AppendVarint(buf, ck.at.UnixMilli())
-	buf, err := ck.stage.Snapshot(buf)
+	if ck.changes != nil {
+		buf = appendChanges(buf, ck.changes)
+	}
+	var err error
+	if ck.stage != nil {
+		buf, err = ck.stage.Snapshot(buf)
+	}
 	ck.buf = buf
 	if err != nil {
 		return fmt.Errorf("query %s partition %d: checkpoint: %w", l.cfg.Query, l.cfg.Partition, err)
@@ -165,12 +194,21 @@ type checkpointRecord struct {
 	seq       uint64
 	wm, maxET int64
 	savedMs   int64
+	changes   []byte // version 2: the ChangeTable's entries (count first)
 	stage     []byte
 }
 
 func decodeCheckpoint(b []byte) (checkpointRecord, error) {
 	var r checkpointRecord
-	if len(b) < len(checkpointMagic) || string(b[:len(checkpointMagic)]) != checkpointMagic {
+	if len(b) < len(checkpointMagic) {
+		return r, errors.New("not a velort checkpoint (or another version)")
+	}
+	withChanges := false
+	switch string(b[:len(checkpointMagic)]) {
+	case checkpointMagic:
+	case checkpointMagicChanges:
+		withChanges = true
+	default:
 		return r, errors.New("not a velort checkpoint (or another version)")
 	}
 	b = b[len(checkpointMagic):]
@@ -185,6 +223,63 @@ func decodeCheckpoint(b []byte) (checkpointRecord, error) {
 		}
 		b = b[n:]
 	}
+	if withChanges {
+		size, err := changesSize(b)
+		if err != nil {
+			return r, err
+		}
+		r.changes, b = b[:size], b[size:]
+	}
 	r.stage = b
 	return r, nil
+}
+
+// appendChanges appends a ChangeTable's entries: a count, then each key
+// and payload as a uvarint length and its bytes.
+func appendChanges(dst []byte, t *runtime.ChangeTable) []byte {
+	dst = binary.AppendUvarint(dst, uint64(t.Len()))
+	t.Range(func(key string, payload []byte) {
+		dst = binary.AppendUvarint(dst, uint64(len(key)))
+		dst = append(dst, key...)
+		dst = binary.AppendUvarint(dst, uint64(len(payload)))
+		dst = append(dst, payload...)
+	})
+	return dst
+}
+
+// changesSize returns how many bytes of b the entries appendChanges wrote
+// take.
+func changesSize(b []byte) (int, error) {
+	count, n := binary.Uvarint(b)
+	if n <= 0 {
+		return 0, errors.New("truncated checkpoint")
+	}
+	at := n
+	for i := uint64(0); i < 2*count; i++ {
+		size, n := binary.Uvarint(b[at:])
+		if n <= 0 || uint64(len(b)-at-n) < size {
+			return 0, errors.New("truncated checkpoint")
+		}
+		at += n + int(size)
+	}
+	return at, nil
+}
+
+// restoreChanges loads entries written by appendChanges (already checked
+// by changesSize) into an empty table.
+func restoreChanges(t *runtime.ChangeTable, b []byte) error {
+	if t.Len() != 0 {
+		return errors.New("restoring a checkpoint into a table that is not empty")
+	}
+	count, n := binary.Uvarint(b)
+	b = b[n:]
+	for i := uint64(0); i < count; i++ {
+		size, n := binary.Uvarint(b)
+		key := string(b[n : n+int(size)])
+		b = b[n+int(size):]
+		size, n = binary.Uvarint(b)
+		t.Put(key, b[n:n+int(size)])
+		b = b[n+int(size):]
+	}
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/velort/velort/runtime"
 	"github.com/velort/velort/transport"
 )
 
@@ -256,7 +257,7 @@ func (l *Loop) republish(m *nats.Msg, cause error) error {
 // that a re-run produces again: the group's identity for window rows,
 // else (query, partition, input sequence, output index). Outputs of core
 // NATS input have no sequence and are published without an id.
-func (l *Loop) publishDurable(subject string, data, identity []byte) error {
+func (l *Loop) publishDurable(subject string, data, identity []byte, op runtime.Op, key []byte) error {
 	d := &l.dur
 	if d.js == nil {
 		js, err := l.nc.JetStream(nats.PublishAsyncMaxPending(4096), nats.PublishAsyncTimeout(asyncAckTimeout),
@@ -268,6 +269,10 @@ func (l *Loop) publishDurable(subject string, data, identity []byte) error {
 	}
 	m := nats.NewMsg(subject)
 	m.Data = append([]byte(nil), data...)
+	if op != runtime.OpAppend { // a changelog record
+		m.Header.Set(HeaderOp, op.String())
+		m.Header.Set(HeaderKey, string(key))
+	}
 	if identity != nil || d.seq != 0 {
 		d.id = append(d.id[:0], l.cfg.Query...)
 		d.id = append(d.id, '/')

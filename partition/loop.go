@@ -76,7 +76,19 @@ type Config struct {
 	// MaxValueBytes bounds one value a built-in produces (the plan's
 	// max_value_bytes; 0: runtime.DefaultMaxValueBytes).
 	MaxValueBytes int
-	Logger        *slog.Logger
+	// Changelog makes the input a changelog (SPEC §2): each record
+	// upserts or deletes the row of its key (headers Velort-Op and
+	// Velort-Key, see changelog.go). The loop keeps the last payload of
+	// each key and runs every change as a retraction of the old row and an
+	// insertion of the new one. With Sources > 0 (the second half of a
+	// repartition) the records are the first half's retractions and
+	// insertions instead.
+	Changelog bool
+	// ChangelogKey is the key columns in Schema a changelog record's key
+	// is computed from when it has no Velort-Key header (nil: the header
+	// is required).
+	ChangelogKey []int
+	Logger       *slog.Logger
 }
 
 // Intake bounds of a core NATS partition subscription (Config).
@@ -115,9 +127,11 @@ type Loop struct {
 	join    joinIntake
 	runCtx  context.Context
 
-	maxPayload int       // the server's max_payload at connect (0: unknown)
-	cur        *nats.Msg // the input whose outputs are being published (nil: a watermark's)
-	route      *Keyer    // non-nil: check that each record's key hashes to this partition
+	maxPayload int          // the server's max_payload at connect (0: unknown)
+	cur        *nats.Msg    // the input whose outputs are being published (nil: a watermark's)
+	route      *Keyer       // non-nil: check that each record's key hashes to this partition
+	chg        changeIntake // a changelog input's state (Config.Changelog)
+	chgOut     changeOut    // a changelog output's reused headers
 	drops      dropCount
 	running    atomic.Bool
 }
@@ -135,6 +149,13 @@ type dropCount struct {
 func New(nc *nats.Conn, cfg Config) *Loop {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Changelog && cfg.Read != nil && len(cfg.ChangelogKey) > 0 && !readsAll(cfg.Read, cfg.ChangelogKey) {
+		read := append([]bool(nil), cfg.Read...) // the key is read to compute Velort-Key
+		for _, c := range cfg.ChangelogKey {
+			read[c] = true
+		}
+		cfg.Read = read
 	}
 	l := &Loop{
 		cfg:   cfg,
@@ -168,7 +189,10 @@ func New(nc *nats.Conn, cfg Config) *Loop {
 	// Without event time, a record's time is the clock's — needed only by
 	// windows and frames, a repartition's forward half or a join (a clock
 	// read costs ~50 ns, as much as a filter and projection).
-	l.batched = cfg.Pipeline != nil && cfg.Pipeline.Batched() && cfg.Forward == nil && cfg.Joined == nil
+	l.batched = cfg.Pipeline != nil && cfg.Pipeline.Batched() && cfg.Forward == nil && cfg.Joined == nil && !cfg.Changelog
+	if cfg.Changelog && cfg.Joined == nil {
+		l.chg.init(&cfg)
+	}
 	l.clock = cfg.TimeIdx < 0 && (cfg.Forward != nil || cfg.Joined != nil || cfg.Pipeline == nil || cfg.Pipeline.Stage != nil)
 	return l
 }
@@ -279,6 +303,9 @@ func (l *Loop) Run(ctx context.Context) error {
 func (l *Loop) process(m *nats.Msg) error {
 	if l.cfg.Joined != nil {
 		return l.processJoined(m)
+	}
+	if l.cfg.Changelog {
+		return l.processChange(m)
 	}
 	l.Stats.In.Add(1)
 	l.ctx.Reset()
@@ -395,10 +422,18 @@ func (l *Loop) publish(rows []runtime.Row) error {
 	if l.cfg.SinkJetStream {
 		ids = l.cfg.Pipeline.IDs()
 	}
+	ops, keys := l.cfg.Pipeline.Ops(), l.cfg.Pipeline.Keys() // nil: append-only output
 	if t := l.cfg.Sink.Table; t != nil {
 		ids := l.cfg.Pipeline.IDs()
+		if ids == nil { // a changelog without a stage: rows are keyed like its input
+			ids = keys
+		}
 		for i, r := range rows {
-			t.Put(ids[i], r)
+			if ops != nil && ops[i] == runtime.OpDelete {
+				t.Delete(ids[i])
+			} else {
+				t.Put(ids[i], r)
+			}
 			l.Stats.Out.Add(1)
 		}
 		return nil
@@ -407,13 +442,20 @@ func (l *Loop) publish(rows []runtime.Row) error {
 		l.out = l.enc.Append(l.out[:0], r)
 		p := l.keyer.Partition(r)
 		var err error
-		if l.cfg.SinkJetStream {
+		switch {
+		case l.cfg.SinkJetStream:
 			var id []byte
 			if ids != nil {
 				id = ids[i]
 			}
-			err = l.publishDurable(l.cfg.Sink.Subjects[p], l.out, id)
-		} else {
+			if ops != nil {
+				err = l.publishDurable(l.cfg.Sink.Subjects[p], l.out, id, ops[i], keys[i])
+			} else {
+				err = l.publishDurable(l.cfg.Sink.Subjects[p], l.out, id, runtime.OpAppend, nil)
+			}
+		case ops != nil:
+			err = l.publishChange(l.cfg.Sink.Subjects[p], l.out, ops[i], keys[i])
+		default:
 			err = l.nc.Publish(l.cfg.Sink.Subjects[p], l.out)
 		}
 		if err != nil {

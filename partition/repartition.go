@@ -7,7 +7,6 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/velort/velort/runtime"
-	"github.com/velort/velort/transport"
 )
 
 // Forward configures the first half of a repartition. Subjects[t] is the
@@ -48,15 +47,7 @@ func (l *Loop) forward(m *nats.Msg, et int64) error {
 		return nil
 	}
 	f := &l.fwd
-	f.buf = f.buf[:0]
-	for i, k := range f.keys {
-		if i > 0 {
-			f.buf = append(f.buf, '|')
-		}
-		f.buf = AppendKeyText(f.buf, k(&l.ctx, l.row))
-	}
-	t := transport.PartitionOf(f.buf, len(f.subjects))
-	if err := l.nc.Publish(f.subjects[t], m.Data); err != nil {
+	if err := l.nc.Publish(f.subjects[f.target(&l.ctx, l.row)], m.Data); err != nil {
 		return err
 	}
 	l.Stats.Out.Add(1)

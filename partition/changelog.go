@@ -1,0 +1,272 @@
+package partition
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/velort/velort/runtime"
+	"github.com/velort/velort/transport"
+)
+
+// Changelog headers (SPEC §2 "Changelogs: results that update"). A record
+// of a changelog stream carries HeaderOp (upsert or delete; absent on a
+// source record means upsert) and HeaderKey, the text of its row key as
+// partitioning hashes it (compound keys joined by '|').
+const (
+	HeaderOp  = "Velort-Op"
+	HeaderKey = "Velort-Key"
+	// OpRetract is the HeaderOp of a record the first half of a
+	// repartitioned query forwards to take an earlier row back; it never
+	// leaves velort's internal subjects.
+	OpRetract = "retract"
+)
+
+// changeIntake is the state of a loop whose input is a changelog: the last
+// payload of each key (what an upsert replaces and a delete removes), a
+// second row to decode that payload into, and the current key text.
+type changeIntake struct {
+	table  *runtime.ChangeTable
+	oldDec *runtime.Decoder
+	oldRow runtime.Row
+	key    []byte
+	retMsg nats.Msg // a forwarded retraction (first half of a repartition)
+}
+
+func (ci *changeIntake) init(cfg *Config) {
+	ci.table = runtime.NewChangeTable()
+	ci.oldDec = runtime.NewDecoder(cfg.Schema, cfg.Read)
+	ci.oldRow = make(runtime.Row, len(cfg.Schema))
+	ci.retMsg.Header = nats.Header{HeaderOp: []string{OpRetract}}
+}
+
+// ChangeTable is the loop's table of the last payload per key of its
+// changelog input (nil when the input is append-only).
+func (l *Loop) ChangeTable() *runtime.ChangeTable { return l.chg.table }
+
+// headerValue returns the first value of a header, "" when absent. The
+// names velort uses are in canonical form, as nats.go stores received
+// headers, so this is a map lookup without allocation.
+func headerValue(m *nats.Msg, name string) (string, bool) {
+	if m.Header == nil {
+		return "", false
+	}
+	vs := m.Header[name]
+	if len(vs) == 0 {
+		return "", false
+	}
+	return vs[0], true
+}
+
+// processChange handles one record of a changelog input: its op
+// (HeaderOp) and key (HeaderKey, else the key columns of the payload)
+// update the partition's ChangeTable, and the replaced row is retracted
+// while the new one is inserted (runtime.Pipeline.ExecuteChange). A record
+// whose op is unknown, whose upsert payload does not decode, or whose key
+// cannot be known is dead-lettered and leaves the table unchanged.
+func (l *Loop) processChange(m *nats.Msg) error {
+	l.Stats.In.Add(1)
+	l.ctx.Reset()
+	l.cur = m
+	if l.clock {
+		l.ctx.NowMs = time.Now().UnixMilli()
+	}
+	if l.srcMax != nil {
+		return l.processForwarded(m)
+	}
+	opText, _ := headerValue(m, HeaderOp)
+	op, ok := runtime.ParseOp(opText)
+	if !ok {
+		return l.deadLetter(m, "Velort-Op header "+strconv.Quote(opText)+" is neither upsert nor delete")
+	}
+	keyText, hasKey := headerValue(m, HeaderKey)
+	decoded := false
+	if op == runtime.OpUpsert || len(trimJSONSpace(m.Data)) > 0 {
+		err := l.dec.Decode(m.Data, l.row)
+		if err != nil && (op == runtime.OpUpsert || !hasKey) {
+			return l.deadLetter(m, err.Error())
+		}
+		decoded = err == nil // a delete by Velort-Key needs no readable row
+	}
+	ci := &l.chg
+	switch {
+	case hasKey:
+		ci.key = append(ci.key[:0], keyText...)
+	case !decoded:
+		return l.deadLetter(m, "a delete with an empty payload needs a Velort-Key header naming the key it deletes")
+	case l.cfg.ChangelogKey == nil:
+		return l.deadLetter(m, "no Velort-Key header, and the stream's key is not in the record")
+	default:
+		ci.key = appendRowKey(ci.key[:0], l.row, l.cfg.ChangelogKey)
+	}
+	et := l.ctx.NowMs
+	if l.cfg.TimeIdx >= 0 {
+		if v := l.row[l.cfg.TimeIdx]; decoded && v.T != runtime.TNull {
+			et = v.I
+		} else if op == runtime.OpUpsert {
+			return l.deadLetter(m, "event time column "+l.cfg.Schema[l.cfg.TimeIdx].Name+" is NULL")
+		} else {
+			et, decoded = max(l.maxET, l.wm), false // a delete takes no time of its own
+		}
+	}
+	if l.route != nil && decoded {
+		if p := l.route.Partition(l.row); p != l.cfg.Partition {
+			return l.misrouted(m, p)
+		}
+	}
+	if l.cfg.Forward != nil {
+		return l.forwardChange(m, op, et)
+	}
+	if l.cfg.AckAfter != nil && l.dur.ck == nil {
+		l.dur.until = l.cfg.AckAfter(et)
+	}
+	var oldRow, newRow runtime.Row
+	if old, had := ci.table.Apply(op, ci.key, m.Data); had {
+		if err := ci.oldDec.Decode(old, ci.oldRow); err == nil {
+			oldRow = ci.oldRow
+		}
+	}
+	if op == runtime.OpUpsert {
+		newRow = l.row
+	}
+	outs := l.cfg.Pipeline.ExecuteChange(&l.ctx, oldRow, newRow, ci.key, et)
+	if l.ctx.Err != nil {
+		if l.cfg.Pipeline.Stage != nil {
+			// The stage most likely took the old row back and refused the
+			// new one: the key has no row now, and a later change must not
+			// retract one.
+			ci.table.Apply(runtime.OpDelete, ci.key, nil)
+		}
+		return l.deadLetter(m, l.ctx.Err.Error())
+	}
+	if err := l.publish(outs); err != nil {
+		return err
+	}
+	if !decoded || (l.cfg.TimeIdx < 0 && !l.clock) {
+		return nil
+	}
+	return l.observe(m, et)
+}
+
+// forwardChange is the first half of a repartitioned query over a
+// changelog: after the ChangeTable has replaced or deleted the key's row,
+// the old payload goes as a retraction (HeaderOp: retract) to the
+// partition of the old row's group key, and an upsert's payload as an
+// insertion to the partition of the new row's. The second half's WHERE
+// decides what counts.
+func (l *Loop) forwardChange(m *nats.Msg, op runtime.Op, et int64) error {
+	ci := &l.chg
+	old, had := ci.table.Apply(op, ci.key, m.Data)
+	if had {
+		if err := ci.oldDec.Decode(old, ci.oldRow); err == nil {
+			rm := &ci.retMsg
+			rm.Subject, rm.Data = l.fwd.subjects[l.fwd.target(&l.ctx, ci.oldRow)], old
+			err := l.nc.PublishMsg(rm)
+			rm.Data = nil
+			if err != nil {
+				return err
+			}
+			l.Stats.Out.Add(1)
+		}
+	}
+	if op == runtime.OpUpsert {
+		if err := l.nc.Publish(l.fwd.subjects[l.fwd.target(&l.ctx, l.row)], m.Data); err != nil {
+			return err
+		}
+		l.Stats.Out.Add(1)
+	}
+	if et > l.maxET {
+		l.maxET = et
+	}
+	return nil
+}
+
+// processForwarded is the second half of a repartitioned query over a
+// changelog: a record is a row to retract (HeaderOp: retract) or insert.
+func (l *Loop) processForwarded(m *nats.Msg) error {
+	if err := l.dec.Decode(m.Data, l.row); err != nil {
+		return l.deadLetter(m, err.Error())
+	}
+	et := l.ctx.NowMs
+	if l.cfg.TimeIdx >= 0 {
+		if v := l.row[l.cfg.TimeIdx]; v.T != runtime.TNull {
+			et = v.I
+		} else {
+			et = max(l.maxET, l.wm)
+		}
+	}
+	var outs []runtime.Row
+	if op, _ := headerValue(m, HeaderOp); op == OpRetract {
+		outs = l.cfg.Pipeline.ExecuteChange(&l.ctx, l.row, nil, nil, et)
+	} else {
+		outs = l.cfg.Pipeline.ExecuteChange(&l.ctx, nil, l.row, nil, et)
+	}
+	if l.ctx.Err != nil {
+		return l.deadLetter(m, l.ctx.Err.Error())
+	}
+	if err := l.publish(outs); err != nil {
+		return err
+	}
+	if l.cfg.TimeIdx < 0 && !l.clock {
+		return nil
+	}
+	return l.observe(m, et)
+}
+
+// target returns the target partition of a row: its group key's hash.
+func (f *forwarder) target(c *runtime.Ctx, r runtime.Row) int {
+	f.buf = f.buf[:0]
+	for i, k := range f.keys {
+		if i > 0 {
+			f.buf = append(f.buf, '|')
+		}
+		f.buf = AppendKeyText(f.buf, k(c, r))
+	}
+	return transport.PartitionOf(f.buf, len(f.subjects))
+}
+
+// appendRowKey appends the key text of r's columns idx, as Keyer hashes
+// it: each value's key text, joined by '|'.
+func appendRowKey(dst []byte, r runtime.Row, idx []int) []byte {
+	for i, c := range idx {
+		if i > 0 {
+			dst = append(dst, '|')
+		}
+		dst = AppendKeyText(dst, r[c])
+	}
+	return dst
+}
+
+// trimJSONSpace drops leading and trailing JSON white space.
+func trimJSONSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r' || b[0] == '\n') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t' || b[len(b)-1] == '\r' || b[len(b)-1] == '\n') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// changeOut is what a loop whose output is a changelog reuses to publish
+// each record with its HeaderOp and HeaderKey.
+type changeOut struct {
+	msg nats.Msg
+	op  []string
+	key []string
+}
+
+// publishChange publishes one changelog output over core NATS.
+func (l *Loop) publishChange(subject string, data []byte, op runtime.Op, key []byte) error {
+	o := &l.chgOut
+	if o.msg.Header == nil {
+		o.op, o.key = make([]string, 1), make([]string, 1)
+		o.msg.Header = nats.Header{HeaderOp: o.op, HeaderKey: o.key}
+	}
+	o.op[0], o.key[0] = op.String(), string(key)
+	o.msg.Subject, o.msg.Data = subject, data
+	err := l.nc.PublishMsg(&o.msg)
+	o.msg.Data = nil
+	return err
+}
