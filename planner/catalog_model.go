@@ -39,8 +39,17 @@ type Stream struct {
 	// query's rows go into that table, not to NATS.
 	Materialized *Table
 	pos          int
-	subjectPos   int // where subject = '…' is written (pos when defaulted)
-	dlqPos       int // where dlq = '…' is written (pos when defaulted)
+	keyPos       int // where key = '…' is written (pos when defaulted)
+	changelogPos int // where changelog = '…' is written (-1 when absent)
+	// changelogKeyIdx: the columns of ChangelogKey in Columns, nil when
+	// some part of the key is not in the payload (then a record's key text
+	// travels only in its Velort-Key header); empty for the empty key.
+	changelogKeyIdx []int
+	// writer is the first query writing the stream (nil: none yet): the
+	// kind of every later writer must agree with it.
+	writer     *Query
+	subjectPos int // where subject = '…' is written (pos when defaulted)
+	dlqPos     int // where dlq = '…' is written (pos when defaulted)
 }
 
 // PartitionSubject returns the subject of partition p.

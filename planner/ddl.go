@@ -157,6 +157,13 @@ func (p *parser) applyStreamOptions(s *Stream, opts []option) bool {
 				}
 			}
 			keyTok = o.tok
+			s.keyPos = o.tok.start
+		case "changelog":
+			if !strings.EqualFold(o.value, "upsert") {
+				p.errorf(o.tok, "expected changelog = 'upsert' (each record replaces the row of its key, a record with header Velort-Op: delete deletes it), found %s", describe(o.tok))
+				return false
+			}
+			s.Changelog, s.changelogPos = true, o.tok.start
 		case "format":
 			if !strings.EqualFold(o.value, "json") {
 				p.errorf(o.tok, "unsupported format %s: expected 'json'", describe(o.tok))
@@ -202,7 +209,7 @@ func (p *parser) applyStreamOptions(s *Stream, opts []option) bool {
 			}
 			s.Start = v
 		default:
-			p.errorf(o.tok, "unknown stream option %s: expected subject, partitions, key, format, event_time, watermark_delay, idle_timeout, late, dlq, jetstream, start or dedup_window", o.name)
+			p.errorf(o.tok, "unknown stream option %s: expected subject, partitions, key, changelog, format, event_time, watermark_delay, idle_timeout, late, dlq, jetstream, start or dedup_window", o.name)
 			return false
 		}
 	}
@@ -236,6 +243,8 @@ func newStream(name string, pos int) *Stream {
 		Start:        "earliest",
 		DedupWindow:  2 * time.Minute,
 		pos:          pos,
+		keyPos:       pos,
+		changelogPos: -1,
 		subjectPos:   pos,
 		dlqPos:       pos,
 	}
@@ -251,6 +260,14 @@ func (p *parser) resolveStreamColumns(s *Stream, at token) bool {
 			return false
 		}
 		s.KeyIdx = append(s.KeyIdx, i)
+	}
+	if s.Changelog && !s.Derived {
+		if len(s.Key) == 0 {
+			p.errorf(p.src.tokenAt(s.changelogPos), "stream %s: changelog = 'upsert' needs key = 'column, ...': the key names the row each record replaces (and partitions the stream)", s.Name)
+			return false
+		}
+		s.ChangelogKey = append([]string(nil), s.Key...)
+		s.changelogKeyIdx = append([]int{}, s.KeyIdx...)
 	}
 	if s.EventTime != "" {
 		i := s.Columns.Index(s.EventTime)

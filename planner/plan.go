@@ -91,6 +91,9 @@ func Parse(name, text string, opts Options) (*Plan, error) {
 	if err := pl.checkSubjects(); err != nil {
 		return nil, err
 	}
+	if err := pl.checkKinds(); err != nil {
+		return nil, err
+	}
 	return pl, nil
 }
 

@@ -39,9 +39,13 @@ type Query struct {
 	interval   *intervalSpec
 	sideRead   [2][]bool // interval join: columns read of the left and right stream
 	nKeys      int       // group stage layout, set when compiled
-	// outChangelog and outKey: the output's kind and row key (kinds.go).
+	// Kinds (kinds.go): whether the input and the output are changelogs,
+	// the output's row key by name and by output column (-1: not in the
+	// payload).
+	inChangelog  bool
 	outChangelog bool
 	outKey       []string
+	outKeyCols   []int
 	nAggs        int
 }
 
@@ -278,6 +282,9 @@ func (q *Query) finish(p *parser) *Error {
 		return p.src.errorAt(q.clauses.windowToken.start, "a window needs aggregates: expected GROUP BY or an aggregate function in the SELECT")
 	}
 	q.Window = q.clauses.window
+	if e := q.refuseOverChangelog(p); e != nil {
+		return e
+	}
 	q.Emit = runtime.EmitChanges
 	if q.clauses.hasWindow {
 		q.Emit = runtime.EmitFinal
@@ -307,7 +314,10 @@ func (q *Query) finish(p *parser) *Error {
 	for i, e := range sh.project {
 		q.Columns[i] = runtime.Column{Name: outputName(e), Type: outTypes[i].typ, Scale: outTypes[i].scale, Precision: 18}
 	}
-	return q.bindSink(p)
+	if e := q.bindSink(p); e != nil {
+		return e
+	}
+	return q.inferKinds(p)
 }
 
 // callPos is the offset of the first call of function name in the query,

@@ -1,0 +1,152 @@
+package planner
+
+import (
+	"strings"
+	"testing"
+)
+
+// kindsDecl declares an append-only source s and a changelog source c
+// (changelog = 'upsert', key k, 4 partitions).
+const kindsDecl = "CREATE STREAM s (k VARCHAR, x BIGINT, d DOUBLE, v VARCHAR, ts TIMESTAMP) WITH (subject = 'in', event_time = 'ts');\n" +
+	"CREATE STREAM c (k VARCHAR, n BIGINT, ts TIMESTAMP) WITH (subject = 'c.{partition}', partitions = 4, key = 'k', changelog = 'upsert');\n"
+
+// TestStreamKinds: every query's input and output kind and key (SPEC §2
+// "Changelogs"), and the kind its derived sink takes.
+func TestStreamKinds(t *testing.T) {
+	cases := []struct {
+		name, sql string
+		in, out   string
+		srcKey    []int // SourceKeyCols
+	}{
+		{"filter over append-only", "CREATE STREAM o AS SELECT k, x FROM s WHERE x > 1;", "append-only", "append-only", nil},
+		{"GROUP BY without window", "CREATE STREAM o AS SELECT k, COUNT(*) AS n FROM s GROUP BY k;", "append-only", "changelog (key: k)", nil},
+		{"GROUP BY EMIT FINAL", "CREATE STREAM o AS SELECT k, COUNT(*) AS n FROM s GROUP BY k EMIT FINAL;", "append-only", "append-only", nil},
+		{"group key not selected", "CREATE STREAM o AS SELECT COUNT(*) AS n FROM s GROUP BY k, v;", "append-only", "changelog (key: k, v)", nil},
+		{"computed group key", "CREATE STREAM o AS SELECT UPPER(k) AS u, COUNT(*) AS n FROM s GROUP BY UPPER(k);", "append-only", "changelog (key: u)", nil},
+		{"window EMIT FINAL", "CREATE STREAM o AS SELECT k, COUNT(*) AS n FROM s GROUP BY k, TUMBLE(ts, INTERVAL 1 SECOND);", "append-only", "append-only", nil},
+		{"window EMIT CHANGES", "CREATE STREAM o AS SELECT k, window_start AS ws, COUNT(*) AS n FROM s GROUP BY k, TUMBLE(ts, INTERVAL 1 SECOND) EMIT CHANGES;", "append-only", "changelog (key: k, ws, window_end)", nil},
+		{"row frame", "CREATE STREAM o AS SELECT k, SUM(x) OVER (PARTITION BY k ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS w FROM s;", "append-only", "append-only", nil},
+		{"global aggregate", "CREATE STREAM o AS SELECT COUNT(*) AS n FROM s;", "append-only", "changelog (key: the empty key — one row)", nil},
+		{"filter over changelog", "CREATE STREAM o AS SELECT k AS kk, n + 1 AS m FROM c WHERE n > 1;", "changelog (key: k)", "changelog (key: kk)", []int{0}},
+		{"projection dropping the key", "CREATE STREAM o AS SELECT n FROM c;", "changelog (key: k)", "changelog (key: k)", []int{0}},
+		{"sum of a changelog", "CREATE STREAM o AS SELECT SUM(n) AS total FROM c;", "changelog (key: k)", "changelog (key: the empty key — one row)", []int{0}},
+		{"GROUP BY over changelog", "CREATE STREAM o AS SELECT n, COUNT(*) AS cnt FROM c GROUP BY n;", "changelog (key: k)", "changelog (key: n)", []int{0}},
+		{"EMIT FINAL over changelog", "CREATE STREAM o AS SELECT n, COUNT(*) AS cnt FROM c GROUP BY n EMIT FINAL;", "changelog (key: k)", "append-only", []int{0}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			pl, err := Parse("q.sql", kindsDecl+c.sql, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := pl.Queries[0]
+			if got := q.InputKindText(); got != c.in {
+				t.Errorf("input %q, want %q", got, c.in)
+			}
+			if got := q.OutputKindText(); got != c.out {
+				t.Errorf("output %q, want %q", got, c.out)
+			}
+			if got := KindText(q.Sink.Changelog, q.Sink.ChangelogKey); got != c.out {
+				t.Errorf("sink %s is %q, want %q", q.Sink.Name, got, c.out)
+			}
+			if got := q.SourceKeyCols(); !sameInts(got, c.srcKey) || (got == nil) != (c.srcKey == nil) {
+				t.Errorf("SourceKeyCols %v, want %v", got, c.srcKey)
+			}
+			if q.InputChangelog() != strings.HasPrefix(c.in, "changelog") || q.OutputChangelog() != strings.HasPrefix(c.out, "changelog") {
+				t.Errorf("InputChangelog %v OutputChangelog %v", q.InputChangelog(), q.OutputChangelog())
+			}
+		})
+	}
+}
+
+// TestChangelogChains: a derived changelog read by a later query is a
+// changelog input keyed like its writer; SourceKeyCols finds the key in
+// its payload, or is nil (the key travels in Velort-Key only), or empty
+// for the one row of a global aggregate.
+func TestChangelogChains(t *testing.T) {
+	for _, c := range []struct {
+		name, sql string
+		in        string
+		srcKey    []int
+	}{
+		{"key in payload", "CREATE STREAM counts AS SELECT x, k, COUNT(*) AS cnt FROM s GROUP BY k;\nCREATE STREAM o AS SELECT SUM(cnt) AS total FROM counts;", "changelog (key: k)", []int{1}},
+		{"key not in payload", "CREATE STREAM counts AS SELECT COUNT(*) AS cnt FROM s GROUP BY k;\nCREATE STREAM o AS SELECT SUM(cnt) AS total FROM counts;", "changelog (key: k)", nil},
+		{"global aggregate", "CREATE STREAM counts AS SELECT COUNT(*) AS cnt FROM s;\nCREATE STREAM o AS SELECT cnt * 2 AS twice FROM counts;", "changelog (key: the empty key — one row)", []int{}},
+		{"INSERT INTO a declared stream", "CREATE STREAM counts (key2 VARCHAR, cnt BIGINT) WITH (subject = 'counts');\nINSERT INTO counts SELECT k, COUNT(*) FROM s GROUP BY k;\nCREATE STREAM o AS SELECT SUM(cnt) AS total FROM counts;", "changelog (key: key2)", []int{0}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			pl, err := Parse("q.sql", kindsDecl+c.sql, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := pl.Queries[len(pl.Queries)-1]
+			if got := q.InputKindText(); got != c.in {
+				t.Errorf("input %q, want %q", got, c.in)
+			}
+			if got := q.SourceKeyCols(); !sameInts(got, c.srcKey) || (got == nil) != (c.srcKey == nil) {
+				t.Errorf("SourceKeyCols %v, want %v", got, c.srcKey)
+			}
+		})
+	}
+}
+
+// TestChangelogRefusals: what needs an append-only input is refused over
+// a changelog at its position, with why and what to write; so are sinks
+// whose writers or partitions disagree with their kind.
+func TestChangelogRefusals(t *testing.T) {
+	udf := "CREATE FUNCTION wsum(a BIGINT) RETURNS BIGINT WITH (module = 'x.wasm', kind = 'aggregate');\n"
+	table := "CREATE TABLE names (k VARCHAR PRIMARY KEY, name VARCHAR) WITH (kv = 'names');\n"
+	cases := []struct {
+		name, sql, want string
+	}{
+		{"changelog without key", "CREATE STREAM c2 (k VARCHAR) WITH (subject = 'c2', changelog = 'upsert');\nCREATE STREAM o AS SELECT k FROM c2;",
+			"q.sql:1:64: stream c2: changelog = 'upsert' needs key = 'column, ...'"},
+		{"changelog value", "CREATE STREAM c2 (k VARCHAR) WITH (subject = 'c2', key = 'k', changelog = 'retract');\nCREATE STREAM o AS SELECT k FROM c2;",
+			"q.sql:1:75: expected changelog = 'upsert'"},
+		{"TUMBLE", kindsDecl + "CREATE STREAM o AS SELECT k, COUNT(*) FROM c\nGROUP BY k, TUMBLE(ts, INTERVAL 1 SECOND);",
+			"q.sql:4:13: TUMBLE over a changelog: stream c is a changelog (key: k): its records update and delete rows, and a time window needs an append-only input"},
+		{"HOP", kindsDecl + "CREATE STREAM o AS SELECT k, COUNT(*) FROM c GROUP BY k, HOP(ts, INTERVAL 1 SECOND, INTERVAL 2 SECOND);",
+			"q.sql:3:58: HOP over a changelog"},
+		{"SESSION", kindsDecl + "CREATE STREAM o AS SELECT k, COUNT(*) FROM c GROUP BY k, SESSION(ts, INTERVAL 1 SECOND) EMIT CHANGES;",
+			"q.sql:3:58: SESSION over a changelog"},
+		{"TUMBLING", kindsDecl + "CREATE STREAM o AS SELECT k, COUNT(*) FROM c GROUP BY k WINDOW TUMBLING(1m);",
+			"q.sql:3:64: TUMBLING over a changelog"},
+		{"row frame", kindsDecl + "CREATE STREAM o AS SELECT k,\n  SUM(n) OVER (PARTITION BY k ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS w FROM c;",
+			"q.sql:4:3: row frames (OVER, LAG, LEAD, ROW_NUMBER) over a changelog"},
+		{"LAG", kindsDecl + "CREATE STREAM o AS SELECT k, LAG(n) OVER (PARTITION BY k ORDER BY ts) AS p FROM c;",
+			"q.sql:3:30: row frames (OVER, LAG, LEAD, ROW_NUMBER) over a changelog"},
+		{"ROW_NUMBER", kindsDecl + "CREATE STREAM o AS SELECT k, ROW_NUMBER() OVER (PARTITION BY k ORDER BY ts) AS r FROM c;",
+			"q.sql:3:30: row frames"},
+		{"lookup join", table + kindsDecl + "CREATE STREAM o AS SELECT c.k, names.name FROM c\nJOIN names ON c.k = names.k;",
+			"q.sql:5:1: a stream–table join is not supported yet over a changelog"},
+		{"interval join", kindsDecl + "CREATE STREAM c1 (k VARCHAR, n BIGINT, ts TIMESTAMP) WITH (subject = 'c1', key = 'k', changelog = 'upsert');\nCREATE STREAM o AS SELECT s.k, c1.n FROM s JOIN c1 ON s.k = c1.k AND c1.ts BETWEEN s.ts AND s.ts + INTERVAL '1' HOUR;",
+			"q.sql:4:44: an interval join is not supported yet over a changelog"},
+		{"WASM aggregate", udf + kindsDecl + "CREATE STREAM o AS SELECT k, wsum(n) AS w FROM c GROUP BY k;",
+			"q.sql:4:30: aggregate function wsum over a changelog"},
+		{"GROUP_CONCAT", kindsDecl + "CREATE STREAM o AS SELECT n, GROUP_CONCAT(k) AS ks FROM c GROUP BY n;",
+			"q.sql:3:30: GROUP_CONCAT over a changelog"},
+		{"changelog sink partitioned off its key", kindsDecl + "CREATE STREAM o WITH (subject = 'o.{partition}', partitions = 2, key = 'v') AS\nSELECT k, v, COUNT(*) AS n FROM s GROUP BY k;",
+			"q.sql:3:72: stream o is changelog (key: k) partitioned by v: the updates of one row would reach different partitions"},
+		{"declared sink partitioned off its key", kindsDecl + "CREATE STREAM o (k VARCHAR, v VARCHAR, n BIGINT) WITH (subject = 'o.{partition}', partitions = 2, key = 'v');\nINSERT INTO o SELECT k, v, COUNT(*) FROM s GROUP BY k;",
+			"q.sql:3:105: stream o is changelog (key: k) partitioned by v"},
+		{"mixed writers", kindsDecl + "CREATE STREAM o (k VARCHAR, n BIGINT) WITH (subject = 'o');\nINSERT INTO o SELECT k, x FROM s;\nINSERT INTO o SELECT k, COUNT(*) FROM s GROUP BY k;",
+			"q.sql:5:13: INSERT INTO o: this query's output is changelog (key: k) but query insert_o_1 writes append-only to the same stream"},
+		{"changelog writer off the declared key", kindsDecl + "CREATE STREAM o (k VARCHAR, n BIGINT) WITH (subject = 'o', key = 'k', changelog = 'upsert');\nINSERT INTO o SELECT v, COUNT(*) FROM s GROUP BY k;",
+			"q.sql:4:13: INSERT INTO o: stream o is changelog (key: k) but this query's rows are keyed by"},
+		{"derived stream declared changelog", kindsDecl + "CREATE STREAM o WITH (changelog = 'upsert') AS SELECT k FROM s;",
+			"q.sql:3:35: stream o: changelog = 'upsert', but its query's output is append-only"},
+		{"read before it became a changelog", kindsDecl + "CREATE STREAM o (k VARCHAR, n BIGINT) WITH (subject = 'o');\nCREATE STREAM total AS SELECT SUM(n) AS t FROM o;\nINSERT INTO o SELECT k, COUNT(*) FROM s GROUP BY k;",
+			"q.sql:4:24: query total reads stream o as append-only, but query insert_o_2, written after it, makes o changelog (key: k)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("q.sql", c.sql, Options{})
+			if err == nil {
+				t.Fatalf("no error; want %q", c.want)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error\n  %s\nwant it to contain\n  %s", err, c.want)
+			}
+		})
+	}
+}
