@@ -460,21 +460,7 @@ func nativeFormat(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compil
 			if math.IsInf(fv, 0) || math.IsNaN(fv) {
 				return runtime.Null
 			}
-			if math.Abs(fv) >= 1e15 { // shortest digits, then zeros (MariaDB)
-				digits = append(formatDouble(nil, math.Trunc(fv)), []byte(nil)...)
-				if bytes.IndexByte(digits, 'e') >= 0 {
-					digits = expandExponent(digits)
-				}
-				if d > 0 {
-					digits = append(digits, '.')
-					digits = append(digits, bytes.Repeat([]byte{'0'}, int(d))...)
-				}
-				break
-			}
-			digits = strconv.AppendFloat(nil, fv, 'f', int(d), 64)
-			if bytes.Trim(digits, "-0.") == nil || len(bytes.Trim(digits, "-0.")) == 0 {
-				digits = bytes.TrimPrefix(digits, []byte{'-'}) // -0.00 is 0.00
-			}
+			digits = formatDoubleFixed(fv, d)
 		}
 		if !checkSize(c, "format", int64(len(digits))*4/3+1) {
 			return runtime.Null
@@ -483,6 +469,34 @@ func nativeFormat(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compil
 		c.Arena = groupThousands(c.Arena, digits)
 		return runtime.String(c.Arena[start:len(c.Arena):len(c.Arena)])
 	}), true, nil
+}
+
+// formatDoubleFixed is FORMAT's text of a DOUBLE before grouping, as
+// MySQL's Item_func_format: my_double_round(v, d) (2.675 is 2.68: 267.5
+// rounds to even), then my_fcvt, whose dtoa mode 5 writes the shortest
+// digits that read back as the rounded double, padded with zeros to d
+// places (1e21 rounds to 9.999999999999999e20, written
+// 999999999999999900000.00). A zero result loses its sign.
+func formatDoubleFixed(v float64, d int64) []byte {
+	r := roundDouble(v, d, false)
+	if r == 0 {
+		r = 0 // -0 is 0
+	}
+	digits := strconv.AppendFloat(nil, r, 'f', -1, 64)
+	frac := 0
+	if i := bytes.IndexByte(digits, '.'); i >= 0 {
+		frac = len(digits) - i - 1
+	}
+	if int64(frac) > d { // more digits than d places: correctly rounded
+		return strconv.AppendFloat(digits[:0], r, 'f', int(d), 64)
+	}
+	if d > 0 {
+		if frac == 0 {
+			digits = append(digits, '.')
+		}
+		digits = append(digits, bytes.Repeat([]byte{'0'}, int(d)-frac)...)
+	}
+	return digits
 }
 
 // groupThousands appends a plain decimal number with ',' between groups
@@ -504,28 +518,6 @@ func groupThousands(dst, num []byte) []byte {
 		dst = append(dst, ch)
 	}
 	return append(dst, frac...)
-}
-
-// expandExponent rewrites an integral number in exponent form (1.5e16)
-// as plain digits.
-func expandExponent(b []byte) []byte {
-	i := bytes.IndexByte(b, 'e')
-	exp, _ := strconv.Atoi(string(b[i+1:]))
-	mant := b[:i]
-	neg := len(mant) > 0 && mant[0] == '-'
-	if neg {
-		mant = mant[1:]
-	}
-	digits := bytes.Replace(mant, []byte{'.'}, nil, 1)
-	out := []byte(nil)
-	if neg {
-		out = append(out, '-')
-	}
-	out = append(out, digits...)
-	for k := len(digits) - 1; k < exp; k++ {
-		out = append(out, '0')
-	}
-	return out
 }
 
 // nativeBitCount is BIT_COUNT of MySQL's unsigned 64-bit operand.
