@@ -435,8 +435,8 @@ func (a *accum) resultInto(c *Ctx, sp *AggSpec, dst *Value) {
 		*dst = Value{T: TString, S: a.s}
 	case Sum:
 		switch sp.ResultType {
-		case TDouble:
-			aggSetDouble(dst, a.f)
+		case TDouble: // m2: the compensation of a sum over a changelog (else 0)
+			aggSetDouble(dst, a.f+a.m2)
 		case TDecimal:
 			*dst = Value{T: TDecimal, Scale: a.sc, I: a.i}
 		default:
@@ -444,9 +444,9 @@ func (a *accum) resultInto(c *Ctx, sp *AggSpec, dst *Value) {
 		}
 	case Avg:
 		if a.sc == 0 {
-			aggSetDouble(dst, (float64(a.i)+a.f)/float64(a.n))
+			aggSetDouble(dst, (float64(a.i)+(a.f+a.m2))/float64(a.n))
 		} else {
-			aggSetDouble(dst, (float64(a.i)/aggPow10f(a.sc)+a.f)/float64(a.n))
+			aggSetDouble(dst, (float64(a.i)/aggPow10f(a.sc)+(a.f+a.m2))/float64(a.n))
 		}
 	case Min, Max, FirstValue, LastValue:
 		*dst = Value{T: a.t, Scale: a.sc, I: a.i, F: a.f}

@@ -118,7 +118,11 @@ func (p *Pipeline) passes(c *Ctx, r Row) bool {
 // Without a stage (filter and projection) the output is keyed like the
 // input: an upsert of new's projection when new passes WHERE, else a
 // delete of old's projection when old passed. With a stage, old goes to
-// the stage's Retract and new to its Process.
+// the stage's Retract and new to its Process; a group stage emits each
+// group the change touched once, with its final row (retracting and
+// inserting in one group is one upsert). When the insertion fails (c.Err,
+// e.g. a SUM overflow) after old was retracted, old is put back, so the
+// dead-lettered change leaves the stage's state as it was.
 func (p *Pipeline) ExecuteChange(c *Ctx, old, new Row, key []byte, eventTimeMs int64) []Row {
 	p.nouts = 0
 	p.op = OpUpsert
@@ -134,11 +138,28 @@ func (p *Pipeline) ExecuteChange(c *Ctx, old, new Row, key []byte, eventTimeMs i
 		if !ok {
 			panic("runtime: ExecuteChange on a stage that cannot retract (the planner refuses such queries)")
 		}
+		b, batch := p.Stage.(changeBatcher)
+		if batch {
+			b.beginChange()
+		}
+		retracted := false
 		if old != nil && p.passes(c, old) {
 			rs.Retract(c, old, eventTimeMs, p)
+			retracted = c.Err == nil
 		}
 		if c.Err == nil && new != nil && p.passes(c, new) {
 			p.Stage.Process(c, new, eventTimeMs, p)
+		}
+		if c.Err != nil && retracted {
+			// The insertion failed (a SUM overflow): put old back, so that
+			// the dead-lettered change leaves the state as it was.
+			err := c.Err
+			c.Err = nil
+			p.Stage.Process(c, old, eventTimeMs, p)
+			c.Err = err
+		}
+		if batch {
+			b.endChange(c, p)
 		}
 	}
 	if c.Err != nil {

@@ -1,5 +1,7 @@
 package runtime
 
+import "slices"
+
 // ChangeTable holds the last payload of each key of a changelog input,
 // for one partition: what an upsert replaces and a delete removes. Keys
 // are the key text (Velort-Key); payloads are owned copies.
@@ -49,4 +51,51 @@ func (t *ChangeTable) Range(f func(key string, payload []byte)) {
 // Put sets the payload of key (restoring a checkpoint).
 func (t *ChangeTable) Put(key string, payload []byte) {
 	t.rows[key] = append([]byte(nil), payload...)
+}
+
+// ChangeTable snapshot layout (after the version byte, tag 'T'): #keys,
+// then per key in byte order: key, payload (each length-prefixed).
+const snapTableTag = 'T'
+
+// Snapshot appends the table's rows to dst (for checkpoints). Keys are
+// sorted, so equal tables encode equally.
+func (t *ChangeTable) Snapshot(dst []byte) []byte {
+	e := snapEnc{b: dst}
+	e.u8(snapVersion)
+	e.u8(snapTableTag)
+	keys := make([]string, 0, len(t.rows))
+	for k := range t.rows {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	e.uvar(uint64(len(keys)))
+	for _, k := range keys {
+		e.uvar(uint64(len(k)))
+		e.b = append(e.b, k...)
+		e.bytes(t.rows[k])
+	}
+	return e.b
+}
+
+// Restore replaces the table's rows with a snapshot's (copied: b may be
+// reused afterwards). On error the table is left empty.
+func (t *ChangeTable) Restore(b []byte) error {
+	clear(t.rows)
+	d := &snapDec{b: b}
+	d.expect("snapshot version", int64(d.u8()), snapVersion)
+	d.expect("snapshot kind (T = changelog table)", int64(d.u8()), snapTableTag)
+	n := d.count(2)
+	for range n {
+		k := d.bytes()
+		v := d.bytes()
+		if d.err != nil {
+			break
+		}
+		t.rows[string(k)] = append([]byte(nil), v...)
+	}
+	if err := d.done(); err != nil {
+		clear(t.rows)
+		return err
+	}
+	return nil
 }

@@ -51,6 +51,19 @@ type GroupConfig struct {
 	// does (COUNT 0, SUM NULL). Only the partition owning the empty key
 	// sets it, so that the row is emitted once.
 	EmptyRow bool
+	// Retract: the input is a changelog (SPEC §2 "Changelogs"); the stage
+	// keeps what retraction needs (rows per group, per-group value counts
+	// for MIN, MAX, FIRST_VALUE, LAST_VALUE and DISTINCT aggregates) and
+	// implements RetractStage. Only without a window; user aggregates and
+	// GROUP_CONCAT cannot retract (the planner refuses them).
+	Retract bool
+	// Changelog: the output is a changelog (EMIT CHANGES): rows go out
+	// through ChangeDownstream.Upsert, and a group whose HAVING stops
+	// holding, whose rows are all retracted, or (SESSION) whose bounds
+	// change is deleted (ChangeDownstream.Delete with the row last
+	// upserted). With EmptyRow, a global aggregate that saw no record
+	// upserts its empty-input row at end of input.
+	Changelog bool
 }
 
 // Output row layout of a group stage:
@@ -116,6 +129,9 @@ func ValidateGroupConfig(cfg *GroupConfig) error {
 	if w.Size > MaxWindowMs || w.Slide > MaxWindowMs || w.Gap > MaxWindowMs {
 		return fmt.Errorf("window durations are limited to %d ms (100 years)", int64(MaxWindowMs))
 	}
+	if cfg.Retract && w.Kind != NoWindow {
+		return errors.New("a window needs an append-only input: over a changelog, GROUP BY without a window")
+	}
 	switch w.Kind {
 	case NoWindow:
 	case Tumble:
@@ -155,6 +171,9 @@ func ValidateGroupConfig(cfg *GroupConfig) error {
 				return errors.New("GROUP_CONCAT(DISTINCT ...) is not supported with SESSION windows: merging two sessions cannot keep the values' order")
 			}
 			return fmt.Errorf("aggregate %d: user aggregate cannot merge states, which SESSION windows need", j)
+		}
+		if cfg.Retract && (a.Func == UDF || a.Func == GroupConcat) {
+			return fmt.Errorf("aggregate %d (%s) cannot retract rows, which an input changelog needs", j, a.Func)
 		}
 		if a.Distinct && a.Func != Sum && a.Func != Avg && a.Func != GroupConcat {
 			return fmt.Errorf("aggregate %d (%s): DISTINCT is supported for COUNT, SUM, AVG, MIN, MAX and GROUP_CONCAT", j, a.Func)

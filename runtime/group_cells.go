@@ -25,6 +25,9 @@ func (s *groupStage) allocCell(c *Ctx, gid int32, start, end int64) int32 {
 		s.cells = append(s.cells, cellInfo{})
 		for range s.na {
 			s.accs = append(s.accs, accum{})
+			if s.retract {
+				s.vcs = append(s.vcs, nil)
+			}
 		}
 	}
 	s.cells[cid] = cellInfo{gid: gid, start: start, end: end, seq: s.seq}
@@ -51,6 +54,11 @@ func (s *groupStage) releaseCell(cid int32) {
 	base := int(cid) * s.na
 	for j := range s.aggs {
 		s.accs[base+j].reset(&s.aggs[j])
+	}
+	if s.vcs != nil {
+		for j := range s.aggs {
+			s.vcClear(base + j)
+		}
 	}
 	s.freeCells = append(s.freeCells, cid)
 }
@@ -96,6 +104,7 @@ func (s *groupStage) cellAt(c *Ctx, gid int32, i int, ws int64) int32 {
 	}
 	w := s.wins.get(ws, end)
 	s.cells[cid].win = w
+	s.cells[cid].wpos = int32(len(s.wins.wins[w].cells))
 	s.wins.wins[w].cells = append(s.wins.wins[w].cells, cid)
 	s.insertGroupCell(gid, i, cid)
 	return cid

@@ -39,6 +39,21 @@ type groupStage struct {
 	kv, av   []Value
 	dk       [][]byte
 	out      Row
+
+	// Changelogs (group_change.go): retract keeps rows per cell and value
+	// counts (vcs, one map per cell and aggregate that needs one);
+	// changelog emits upserts and deletes; track is either. Changed cells
+	// are pending until the end of the record or change (batching), then
+	// emitted once.
+	retract, changelog, track bool
+	keepEmpty                 bool // a global aggregate with changelog output: never deleted
+	batching                  bool
+	vcs                       []map[string]int32
+	slab                      []vcEntry
+	slabFree                  []int32
+	rk                        [][]byte // value-count keys of the current row (MIN, MAX, FIRST/LAST)
+	pend                      []pendCell
+	npend                     int
 }
 
 type groupInfo struct {
@@ -50,6 +65,10 @@ type cellInfo struct {
 	win        int32 // window (TUMBLE/HOP/none); heap index for sessions
 	start, end int64
 	seq        int64 // arrival number of the record that created it
+	rows       int64 // live input rows (retract)
+	wpos       int32 // position in its window's cell list
+	vis        bool  // last emitted as an upsert (changelog)
+	pend       bool  // in the pending list (changelog, retract)
 }
 
 func newGroupStage(cfg GroupConfig) *groupStage {
@@ -73,6 +92,16 @@ func newGroupStage(cfg GroupConfig) *groupStage {
 		av:       make([]Value, len(cfg.Aggs)),
 		dk:       make([][]byte, len(cfg.Aggs)),
 		out:      make(Row, len(cfg.Keys)+len(cfg.Aggs)+2),
+	}
+	s.retract = cfg.Retract && s.kind == NoWindow
+	s.changelog = cfg.Changelog && !s.final
+	s.track = s.retract || s.changelog
+	s.keepEmpty = s.changelog && s.nk == 0 && s.kind == NoWindow
+	if cfg.Changelog && cfg.EmptyRow && s.keepEmpty {
+		s.emptyRow = true
+	}
+	if s.retract {
+		s.rk = make([][]byte, len(cfg.Aggs))
 	}
 	s.mergeable = true
 	for j := range s.aggs {
@@ -168,6 +197,9 @@ func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
 	gid, pos := s.keys.find(h, s.kv)
 	if s.kind == Session {
 		s.processSession(c, h, gid, pos, t, out)
+		if s.track && !s.batching {
+			s.flush(c, out)
+		}
 		return
 	}
 	if gid < 0 {
@@ -175,6 +207,10 @@ func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
 	}
 	s.seq++
 	i := s.cellIndex(gid, first)
+	if s.track {
+		s.processTracked(c, gid, i, first, last, out)
+		return
+	}
 	if len(s.exactSums) > 0 && (s.sumFirst < 0 || first != last) && s.sumsOverflow(c, gid, i, first, last) {
 		return // dead-lettered: no aggregate of any window counts it
 	}
@@ -288,6 +324,12 @@ func (s *groupStage) emitEmpty(c *Ctx, out Downstream) {
 		accs[j].resultInto(c, sp, &res[j])
 	}
 	res[s.na], res[s.na+1] = Null, Null
+	if s.changelog {
+		if cd, ok := out.(ChangeDownstream); ok {
+			cd.Upsert(c, s.out)
+			return
+		}
+	}
 	out.Emit(c, s.out)
 }
 
@@ -298,7 +340,7 @@ func (s *groupStage) Advance(c *Ctx, watermarkMs int64, out Downstream) {
 		return
 	}
 	s.wm = watermarkMs
-	if s.emptyRow && watermarkMs == EndOfTime && len(s.wins.live) == 0 {
+	if s.emptyRow && watermarkMs == EndOfTime && s.noCells() {
 		s.emitEmpty(c, out)
 	}
 	if s.kind == Session {

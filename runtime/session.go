@@ -42,6 +42,14 @@ func (s *groupStage) processSession(c *Ctx, h uint64, gid int32, pos uint64, t i
 	if gid < 0 {
 		gid = s.newGroup(h, pos)
 	}
+	if s.changelog && n > 0 { // rows keyed by the old bounds are replaced
+		cells := s.groups[gid].cells[first : first+n]
+		if n > 1 || lo < s.cells[cells[0]].start || hi > s.cells[cells[0]].end {
+			for _, cid := range cells {
+				s.deleteVisible(c, cid, out)
+			}
+		}
+	}
 	s.seq++
 	var cid int32
 	if n == 0 {
@@ -76,6 +84,11 @@ func (s *groupStage) processSession(c *Ctx, h uint64, gid int32, pos uint64, t i
 		g.cells = append(g.cells[:first+1], g.cells[first+n:]...)
 		ci.start, ci.end = min(ci.start, lo), max(ci.end, hi)
 		s.heapFix(int(ci.win))
+	}
+	if s.track {
+		s.touch(c, cid, out, false)
+		s.updateCell(c, cid)
+		return
 	}
 	s.updateCell(c, cid)
 	if !s.final {

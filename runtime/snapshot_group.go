@@ -14,11 +14,82 @@ import (
 //	  per cell in creation order: key values, arrival, accumulators
 //	SESSION: #sessions, per session: key values, start, end, arrival, accumulators
 //
+// A stage over a changelog input or with a changelog output (tag 'R'
+// instead of 'G') adds to the config whether it retracts and whether it
+// emits a changelog, and after each cell's accumulators its live rows, its
+// visibility and, when it retracts, each aggregate's value counts (sorted
+// by value key: key, copies, first and latest arrival).
+//
 // Group ids, free lists and scratch buffers are not saved: they do not
 // change outputs. Cells keep their creation order within a window and
 // their arrival numbers, which decide the order rows are emitted in.
 
-const snapGroupTag = 'G'
+const (
+	snapGroupTag   = 'G'
+	snapChangesTag = 'R'
+)
+
+func (s *groupStage) snapTag() uint8 {
+	if s.track {
+		return snapChangesTag
+	}
+	return snapGroupTag
+}
+
+// snapTrack encodes a cell's changelog state (tracking stages only).
+func (s *groupStage) snapTrack(e *snapEnc, cid int32) {
+	if !s.track {
+		return
+	}
+	e.ivar(s.cells[cid].rows)
+	e.bool(s.cells[cid].vis)
+	if !s.retract {
+		return
+	}
+	var keys []string
+	for j := range s.na {
+		m := s.vcs[int(cid)*s.na+j]
+		e.uvar(uint64(len(m)))
+		if len(m) == 0 {
+			continue
+		}
+		keys = keys[:0]
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			en := &s.slab[m[k]]
+			e.uvar(uint64(len(k)))
+			e.b = append(e.b, k...)
+			e.ivar(en.n)
+			e.ivar(en.first)
+			e.ivar(en.last)
+		}
+	}
+}
+
+func (s *groupStage) restoreTrack(d *snapDec, cid int32) {
+	if !s.track {
+		return
+	}
+	s.cells[cid].rows = d.ivar()
+	s.cells[cid].vis = d.bool()
+	if !s.retract {
+		return
+	}
+	for j := range s.na {
+		n := d.count(4)
+		for range n {
+			k := d.bytes()
+			e := vcEntry{n: d.ivar(), first: d.ivar(), last: d.ivar()}
+			if d.err != nil {
+				return
+			}
+			s.vcNew(s.vcMap(int(cid)*s.na+j), k, e)
+		}
+	}
+}
 
 // Snapshot implements Checkpointer.
 func (s *groupStage) Snapshot(dst []byte) ([]byte, error) {
@@ -27,7 +98,7 @@ func (s *groupStage) Snapshot(dst []byte) ([]byte, error) {
 	}
 	e := snapEnc{b: dst}
 	e.u8(snapVersion)
-	e.u8(snapGroupTag)
+	e.u8(s.snapTag())
 	s.snapConfig(&e)
 	e.ivar(s.wm)
 	e.ivar(s.seq)
@@ -41,6 +112,7 @@ func (s *groupStage) Snapshot(dst []byte) ([]byte, error) {
 			e.ivar(ci.end)
 			e.ivar(ci.seq)
 			s.snapAccs(&e, cid)
+			s.snapTrack(&e, cid)
 		}
 		return e.b, nil
 	}
@@ -54,6 +126,7 @@ func (s *groupStage) Snapshot(dst []byte) ([]byte, error) {
 			e.valueList(s.keys.key(s.cells[cid].gid))
 			e.ivar(s.cells[cid].seq)
 			s.snapAccs(&e, cid)
+			s.snapTrack(&e, cid)
 		}
 	}
 	return e.b, nil
@@ -70,6 +143,10 @@ func (s *groupStage) snapConfig(e *snapEnc) {
 	for j := range s.aggs {
 		e.u8(uint8(s.aggs[j].Func))
 		e.u8(uint8(s.aggs[j].ResultType))
+	}
+	if s.track {
+		e.bool(s.retract)
+		e.bool(s.changelog)
 	}
 }
 
@@ -132,7 +209,7 @@ func (s *groupStage) Restore(b []byte) error {
 	}
 	d := &snapDec{b: b}
 	d.expect("snapshot version", int64(d.u8()), snapVersion)
-	d.expect("stage kind (G = GROUP BY)", int64(d.u8()), snapGroupTag)
+	d.expect("stage kind (G = GROUP BY, R = GROUP BY over or into a changelog)", int64(d.u8()), int64(s.snapTag()))
 	d.expect("window kind", int64(d.u8()), int64(s.kind))
 	d.expect("window size", d.ivar(), s.size)
 	d.expect("window slide", d.ivar(), s.slide)
@@ -143,6 +220,10 @@ func (s *groupStage) Restore(b []byte) error {
 	for j := range s.aggs {
 		d.expect("aggregate function", int64(d.u8()), int64(s.aggs[j].Func))
 		d.expect("aggregate result type", int64(d.u8()), int64(s.aggs[j].ResultType))
+	}
+	if s.track {
+		d.expect("input is a changelog", int64(d.u8()), int64(b2u8(s.retract)))
+		d.expect("output is a changelog", int64(d.u8()), int64(b2u8(s.changelog)))
 	}
 	if d.err != nil {
 		return d.err
@@ -163,6 +244,7 @@ func (s *groupStage) Restore(b []byte) error {
 			cid := s.allocCell(c, gid, start, end)
 			s.cells[cid].seq = seq
 			s.restoreAccs(d, cid)
+			s.restoreTrack(d, cid)
 			g := &s.groups[gid]
 			i, _ := slices.BinarySearchFunc(g.cells, start, func(x int32, t int64) int { return cmp.Compare(s.cells[x].start, t) })
 			s.insertGroupCell(gid, i, cid)
@@ -186,6 +268,8 @@ func (s *groupStage) Restore(b []byte) error {
 				cid := s.allocCell(c, gid, start, end)
 				s.cells[cid].seq, s.cells[cid].win = seq, w
 				s.restoreAccs(d, cid)
+				s.restoreTrack(d, cid)
+				s.cells[cid].wpos = int32(len(s.wins.wins[w].cells))
 				s.wins.wins[w].cells = append(s.wins.wins[w].cells, cid)
 				s.insertGroupCell(gid, len(s.groups[gid].cells), cid)
 			}
@@ -224,6 +308,7 @@ func (s *groupStage) restoreAccs(d *snapDec, cid int32) {
 func (s *groupStage) reset() {
 	s.keys = newKeyIndex(s.nk)
 	s.groups, s.cells, s.accs, s.freeCells, s.heap = nil, nil, nil, nil, nil
+	s.vcs, s.slab, s.slabFree, s.npend, s.batching = nil, nil, nil, 0, false
 	s.wins = windowSet{}
 	s.wm, s.seq, s.late, s.empty = math.MinInt64, 0, 0, 0
 	s.lastWs = math.MaxInt64

@@ -1,0 +1,684 @@
+package runtime
+
+import (
+	"errors"
+	"math"
+	"unsafe"
+)
+
+// Changelogs through the group stage (SPEC §2 "Changelogs: results that
+// update").
+//
+// Input (GroupConfig.Retract, no window): the stage implements
+// RetractStage. Each cell counts its live input rows; COUNT, SUM, AVG and
+// VARIANCE/STDDEV subtract; MIN, MAX, FIRST_VALUE, LAST_VALUE and the
+// DISTINCT aggregates keep per-cell value counts (vcs: value key → entry in
+// a slab). DOUBLE sums are compensated (Neumaier; accum.m2 holds the
+// compensation), so integral values sum exactly and others stay within a
+// few ulps of a batch recomputation. Variances are removed by running
+// Welford's update backwards (accurate to rounding of the values seen).
+// FIRST_VALUE/LAST_VALUE order values by arrival: a value keeps the arrival
+// of its first (FIRST) or latest (LAST) copy while any copy is live.
+//
+// Output (GroupConfig.Changelog): a changed cell is pending until the
+// record (or, through ExecuteChange, the whole change: retraction and
+// insertion) is done, then emitted once: Upsert when HAVING holds, else
+// Delete of the row last upserted if it was visible. A cell whose rows are
+// all retracted is deleted and freed, except a global aggregate, which
+// upserts its empty-input row. The row last upserted is the cell's state
+// before the change (every change of a visible cell emits), saved only
+// when a delete can follow: under HAVING, or when the retraction empties
+// the cell.
+
+// errNoRetract is set when Retract reaches a stage that keeps no
+// retraction state (the planner does not build such queries).
+var errNoRetract = errors.New("GROUP BY cannot retract rows: the query was not planned over a changelog")
+
+// vcEntry counts the live copies of one value of a cell's aggregate, with
+// the arrival numbers of its first and latest copy.
+type vcEntry struct {
+	n, first, last int64
+}
+
+// pendCell is a cell changed by the current record or change, with the
+// row it last upserted when a delete can follow.
+type pendCell struct {
+	cid    int32
+	hasPre bool
+	pre    Row
+	buf    []byte
+}
+
+// needsCounts reports whether an aggregate keeps value counts over a
+// changelog input.
+func (a *AggSpec) needsCounts() bool {
+	switch a.Func {
+	case Min, Max, FirstValue, LastValue, CountDistinct:
+		return true
+	}
+	return a.Distinct
+}
+
+// beginChange and endChange bracket one ExecuteChange: cells changed in
+// between are emitted once, at endChange.
+func (s *groupStage) beginChange() { s.batching = s.track }
+
+func (s *groupStage) endChange(c *Ctx, out Downstream) {
+	if s.batching {
+		s.batching = false
+		s.flush(c, out)
+	}
+}
+
+// changeBatcher is implemented by stages that coalesce one change.
+type changeBatcher interface {
+	beginChange()
+	endChange(c *Ctx, out Downstream)
+}
+
+var (
+	_ RetractStage  = (*groupStage)(nil)
+	_ changeBatcher = (*groupStage)(nil)
+)
+
+// hasHaving reports whether out may refuse an upsert (a HAVING clause).
+func hasHaving(out Downstream) bool {
+	if p, ok := out.(*Pipeline); ok {
+		return p.Having != nil
+	}
+	return true
+}
+
+// noCells reports whether no group has a cell.
+func (s *groupStage) noCells() bool {
+	for _, w := range s.wins.live {
+		if len(s.wins.wins[w].cells) > 0 {
+			return false
+		}
+	}
+	return len(s.heap) == 0
+}
+
+// processTracked is Process for a stage with changelog input or output,
+// from the group's cell position i.
+func (s *groupStage) processTracked(c *Ctx, gid int32, i int, first, last int64, out Downstream) {
+	if !s.retract && len(s.exactSums) > 0 && s.sumsOverflow(c, gid, i, first, last) {
+		return
+	}
+	for ws := first; ws <= last; ws += s.slide {
+		cid := s.cellAt(c, gid, i, ws)
+		if cid < 0 {
+			break
+		}
+		i++
+		s.touch(c, cid, out, false)
+		if s.retract {
+			s.rApply(c, cid, 1)
+		} else {
+			s.updateCell(c, cid)
+		}
+		if c.Err != nil {
+			break
+		}
+	}
+	if !s.batching {
+		s.flush(c, out)
+	}
+}
+
+// Retract implements RetractStage: r, an input row processed earlier,
+// leaves its group.
+func (s *groupStage) Retract(c *Ctx, r Row, _ int64, out Downstream) {
+	if !s.retract {
+		c.Err = errNoRetract
+		return
+	}
+	for i, e := range s.keyExprs {
+		if s.keyCols != nil && s.keyCols[i] >= 0 {
+			s.kv[i] = r[s.keyCols[i]]
+		} else {
+			s.kv[i] = e(c, r)
+		}
+	}
+	for j := range s.aggs {
+		if sp := &s.aggs[j]; sp.ArgIsCol {
+			s.av[j] = r[sp.ArgCol]
+		} else if sp.Arg != nil {
+			s.av[j] = sp.Arg(c, r)
+		}
+	}
+	if c.Err != nil {
+		return
+	}
+	for j := range s.aggs {
+		if s.aggs[j].keepsSet() && s.av[j].T != TNull {
+			s.dk[j] = aggDistinctKey(s.dk[j][:0], s.av[j])
+		}
+	}
+	gid, _ := s.keys.find(s.keys.hash(s.kv), s.kv)
+	if gid < 0 || len(s.groups[gid].cells) == 0 {
+		return // never inserted: nothing to take back
+	}
+	cid := s.groups[gid].cells[0]
+	if s.cells[cid].rows == 0 {
+		return
+	}
+	if s.rSumsOverflow(cid, -1) {
+		c.Err = errSumOverflow
+		return
+	}
+	s.touch(c, cid, out, true)
+	s.rApply(c, cid, -1)
+	if !s.batching {
+		s.flush(c, out)
+	}
+}
+
+// touch marks cell cid pending, saving the row it last upserted when a
+// delete can follow (removing: the change retracts a row).
+func (s *groupStage) touch(c *Ctx, cid int32, out Downstream, removing bool) {
+	ci := &s.cells[cid]
+	if ci.pend {
+		return
+	}
+	ci.pend = true
+	if s.npend == len(s.pend) {
+		s.pend = append(s.pend, pendCell{})
+	}
+	p := &s.pend[s.npend]
+	s.npend++
+	p.cid, p.hasPre = cid, false
+	if ci.vis && s.changelog && ((removing && ci.rows == 1 && !s.keepEmpty) || hasHaving(out)) {
+		s.stash(c, p)
+	}
+}
+
+// stash saves the current row of p's cell, with owned bytes.
+func (s *groupStage) stash(c *Ctx, p *pendCell) {
+	if p.pre == nil {
+		p.pre = make(Row, len(s.out))
+	}
+	s.fillRow(c, p.cid, p.pre)
+	n := 0
+	for i := range p.pre {
+		n += len(p.pre[i].S)
+	}
+	if cap(p.buf) < n {
+		p.buf = make([]byte, 0, n)
+	}
+	b := p.buf[:0]
+	for i := range p.pre {
+		if v := &p.pre[i]; v.S != nil {
+			off := len(b)
+			b = append(b, v.S...)
+			v.S = b[off:len(b):len(b)]
+		}
+	}
+	p.buf = b
+	p.hasPre = true
+}
+
+// fillRow writes the output row of cell cid to dst (aliasing state).
+func (s *groupStage) fillRow(c *Ctx, cid int32, dst Row) {
+	ci := &s.cells[cid]
+	copy(dst, s.keys.key(ci.gid))
+	accs := s.accs[int(cid)*s.na : int(cid)*s.na+s.na]
+	res := dst[s.nk : s.nk+s.na+2]
+	for j := range accs {
+		accs[j].resultInto(c, &s.aggs[j], &res[j])
+	}
+	if s.kind != NoWindow {
+		res[s.na] = Value{T: TTimestamp, I: ci.start}
+		res[s.na+1] = Value{T: TTimestamp, I: ci.end}
+	} else {
+		res[s.na], res[s.na+1] = Null, Null
+	}
+}
+
+// flush emits the pending cells once each and frees emptied ones. After
+// an error nothing is emitted and visibility stays as it was.
+func (s *groupStage) flush(c *Ctx, out Downstream) {
+	cd, _ := out.(ChangeDownstream)
+	for k := 0; k < s.npend; k++ {
+		p := &s.pend[k]
+		cid := p.cid
+		ci := &s.cells[cid]
+		ci.pend = false
+		dead := s.retract && ci.rows == 0 && !s.keepEmpty
+		if c.Err != nil || !s.changelog {
+			if dead {
+				s.freeCell(cid)
+			} else if c.Err == nil && !s.final {
+				s.emitCell(c, cid, out) // EMIT CHANGES planned without changelog output
+			}
+			continue
+		}
+		if dead {
+			if ci.vis {
+				s.emitDelete(c, cd, p, out)
+			}
+			s.freeCell(cid)
+			continue
+		}
+		s.fillRow(c, cid, s.out)
+		if cd == nil {
+			out.Emit(c, s.out)
+			ci.vis = true
+			continue
+		}
+		if cd.Upsert(c, s.out) {
+			ci.vis = true
+		} else if c.Err == nil && ci.vis {
+			s.emitDelete(c, cd, p, out)
+			ci.vis = false
+		}
+	}
+	s.npend = 0
+}
+
+func (s *groupStage) emitDelete(c *Ctx, cd ChangeDownstream, p *pendCell, out Downstream) {
+	if cd == nil {
+		return
+	}
+	if !p.hasPre { // not reached: touch saves the row whenever a delete can follow
+		s.fillRow(c, p.cid, s.out)
+		cd.Delete(c, s.out)
+		return
+	}
+	cd.Delete(c, p.pre)
+}
+
+// deleteVisible deletes the visible row of cell cid now (a SESSION whose
+// bounds are about to change).
+func (s *groupStage) deleteVisible(c *Ctx, cid int32, out Downstream) {
+	ci := &s.cells[cid]
+	if !ci.vis {
+		return
+	}
+	ci.vis = false
+	if cd, ok := out.(ChangeDownstream); ok {
+		s.fillRow(c, cid, s.out)
+		cd.Delete(c, s.out)
+	}
+}
+
+// freeCell drops an emptied cell (no window) and its group.
+func (s *groupStage) freeCell(cid int32) {
+	ci := s.cells[cid]
+	w := &s.wins.wins[ci.win]
+	n := len(w.cells) - 1
+	last := w.cells[n]
+	w.cells[ci.wpos] = last
+	s.cells[last].wpos = ci.wpos
+	w.cells = w.cells[:n]
+	s.removeGroupCell(ci.gid, cid)
+	s.releaseCell(cid)
+	if len(s.groups[ci.gid].cells) == 0 {
+		s.keys.remove(ci.gid)
+		s.empty--
+	}
+}
+
+// vcMap returns the value counts of cell-aggregate k (value key → slab
+// index), creating them. Entries live in s.slab so that changing a count
+// does not write the map (which would copy the key).
+func (s *groupStage) vcMap(k int) map[string]int32 {
+	m := s.vcs[k]
+	if m == nil {
+		m = make(map[string]int32)
+		s.vcs[k] = m
+	}
+	return m
+}
+
+// vcNew stores a new entry for key in m.
+func (s *groupStage) vcNew(m map[string]int32, key []byte, e vcEntry) {
+	var i int32
+	if n := len(s.slabFree); n > 0 {
+		i = s.slabFree[n-1]
+		s.slabFree = s.slabFree[:n-1]
+		s.slab[i] = e
+	} else {
+		i = int32(len(s.slab))
+		s.slab = append(s.slab, e)
+	}
+	m[string(key)] = i
+}
+
+// vcDrop deletes key's entry i from m.
+func (s *groupStage) vcDrop(m map[string]int32, key []byte, i int32) {
+	delete(m, string(key))
+	s.slabFree = append(s.slabFree, i)
+}
+
+// vcClear empties the value counts of cell-aggregate k (keeping a small map).
+func (s *groupStage) vcClear(k int) {
+	m := s.vcs[k]
+	if m == nil {
+		return
+	}
+	for _, i := range m {
+		s.slabFree = append(s.slabFree, i)
+	}
+	if len(m) > maxKeptDistinct {
+		s.vcs[k] = nil
+	} else {
+		clear(m)
+	}
+}
+
+// rSumsOverflow reports whether adding (sign 1) or removing (-1) the
+// current row would overflow an exact SUM of cell cid.
+func (s *groupStage) rSumsOverflow(cid int32, sign int64) bool {
+	base := int(cid) * s.na
+	for _, j := range s.exactSums {
+		sp, v := &s.aggs[j], &s.av[j]
+		if v.T == TNull {
+			continue
+		}
+		if sp.Distinct {
+			var n int64
+			if i, ok := s.vcs[base+j][string(s.dk[j])]; ok {
+				n = s.slab[i].n
+			}
+			if (sign > 0 && n > 0) || (sign < 0 && n != 1) {
+				continue
+			}
+		}
+		tmp := s.accs[base+j]
+		if !tmp.exactAdd(sp, v, sign) {
+			return true
+		}
+	}
+	return false
+}
+
+// exactAdd adds sign*v to an exact (BIGINT/DECIMAL) SUM, reporting overflow
+// (the state is then unchanged).
+func (a *accum) exactAdd(sp *AggSpec, v *Value, sign int64) bool {
+	if sp.ResultType == TDecimal {
+		x, sc := aggToScaled(*v, a.sc)
+		if sign < 0 {
+			if x == math.MinInt64 {
+				return false
+			}
+			x = -x
+		}
+		i, asc := a.i, a.sc
+		if !a.addExact(x, sc) {
+			a.i, a.sc = i, asc
+			return false
+		}
+		return true
+	}
+	x := v.I
+	if v.T != TInt {
+		x = aggToInt(*v)
+	}
+	if sign < 0 {
+		if x == math.MinInt64 {
+			return false
+		}
+		x = -x
+	}
+	r, ok := aggAddExact(a.i, x)
+	if ok {
+		a.i = r
+	}
+	return ok
+}
+
+// neumaierAdd adds x to the compensated sum (s, comp).
+func neumaierAdd(s, comp *float64, x float64) {
+	t := *s + x
+	if math.Abs(*s) >= math.Abs(x) {
+		*comp += (*s - t) + x
+	} else {
+		*comp += (x - t) + *s
+	}
+	*s = t
+}
+
+// rApply adds (sign 1) or removes (-1) the current row (s.av, s.dk) to or
+// from cell cid, over a changelog input. Exact SUMs are checked first, so
+// an overflow leaves every state unchanged.
+func (s *groupStage) rApply(c *Ctx, cid int32, sign int64) {
+	if sign > 0 && s.rSumsOverflow(cid, 1) {
+		c.Err = errSumOverflow
+		return
+	}
+	base := int(cid) * s.na
+	for j := range s.aggs {
+		s.rOne(c, base+j, j, sign)
+	}
+	s.cells[cid].rows += sign
+}
+
+// rOne applies the current row to one aggregate state k of a cell.
+func (s *groupStage) rOne(c *Ctx, k, j int, sign int64) {
+	sp, a, v := &s.aggs[j], &s.accs[k], &s.av[j]
+	if sp.Func == CountStar {
+		a.n += sign
+		return
+	}
+	if v.T == TNull {
+		return
+	}
+	if sp.keepsSet() {
+		m := s.vcMap(k)
+		i, ok := m[string(s.dk[j])]
+		if sign > 0 {
+			if ok {
+				s.slab[i].n++
+				return
+			}
+			s.vcNew(m, s.dk[j], vcEntry{n: 1})
+		} else {
+			if !ok {
+				return
+			}
+			if s.slab[i].n > 1 {
+				s.slab[i].n--
+				return
+			}
+			s.vcDrop(m, s.dk[j], i)
+		}
+	}
+	switch sp.Func {
+	case Count, CountDistinct:
+	case Sum:
+		switch sp.ResultType {
+		case TDouble:
+			x := v.F
+			if v.T != TDouble {
+				x = aggToFloat(*v)
+			}
+			neumaierAdd(&a.f, &a.m2, float64(sign)*x)
+		default:
+			a.exactAdd(sp, v, sign) // checked by rSumsOverflow
+		}
+	case Avg:
+		if v.T == TDouble {
+			neumaierAdd(&a.f, &a.m2, float64(sign)*v.F)
+		} else if sign > 0 {
+			a.avgAdd(v)
+		} else {
+			nv := aggNegate(v)
+			a.avgAdd(&nv)
+		}
+	case StddevPop, VarPop, StddevSamp, VarSamp:
+		x := aggToFloat(*v)
+		if sign > 0 {
+			a.n++
+			d := x - a.f
+			a.f += d / float64(a.n)
+			a.m2 += d * (x - a.f)
+			return
+		}
+		if a.n <= 1 {
+			a.n, a.f, a.m2 = 0, 0, 0
+			return
+		}
+		n := float64(a.n - 1)
+		mean := a.f - (x-a.f)/n
+		a.m2 -= (x - a.f) * (x - mean)
+		a.f = mean
+		if a.m2 < 0 {
+			a.m2 = 0
+		}
+		a.n--
+		return
+	case Min, Max, FirstValue, LastValue:
+		s.rPicked(k, j, sign)
+		return
+	}
+	a.n += sign
+}
+
+// aggNegate returns -v as a number (AVG's retraction).
+func aggNegate(v *Value) Value {
+	switch v.T {
+	case TInt, TBool, TTimestamp:
+		if v.I != math.MinInt64 {
+			return Value{T: TInt, I: -v.I}
+		}
+	case TDecimal:
+		if v.I != math.MinInt64 {
+			return Value{T: TDecimal, Scale: v.Scale, I: -v.I}
+		}
+	}
+	return Value{T: TDouble, F: -aggToFloat(*v)}
+}
+
+// rKey appends the value-count key of MIN/MAX/FIRST/LAST: as
+// aggDistinctKey, but a DECIMAL keeps its scale (so the result does).
+func rKey(dst []byte, v Value) []byte {
+	if v.T == TDecimal {
+		dst = append(dst, byte(v.T))
+		dst = append(dst, byte(v.I), byte(v.I>>8), byte(v.I>>16), byte(v.I>>24),
+			byte(v.I>>32), byte(v.I>>40), byte(v.I>>48), byte(v.I>>56))
+		return append(dst, v.Scale)
+	}
+	return aggDistinctKey(dst, v)
+}
+
+// rValue decodes a value-count key; its bytes alias k.
+func rValue(k string) Value {
+	v := Value{T: Type(k[0])}
+	switch v.T {
+	case TDouble:
+		v.F = math.Float64frombits(leUint64(k[1:9]))
+	case TString, TJSON:
+		v.S = unsafe.Slice(unsafe.StringData(k), len(k))[1:]
+	case TDecimal:
+		v.I = int64(leUint64(k[1:9]))
+		v.Scale = k[9]
+	default:
+		v.I = int64(leUint64(k[1:9]))
+	}
+	return v
+}
+
+func leUint64(b string) uint64 {
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+// rPicked maintains MIN, MAX, FIRST_VALUE or LAST_VALUE from value counts.
+func (s *groupStage) rPicked(k, j int, sign int64) {
+	sp, a, v := &s.aggs[j], &s.accs[k], &s.av[j]
+	s.rk[j] = rKey(s.rk[j][:0], *v)
+	key := s.rk[j]
+	m := s.vcMap(k)
+	i, ok := m[string(key)]
+	if sign > 0 {
+		var e vcEntry
+		if ok {
+			s.slab[i].n++
+			s.slab[i].last = s.seq
+			e = s.slab[i]
+		} else {
+			e = vcEntry{n: 1, first: s.seq, last: s.seq}
+			s.vcNew(m, key, e)
+		}
+		switch sp.Func {
+		case Min:
+			if a.n == 0 || a.cmpStored(v) < 0 {
+				a.store(v)
+			}
+		case Max:
+			if a.n == 0 || a.cmpStored(v) > 0 {
+				a.store(v)
+			}
+		case FirstValue:
+			if a.n == 0 {
+				a.store(v)
+				a.seq = e.first
+			}
+		case LastValue:
+			a.store(v)
+			a.seq = e.last
+		}
+		a.n++
+		return
+	}
+	if !ok {
+		return
+	}
+	a.n--
+	e := s.slab[i]
+	if e.n > 1 {
+		s.slab[i].n--
+		return
+	}
+	s.vcDrop(m, key, i)
+	if a.n == 0 {
+		a.t, a.seq = TNull, 0
+		return
+	}
+	switch sp.Func {
+	case Min, Max:
+		if a.cmpStored(v) != 0 {
+			return
+		}
+	case FirstValue:
+		if e.first != a.seq {
+			return
+		}
+	case LastValue:
+		if e.last != a.seq {
+			return
+		}
+	}
+	// The picked value's last copy left: pick again among the live ones.
+	var best string
+	var bestSeq int64
+	found := false
+	for key, i := range m {
+		e := &s.slab[i]
+		switch sp.Func {
+		case Min, Max:
+			if found {
+				kv, bv := rValue(key), rValue(best)
+				c := aggCompare(&kv, &bv)
+				if (sp.Func == Min && c >= 0) || (sp.Func == Max && c <= 0) {
+					continue
+				}
+			}
+		case FirstValue:
+			if found && e.first >= bestSeq {
+				continue
+			}
+			bestSeq = e.first
+		case LastValue:
+			if found && e.last <= bestSeq {
+				continue
+			}
+			bestSeq = e.last
+		}
+		best, found = key, true
+	}
+	bv := rValue(best)
+	a.store(&bv)
+	a.seq = bestSeq
+}

@@ -1,0 +1,344 @@
+package runtime
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// Tests of the group stage over changelogs: retraction (GroupConfig.Retract)
+// and changelog output (GroupConfig.Changelog), through a real Pipeline.
+
+// chPipe builds a pipeline over a group stage whose output is a changelog
+// keyed by the group keys; the projection is the stage row without the
+// window columns (unless windowed).
+func chPipe(cfg GroupConfig, having Expr) *Pipeline {
+	st := NewGroupStage(cfg)
+	w := cfg.OutputWidth()
+	if cfg.Window.Kind == NoWindow {
+		w -= 2
+	}
+	proj := make([]Expr, w)
+	cols := make([]int, w)
+	for i := range proj {
+		proj[i] = stCol(i)
+		cols[i] = i
+	}
+	p := NewPipeline(nil, st, having, proj)
+	p.ProjectCols = cols
+	p.Changelog = true
+	nk := len(cfg.Keys)
+	win := cfg.Window.Kind != NoWindow
+	p.OutKey = func(dst []byte, r Row) []byte {
+		for i := range nk {
+			if i > 0 {
+				dst = append(dst, '|')
+			}
+			dst = AppendKeyText(dst, r[i])
+		}
+		if win {
+			dst = append(dst, '|')
+			dst = AppendKeyText(dst, r[cfg.WindowStartCol()])
+			dst = append(dst, '|')
+			dst = AppendKeyText(dst, r[cfg.WindowEndCol()])
+		}
+		return dst
+	}
+	return p
+}
+
+// chLines renders the last outputs as "+key: row" (upsert) / "-key: row".
+func chLines(p *Pipeline, outs []Row) []string {
+	var lines []string
+	for i, r := range outs {
+		op := "+"
+		if p.Ops()[i] == OpDelete {
+			op = "-"
+		}
+		lines = append(lines, op+string(p.Keys()[i])+": "+stFmt(r))
+	}
+	return lines
+}
+
+// chChange runs one change and returns its output lines (or "ERR msg").
+func chChange(t *testing.T, p *Pipeline, old, new Row) []string {
+	t.Helper()
+	c := &Ctx{}
+	outs := p.ExecuteChange(c, old, new, nil, 0)
+	if c.Err != nil {
+		return []string{"ERR " + c.Err.Error()}
+	}
+	return chLines(p, outs)
+}
+
+func chExpect(t *testing.T, what string, got []string, want ...string) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Errorf("%s:\n got %q\nwant %q", what, got, want)
+	}
+}
+
+// chKV is an input row [k VARCHAR, v].
+func chKV(k string, v Value) Row { return Row{stStr(k), v} }
+
+func chCfg(aggs ...AggSpec) GroupConfig {
+	return GroupConfig{Keys: []Expr{stCol(0)}, KeyTypes: []Type{TString}, KeyCols: []int{0},
+		Aggs: aggs, Retract: true, Changelog: true}
+}
+
+func chAgg(f AggFunc, rt Type) AggSpec {
+	a := AggSpec{Func: f, ResultType: rt, ArgType: TInt}
+	if f != CountStar {
+		a.Arg, a.ArgIsCol, a.ArgCol = stCol(1), true, 1
+	}
+	return a
+}
+
+// HAVING COUNT(*) >= 2 stops holding (delete of the row last upserted),
+// then holds again (upsert); an update inside the group emits once.
+func TestRetractHavingTurnsFalseThenTrue(t *testing.T) {
+	cfg := chCfg(chAgg(CountStar, TInt), chAgg(Sum, TInt))
+	having := func(_ *Ctx, r Row) Value { return Bool(r[1].I >= 2) }
+	p := chPipe(cfg, having)
+	a1, a2, a5, a7 := chKV("a", Int(1)), chKV("a", Int(2)), chKV("a", Int(5)), chKV("a", Int(7))
+	chExpect(t, "first row: HAVING false", chChange(t, p, nil, a1))
+	chExpect(t, "second row", chChange(t, p, nil, a2), "+a: 'a'|2|3")
+	chExpect(t, "retract: HAVING false", chChange(t, p, a2, nil), "-a: 'a'|2|3")
+	chExpect(t, "still false: nothing", chChange(t, p, a1, a5))
+	chExpect(t, "true again", chChange(t, p, nil, a2), "+a: 'a'|2|7")
+	chExpect(t, "update in the group: one upsert", chChange(t, p, a5, a7), "+a: 'a'|2|9")
+	chExpect(t, "update turning HAVING false is impossible here; delete", chChange(t, p, a7, nil), "-a: 'a'|2|9")
+}
+
+// Append-only input, changelog output: HAVING that stops holding deletes.
+func TestChangelogOutputHavingDeletes(t *testing.T) {
+	cfg := chCfg(chAgg(Max, TInt))
+	cfg.Retract = false
+	having := func(_ *Ctx, r Row) Value { return Bool(r[1].I < 10) }
+	p := chPipe(cfg, having)
+	c := &Ctx{}
+	run := func(r Row) []string { c.Reset(); return chLines(p, p.Execute(c, r, 0)) }
+	chExpect(t, "max 3", run(chKV("a", Int(3))), "+a: 'a'|3")
+	chExpect(t, "max 12: HAVING false", run(chKV("a", Int(12))), "-a: 'a'|3")
+	chExpect(t, "still 12", run(chKV("a", Int(5))))
+	chExpect(t, "other group", run(chKV("b", Int(1))), "+b: 'b'|1")
+}
+
+func TestRetractMinMaxCurrentExtreme(t *testing.T) {
+	cfg := chCfg(chAgg(Min, TInt), chAgg(Max, TInt), chAgg(Count, TInt))
+	p := chPipe(cfg, nil)
+	r3, r5, r5b, r9 := chKV("a", Int(3)), chKV("a", Int(5)), chKV("a", Int(5)), chKV("a", Int(9))
+	for _, r := range []Row{r5, r3, r9, r5b} {
+		chChange(t, p, nil, r)
+	}
+	chExpect(t, "retract the minimum", chChange(t, p, r3, nil), "+a: 'a'|5|9|3")
+	chExpect(t, "retract the maximum", chChange(t, p, r9, nil), "+a: 'a'|5|5|2")
+	chExpect(t, "one copy of 5 left", chChange(t, p, r5, nil), "+a: 'a'|5|5|1")
+	chExpect(t, "NULLs count nothing", chChange(t, p, nil, chKV("a", Null)), "+a: 'a'|5|5|1")
+	chExpect(t, "only NULL left", chChange(t, p, r5b, nil), "+a: 'a'|NULL|NULL|0")
+	// Strings and DECIMALs keep their bytes and scale.
+	sp := chPipe(chCfg(chAgg(Min, TString), chAgg(Max, TString)), nil)
+	x := Row{stStr("k"), stStr("pear")}
+	y := Row{stStr("k"), stStr("apple")}
+	chChange(t, sp, nil, x)
+	chExpect(t, "min apple", chChange(t, sp, nil, y), "+k: 'k'|'apple'|'pear'")
+	chExpect(t, "retract apple", chChange(t, sp, y, nil), "+k: 'k'|'pear'|'pear'")
+	chExpect(t, "retract pear", chChange(t, sp, x, nil), "-k: 'k'|'pear'|'pear'")
+	dp := chPipe(chCfg(chAgg(Max, TDecimal)), nil)
+	d1, d2 := Row{stStr("k"), Decimal(150, 2)}, Row{stStr("k"), Decimal(275, 2)}
+	chChange(t, dp, nil, d1)
+	chChange(t, dp, nil, d2)
+	chExpect(t, "decimal max retracted", chChange(t, dp, d2, nil), "+k: 'k'|1.50d")
+}
+
+func TestRetractCountDistinctLastOccurrence(t *testing.T) {
+	sd := chAgg(Sum, TInt)
+	sd.Distinct = true
+	ad := chAgg(Avg, TDouble)
+	ad.Distinct = true
+	p := chPipe(chCfg(chAgg(CountDistinct, TInt), sd, ad), nil)
+	one, oneB, two := chKV("a", Int(1)), chKV("a", Int(1)), chKV("a", Int(2))
+	chChange(t, p, nil, one)
+	chChange(t, p, nil, oneB)
+	chExpect(t, "1,1,2", chChange(t, p, nil, two), "+a: 'a'|2|3|1.5")
+	chExpect(t, "a copy of 1 left", chChange(t, p, one, nil), "+a: 'a'|2|3|1.5")
+	chExpect(t, "last 1 retracted", chChange(t, p, oneB, nil), "+a: 'a'|1|2|2")
+}
+
+func TestRetractFirstLastValue(t *testing.T) {
+	p := chPipe(chCfg(chAgg(FirstValue, TInt), chAgg(LastValue, TInt)), nil)
+	x, y, z := chKV("a", Int(10)), chKV("a", Int(20)), chKV("a", Int(30))
+	for _, r := range []Row{x, y, z} {
+		chChange(t, p, nil, r)
+	}
+	chExpect(t, "retract the first", chChange(t, p, x, nil), "+a: 'a'|20|30")
+	chExpect(t, "retract the last", chChange(t, p, z, nil), "+a: 'a'|20|20")
+	chExpect(t, "a new last", chChange(t, p, nil, x), "+a: 'a'|20|10")
+}
+
+// A group whose rows are all retracted is deleted with the row last
+// upserted, and its state freed; it comes back by upsert.
+func TestRetractGroupEmptied(t *testing.T) {
+	p := chPipe(chCfg(chAgg(CountStar, TInt), chAgg(Sum, TInt), chAgg(Min, TInt)), nil)
+	a, b := chKV("a", Int(4)), chKV("b", Int(6))
+	chChange(t, p, nil, a)
+	chChange(t, p, nil, b)
+	chExpect(t, "a emptied", chChange(t, p, a, nil), "-a: 'a'|1|4|4")
+	st := p.Stage.(*groupStage)
+	if st.keys.count != 1 || len(st.freeCells) != 1 {
+		t.Errorf("emptied group kept: %d keys, %d free cells", st.keys.count, len(st.freeCells))
+	}
+	chExpect(t, "a back", chChange(t, p, nil, a), "+a: 'a'|1|4|4")
+	chExpect(t, "move b's row to a: b deleted, a upserted", chChange(t, p, b, chKV("a", Int(1))),
+		"-b: 'b'|1|6|6", "+a: 'a'|2|5|1")
+	chExpect(t, "delete of a never inserted row: nothing", chChange(t, p, chKV("zz", Int(1)), nil))
+}
+
+// A global aggregate always has its row: emptied, it upserts COUNT 0, SUM NULL.
+func TestRetractGlobalAggregateEmptied(t *testing.T) {
+	cfg := GroupConfig{Aggs: []AggSpec{chAgg(CountStar, TInt), chAgg(Sum, TInt), chAgg(Avg, TDouble)},
+		Retract: true, Changelog: true}
+	p := chPipe(cfg, nil)
+	r := chKV("x", Int(7))
+	chExpect(t, "insert", chChange(t, p, nil, r), "+: 1|7|7")
+	chExpect(t, "emptied", chChange(t, p, r, nil), "+: 0|NULL|NULL")
+	chExpect(t, "again", chChange(t, p, nil, r), "+: 1|7|7")
+	// With EmptyRow (the partition owning the empty key), a global
+	// aggregate that saw nothing upserts its row at end of input.
+	cfg.EmptyRow = true
+	q := chPipe(cfg, nil)
+	c := &Ctx{}
+	chExpect(t, "empty input", chLines(q, q.Advance(c, EndOfTime)), "+: 0|NULL|NULL")
+}
+
+// EMIT FINAL without a window over a changelog: each live group once at
+// end of input, append-only.
+func TestRetractEmitFinal(t *testing.T) {
+	cfg := chCfg(chAgg(CountStar, TInt), chAgg(Max, TInt))
+	cfg.Emit, cfg.Changelog = EmitFinal, false
+	st := NewGroupStage(cfg)
+	p := NewPipeline(nil, st, nil, []Expr{stCol(0), stCol(1), stCol(2)})
+	c := &Ctx{}
+	a, b, b2 := chKV("a", Int(1)), chKV("b", Int(2)), chKV("b", Int(8))
+	for _, ch := range [][2]Row{{nil, a}, {nil, b}, {nil, b2}, {b2, nil}, {a, nil}, {nil, a}, {a, nil}} {
+		if outs := p.ExecuteChange(c, ch[0], ch[1], nil, 0); len(outs) != 0 || c.Err != nil {
+			t.Fatalf("EMIT FINAL emitted before the end: %d rows, %v", len(outs), c.Err)
+		}
+	}
+	var got []string
+	for _, r := range p.Advance(c, EndOfTime) {
+		got = append(got, stFmt(r))
+	}
+	chExpect(t, "end of input", got, "'b'|1|2")
+	if p.Ops() != nil {
+		t.Errorf("EMIT FINAL output has ops")
+	}
+	// A global EMIT FINAL emptied by retraction gives its empty-input row.
+	gcfg := GroupConfig{Aggs: []AggSpec{chAgg(CountStar, TInt), chAgg(Sum, TInt)}, Retract: true, Emit: EmitFinal, EmptyRow: true}
+	g := NewPipeline(nil, NewGroupStage(gcfg), nil, []Expr{stCol(0), stCol(1)})
+	g.ExecuteChange(c, nil, a, nil, 0)
+	g.ExecuteChange(c, a, nil, nil, 0)
+	got = got[:0]
+	for _, r := range g.Advance(c, EndOfTime) {
+		got = append(got, stFmt(r))
+	}
+	chExpect(t, "global emptied", got, "0|NULL")
+}
+
+// A SUM overflow is a record error that leaves the state unchanged, for a
+// retraction, an insertion, and a change whose insertion fails after its
+// retraction succeeded.
+func TestRetractSumOverflowLeavesStateUnchanged(t *testing.T) {
+	p := chPipe(chCfg(chAgg(CountStar, TInt), chAgg(Sum, TInt), chAgg(Max, TInt)), nil)
+	big, neg, one := chKV("a", Int(math.MaxInt64)), chKV("a", Int(-1)), chKV("a", Int(1))
+	chChange(t, p, nil, big)
+	chChange(t, p, nil, neg)
+	chExpect(t, "max+1-1", chChange(t, p, nil, one), "+a: 'a'|3|9223372036854775807|9223372036854775807")
+	chExpect(t, "retracting -1 overflows", chChange(t, p, neg, nil), "ERR "+errSumOverflow.Error())
+	chExpect(t, "replacing 1 by 2 overflows", chChange(t, p, one, chKV("a", Int(2))), "ERR "+errSumOverflow.Error())
+	chExpect(t, "state unchanged", chChange(t, p, nil, chKV("a", Int(0))), "+a: 'a'|4|9223372036854775807|9223372036854775807")
+}
+
+// DOUBLE sums are compensated: adding and removing values of different
+// magnitudes returns exactly to the sum a batch recomputation gives.
+func TestRetractDoubleSumCompensated(t *testing.T) {
+	p := chPipe(chCfg(chAgg(Sum, TDouble), chAgg(Avg, TDouble)), nil)
+	small := chKV("a", Double(0.1))
+	huge := chKV("a", Double(1e17))
+	chChange(t, p, nil, small)
+	chChange(t, p, nil, huge)
+	chExpect(t, "huge retracted", chChange(t, p, huge, nil), "+a: 'a'|0.1|0.1")
+}
+
+// Variance and standard deviation subtract.
+func TestRetractVariance(t *testing.T) {
+	p := chPipe(chCfg(chAgg(VarPop, TDouble), chAgg(VarSamp, TDouble), chAgg(StddevPop, TDouble)), nil)
+	rows := []Row{chKV("a", Int(2)), chKV("a", Int(4)), chKV("a", Int(4)), chKV("a", Int(4)), chKV("a", Int(100))}
+	for _, r := range rows {
+		chChange(t, p, nil, r)
+	}
+	got := chChange(t, p, rows[4], nil)
+	// 2,4,4,4: mean 3.5, squared deviations 2.25+3*0.25 = 3
+	chExpect(t, "100 retracted", got, "+a: 'a'|0.75|1|0.8660254037844386")
+	chChange(t, p, rows[0], nil)
+	chChange(t, p, rows[1], nil)
+	chExpect(t, "one value", chChange(t, p, rows[2], nil), "+a: 'a'|0|NULL|0")
+}
+
+// SESSION with changelog output: a session whose bounds change deletes its
+// row under the old bounds.
+func TestChangelogSessionBoundsChange(t *testing.T) {
+	cfg := chCfg(chAgg(CountStar, TInt))
+	cfg.Retract = false
+	cfg.Window = WindowSpec{Kind: Session, Gap: 100}
+	p := chPipe(cfg, nil)
+	c := &Ctx{}
+	run := func(t0 int64) []string { c.Reset(); return chLines(p, p.Execute(c, chKV("a", Int(1)), t0)) }
+	chExpect(t, "first", run(100), "+a|100|200: 'a'|1|@100|@200")
+	chExpect(t, "second session", run(250), "+a|250|350: 'a'|1|@250|@350")
+	chExpect(t, "same bounds", run(100), "+a|100|200: 'a'|2|@100|@200")
+	chExpect(t, "extended", run(120), "-a|100|200: 'a'|2|@100|@200", "+a|100|220: 'a'|3|@100|@220")
+	chExpect(t, "bridging both", run(150),
+		"-a|100|220: 'a'|3|@100|@220", "-a|250|350: 'a'|1|@250|@350", "+a|100|350: 'a'|5|@100|@350")
+}
+
+func TestChangeTableSnapshot(t *testing.T) {
+	tb := NewChangeTable()
+	tb.Apply(OpUpsert, []byte("k1"), []byte(`{"a":1}`))
+	tb.Apply(OpUpsert, []byte("k2"), []byte(`{"a":2}`))
+	tb.Apply(OpUpsert, []byte(""), []byte(`{}`))
+	tb.Apply(OpDelete, []byte("k2"), nil)
+	snap := tb.Snapshot(nil)
+	again := tb.Snapshot(nil)
+	if string(snap) != string(again) {
+		t.Fatalf("snapshots of one table differ")
+	}
+	r := NewChangeTable()
+	r.Put("stale", []byte("x"))
+	if err := r.Restore(snap); err != nil {
+		t.Fatal(err)
+	}
+	clear(snap)
+	got := map[string]string{}
+	r.Range(func(k string, v []byte) { got[k] = string(v) })
+	if len(got) != 2 || got["k1"] != `{"a":1}` || got[""] != `{}` {
+		t.Errorf("restored %v", got)
+	}
+	if err := r.Restore(again[:len(again)-1]); err == nil || r.Len() != 0 {
+		t.Errorf("truncated snapshot: err %v, %d rows", err, r.Len())
+	}
+}
+
+func TestValidateRetract(t *testing.T) {
+	cfg := chCfg(chAgg(CountStar, TInt))
+	cfg.Window = WindowSpec{Kind: Tumble, Size: 10}
+	if err := ValidateGroupConfig(&cfg); err == nil || !strings.Contains(err.Error(), "append-only") {
+		t.Errorf("window over changelog: %v", err)
+	}
+	gc := chAgg(GroupConcat, TString)
+	cfg = chCfg(gc)
+	if err := ValidateGroupConfig(&cfg); err == nil {
+		t.Errorf("GROUP_CONCAT over a changelog accepted")
+	}
+}
