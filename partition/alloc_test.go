@@ -13,7 +13,8 @@ import (
 // TestLoopRecordDoesNotAllocate: a record through a partition loop —
 // decode, the partition-key check of a keyed stateful query, execute,
 // encode, publish over NATS — allocates nothing, for a stateless
-// projection and for a keyed GROUP BY on an existing group.
+// projection and for a keyed GROUP BY on an existing group (whose
+// changelog output allocates only inside nats.go's header encoding).
 func TestLoopRecordDoesNotAllocate(t *testing.T) {
 	nc := connectTo(t, startServer(t)).NC
 	pl, err := planner.Parse("a.sql", `CREATE STREAM s (k VARCHAR, v BIGINT) WITH (subject = 'al.in.{partition}', partitions = 4, key = 'k');
@@ -43,8 +44,18 @@ CREATE STREAM agg WITH (subject = 'al.agg') AS SELECT k, COUNT(*) AS n, SUM(v) A
 		if err := l.process(m); err != nil {
 			t.Fatal(err)
 		}
-		if a := testing.AllocsPerRun(1000, func() { _ = l.process(m) }); a != 0 {
-			t.Errorf("%s: %v allocations per record", q.Name, a)
+		// A changelog output (agg: GROUP BY … EMIT CHANGES) carries the
+		// Velort-Op and Velort-Key headers, which nats.go's PublishMsg
+		// encodes into buffers of its own: the loop may allocate what a bare
+		// PublishMsg of such a message does, and nothing more.
+		var want float64
+		if pipe.Ops() != nil || q.OutputChangelog() {
+			h := &nats.Msg{Subject: "al.bare", Data: []byte(`{"k":"AAPL","n":1,"total":7}`),
+				Header: nats.Header{HeaderOp: []string{"upsert"}, HeaderKey: []string{"AAPL"}}}
+			want = testing.AllocsPerRun(1000, func() { _ = nc.PublishMsg(h) })
+		}
+		if a := testing.AllocsPerRun(1000, func() { _ = l.process(m) }); a > want {
+			t.Errorf("%s: %v allocations per record, want %v", q.Name, a, want)
 		}
 		if l.Stats.Out.Load() != 1001+1 || l.Stats.DeadLettered.Load() != 0 {
 			t.Errorf("%s: %d outputs, %d dead letters", q.Name, l.Stats.Out.Load(), l.Stats.DeadLettered.Load())

@@ -3,6 +3,7 @@ package partition
 import (
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/nats-io/nats.go"
 
@@ -264,9 +265,11 @@ func (l *Loop) publishChange(subject string, data []byte, op runtime.Op, key []b
 		o.op, o.key = make([]string, 1), make([]string, 1)
 		o.msg.Header = nats.Header{HeaderOp: o.op, HeaderKey: o.key}
 	}
-	o.op[0], o.key[0] = op.String(), string(key)
+	// nats.go encodes the headers before PublishMsg returns: the key's
+	// bytes need not be copied into a string of their own.
+	o.op[0], o.key[0] = op.String(), unsafe.String(unsafe.SliceData(key), len(key))
 	o.msg.Subject, o.msg.Data = subject, data
 	err := l.nc.PublishMsg(&o.msg)
-	o.msg.Data = nil
+	o.msg.Data, o.key[0] = nil, ""
 	return err
 }

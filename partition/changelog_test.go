@@ -1,0 +1,269 @@
+package partition
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/velort/velort/planner"
+	"github.com/velort/velort/runtime"
+	"github.com/velort/velort/transport"
+)
+
+// changelogSQL declares a changelog source (upserts and deletes of users
+// by id) and queries over it.
+const changelogSQL = `CREATE STREAM users (id BIGINT, name VARCHAR, city VARCHAR, age BIGINT)
+WITH (subject = 'cl.users', changelog = 'upsert', key = 'id');
+CREATE STREAM adults WITH (subject = 'cl.adults') AS SELECT id, name FROM users WHERE age >= 18;
+CREATE STREAM by_city WITH (subject = 'cl.by_city') AS SELECT city, COUNT(*) AS n, SUM(age) AS ages FROM users GROUP BY city;
+`
+
+// changelogLoop plans sql and returns the loop of query name on
+// partition 0, as runner.go configures it, and the connection.
+func changelogLoop(t *testing.T, nc *nats.Conn, sql, name string) *Loop {
+	t.Helper()
+	pl, err := planner.Parse("cl.sql", sql, planner.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range pl.Queries {
+		if q.Name != name {
+			continue
+		}
+		pipe, err := q.NewPipeline(0, planner.NewInstances(context.Background()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := make([]string, len(q.Columns))
+		for i, c := range q.Columns {
+			names[i] = c.Name
+		}
+		if !q.InputChangelog() {
+			t.Fatalf("%s: input is not a changelog", name)
+		}
+		return New(nc, Config{Query: q.Name, Subject: q.Source.PartitionSubject(0), Schema: q.Source.Columns, Read: q.Read,
+			TimeIdx: q.TimeIdx, DLQ: q.Source.DLQ, Pipeline: pipe, Logger: quietLog,
+			Sink:      Sink{Subjects: []string{q.Sink.Subject}, KeyIdx: q.Sink.KeyIdx, Columns: names},
+			Changelog: true, ChangelogKey: q.SourceKeyCols()})
+	}
+	t.Fatalf("no query %s", name)
+	return nil
+}
+
+// change is one input record: op and key headers ("" = absent) and payload.
+type change struct{ op, key, data string }
+
+func (c change) msg(subject string) *nats.Msg {
+	m := nats.NewMsg(subject)
+	m.Data = []byte(c.data)
+	if c.op != "" {
+		m.Header.Set(HeaderOp, c.op)
+	}
+	if c.key != "" {
+		m.Header.Set(HeaderKey, c.key)
+	}
+	return m
+}
+
+// collect reads every message on sub until none arrives for a while,
+// each as "op key payload" (or the dead letter's reason).
+func collect(t *testing.T, nc *nats.Conn, sub *nats.Subscription, header string) []string {
+	t.Helper()
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for {
+		m, err := sub.NextMsg(300 * time.Millisecond)
+		if err != nil {
+			return out
+		}
+		if header == HeaderOp {
+			out = append(out, m.Header.Get(HeaderOp)+" "+m.Header.Get(HeaderKey)+" "+string(m.Data))
+		} else {
+			out = append(out, m.Header.Get(header))
+		}
+	}
+}
+
+func subscribe(t *testing.T, nc *nats.Conn, subject string) *nats.Subscription {
+	sub, err := nc.SubscribeSync(subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
+func sameLines(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s:\n--- got\n%s\n--- want\n%s", what, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestChangelogThroughFilterAndProjection: records of a changelog source
+// (no header = upsert, Velort-Op: delete by Velort-Key with or without a
+// payload) through WHERE and a projection come out as upserts and deletes
+// of the input key, with Velort-Op and Velort-Key headers; a row that stops
+// passing WHERE is deleted. A bad op, an upsert that does not decode and a
+// delete with neither key nor payload are dead-lettered and leave the
+// table as it was.
+func TestChangelogThroughFilterAndProjection(t *testing.T) {
+	nc := connectTo(t, startServer(t)).NC
+	l := changelogLoop(t, nc, changelogSQL, "adults")
+	out, dlq := subscribe(t, nc, "cl.adults"), subscribe(t, nc, l.cfg.DLQ)
+	for _, c := range []change{
+		{"", "", `{"id":1,"name":"ann","city":"oslo","age":20}`},
+		{"", "", `{"id":2,"name":"bob","city":"rome","age":10}`},       // not an adult: nothing
+		{"upsert", "", `{"id":1,"name":"ann","city":"oslo","age":15}`}, // no longer passes: delete
+		{"delete", "2", ``}, // its old row never passed: nothing
+		{"", "", `{"id":2,"name":"bob","city":"rome","age":30}`},
+		{"merge", "2", `{"id":2,"name":"x","city":"rome","age":40}`}, // dead letter
+		{"delete", "", ``},          // dead letter: which key?
+		{"", "", `{"id":2,"name":`}, // dead letter
+		{"", "", `{"id":3,"name":"cy","city":"oslo","age":50}`},
+		{"delete", "", `{"id":3}`}, // key from the payload
+		{"DELETE", "2", `{"id":2}`},
+	} {
+		if err := l.process(c.msg(l.cfg.Subject)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sameLines(t, "outputs", collect(t, nc, out, HeaderOp), []string{
+		`upsert 1 {"id":1,"name":"ann"}`,
+		`delete 1 {"id":1,"name":"ann"}`,
+		`upsert 2 {"id":2,"name":"bob"}`,
+		`upsert 3 {"id":3,"name":"cy"}`,
+		`delete 3 {"id":3,"name":"cy"}`,
+		`delete 2 {"id":2,"name":"bob"}`,
+	})
+	dl := collect(t, nc, dlq, HeaderError)
+	if len(dl) != 3 || !strings.Contains(dl[0], `"merge"`) || !strings.Contains(dl[1], "Velort-Key") {
+		t.Errorf("dead letters: %q", dl)
+	}
+	if n := l.ChangeTable().Len(); n != 1 { // id 1 (age 15) is still a row of users
+		t.Errorf("%d rows in the change table, want 1", n)
+	}
+}
+
+// TestChangelogThroughGroupBy: a GROUP BY over a changelog counts each
+// key's current row once: an update moving a user to another city
+// retracts it from the old city (deleted when empty) and adds it to the
+// new; outputs are keyed by the group key.
+func TestChangelogThroughGroupBy(t *testing.T) {
+	nc := connectTo(t, startServer(t)).NC
+	l := changelogLoop(t, nc, changelogSQL, "by_city")
+	out := subscribe(t, nc, "cl.by_city")
+	for _, c := range []change{
+		{"", "", `{"id":1,"name":"ann","city":"oslo","age":20}`},
+		{"", "", `{"id":2,"name":"bob","city":"oslo","age":30}`},
+		{"", "", `{"id":1,"name":"ann","city":"rome","age":21}`},
+		{"delete", "2", ``},
+	} {
+		if err := l.process(c.msg(l.cfg.Subject)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := collect(t, nc, out, HeaderOp)
+	sameLines(t, "outputs", got, []string{
+		`upsert oslo {"city":"oslo","n":1,"ages":20}`,
+		`upsert oslo {"city":"oslo","n":2,"ages":50}`,
+		`upsert oslo {"city":"oslo","n":1,"ages":30}`,
+		`upsert rome {"city":"rome","n":1,"ages":21}`,
+		`delete oslo {"city":"oslo","n":1,"ages":30}`,
+	})
+}
+
+// TestChangelogCheckpointKeepsTable: a loop over a changelog JetStream
+// source checkpoints its table of last rows (even without a stage); after
+// a restart from the checkpoint, a delete by key alone still finds the row
+// it deletes.
+func TestChangelogCheckpointKeepsTable(t *testing.T) {
+	conn := connectTo(t, startServer(t))
+	nc := conn.NC
+	if err := conn.EnsureStream("CL_USERS", []string{"cl.users"}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	js, _ := nc.JetStream()
+	blobs, err := conn.OpenBlobs(transport.CheckpointBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := subscribe(t, nc, "cl.adults")
+	start := func() *Loop {
+		l := changelogLoop(t, nc, changelogSQL, "adults")
+		if !l.EnableCheckpoints(blobs, "adults.0", time.Hour) {
+			t.Fatal("a changelog loop without a stage refused checkpoints")
+		}
+		o := transport.ConsumerOptions{}
+		if seq, found, err := l.RestoreCheckpoint(); err != nil {
+			t.Fatal(err)
+		} else if found {
+			o.StartSeq = seq + 1
+		}
+		sub, err := conn.DurableConsumerWith("CL_USERS", "velort_adults_0", "cl.users", o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.SubscribePull(sub)
+		return l
+	}
+	pub := func(c change) {
+		if _, err := js.PublishMsg(c.msg("cl.users")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pub(change{"", "", `{"id":1,"name":"ann","city":"oslo","age":20}`})
+	pub(change{"", "", `{"id":2,"name":"bob","city":"rome","age":40}`})
+	runUntil(t, start(), 2) // stopped: checkpoints the table
+	pub(change{"delete", "1", ``})
+	l := start()
+	if n := l.ChangeTable().Len(); n != 2 {
+		t.Fatalf("restored %d rows, want 2", n)
+	}
+	runUntil(t, l, 1)
+	sameLines(t, "outputs", collect(t, nc, out, HeaderOp), []string{
+		`upsert 1 {"id":1,"name":"ann"}`,
+		`upsert 2 {"id":2,"name":"bob"}`,
+		`delete 1 {"id":1,"name":"ann"}`,
+	})
+}
+
+// TestChangeTableCheckpointEncoding: the table's entries survive the
+// checkpoint record, whatever bytes keys and payloads hold.
+func TestChangeTableCheckpointEncoding(t *testing.T) {
+	tab := runtime.NewChangeTable()
+	tab.Apply(runtime.OpUpsert, []byte("a|1"), []byte(`{"x":1}`))
+	tab.Apply(runtime.OpUpsert, []byte(""), []byte(`{}`))
+	tab.Apply(runtime.OpUpsert, []byte("b"), []byte{0, 1, 2})
+	b := appendChanges([]byte(checkpointMagicChanges+"\x07\x02\x04\x06"), tab)
+	b = append(b, "stage"...)
+	rec, err := decodeCheckpoint(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(rec.stage) != "stage" || rec.seq != 7 {
+		t.Fatalf("stage %q seq %d", rec.stage, rec.seq)
+	}
+	got := runtime.NewChangeTable()
+	if err := restoreChanges(got, rec.changes); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	tab.Range(func(k string, p []byte) { want[k] = string(p) })
+	got.Range(func(k string, p []byte) {
+		if want[k] != string(p) {
+			t.Errorf("key %q: %q, want %q", k, p, want[k])
+		}
+		delete(want, k)
+	})
+	if len(want) != 0 {
+		t.Errorf("missing %v", want)
+	}
+	if _, err := decodeCheckpoint(b[:len(checkpointMagicChanges)+6]); err == nil {
+		t.Error("a truncated table decoded")
+	}
+}
