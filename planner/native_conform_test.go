@@ -18,3 +18,16 @@ func TestConformanceFormatDouble(t *testing.T) {
 		{"FORMAT(5e-324, 2)", fbRec, `"0.00"`},
 	})
 }
+
+// TestConformanceCastAsTime: a date without a time, shorter than 12
+// characters, is no date-time to MySQL's str_to_time: it is read by its
+// numeric prefix (CAST('2024-01-15' AS TIME) is 00:20:24, with a
+// truncation warning; velort gave 00:00:00); values from MariaDB.
+func TestConformanceCastAsTime(t *testing.T) {
+	runFbCases(t, []fbCase{
+		{"CAST('2024-01-15' AS TIME)", fbRec, `"00:20:24"`},
+		{"CAST('2024-02-30' AS TIME)", fbRec, `"00:20:24"`},
+		{"CAST('2024-01-15 10:00:00' AS TIME)", fbRec, `"10:00:00"`},
+		{"MINUTE('2024-01-15')", fbRec, `20`},
+	})
+}

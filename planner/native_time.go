@@ -483,8 +483,9 @@ func init() {
 }
 
 // timeOfValue reads v as MySQL reads a TIME argument: a TIMESTAMP's time
-// of day; a number as [H...]HHMMSS[.frac]; text as a date-time, a TIME
-// ('10:30:00'), or by its numeric prefix ('12abc' is 00:00:12). ok is
+// of day; a number as [H...]HHMMSS[.frac]; text of 12 characters or
+// more as a date-time, then as a TIME ('10:30:00'), or by its numeric
+// prefix ('12abc' is 00:00:12, '2024-01-15' is 00:20:24). ok is
 // false when it is no time (minutes or seconds past 59, no digits).
 func timeOfValue(v runtime.Value) (us int64, ok bool) {
 	switch v.T {
@@ -492,7 +493,9 @@ func timeOfValue(v runtime.Value) (us int64, ok bool) {
 		return (v.I - floorDiv(v.I, msPerDay)*msPerDay) * 1000, true
 	case runtime.TString:
 		s := strings.TrimSpace(string(v.S))
-		if ms, ok := gmsDatetimeMs(s); ok && strings.ContainsAny(s, "-") {
+		// MySQL's str_to_time tries a date-time only for 12 characters
+		// or more: '2024-01-15' is read by its prefix 2024 (00:20:24).
+		if ms, ok := gmsDatetimeMs(s); ok && len(s) >= 12 && strings.ContainsAny(s, "-") {
 			return (ms - floorDiv(ms, msPerDay)*msPerDay) * 1000, true
 		}
 		if strings.Contains(s, ":") {
