@@ -180,18 +180,17 @@ func firstOverCall(toks []token) (token, bool) {
 	return token{}, false
 }
 
-// inferKinds sets the output kind and key of a planned query and of its
-// sink, and refuses a sink whose writers disagree or whose partitions
+// inferKinds sets the output key of a planned query (finish set its
+// kind: a GROUP BY with EMIT CHANGES, or a query without a stage over a
+// changelog, outputs a changelog), the kind and key of its sink, and refuses a sink whose writers disagree or whose partitions
 // would split the updates of one row. It runs after bindSink.
 func (q *Query) inferKinds(p *parser) *Error {
-	sh := q.shape
-	q.outChangelog, q.outKey, q.outKeyCols = false, nil, nil
+	q.outKey, q.outKeyCols = nil, nil
 	switch {
-	case q.Kind == "group" && q.Emit == runtime.EmitChanges:
-		q.outChangelog = true
+	case !q.outChangelog:
+	case q.Kind == "group":
 		q.outKey, q.outKeyCols = q.groupOutputKey()
-	case q.Kind == "stateless" && q.inChangelog:
-		q.outChangelog = true
+	default: // a query without a stage over a changelog
 		q.outKey = append([]string{}, q.Source.ChangelogKey...)
 		if idx := q.Source.changelogKeyIdx; idx != nil {
 			q.outKeyCols = make([]int, len(idx))
@@ -208,7 +207,6 @@ func (q *Query) inferKinds(p *parser) *Error {
 			}
 		}
 	}
-	_ = sh
 	return q.bindSinkKind(p)
 }
 

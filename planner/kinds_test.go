@@ -3,6 +3,8 @@ package planner
 import (
 	"strings"
 	"testing"
+
+	"github.com/velort/velort/runtime"
 )
 
 // kindsDecl declares an append-only source s and a changelog source c
@@ -148,5 +150,96 @@ func TestChangelogRefusals(t *testing.T) {
 				t.Errorf("error\n  %s\nwant it to contain\n  %s", err, c.want)
 			}
 		})
+	}
+}
+
+// changeText renders a changelog pipeline's last outputs as
+// "op key row" lines.
+func changeText(pipe *runtime.Pipeline, rows []runtime.Row) []string {
+	var out []string
+	ops, keys := pipe.Ops(), pipe.Keys()
+	for i, r := range rowText(rows) {
+		out = append(out, ops[i].String()+" "+string(keys[i])+" "+r)
+	}
+	return out
+}
+
+// TestChangelogWiring: the planner wires kinds into the runtime — a
+// GROUP BY with EMIT CHANGES marks each output upsert with its group's key
+// text (window bounds in epoch ms after the keys), a filter over a
+// changelog passes its input key through, and a GROUP BY over a changelog
+// retracts the old row of a key before adding the new one.
+func TestChangelogWiring(t *testing.T) {
+	var c runtime.Ctx
+	t.Run("group keys", func(t *testing.T) {
+		_, pipe := checkPipeline(t, kindsDecl+"CREATE STREAM o AS SELECT COUNT(*) AS n, v FROM s GROUP BY v, x;")
+		got := changeText(pipe, pipe.Execute(&c, sRow("a", 7, 0, "b", 1), 1))
+		wantLines(t, got, `upsert b|7 1|"b"`)
+		if pipe.Ops() == nil {
+			t.Error("Ops is nil: the output is not marked a changelog")
+		}
+	})
+	t.Run("window bounds", func(t *testing.T) {
+		_, pipe := checkPipeline(t, kindsDecl+"CREATE STREAM o AS SELECT k, COUNT(*) AS n FROM s GROUP BY k, TUMBLE(ts, INTERVAL 1 SECOND) EMIT CHANGES;")
+		wantLines(t, changeText(pipe, pipe.Execute(&c, sRow("a", 7, 0, "b", 2500), 2500)), `upsert a|2000|3000 "a"|1`)
+	})
+	t.Run("append-only", func(t *testing.T) {
+		_, pipe := checkPipeline(t, kindsDecl+"CREATE STREAM o AS SELECT k, COUNT(*) AS n FROM s GROUP BY k EMIT FINAL;")
+		if pipe.Changelog || pipe.OutKey != nil {
+			t.Error("EMIT FINAL output marked as a changelog")
+		}
+	})
+	t.Run("filter over a changelog", func(t *testing.T) {
+		_, pipe := checkPipeline(t, kindsDecl+"CREATE STREAM o AS SELECT k, n FROM c WHERE n > 1;")
+		row := func(k string, n int64) runtime.Row {
+			return runtime.Row{runtime.String([]byte(k)), runtime.Int(n), runtime.Null}
+		}
+		wantLines(t, changeText(pipe, pipe.ExecuteChange(&c, nil, row("a", 5), []byte("a"), 0)), `upsert a "a"|5`)
+		wantLines(t, changeText(pipe, pipe.ExecuteChange(&c, row("a", 5), row("a", 0), []byte("a"), 0)), `delete a "a"|5`)
+	})
+	t.Run("sum of a changelog", func(t *testing.T) {
+		_, pipe := checkPipeline(t, kindsDecl+"CREATE STREAM o AS SELECT SUM(n) AS total FROM c;")
+		row := func(k string, n int64) runtime.Row {
+			return runtime.Row{runtime.String([]byte(k)), runtime.Int(n), runtime.Null}
+		}
+		var last []string
+		for _, ch := range []struct{ old, new runtime.Row }{
+			{nil, row("a", 1)}, {nil, row("b", 2)}, {row("a", 1), row("a", 3)}, {row("b", 2), row("b", 4)},
+		} {
+			if out := changeText(pipe, pipe.ExecuteChange(&c, ch.old, ch.new, ch.new[0].S, 0)); len(out) > 0 {
+				last = out
+			}
+			if c.Err != nil {
+				t.Fatal(c.Err)
+			}
+		}
+		wantLines(t, last, `upsert  7`) // 3 + 4, not 1 + 2 + 3 + 4
+	})
+}
+
+// TestExplainKinds: explain shows each stream's kind and each query's
+// input and output kinds and keys, and which half of a repartitioned
+// query over a changelog keeps the last row per key.
+func TestExplainKinds(t *testing.T) {
+	pl, err := Parse("q.sql", "CREATE STREAM trades (symbol VARCHAR, qty BIGINT) WITH (subject = 'trades.{partition}', partitions = 4, key = 'symbol');\n"+
+		"CREATE STREAM counts WITH (subject = 'counts.{partition}', partitions = 4, key = 'symbol') AS SELECT symbol, COUNT(*) AS c FROM trades GROUP BY symbol;\n"+
+		"CREATE STREAM total AS SELECT SUM(c) AS total FROM counts;\n", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := pl.Explain()
+	for _, want := range []string{
+		"  columns: symbol VARCHAR, qty BIGINT\n  kind: append-only\n",
+		"  columns: symbol VARCHAR, c BIGINT\n  kind: changelog (key: symbol)\n",
+		"query counts: trades → counts, 4 partition loop(s)\n",
+		"  input kind: append-only\n  output kind: changelog (key: symbol)\n",
+		"query total: counts → total, 4 partition loop(s)\n",
+		"  input kind: changelog (key: symbol)\n  output kind: changelog (key: the empty key — one row)\n",
+		"  repartition, first half: keeps the last row per input key and forwards each change as a retraction of the old row",
+		"  sink: total, encode json, headers Velort-Op (upsert|delete) and Velort-Key\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("explain lacks %q:\n%s", want, text)
+		}
 	}
 }

@@ -295,6 +295,9 @@ func (q *Query) finish(p *parser) *Error {
 	case "final":
 		q.Emit = runtime.EmitFinal
 	}
+	// The output's kind is known from the shape (its key once compiled:
+	// inferKinds); the group stage and the pipeline are wired by it.
+	q.outChangelog = q.Kind == "group" && q.Emit == runtime.EmitChanges || q.Kind == "stateless" && q.inChangelog
 	q.markReads(src)
 	// Output columns: compile once (partition -1) to learn their types.
 	pipe, outTypes, err := q.compile(-1, nil)
@@ -443,6 +446,11 @@ func (q *Query) markReads(src *Stream) {
 	}
 	for _, k := range src.KeyIdx {
 		q.Read[k] = true
+	}
+	if q.inChangelog { // a record without Velort-Key is keyed by these
+		for _, k := range src.changelogKeyIdx {
+			q.Read[k] = true
+		}
 	}
 	if q.TimeIdx >= 0 {
 		q.Read[q.TimeIdx] = true

@@ -135,6 +135,14 @@ func (q *Query) compile(partition int, udfs udfBinder) (*runtime.Pipeline, []com
 			return nil, nil, err
 		}
 	}
+	if q.outChangelog {
+		// Velort-Key of each output: the group's key text, or (no stage)
+		// the input row's key as it came.
+		pipe.Changelog = true
+		if q.Kind == "group" {
+			pipe.OutKey = groupOutKey(q.nKeys, q.nAggs, q.Window.Kind != runtime.NoWindow)
+		}
+	}
 	if q.Kind == "group" && q.Sink != nil && (q.Sink.Materialized != nil || q.Emit == runtime.EmitFinal && q.Sink.JetStream != "") {
 		pipe.Identity = groupIdentity(q.nKeys, q.nAggs)
 	}
@@ -151,6 +159,31 @@ func groupIdentity(nKeys, nAggs int) func([]byte, runtime.Row) []byte {
 		for i := 0; i < nKeys; i++ {
 			dst = append(dst, '/')
 			dst = runtime.AppendValueJSON(dst, r[i])
+		}
+		return dst
+	}
+}
+
+// groupOutKey appends the key text of a group stage row [keys..., aggs...,
+// window_start, window_end]: each group key as partitioning hashes it
+// (runtime.AppendKeyText; NULL is empty), then for a window its bounds in
+// epoch milliseconds, joined by '|'. A global aggregate's key is empty.
+func groupOutKey(nKeys, nAggs int, windowed bool) func([]byte, runtime.Row) []byte {
+	ws := nKeys + nAggs
+	return func(dst []byte, r runtime.Row) []byte {
+		for i := 0; i < nKeys; i++ {
+			if i > 0 {
+				dst = append(dst, '|')
+			}
+			dst = runtime.AppendKeyText(dst, r[i])
+		}
+		if windowed {
+			if nKeys > 0 {
+				dst = append(dst, '|')
+			}
+			dst = strconv.AppendInt(dst, r[ws].I, 10)
+			dst = append(dst, '|')
+			dst = strconv.AppendInt(dst, r[ws+1].I, 10)
 		}
 		return dst
 	}

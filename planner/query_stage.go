@@ -333,6 +333,10 @@ func (q *Query) groupStage(in *exprEnv, partition int) (runtime.Stage, *exprEnv,
 	}
 	cfg.Window = q.Window
 	cfg.Emit = q.Emit
+	// Kinds (kinds.go): over a changelog input the stage keeps what
+	// retraction needs; a changelog output upserts and deletes rows.
+	cfg.Retract = q.inChangelog
+	cfg.Changelog = q.outChangelog
 	// A global aggregate's row over no records: once, from the partition
 	// the empty group key hashes to (all of them forward there).
 	n := q.Source.Partitions
