@@ -31,6 +31,7 @@ func (pl *Plan) Explain() string {
 		}
 		fmt.Fprintf(&b, ", dead letters to %s\n", s.DLQ)
 		fmt.Fprintf(&b, "  columns: %s\n", schemaText(s.Columns))
+		fmt.Fprintf(&b, "  kind: %s\n", KindText(s.Changelog, s.ChangelogKey))
 	}
 	for _, t := range pl.Tables {
 		if t.Materialized() {
@@ -61,7 +62,16 @@ func (pl *Plan) Explain() string {
 				read = append(read, q.Source.Columns[i].Name)
 			}
 		}
+		fmt.Fprintf(&b, "  input kind: %s\n", q.InputKindText())
+		fmt.Fprintf(&b, "  output kind: %s\n", q.OutputKindText())
 		fmt.Fprintf(&b, "  decode json: %s\n", strings.Join(read, ", "))
+		if q.inChangelog {
+			how := "from the key columns when a record has no Velort-Key header"
+			if q.SourceKeyCols() == nil {
+				how = "every record needs a Velort-Key header (the key is not in the payload)"
+			}
+			fmt.Fprintf(&b, "  changelog input: Velort-Op upsert|delete, last row per key kept (%s); each change retracts the old row and inserts the new\n", how)
+		}
 		if j := q.join; j != nil {
 			kind, how := "INNER", "primary key"
 			if j.outer {
@@ -94,6 +104,9 @@ func (pl *Plan) Explain() string {
 			fmt.Fprintf(&b, "  group by [%s] %s, %s\n", strings.Join(keys, ", "), windowText(q.Window), emit)
 			if q.NeedsRepartition() {
 				fmt.Fprintf(&b, "  repartition by group key through NATS: %s → %s … (%d loops aggregate)\n", q.RepartitionSubject(0, 0), q.RepartitionWildcard(0), q.Source.Partitions)
+				if q.RepartitionNormalizes() {
+					b.WriteString("  repartition, first half: keeps the last row per input key and forwards each change as a retraction of the old row (to its group key's partition) and an insertion of the new one\n")
+				}
 			}
 			if q.shape.having != nil {
 				fmt.Fprintf(&b, "  having: %s\n", q.shape.having)
@@ -112,6 +125,8 @@ func (pl *Plan) Explain() string {
 		}
 		if q.Sink.Materialized != nil {
 			fmt.Fprintf(&b, "  sink: table %s (upsert by group)\n", q.Sink.Name)
+		} else if q.outChangelog {
+			fmt.Fprintf(&b, "  sink: %s, encode json, headers Velort-Op (upsert|delete) and Velort-Key\n", sinkSubjects(q.Sink))
 		} else {
 			fmt.Fprintf(&b, "  sink: %s, encode json\n", sinkSubjects(q.Sink))
 		}

@@ -24,7 +24,11 @@ func newCheckCmd() *cobra.Command {
 				return &exitError{code: 2, err: err}
 			}
 			defer host.Close(cmd.Context())
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: ok (%d streams, %d queries, %d functions)\n", args[0], len(pl.Streams), len(pl.Queries), len(pl.Functions))
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "%s: ok (%d streams, %d queries, %d functions)\n", args[0], len(pl.Streams), len(pl.Queries), len(pl.Functions))
+			for _, q := range pl.Queries {
+				fmt.Fprintf(out, "query %s: %s → %s\n  input kind: %s\n  output kind: %s\n", q.Name, q.Source.Name, q.Sink.Name, q.InputKindText(), q.OutputKindText())
+			}
 			return nil
 		},
 	}

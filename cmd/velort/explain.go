@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 
 	"github.com/velort/velort/udf"
@@ -18,7 +20,7 @@ func newExplainCmd() *cobra.Command {
 				return &exitError{code: 2, err: err}
 			}
 			defer host.Close(cmd.Context())
-			cmd.Print(pl.Explain())
+			fmt.Fprint(cmd.OutOrStdout(), pl.Explain()) // stdout (cobra's Print writes to stderr)
 			return nil
 		},
 	}
