@@ -31,3 +31,25 @@ func TestConformanceCastAsTime(t *testing.T) {
 		{"MINUTE('2024-01-15')", fbRec, `20`},
 	})
 }
+
+// TestConformanceConvertTZ: CONVERT_TZ returns a value unchanged when its
+// instant falls outside TIMESTAMP's range (MySQL 8 and MariaDB: "no
+// conversion occurs"); go-mysql-server converted it (1970-01-01 00:00:00
+// +00:00 to +05:30 gave 05:30). Values from MariaDB for the range's
+// start; its end is MySQL 8.0.28's 3001-01-18.
+func TestConformanceConvertTZ(t *testing.T) {
+	runFbCases(t, []fbCase{
+		{"CONVERT_TZ('1970-01-01 00:00:00', '+00:00', '+05:30')", fbRec, `"1970-01-01T00:00:00.000Z"`},
+		{"CONVERT_TZ('1970-01-01 00:00:01', '+00:00', '+05:30')", fbRec, `"1970-01-01T05:30:01.000Z"`},
+		{"CONVERT_TZ('1970-01-01 05:30:00', '+05:30', '+00:00')", fbRec, `"1970-01-01T05:30:00.000Z"`},
+		{"CONVERT_TZ('1000-01-01 00:00:00', '+00:00', '+05:30')", fbRec, `"1000-01-01T00:00:00.000Z"`},
+		{"CONVERT_TZ('9999-12-31 23:59:59', '+00:00', '+05:30')", fbRec, `"9999-12-31T23:59:59.000Z"`},
+		{"CONVERT_TZ(ts, '+00:00', '-08:00')", fbRec, `"2023-12-31T14:30:00.123Z"`},
+		{"CONVERT_TZ(ts, '+00:00', '+5:30')", fbRec, `"2024-01-01T04:00:00.123Z"`},
+		{"CONVERT_TZ(ts, '+00:00', '+14:01')", fbRec, `null`},
+		{"CONVERT_TZ(ts, '+00:00', '+05:60')", fbRec, `null`},
+		{"CONVERT_TZ(ts, 'UTC', 'Europe/Paris')", fbRec, `"2023-12-31T23:30:00.123Z"`},
+		{"CONVERT_TZ(ts, 'Nowhere/Else', '+00:00')", fbRec, `null`},
+		{"CONVERT_TZ(NULL, '+00:00', '+01:00')", fbRec, `null`},
+	})
+}
