@@ -2,14 +2,18 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 	"os"
+	"slices"
 	"sync"
 
 	"github.com/nats-io/nats.go"
 
 	"github.com/velort/velort/partition"
+	"github.com/velort/velort/planner"
+	velrt "github.com/velort/velort/runtime"
 	"github.com/velort/velort/transport"
 )
 
@@ -17,8 +21,9 @@ import (
 // subjects to a file, one line per message.
 type capture struct {
 	name     string
-	raw      bool // a stream: the payload is the line; else {subject, headers, data}
-	expected int  // end-of-input markers that complete a stream capture
+	raw      bool            // a stream: the payload is the line; else {subject, headers, data}
+	expected int             // end-of-input markers that complete a stream capture
+	chg      *changeEnvelope // a changelog stream: each line is {"op","key","row"}
 	file     *os.File
 	w        *bufio.Writer
 	sub      *nats.Subscription
@@ -67,7 +72,11 @@ func (c *capture) handle(m *nats.Msg) {
 		return
 	}
 	if c.raw {
-		c.w.Write(m.Data)
+		if c.chg != nil {
+			c.w.Write(c.chg.line(m))
+		} else {
+			c.w.Write(m.Data)
+		}
 		c.w.WriteByte('\n')
 		return
 	}
@@ -103,4 +112,81 @@ func (c *capture) finish() error {
 		}
 	}
 	return err
+}
+
+// changeEnvelope writes the records of a changelog stream as capture
+// lines {"op":"upsert"|"delete","key":"<Velort-Key>","row":{…}}: the op and
+// key travel in headers, so the payload alone would not tell an update
+// from a delete. A record without Velort-Op is an upsert; one without
+// Velort-Key gets the key text computed from its row (as the partition
+// loop does); a delete with an empty payload has "row":null.
+type changeEnvelope struct {
+	keyIdx []int // the key columns in the row (nil: not all in it)
+	dec    *velrt.Decoder
+	row    velrt.Row
+	buf    []byte
+}
+
+func newChangeEnvelope(s *planner.Stream) *changeEnvelope {
+	e := &changeEnvelope{keyIdx: keyColumns(s)}
+	if e.keyIdx != nil {
+		read := make([]bool, len(s.Columns))
+		for _, k := range e.keyIdx {
+			read[k] = true
+		}
+		e.dec, e.row = velrt.NewDecoder(s.Columns, read), make(velrt.Row, len(s.Columns))
+	}
+	return e
+}
+
+// keyColumns returns the positions of a changelog stream's key columns,
+// nil when one is not a column of its rows.
+func keyColumns(s *planner.Stream) []int {
+	idx := []int{}
+	for _, k := range s.ChangelogKey {
+		i := slices.IndexFunc(s.Columns, func(c velrt.Column) bool { return c.Name == k })
+		if i < 0 {
+			return nil
+		}
+		idx = append(idx, i)
+	}
+	return idx
+}
+
+// line returns the capture line of record m (valid until the next call).
+func (e *changeEnvelope) line(m *nats.Msg) []byte {
+	op := m.Header.Get(partition.HeaderOp)
+	if op == "" {
+		op = "upsert"
+	}
+	key, hasKey := m.Header.Get(partition.HeaderKey), len(m.Header.Values(partition.HeaderKey)) > 0
+	if !hasKey && e.dec != nil && e.dec.Decode(m.Data, e.row) == nil {
+		var k []byte
+		for i, c := range e.keyIdx {
+			if i > 0 {
+				k = append(k, '|')
+			}
+			k = velrt.AppendKeyText(k, e.row[c])
+		}
+		key, hasKey = string(k), true
+	}
+	b := append(e.buf[:0], `{"op":`...)
+	q, _ := json.Marshal(op)
+	b = append(b, q...)
+	if hasKey {
+		q, _ = json.Marshal(key)
+		b = append(append(b, `,"key":`...), q...)
+	}
+	b = append(b, `,"row":`...)
+	if data := bytes.TrimSpace(m.Data); len(data) > 0 && json.Valid(data) {
+		b = append(b, data...)
+	} else if len(data) > 0 { // not JSON (published by another program): kept as text
+		q, _ = json.Marshal(string(data))
+		b = append(b, q...)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, '}')
+	e.buf = b
+	return b
 }

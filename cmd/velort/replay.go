@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,6 +17,7 @@ import (
 	"github.com/velort/velort/partition"
 	"github.com/velort/velort/planner"
 	velrt "github.com/velort/velort/runtime"
+	"github.com/velort/velort/transport"
 )
 
 func runtimeGosched() { time.Sleep(time.Millisecond) }
@@ -72,17 +75,38 @@ func replayFile(nc *nats.Conn, s *planner.Stream, path string, progress func() u
 				"line", lineNo, "bytes", len(line), "max_payload", nc.MaxPayload())
 			continue
 		}
+		var env *changeLine
+		if s.Changelog {
+			env = parseChangeLine(line)
+			if env != nil {
+				line = env.row
+			}
+		}
 		p := 0
 		if err := dec.Decode(line, row); err == nil {
 			p = keyer.Partition(row)
+		} else if env != nil && env.hasKey {
+			p = transport.PartitionOf([]byte(env.key), s.Partitions)
 		}
 		n++
-		if js != nil {
+		if js != nil || env != nil {
 			m := nats.NewMsg(subjects[p])
 			m.Data = append([]byte(nil), line...)
-			m.Header.Set(nats.MsgIdHdr, "replay/"+s.Name+"/"+strconv.Itoa(n))
-			if _, err := js.PublishMsgAsync(m, nats.StallWait(time.Minute)); err != nil {
-				return n, err
+			if env != nil {
+				m.Header.Set(partition.HeaderOp, env.op)
+				if env.hasKey {
+					m.Header.Set(partition.HeaderKey, env.key)
+				}
+			}
+			if js == nil {
+				if err := nc.PublishMsg(m); err != nil {
+					return n, err
+				}
+			} else {
+				m.Header.Set(nats.MsgIdHdr, "replay/"+s.Name+"/"+strconv.Itoa(n))
+				if _, err := js.PublishMsgAsync(m, nats.StallWait(time.Minute)); err != nil {
+					return n, err
+				}
 			}
 		} else if err := nc.Publish(subjects[p], line); err != nil {
 			return n, err
@@ -113,6 +137,50 @@ func replayFile(nc *nats.Conn, s *planner.Stream, path string, progress func() u
 		}
 	}
 	return n, sendEOF(nc, s)
+}
+
+// changeLine is a replayed line of a changelog stream written as a
+// capture writes it: {"op":"upsert"|"delete","key":"…","row":{…}}.
+type changeLine struct {
+	op     string
+	key    string
+	hasKey bool
+	row    []byte // the row's JSON; empty for "row":null
+}
+
+// parseChangeLine reads line as a changelog envelope: an object whose
+// members are "op" (a string), "row" (an object or null) and optionally
+// "key" (a string), and nothing else. Any other line is a plain row
+// (nil), an upsert whose key the partition loop computes.
+func parseChangeLine(line []byte) *changeLine {
+	if !bytes.Contains(line, []byte(`"op"`)) || !bytes.Contains(line, []byte(`"row"`)) {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(line, &m) != nil || len(m) > 3 {
+		return nil
+	}
+	var e changeLine
+	rawRow, ok := m["row"]
+	if !ok || json.Unmarshal(m["op"], &e.op) != nil {
+		return nil
+	}
+	if k, ok := m["key"]; ok && string(bytes.TrimSpace(k)) != "null" {
+		if json.Unmarshal(k, &e.key) != nil {
+			return nil
+		}
+		e.hasKey = true
+	} else if len(m) == 3 && !ok {
+		return nil
+	}
+	switch rawRow = bytes.TrimSpace(rawRow); {
+	case string(rawRow) == "null":
+	case len(rawRow) > 0 && rawRow[0] == '{':
+		e.row = rawRow
+	default:
+		return nil
+	}
+	return &e
 }
 
 // sendEOF tells every reader of s that this writer is done.

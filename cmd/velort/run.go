@@ -61,8 +61,11 @@ catalog (velort_streams, velort_queries, velort_partitions) are served
 read-only to MySQL clients; with --replay, velort then keeps serving the
 final state until SIGINT/SIGTERM.
 --capture STREAM=FILE writes every record published to a stream as one
-JSON object per line (- for stdout); --capture SUBJECT=FILE with a NATS
-subject or wildcard (e.g. 'velort.dlq.>') writes subject, headers, data.
+JSON object per line (- for stdout); a changelog stream's records as
+{"op":"upsert"|"delete","key":"<Velort-Key>","row":{...}}, lines that
+--replay into a changelog source takes back (as it takes plain rows, each
+an upsert); --capture SUBJECT=FILE with a NATS subject or wildcard (e.g.
+'velort.dlq.>') writes subject, headers, data.
 
 Against an external server and without --replay, several run processes
 with the same FILE share its partitions through leases in the KV bucket

@@ -183,6 +183,9 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		var cp *capture
 		if s != nil {
 			cp, err = openCapture(name, target, stdout, true, writers[s]*s.Partitions)
+			if err == nil && s.Changelog {
+				cp.chg = newChangeEnvelope(s)
+			}
 			if err == nil {
 				err = cp.subscribe(conn, transport.WildcardSubject(s.Subject))
 			}

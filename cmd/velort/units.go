@@ -96,6 +96,7 @@ func newUnitBuilder(conn *transport.Conn, ck *checkpoints, pl *planner.Plan, wri
 			SinkJetStream:  q.Sink.JetStream != "",
 			IntakeMessages: b.intakeMessages, IntakeBytes: b.intakeBytes,
 			SourceKey: q.Source.KeyIdx, SourcePartitions: q.Source.Partitions, MaxValueBytes: pl.MaxValueBytes,
+			Changelog: q.InputChangelog(), ChangelogKey: q.SourceKeyCols(),
 		}
 		if q.Source.JetStream != "" {
 			base.AckAfter = q.AckAfter
