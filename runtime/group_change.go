@@ -523,10 +523,10 @@ func (s *groupStage) rOne(c *Ctx, k, j int, sign int64) {
 		mean := a.f - (x-a.f)/n
 		a.m2 -= (x - a.f) * (x - mean)
 		a.f = mean
-		if a.m2 < 0 {
+		a.n--
+		if a.m2 < 0 || a.n == 1 { // rounding: one value deviates by nothing
 			a.m2 = 0
 		}
-		a.n--
 		return
 	case Min, Max, FirstValue, LastValue:
 		s.rPicked(k, j, sign)
@@ -677,6 +677,10 @@ func (s *groupStage) rPicked(k, j int, sign int64) {
 			bestSeq = e.last
 		}
 		best, found = key, true
+	}
+	if !found { // not reached: a.n counts the entries' copies
+		a.t = TNull
+		return
 	}
 	bv := rValue(best)
 	a.store(&bv)

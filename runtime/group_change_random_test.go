@@ -1,0 +1,306 @@
+package runtime
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"testing"
+)
+
+// TestRetractRandomAgainstBruteForce applies random upserts and deletes
+// over keys through a ChangeTable and Pipeline.ExecuteChange (as the
+// partition loop does: JSON payloads, the replaced payload decoded as the
+// retracted row), with checkpoints (stage and table snapshot, restored into
+// fresh ones) at random points, and compares the final table (last op per
+// output key, deletes removed) with the same GROUP BY recomputed over the
+// live rows. Every delete must carry the row last upserted for its key.
+func TestRetractRandomAgainstBruteForce(t *testing.T) {
+	forSeeds(t, 15, 2026, func(t *testing.T, rng *rand.Rand) {
+		for _, tc := range []struct {
+			name   string
+			global bool
+			having bool
+		}{{"keyed", false, false}, {"keyed having", false, true}, {"global", true, false}, {"global having", true, true}} {
+			t.Run(tc.name, func(t *testing.T) { rxRun(t, rng, tc.global, tc.having) })
+		}
+	})
+}
+
+// Input columns: id BIGINT (the row key), k VARCHAR, v BIGINT (NULLs),
+// d DOUBLE (multiples of 0.25: sums are exact), s VARCHAR (NULLs).
+var rxSchema = Schema{{Name: "id", Type: TInt}, {Name: "k", Type: TString}, {Name: "v", Type: TInt},
+	{Name: "d", Type: TDouble}, {Name: "s", Type: TString}}
+
+const rxVarCol = 11 // the aggregate compared with a tolerance
+
+func rxAggs() []AggSpec {
+	col := func(f AggFunc, i int, at, rt Type) AggSpec {
+		return AggSpec{Func: f, Arg: stCol(i), ArgIsCol: true, ArgCol: i, ArgType: at, ResultType: rt}
+	}
+	dist := func(a AggSpec) AggSpec { a.Distinct = true; return a }
+	dec := AggSpec{Func: Sum, ArgType: TDecimal, ResultType: TDecimal, Arg: func(_ *Ctx, r Row) Value {
+		if r[2].T == TNull {
+			return Null
+		}
+		return Decimal(r[2].I*7, 2)
+	}}
+	return []AggSpec{
+		{Func: CountStar, ResultType: TInt}, // 0
+		col(Count, 2, TInt, TInt),           // 1
+		col(Sum, 2, TInt, TInt),             // 2
+		col(Avg, 2, TInt, TDouble),          // 3
+		col(Min, 2, TInt, TInt),             // 4
+		col(Max, 2, TInt, TInt),             // 5
+		col(CountDistinct, 2, TInt, TInt),   // 6
+		dist(col(Sum, 2, TInt, TInt)),       // 7
+		col(Sum, 3, TDouble, TDouble),       // 8
+		col(Min, 4, TString, TString),       // 9
+		col(Max, 4, TString, TString),       // 10
+		col(VarPop, 3, TDouble, TDouble),    // 11
+		dist(col(Avg, 2, TInt, TDouble)),    // 12
+		dec,                                 // 13
+		col(Count, 4, TString, TInt),        // 14
+	}
+}
+
+// rxBrute computes the aggregates of rxAggs over rows.
+func rxBrute(rows []Row) []Value {
+	out := make([]Value, 15)
+	out[0] = Int(int64(len(rows)))
+	var n, sum, nd, sumd, cs int64
+	var fsum float64
+	var fvals []float64
+	var mn, mx *int64
+	var smn, smx []byte
+	seen := map[int64]bool{}
+	for _, r := range rows {
+		if r[2].T != TNull {
+			x := r[2].I
+			n++
+			sum += x
+			if mn == nil || x < *mn {
+				mn = &x
+			}
+			if mx == nil || x > *mx {
+				mx = &x
+			}
+			if !seen[x] {
+				seen[x] = true
+				nd++
+				sumd += x
+			}
+		}
+		if r[3].T != TNull {
+			fsum += r[3].F
+			fvals = append(fvals, r[3].F)
+		}
+		if r[4].T != TNull {
+			s := r[4].S
+			cs++
+			if smn == nil || string(s) < string(smn) {
+				smn = s
+			}
+			if smx == nil || string(s) > string(smx) {
+				smx = s
+			}
+		}
+	}
+	out[1], out[6], out[14] = Int(n), Int(nd), Int(cs)
+	if n > 0 {
+		out[2], out[3], out[4], out[5] = Int(sum), Double(float64(sum)/float64(n)), Int(*mn), Int(*mx)
+		out[7], out[12], out[13] = Int(sumd), Double(float64(sumd)/float64(nd)), Decimal(sum*7, 2)
+	}
+	if len(fvals) > 0 {
+		out[8] = Double(fsum)
+		mean := fsum / float64(len(fvals))
+		var m2 float64
+		for _, f := range fvals {
+			m2 += (f - mean) * (f - mean)
+		}
+		out[11] = Double(m2 / float64(len(fvals)))
+	}
+	if cs > 0 {
+		out[9], out[10] = String(smn), String(smx)
+	}
+	return out
+}
+
+func rxRandRow(rng *rand.Rand, id int64) Row {
+	r := Row{Int(id), stStr(string(rune('a' + rng.IntN(4)))), Null, Null, Null}
+	if rng.IntN(6) > 0 {
+		r[2] = Int(int64(rng.IntN(21) - 10))
+	}
+	if rng.IntN(5) > 0 {
+		r[3] = Double(float64(rng.IntN(401)-200) / 4)
+	}
+	if rng.IntN(4) > 0 {
+		r[4] = stStr([]string{"x", "y", "zz", "ab", "b"}[rng.IntN(5)])
+	}
+	return r
+}
+
+// rxEqual compares an engine row with the expected one (the variance
+// within a relative 1e-9).
+func rxEqual(got, want Row, nk int) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if i == nk+rxVarCol && got[i].T == TDouble && want[i].T == TDouble {
+			if math.Abs(got[i].F-want[i].F) > 1e-9*math.Max(1, math.Abs(want[i].F)) {
+				return false
+			}
+			continue
+		}
+		if stFmtValue(got[i]) != stFmtValue(want[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func rxRun(t *testing.T, rng *rand.Rand, global, withHaving bool) {
+	cfg := GroupConfig{Aggs: rxAggs(), Retract: true, Changelog: true}
+	nk := 0
+	if !global {
+		cfg.Keys, cfg.KeyTypes, cfg.KeyCols = []Expr{stCol(1)}, []Type{TString}, []int{1}
+		nk = 1
+	}
+	var having Expr
+	if withHaving {
+		having = func(_ *Ctx, r Row) Value { return Bool(r[nk].I >= 2 && r[nk+2].T != TNull) } // COUNT(*) >= 2 AND SUM(v) IS NOT NULL
+	}
+	mk := func() *Pipeline { return chPipe(cfg, having) }
+	p := mk()
+	tbl := NewChangeTable()
+	enc := NewEncoder([]string{"id", "k", "v", "d", "s"})
+	decOld, decNew := NewDecoder(rxSchema, nil), NewDecoder(rxSchema, nil)
+	oldRow, newRow := make(Row, len(rxSchema)), make(Row, len(rxSchema))
+	result := map[string]Row{} // the consumer's table
+	c := &Ctx{}
+	var payload, key, snap []byte
+	nops := 300 + rng.IntN(300)
+	for op := 0; op < nops; op++ {
+		id := int64(rng.IntN(25))
+		key = strconv.AppendInt(key[:0], id, 10)
+		kind := OpUpsert
+		payload = payload[:0]
+		if rng.IntN(10) < 3 {
+			kind = OpDelete
+		} else {
+			payload = enc.Append(payload, rxRandRow(rng, id))
+		}
+		old, had := tbl.Apply(kind, key, payload)
+		if kind == OpDelete && !had {
+			continue
+		}
+		var o, n Row
+		if had {
+			if err := decOld.Decode(old, oldRow); err != nil {
+				t.Fatal(err)
+			}
+			o = oldRow
+		}
+		if kind == OpUpsert {
+			if err := decNew.Decode(payload, newRow); err != nil {
+				t.Fatal(err)
+			}
+			n = newRow
+		}
+		c.Reset()
+		outs := p.ExecuteChange(c, o, n, key, 0)
+		if c.Err != nil {
+			t.Fatalf("op %d: %v", op, c.Err)
+		}
+		for i, r := range outs {
+			k := string(p.Keys()[i])
+			if p.Ops()[i] == OpDelete {
+				last, ok := result[k]
+				if !ok || !rxEqual(r, last, nk) {
+					t.Fatalf("op %d: delete of %q carries %s, last upserted %v", op, k, stFmt(r), stFmtRowOK(last, ok))
+				}
+				delete(result, k)
+			} else {
+				result[k] = slices.Clone(r)
+				for j := range result[k] {
+					result[k][j].S = slices.Clone(r[j].S)
+				}
+			}
+		}
+		if rng.IntN(100) == 0 { // checkpoint and restart
+			var err error
+			snap, err = p.Stage.(Checkpointer).Snapshot(snap[:0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			tsnap := tbl.Snapshot(nil)
+			p = mk()
+			if err := p.Stage.(Checkpointer).Restore(slices.Clone(snap)); err != nil {
+				t.Fatalf("op %d: restore: %v", op, err)
+			}
+			clear(snap)
+			tbl = NewChangeTable()
+			if err := tbl.Restore(tsnap); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// Brute force over the live rows.
+	groups := map[string][]Row{}
+	var order []string
+	dec := NewDecoder(rxSchema, nil)
+	tbl.Range(func(_ string, b []byte) {
+		r := make(Row, len(rxSchema))
+		if err := dec.Decode(b, r); err != nil {
+			t.Fatal(err)
+		}
+		for j := range r {
+			r[j].S = slices.Clone(r[j].S)
+		}
+		g := ""
+		if !global {
+			g = string(r[1].S)
+		}
+		if _, ok := groups[g]; !ok {
+			order = append(order, g)
+		}
+		groups[g] = append(groups[g], r)
+	})
+	if global && len(groups) == 0 {
+		groups[""] = nil
+		order = append(order, "")
+	}
+	want := map[string]Row{}
+	for _, g := range order {
+		row := Row{}
+		if !global {
+			row = append(row, stStr(g))
+		}
+		row = append(row, rxBrute(groups[g])...)
+		if withHaving {
+			sr := append(slices.Clone(row), Null, Null)
+			if !Truthy(having(c, sr)) {
+				continue
+			}
+		}
+		want[g] = row
+	}
+	for k, w := range want {
+		if g, ok := result[k]; !ok || !rxEqual(g, w, nk) {
+			t.Errorf("key %q: got %s, want %s", k, stFmtRowOK(g, ok), stFmt(w))
+		}
+	}
+	for k, g := range result {
+		if _, ok := want[k]; !ok {
+			t.Errorf("key %q: got %s, want no row", k, stFmt(g))
+		}
+	}
+}
+
+func stFmtRowOK(r Row, ok bool) string {
+	if !ok {
+		return "no row"
+	}
+	return stFmt(r)
+}
