@@ -101,7 +101,11 @@ func (pl *Plan) Explain() string {
 			for _, k := range q.shape.groupBy.GroupByExprs {
 				keys = append(keys, k.String())
 			}
-			fmt.Fprintf(&b, "  group by [%s] %s, %s\n", strings.Join(keys, ", "), windowText(q.Window), emit)
+			distinct := ""
+			if q.shape.distinct {
+				distinct = " (SELECT DISTINCT)"
+			}
+			fmt.Fprintf(&b, "  group by [%s]%s %s, %s\n", strings.Join(keys, ", "), distinct, windowText(q.Window), emit)
 			if q.NeedsRepartition() {
 				fmt.Fprintf(&b, "  repartition by group key through NATS: %s → %s … (%d loops aggregate)\n", q.RepartitionSubject(0, 0), q.RepartitionWildcard(0), q.Source.Partitions)
 				if q.RepartitionNormalizes() {

@@ -266,7 +266,9 @@ func TestRepartitionOverChangelog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	row := func(k string, n int64) runtime.Row { return runtime.Row{runtime.String([]byte(k)), runtime.Int(n), runtime.Null} }
+	row := func(k string, n int64) runtime.Row {
+		return runtime.Row{runtime.String([]byte(k)), runtime.Int(n), runtime.Null}
+	}
 	old, new := row("a", 1), row("a", 2)
 	var c runtime.Ctx
 	if len(keys) != 1 || keys[0](&c, old).I != 1 || keys[0](&c, new).I != 2 {
@@ -284,4 +286,50 @@ func TestRepartitionOverChangelog(t *testing.T) {
 	wantLines(t, changeText(second, second.ExecuteChange(&c, nil, old, nil, 0)), `upsert 1 1|1`)
 	wantLines(t, changeText(second, second.ExecuteChange(&c, nil, new, nil, 0)), `upsert 2 2|1`)
 	wantLines(t, changeText(second, second.ExecuteChange(&c, old, nil, nil, 0)), `delete 1 1|1`)
+}
+
+// TestSelectDistinct: SELECT DISTINCT is a GROUP BY of its columns with
+// no aggregate — a changelog keyed by all its columns; over a changelog
+// input a row is deleted when its last occurrence is retracted.
+func TestSelectDistinct(t *testing.T) {
+	q, pipe := checkPipeline(t, kindsDecl+"CREATE STREAM o AS SELECT DISTINCT UPPER(k) AS u, x FROM s WHERE x > 0;")
+	if got := q.OutputKindText(); got != "changelog (key: u, x)" {
+		t.Errorf("output %q", got)
+	}
+	if want := "  group by [upper(s.k), s.x] (SELECT DISTINCT) no window, EMIT CHANGES\n"; !strings.Contains(q.plan.Explain(), want) {
+		t.Errorf("explain lacks %q:\n%s", want, q.plan.Explain())
+	}
+	var c runtime.Ctx
+	wantLines(t, changeText(pipe, pipe.Execute(&c, sRow("a", 1, 0, "", 0), 0)), `upsert A|1 "A"|1`)
+	wantLines(t, changeText(pipe, pipe.Execute(&c, sRow("b", 2, 0, "", 0), 0)), `upsert B|2 "B"|2`)
+	if out := pipe.Execute(&c, sRow("c", 0, 0, "", 0), 0); len(out) != 0 {
+		t.Errorf("WHERE not applied: %v", rowText(out))
+	}
+
+	_, pipe = checkPipeline(t, kindsDecl+"CREATE STREAM o AS SELECT DISTINCT k FROM s EMIT FINAL;")
+	wantLines(t, feed(t, pipe, sRow("a", 1, 0, "", 0), sRow("b", 1, 0, "", 0), sRow("a", 2, 0, "", 0)), `"a"`, `"b"`)
+
+	// Over a changelog: the distinct n of the rows of c.
+	q, pipe = checkPipeline(t, kindsDecl+"CREATE STREAM o AS SELECT DISTINCT n FROM c;")
+	if !q.InputChangelog() || q.OutputKindText() != "changelog (key: n)" {
+		t.Fatalf("input %s, output %s", q.InputKindText(), q.OutputKindText())
+	}
+	row := func(k string, n int64) runtime.Row {
+		return runtime.Row{runtime.String([]byte(k)), runtime.Int(n), runtime.Null}
+	}
+	var got []string
+	for _, ch := range []struct {
+		old, new runtime.Row
+		key      string
+	}{
+		{nil, row("a", 1), "a"}, {nil, row("b", 1), "b"}, {row("a", 1), row("a", 2), "a"}, {row("b", 1), nil, "b"},
+	} {
+		got = append(got, changeText(pipe, pipe.ExecuteChange(&c, ch.old, ch.new, []byte(ch.key), 0))...)
+		if c.Err != nil {
+			t.Fatal(c.Err)
+		}
+	}
+	// 1 stays while b has it (its row is upserted again, unchanged); a
+	// moving to 2 adds 2; b's delete takes the last 1 away.
+	wantLines(t, got, "upsert 1 1", "upsert 1 1", "upsert 1 1", "upsert 2 2", "delete 1 1")
 }

@@ -90,8 +90,11 @@ type queryShape struct {
 	// GroupBy's when havingLevel == len(inner)).
 	havingLevel int
 	groupBy     *plan.GroupBy
-	window      *plan.Window
-	inSchema    runtime.Schema // the source columns as go-mysql-server saw them
+	// distinct: SELECT DISTINCT, planned as a GROUP BY of every selected
+	// column with no aggregate (distinctAsGroup).
+	distinct bool
+	window   *plan.Window
+	inSchema runtime.Schema // the source columns as go-mysql-server saw them
 }
 
 var (
@@ -135,8 +138,44 @@ func (q *Query) analyze(p *parser) *Error {
 			shape.project = append(shape.project, expression.NewGetField(i, c.Type, c.Name, c.Nullable))
 		}
 	}
+	if shape.distinct {
+		if e := q.distinctAsGroup(p, shape); e != nil {
+			return e
+		}
+	}
 	q.shape = shape
 	return q.finish(p)
+}
+
+// distinctAsGroup turns SELECT DISTINCT e1, e2, ... into GROUP BY e1, e2,
+// ... with no aggregate: one row per distinct combination — a changelog
+// keyed by all its columns under EMIT CHANGES (the default), each row once
+// at end of input under EMIT FINAL. Over a changelog input a row whose
+// last occurrence is retracted is deleted.
+func (q *Query) distinctAsGroup(p *parser, sh *queryShape) *Error {
+	if sh.groupBy != nil || sh.window != nil || q.join != nil || q.interval != nil {
+		return p.src.errorAt(q.pos, "SELECT DISTINCT with GROUP BY, OVER or a join is not supported in a continuous query: expected SELECT DISTINCT columns FROM stream [WHERE ...]")
+	}
+	if q.clauses.hasWindow {
+		return p.src.errorAt(q.clauses.windowToken.start, "SELECT DISTINCT with a window is not supported: expected GROUP BY the selected columns with the window")
+	}
+	cols := make([]sql.Expression, len(sh.project))
+	proj := make([]sql.Expression, len(sh.project))
+	for i, e := range sh.project {
+		e = inlineLevels(e, sh.inner)
+		name := outputName(e)
+		if a, ok := e.(*expression.Alias); ok {
+			e = a.Child
+		}
+		if findAggregation(e) != nil {
+			return p.src.errorAt(q.pos, "SELECT DISTINCT with aggregates is not supported: expected GROUP BY")
+		}
+		cols[i] = e
+		proj[i] = expression.NewAlias(name, expression.NewGetField(i, e.Type(), name, true))
+	}
+	sh.groupBy = plan.NewGroupBy(cols, cols, nil)
+	sh.project, sh.inner = proj, nil
+	return nil
 }
 
 // locate turns a go-mysql-server error into a positioned Error.
@@ -227,7 +266,10 @@ func (q *Query) decompose(p *parser, n sql.Node, sh *queryShape) *Error {
 		case *plan.Limit, *plan.TopN:
 			return unsupported("LIMIT")
 		case *plan.Distinct, *plan.OrderedDistinct:
-			return unsupported("SELECT DISTINCT")
+			if sh.project != nil || sh.distinct {
+				return unsupported("DISTINCT below another operator")
+			}
+			sh.distinct = true
 		case *plan.Into:
 			return unsupported("SELECT ... INTO (the query's rows go to its stream)")
 		case *plan.SetOp:
