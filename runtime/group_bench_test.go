@@ -17,6 +17,12 @@ type stCounter struct{ n int }
 
 func (d *stCounter) Emit(*Ctx, Row) { d.n++ }
 
+// stChangeCounter counts upserts and deletes.
+type stChangeCounter struct{ stCounter }
+
+func (d *stChangeCounter) Upsert(*Ctx, Row) bool { d.n++; return true }
+func (d *stChangeCounter) Delete(*Ctx, Row)      { d.n++ }
+
 // stDriver runs one record at a time through a stage.
 type stDriver struct {
 	st   Stage
@@ -24,7 +30,8 @@ type stDriver struct {
 	ts   func(i int) int64
 	c    Ctx
 	out  stCounter
-	i, j int // record number, position in rows
+	cout *stChangeCounter // when set, the downstream instead of out
+	i, j int              // record number, position in rows
 }
 
 func (d *stDriver) step() {
@@ -35,11 +42,15 @@ func (d *stDriver) step() {
 	t := d.ts(d.i)
 	d.i++
 	d.c.Reset()
-	d.st.Process(&d.c, r, t, &d.out)
+	var out Downstream = &d.out
+	if d.cout != nil {
+		out = d.cout
+	}
+	d.st.Process(&d.c, r, t, out)
 	if d.c.Err != nil {
 		panic(d.c.Err)
 	}
-	d.st.Advance(&d.c, t, &d.out) // watermark delay 0
+	d.st.Advance(&d.c, t, out) // watermark delay 0
 }
 
 func stBench(b *testing.B, d *stDriver) {
@@ -81,7 +92,12 @@ func stS1() *stDriver {
 
 // S2: symbol='SYM'||(i%200), price=100+(i%100), quantity=i%1000; GROUP BY
 // symbol: COUNT(*), AVG(price), MIN(price), MAX(price), SUM(quantity); EMIT CHANGES.
-func stS2() *stDriver {
+func stS2() *stDriver { return stS2Out(false) }
+
+// stS2Out is S2 with, when changelog, the changelog output the planner
+// gives a GROUP BY without a window (upserts through a counting
+// ChangeDownstream).
+func stS2Out(changelog bool) *stDriver {
 	syms := stSym("SYM", 200)
 	rows := make([]Row, stBenchRows)
 	for i := range rows {
@@ -98,7 +114,8 @@ func stS2() *stDriver {
 			{Func: Max, Arg: price, ArgType: TDouble, ResultType: TDouble},
 			{Func: Sum, Arg: func(_ *Ctx, r Row) Value { return r[2] }, ArgType: TInt, ResultType: TInt},
 		},
-		Emit: EmitChanges,
+		Emit:      EmitChanges,
+		Changelog: changelog,
 	})
 	return &stDriver{st: st, rows: rows, ts: func(i int) int64 { return int64(i) }}
 }
@@ -131,6 +148,14 @@ func stS3(emit EmitMode) *stDriver {
 
 func BenchmarkS1RowsWindow(b *testing.B)     { stBench(b, stS1()) }
 func BenchmarkS2GroupBy(b *testing.B)        { stBench(b, stS2()) }
+
+// BenchmarkS2GroupByChangelog is S2 with changelog output (EMIT CHANGES
+// without a window, as the planner builds it).
+func BenchmarkS2GroupByChangelog(b *testing.B) {
+	d := stS2Out(true)
+	d.cout = &stChangeCounter{}
+	stBench(b, d)
+}
 func BenchmarkS3aTumble(b *testing.B)        { stBench(b, stS3(EmitFinal)) }
 func BenchmarkS3bTumbleChanges(b *testing.B) { stBench(b, stS3(EmitChanges)) }
 
@@ -139,6 +164,7 @@ func BenchmarkS3bTumbleChanges(b *testing.B) { stBench(b, stS3(EmitChanges)) }
 func TestScenarioSteadyStateAllocs(t *testing.T) {
 	for name, mk := range map[string]func() *stDriver{
 		"S1": stS1, "S2": stS2,
+		"S2 changelog": func() *stDriver { d := stS2Out(true); d.cout = &stChangeCounter{}; return d },
 		"S3a": func() *stDriver { return stS3(EmitFinal) }, "S3b": func() *stDriver { return stS3(EmitChanges) },
 	} {
 		d := mk()

@@ -81,12 +81,16 @@ var (
 	_ changeBatcher = (*groupStage)(nil)
 )
 
-// hasHaving reports whether out may refuse an upsert (a HAVING clause).
-func hasHaving(out Downstream) bool {
+// changeOut returns out as a ChangeDownstream (nil if it is not one) and
+// whether it may refuse an upsert (a HAVING clause). A Pipeline, the
+// downstream of a partition loop, is recognised without an interface
+// assertion.
+func changeOut(out Downstream) (ChangeDownstream, bool) {
 	if p, ok := out.(*Pipeline); ok {
-		return p.Having != nil
+		return p, p.Having != nil
 	}
-	return true
+	cd, _ := out.(ChangeDownstream)
+	return cd, true
 }
 
 // noCells reports whether no group has a cell.
@@ -102,8 +106,27 @@ func (s *groupStage) noCells() bool {
 // processTracked is Process for a stage with changelog input or output,
 // from the group's cell position i.
 func (s *groupStage) processTracked(c *Ctx, gid int32, i int, first, last int64, out Downstream) {
-	if !s.retract && len(s.exactSums) > 0 && s.sumsOverflow(c, gid, i, first, last) {
-		return
+	if !s.retract {
+		if len(s.exactSums) > 0 && (s.sumFirst < 0 || first != last) && s.sumsOverflow(c, gid, i, first, last) {
+			return // dead-lettered: no aggregate of any window counts it
+		}
+		if !s.batching {
+			// Append-only input: each cell changes once; emit it right away.
+			for ws := first; ws <= last; ws += s.slide {
+				cid := s.cellAt(c, gid, i, ws)
+				if cid < 0 {
+					return
+				}
+				i++
+				s.touch(c, cid, out, false)
+				s.updateCell(c, cid)
+				s.flush(c, out)
+				if c.Err != nil {
+					return
+				}
+			}
+			return
+		}
 	}
 	for ws := first; ws <= last; ws += s.slide {
 		cid := s.cellAt(c, gid, i, ws)
@@ -188,8 +211,10 @@ func (s *groupStage) touch(c *Ctx, cid int32, out Downstream, removing bool) {
 	p := &s.pend[s.npend]
 	s.npend++
 	p.cid, p.hasPre = cid, false
-	if ci.vis && s.changelog && ((removing && ci.rows == 1 && !s.keepEmpty) || hasHaving(out)) {
-		s.stash(c, p)
+	if ci.vis && s.changelog {
+		if _, having := changeOut(out); having || (removing && ci.rows == 1 && !s.keepEmpty) {
+			s.stash(c, p)
+		}
 	}
 }
 
@@ -238,7 +263,7 @@ func (s *groupStage) fillRow(c *Ctx, cid int32, dst Row) {
 // flush emits the pending cells once each and frees emptied ones. After
 // an error nothing is emitted and visibility stays as it was.
 func (s *groupStage) flush(c *Ctx, out Downstream) {
-	cd, _ := out.(ChangeDownstream)
+	cd, _ := changeOut(out)
 	for k := 0; k < s.npend; k++ {
 		p := &s.pend[k]
 		cid := p.cid
