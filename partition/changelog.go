@@ -1,6 +1,7 @@
 package partition
 
 import (
+	"math"
 	"strconv"
 	"time"
 	"unsafe"
@@ -120,7 +121,10 @@ func (l *Loop) processChange(m *nats.Msg) error {
 		return l.forwardChange(m, op, et)
 	}
 	if l.cfg.AckAfter != nil && l.dur.ck == nil {
-		l.dur.until = l.cfg.AckAfter(et)
+		// Without a checkpoint the table of last rows lives only in
+		// memory: the input stays unacknowledged so that a restart
+		// rebuilds it from the stream.
+		l.dur.until = math.MaxInt64
 	}
 	var oldRow, newRow runtime.Row
 	if old, had := ci.table.Apply(op, ci.key, m.Data); had {

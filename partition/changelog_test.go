@@ -2,6 +2,7 @@ package partition
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -266,4 +267,41 @@ func TestChangeTableCheckpointEncoding(t *testing.T) {
 	if _, err := decodeCheckpoint(b[:len(checkpointMagicChanges)+6]); err == nil {
 		t.Error("a truncated table decoded")
 	}
+}
+
+// TestChangelogIntoMaterializedTable: a materialized table fed by a GROUP
+// BY over a changelog holds the current row of each group: a group whose
+// last row is deleted leaves the table.
+func TestChangelogIntoMaterializedTable(t *testing.T) {
+	nc := connectTo(t, startServer(t)).NC
+	pl, err := planner.Parse("cl.sql", changelogSQL+`CREATE TABLE city_counts AS SELECT city, COUNT(*) AS n FROM users GROUP BY city;`, planner.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := pl.Queries[len(pl.Queries)-1]
+	store := q.Sink.Materialized.Store
+	pipe, err := q.NewPipeline(0, planner.NewInstances(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := New(nc, Config{Query: q.Name, Subject: q.Source.PartitionSubject(0), Schema: q.Source.Columns, Read: q.Read,
+		TimeIdx: q.TimeIdx, DLQ: q.Source.DLQ, Pipeline: pipe, Logger: quietLog,
+		Sink:      Sink{Table: store, Columns: []string{"city", "n"}},
+		Changelog: q.InputChangelog(), ChangelogKey: q.SourceKeyCols()})
+	for _, c := range []change{
+		{"", "", `{"id":1,"name":"ann","city":"oslo","age":20}`},
+		{"", "", `{"id":2,"name":"bob","city":"rome","age":30}`},
+		{"", "", `{"id":3,"name":"cy","city":"rome","age":40}`},
+		{"", "", `{"id":1,"name":"ann","city":"rome","age":21}`}, // oslo empties
+		{"delete", "3", ``},
+	} {
+		if err := l.process(c.msg(l.cfg.Subject)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var rows []string
+	for _, r := range store.Snapshot() {
+		rows = append(rows, fmt.Sprint(string(r[0].S), " ", r[1].I))
+	}
+	sameLines(t, "table", rows, []string{"rome 2"})
 }
