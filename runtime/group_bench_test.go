@@ -22,6 +22,7 @@ type stChangeCounter struct{ stCounter }
 
 func (d *stChangeCounter) Upsert(*Ctx, Row) bool { d.n++; return true }
 func (d *stChangeCounter) Delete(*Ctx, Row)      { d.n++ }
+func (d *stChangeCounter) hasHaving() bool       { return false }
 
 // stDriver runs one record at a time through a stage.
 type stDriver struct {
@@ -146,8 +147,8 @@ func stS3(emit EmitMode) *stDriver {
 	return &stDriver{st: st, rows: rows, ts: func(i int) int64 { return 1000000 + int64(i)*1000 }}
 }
 
-func BenchmarkS1RowsWindow(b *testing.B)     { stBench(b, stS1()) }
-func BenchmarkS2GroupBy(b *testing.B)        { stBench(b, stS2()) }
+func BenchmarkS1RowsWindow(b *testing.B) { stBench(b, stS1()) }
+func BenchmarkS2GroupBy(b *testing.B)    { stBench(b, stS2()) }
 
 // BenchmarkS2GroupByChangelog is S2 with changelog output (EMIT CHANGES
 // without a window, as the planner builds it).
@@ -165,7 +166,7 @@ func TestScenarioSteadyStateAllocs(t *testing.T) {
 	for name, mk := range map[string]func() *stDriver{
 		"S1": stS1, "S2": stS2,
 		"S2 changelog": func() *stDriver { d := stS2Out(true); d.cout = &stChangeCounter{}; return d },
-		"S3a": func() *stDriver { return stS3(EmitFinal) }, "S3b": func() *stDriver { return stS3(EmitChanges) },
+		"S3a":          func() *stDriver { return stS3(EmitFinal) }, "S3b": func() *stDriver { return stS3(EmitChanges) },
 	} {
 		d := mk()
 		for range stBenchRows {

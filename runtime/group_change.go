@@ -90,8 +90,14 @@ func changeOut(out Downstream) (ChangeDownstream, bool) {
 		return p, p.Having != nil
 	}
 	cd, _ := out.(ChangeDownstream)
+	if h, ok := out.(havingReporter); ok {
+		return cd, h.hasHaving()
+	}
 	return cd, true
 }
+
+// havingReporter is a downstream that says whether it applies a HAVING.
+type havingReporter interface{ hasHaving() bool }
 
 // noCells reports whether no group has a cell.
 func (s *groupStage) noCells() bool {
@@ -111,19 +117,28 @@ func (s *groupStage) processTracked(c *Ctx, gid int32, i int, first, last int64,
 			return // dead-lettered: no aggregate of any window counts it
 		}
 		if !s.batching {
-			// Append-only input: each cell changes once; emit it right away.
+			// Append-only input: each cell changes once; emit it right
+			// after its update, without the pending list.
+			cd, having := changeOut(out)
+			if len(s.pend) == 0 {
+				s.pend = append(s.pend, pendCell{})
+			}
+			p := &s.pend[0]
 			for ws := first; ws <= last; ws += s.slide {
 				cid := s.cellAt(c, gid, i, ws)
 				if cid < 0 {
 					return
 				}
 				i++
-				s.touch(c, cid, out, false)
+				p.cid, p.hasPre = cid, false
+				if having && s.cells[cid].vis {
+					s.stash(c, p)
+				}
 				s.updateCell(c, cid)
-				s.flush(c, out)
 				if c.Err != nil {
 					return
 				}
+				s.emitOne(c, p, cd, out)
 			}
 			return
 		}
@@ -285,20 +300,27 @@ func (s *groupStage) flush(c *Ctx, out Downstream) {
 			s.freeCell(cid)
 			continue
 		}
-		s.fillRow(c, cid, s.out)
-		if cd == nil {
-			out.Emit(c, s.out)
-			ci.vis = true
-			continue
-		}
-		if cd.Upsert(c, s.out) {
-			ci.vis = true
-		} else if c.Err == nil && ci.vis {
-			s.emitDelete(c, cd, p, out)
-			ci.vis = false
-		}
+		s.emitOne(c, p, cd, out)
 	}
 	s.npend = 0
+}
+
+// emitOne upserts the row of p's cell, or deletes the row it last
+// upserted when HAVING no longer holds.
+func (s *groupStage) emitOne(c *Ctx, p *pendCell, cd ChangeDownstream, out Downstream) {
+	ci := &s.cells[p.cid]
+	s.fillRow(c, p.cid, s.out)
+	if cd == nil {
+		out.Emit(c, s.out)
+		ci.vis = true
+		return
+	}
+	if cd.Upsert(c, s.out) {
+		ci.vis = true
+	} else if c.Err == nil && ci.vis {
+		s.emitDelete(c, cd, p, out)
+		ci.vis = false
+	}
 }
 
 func (s *groupStage) emitDelete(c *Ctx, cd ChangeDownstream, p *pendCell, out Downstream) {
