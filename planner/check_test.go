@@ -85,8 +85,6 @@ func TestCheckRefuses(t *testing.T) {
 			"q.sql:3:3: GREATEST of a TIMESTAMP and a number is not supported"},
 		{"LEAST of TIMESTAMP and number", checkDecl + "CREATE STREAM o AS SELECT k FROM s WHERE LEAST(x, ts, 2.5) > 0;",
 			"q.sql:2:42: LEAST of a TIMESTAMP and a number is not supported"},
-		{"STR_TO_DATE of a time format", checkDecl + "CREATE STREAM o AS SELECT k,\n  STR_TO_DATE(v, '%H:%i:%s') AS t FROM s;",
-			"q.sql:3:3: STR_TO_DATE with a format of time specifiers only (%H:%i:%s) is not supported: MySQL returns a TIME"},
 		{"interval overflow", checkDecl + "CREATE STREAM o AS SELECT k, COUNT(*) FROM s GROUP BY k, TUMBLE(ts, INTERVAL 9223372036854775 DAY);",
 			"q.sql:2:78: interval 9223372036854775 DAY is too long: windows are limited to 100 years"},
 	}

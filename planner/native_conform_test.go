@@ -53,3 +53,40 @@ func TestConformanceConvertTZ(t *testing.T) {
 		{"CONVERT_TZ(NULL, '+00:00', '+01:00')", fbRec, `null`},
 	})
 }
+
+// TestConformanceStrToDate: STR_TO_DATE natively, as MySQL 8's
+// extract_date_time: an invalid day of the month is kept (MySQL's manual:
+// STR_TO_DATE('04/31/2004', '%m/%d/%Y') is 2004-04-31; go-mysql-server
+// gave 2024-03-01 for '2024-02-30'), a zero part is NULL under
+// NO_ZERO_DATE, a format of time specifiers only gives a TIME, text after
+// the value is ignored; examples from MySQL's manual and MariaDB.
+func TestConformanceStrToDate(t *testing.T) {
+	runFbCases(t, []fbCase{
+		{"STR_TO_DATE('2024-02-30', '%Y-%m-%d')", fbRec, `"2024-02-30"`},
+		{"STR_TO_DATE('04/31/2004', '%m/%d/%Y')", fbRec, `"2004-04-31"`},
+		{"STR_TO_DATE('01,5,2013', '%d,%m,%Y')", fbRec, `"2013-05-01"`},
+		{"STR_TO_DATE('May 1, 2013', '%M %d,%Y')", fbRec, `"2013-05-01"`},
+		{"STR_TO_DATE('a09:30:17', 'a%h:%i:%s')", fbRec, `"09:30:17"`},
+		{"STR_TO_DATE('a09:30:17', '%h:%i:%s')", fbRec, `null`},
+		{"STR_TO_DATE('09:30:17a', '%h:%i:%s')", fbRec, `"09:30:17"`},
+		{"STR_TO_DATE('9', '%s')", fbRec, `"00:00:09"`},
+		{"STR_TO_DATE('9', '%m')", fbRec, `null`},
+		{"STR_TO_DATE('abc', 'abc')", fbRec, `null`},
+		{"STR_TO_DATE('200442 Monday', '%X%V %W')", fbRec, `"2004-10-18"`},
+		{"STR_TO_DATE('2024 032', '%Y %j')", fbRec, `"2024-02-01"`},
+		{"STR_TO_DATE('2024-01-15 10:00:00', '%Y-%m-%d')", fbRec, `"2024-01-15"`},
+		{"STR_TO_DATE('12abc', '%Y-%m-%d')", fbRec, `null`},
+		{"STR_TO_DATE('2024-01-15 10:00', '%Y-%m-%d %H:%i')", fbRec, `"2024-01-15T10:00:00.000Z"`},
+		{"STR_TO_DATE('31/12/2024 23:59', '%d/%m/%Y %H:%i')", fbRec, `"2024-12-31T23:59:00.000Z"`},
+		{"STR_TO_DATE('Jan 5th 24 3:04:05 PM', '%b %D %y %l:%i:%s %p')", fbRec, `"2024-01-05T15:04:05.000Z"`},
+		{"STR_TO_DATE('2024-01-15 10:30:00.123', '%Y-%m-%d %H:%i:%s.%f')", fbRec, `"2024-01-15T10:30:00.123Z"`},
+		{"STR_TO_DATE('10:30:00.5', '%H:%i:%s.%f')", fbRec, `"10:30:00.500000"`},
+		{"STR_TO_DATE('10:30', '%H:%i:%s')", fbRec, `"10:30:00"`},
+		{"STR_TO_DATE('24:00:00', '%H:%i:%s')", fbRec, `null`},
+		{"STR_TO_DATE('-0', '%H:%i:%s')", fbRec, `null`},
+		{"STR_TO_DATE(NULL, '%Y')", fbRec, `null`},
+		{"STR_TO_DATE('2024-01-15', NULL)", fbRec, `null`},
+		{"STR_TO_DATE('2024-02-30 10:00', '%Y-%m-%d %H:%i')", fbRec, `ERR: Incorrect datetime value: '2024-02-30 10:00:00' for function str_to_date: velort's TIMESTAMP holds valid dates only`},
+		{"STR_TO_DATE('2024-01-15 10:30:00.1234', '%Y-%m-%d %H:%i:%s.%f')", fbRec, `ERR: STR_TO_DATE result '2024-01-15 10:30:00.123400' has digits below the millisecond: velort's TIMESTAMP has millisecond precision`},
+	})
+}

@@ -2,7 +2,6 @@ package planner
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -184,34 +183,6 @@ func appendDateFormat(dst []byte, ms int64, f []byte) []byte {
 		}
 	}
 	return dst
-}
-
-func init() { nativeFuncs["str_to_date"] = nativeStrToDate }
-
-// nativeStrToDate refuses STR_TO_DATE with a constant format of time
-// specifiers only ('%H:%i:%s'): MySQL returns a TIME ('10:30:00'),
-// go-mysql-server a date-time in year -1 ('-0001-11-30 10:30:00').
-// Other formats are left to go-mysql-server.
-func nativeStrToDate(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
-	ch := f.Children()
-	if len(ch) != 2 {
-		return compiled{}, false, nil
-	}
-	fv, ok := isConst(ch[1])
-	format, isStr := fv.(string)
-	if !ok || !isStr {
-		return compiled{}, false, nil
-	}
-	for i := 0; i+1 < len(format); i++ {
-		if format[i] != '%' {
-			continue
-		}
-		i++
-		if strings.IndexByte("abcDdejMmUuVvWwXxYy", format[i]) >= 0 {
-			return compiled{}, false, nil // a date specifier: a DATE or DATETIME result
-		}
-	}
-	return compiled{}, true, &nameError{"STR_TO_DATE", "STR_TO_DATE with a format of time specifiers only (" + format + ") is not supported: MySQL returns a TIME, velort's go-mysql-server a date-time; expected a format with the date ('%Y-%m-%d %H:%i:%s')"}
 }
 
 // zeroInDate reads a number as MySQL's [YY]YYMMDD[hhmmss] whose month or
