@@ -35,9 +35,9 @@ func (pl *Plan) Explain() string {
 	}
 	for _, t := range pl.Tables {
 		if t.Materialized() {
-			fmt.Fprintf(&b, "table %s (materialized by query %s, in memory): %s\n", t.Name, t.Query.Name, schemaText(t.Columns))
+			fmt.Fprintf(&b, "table %s (materialized by query %s, in memory): %s\n  kind: %s\n", t.Name, t.Query.Name, schemaText(t.Columns), t.Query.OutputKindText())
 		} else {
-			fmt.Fprintf(&b, "table %s (KV bucket %s, loaded by a watch, in memory): key %s; %s\n", t.Name, t.Bucket, t.Columns[t.KeyIdx].Name, schemaText(t.Columns))
+			fmt.Fprintf(&b, "table %s (KV bucket %s, loaded by a watch, in memory): key %s; %s\n  kind: %s (a put upserts, a delete deletes)\n", t.Name, t.Bucket, t.Columns[t.KeyIdx].Name, schemaText(t.Columns), KindText(true, []string{t.Columns[t.KeyIdx].Name}))
 		}
 	}
 	for _, f := range pl.Functions {
@@ -127,7 +127,9 @@ func (pl *Plan) Explain() string {
 		} else if q.Stateful() {
 			b.WriteString("  time: processing time\n")
 		}
-		if q.Sink.Materialized != nil {
+		if q.Sink.Materialized != nil && q.outChangelog {
+			fmt.Fprintf(&b, "  sink: table %s (upsert and delete by group)\n", q.Sink.Name)
+		} else if q.Sink.Materialized != nil {
 			fmt.Fprintf(&b, "  sink: table %s (upsert by group)\n", q.Sink.Name)
 		} else if q.outChangelog {
 			fmt.Fprintf(&b, "  sink: %s, encode json, headers Velort-Op (upsert|delete) and Velort-Key\n", sinkSubjects(q.Sink))

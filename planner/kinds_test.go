@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -56,6 +57,11 @@ func TestStreamKinds(t *testing.T) {
 			}
 			if q.InputChangelog() != strings.HasPrefix(c.in, "changelog") || q.OutputChangelog() != strings.HasPrefix(c.out, "changelog") {
 				t.Errorf("InputChangelog %v OutputChangelog %v", q.InputChangelog(), q.OutputChangelog())
+			}
+			// The last row per key of a changelog input is state that
+			// acknowledged input could not rebuild.
+			if q.InputChangelog() && (!q.Stateful() || q.AckAfter(0) != math.MaxInt64) {
+				t.Errorf("over a changelog: Stateful %v, AckAfter %d", q.Stateful(), q.AckAfter(0))
 			}
 		})
 	}
@@ -221,7 +227,8 @@ func TestChangelogWiring(t *testing.T) {
 // input and output kinds and keys, and which half of a repartitioned
 // query over a changelog keeps the last row per key.
 func TestExplainKinds(t *testing.T) {
-	pl, err := Parse("q.sql", "CREATE STREAM trades (symbol VARCHAR, qty BIGINT) WITH (subject = 'trades.{partition}', partitions = 4, key = 'symbol');\n"+
+	pl, err := Parse("q.sql", "CREATE TABLE names (symbol VARCHAR PRIMARY KEY, name VARCHAR) WITH (kv = 'names');\n"+
+		"CREATE STREAM trades (symbol VARCHAR, qty BIGINT) WITH (subject = 'trades.{partition}', partitions = 4, key = 'symbol');\n"+
 		"CREATE STREAM counts WITH (subject = 'counts.{partition}', partitions = 4, key = 'symbol') AS SELECT symbol, COUNT(*) AS c FROM trades GROUP BY symbol;\n"+
 		"CREATE STREAM total AS SELECT SUM(c) AS total FROM counts;\n", Options{})
 	if err != nil {
@@ -237,6 +244,7 @@ func TestExplainKinds(t *testing.T) {
 		"  input kind: changelog (key: symbol)\n  output kind: changelog (key: the empty key — one row)\n",
 		"  repartition, first half: keeps the last row per input key and forwards each change as a retraction of the old row",
 		"  sink: total, encode json, headers Velort-Op (upsert|delete) and Velort-Key\n",
+		"  kind: changelog (key: symbol) (a put upserts, a delete deletes)\n",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("explain lacks %q:\n%s", want, text)

@@ -54,10 +54,13 @@ type Query struct {
 // acknowledge it: at once for stateless queries, at the end of its last
 // TUMBLE/HOP window, and never (math.MaxInt64) for state that a restart
 // could not rebuild from unacknowledged input (sessions, windowless groups,
-// row frames). With operator-state checkpoints enabled the partition loop
-// acknowledges by checkpoint instead and uses this only when they are off.
+// row frames, and the last row per key a changelog input keeps). With
+// operator-state checkpoints enabled the partition loop acknowledges by
+// checkpoint instead and uses this only when they are off.
 func (q *Query) AckAfter(et int64) int64 {
 	switch {
+	case q.inChangelog:
+		return math.MaxInt64
 	case q.Kind == "stateless":
 		return math.MinInt64
 	case q.Kind == "group" && q.Window.Kind == runtime.Tumble:
@@ -76,8 +79,9 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// Stateful reports whether the query keeps state between records.
-func (q *Query) Stateful() bool { return q.Kind != "stateless" }
+// Stateful reports whether the query keeps state between records (a
+// changelog input's last row per key counts).
+func (q *Query) Stateful() bool { return q.Kind != "stateless" || q.inChangelog }
 
 // queryShape is the resolved go-mysql-server plan taken apart into the
 // pieces velort compiles.
