@@ -33,7 +33,8 @@ type engine struct {
 	late  int64 // records dropped as late
 	bytes int64 // encoded output bytes (JSON)
 
-	join *joinSides // interval joins (engine_join.go); nil otherwise
+	join   *joinSides    // interval joins (engine_join.go); nil otherwise
+	change *changeIntake // a changelog input (engine_changelog.go); nil otherwise
 
 	batched bool          // micro-batches (engine_batch.go); see runtime.Pipeline.Batched
 	brows   []runtime.Row // decoded rows of a micro-batch (JSON)
@@ -72,6 +73,10 @@ func newEngine(q *query, json bool) (*engine, error) {
 		e.buf = make([]byte, 0, 1024)
 	}
 	e.initJoin(q)
+	if q.InputChangelog() {
+		e.change = newChangeIntake(q.SourceKeyCols(), len(q.Source.Columns))
+		e.batched = false
+	}
 	return e, nil
 }
 
@@ -80,11 +85,17 @@ func (e *engine) executeJSON(msg []byte) error {
 	if err := e.dec.Decode(msg, e.row); err != nil {
 		return fmt.Errorf("decode: %w", err)
 	}
+	if e.change != nil {
+		return e.executeChange(e.row, msg)
+	}
 	return e.execute(e.row)
 }
 
 // execute runs one record.
 func (e *engine) execute(r runtime.Row) error {
+	if e.change != nil {
+		return e.executeChange(r, nil)
+	}
 	e.ctx.Reset()
 	if e.clock == 0 {
 		e.now, e.clock = time.Now().UnixMilli(), clockEvery
