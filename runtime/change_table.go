@@ -6,33 +6,30 @@ import "slices"
 // for one partition: what an upsert replaces and a delete removes. Keys
 // are the key text (Velort-Key); payloads are owned copies.
 type ChangeTable struct {
-	rows map[string][]byte
+	rows map[string]*[]byte // a pointer, so that replacing a row does not store the key again
 	prev []byte // the replaced payload, valid until the next Apply
 }
 
 // NewChangeTable returns an empty table.
-func NewChangeTable() *ChangeTable { return &ChangeTable{rows: map[string][]byte{}} }
+func NewChangeTable() *ChangeTable { return &ChangeTable{rows: map[string]*[]byte{}} }
 
 // Apply records op for key (payload is the new row for an upsert) and
 // returns the payload it replaced or deleted, if any. The returned slice
 // is valid until the next Apply.
 func (t *ChangeTable) Apply(op Op, key, payload []byte) (old []byte, ok bool) {
 	cur, had := t.rows[string(key)]
-	t.prev = append(t.prev[:0], cur...)
-	switch op {
-	case OpDelete:
-		if had {
-			delete(t.rows, string(key))
-		}
-	default:
-		if had {
-			t.rows[string(key)] = append(cur[:0], payload...)
-		} else {
-			t.rows[string(key)] = append([]byte(nil), payload...)
-		}
-	}
 	if !had {
+		if op != OpDelete {
+			row := append([]byte(nil), payload...)
+			t.rows[string(key)] = &row
+		}
 		return nil, false
+	}
+	t.prev = append(t.prev[:0], *cur...)
+	if op == OpDelete {
+		delete(t.rows, string(key))
+	} else {
+		*cur = append((*cur)[:0], payload...)
 	}
 	return t.prev, true
 }
@@ -44,13 +41,14 @@ func (t *ChangeTable) Len() int { return len(t.rows) }
 // particular order; f must not keep the slices.
 func (t *ChangeTable) Range(f func(key string, payload []byte)) {
 	for k, v := range t.rows {
-		f(k, v)
+		f(k, *v)
 	}
 }
 
 // Put sets the payload of key (restoring a checkpoint).
 func (t *ChangeTable) Put(key string, payload []byte) {
-	t.rows[key] = append([]byte(nil), payload...)
+	row := append([]byte(nil), payload...)
+	t.rows[key] = &row
 }
 
 // ChangeTable snapshot layout (after the version byte, tag 'T'): #keys,
@@ -72,7 +70,7 @@ func (t *ChangeTable) Snapshot(dst []byte) []byte {
 	for _, k := range keys {
 		e.uvar(uint64(len(k)))
 		e.b = append(e.b, k...)
-		e.bytes(t.rows[k])
+		e.bytes(*t.rows[k])
 	}
 	return e.b
 }
@@ -91,7 +89,8 @@ func (t *ChangeTable) Restore(b []byte) error {
 		if d.err != nil {
 			break
 		}
-		t.rows[string(k)] = append([]byte(nil), v...)
+		row := append([]byte(nil), v...)
+		t.rows[string(k)] = &row
 	}
 	if err := d.done(); err != nil {
 		clear(t.rows)
