@@ -54,8 +54,8 @@ type GroupConfig struct {
 	// Retract: the input is a changelog (SPEC §2 "Changelogs"); the stage
 	// keeps what retraction needs (rows per group, per-group value counts
 	// for MIN, MAX, FIRST_VALUE, LAST_VALUE and DISTINCT aggregates) and
-	// implements RetractStage. Only without a window; user aggregates and
-	// GROUP_CONCAT cannot retract (the planner refuses them).
+	// implements RetractStage. Only without a window; user aggregates
+	// cannot retract (the planner refuses them).
 	Retract bool
 	// Changelog: the output is a changelog (EMIT CHANGES): rows go out
 	// through ChangeDownstream.Upsert, and a group whose HAVING stops
@@ -172,7 +172,7 @@ func ValidateGroupConfig(cfg *GroupConfig) error {
 			}
 			return fmt.Errorf("aggregate %d: user aggregate cannot merge states, which SESSION windows need", j)
 		}
-		if cfg.Retract && (a.Func == UDF || a.Func == GroupConcat) {
+		if cfg.Retract && a.Func == UDF {
 			return fmt.Errorf("aggregate %d (%s) cannot retract rows, which an input changelog needs", j, a.Func)
 		}
 		if a.Distinct && a.Func != Sum && a.Func != Avg && a.Func != GroupConcat {

@@ -1,8 +1,12 @@
 package runtime
 
 import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
 	"errors"
 	"math"
+	"slices"
 	"unsafe"
 )
 
@@ -511,6 +515,10 @@ func (s *groupStage) rOne(c *Ctx, k, j int, sign int64) {
 	if v.T == TNull {
 		return
 	}
+	if sp.Func == GroupConcat {
+		s.rConcat(k, j, sign)
+		return
+	}
 	if sp.keepsSet() {
 		m := s.vcMap(k)
 		i, ok := m[string(s.dk[j])]
@@ -732,4 +740,97 @@ func (s *groupStage) rPicked(k, j int, sign int64) {
 	bv := rValue(best)
 	a.store(&bv)
 	a.seq = bestSeq
+}
+
+// rConcat maintains GROUP_CONCAT over a changelog: value counts keyed by
+// the value (with ORDER BY: by its entry, sort key and text), from which
+// the result is rebuilt after each change: values in the arrival order of
+// their first live copy (with ORDER BY: by sort key, then that arrival),
+// each copy repeated unless DISTINCT, cut at the maximum length.
+func (s *groupStage) rConcat(k, j int, sign int64) {
+	sp, a, v := &s.aggs[j], &s.accs[k], &s.av[j]
+	s.rk[j] = aggDistinctKey(s.rk[j][:0], *v)
+	key := s.rk[j]
+	m := s.vcMap(k)
+	i, ok := m[string(key)]
+	switch {
+	case sign > 0 && ok:
+		s.slab[i].n++
+		s.slab[i].last = s.seq
+	case sign > 0:
+		s.vcNew(m, key, vcEntry{n: 1, first: s.seq, last: s.seq})
+	case !ok:
+		return
+	case s.slab[i].n > 1:
+		s.slab[i].n--
+	default:
+		s.vcDrop(m, key, i)
+	}
+	// Rebuild the result from the live values.
+	s.gcv = s.gcv[:0]
+	for key, i := range m {
+		s.gcv = append(s.gcv, gcValue{key: key, e: s.slab[i]})
+	}
+	if sp.Ordered {
+		slices.SortFunc(s.gcv, func(x, y gcValue) int {
+			kx, _ := splitEntry(unsafe.Slice(unsafe.StringData(x.key), len(x.key))[1:])
+			ky, _ := splitEntry(unsafe.Slice(unsafe.StringData(y.key), len(y.key))[1:])
+			if c := bytes.Compare(kx, ky); c != 0 {
+				return c
+			}
+			return cmp.Compare(x.e.first, y.e.first)
+		})
+	} else {
+		slices.SortFunc(s.gcv, func(x, y gcValue) int { return cmp.Compare(x.e.first, y.e.first) })
+	}
+	a.s, a.i, a.n = a.s[:0], 0, 0
+	if sp.Ordered && sp.Distinct {
+		clear(s.gcSeen)
+		if s.gcSeen == nil {
+			s.gcSeen = map[string]struct{}{}
+		}
+	}
+	var hdr [binary.MaxVarintLen64]byte
+	for _, g := range s.gcv {
+		val := unsafe.Slice(unsafe.StringData(g.key), len(g.key))[1:]
+		copies := g.e.n
+		if sp.Distinct {
+			copies = 1
+		}
+		if sp.Ordered {
+			if sp.Distinct {
+				text := orderedText(val)
+				if _, seen := s.gcSeen[string(text)]; seen {
+					continue
+				}
+				s.gcSeen[string(text)] = struct{}{}
+			}
+			for range copies {
+				h := binary.PutUvarint(hdr[:], uint64(len(val)))
+				a.s = append(a.s, hdr[:h]...)
+				a.s = append(a.s, val...)
+				a.n++
+			}
+			continue
+		}
+		for range copies {
+			if a.i != 0 {
+				break
+			}
+			if a.n > 0 {
+				a.concatLimited(sp, sp.Separator)
+			}
+			a.concatLimited(sp, val)
+			a.n++
+		}
+	}
+	if sp.Ordered {
+		a.orderedTrim(sp)
+	}
+}
+
+// gcValue is a live GROUP_CONCAT value while its result is rebuilt.
+type gcValue struct {
+	key string
+	e   vcEntry
 }

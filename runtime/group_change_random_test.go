@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -61,12 +62,20 @@ func rxAggs() []AggSpec {
 		dist(col(Avg, 2, TInt, TDouble)),    // 12
 		dec,                                 // 13
 		col(Count, 4, TString, TInt),        // 14
+		rxConcat(false, 0),                  // 15 GROUP_CONCAT(s ORDER BY s)
+		rxConcat(true, 7),                   // 16 GROUP_CONCAT(DISTINCT s ORDER BY s), cut at 7 bytes
 	}
+}
+
+func rxConcat(distinct bool, maxLen int) AggSpec {
+	return AggSpec{Func: GroupConcat, ArgType: TString, ResultType: TString, Separator: []byte(","),
+		Distinct: distinct, MaxLen: maxLen, Ordered: true,
+		Arg: OrderedConcatArg([]Expr{stCol(4)}, []bool{false}, []Expr{stCol(4)})}
 }
 
 // rxBrute computes the aggregates of rxAggs over rows.
 func rxBrute(rows []Row) []Value {
-	out := make([]Value, 15)
+	out := make([]Value, 17)
 	out[0] = Int(int64(len(rows)))
 	var n, sum, nd, sumd, cs int64
 	var fsum float64
@@ -122,6 +131,16 @@ func rxBrute(rows []Row) []Value {
 	}
 	if cs > 0 {
 		out[9], out[10] = String(smn), String(smx)
+		var all []string
+		for _, r := range rows {
+			if r[4].T != TNull {
+				all = append(all, string(r[4].S))
+			}
+		}
+		slices.Sort(all)
+		out[15] = stStr(strings.Join(all, ","))
+		d := strings.Join(slices.Compact(all), ",")
+		out[16] = stStr(d[:min(len(d), 7)])
 	}
 	return out
 }

@@ -336,9 +336,33 @@ func TestValidateRetract(t *testing.T) {
 	if err := ValidateGroupConfig(&cfg); err == nil || !strings.Contains(err.Error(), "append-only") {
 		t.Errorf("window over changelog: %v", err)
 	}
-	gc := chAgg(GroupConcat, TString)
-	cfg = chCfg(gc)
+	cfg = chCfg(AggSpec{Func: UDF, UDF: nil, ResultType: TInt})
 	if err := ValidateGroupConfig(&cfg); err == nil {
-		t.Errorf("GROUP_CONCAT over a changelog accepted")
+		t.Errorf("a user aggregate over a changelog accepted")
 	}
+}
+
+// GROUP_CONCAT over a changelog: values in the arrival order of their
+// first live copy, copies repeated (once with DISTINCT), cut at MaxLen;
+// with ORDER BY, by the sort key.
+func TestRetractGroupConcat(t *testing.T) {
+	gc := chAgg(GroupConcat, TString)
+	gc.Separator = []byte(",")
+	gd := gc
+	gd.Distinct = true
+	gcut := gc
+	gcut.MaxLen = 5
+	ord := gc
+	ord.Ordered = true
+	ord.Arg, ord.ArgIsCol = OrderedConcatArg([]Expr{stCol(1)}, []bool{true}, []Expr{stCol(1)}), false
+	p := chPipe(chCfg(gc, gd, gcut, ord), nil)
+	x, y, x2, z := chKV("a", stStr("x")), chKV("a", stStr("yy")), chKV("a", stStr("x")), chKV("a", stStr("z"))
+	chChange(t, p, nil, x)
+	chChange(t, p, nil, y)
+	chExpect(t, "x,yy,x", chChange(t, p, nil, x2), "+a: 'a'|'x,x,yy'|'x,yy'|'x,x,y'|'yy,x,x'")
+	chExpect(t, "one x retracted", chChange(t, p, x, nil), "+a: 'a'|'x,yy'|'x,yy'|'x,yy'|'yy,x'")
+	chExpect(t, "x replaced by z", chChange(t, p, x2, z), "+a: 'a'|'yy,z'|'yy,z'|'yy,z'|'z,yy'")
+	chExpect(t, "NULL adds nothing", chChange(t, p, nil, chKV("a", Null)), "+a: 'a'|'yy,z'|'yy,z'|'yy,z'|'z,yy'")
+	chChange(t, p, y, nil)
+	chExpect(t, "only NULL left", chChange(t, p, z, nil), "+a: 'a'|NULL|NULL|NULL|NULL")
 }

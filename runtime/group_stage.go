@@ -54,6 +54,8 @@ type groupStage struct {
 	rk                        [][]byte // value-count keys of the current row (MIN, MAX, FIRST/LAST)
 	pend                      []pendCell
 	npend                     int
+	gcv                       []gcValue           // GROUP_CONCAT's live values while rebuilding
+	gcSeen                    map[string]struct{} // GROUP_CONCAT(DISTINCT ... ORDER BY): texts written
 }
 
 type groupInfo struct {
