@@ -84,6 +84,7 @@ func TestConformanceStrToDate(t *testing.T) {
 		{"STR_TO_DATE('10:30', '%H:%i:%s')", fbRec, `"10:30:00"`},
 		{"STR_TO_DATE('24:00:00', '%H:%i:%s')", fbRec, `null`},
 		{"STR_TO_DATE('-0', '%H:%i:%s')", fbRec, `null`},
+		{"STR_TO_DATE('01:02:03 PM', '%r')", fbRec, `"13:02:03"`},
 		{"STR_TO_DATE(NULL, '%Y')", fbRec, `null`},
 		{"STR_TO_DATE('2024-01-15', NULL)", fbRec, `null`},
 		{"STR_TO_DATE('2024-02-30 10:00', '%Y-%m-%d %H:%i')", fbRec, `ERR: Incorrect datetime value: '2024-02-30 10:00:00' for function str_to_date: velort's TIMESTAMP holds valid dates only`},

@@ -352,14 +352,14 @@ func extractDateTimeN(p *dtParts, val, format []byte, sub bool) (int, bool) {
 		}
 		pos += n
 	}
-	if sub {
-		return pos, true
-	}
 	if usaTime {
 		if p.hour > 12 || p.hour < 1 {
 			return 0, false
 		}
 		p.hour = p.hour%12 + daypart
+	}
+	if sub { // %r, %T: done ('01:02:03 PM' by %r is 13:02:03)
+		return pos, true
 	}
 	if yearday > 0 {
 		days := mysqlDaynr(p.year, 1, 1) + yearday - 1

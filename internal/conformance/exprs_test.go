@@ -220,6 +220,17 @@ var values = []string{
 	"DATEDIFF('2024-03-01', '2024-02-28')", "ADDDATE('2024-01-31', INTERVAL 1 MONTH)", "DATE_ADD('2024-02-29', INTERVAL 1 YEAR)",
 	"DAYOFYEAR('2024-12-31')", "WEEK('2024-12-31', 3)", "DAYNAME('2024-02-29')", "MONTHNAME(ts + INTERVAL 1 MONTH)",
 	"DATE_FORMAT(ts, '%H:%i:%s.%f %j %U')", "TIME_TO_SEC('10:30:00')", "SEC_TO_TIME(3661)", "MAKETIME(1, 2, 3)",
+	// STR_TO_DATE formats, CONVERT_TZ zones, FORMAT of DOUBLEs, TIME text
+	"STR_TO_DATE(s, '%Y-%m-%d %H:%i:%s')", "STR_TO_DATE(s, '%d/%m/%Y')", "STR_TO_DATE(s, '%s')", "STR_TO_DATE(s, '%Y')",
+	"STR_TO_DATE('May 1, 2013', '%M %d,%Y')", "STR_TO_DATE('200442 Monday', '%X%V %W')", "STR_TO_DATE('2024 032', '%Y %j')",
+	"STR_TO_DATE('Jan 5th 24 3:04:05 PM', '%b %D %y %l:%i:%s %p')", "STR_TO_DATE('10:30:00.5', '%H:%i:%s.%f')",
+	"STR_TO_DATE('01:02:03 PM', '%r')", "STR_TO_DATE('13:02:03', '%T')", "STR_TO_DATE('a09:30:17', 'a%h:%i:%s')",
+	"STR_TO_DATE('9', '%m')", "STR_TO_DATE('04/31/2004', '%m/%d/%Y')", "STR_TO_DATE('2024-01-15 10:30:00.125', '%Y-%m-%d %H:%i:%s.%f')",
+	"STR_TO_DATE('Tue 2024-01-16', '%a %Y-%m-%d')", "STR_TO_DATE('2024/1/5', '%Y/%c/%e')", "STR_TO_DATE('12 AM', '%h %p')",
+	"STR_TO_DATE('2024w03 0', '%Yw%U %w')", "STR_TO_DATE('2024w03 1', '%xw%v %w')", "STR_TO_DATE(' 2024 - 01 - 15', '%Y-%m-%d')",
+	"CONVERT_TZ(ts, '-08:00', '+00:00')", "CONVERT_TZ(ts, '+00:00', '+5:30')", "CONVERT_TZ(ts, '+00:00', '+14:01')",
+	"CONVERT_TZ('2024-01-15 10:00:00', '+01:00', '-01:00')", "CONVERT_TZ(ts, '+00:00', '+00:00')",
+	"FORMAT(d, 0)", "FORMAT(d, 5)", "FORMAT(-d, 1)", "CAST('2024-01-15' AS TIME)", "CAST(s AS TIME(2))",
 }
 
 // aggExprs are evaluated per group: SELECT g, expr FROM t GROUP BY g.
