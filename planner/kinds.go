@@ -386,8 +386,11 @@ func (pl *Plan) checkKinds() *Error {
 	for _, q := range pl.Queries {
 		for _, s := range q.sources() {
 			if s.Changelog && !q.inChangelog {
-				w := s.writer
-				return pl.src.errorAt(q.pos, "query %s reads stream %s as append-only, but query %s, written after it, makes %s %s; expected the INSERT INTO %s before the queries that read it", q.Name, s.Name, w.Name, s.Name, KindText(true, s.ChangelogKey), s.Name)
+				by := "a later query"
+				if s.writer != nil {
+					by = "query " + s.writer.Name
+				}
+				return pl.src.errorAt(q.pos, "query %s reads stream %s as append-only, but %s, written after it, makes %s %s; expected the INSERT INTO %s before the queries that read it", q.Name, s.Name, by, s.Name, KindText(true, s.ChangelogKey), s.Name)
 			}
 		}
 	}
