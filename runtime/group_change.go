@@ -205,10 +205,6 @@ func (s *groupStage) Retract(c *Ctx, r Row, _ int64, out Downstream) {
 	if s.cells[cid].rows == 0 {
 		return
 	}
-	if s.rSumsOverflow(cid, -1) {
-		c.Err = errSumOverflow
-		return
-	}
 	s.touch(c, cid, out, true)
 	s.rApply(c, cid, -1)
 	if !s.batching {
@@ -494,13 +490,26 @@ func neumaierAdd(s, comp *float64, x float64) {
 // from cell cid, over a changelog input. Exact SUMs are checked first, so
 // an overflow leaves every state unchanged.
 func (s *groupStage) rApply(c *Ctx, cid int32, sign int64) {
-	if sign > 0 && s.rSumsOverflow(cid, 1) {
-		c.Err = errSumOverflow
-		return
-	}
 	base := int(cid) * s.na
-	for j := range s.aggs {
-		s.rOne(c, base+j, j, sign)
+	if sf := s.sumFirst; sf >= 0 {
+		// The one exact SUM first: its overflow returns before any
+		// other aggregate changes.
+		if s.rOne(c, base+sf, sf, sign); c.Err != nil {
+			return
+		}
+		for j := range s.aggs {
+			if j != sf {
+				s.rOne(c, base+j, j, sign)
+			}
+		}
+	} else {
+		if len(s.exactSums) > 0 && s.rSumsOverflow(cid, sign) {
+			c.Err = errSumOverflow
+			return
+		}
+		for j := range s.aggs {
+			s.rOne(c, base+j, j, sign)
+		}
 	}
 	s.cells[cid].rows += sign
 }
@@ -550,7 +559,10 @@ func (s *groupStage) rOne(c *Ctx, k, j int, sign int64) {
 			}
 			neumaierAdd(&a.f, &a.m2, float64(sign)*x)
 		default:
-			a.exactAdd(sp, v, sign) // checked by rSumsOverflow
+			if !a.exactAdd(sp, v, sign) { // the state is unchanged
+				c.Err = errSumOverflow
+				return
+			}
 		}
 	case Avg:
 		if v.T == TDouble {

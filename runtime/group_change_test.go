@@ -258,6 +258,15 @@ func TestRetractSumOverflowLeavesStateUnchanged(t *testing.T) {
 	chExpect(t, "retracting -1 overflows", chChange(t, p, neg, nil), "ERR "+errSumOverflow.Error())
 	chExpect(t, "replacing 1 by 2 overflows", chChange(t, p, one, chKV("a", Int(2))), "ERR "+errSumOverflow.Error())
 	chExpect(t, "state unchanged", chChange(t, p, nil, chKV("a", Int(0))), "+a: 'a'|4|9223372036854775807|9223372036854775807")
+	// Two exact sums (checked before any change): the DECIMAL one overflows.
+	dec := AggSpec{Func: Sum, ArgType: TDecimal, ResultType: TDecimal, Arg: func(_ *Ctx, r Row) Value { return Decimal(r[1].I, 2) }}
+	q := chPipe(chCfg(chAgg(Sum, TInt), dec, chAgg(Min, TInt)), nil)
+	chChange(t, q, nil, big)
+	chChange(t, q, nil, neg)
+	chChange(t, q, nil, one)
+	chExpect(t, "two sums: retracting -1 overflows", chChange(t, q, neg, nil), "ERR "+errSumOverflow.Error())
+	chExpect(t, "two sums: state unchanged", chChange(t, q, nil, chKV("a", Int(0))),
+		"+a: 'a'|9223372036854775807|92233720368547758.07d|-1")
 }
 
 // DOUBLE sums are compensated: adding and removing values of different
