@@ -1,0 +1,185 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/velort/velort/partition"
+)
+
+// changelogChainSQL: a JetStream source → GROUP BY k (EMIT CHANGES, a
+// changelog in a JetStream stream, 4 partitions by k) → a second query
+// reading that changelog as a table and aggregating it by a bucket that
+// changes with every update of a key (so each change of counts moves a row
+// from one bucket to another: a retraction in one group, an insertion in
+// another, across the repartition).
+const changelogChainSQL = `
+CREATE STREAM events (k VARCHAR, v BIGINT)
+WITH (subject = 'cld.events.{partition}', partitions = 4, key = 'k', jetstream = 'CLD_EVENTS');
+CREATE STREAM counts WITH (subject = 'cld.counts.{partition}', partitions = 4, key = 'k', jetstream = 'CLD_COUNTS') AS
+SELECT k, COUNT(*) AS c, SUM(v) AS s FROM events GROUP BY k EMIT CHANGES;
+CREATE STREAM buckets WITH (subject = 'cld.buckets', jetstream = 'CLD_BUCKETS') AS
+SELECT s % 40 AS bucket, COUNT(*) AS nkeys, SUM(c) AS total, MAX(c) AS top FROM counts GROUP BY s % 40;
+`
+
+// changelogChainInput writes n events over 30 keys and returns the path
+// and the batch answer of counts and buckets, as tables: Velort-Key → row.
+func changelogChainInput(t *testing.T, dir string, n int) (string, map[string]string, map[string]string) {
+	count, sum := map[string]int64{}, map[string]int64{}
+	var lines []string
+	for i := range n {
+		k := fmt.Sprintf("K%d", (i*7)%30)
+		v := int64(i*13)%10 + 1
+		lines = append(lines, fmt.Sprintf(`{"k":"%s","v":%d}`, k, v))
+		count[k]++
+		sum[k] += v
+	}
+	counts := map[string]string{}
+	type agg struct{ nkeys, total, top int64 }
+	byBucket := map[int64]*agg{}
+	for k, c := range count {
+		counts[k] = fmt.Sprintf(`{"k":"%s","c":%d,"s":%d}`, k, c, sum[k])
+		b := sum[k] % 40
+		a := byBucket[b]
+		if a == nil {
+			a = &agg{}
+			byBucket[b] = a
+		}
+		a.nkeys++
+		a.total += c
+		a.top = max(a.top, c)
+	}
+	buckets := map[string]string{}
+	for b, a := range byBucket {
+		buckets[strconv.FormatInt(b, 10)] = fmt.Sprintf(`{"bucket":%d,"nkeys":%d,"total":%d,"top":%d}`, b, a.nkeys, a.total, a.top)
+	}
+	path := filepath.Join(dir, "events.jsonl")
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, counts, buckets
+}
+
+// TestChangelogChainSurvivesKills: the chain of changelogChainSQL run as a
+// separate velort process, SIGKILLed 3 times mid-stream and restarted with
+// the same command. The final table of each sink (last row per
+// Velort-Key, deleted keys removed) equals that of an uninterrupted run
+// (on a second server) and the batch answer computed here.
+func TestChangelogChainSurvivesKills(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts velort processes")
+	}
+	const n = 40000
+	run := func(dir string, kills int) (map[string]string, map[string]string) {
+		emb := persistentServer(t, dir)
+		nc := natsConnect(t, emb.ClientURL())
+		in, _, _ := changelogChainInput(t, dir, n)
+		query := filepath.Join(dir, "q.sql")
+		os.WriteFile(query, []byte(changelogChainSQL), 0o644)
+		args := []string{"run", query, "--nats", emb.ClientURL(), "--replay", "events=" + in, "--checkpoint-interval", "150ms"}
+		if kills > 0 {
+			// Each run is killed a random while after it has added an
+			// eighth of the counts: mid-stream, with checkpoints taken.
+			rng := rand.New(rand.NewSource(15))
+			interrupted := 0
+			for range kills {
+				if killWhen(t, storedGrows(t, nc, "CLD_COUNTS", n/8), time.Duration(rng.Intn(300))*time.Millisecond, args...) {
+					interrupted++
+				}
+			}
+			if interrupted == 0 {
+				t.Fatal("every run finished before it could be killed: the test proves nothing; raise n")
+			}
+			t.Logf("%d of %d runs killed mid-stream", interrupted, kills)
+		}
+		_, errOut, code := velort(t, nil, args...)
+		if code != 0 {
+			t.Fatalf("final run: exit %d: %s", code, errOut)
+		}
+		if kills > 0 && !strings.Contains(errOut, "restored checkpoint") {
+			t.Errorf("the final run restored no checkpoint:\n%s", errOut)
+		}
+		js, _ := nc.JetStream()
+		return readChangelogTable(t, js, "CLD_COUNTS"), readChangelogTable(t, js, "CLD_BUCKETS")
+	}
+	_, wantCounts, wantBuckets := changelogChainInput(t, t.TempDir(), n)
+	killedCounts, killedBuckets := run(t.TempDir(), 3)
+	cleanCounts, cleanBuckets := run(t.TempDir(), 0)
+
+	compareTables(t, "counts, uninterrupted run vs batch answer", cleanCounts, wantCounts)
+	compareTables(t, "buckets, uninterrupted run vs batch answer", cleanBuckets, wantBuckets)
+	compareTables(t, "counts, run killed 3 times vs uninterrupted", killedCounts, cleanCounts)
+	compareTables(t, "buckets, run killed 3 times vs uninterrupted", killedBuckets, cleanBuckets)
+}
+
+// readChangelogTable reads every record of a JetStream changelog stream in
+// order (skipping end-of-input markers) and returns its table: the last
+// row of each Velort-Key whose last record is not a delete. Every record
+// must carry Velort-Op upsert or delete, Velort-Key, and a JSON object.
+func readChangelogTable(t *testing.T, js nats.JetStreamContext, stream string) map[string]string {
+	t.Helper()
+	info, err := js.StreamInfo(stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := map[string]string{}
+	last := info.State.LastSeq
+	if last == 0 {
+		return table
+	}
+	sub, err := js.SubscribeSync("", nats.BindStream(stream), nats.OrderedConsumer(), nats.DeliverAll())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	deletes := 0
+	for {
+		m, err := sub.NextMsg(10 * time.Second)
+		if err != nil {
+			t.Fatalf("%s: reading: %v", stream, err)
+		}
+		if m.Header.Get(partition.HeaderControl) == "" {
+			keys := m.Header.Values("Velort-Key")
+			var row map[string]any
+			if len(keys) != 1 || json.Unmarshal(m.Data, &row) != nil {
+				t.Fatalf("%s: a record without one Velort-Key or a JSON row: headers %v, payload %q", stream, m.Header, m.Data)
+			}
+			switch op := m.Header.Get("Velort-Op"); op {
+			case "upsert":
+				table[keys[0]] = string(m.Data)
+			case "delete":
+				delete(table, keys[0])
+				deletes++
+			default:
+				t.Fatalf("%s: Velort-Op %q: %s", stream, op, m.Data)
+			}
+		}
+		if meta, err := m.Metadata(); err != nil || meta.Sequence.Stream >= last {
+			break
+		}
+	}
+	t.Logf("%s: %d records, %d deletes, %d live keys", stream, last, deletes, len(table))
+	return table
+}
+
+// compareTables reports the keys whose rows differ between got and want.
+func compareTables(t *testing.T, what string, got, want map[string]string) {
+	t.Helper()
+	g, w := map[string]int{}, map[string]int{}
+	for k, r := range got {
+		g[k+" → "+r]++
+	}
+	for k, r := range want {
+		w[k+" → "+r]++
+	}
+	compareMultisets(t, what, g, w)
+}

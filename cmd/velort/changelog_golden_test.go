@@ -1,0 +1,399 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+
+	"github.com/velort/velort/transport"
+)
+
+// TestChangelogGolden runs each case under testdata/changelog_golden with
+// the golden harness (runGoldenCase: embedded NATS, --replay of every
+// STREAM.jsonl, --capture of every expected/NAME.jsonl, compared line by
+// line in order). A changelog capture line is
+// {"op":"upsert"|"delete","key":"<Velort-Key>","row":{…}}, so the expected
+// files pin each record's Velort-Op and Velort-Key headers as well as its
+// payload. Each expected file was written by hand from the SQL (the
+// comments in the case's query.sql and the shell that wrote them say how);
+// the last row of each key that is not deleted is the batch answer.
+//
+// Cases: having (HAVING turning false deletes the group and turning true
+// upserts it again, over append-only and changelog input), minmax (MIN/MAX
+// retracting the current extreme), count_distinct (retracting the last
+// occurrence of a value), filter (a declared changelog source with upserts
+// and deletes, through WHERE: a row leaving the filter is a delete), chain
+// (counts → SUM(c) gives 10, the batch answer, not the sum of updates),
+// global_empty (a global aggregate emptied by deletes keeps its one row).
+func TestChangelogGolden(t *testing.T) {
+	dirs, err := filepath.Glob("testdata/changelog_golden/*")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no changelog golden cases: %v", err)
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			runGoldenCase(t, dir)
+		})
+	}
+}
+
+// TestChangelogHeadersOverNATS publishes to a declared changelog source
+// with a plain nats.go client — upserts with and without headers, a delete
+// carrying its row, tombstones (empty payload, Velort-Op: delete and
+// Velort-Key) — and reads what velort publishes with the headers: the
+// filter's output is keyed by the source key, the GROUP BY's by the group
+// key, every record of both carries Velort-Op and Velort-Key, and an
+// append-only query's records carry no Velort-Op.
+func TestChangelogHeadersOverNATS(t *testing.T) {
+	emb, err := transport.StartEmbedded(transport.EmbeddedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emb.Shutdown()
+	nc := natsConnect(t, emb.ClientURL())
+
+	sqlFile := filepath.Join(t.TempDir(), "q.sql")
+	os.WriteFile(sqlFile, []byte(`
+CREATE STREAM positions (id VARCHAR, sym VARCHAR, qty BIGINT)
+WITH (subject = 'clh.pos', changelog = 'upsert', key = 'id');
+CREATE STREAM live WITH (subject = 'clh.live') AS
+SELECT id, sym, qty FROM positions WHERE qty > 0;
+CREATE STREAM bysym WITH (subject = 'clh.bysym') AS
+SELECT sym, SUM(qty) AS total, COUNT(*) AS n FROM positions GROUP BY sym;
+CREATE STREAM ticks (id VARCHAR) WITH (subject = 'clh.ticks');
+CREATE STREAM echo WITH (subject = 'clh.echo') AS SELECT id FROM ticks;`), 0o644)
+	live, _ := nc.SubscribeSync("clh.live")
+	bysym, _ := nc.SubscribeSync("clh.bysym")
+	echo, _ := nc.SubscribeSync("clh.echo")
+	dlq, _ := nc.SubscribeSync("velort.dlq.>")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runFile(ctx, sqlFile, runFlags{nats: emb.ClientURL()}, io.Discard) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}()
+	waitSubscribers(t, emb, "clh.pos", 2, done) // live and bysym
+	waitSubscribers(t, emb, "clh.ticks", 1, done)
+
+	pub := func(op, key, payload string) {
+		t.Helper()
+		m := nats.NewMsg("clh.pos")
+		if op != "" {
+			m.Header.Set("Velort-Op", op)
+		}
+		if key != "" {
+			m.Header.Set("Velort-Key", key)
+		}
+		m.Data = []byte(payload)
+		if err := nc.PublishMsg(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// expect reads the next record of sub: its payload and its Velort-Op
+	// and Velort-Key headers ("" = absent).
+	expect := func(sub *nats.Subscription, op, key, data string) {
+		t.Helper()
+		m, err := sub.NextMsg(10 * time.Second)
+		if err != nil {
+			t.Fatalf("%s: no record (want %s %q %s): %v", sub.Subject, op, key, data, err)
+		}
+		gotKey, hasKey := "", false
+		if m.Header != nil {
+			if v := m.Header.Values("Velort-Key"); len(v) > 0 {
+				gotKey, hasKey = v[0], true
+			}
+		}
+		if m.Header.Get("Velort-Op") != op || gotKey != key || hasKey != (op != "") || string(m.Data) != data {
+			t.Fatalf("%s: got Velort-Op %q Velort-Key %q (present %v) %s\nwant Velort-Op %q Velort-Key %q %s",
+				sub.Subject, m.Header.Get("Velort-Op"), gotKey, hasKey, m.Data, op, key, data)
+		}
+	}
+
+	// An upsert with no headers: the key is the payload's id.
+	pub("", "", `{"id":"p1","sym":"A","qty":5}`)
+	expect(live, "upsert", "p1", `{"id":"p1","sym":"A","qty":5}`)
+	expect(bysym, "upsert", "A", `{"sym":"A","total":5,"n":1}`)
+	// An upsert with both headers.
+	pub("upsert", "p2", `{"id":"p2","sym":"A","qty":3}`)
+	expect(live, "upsert", "p2", `{"id":"p2","sym":"A","qty":3}`)
+	expect(bysym, "upsert", "A", `{"sym":"A","total":8,"n":2}`)
+	// p1 is replaced by a row that fails WHERE: a delete of what live had.
+	pub("", "", `{"id":"p1","sym":"A","qty":-1}`)
+	expect(live, "delete", "p1", `{"id":"p1","sym":"A","qty":5}`)
+	expect(bysym, "upsert", "A", `{"sym":"A","total":2,"n":2}`)
+	// A delete carrying its row, no Velort-Key: the key is read from it.
+	pub("delete", "", `{"id":"p2","sym":"A","qty":3}`)
+	expect(live, "delete", "p2", `{"id":"p2","sym":"A","qty":3}`)
+	expect(bysym, "upsert", "A", `{"sym":"A","total":-1,"n":1}`)
+	// A tombstone for p1 (not in live): group A is empty and deleted,
+	// the delete carrying the row last upserted.
+	pub("delete", "p1", "")
+	expect(bysym, "delete", "A", `{"sym":"A","total":-1,"n":1}`)
+	pub("", "", `{"id":"p3","sym":"B","qty":4}`)
+	expect(live, "upsert", "p3", `{"id":"p3","sym":"B","qty":4}`)
+	expect(bysym, "upsert", "B", `{"sym":"B","total":4,"n":1}`)
+	pub("delete", "p3", "")
+	expect(live, "delete", "p3", `{"id":"p3","sym":"B","qty":4}`)
+	expect(bysym, "delete", "B", `{"sym":"B","total":4,"n":1}`)
+	// A tombstone of a key never seen changes nothing, and a record with
+	// an unknown Velort-Op is dead-lettered by each query (with the reason)
+	// and changes nothing: the next records are those of p4 (the
+	// tombstone for p1 published nothing on live either).
+	pub("delete", "p9", "")
+	pub("replace", "p4", `{"id":"p4","sym":"A","qty":100}`)
+	for range 2 {
+		m, err := dlq.NextMsg(10 * time.Second)
+		if err != nil {
+			t.Fatalf("no dead letter for Velort-Op replace: %v", err)
+		}
+		if m.Subject != "velort.dlq.positions" || m.Header.Get("Velort-Error") == "" || string(m.Data) != `{"id":"p4","sym":"A","qty":100}` {
+			t.Fatalf("dead letter: subject %s, headers %v, payload %s", m.Subject, m.Header, m.Data)
+		}
+	}
+	pub("upsert", "p4", `{"id":"p4","sym":"A","qty":1}`)
+	expect(live, "upsert", "p4", `{"id":"p4","sym":"A","qty":1}`)
+	expect(bysym, "upsert", "A", `{"sym":"A","total":1,"n":1}`)
+
+	// Append-only: no Velort-Op, no Velort-Key.
+	nc.Publish("clh.ticks", []byte(`{"id":"t1"}`))
+	expect(echo, "", "", `{"id":"t1"}`)
+}
+
+// waitSubscribers waits until n subscriptions match subject; it fails at
+// once if the run ends first (its error is put back into done).
+func waitSubscribers(t *testing.T, emb *transport.Embedded, subject string, n int, done chan error) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		select {
+		case err := <-done:
+			done <- err
+			t.Fatalf("velort ended before subscribing to %s: %v", subject, err)
+		default:
+		}
+		sz, err := emb.Server().Subsz(&server.SubszOptions{Subscriptions: true, Test: subject})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sz.Total >= n {
+			return
+		}
+	}
+	t.Fatalf("fewer than %d subscribers to %s", n, subject)
+}
+
+// runTables runs sql to the end of its input (each inputs[stream] is
+// replayed, one line each) with --capture of each named changelog stream,
+// and returns each stream's table: the last row of every Velort-Key whose
+// last record is not a delete. A capture line that is not a changelog
+// record ({"op","key","row"}) fails the test.
+func runTables(t *testing.T, sql string, inputs map[string][]string, streams ...string) map[string]map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	query := filepath.Join(dir, "q.sql")
+	os.WriteFile(query, []byte(sql), 0o644)
+	var f runFlags
+	for name, lines := range inputs {
+		path := filepath.Join(dir, name+".jsonl")
+		os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+		f.replay = append(f.replay, name+"="+path)
+	}
+	for _, s := range streams {
+		f.capture = append(f.capture, s+"="+filepath.Join(dir, s+".out"))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := runFile(ctx, query, f, io.Discard); err != nil {
+		t.Fatalf("velort run: %v", err)
+	}
+	tables := map[string]map[string]string{}
+	for _, s := range streams {
+		table := map[string]string{}
+		for _, l := range readLines(t, filepath.Join(dir, s+".out")) {
+			var rec struct {
+				Op  string          `json:"op"`
+				Key *string         `json:"key"`
+				Row json.RawMessage `json:"row"`
+			}
+			if err := json.Unmarshal([]byte(l), &rec); err != nil || rec.Key == nil || (rec.Op != "upsert" && rec.Op != "delete") {
+				t.Fatalf("%s: not a changelog record: %s", s, l)
+			}
+			if rec.Op == "upsert" {
+				table[*rec.Key] = string(rec.Row)
+			} else {
+				delete(table, *rec.Key)
+			}
+		}
+		tables[s] = table
+		t.Logf("%s: %d live keys", s, len(table))
+	}
+	return tables
+}
+
+// doubleRetractionInput: DOUBLE rows over a changelog whose early values
+// make running sums inexact, then are updated or deleted. The rows left:
+// big {1}, frac {0.7}, mix {1.5, 0.25}; group "gone" emptied.
+var doubleRetractionInput = map[string][]string{"vals": {
+	`{"id":"b1","g":"big","x":1e20}`,
+	`{"id":"b2","g":"big","x":1}`,
+	`{"op":"delete","key":"b1","row":null}`,
+	`{"id":"f1","g":"frac","x":0.1}`,
+	`{"id":"f2","g":"frac","x":0.2}`,
+	`{"id":"f3","g":"frac","x":0.3}`,
+	`{"id":"f2","g":"frac","x":0.7}`,
+	`{"op":"delete","key":"f1","row":null}`,
+	`{"op":"delete","key":"f3","row":null}`,
+	`{"id":"m1","g":"mix","x":1e16}`,
+	`{"id":"m2","g":"mix","x":1.5}`,
+	`{"id":"m3","g":"mix","x":-3}`,
+	`{"id":"m1","g":"mix","x":0.25}`,
+	`{"id":"m3","g":"gone","x":-3}`,
+	`{"op":"delete","key":"m3","row":null}`,
+}}
+
+const doubleValsSQL = `
+CREATE STREAM vals (id VARCHAR, g VARCHAR, x DOUBLE)
+WITH (subject = 'cldbl.vals', changelog = 'upsert', key = 'id');
+`
+
+// TestChangelogDoubleRetraction: SUM and AVG of DOUBLEs over a changelog,
+// after the rows that made the running sums inexact are retracted, equal
+// the batch answer over the rows left: 1e20 then 1, 1e20 deleted, leaves
+// 1 (a plain running sum says 0); 0.1, 0.2, 0.3 with 0.2 updated to 0.7
+// and 0.1, 0.3 deleted leaves 0.7 (a plain running sum says
+// 0.7000000000000001).
+func TestChangelogDoubleRetraction(t *testing.T) {
+	tables := runTables(t, doubleValsSQL+`
+CREATE STREAM sums WITH (subject = 'cldbl.sums') AS
+SELECT g, SUM(x) AS s, AVG(x) AS a, COUNT(*) AS n FROM vals GROUP BY g;`, doubleRetractionInput, "sums")
+	compareTables(t, "sums", tables["sums"], map[string]string{
+		"big":  `{"g":"big","s":1,"a":1,"n":1}`,
+		"frac": `{"g":"frac","s":0.7,"a":0.7,"n":1}`,
+		"mix":  `{"g":"mix","s":1.75,"a":0.875,"n":2}`,
+	})
+}
+
+// TestChangelogPartitionedTables: chains over 4 partitions, with
+// repartitions, on random data (fixed seed): a GROUP BY of an append-only
+// stream by a column other than its key, a global aggregate over that
+// 4-partition changelog, and over a declared changelog source with random
+// upserts, deletes with their row and tombstones: a GROUP BY of another
+// column with HAVING (rows move between groups held by other partitions)
+// and a GROUP BY under WHERE (rows entering and leaving it), and a
+// filter. At end of input each table equals the batch answer
+// computed here.
+func TestChangelogPartitionedTables(t *testing.T) {
+	rng := rand.New(rand.NewSource(15))
+	var clicks, profiles []string
+	type pageAgg struct {
+		c     int64
+		users map[int64]bool
+	}
+	pages := map[string]*pageAgg{}
+	for range 3000 {
+		uid, page := rng.Int63n(200), fmt.Sprintf("/p%d", rng.Intn(25))
+		clicks = append(clicks, fmt.Sprintf(`{"uid":%d,"page":"%s"}`, uid, page))
+		p := pages[page]
+		if p == nil {
+			p = &pageAgg{users: map[int64]bool{}}
+			pages[page] = p
+		}
+		p.c++
+		p.users[uid] = true
+	}
+	type profile struct {
+		tier  string
+		score int64
+	}
+	current := map[int64]profile{}
+	for range 3000 {
+		uid := rng.Int63n(100)
+		switch r := rng.Intn(8); {
+		case r == 0:
+			profiles = append(profiles, fmt.Sprintf(`{"op":"delete","key":"%d","row":null}`, uid))
+			delete(current, uid)
+		case r == 1:
+			p := current[uid]
+			profiles = append(profiles, fmt.Sprintf(`{"op":"delete","key":"%d","row":{"uid":%d,"tier":"%s","score":%d}}`, uid, uid, p.tier, p.score))
+			delete(current, uid)
+		default:
+			p := profile{fmt.Sprintf("t%d", rng.Intn(12)), rng.Int63n(101) - 50}
+			if r%2 == 0 {
+				profiles = append(profiles, fmt.Sprintf(`{"uid":%d,"tier":"%s","score":%d}`, uid, p.tier, p.score))
+			} else {
+				profiles = append(profiles, fmt.Sprintf(`{"op":"upsert","key":"%d","row":{"uid":%d,"tier":"%s","score":%d}}`, uid, uid, p.tier, p.score))
+			}
+			current[uid] = p
+		}
+	}
+
+	want := map[string]map[string]string{"per_page": {}, "summary": {}, "tiers": {}, "pos_tiers": {}, "keen": {}}
+	var total, top int64
+	for page, p := range pages {
+		want["per_page"][page] = fmt.Sprintf(`{"page":"%s","c":%d,"users":%d}`, page, p.c, len(p.users))
+		total += p.c
+		top = max(top, int64(len(p.users)))
+	}
+	want["summary"][""] = fmt.Sprintf(`{"s":%d,"pages":%d,"top":%d}`, total, len(pages), top)
+	type tierAgg struct{ n, total, lo, hi int64 }
+	tiers := map[string]*tierAgg{}
+	positive := map[string]int64{}
+	for uid, p := range current {
+		if p.score > 0 {
+			positive[p.tier]++
+		}
+		a := tiers[p.tier]
+		if a == nil {
+			a = &tierAgg{lo: p.score, hi: p.score}
+			tiers[p.tier] = a
+		}
+		a.n++
+		a.total += p.score
+		a.lo, a.hi = min(a.lo, p.score), max(a.hi, p.score)
+		if p.score > 20 {
+			want["keen"][strconv.FormatInt(uid, 10)] = fmt.Sprintf(`{"uid":%d,"tier":"%s","score":%d}`, uid, p.tier, p.score)
+		}
+	}
+	for tier, n := range positive {
+		want["pos_tiers"][tier] = fmt.Sprintf(`{"tier":"%s","n":%d}`, tier, n)
+	}
+	for tier, a := range tiers {
+		if a.n > 5 {
+			want["tiers"][tier] = fmt.Sprintf(`{"tier":"%s","n":%d,"total":%d,"lo":%d,"hi":%d}`, tier, a.n, a.total, a.lo, a.hi)
+		}
+	}
+
+	got := runTables(t, `
+CREATE STREAM clicks (uid BIGINT, page VARCHAR)
+WITH (subject = 'clp.clicks.{partition}', partitions = 4, key = 'uid');
+CREATE STREAM per_page WITH (subject = 'clp.per_page.{partition}', partitions = 4, key = 'page') AS
+SELECT page, COUNT(*) AS c, COUNT(DISTINCT uid) AS users FROM clicks GROUP BY page;
+CREATE STREAM summary WITH (subject = 'clp.summary') AS
+SELECT SUM(c) AS s, COUNT(*) AS pages, MAX(users) AS top FROM per_page;
+CREATE STREAM profiles (uid BIGINT, tier VARCHAR, score BIGINT)
+WITH (subject = 'clp.profiles.{partition}', partitions = 4, changelog = 'upsert', key = 'uid');
+CREATE STREAM tiers WITH (subject = 'clp.tiers') AS
+SELECT tier, COUNT(*) AS n, SUM(score) AS total, MIN(score) AS lo, MAX(score) AS hi
+FROM profiles GROUP BY tier HAVING COUNT(*) > 5;
+CREATE STREAM pos_tiers WITH (subject = 'clp.pos_tiers') AS
+SELECT tier, COUNT(*) AS n FROM profiles WHERE score > 0 GROUP BY tier;
+CREATE STREAM keen WITH (subject = 'clp.keen.{partition}', partitions = 4, key = 'uid') AS
+SELECT uid, tier, score FROM profiles WHERE score > 20;`,
+		map[string][]string{"clicks": clicks, "profiles": profiles}, "per_page", "summary", "tiers", "pos_tiers", "keen")
+	for _, s := range []string{"per_page", "summary", "tiers", "pos_tiers", "keen"} {
+		compareTables(t, s, got[s], want[s])
+	}
+}
