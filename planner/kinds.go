@@ -5,7 +5,6 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
-	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation"
 
 	"github.com/velort/velort/runtime"
 )
@@ -135,9 +134,6 @@ func (q *Query) refuseOverChangelog(p *parser) *Error {
 		for _, e := range q.shape.groupBy.SelectedExprs {
 			if u, ok := e.(*udfExpr); ok && u.fn.Kind == "aggregate" {
 				return q.refuseUDFAggregate(p, u.fn, what)
-			}
-			if _, ok := e.(*aggregation.GroupConcat); ok {
-				return p.src.errorAt(q.callPos(p, "GROUP_CONCAT"), "GROUP_CONCAT over a changelog: %s, and velort cannot take a row back out of a concatenation yet; expected other aggregates over the changelog, or GROUP_CONCAT over the append-only stream it is computed from", what)
 			}
 		}
 		for _, u := range q.udfAggregates() {
