@@ -181,12 +181,15 @@ func TestChangelogThroughGroupBy(t *testing.T) {
 // TestChangelogCheckpointKeepsTable: a loop over a changelog JetStream
 // source checkpoints its table of last rows (even without a stage); after
 // a restart from the checkpoint, a delete by key alone still finds the row
-// it deletes.
+// it deletes. Its JetStream sink stores each record with Velort-Op,
+// Velort-Key and the per-input message id.
 func TestChangelogCheckpointKeepsTable(t *testing.T) {
 	conn := connectTo(t, startServer(t))
 	nc := conn.NC
-	if err := conn.EnsureStream("CL_USERS", []string{"cl.users"}, time.Minute); err != nil {
-		t.Fatal(err)
+	for name, subj := range map[string]string{"CL_USERS": "cl.users", "CL_ADULTS": "cl.adults"} {
+		if err := conn.EnsureStream(name, []string{subj}, time.Minute); err != nil {
+			t.Fatal(err)
+		}
 	}
 	js, _ := nc.JetStream()
 	blobs, err := conn.OpenBlobs(transport.CheckpointBucket)
@@ -196,6 +199,7 @@ func TestChangelogCheckpointKeepsTable(t *testing.T) {
 	out := subscribe(t, nc, "cl.adults")
 	start := func() *Loop {
 		l := changelogLoop(t, nc, changelogSQL, "adults")
+		l.cfg.SinkJetStream = true
 		if !l.EnableCheckpoints(blobs, "adults.0", time.Hour) {
 			t.Fatal("a changelog loop without a stage refused checkpoints")
 		}
@@ -231,6 +235,15 @@ func TestChangelogCheckpointKeepsTable(t *testing.T) {
 		`upsert 2 {"id":2,"name":"bob"}`,
 		`delete 1 {"id":1,"name":"ann"}`,
 	})
+	var stored []string
+	for seq := uint64(1); seq <= 3; seq++ {
+		m, err := js.GetMsg("CL_ADULTS", seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored = append(stored, m.Header.Get(HeaderOp)+" "+m.Header.Get(HeaderKey)+" "+m.Header.Get(nats.MsgIdHdr))
+	}
+	sameLines(t, "stored in the JetStream sink", stored, []string{"upsert 1 adults/0/1/0", "upsert 2 adults/0/2/0", "delete 1 adults/0/3/0"})
 }
 
 // TestChangeTableCheckpointEncoding: the table's entries survive the

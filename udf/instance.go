@@ -54,11 +54,11 @@ type callState struct {
 
 // binding holds one function's looked-up exports and its reusable stack.
 type binding struct {
-	sig                                      *Signature
-	fn, init, update, merge, result, free, b api.Function
-	stack                                    []uint64
-	varLen                                   bool   // some parameter passes through guest memory
-	calls                                    uint64 // calls through this instance, for sampling
+	sig                                               *Signature
+	fn, init, update, merge, result, free, retract, b api.Function
+	stack                                             []uint64
+	varLen                                            bool   // some parameter passes through guest memory
+	calls                                             uint64 // calls through this instance, for sampling
 }
 
 // NewInstance instantiates the module (running a Go guest's _initialize)
@@ -140,6 +140,7 @@ func (in *Instance) instantiate() error {
 		if s.Kind == Aggregate {
 			b.fn = nil
 			b.init, b.update, b.merge, b.result, b.free = look(s.Init), look(s.Update), look(s.Merge), look(s.Result), look(s.Free)
+			b.retract = look(s.Retract)
 		}
 	}
 	return nil

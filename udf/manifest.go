@@ -27,6 +27,7 @@ type manifestFunc struct {
 	Merge       string   `json:"merge"`
 	Result      string   `json:"result"`
 	Free        string   `json:"free"`
+	Retract     string   `json:"retract"`
 	Batch       string   `json:"batch"`
 }
 
@@ -52,7 +53,7 @@ func parseManifest(data []byte) ([]Signature, error) {
 	sigs := make([]Signature, len(m.Functions))
 	for i, f := range m.Functions {
 		s := Signature{Name: f.Name, Export: f.Export, HandlesNull: f.HandlesNull,
-			Init: f.Init, Update: f.Update, Merge: f.Merge, Result: f.Result, Free: f.Free, Batch: f.Batch}
+			Init: f.Init, Update: f.Update, Merge: f.Merge, Result: f.Result, Free: f.Free, Retract: f.Retract, Batch: f.Batch}
 		switch strings.ToLower(f.Kind) {
 		case "", "scalar":
 		case "aggregate":
@@ -169,6 +170,9 @@ func (s *Signature) entries() []entry {
 		}
 		if s.Free != "" {
 			e = append(e, entry{"free", s.Free, ft([]wasmbin.ValType{i32}), false})
+		}
+		if s.Retract != "" {
+			e = append(e, entry{"retract", s.Retract, e[1].want, false})
 		}
 		return e
 	}

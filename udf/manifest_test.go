@@ -27,7 +27,8 @@ func TestParseManifestErrors(t *testing.T) {
 
 func TestManifestDefaults(t *testing.T) {
 	sigs, err := parseManifest([]byte(`{"functions":[{"name":"f","params":["int"],"returns":"double"},
-		{"name":"agg","kind":"aggregate","params":["DOUBLE"],"returns":"DOUBLE"}]}`))
+		{"name":"agg","kind":"aggregate","params":["DOUBLE"],"returns":"DOUBLE"},
+		{"name":"undo","kind":"aggregate","params":["BIGINT"],"returns":"BIGINT","retract":"undo_it"}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,6 +36,8 @@ func TestManifestDefaults(t *testing.T) {
 		{Name: "f", Export: "f", Params: []Type{Int}, Returns: Double},
 		{Name: "agg", Kind: Aggregate, Params: []Type{Double}, Returns: Double,
 			Init: "agg_init", Update: "agg_update", Merge: "agg_merge", Result: "agg_result"},
+		{Name: "undo", Kind: Aggregate, Params: []Type{Int}, Returns: Int,
+			Init: "undo_init", Update: "undo_update", Merge: "undo_merge", Result: "undo_result", Retract: "undo_it"},
 	}
 	if !reflect.DeepEqual(sigs, want) {
 		t.Errorf("got %+v\nwant %+v", sigs, want)
@@ -78,7 +81,8 @@ func TestManifestFromDescribe(t *testing.T) {
 		{Name: "risk", Export: "risk", Params: []Type{Double, Int}, Returns: Double},
 		{Name: "mask", Export: "mask", Params: []Type{String}, Returns: String},
 		{Name: "wavg", Kind: Aggregate, Params: []Type{Double, Double}, Returns: Double,
-			Init: "wavg_init", Update: "wavg_update", Merge: "wavg_merge", Result: "wavg_result", Free: "wavg_free"},
+			Init: "wavg_init", Update: "wavg_update", Merge: "wavg_merge", Result: "wavg_result", Free: "wavg_free",
+			Retract: "wavg_retract"},
 	}
 	if !reflect.DeepEqual(sigs, want) {
 		t.Errorf("Go guest manifest:\n got %+v\nwant %+v", sigs, want)
@@ -90,7 +94,8 @@ func TestInspect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sigs) != 1 || sigs[0].String() != "aggregate variance(DOUBLE) -> DOUBLE" || sigs[0].Free != "variance_free" {
+	if len(sigs) != 1 || sigs[0].String() != "aggregate variance(DOUBLE) -> DOUBLE" || sigs[0].Free != "variance_free" ||
+		sigs[0].Retract != "variance_retract" {
 		t.Errorf("got %+v", sigs)
 	}
 }

@@ -287,6 +287,11 @@ func (m *Module) setSignatures(sigs []Signature) error {
 	var needAlloc, needMem bool
 	for i := range sigs {
 		s := &sigs[i]
+		if s.Kind == Aggregate && s.Retract == "" {
+			if _, ok := m.parsed.ExportedFunc(s.Name + "_retract"); ok {
+				s.Retract = s.Name + "_retract" // checked below like the others
+			}
+		}
 		for _, e := range s.entries() {
 			got, ok := m.parsed.ExportedFunc(e.export)
 			if !ok {
@@ -328,7 +333,7 @@ const exportAlloc = "velort_alloc"
 func (s *Signature) abiNote(role string) string {
 	var parts []string
 	switch role {
-	case "update":
+	case "update", "retract":
 		parts = append(parts, "handle i32")
 	case "merge":
 		return "(handle i32, other i32)"

@@ -131,10 +131,18 @@ type Signature struct {
 	// Aggregate exports; default to Name+"_init", "_update", "_merge",
 	// "_result". Free is optional.
 	Init, Update, Merge, Result, Free string
+	// Retract optionally names an aggregate export that undoes one update
+	// with the same arguments (same wasm signature as Update). When empty
+	// and the module exports Name+"_retract", the load fills it in.
+	Retract string
 	// Batch optionally names an export called once per micro-batch over
 	// column arrays (scalar functions with fixed-width types only).
 	Batch string
 }
+
+// HasRetract reports whether s is an aggregate with a retract export, i.e.
+// one that can be used over a changelog input.
+func (s *Signature) HasRetract() bool { return s.Kind == Aggregate && s.Retract != "" }
 
 // String renders s as "risk(DOUBLE, BIGINT) -> DOUBLE".
 func (s Signature) String() string {

@@ -147,6 +147,17 @@ void fragile_sum_update(int32_t h, int64_t x) {
 	sums[h] += x;
 }
 
+/* fragile_sum_retract takes x back out of the sum; found by its default
+ * name (the manifest does not name it). It traps on a negative input like
+ * update, and never returns for x = 1 << 40, to show retract's faults. */
+VELORT_EXPORT("fragile_sum_retract")
+void fragile_sum_retract(int32_t h, int64_t x) {
+	if (x < 0) __builtin_trap();
+	if (x == (int64_t)1 << 40)
+		for (;;) sink = x++;
+	sums[h] -= x;
+}
+
 VELORT_EXPORT("fragile_sum_merge")
 void fragile_sum_merge(int32_t h, int32_t o) { sums[h] += sums[o]; }
 

@@ -1,6 +1,7 @@
 /* stats.c — an aggregate: the sample variance of a DOUBLE column (Welford's
- * algorithm, with Chan's formula to merge two partial states). States live in
- * the guest; the host holds i32 handles. */
+ * algorithm, with Chan's formula to merge two partial states, and Welford's
+ * step run backwards to retract a row, which lets velort use it over a
+ * changelog). States live in the guest; the host holds i32 handles. */
 #include "velort.h"
 
 VELORT_MANIFEST_FILE("stats.json");
@@ -42,6 +43,24 @@ void variance_update(int32_t h, double x) {
 	double d = x - s->mean;
 	s->mean += d / (double)s->n;
 	s->m2 += d * (x - s->mean);
+}
+
+/* variance_retract undoes variance_update(h, x): the mean before x was
+ * (n*mean - x) / (n-1), and m2 loses the same term update added. Retracting
+ * every row gives the empty state exactly; one row left has m2 = 0. */
+VELORT_EXPORT("variance_retract")
+void variance_retract(int32_t h, double x) {
+	state *s = &states[h];
+	if (s->n <= 1) {
+		s->n = 0;
+		s->mean = s->m2 = 0;
+		return;
+	}
+	double mean = s->mean;
+	s->n--;
+	s->mean = mean - (x - mean) / (double)s->n;
+	s->m2 -= (x - s->mean) * (x - mean);
+	if (s->n == 1 || s->m2 < 0) s->m2 = 0; /* rounding cannot make it negative */
 }
 
 VELORT_EXPORT("variance_merge")

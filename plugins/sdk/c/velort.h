@@ -25,6 +25,13 @@
 	        ".incbin \"" path "\"\n"                                \
 	        ".text\n")
 
+/* An aggregate "name" exports name_init() -> int32_t handle,
+ * name_update(int32_t h, args...), name_merge(int32_t h, int32_t other),
+ * name_result(int32_t h) -> result, and optionally name_free(int32_t h) and
+ * name_retract(int32_t h, args...), which undoes one name_update with the
+ * same arguments and lets velort aggregate over a changelog (see
+ * plugins/examples/c/stats.c and docs/udf.md, "Aggregates"). */
+
 /* A VARCHAR / VARBINARY / JSON result: (ptr << 32) | len. */
 typedef uint64_t velort_str;
 

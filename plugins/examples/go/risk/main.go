@@ -14,7 +14,7 @@ import (
 func init() {
 	velort.Register("risk", Risk)
 	velort.Register("mask", Mask)
-	velort.RegisterAggregate("wavg", wavgUpdate, wavgResult)
+	velort.RegisterAggregateRetract("wavg", wavgUpdate, wavgRetract, wavgResult)
 }
 
 // Risk is the notional exposure of a position, with a 2% surcharge on
@@ -41,8 +41,13 @@ func Mask(s string) string {
 //go:wasmexport mask
 func mask(p, n uint32) uint64 { return velort.ReturnString(Mask(velort.String(p, n))) }
 
-// wavg(x DOUBLE, w DOUBLE) -> DOUBLE: sum(x*w) / sum(w).
-type wavgState struct{ sum, weight float64 }
+// wavg(x DOUBLE, w DOUBLE) -> DOUBLE: sum(x*w) / sum(w). It can retract a
+// row, so velort may run it over a changelog; n counts the rows held, so
+// that retracting every row gives the empty state exactly.
+type wavgState struct {
+	sum, weight float64
+	n           int64
+}
 
 var wavg velort.States[wavgState]
 
@@ -54,6 +59,18 @@ func wavgUpdate(h int32, x, w float64) {
 	s := wavg.Get(h)
 	s.sum += x * w
 	s.weight += w
+	s.n++
+}
+
+//go:wasmexport wavg_retract
+func wavgRetract(h int32, x, w float64) {
+	s := wavg.Get(h)
+	if s.n--; s.n <= 0 {
+		*s = wavgState{}
+		return
+	}
+	s.sum -= x * w
+	s.weight -= w
 }
 
 //go:wasmexport wavg_merge
@@ -61,6 +78,7 @@ func wavgMerge(h, other int32) {
 	s, o := wavg.Get(h), wavg.Get(other)
 	s.sum += o.sum
 	s.weight += o.weight
+	s.n += o.n
 }
 
 //go:wasmexport wavg_result

@@ -26,7 +26,9 @@
 //	func mask(p, n uint32) uint64 { return velort.ReturnString(Mask(velort.String(p, n))) }
 //
 // Aggregates keep their state in the guest, addressed by an int32 handle
-// (see States and RegisterAggregate). Go types map to SQL types as: int64 and
+// (see States and RegisterAggregate); RegisterAggregateRetract declares one
+// that can also take a row back out of a state (a name_retract export),
+// which velort needs to aggregate over a changelog. Go types map to SQL types as: int64 and
 // int → BIGINT, float64 → DOUBLE, bool → BOOLEAN, Timestamp → TIMESTAMP,
 // string → VARCHAR, []byte → VARBINARY, JSON → JSON.
 //

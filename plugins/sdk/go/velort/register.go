@@ -23,6 +23,10 @@ type Function struct {
 	Aggregate    bool
 	// Aggregate exports; default to Name + "_init" and so on.
 	Init, Update, Merge, Result, Free string
+	// Retract optionally names an aggregate export that undoes one update
+	// with the same arguments (needed to aggregate over a changelog). Left
+	// empty, the host still finds an export named Name + "_retract".
+	Retract string
 }
 
 var registry []Function
@@ -43,6 +47,23 @@ func RegisterAggregate(name string, update, result any) {
 	params, _ := sqlSignature(name, update, 1)
 	_, ret := sqlSignature(name, result, 1)
 	Declare(Function{Name: name, Params: params, Returns: ret, Aggregate: true})
+}
+
+// RegisterAggregateRetract is RegisterAggregate for an aggregate that can
+// also take a row back out of its state: retract is the Go func behind
+// name_retract, with the same parameters as update, and must undo one
+// update with the same arguments. velort calls it when the aggregate runs
+// over a changelog (an update of a row = retract of the old row, then
+// update with the new one); an aggregate without it is refused there.
+func RegisterAggregateRetract(name string, update, retract, result any) {
+	params, _ := sqlSignature(name, update, 1)
+	rparams, _ := sqlSignature(name, retract, 1)
+	if strings.Join(params, ",") != strings.Join(rparams, ",") {
+		panic(fmt.Sprintf("velort: %s: retract takes (%s), update takes (%s); they must match",
+			name, strings.Join(rparams, ", "), strings.Join(params, ", ")))
+	}
+	_, ret := sqlSignature(name, result, 1)
+	Declare(Function{Name: name, Params: params, Returns: ret, Aggregate: true, Retract: name + "_retract"})
 }
 
 // Declare adds a manifest entry as given.
@@ -153,6 +174,9 @@ func Manifest() []byte {
 			field("merge", f.Merge)
 			field("result", f.Result)
 			field("free", f.Free)
+			if f.Retract != "" {
+				field("retract", f.Retract)
+			}
 		} else {
 			field("export", f.Export)
 		}

@@ -14,6 +14,7 @@ func TestManifest(t *testing.T) {
 	Register("mask", func(s string) string { return s })
 	Register("flags", func(b bool, ts Timestamp, j JSON, raw []byte, n int) bool { return b })
 	RegisterAggregate("wavg", func(h int32, x, w float64) {}, func(h int32) float64 { return 0 })
+	RegisterAggregateRetract("wsum", func(h int32, x, w float64) {}, func(h int32, x, w float64) {}, func(h int32) float64 { return 0 })
 	Declare(Function{Name: "odd", Export: `we"ird`, Params: []string{"BIGINT"}, Returns: "BIGINT", Batch: "odd_batch", HandlesNull: true})
 
 	var got struct {
@@ -29,6 +30,9 @@ func TestManifest(t *testing.T) {
 		{"name": "flags", "export": "flags", "params": []any{"BOOLEAN", "TIMESTAMP", "JSON", "VARBINARY", "BIGINT"}, "returns": "BOOLEAN"},
 		{"name": "wavg", "kind": "aggregate", "params": []any{"DOUBLE", "DOUBLE"}, "returns": "DOUBLE",
 			"init": "wavg_init", "update": "wavg_update", "merge": "wavg_merge", "result": "wavg_result", "free": "wavg_free"},
+		{"name": "wsum", "kind": "aggregate", "params": []any{"DOUBLE", "DOUBLE"}, "returns": "DOUBLE",
+			"init": "wsum_init", "update": "wsum_update", "merge": "wsum_merge", "result": "wsum_result", "free": "wsum_free",
+			"retract": "wsum_retract"},
 		{"name": "odd", "export": `we"ird`, "params": []any{"BIGINT"}, "returns": "BIGINT", "batch": "odd_batch", "handles_null": true},
 	}
 	if got.ABI != "velort/1" || !reflect.DeepEqual(got.Functions, want) {
@@ -43,6 +47,9 @@ func TestRegisterRejects(t *testing.T) {
 		"two results":   func() { Register("f", func() (int64, error) { return 0, nil }) },
 		"not a func":    func() { Register("f", 3) },
 		"bad name":      func() { Register("1f", func() int64 { return 0 }) },
+		"retract types": func() {
+			RegisterAggregateRetract("g", func(h int32, x float64) {}, func(h int32, x int64) {}, func(h int32) float64 { return 0 })
+		},
 	} {
 		func() {
 			defer func() {
