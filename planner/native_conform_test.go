@@ -91,3 +91,18 @@ func TestConformanceStrToDate(t *testing.T) {
 		{"STR_TO_DATE('2024-01-15 10:30:00.1234', '%Y-%m-%d %H:%i:%s.%f')", fbRec, `ERR: STR_TO_DATE result '2024-01-15 10:30:00.123400' has digits below the millisecond: velort's TIMESTAMP has millisecond precision`},
 	})
 }
+
+// TestConformanceZeroDateFraction: DATE_FORMAT's %f of a number with a
+// zero month or day is the number's fraction when it is below 1 (0.5 is
+// 500000), 000000 otherwise; velort gave NULL. Values from MariaDB.
+func TestConformanceZeroDateFraction(t *testing.T) {
+	runFbCases(t, []fbCase{
+		{"DATE_FORMAT(0.5, '%f')", fbRec, `"500000"`},
+		{"DATE_FORMAT(0.0050, '%f')", fbRec, `"005000"`},
+		{"DATE_FORMAT(0.125e0, '%f %Y')", fbRec, `"125000 0000"`},
+		{"DATE_FORMAT(0, '%f')", fbRec, `"000000"`},
+		{"DATE_FORMAT(1000, '%f')", fbRec, `"000000"`},
+		{"DATE_FORMAT(1000.25, '%f')", fbRec, `"000000"`},
+		{"DATE_FORMAT(0.5, '%M')", fbRec, `null`},
+	})
+}

@@ -29,7 +29,7 @@ func nativeDateFormat(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (co
 				return runtime.Null
 			}
 			start := len(c.Arena)
-			out, done := appendZeroDateFormat(c.Arena, parts, textOf(c, v[1]))
+			out, done := appendZeroDateFormat(c.Arena, parts, zeroDateFrac(v[0], parts), textOf(c, v[1]))
 			if !done || !checkSize(c, "date_format", int64(len(out)-start)) {
 				c.Arena = out[:start]
 				return runtime.Null
@@ -244,11 +244,31 @@ func zeroInDate(v runtime.Value) (p [6]int64, ok bool) {
 	return p, true
 }
 
+// zeroDateFrac is the microseconds %f shows for a number zeroInDate
+// read: the fraction of a number below 1 (0.5 is 500000, cut to 6
+// digits), none for the others (1000.25 is 000000: MariaDB drops it with
+// a note, MySQL warns).
+func zeroDateFrac(v runtime.Value, p [6]int64) int64 {
+	if p != ([6]int64{}) {
+		return 0
+	}
+	switch v.T {
+	case runtime.TDecimal:
+		if v.Scale > 6 {
+			return v.I / pow10i[v.Scale-6]
+		}
+		return v.I * pow10i[6-v.Scale]
+	case runtime.TDouble:
+		return int64(v.F * 1e6)
+	}
+	return 0
+}
+
 // appendZeroDateFormat formats a date with a zero month or day (year,
-// month, day, hour, minute, second) with the specifiers that need no
-// calendar; done is false for the others (names, weekdays, weeks, day
-// of the year, fractions), left NULL.
-func appendZeroDateFormat(dst []byte, p [6]int64, f []byte) ([]byte, bool) {
+// month, day, hour, minute, second) and its fraction us with the
+// specifiers that need no calendar; done is false for the others (names,
+// weekdays, weeks, day of the year), left NULL.
+func appendZeroDateFormat(dst []byte, p [6]int64, us int64, f []byte) ([]byte, bool) {
 	y, mo, d, h, mi, s := p[0], p[1], p[2], p[3], p[4], p[5]
 	h12 := (h+11)%12 + 1
 	for i := 0; i < len(f); i++ {
@@ -300,7 +320,9 @@ func appendZeroDateFormat(dst []byte, p [6]int64, f []byte) ([]byte, bool) {
 			}
 		case 'T':
 			dst = appendClock(dst, h, mi, s)
-		case 'a', 'b', 'f', 'j', 'M', 'U', 'u', 'V', 'v', 'W', 'w', 'X', 'x':
+		case 'f':
+			dst = pad(dst, us, 6)
+		case 'a', 'b', 'j', 'M', 'U', 'u', 'V', 'v', 'W', 'w', 'X', 'x':
 			return dst, false
 		default: // %% and unknown specifiers: the character itself
 			dst = append(dst, f[i])

@@ -231,6 +231,10 @@ var values = []string{
 	"CONVERT_TZ(ts, '-08:00', '+00:00')", "CONVERT_TZ(ts, '+00:00', '+5:30')", "CONVERT_TZ(ts, '+00:00', '+14:01')",
 	"CONVERT_TZ('2024-01-15 10:00:00', '+01:00', '-01:00')", "CONVERT_TZ(ts, '+00:00', '+00:00')",
 	"FORMAT(d, 0)", "FORMAT(d, 5)", "FORMAT(-d, 1)", "CAST('2024-01-15' AS TIME)", "CAST(s AS TIME(2))",
+	"HOUR(9999999999)", "HOUR(99991231235959)", "HOUR(100000000000000)",
+	"DATE_FORMAT(0.5, '%f')", "DATE_FORMAT(0.5, '%Y')", "DATE_FORMAT(1.5, '%f')", "DATE_FORMAT(0, '%f')", "DATE_FORMAT(20240115.5, '%f')",
+	"DATE_FORMAT(1000, '%f')", "DATE_FORMAT(1000.25, '%f')", "DATE_FORMAT(0.5e0, '%f')", "DATE_FORMAT(0.125e0, '%f %Y')",
+	"DATE_FORMAT(b, '%f')", "DATE_FORMAT(i, '%f')", "DATE_FORMAT(m, '%f')", "DATE_FORMAT(d, '%f')", "DATE_FORMAT(k, '%f')",
 }
 
 // aggExprs are evaluated per group: SELECT g, expr FROM t GROUP BY g.
