@@ -91,6 +91,33 @@ type AggUDFMerger interface {
 	Merge(c *Ctx, dst, src int64) error
 }
 
+// AggUDFRetracter is implemented by user aggregates that may be able to
+// take a row back out of a state: a wasm aggregate whose module exports a
+// retract function (ABI velort/1, docs/udf.md). Over a changelog input
+// (GroupConfig.Retract) a retracted row's argument is computed by the
+// AggSpec's Arg exactly as for Update (a NULL argument is skipped the same
+// way), and Retract is called right after, with the state handle the row
+// was added to: it undoes that Update. An error is the record's error
+// (c.Err). CanRetract says whether this aggregate has the export; a user
+// aggregate that does not implement the interface, or cannot retract, is
+// refused over a changelog (ValidateGroupConfig).
+type AggUDFRetracter interface {
+	Retract(c *Ctx, state int64, arg Value) error
+	CanRetract() bool
+}
+
+// UDFRetracter returns a's user aggregate as an AggUDFRetracter when it
+// can retract rows, and nil otherwise. A stage looks it up once.
+func (a *AggSpec) UDFRetracter() AggUDFRetracter {
+	if a.Func != UDF || a.UDF == nil {
+		return nil
+	}
+	if r, ok := a.UDF.(AggUDFRetracter); ok && r.CanRetract() {
+		return r
+	}
+	return nil
+}
+
 // mergeable reports whether the aggregate's state can be merged.
 func (a *AggSpec) mergeable() bool {
 	if a.Func == GroupConcat && a.Distinct {

@@ -7,7 +7,7 @@ import "slices"
 // are the key text (Velort-Key); payloads are owned copies.
 type ChangeTable struct {
 	rows map[string]*[]byte // a pointer, so that replacing a row does not store the key again
-	prev []byte // the replaced payload, valid until the next Apply
+	prev []byte             // the replaced payload, valid until the next Apply
 }
 
 // NewChangeTable returns an empty table.

@@ -54,8 +54,8 @@ type GroupConfig struct {
 	// Retract: the input is a changelog (SPEC §2 "Changelogs"); the stage
 	// keeps what retraction needs (rows per group, per-group value counts
 	// for MIN, MAX, FIRST_VALUE, LAST_VALUE and DISTINCT aggregates) and
-	// implements RetractStage. Only without a window; user aggregates
-	// cannot retract (the planner refuses them).
+	// implements RetractStage. Only without a window; a user aggregate
+	// must implement AggUDFRetracter.
 	Retract bool
 	// Changelog: the output is a changelog (EMIT CHANGES): rows go out
 	// through ChangeDownstream.Upsert, and a group whose HAVING stops
@@ -172,8 +172,8 @@ func ValidateGroupConfig(cfg *GroupConfig) error {
 			}
 			return fmt.Errorf("aggregate %d: user aggregate cannot merge states, which SESSION windows need", j)
 		}
-		if cfg.Retract && a.Func == UDF {
-			return fmt.Errorf("aggregate %d (%s) cannot retract rows, which an input changelog needs", j, a.Func)
+		if cfg.Retract && a.Func == UDF && a.UDFRetracter() == nil {
+			return fmt.Errorf("aggregate %d: user aggregate cannot take a row back (no retract export), which an input changelog needs", j)
 		}
 		if a.Distinct && a.Func != Sum && a.Func != Avg && a.Func != GroupConcat {
 			return fmt.Errorf("aggregate %d (%s): DISTINCT is supported for COUNT, SUM, AVG, MIN, MAX and GROUP_CONCAT", j, a.Func)

@@ -23,6 +23,8 @@ import (
 // Welford's update backwards (accurate to rounding of the values seen).
 // FIRST_VALUE/LAST_VALUE order values by arrival: a value keeps the arrival
 // of its first (FIRST) or latest (LAST) copy while any copy is live.
+// GROUP_CONCAT rebuilds its result from the value counts after each change
+// (rConcat).
 //
 // Output (GroupConfig.Changelog): a changed cell is pending until the
 // record (or, through ExecuteChange, the whole change: retraction and
@@ -491,6 +493,26 @@ func neumaierAdd(s, comp *float64, x float64) {
 // an overflow leaves every state unchanged.
 func (s *groupStage) rApply(c *Ctx, cid int32, sign int64) {
 	base := int(cid) * s.na
+	if s.hasUDF { // user aggregates first: one that fails leaves the built-in ones unchanged
+		if len(s.exactSums) > 0 && s.rSumsOverflow(cid, sign) {
+			c.Err = errSumOverflow
+			return
+		}
+		for j := range s.aggs {
+			if s.aggs[j].Func == UDF {
+				if s.rOne(c, base+j, j, sign); c.Err != nil {
+					return
+				}
+			}
+		}
+		for j := range s.aggs {
+			if s.aggs[j].Func != UDF {
+				s.rOne(c, base+j, j, sign)
+			}
+		}
+		s.cells[cid].rows += sign
+		return
+	}
 	if sf := s.sumFirst; sf >= 0 {
 		// The one exact SUM first: its overflow returns before any
 		// other aggregate changes.
@@ -517,8 +539,25 @@ func (s *groupStage) rApply(c *Ctx, cid int32, sign int64) {
 // rOne applies the current row to one aggregate state k of a cell.
 func (s *groupStage) rOne(c *Ctx, k, j int, sign int64) {
 	sp, a, v := &s.aggs[j], &s.accs[k], &s.av[j]
-	if sp.Func == CountStar {
+	switch sp.Func {
+	case CountStar:
 		a.n += sign
+		return
+	case UDF:
+		if v.T == TNull && sp.Arg != nil {
+			return
+		}
+		var err error
+		if sign > 0 {
+			err = sp.UDF.Update(c, a.h, *v)
+		} else if r := s.udfRetract[j]; r != nil {
+			err = r.Retract(c, a.h, *v)
+		} else {
+			err = errNoRetract
+		}
+		if err != nil {
+			c.Err = err
+		}
 		return
 	}
 	if v.T == TNull {

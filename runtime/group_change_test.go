@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -402,5 +403,55 @@ func TestChangelogSnapshotKeepsVisibility(t *testing.T) {
 		if err := NewGroupStage(plain).(Checkpointer).Restore(snap); err == nil {
 			t.Errorf("retract=%v: changelog snapshot restored into an append-only stage", retract)
 		}
+	}
+}
+
+// retractingSumSquares is sumSquares with a retract export (CanRetract
+// says whether the module has one).
+type retractingSumSquares struct {
+	*sumSquares
+	can bool
+}
+
+func (u retractingSumSquares) Retract(_ *Ctx, h int64, v Value) error {
+	if _, ok := u.states[h]; !ok {
+		return errors.New("retract of a freed state")
+	}
+	x := aggToFloat(v)
+	u.states[h] -= x * x
+	return nil
+}
+
+func (u retractingSumSquares) CanRetract() bool { return u.can }
+
+// A user aggregate with a retract export runs over a changelog; one
+// without is refused.
+func TestRetractUserAggregate(t *testing.T) {
+	udf := AggSpec{Func: UDF, Arg: stCol(1), ArgType: TInt, ResultType: TDouble}
+	for _, tc := range []struct {
+		name string
+		u    AggUDF
+		ok   bool
+	}{{"no Retract", newSumSquares(), false}, {"CanRetract false", retractingSumSquares{newSumSquares(), false}, false},
+		{"retracts", retractingSumSquares{newSumSquares(), true}, true}} {
+		u := udf
+		u.UDF = tc.u
+		cfg := chCfg(chAgg(CountStar, TInt), u)
+		if err := ValidateGroupConfig(&cfg); (err == nil) != tc.ok {
+			t.Errorf("%s: validate: %v", tc.name, err)
+		}
+	}
+	u := udf
+	sq := newSumSquares()
+	u.UDF = retractingSumSquares{sq, true}
+	p := chPipe(chCfg(chAgg(CountStar, TInt), u), nil)
+	a3, a4 := chKV("a", Int(3)), chKV("a", Int(4))
+	chChange(t, p, nil, a3)
+	chExpect(t, "3²+4²", chChange(t, p, nil, a4), "+a: 'a'|2|25")
+	chExpect(t, "3 replaced by NULL", chChange(t, p, a3, chKV("a", Null)), "+a: 'a'|2|16")
+	chExpect(t, "4 moved to b as 1", chChange(t, p, a4, chKV("b", Int(1))), "+a: 'a'|1|0", "+b: 'b'|1|1")
+	chExpect(t, "a deleted", chChange(t, p, chKV("a", Null), nil), "-a: 'a'|1|0")
+	if len(sq.states) != 1 {
+		t.Errorf("%d user aggregate states live, want 1 (group b)", len(sq.states))
 	}
 }

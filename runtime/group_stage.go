@@ -56,6 +56,7 @@ type groupStage struct {
 	npend                     int
 	gcv                       []gcValue           // GROUP_CONCAT's live values while rebuilding
 	gcSeen                    map[string]struct{} // GROUP_CONCAT(DISTINCT ... ORDER BY): texts written
+	udfRetract                []AggUDFRetracter   // per aggregate: a user aggregate's Retract (nil otherwise)
 }
 
 type groupInfo struct {
@@ -104,6 +105,10 @@ func newGroupStage(cfg GroupConfig) *groupStage {
 	}
 	if s.retract {
 		s.rk = make([][]byte, len(cfg.Aggs))
+		s.udfRetract = make([]AggUDFRetracter, len(cfg.Aggs))
+		for j := range cfg.Aggs {
+			s.udfRetract[j] = cfg.Aggs[j].UDFRetracter()
+		}
 	}
 	s.mergeable = true
 	for j := range s.aggs {
