@@ -70,6 +70,8 @@ var accepted = []acceptedDiff{
 		reason: "MariaDB computes a sliding SUM/AVG of DOUBLEs by adding and subtracting, so a huge value leaving the frame wipes out the rest; MySQL 8 (windowing_use_high_precision, the default) does not — velort's value is the frame's own"},
 	{pattern: regexp.MustCompile(`^STR_TO_DATE\(`), when: strToDateInvalidDay,
 		reason: "documented: velort's TIMESTAMP holds valid dates only, so a STR_TO_DATE date-time with a day past its month's end ('2024-02-30 00:00:00', which MySQL keeps) dead-letters the record"},
+	{pattern: regexp.MustCompile(`^(HOUR|MINUTE|SECOND)\(\d{11,14}\)$`), when: timeOfBadDatetimeNumber,
+		reason: "HOUR/MINUTE/SECOND of a number of 11 to 14 digits that is no valid date-time (10000000000 is 2001-00-00 00:00:00): MySQL's number_to_time tries number_to_datetime, which rejects a zero month or day, and warns that the TIME is out of range (838:59:59), so velort dead-letters the record; MariaDB reads the zero date and gives its time without a warning"},
 	{pattern: regexp.MustCompile(`^LOCATE\('', '', 1\)$`), when: func(expr string, _ []any, v vout, m mres) bool {
 		return expr == "LOCATE('', '', 1)" && v.err == "" && v.json == "1" && !m.c.null && m.c.text == "0"
 	}, reason: "LOCATE of '' at the position just past the end of the string (LOCATE('', '', 1)): MySQL's Item_func_locate::val_int tests start − 1 > length and returns the position (1), as velort; MariaDB 10.11 tests start > length and returns 0"},
@@ -401,4 +403,31 @@ func stringDateAddFraction(_ string, _ []any, v vout, m mres) bool {
 		return false
 	}
 	return len(txt) == 19 && m.c.text == txt+".000000"
+}
+
+var timeOfNumberArg = regexp.MustCompile(`^(?:HOUR|MINUTE|SECOND)\((\d{11,14})\)$`)
+
+// timeOfBadDatetimeNumber: velort dead-letters HOUR(n) for an n that
+// MySQL's number_to_datetime (flags 0) rejects: n of 11-12 digits is
+// YYMMDDhhmmss, a zero or invalid part fails.
+func timeOfBadDatetimeNumber(expr string, _ []any, v vout, m mres) bool {
+	a := timeOfNumberArg.FindStringSubmatch(expr)
+	if a == nil || !strings.HasPrefix(v.err, "Incorrect TIME value") || m.err != nil || m.c.null {
+		return false
+	}
+	n, err := strconv.ParseInt(a[1], 10, 64)
+	if err != nil {
+		return false
+	}
+	switch {
+	case n <= 691231235959:
+		n += 20000000000000
+	case n < 700101000000:
+		return true
+	case n <= 991231235959:
+		n += 19000000000000
+	}
+	mo, d := n/100000000%100, n/1000000%100
+	h, mi, s := n/10000%100, n/100%100, n%100
+	return mo == 0 || d == 0 || mo > 12 || d > 31 || h > 23 || mi > 59 || s > 59
 }
