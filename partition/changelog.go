@@ -127,7 +127,8 @@ func (l *Loop) processChange(m *nats.Msg) error {
 		l.dur.until = math.MaxInt64
 	}
 	var oldRow, newRow runtime.Row
-	if old, had := ci.table.Apply(op, ci.key, m.Data); had {
+	old, had := ci.table.Apply(op, ci.key, m.Data)
+	if had {
 		if err := ci.oldDec.Decode(old, ci.oldRow); err == nil {
 			oldRow = ci.oldRow
 		}
@@ -137,10 +138,12 @@ func (l *Loop) processChange(m *nats.Msg) error {
 	}
 	outs := l.cfg.Pipeline.ExecuteChange(&l.ctx, oldRow, newRow, ci.key, et)
 	if l.ctx.Err != nil {
-		if l.cfg.Pipeline.Stage != nil {
-			// The stage most likely took the old row back and refused the
-			// new one: the key has no row now, and a later change must not
-			// retract one.
+		// A failed change leaves the stage's state as it was (ExecuteChange
+		// puts a retracted row back), and publishes nothing: the key keeps
+		// its old row here too.
+		if had {
+			ci.table.Put(string(ci.key), old)
+		} else {
 			ci.table.Apply(runtime.OpDelete, ci.key, nil)
 		}
 		return l.deadLetter(m, l.ctx.Err.Error())

@@ -318,3 +318,40 @@ func TestChangelogIntoMaterializedTable(t *testing.T) {
 	}
 	sameLines(t, "table", rows, []string{"rome 2"})
 }
+
+// TestChangelogFailedChangeKeepsRow: a change whose evaluation fails (a
+// BIGINT overflow) is dead-lettered and the key keeps its old row, in the
+// loop's table as in the stage: a later delete takes back the old row —
+// through a projection and through a GROUP BY whose SUM refused the new
+// row.
+func TestChangelogFailedChangeKeepsRow(t *testing.T) {
+	nc := connectTo(t, startServer(t)).NC
+	sql := `CREATE STREAM users (id BIGINT, city VARCHAR, age BIGINT)
+WITH (subject = 'cf.users', changelog = 'upsert', key = 'id');
+CREATE STREAM scaled WITH (subject = 'cf.scaled') AS SELECT id, age * 4611686018427387904 AS big FROM users;
+CREATE STREAM sums WITH (subject = 'cf.sums') AS SELECT city, SUM(age * 4611686018427387904) AS big, COUNT(*) AS n FROM users GROUP BY city;
+`
+	for name, want := range map[string][]string{
+		"scaled": {`upsert 1 {"id":1,"big":4611686018427387904}`, `delete 1 {"id":1,"big":4611686018427387904}`},
+		"sums":   {`upsert oslo {"city":"oslo","big":4611686018427387904,"n":1}`, `delete oslo {"city":"oslo","big":4611686018427387904,"n":1}`},
+	} {
+		l := changelogLoop(t, nc, sql, name)
+		out, dlq := subscribe(t, nc, l.cfg.Sink.Subjects[0]), subscribe(t, nc, l.cfg.DLQ)
+		for _, c := range []change{
+			{"", "", `{"id":1,"city":"oslo","age":1}`},
+			{"", "", `{"id":1,"city":"oslo","age":3}`}, // overflows: dead letter
+			{"delete", "1", ``},
+		} {
+			if err := l.process(c.msg(l.cfg.Subject)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sameLines(t, name, collect(t, nc, out, HeaderOp), want)
+		if dl := collect(t, nc, dlq, HeaderError); len(dl) != 1 || !strings.Contains(dl[0], "out of range") {
+			t.Errorf("%s: dead letters %q", name, dl)
+		}
+		if n := l.ChangeTable().Len(); n != 0 {
+			t.Errorf("%s: %d rows left", name, n)
+		}
+	}
+}
