@@ -33,11 +33,16 @@ SELECT s % 40 AS bucket, COUNT(*) AS nkeys, SUM(c) AS total, MAX(c) AS top FROM 
 
 // changelogChainInput writes n events over 30 keys and returns the path
 // and the batch answer of counts and buckets, as tables: Velort-Key → row.
-func changelogChainInput(t *testing.T, dir string, n int) (string, map[string]string, map[string]string) {
+// With early, every other event of the first tenth goes to one of 10
+// more keys (E0…E9) that no later event updates.
+func changelogChainInput(t *testing.T, dir string, n int, early bool) (string, map[string]string, map[string]string) {
 	count, sum := map[string]int64{}, map[string]int64{}
 	var lines []string
 	for i := range n {
 		k := fmt.Sprintf("K%d", (i*7)%30)
+		if early && i < n/10 && i%2 == 0 {
+			k = fmt.Sprintf("E%d", (i/2)%10)
+		}
 		v := int64(i*13)%10 + 1
 		lines = append(lines, fmt.Sprintf(`{"k":"%s","v":%d}`, k, v))
 		count[k]++
@@ -75,6 +80,10 @@ func changelogChainInput(t *testing.T, dir string, n int) (string, map[string]st
 // Velort-Key, deleted keys removed) equals that of an uninterrupted run
 // (on a second server) and the batch answer computed here.
 func TestChangelogChainSurvivesKills(t *testing.T) {
+	testChangelogChainSurvivesKills(t, false)
+}
+
+func testChangelogChainSurvivesKills(t *testing.T, early bool) {
 	if testing.Short() {
 		t.Skip("starts velort processes")
 	}
@@ -82,7 +91,7 @@ func TestChangelogChainSurvivesKills(t *testing.T) {
 	run := func(dir string, kills int) (map[string]string, map[string]string) {
 		emb := persistentServer(t, dir)
 		nc := natsConnect(t, emb.ClientURL())
-		in, _, _ := changelogChainInput(t, dir, n)
+		in, _, _ := changelogChainInput(t, dir, n, early)
 		query := filepath.Join(dir, "q.sql")
 		os.WriteFile(query, []byte(changelogChainSQL), 0o644)
 		args := []string{"run", query, "--nats", emb.ClientURL(), "--replay", "events=" + in, "--checkpoint-interval", "150ms"}
@@ -111,7 +120,7 @@ func TestChangelogChainSurvivesKills(t *testing.T) {
 		js, _ := nc.JetStream()
 		return readChangelogTable(t, js, "CLD_COUNTS"), readChangelogTable(t, js, "CLD_BUCKETS")
 	}
-	_, wantCounts, wantBuckets := changelogChainInput(t, t.TempDir(), n)
+	_, wantCounts, wantBuckets := changelogChainInput(t, t.TempDir(), n, early)
 	killedCounts, killedBuckets := run(t.TempDir(), 3)
 	cleanCounts, cleanBuckets := run(t.TempDir(), 0)
 
