@@ -103,9 +103,9 @@ func (s *groupStage) cellAt(c *Ctx, gid int32, i int, ws int64) int32 {
 		return -1
 	}
 	w := s.wins.get(ws, end)
-	s.cells[cid].win = w
-	s.cells[cid].wpos = int32(len(s.wins.wins[w].cells))
-	s.wins.wins[w].cells = append(s.wins.wins[w].cells, cid)
+	wi, ci := &s.wins.wins[w], &s.cells[cid]
+	ci.win, ci.wpos = w, int32(len(wi.cells))
+	wi.cells = append(wi.cells, cid)
 	s.insertGroupCell(gid, i, cid)
 	return cid
 }
