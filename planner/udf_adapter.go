@@ -272,6 +272,34 @@ func (a *aggUDF) Result(c *runtime.Ctx, state int64) runtime.Value {
 
 func (a *aggUDF) Free(state int64) { _ = a.in.AggFree(a.fn, udf.AggState(state)) }
 
+// aggUDFRetract is an aggUDF whose module exports the aggregate's retract:
+// only it implements runtime.AggUDFRetracter, which the group stage needs
+// over a changelog input.
+type aggUDFRetract struct{ *aggUDF }
+
+var _ runtime.AggUDFRetracter = aggUDFRetract{}
+
+// CanRetract is true: aggregate() makes an aggUDFRetract only for an
+// aggregate with a retract export.
+func (aggUDFRetract) CanRetract() bool { return true }
+
+// Retract undoes one Update with the same arguments, which argsExpr has
+// just stored, through the aggregate's retract export.
+func (a aggUDFRetract) Retract(_ *runtime.Ctx, state int64, _ runtime.Value) error {
+	toArgs(a.args, a.vals)
+	return a.in.AggRetract(a.fn, udf.AggState(state), a.args)
+}
+
+// CanRetract reports whether f is a loaded aggregate user function whose
+// module has a retract export, so that it can run over a changelog input.
+func (f *Function) CanRetract() bool {
+	if f.module == nil || f.Kind != "aggregate" {
+		return false
+	}
+	sigs := f.module.Functions()
+	return f.index >= 0 && f.index < len(sigs) && sigs[f.index].HasRetract()
+}
+
 // aggregate compiles a call of an aggregate user function into an AggSpec.
 func (s *Instances) aggregate(in *exprEnv, u *udfExpr) (runtime.AggSpec, error) {
 	inst, err := s.instance(u.fn)
@@ -286,5 +314,9 @@ func (s *Instances) aggregate(in *exprEnv, u *udfExpr) (runtime.AggSpec, error) 
 		}
 		a.exprs = append(a.exprs, coerceTo(c, u.fn.Params[i], 0))
 	}
-	return runtime.AggSpec{Func: runtime.UDF, Arg: a.argsExpr, ArgType: runtime.TInt, ResultType: u.fn.Returns, UDF: a}, nil
+	var impl runtime.AggUDF = a
+	if inst.HasRetract(a.fn) {
+		impl = aggUDFRetract{a}
+	}
+	return runtime.AggSpec{Func: runtime.UDF, Arg: a.argsExpr, ArgType: runtime.TInt, ResultType: u.fn.Returns, UDF: impl}, nil
 }
