@@ -24,7 +24,7 @@ CREATE STREAM by_city WITH (subject = 'cl.by_city') AS SELECT city, COUNT(*) AS 
 
 // changelogLoop plans sql and returns the loop of query name on
 // partition 0, as runner.go configures it, and the connection.
-func changelogLoop(t *testing.T, nc *nats.Conn, sql, name string) *Loop {
+func changelogLoop(t testing.TB, nc *nats.Conn, sql, name string) *Loop {
 	t.Helper()
 	pl, err := planner.Parse("cl.sql", sql, planner.Options{})
 	if err != nil {
@@ -353,5 +353,28 @@ CREATE STREAM sums WITH (subject = 'cf.sums') AS SELECT city, SUM(age * 46116860
 		if n := l.ChangeTable().Len(); n != 0 {
 			t.Errorf("%s: %d rows left", name, n)
 		}
+	}
+}
+
+// BenchmarkChangelogLoopRecord is one update of an existing key of a
+// changelog source through a loop (the old row retracted, the new one
+// inserted): adults is a filter and projection, by_city a GROUP BY that
+// moves nothing between groups, none a GROUP BY whose HAVING never holds
+// (the intake's own cost, without publishing).
+func BenchmarkChangelogLoopRecord(b *testing.B) {
+	nc := connectTo(b, startServerTB(b)).NC
+	sql := changelogSQL + `CREATE STREAM none WITH (subject = 'cl.none') AS SELECT city, COUNT(*) AS n FROM users GROUP BY city HAVING COUNT(*) < 0;`
+	for _, name := range []string{"adults", "by_city", "none"} {
+		l := changelogLoop(b, nc, sql, name)
+		ms := []*nats.Msg{
+			change{"", "", `{"id":1,"name":"ann","city":"oslo","age":20}`}.msg(l.cfg.Subject),
+			change{"", "", `{"id":1,"name":"ann","city":"oslo","age":21}`}.msg(l.cfg.Subject),
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := range b.N {
+				_ = l.process(ms[i&1])
+			}
+		})
 	}
 }
