@@ -183,10 +183,10 @@ func checkWord(names []string, val []byte) (int, int) {
 	if n == 0 {
 		return 0, 0
 	}
-	w := string(val[:n])
+	w := val[:n]
 	found := 0
 	for i, name := range names {
-		if len(w) > len(name) || !strings.EqualFold(w, name[:len(w)]) {
+		if len(w) > len(name) || !asciiEqualFold(w, name[:len(w)]) {
 			continue
 		}
 		if len(w) == len(name) {
@@ -288,11 +288,10 @@ func extractDateTimeN(p *dtParts, val, format []byte, sub bool) (int, bool) {
 			if len(rest) < 2 || !usaTime {
 				return 0, false
 			}
-			switch strings.ToUpper(string(rest[:2])) {
-			case "PM":
+			switch {
+			case asciiEqualFold(rest[:2], "PM"):
 				daypart = 12
-			case "AM":
-			default:
+			case !asciiEqualFold(rest[:2], "AM"):
 				return 0, false
 			}
 			n = 2
@@ -402,6 +401,20 @@ func extractDateTimeN(p *dtParts, val, format []byte, sub bool) (int, bool) {
 		return 0, false
 	}
 	return pos, true
+}
+
+// asciiEqualFold compares b with the ASCII letters s, ignoring case,
+// without allocating.
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range b {
+		if b[i]|0x20 != s[i]|0x20 {
+			return false
+		}
+	}
+	return true
 }
 
 func isPunctByte(b byte) bool {
