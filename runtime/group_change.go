@@ -55,14 +55,17 @@ type pendCell struct {
 	buf    []byte
 }
 
-// needsCounts reports whether an aggregate keeps value counts over a
-// changelog input.
-func (a *AggSpec) needsCounts() bool {
-	switch a.Func {
-	case Min, Max, FirstValue, LastValue, CountDistinct:
-		return true
+// sharesCounts reports whether aggregate b can read the value counts of
+// aggregate a (both MIN/MAX/FIRST/LAST of the same input column).
+func sharesCounts(a, b *AggSpec) bool {
+	picked := func(x *AggSpec) bool {
+		switch x.Func {
+		case Min, Max, FirstValue, LastValue:
+			return x.ArgIsCol && !x.Distinct
+		}
+		return false
 	}
-	return a.Distinct
+	return picked(a) && picked(b) && a.ArgCol == b.ArgCol
 }
 
 // beginChange and endChange bracket one ExecuteChange: cells changed in
@@ -690,23 +693,26 @@ func leUint64(b string) uint64 {
 		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
+// pickCount is what the value-count owner's update did (rCount), read by
+// every MIN/MAX/FIRST/LAST sharing its counts (rPick).
+type pickCount struct {
+	e       vcEntry // the value's entry after an insertion, before a removal
+	ok      bool    // a removal found the value
+	dropped bool    // a removal took the value's last copy
+}
+
 // rPicked maintains MIN, MAX, FIRST_VALUE or LAST_VALUE from value counts.
+// Aggregates of the same input column share the counts of the first of
+// them (vcOwner), which updates them before the others read them.
 func (s *groupStage) rPicked(k, j int, sign int64) {
+	o := int(s.vcOwner[j])
+	ko := k - j + o
+	if o == j {
+		s.rCount(ko, j, sign)
+	}
+	pc := &s.picks[o]
 	sp, a, v := &s.aggs[j], &s.accs[k], &s.av[j]
-	s.rk[j] = rKey(s.rk[j][:0], *v)
-	key := s.rk[j]
-	m := s.vcMap(k)
-	i, ok := m[string(key)]
 	if sign > 0 {
-		var e vcEntry
-		if ok {
-			s.slab[i].n++
-			s.slab[i].last = s.seq
-			e = s.slab[i]
-		} else {
-			e = vcEntry{n: 1, first: s.seq, last: s.seq}
-			s.vcNew(m, key, e)
-		}
 		switch sp.Func {
 		case Min:
 			if a.n == 0 || a.cmpStored(v) < 0 {
@@ -719,29 +725,27 @@ func (s *groupStage) rPicked(k, j int, sign int64) {
 		case FirstValue:
 			if a.n == 0 {
 				a.store(v)
-				a.seq = e.first
+				a.seq = pc.e.first
 			}
 		case LastValue:
 			a.store(v)
-			a.seq = e.last
+			a.seq = pc.e.last
 		}
 		a.n++
 		return
 	}
-	if !ok {
+	if !pc.ok {
 		return
 	}
 	a.n--
-	e := s.slab[i]
-	if e.n > 1 {
-		s.slab[i].n--
+	if !pc.dropped {
 		return
 	}
-	s.vcDrop(m, key, i)
 	if a.n == 0 {
 		a.t, a.seq = TNull, 0
 		return
 	}
+	e := &pc.e
 	switch sp.Func {
 	case Min, Max:
 		if a.cmpStored(v) != 0 {
@@ -760,7 +764,7 @@ func (s *groupStage) rPicked(k, j int, sign int64) {
 	var best string
 	var bestSeq int64
 	found := false
-	for key, i := range m {
+	for key, i := range s.vcs[ko] {
 		e := &s.slab[i]
 		switch sp.Func {
 		case Min, Max:
@@ -791,6 +795,38 @@ func (s *groupStage) rPicked(k, j int, sign int64) {
 	bv := rValue(best)
 	a.store(&bv)
 	a.seq = bestSeq
+}
+
+// rCount adds or removes the current value of aggregate j in the value
+// counts k, recording what it did in s.picks[j].
+func (s *groupStage) rCount(k, j int, sign int64) {
+	s.rk[j] = rKey(s.rk[j][:0], s.av[j])
+	key := s.rk[j]
+	m := s.vcMap(k)
+	i, ok := m[string(key)]
+	pc := &s.picks[j]
+	if sign > 0 {
+		if ok {
+			s.slab[i].n++
+			s.slab[i].last = s.seq
+			pc.e = s.slab[i]
+		} else {
+			pc.e = vcEntry{n: 1, first: s.seq, last: s.seq}
+			s.vcNew(m, key, pc.e)
+		}
+		return
+	}
+	pc.ok, pc.dropped = ok, false
+	if !ok {
+		return
+	}
+	pc.e = s.slab[i]
+	if pc.e.n > 1 {
+		s.slab[i].n--
+		return
+	}
+	pc.dropped = true
+	s.vcDrop(m, key, i)
 }
 
 // rConcat maintains GROUP_CONCAT over a changelog: value counts keyed by

@@ -57,6 +57,8 @@ type groupStage struct {
 	gcv                       []gcValue           // GROUP_CONCAT's live values while rebuilding
 	gcSeen                    map[string]struct{} // GROUP_CONCAT(DISTINCT ... ORDER BY): texts written
 	udfRetract                []AggUDFRetracter   // per aggregate: a user aggregate's Retract (nil otherwise)
+	vcOwner                   []int32             // MIN/MAX/FIRST/LAST: the aggregate whose value counts it reads
+	picks                     []pickCount         // per owner: its last count update
 }
 
 type groupInfo struct {
@@ -106,8 +108,17 @@ func newGroupStage(cfg GroupConfig) *groupStage {
 	if s.retract {
 		s.rk = make([][]byte, len(cfg.Aggs))
 		s.udfRetract = make([]AggUDFRetracter, len(cfg.Aggs))
+		s.vcOwner = make([]int32, len(cfg.Aggs))
+		s.picks = make([]pickCount, len(cfg.Aggs))
 		for j := range cfg.Aggs {
 			s.udfRetract[j] = cfg.Aggs[j].UDFRetracter()
+			s.vcOwner[j] = int32(j)
+			for o := range j {
+				if sharesCounts(&cfg.Aggs[o], &cfg.Aggs[j]) {
+					s.vcOwner[j] = int32(o)
+					break
+				}
+			}
 		}
 	}
 	s.mergeable = true
