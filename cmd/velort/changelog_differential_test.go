@@ -20,8 +20,9 @@ import (
 // "Changelogs" end to end: for each seed, a random data set (an append-only
 // stream, or a changelog source with upserts and deletes) and a random chain
 // of 2–4 queries (filters, projections, GROUP BY with COUNT, SUM, AVG, MIN,
-// MAX, COUNT/SUM/AVG(DISTINCT), HAVING, EMIT FINAL, global aggregates, and
-// queries over the previous query's changelog) run through velort run
+// MAX, COUNT/SUM/AVG(DISTINCT), VARIANCE/STDDEV and their _SAMP forms,
+// GROUP_CONCAT(DISTINCT … ORDER BY …), HAVING, EMIT FINAL, global
+// aggregates, and queries over the previous query's changelog) run through velort run
 // --replay with one partition and with four; after end of input, each
 // query's captured result — the multiset of its records, or for a
 // changelog the last row of each key not deleted — must equal the same
@@ -206,7 +207,14 @@ func compareChangelogQuery(t *testing.T, c *clCase, q *clQuery, captured map[str
 		}
 	}
 
-	missing, extra := clDiff(got, want)
+	tol := make([]float64, len(q.out.cols))
+	for i, col := range q.out.cols {
+		tol[i] = 1e-9
+		if col.rough {
+			tol[i] = 1e-6
+		}
+	}
+	missing, extra := clDiff(got, want, tol)
 	if len(missing) == 0 && len(extra) == 0 {
 		return true
 	}
@@ -301,19 +309,19 @@ func clNum(v any) (float64, bool) {
 	return 0, false
 }
 
-// clEqual compares two values; numbers to 1e-9 relative (absolute below 1).
-func clEqual(a, b any) bool {
+// clEqual compares two values; numbers to tol relative (absolute below 1).
+func clEqual(a, b any, tol float64) bool {
 	if fa, ok := clNum(a); ok {
 		fb, ok := clNum(b)
-		return ok && math.Abs(fa-fb) <= 1e-9*math.Max(1, math.Max(math.Abs(fa), math.Abs(fb)))
+		return ok && math.Abs(fa-fb) <= tol*math.Max(1, math.Max(math.Abs(fa), math.Abs(fb)))
 	}
 	return a == b
 }
 
 // clDiff matches got and want as multisets: exactly equal rows first, then
-// rows whose numbers agree within the tolerance. It returns the rows of
+// rows whose numbers agree within the tolerance of their column. It returns the rows of
 // want with no match (missing) and of got (extra), sorted.
-func clDiff(got, want [][]any) (missing, extra [][]any) {
+func clDiff(got, want [][]any, tol []float64) (missing, extra [][]any) {
 	byCanon := map[string][][]any{}
 	for _, r := range got {
 		k := clCanon(r)
@@ -337,7 +345,7 @@ func clDiff(got, want [][]any) (missing, extra [][]any) {
 		for i, g := range extra {
 			eq := true
 			for j := range w {
-				if !clEqual(g[j], w[j]) {
+				if !clEqual(g[j], w[j], tol[j]) {
 					eq = false
 					break
 				}

@@ -36,6 +36,11 @@ type clCol struct {
 	// group keys avoid inexact columns; all source values are multiples
 	// of 1/4, so every other sum is exact in both engines.
 	frac, inexact bool
+	// rough: a standard deviation, or computed from one. Near 0 the square
+	// root turns the rounding of its variance (velort removes values by
+	// running Welford's update backwards) into ~1e-8, so it is compared to
+	// 1e-6 (a wrong retraction is off by far more).
+	rough bool
 }
 
 // clRel is what a query reads: a source stream or an earlier query's output.
@@ -278,25 +283,25 @@ func clJSON(cols []clCol, row []any) string {
 
 // clExpr is an expression in both dialects.
 type clExpr struct {
-	v, s          string // velort (MySQL) and SQLite text
-	typ           clType
-	frac, inexact bool
+	v, s                 string // velort (MySQL) and SQLite text
+	typ                  clType
+	frac, inexact, rough bool
 }
 
 func (e clExpr) with(v, s string, typ clType, args ...clCol) clExpr {
-	x := clExpr{v: v, s: s, typ: typ, frac: e.frac, inexact: e.inexact}
+	x := clExpr{v: v, s: s, typ: typ, frac: e.frac, inexact: e.inexact, rough: e.rough}
 	for _, a := range args {
-		x.frac, x.inexact = x.frac || a.frac, x.inexact || a.inexact
+		x.frac, x.inexact, x.rough = x.frac || a.frac, x.inexact || a.inexact, x.rough || a.rough
 	}
 	return x
 }
 
 func colExpr(c clCol) clExpr {
-	return clExpr{v: c.name, s: c.name, typ: c.typ, frac: c.frac, inexact: c.inexact}
+	return clExpr{v: c.name, s: c.name, typ: c.typ, frac: c.frac, inexact: c.inexact, rough: c.rough}
 }
 
 func (e clExpr) col(name string) clCol {
-	return clCol{name: name, typ: e.typ, frac: e.frac, inexact: e.inexact}
+	return clCol{name: name, typ: e.typ, frac: e.frac, inexact: e.inexact, rough: e.rough}
 }
 
 func (g *clGen) alias(prefix string) string {
@@ -583,12 +588,14 @@ func (g *clGen) groupQuery(name string, from *clRel, global, changes bool) *clQu
 		col  clCol
 	}
 	var aggs []agg
-	add := func(f string, a clExpr, typ clType, frac, inexact bool) { // f: "SUM(" or "SUM(DISTINCT "
-		c := clCol{name: g.alias("a"), typ: typ, frac: frac, inexact: inexact}
-		v, s := f+a.v+")", f+a.s+")"
+	addRaw := func(v, s string, typ clType, frac, inexact, rough bool) {
+		c := clCol{name: g.alias("a"), typ: typ, frac: frac, inexact: inexact, rough: rough}
 		out.cols = append(out.cols, c)
 		vs, ss = append(vs, v+" AS "+c.name), append(ss, s+" AS "+c.name)
 		aggs = append(aggs, agg{v, s, c})
+	}
+	add := func(f string, a clExpr, typ clType, frac, inexact bool) { // f: "SUM(" or "SUM(DISTINCT "
+		addRaw(f+a.v+")", f+a.s+")", typ, frac, inexact, a.rough && !strings.HasPrefix(f, "COUNT"))
 	}
 	numeric := func() (clExpr, bool) {
 		if g.rng.Intn(3) == 0 {
@@ -599,7 +606,7 @@ func (g *clGen) groupQuery(name string, from *clRel, global, changes bool) *clQu
 		return g.scalar(from, clInt, false)
 	}
 	for n := 1 + g.rng.Intn(4); n > 0; n-- {
-		switch g.rng.Intn(9) {
+		switch g.rng.Intn(11) {
 		case 0:
 			add("COUNT(", clExpr{v: "*", s: "*"}, clInt, false, false)
 		case 1:
@@ -621,6 +628,35 @@ func (g *clGen) groupQuery(name string, from *clRel, global, changes bool) *clQu
 		case 6, 7:
 			if a, ok := g.anyScalar(from, true); ok {
 				add("COUNT(DISTINCT ", a, clInt, false, false)
+			}
+		case 9:
+			// MySQL's population and sample variances and deviations;
+			// SQLite has none: the same from sums (clamped at 0 against
+			// rounding, as a variance cannot be negative).
+			if a, ok := numeric(); ok {
+				x := "(" + a.s + ")"
+				pop := "max(0.0, AVG(" + x + " * " + x + ") - AVG(" + x + ") * AVG(" + x + "))"
+				samp := "CASE WHEN COUNT(" + x + ") > 1 THEN max(0.0, SUM(" + x + " * " + x + ") - SUM(" + x + ") * 1.0 * SUM(" + x + ") / COUNT(" + x + ")) / (COUNT(" + x + ") - 1) END"
+				switch f := []string{"VARIANCE", "VAR_POP", "STDDEV", "STDDEV_POP", "STD", "VAR_SAMP", "STDDEV_SAMP"}[g.rng.Intn(7)]; f {
+				case "VARIANCE", "VAR_POP":
+					addRaw(f+"("+a.v+")", pop, clDouble, true, true, a.rough)
+				case "VAR_SAMP":
+					addRaw(f+"("+a.v+")", samp, clDouble, true, true, a.rough)
+				case "STDDEV_SAMP":
+					addRaw(f+"("+a.v+")", "sqrt("+samp+")", clDouble, true, true, true)
+				default:
+					addRaw(f+"("+a.v+")", "sqrt("+pop+")", clDouble, true, true, true)
+				}
+			}
+		case 10:
+			// GROUP_CONCAT(DISTINCT …): bounded by the few distinct values
+			// (MySQL cuts at group_concat_max_len); ordered, so that the
+			// text is the batch query's.
+			typ := []clType{clInt, clString}[g.rng.Intn(2)]
+			if a, ok := g.scalar(from, typ, true); ok {
+				dir := []string{"", " DESC"}[g.rng.Intn(2)]
+				addRaw("GROUP_CONCAT(DISTINCT "+a.v+" ORDER BY "+a.v+dir+" SEPARATOR ';')",
+					"replace(group_concat(DISTINCT "+a.s+" ORDER BY "+a.s+dir+"), ',', ';')", clString, false, false, false)
 			}
 		default:
 			if a, ok := g.scalar(from, clInt, true); ok {
