@@ -69,6 +69,21 @@ func BenchmarkAggUpdate(b *testing.B) {
 	}
 }
 
+// BenchmarkAggUpdateRetract: one change of a row over a changelog, an
+// update then a retract of the same row (ns/op covers both calls).
+func BenchmarkAggUpdateRetract(b *testing.B) {
+	m := load(b, newHost(b, Limits{}), "c_stats.wasm")
+	in := instance(b, m)
+	st, _ := in.AggInit(0)
+	in.AggUpdate(0, st, []Arg{f64(3)})
+	args := []Arg{f64(1.5)}
+	b.ReportAllocs()
+	for b.Loop() {
+		in.AggUpdate(0, st, args)
+		in.AggRetract(0, st, args)
+	}
+}
+
 // BenchmarkCallBatch: ns/op is per batch of 1024 rows.
 func BenchmarkCallBatch(b *testing.B) {
 	m := load(b, newHost(b, Limits{}), "c_numeric.wasm")
