@@ -455,3 +455,19 @@ func TestRetractUserAggregate(t *testing.T) {
 		t.Errorf("%d user aggregate states live, want 1 (group b)", len(sq.states))
 	}
 }
+
+// Windowed EMIT CHANGES with a changelog output: each window's row is
+// keyed by the group and the window bounds; HAVING that stops holding
+// deletes the rows of every window the record joined.
+func TestChangelogHopHaving(t *testing.T) {
+	cfg := chCfg(chAgg(Max, TInt))
+	cfg.Retract = false
+	cfg.Window = WindowSpec{Kind: Hop, Size: 20, Slide: 10}
+	having := func(_ *Ctx, r Row) Value { return Bool(r[1].I < 10) }
+	p := chPipe(cfg, having)
+	c := &Ctx{}
+	run := func(v, t0 int64) []string { c.Reset(); return chLines(p, p.Execute(c, chKV("a", Int(v)), t0)) }
+	chExpect(t, "3 at 15", run(3, 15), "+a|0|20: 'a'|3|@0|@20", "+a|10|30: 'a'|3|@10|@30")
+	chExpect(t, "12 at 16", run(12, 16), "-a|0|20: 'a'|3|@0|@20", "-a|10|30: 'a'|3|@10|@30")
+	chExpect(t, "5 at 25: only the new window", run(5, 25), "+a|20|40: 'a'|5|@20|@40")
+}
