@@ -108,6 +108,9 @@ func normalize(in []Signature) ([]Signature, error) {
 			if s.Export == "" {
 				s.Export = s.Name
 			}
+			if s.Retract != "" {
+				return nil, fmt.Errorf("function %q: only an aggregate can have a retract export", s.Name)
+			}
 		case Aggregate:
 			def := func(p *string, suffix string) {
 				if *p == "" {

@@ -9,14 +9,15 @@ import (
 
 func TestParseManifestErrors(t *testing.T) {
 	for want, doc := range map[string]string{
-		`unknown field "retrns"`:      `{"functions":[{"name":"f","params":[],"retrns":"BIGINT"}]}`,
-		`type "DECIMAL"`:              `{"functions":[{"name":"f","params":["DECIMAL"],"returns":"BIGINT"}]}`,
-		"declares no functions":       `{"functions":[]}`,
-		`abi "velort/2"`:              `{"abi":"velort/2","functions":[{"name":"f","returns":"BIGINT"}]}`,
-		"batch entry point takes":     `{"functions":[{"name":"f","params":["VARCHAR"],"returns":"BIGINT","batch":"fb"}]}`,
-		`kind "window"`:               `{"functions":[{"name":"f","kind":"window","returns":"BIGINT"}]}`,
-		`function "F" declared twice`: `{"functions":[{"name":"f","returns":"BIGINT"},{"name":"F","returns":"BIGINT"}]}`,
-		"has no name":                 `{"functions":[{"returns":"BIGINT"}]}`,
+		`unknown field "retrns"`:                      `{"functions":[{"name":"f","params":[],"retrns":"BIGINT"}]}`,
+		`type "DECIMAL"`:                              `{"functions":[{"name":"f","params":["DECIMAL"],"returns":"BIGINT"}]}`,
+		"declares no functions":                       `{"functions":[]}`,
+		`abi "velort/2"`:                              `{"abi":"velort/2","functions":[{"name":"f","returns":"BIGINT"}]}`,
+		"batch entry point takes":                     `{"functions":[{"name":"f","params":["VARCHAR"],"returns":"BIGINT","batch":"fb"}]}`,
+		`kind "window"`:                               `{"functions":[{"name":"f","kind":"window","returns":"BIGINT"}]}`,
+		`function "F" declared twice`:                 `{"functions":[{"name":"f","returns":"BIGINT"},{"name":"F","returns":"BIGINT"}]}`,
+		"has no name":                                 `{"functions":[{"returns":"BIGINT"}]}`,
+		"only an aggregate can have a retract export": `{"functions":[{"name":"f","returns":"BIGINT","retract":"f_retract"}]}`,
 	} {
 		_, err := parseManifest([]byte(doc))
 		if err == nil || !strings.Contains(err.Error(), want) {
