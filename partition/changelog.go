@@ -165,6 +165,12 @@ func (l *Loop) processChange(m *nats.Msg) error {
 // decides what counts.
 func (l *Loop) forwardChange(m *nats.Msg, op runtime.Op, et int64) error {
 	ci := &l.chg
+	if l.cfg.AckAfter != nil {
+		// This table and the second half's state live in memory only (the
+		// halves talk over core NATS): the input stays unacknowledged, so
+		// that a restart rebuilds both from the stream.
+		l.dur.until = math.MaxInt64
+	}
 	old, had := ci.table.Apply(op, ci.key, m.Data)
 	if had {
 		if err := ci.oldDec.Decode(old, ci.oldRow); err == nil {
