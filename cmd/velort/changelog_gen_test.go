@@ -84,6 +84,9 @@ type clQuery struct {
 	global    bool   // aggregates without GROUP BY keys
 	emitFinal bool
 	p4key     string // partition key in the 4-partition run ("" = 1 partition)
+	// insert: the output is a declared stream (its columns typed from the
+	// query's) that INSERT INTO writes, not a derived stream.
+	insert bool
 }
 
 // clCase is one seed's data set and chain.
@@ -148,6 +151,7 @@ func genChangelogCase(t *testing.T, seed int64) *clCase {
 			q = g.groupQuery(name, from, false, false)
 		}
 		readsChangelog = readsChangelog || from.changelog
+		q.insert = g.rng.Intn(5) == 0
 		g.exec("CREATE VIEW " + name + " AS " + q.sqlite)
 		c.queries = append(c.queries, q)
 		rels = append(rels, q.out)
@@ -732,6 +736,14 @@ func (c *clCase) sqlFile(parts int) string {
 	}
 	fmt.Fprintf(&b, "CREATE STREAM %s (%s)\nWITH (%s);\n", c.src.name, strings.Join(defs, ", "), w)
 	for _, q := range c.queries {
+		if q.insert {
+			var defs []string
+			for _, col := range q.out.cols {
+				defs = append(defs, col.name+" "+[]string{"BIGINT", "DOUBLE", "VARCHAR"}[col.typ])
+			}
+			fmt.Fprintf(&b, "\nCREATE STREAM %s (%s)\nWITH (%s);\nINSERT INTO %s\n%s;\n", q.out.name, strings.Join(defs, ", "), with(q.out.name, q.p4key), q.out.name, q.velort)
+			continue
+		}
 		fmt.Fprintf(&b, "\nCREATE STREAM %s WITH (%s) AS\n%s;\n", q.out.name, with(q.out.name, q.p4key), q.velort)
 	}
 	return b.String()
