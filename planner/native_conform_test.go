@@ -106,3 +106,21 @@ func TestConformanceZeroDateFraction(t *testing.T) {
 		{"DATE_FORMAT(0.5, '%M')", fbRec, `null`},
 	})
 }
+
+// TestConformanceStrToDateRecordFormat: a format read from the record
+// makes a DATETIME (MySQL types the result DATETIME(6) whatever the
+// format); a format of string functions of literals is a constant, whose
+// specifiers decide the type (MySQL's const_item). go-mysql-server gave
+// 2024-03-01 for '2024-02-30'.
+func TestConformanceStrToDateRecordFormat(t *testing.T) {
+	runFbCases(t, []fbCase{
+		{"STR_TO_DATE('2024-01-15', CONCAT('%Y-%m', '-%d'))", fbRec, `"2024-01-15"`},
+		{"STR_TO_DATE('10:30:00', CONCAT('%H:%i', ':%s'))", fbRec, `"10:30:00"`},
+		{"STR_TO_DATE('2024-01-15', CONCAT(LEFT(s, 0), '%Y-%m-%d'))", fbRec, `"2024-01-15T00:00:00.000Z"`},
+		{"STR_TO_DATE('2024-02-30', CONCAT(LEFT(s, 0), '%Y-%m-%d'))", fbRec, `ERR: Incorrect datetime value: '2024-02-30 00:00:00' for function str_to_date: velort's TIMESTAMP holds valid dates only`},
+		{"STR_TO_DATE('10:30:00', CONCAT(LEFT(s, 0), '%H:%i:%s'))", fbRec, `null`},
+		{"STR_TO_DATE('2024', 2024)", fbRec, `null`},
+		{"STR_TO_DATE('12', 12)", fbRec, `null`},
+		{"STR_TO_DATE('2024-01-15 10:30:00.25', CONCAT(LEFT(s, 0), '%Y-%m-%d %H:%i:%s.%f'))", fbRec, `"2024-01-15T10:30:00.250Z"`},
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
 
 	"github.com/velort/velort/runtime"
 )
@@ -52,34 +53,51 @@ func strToDateFormatKind(format string) (kind strToDateKind, frac bool) {
 	return strToDateDate, false
 }
 
-// nativeStrToDate compiles STR_TO_DATE(s, format) with a constant format;
-// a format read from the record is left to go-mysql-server (MySQL types
-// that result DATETIME(6), whatever the format).
+// nativeStrToDate compiles STR_TO_DATE(s, format). With a format read
+// from the record the result is a DATETIME(6) in MySQL, whatever the
+// format: a TIMESTAMP here (a format of time specifiers only gives the
+// zero date: NULL).
 func nativeStrToDate(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
 	ch := f.Children()
 	if len(ch) != 2 {
 		return compiled{}, false, nil
 	}
-	fv, ok := isConst(ch[1])
-	if !ok {
-		return compiled{}, false, nil
+	kind, frac := strToDateDatetime, true // a format read from the record: DATETIME(6)
+	var fbytes []byte
+	fv, constFormat := isConst(ch[1])
+	if !constFormat && stringFunctionsOfLiterals(ch[1]) {
+		// constant to MySQL (CONCAT('%Y', '-%m')): the format decides the type
+		var c runtime.Ctx
+		if v := args[1].fn(&c, nil); c.Err == nil && v.T == runtime.TString {
+			fv, constFormat = string(v.S), true
+		} else if c.Err == nil && v.T == runtime.TNull {
+			fv, constFormat = nil, true
+		} else {
+			return compiled{}, false, nil
+		}
+	} else if !constFormat && !readsColumn(ch[1]) {
+		return compiled{}, false, nil // NOW(), RAND(): left to go-mysql-server
 	}
-	format, isStr := fv.(string)
-	if fv != nil && !isStr {
-		return compiled{}, false, nil
+	if constFormat {
+		format, isStr := fv.(string)
+		if fv != nil && !isStr { // a number: its text
+			var c runtime.Ctx
+			format = string(textOf(&c, args[1].fn(&c, nil)))
+		}
+		kind, frac = strToDateFormatKind(format)
+		fbytes = []byte(format)
 	}
-	kind, frac := strToDateFormatKind(format)
-	fbytes := []byte(format)
 	typ := runtime.TString
 	if kind == strToDateDatetime {
 		typ = runtime.TTimestamp
 	}
 	return numFunc(args, typ, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
-		if fv == nil {
-			return runtime.Null
+		f := fbytes
+		if !constFormat {
+			f = textOf(c, v[1])
 		}
 		var p dtParts
-		if !extractDateTime(&p, textOf(c, v[0]), fbytes, false) {
+		if !extractDateTime(&p, textOf(c, v[0]), f, false) {
 			return runtime.Null
 		}
 		if kind != strToDateTime && (p.year == 0 || p.month == 0 || p.day == 0) {
@@ -448,4 +466,39 @@ func dateFromDaynr(dn int64) (y, m, d int64) {
 	t := time.UnixMilli((dn - toDaysEpoch) * msPerDay).UTC()
 	yy, mm, dd := t.Date()
 	return int64(yy), int64(mm), int64(dd)
+}
+
+// foldableStringFuncs are deterministic functions of their arguments: a
+// call of them on literals is a constant.
+var foldableStringFuncs = map[string]bool{
+	"concat": true, "concat_ws": true, "lower": true, "upper": true, "lcase": true, "ucase": true,
+	"replace": true, "trim": true, "ltrim": true, "rtrim": true, "left": true, "right": true,
+	"substring": true, "substr": true, "repeat": true, "lpad": true, "rpad": true, "reverse": true,
+}
+
+// stringFunctionsOfLiterals reports whether e is made of literals and
+// deterministic string functions only (and is no literal itself).
+func stringFunctionsOfLiterals(e sql.Expression) bool {
+	f, ok := e.(sql.FunctionExpression)
+	if !ok || !foldableStringFuncs[lowerName(f)] {
+		return false
+	}
+	for _, c := range f.Children() {
+		if _, lit := c.(*expression.Literal); !lit && !stringFunctionsOfLiterals(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// readsColumn reports whether e reads a column of the record.
+func readsColumn(e sql.Expression) bool {
+	found := false
+	sql.Inspect(e, func(x sql.Expression) bool {
+		if _, ok := x.(*expression.GetField); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
