@@ -124,3 +124,13 @@ func TestConformanceStrToDateRecordFormat(t *testing.T) {
 		{"STR_TO_DATE('2024-01-15 10:30:00.25', CONCAT(LEFT(s, 0), '%Y-%m-%d %H:%i:%s.%f'))", fbRec, `"2024-01-15T10:30:00.250Z"`},
 	})
 }
+
+// TestConformanceConvertTZRecordZones: zones read from the record follow
+// the same rules (go-mysql-server converted 1970-01-01 00:00:00 too).
+func TestConformanceConvertTZRecordZones(t *testing.T) {
+	runFbCases(t, []fbCase{
+		{"CONVERT_TZ('1970-01-01 00:00:00', CONCAT(LEFT(s, 0), '+00:00'), '+05:30')", fbRec, `"1970-01-01T00:00:00.000Z"`},
+		{"CONVERT_TZ(ts, CONCAT(LEFT(s, 0), '+00:00'), CONCAT(LEFT(s, 0), '-08:00'))", fbRec, `"2023-12-31T14:30:00.123Z"`},
+		{"CONVERT_TZ(ts, '+00:00', CONCAT(LEFT(s, 0), 'x'))", fbRec, `null`},
+	})
+}

@@ -94,34 +94,53 @@ func parseTZOffset(s string) (int64, bool) {
 	return off * 1000, true
 }
 
-// nativeConvertTZ is CONVERT_TZ(dt, from, to) with constant zones, as
-// MySQL 8: a value whose instant (dt read in from) falls outside
-// TIMESTAMP's range (before 1970-01-01 00:00:01 UTC, after 3001-01-18)
-// is returned unchanged; an unknown zone gives NULL. go-mysql-server
-// converted every value. Zones read from the record stay with it.
+// tzCache keeps the last zone read from a record (a closure serves one
+// partition's goroutine).
+type tzCache struct {
+	text string
+	zone tzZone
+	ok   bool
+	set  bool
+}
+
+func (k *tzCache) get(c *runtime.Ctx, v runtime.Value) (tzZone, bool) {
+	s := textOf(c, v)
+	if k.set && string(s) == k.text {
+		return k.zone, k.ok
+	}
+	k.text = string(s)
+	k.zone, k.ok = parseTZ(k.text)
+	k.set = true
+	return k.zone, k.ok
+}
+
+// nativeConvertTZ is CONVERT_TZ(dt, from, to), as MySQL 8: a value whose
+// instant (dt read in from) falls outside TIMESTAMP's range (before
+// 1970-01-01 00:00:01 UTC, after 3001-01-18) is returned unchanged; an
+// unknown zone gives NULL. go-mysql-server converted every value. Zones
+// read from the record are parsed per value (the last one is kept).
 func nativeConvertTZ(_ *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
 	ch := f.Children()
 	if len(ch) != 3 || args[0].typ == runtime.TJSON {
 		return compiled{}, false, nil
 	}
-	fv, ok1 := isConst(ch[1])
-	tv, ok2 := isConst(ch[2])
-	if !ok1 || !ok2 {
-		return compiled{}, false, nil
+	zoneArg := func(e sql.Expression) func(c *runtime.Ctx, v runtime.Value) (tzZone, bool) {
+		if cv, ok := isConst(e); ok {
+			s, isStr := cv.(string)
+			z, valid := parseTZ(s)
+			valid = valid && isStr
+			return func(*runtime.Ctx, runtime.Value) (tzZone, bool) { return z, valid }
+		}
+		k := &tzCache{}
+		return k.get
 	}
-	fs, isStr1 := fv.(string)
-	ts, isStr2 := tv.(string)
-	from, okf := parseTZ(fs)
-	to, okt := parseTZ(ts)
-	valid := isStr1 && isStr2 && okf && okt
-	same := valid && fs == ts
+	fromOf, toOf := zoneArg(ch[1]), zoneArg(ch[2])
 	return numFunc(args, runtime.TTimestamp, 0, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
 		ms, ok := timeArg(v[0])
-		if !ok || !valid {
+		from, okf := fromOf(c, v[1])
+		to, okt := toOf(c, v[2])
+		if !ok || !okf || !okt {
 			return runtime.Null
-		}
-		if same {
-			return runtime.Timestamp(ms)
 		}
 		u := from.toUTC(ms)
 		if floorDiv(u, 1000) < 1 || u > convertTZMaxMs {

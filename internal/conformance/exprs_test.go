@@ -232,7 +232,7 @@ var values = []string{
 	"STR_TO_DATE('2024-01-15 10:30:00.25', CONCAT('%Y-%m-%d %H:%i:%s', '.%f'))", "STR_TO_DATE('2024-01-15', CONCAT(g, '%Y-%m-%d'))",
 	"STR_TO_DATE('2024-01-15 10:30:00.25', CONCAT(LEFT(s, 0), '%Y-%m-%d %H:%i:%s.%f'))", "STR_TO_DATE('10:30:00', CONCAT(LEFT(s, 0), '%H:%i:%s'))", "STR_TO_DATE(s, 5)", "STR_TO_DATE(i, '%Y%m%d')",
 	"CONVERT_TZ(ts, '-08:00', '+00:00')", "CONVERT_TZ(ts, '+00:00', '+5:30')", "CONVERT_TZ(ts, '+00:00', '+14:01')",
-	"CONVERT_TZ('2024-01-15 10:00:00', '+01:00', '-01:00')", "CONVERT_TZ(ts, '+00:00', '+00:00')",
+	"CONVERT_TZ('2024-01-15 10:00:00', '+01:00', '-01:00')", "CONVERT_TZ(ts, '+00:00', '+00:00')", "CONVERT_TZ(ts, '+00:00', g)", "CONVERT_TZ(ts, CONCAT(LEFT(s, 0), '+00:00'), '+05:30')",
 	"FORMAT(d, 0)", "FORMAT(d, 5)", "FORMAT(-d, 1)", "CAST('2024-01-15' AS TIME)", "CAST(s AS TIME(2))",
 	"HOUR(9999999999)", "HOUR(99991231235959)", "HOUR(100000000000000)", "HOUR(10000000000)", "MINUTE(10000000000)",
 	"SECOND(10000000001)", "HOUR(20240100103000)",
