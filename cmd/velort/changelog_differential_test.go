@@ -22,7 +22,9 @@ import (
 // of 2–4 queries (filters, projections, GROUP BY with COUNT, SUM, AVG, MIN,
 // MAX, COUNT/SUM/AVG(DISTINCT), VARIANCE/STDDEV and their _SAMP forms,
 // GROUP_CONCAT(DISTINCT … ORDER BY …), HAVING, EMIT FINAL, global
-// aggregates, and queries over the previous query's changelog) run through velort run
+// aggregates, SELECT DISTINCT, TUMBLE/HOP windows over the append-only
+// source with EMIT CHANGES or FINAL, INSERT INTO declared streams, and
+// queries over the previous query's changelog) run through velort run
 // --replay with one partition and with four; after end of input, each
 // query's captured result — the multiset of its records, or for a
 // changelog the last row of each key not deleted — must equal the same

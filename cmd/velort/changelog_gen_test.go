@@ -25,7 +25,15 @@ const (
 	clInt clType = iota
 	clDouble
 	clString
+	// clTime: s's event time ts (epoch ms in SQLite), window_start and
+	// window_end (the ISO text velort publishes, in SQLite too); used only
+	// as a column or a key, never in an expression.
+	clTime
+	// clTs: s.ts, the event time (epoch ms in SQLite): only windows use it.
+	clTs
 )
+
+var clTypeNames = []string{"BIGINT", "DOUBLE", "VARCHAR", "TIMESTAMP", "TIMESTAMP"}
 
 type clCol struct {
 	name string
@@ -142,13 +150,25 @@ func genChangelogCase(t *testing.T, seed int64) *clCase {
 		name := fmt.Sprintf("q%d", i)
 		switch k := g.rng.Intn(10); {
 		case last && !readsChangelog && !from.changelog:
-			q = g.groupQuery(name, from, false, true) // a changelog for the next query
-		case k < 3:
+			q = g.groupQuery(name, from, false, true, nil) // a changelog for the next query
+		case k < 2:
 			q = g.statelessQuery(name, from)
+		case k < 3:
+			q = g.distinctQuery(name, from)
 		case k < 4 || k < 5 && !from.changelog:
-			q = g.groupQuery(name, from, true, false)
+			q = g.groupQuery(name, from, true, false, nil)
+		case from.name == "s" && k < 8:
+			// Windows (over the append-only source only): EMIT CHANGES
+			// makes a changelog keyed by the group keys and the bounds.
+			w := &clWindow{hop: g.rng.Intn(3) == 0, size: []int64{5000, 10000, 30000}[g.rng.Intn(3)]}
+			w.slide = w.size
+			if w.hop {
+				w.size = []int64{10000, 30000}[g.rng.Intn(2)]
+				w.slide = w.size / []int64{2, 5}[g.rng.Intn(2)] // whole seconds
+			}
+			q = g.groupQuery(name, from, false, false, w)
 		default:
-			q = g.groupQuery(name, from, false, false)
+			q = g.groupQuery(name, from, false, false, nil)
 		}
 		readsChangelog = readsChangelog || from.changelog
 		q.insert = g.rng.Intn(5) == 0
@@ -177,10 +197,11 @@ func (g *clGen) maybeNull(p int, v any) any {
 
 // appendSource: s (k1 VARCHAR, k2 BIGINT, x BIGINT, y BIGINT, d DOUBLE, t VARCHAR), append-only.
 func (g *clGen) appendSource(c *clCase) {
-	c.src = &clRel{name: "s", cols: []clCol{{name: "k1", typ: clString}, {name: "k2", typ: clInt}, {name: "x", typ: clInt}, {name: "y", typ: clInt}, {name: "d", typ: clDouble}, {name: "t", typ: clString}},
+	c.src = &clRel{name: "s", cols: []clCol{{name: "k1", typ: clString}, {name: "k2", typ: clInt}, {name: "x", typ: clInt}, {name: "y", typ: clInt}, {name: "d", typ: clDouble}, {name: "t", typ: clString}, {name: "ts", typ: clTs}},
 		partKeys: []string{"k1", "k2"}}
 	c.p4key = []string{"k1", "k2", "x"}[g.rng.Intn(3)]
-	g.exec("CREATE TABLE s (k1 TEXT, k2 INTEGER, x INTEGER, y INTEGER, d REAL, t TEXT)")
+	g.exec("CREATE TABLE s (k1 TEXT, k2 INTEGER, x INTEGER, y INTEGER, d REAL, t TEXT, ts INTEGER)")
+	ts := int64(1_700_000_000_000)
 	nk := 2 + g.rng.Intn(4)
 	n := 150 + g.rng.Intn(350)
 	tx, _ := g.db.Begin()
@@ -192,8 +213,10 @@ func (g *clGen) appendSource(c *clCase) {
 			g.maybeNull(5, int64(g.rng.Intn(10))),
 			g.maybeNull(10, float64(g.rng.Intn(81)-40)/4),
 			g.maybeNull(8, clStrings[g.rng.Intn(len(clStrings))]),
+			ts,
 		}
-		if _, err := tx.Exec("INSERT INTO s VALUES (?,?,?,?,?,?)", row...); err != nil {
+		ts += int64(g.rng.Intn(900)) // in order: nothing is late
+		if _, err := tx.Exec("INSERT INTO s VALUES (?,?,?,?,?,?,?)", row...); err != nil {
 			g.t.Fatal(err)
 		}
 		c.lines = append(c.lines, clJSON(c.src.cols, row))
@@ -318,7 +341,7 @@ func (g *clGen) alias(prefix string) string {
 func (g *clGen) pickCol(r *clRel, typ int, exact bool) (clCol, bool) {
 	var cols []clCol
 	for _, c := range r.cols {
-		if (typ < 0 || c.typ == clType(typ)) && (!exact || !c.inexact) {
+		if (typ < 0 && c.typ < clTime || c.typ == clType(typ)) && (!exact || !c.inexact) {
 			cols = append(cols, c)
 		}
 	}
@@ -551,15 +574,24 @@ func (g *clGen) choosePartitionKey(q *clQuery) {
 // groupQuery: GROUP BY one or two keys (none when global) with 1–4
 // aggregates, sometimes WHERE (not global: see below), HAVING and, unless
 // changes is set, EMIT FINAL.
-func (g *clGen) groupQuery(name string, from *clRel, global, changes bool) *clQuery {
+func (g *clGen) groupQuery(name string, from *clRel, global, changes bool, win *clWindow) *clQuery {
 	out := &clRel{name: name}
 	var vs, ss, gv, gs []string
+	if win != nil {
+		global = false
+	}
 	if !global {
-		for n := 1 + g.rng.Intn(2); n > 0; n-- {
+		n := 1 + g.rng.Intn(2)
+		if win != nil {
+			n = g.rng.Intn(2)
+		}
+		for ; n > 0; n-- {
 			var e clExpr
 			var ok bool
 			typ := []clType{clInt, clString}[g.rng.Intn(2)]
-			if g.rng.Intn(6) == 0 {
+			if c, found := g.pickCol(from, int(clTime), true); found && win == nil && g.rng.Intn(3) == 0 {
+				e, ok = colExpr(c), true // a window bound
+			} else if g.rng.Intn(6) == 0 {
 				e, ok = g.keyExpr(from, typ)
 			} else if c, found := g.pickCol(from, int(typ), true); found {
 				e, ok = colExpr(c), true
@@ -584,7 +616,49 @@ func (g *clGen) groupQuery(name string, from *clRel, global, changes bool) *clQu
 			}
 			gv, gs = append(gv, e.v), append(gs, e.s)
 		}
-		global = len(gv) == 0
+		global = len(gv) == 0 && win == nil
+	}
+	// The window: window_start (and now and then window_end) as columns,
+	// which SQLite computes from ts (HOP: a record is in size/slide windows,
+	// one per row of kk).
+	fromS, noEnd := from.name, false
+	if win != nil {
+		ws := fmt.Sprintf("((ts / %d) * %d)", win.slide, win.slide)
+		if win.hop {
+			ws = fmt.Sprintf("((ts / %d) * %d - kk.k * %d)", win.slide, win.slide, win.slide)
+			var ks []string
+			for k := int64(0); k < win.size/win.slide; k++ {
+				ks = append(ks, fmt.Sprintf("SELECT %d AS k", k))
+			}
+			fromS += ", (" + strings.Join(ks, " UNION ALL ") + ") AS kk"
+		}
+		iso := func(ms string) string { return "strftime('%Y-%m-%dT%H:%M:%fZ', " + ms + " / 1000.0, 'unixepoch')" }
+		bounds := []string{"window_start"}
+		if g.rng.Intn(3) == 0 {
+			bounds = append(bounds, "window_end")
+		}
+		// Without window_end among the columns (the key's last part then
+		// travels only in Velort-Key), velort refuses to partition the
+		// changelog by any column, even a group key (planner/kinds.go:
+		// changelogKeyIdx is nil): it keeps one partition.
+		noEnd = len(bounds) == 1
+		for _, b := range bounds {
+			out.cols = append(out.cols, clCol{name: b, typ: clTime})
+			out.key = append(out.key, b)
+			out.partKeys = append(out.partKeys, b)
+			vs = append(vs, b)
+			if b == "window_start" {
+				ss = append(ss, iso(ws)+" AS window_start")
+			} else {
+				ss = append(ss, iso(fmt.Sprintf("(%s + %d)", ws, win.size))+" AS window_end")
+			}
+		}
+		if win.hop {
+			gv = append(gv, fmt.Sprintf("HOP(ts, INTERVAL '%d' SECOND, INTERVAL '%d' SECOND)", win.slide/1000, win.size/1000))
+		} else {
+			gv = append(gv, fmt.Sprintf("TUMBLE(ts, INTERVAL '%d' SECOND)", win.size/1000))
+		}
+		gs = append(gs, ws)
 	}
 	// Aggregates.
 	type agg struct {
@@ -677,7 +751,7 @@ func (g *clGen) groupQuery(name string, from *clRel, global, changes bool) *clQu
 	}
 	q := &clQuery{from: from, out: out, group: true, global: global}
 	q.velort = "SELECT " + strings.Join(vs, ", ") + " FROM " + from.name
-	q.sqlite = "SELECT " + strings.Join(ss, ", ") + " FROM " + from.name
+	q.sqlite = "SELECT " + strings.Join(ss, ", ") + " FROM " + fromS
 	// A global aggregate has no WHERE: velort has its row once its input
 	// had a record, which the test reads from the input's capture.
 	if !global && g.rng.Intn(10) < 3 {
@@ -699,14 +773,82 @@ func (g *clGen) groupQuery(name string, from *clRel, global, changes bool) *clQu
 			q.sqlite += " HAVING " + a.s + " " + op + " " + k.s
 		}
 	}
-	if !changes && g.rng.Intn(100) < 15 {
+	switch {
+	case win != nil && g.rng.Intn(2) == 0: // EMIT FINAL, the default with a window
+		q.emitFinal = true
+		q.velort += []string{"", " EMIT FINAL"}[g.rng.Intn(2)]
+	case win != nil:
+		q.velort += " EMIT CHANGES"
+		out.changelog = true
+	case !changes && g.rng.Intn(100) < 15:
 		q.emitFinal = true
 		q.velort += " EMIT FINAL"
-	} else {
+	default:
 		out.changelog = true
 	}
-	if global {
+	if global || noEnd && out.changelog {
 		out.key, out.partKeys = nil, nil
+	}
+	g.choosePartitionKey(q)
+	return q
+}
+
+// clWindow is a TUMBLE (size) or HOP (slide, size) window in ms.
+type clWindow struct {
+	hop         bool
+	size, slide int64
+}
+
+// distinctQuery: SELECT DISTINCT of 1–3 columns or expressions, sometimes
+// with WHERE; a changelog keyed by all its columns (EMIT FINAL now and
+// then: append-only).
+func (g *clGen) distinctQuery(name string, from *clRel) *clQuery {
+	out := &clRel{name: name, changelog: true}
+	var vs, ss []string
+	for n := 1 + g.rng.Intn(3); n > 0; n-- {
+		var e clExpr
+		var ok bool
+		if c, found := g.pickCol(from, int(clTime), true); found && g.rng.Intn(4) == 0 {
+			e, ok = colExpr(c), true
+		} else if c, found := g.pickCol(from, -1, true); found && g.rng.Intn(3) != 0 {
+			e, ok = colExpr(c), true
+		} else {
+			e, ok = g.anyScalar(from, true)
+		}
+		if !ok || slices.Contains(vs, e.v) {
+			continue
+		}
+		alias := e.v
+		if e.v != e.s || strings.ContainsAny(e.v, " (") {
+			alias = g.alias("e")
+			vs, ss = append(vs, e.v+" AS "+alias), append(ss, e.s+" AS "+alias)
+		} else if out.has(alias) {
+			continue
+		} else {
+			vs, ss = append(vs, e.v), append(ss, e.s)
+		}
+		out.cols = append(out.cols, e.col(alias))
+		out.key = append(out.key, alias)
+		if e.typ != clDouble {
+			out.partKeys = append(out.partKeys, alias)
+		}
+	}
+	if len(out.cols) == 0 {
+		c, _ := g.pickCol(from, -1, false)
+		out.cols, out.key = []clCol{c}, []string{c.name}
+		vs, ss = []string{c.name}, []string{c.name}
+	}
+	q := &clQuery{from: from, out: out}
+	q.velort = "SELECT DISTINCT " + strings.Join(vs, ", ") + " FROM " + from.name
+	q.sqlite = "SELECT DISTINCT " + strings.Join(ss, ", ") + " FROM " + from.name
+	if g.rng.Intn(3) == 0 {
+		p := g.pred(from, 0)
+		q.velort += " WHERE " + p.v
+		q.sqlite += " WHERE " + p.s
+	}
+	if g.rng.Intn(6) == 0 {
+		q.emitFinal, out.changelog = true, false
+		q.velort += " EMIT FINAL"
 	}
 	g.choosePartitionKey(q)
 	return q
@@ -725,9 +867,12 @@ func (c *clCase) sqlFile(parts int) string {
 	fmt.Fprintf(&b, "-- TestChangelogChainsAgainstSQLite seed=%d partitions=%d\n", c.seed, parts)
 	var defs []string
 	for _, col := range c.src.cols {
-		defs = append(defs, col.name+" "+[]string{"BIGINT", "DOUBLE", "VARCHAR"}[col.typ])
+		defs = append(defs, col.name+" "+clTypeNames[col.typ])
 	}
 	w := with(c.src.name, c.p4key)
+	if c.src.name == "s" {
+		w += ", event_time = 'ts'"
+	}
 	if c.src.changelog {
 		w = with(c.src.name, "") + ", changelog = 'upsert', key = 'id'"
 		if parts > 1 {
@@ -739,7 +884,7 @@ func (c *clCase) sqlFile(parts int) string {
 		if q.insert {
 			var defs []string
 			for _, col := range q.out.cols {
-				defs = append(defs, col.name+" "+[]string{"BIGINT", "DOUBLE", "VARCHAR"}[col.typ])
+				defs = append(defs, col.name+" "+clTypeNames[col.typ])
 			}
 			fmt.Fprintf(&b, "\nCREATE STREAM %s (%s)\nWITH (%s);\nINSERT INTO %s\n%s;\n", q.out.name, strings.Join(defs, ", "), with(q.out.name, q.p4key), q.out.name, q.velort)
 			continue
