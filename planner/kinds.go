@@ -133,18 +133,45 @@ func (q *Query) refuseOverChangelog(p *parser) *Error {
 	if q.Kind == "group" {
 		for _, e := range q.shape.groupBy.SelectedExprs {
 			if u, ok := e.(*udfExpr); ok && u.fn.Kind == "aggregate" {
-				return q.refuseUDFAggregate(p, u.fn, what)
+				if err := q.refuseUDFAggregate(p, u.fn, what); err != nil {
+					return err
+				}
 			}
 		}
 		for _, u := range q.udfAggregates() {
-			return q.refuseUDFAggregate(p, u.fn, what)
+			if err := q.refuseUDFAggregate(p, u.fn, what); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
+// refuseUDFAggregate refuses a WebAssembly aggregate over a changelog
+// unless its module has a retract export. A module not loaded yet (CREATE
+// FUNCTION: modules load after planning) is checked by LoadModules, at the
+// position noted here.
 func (q *Query) refuseUDFAggregate(p *parser, f *Function, what string) *Error {
-	return p.src.errorAt(q.callPos(p, f.Name), "aggregate function %s over a changelog: %s, and a WebAssembly aggregate cannot take a row back; expected built-in aggregates (COUNT, SUM, AVG, MIN, MAX, …) over the changelog, or %s over the append-only stream it is computed from", f.Name, what, f.Name)
+	if f.module == nil {
+		q.needRetract = append(q.needRetract, pendingRetract{fn: f, pos: q.callPos(p, f.Name), what: what})
+		return nil
+	}
+	if f.CanRetract() {
+		return nil
+	}
+	return retractError(p.src, q.callPos(p, f.Name), f, what)
+}
+
+// pendingRetract is an aggregate user function called over a changelog,
+// whose module must have a retract export (checked once loaded).
+type pendingRetract struct {
+	fn   *Function
+	pos  int
+	what string
+}
+
+func retractError(src *source, pos int, f *Function, what string) *Error {
+	return src.errorAt(pos, "aggregate function %s over a changelog: %s, and its module has no retract export to take a row back (see docs/udf.md, Aggregates); expected a retract export, built-in aggregates (COUNT, SUM, AVG, MIN, MAX, …) over the changelog, or %s over the append-only stream it is computed from", f.Name, what, f.Name)
 }
 
 // firstKeyword is the first top-level token that is keyword kw.

@@ -39,6 +39,9 @@ type Query struct {
 	interval   *intervalSpec
 	sideRead   [2][]bool // interval join: columns read of the left and right stream
 	nKeys      int       // group stage layout, set when compiled
+	// needRetract: aggregate user functions over a changelog input whose
+	// modules must have a retract export (LoadModules checks).
+	needRetract []pendingRetract
 	// Kinds (kinds.go): whether the input and the output are changelogs,
 	// the output's row key by name and by output column (-1: not in the
 	// payload).

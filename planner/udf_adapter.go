@@ -113,6 +113,13 @@ func (pl *Plan) LoadModules(ctx context.Context, host *udf.Host) error {
 			f.module, f.index = m, m.Index(f.Name)
 		}
 	}
+	for _, q := range pl.Queries {
+		for _, r := range q.needRetract {
+			if !r.fn.CanRetract() {
+				return retractError(pl.src, r.pos, r.fn, r.what)
+			}
+		}
+	}
 	return nil
 }
 

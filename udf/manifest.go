@@ -114,7 +114,7 @@ func normalize(in []Signature) ([]Signature, error) {
 		case Aggregate:
 			def := func(p *string, suffix string) {
 				if *p == "" {
-					*p = s.Name + suffix
+					*p = s.exportBase() + suffix
 				}
 			}
 			def(&s.Init, "_init")

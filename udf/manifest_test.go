@@ -95,8 +95,11 @@ func TestInspect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sigs) != 1 || sigs[0].String() != "aggregate variance(DOUBLE) -> DOUBLE" || sigs[0].Free != "variance_free" ||
+	if len(sigs) != 2 || sigs[0].String() != "aggregate variance(DOUBLE) -> DOUBLE" || sigs[0].Free != "variance_free" ||
 		sigs[0].Retract != "variance_retract" {
 		t.Errorf("got %+v", sigs)
+	}
+	if len(sigs) == 2 && (sigs[1].String() != "aggregate maximum(DOUBLE) -> DOUBLE" || sigs[1].Free != "maximum_free" || sigs[1].Retract != "") {
+		t.Errorf("maximum: got %+v, want no retract export", sigs[1])
 	}
 }

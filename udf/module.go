@@ -287,9 +287,16 @@ func (m *Module) setSignatures(sigs []Signature) error {
 	var needAlloc, needMem bool
 	for i := range sigs {
 		s := &sigs[i]
-		if s.Kind == Aggregate && s.Retract == "" {
-			if _, ok := m.parsed.ExportedFunc(s.Name + "_retract"); ok {
-				s.Retract = s.Name + "_retract" // checked below like the others
+		if s.Kind == Aggregate { // optional exports, found by their default names
+			for _, o := range []struct {
+				p      *string
+				suffix string
+			}{{&s.Retract, "_retract"}, {&s.Free, "_free"}} {
+				if *o.p == "" {
+					if _, ok := m.parsed.ExportedFunc(s.exportBase() + o.suffix); ok {
+						*o.p = s.exportBase() + o.suffix // checked below like the others
+					}
+				}
 			}
 		}
 		for _, e := range s.entries() {

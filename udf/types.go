@@ -128,12 +128,15 @@ type Signature struct {
 	// HandlesNull: the function is called for NULL arguments too, with a
 	// leading i32 bitmask of the NULL arguments (bit i = argument i).
 	HandlesNull bool
-	// Aggregate exports; default to Name+"_init", "_update", "_merge",
-	// "_result". Free is optional.
+	// Aggregate exports; default to base+"_init", "_update", "_merge",
+	// "_result", where base is Export when set (CREATE FUNCTION f ... WITH
+	// (export = 'variance') finds variance_init), else Name. Free is
+	// optional: when empty and the module exports base+"_free", the load
+	// fills it in.
 	Init, Update, Merge, Result, Free string
 	// Retract optionally names an aggregate export that undoes one update
 	// with the same arguments (same wasm signature as Update). When empty
-	// and the module exports Name+"_retract", the load fills it in.
+	// and the module exports base+"_retract", the load fills it in.
 	Retract string
 	// Batch optionally names an export called once per micro-batch over
 	// column arrays (scalar functions with fixed-width types only).
@@ -164,4 +167,13 @@ type Arg struct {
 	F    float64
 	B    []byte
 	Null bool
+}
+
+// exportBase is the prefix of an aggregate's default export names: Export
+// when set, else Name.
+func (s *Signature) exportBase() string {
+	if s.Export != "" {
+		return s.Export
+	}
+	return s.Name
 }

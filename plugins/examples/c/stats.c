@@ -1,7 +1,8 @@
-/* stats.c — an aggregate: the sample variance of a DOUBLE column (Welford's
+/* stats.c — two aggregates of a DOUBLE column: the sample variance (Welford's
  * algorithm, with Chan's formula to merge two partial states, and Welford's
  * step run backwards to retract a row, which lets velort use it over a
- * changelog). States live in the guest; the host holds i32 handles. */
+ * changelog) and the maximum (no retract). States live in the guest; the
+ * host holds i32 handles. */
 #include "velort.h"
 
 VELORT_MANIFEST_FILE("stats.json");
@@ -89,3 +90,38 @@ void variance_free(int32_t h) {
 	states[h].next_free = free_head;
 	free_head = h;
 }
+
+/* maximum has no retract export: a maximum cannot take a row back without
+ * keeping every value, so velort refuses it over a changelog (where the
+ * built-in MAX keeps value counts and retracts). It shares variance's
+ * handles, with mean holding the maximum. */
+VELORT_EXPORT("maximum_init")
+int32_t maximum_init(void) { return variance_init(); }
+
+VELORT_EXPORT("maximum_update")
+void maximum_update(int32_t h, double x) {
+	state *s = &states[h];
+	if (s->n == 0 || x > s->mean) s->mean = x;
+	s->n++;
+}
+
+VELORT_EXPORT("maximum_merge")
+void maximum_merge(int32_t h, int32_t o) {
+	state *b = &states[o];
+	if (b->n > 0) {
+		maximum_update(h, b->mean);
+		states[h].n += b->n - 1;
+	}
+}
+
+VELORT_EXPORT("maximum_result")
+double maximum_result(int32_t h) {
+	if (states[h].n == 0) {
+		velort_result_null();
+		return 0;
+	}
+	return states[h].mean;
+}
+
+VELORT_EXPORT("maximum_free")
+void maximum_free(int32_t h) { variance_free(h); }
