@@ -198,8 +198,9 @@ func waitSubscribers(t *testing.T, emb *transport.Embedded, subject string, n in
 // runTables runs sql to the end of its input (each inputs[stream] is
 // replayed, one line each) with --capture of each named changelog stream,
 // and returns each stream's table: the last row of every Velort-Key whose
-// last record is not a delete. A capture line that is not a changelog
-// record ({"op","key","row"}) fails the test.
+// last record is not a delete. A stream named with a leading "=" is
+// append-only: its "table" maps each record to its number of occurrences
+// (a multiset). A capture line of the wrong kind fails the test.
 func runTables(t *testing.T, sql string, inputs map[string][]string, streams ...string) map[string]map[string]string {
 	t.Helper()
 	dir := t.TempDir()
@@ -210,6 +211,12 @@ func runTables(t *testing.T, sql string, inputs map[string][]string, streams ...
 		path := filepath.Join(dir, name+".jsonl")
 		os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 		f.replay = append(f.replay, name+"="+path)
+	}
+	appendOnly := map[string]bool{}
+	for i, s := range streams {
+		if name, ok := strings.CutPrefix(s, "="); ok {
+			streams[i], appendOnly[name] = name, true
+		}
 	}
 	for _, s := range streams {
 		f.capture = append(f.capture, s+"="+filepath.Join(dir, s+".out"))
@@ -222,6 +229,20 @@ func runTables(t *testing.T, sql string, inputs map[string][]string, streams ...
 	tables := map[string]map[string]string{}
 	for _, s := range streams {
 		table := map[string]string{}
+		if appendOnly[s] {
+			n := map[string]int{}
+			for _, l := range readLines(t, filepath.Join(dir, s+".out")) {
+				if strings.HasPrefix(l, `{"op":`) {
+					t.Fatalf("%s: a changelog record in an append-only stream: %s", s, l)
+				}
+				n[l]++
+			}
+			for l, c := range n {
+				table[l] = strconv.Itoa(c)
+			}
+			tables[s] = table
+			continue
+		}
 		for _, l := range readLines(t, filepath.Join(dir, s+".out")) {
 			var rec struct {
 				Op  string          `json:"op"`
@@ -292,7 +313,9 @@ SELECT g, SUM(x) AS s, AVG(x) AS a, COUNT(*) AS n FROM vals GROUP BY g;`, double
 // 4-partition changelog, and over a declared changelog source with random
 // upserts, deletes with their row and tombstones: a GROUP BY of another
 // column with HAVING (rows move between groups held by other partitions)
-// and a GROUP BY under WHERE (rows entering and leaving it), and a
+// and a GROUP BY under WHERE (rows entering and leaving it), a global
+// aggregate over the HAVING one (three queries deep), the same GROUP BY
+// with EMIT FINAL (append-only: each group once at end of input), and a
 // filter. At end of input each table equals the batch answer
 // computed here.
 func TestChangelogPartitionedTables(t *testing.T) {
@@ -340,7 +363,7 @@ func TestChangelogPartitionedTables(t *testing.T) {
 		}
 	}
 
-	want := map[string]map[string]string{"per_page": {}, "summary": {}, "tiers": {}, "pos_tiers": {}, "keen": {}}
+	want := map[string]map[string]string{"per_page": {}, "summary": {}, "tiers": {}, "tier_summary": {}, "final_tiers": {}, "pos_tiers": {}, "keen": {}}
 	var total, top int64
 	for page, p := range pages {
 		want["per_page"][page] = fmt.Sprintf(`{"page":"%s","c":%d,"users":%d}`, page, p.c, len(p.users))
@@ -370,11 +393,20 @@ func TestChangelogPartitionedTables(t *testing.T) {
 	for tier, n := range positive {
 		want["pos_tiers"][tier] = fmt.Sprintf(`{"tier":"%s","n":%d}`, tier, n)
 	}
+	var members, ntiers int64
+	lowest := "null"
 	for tier, a := range tiers {
+		want["final_tiers"][fmt.Sprintf(`{"tier":"%s","n":%d,"total":%d}`, tier, a.n, a.total)] = "1"
 		if a.n > 5 {
 			want["tiers"][tier] = fmt.Sprintf(`{"tier":"%s","n":%d,"total":%d,"lo":%d,"hi":%d}`, tier, a.n, a.total, a.lo, a.hi)
+			members += a.n
+			ntiers++
+			if l, _ := strconv.ParseInt(lowest, 10, 64); lowest == "null" || a.lo < l {
+				lowest = strconv.FormatInt(a.lo, 10)
+			}
 		}
 	}
+	want["tier_summary"][""] = fmt.Sprintf(`{"members":%d,"ntiers":%d,"lowest":%s}`, members, ntiers, lowest)
 
 	got := runTables(t, `
 CREATE STREAM clicks (uid BIGINT, page VARCHAR)
@@ -388,12 +420,16 @@ WITH (subject = 'clp.profiles.{partition}', partitions = 4, changelog = 'upsert'
 CREATE STREAM tiers WITH (subject = 'clp.tiers') AS
 SELECT tier, COUNT(*) AS n, SUM(score) AS total, MIN(score) AS lo, MAX(score) AS hi
 FROM profiles GROUP BY tier HAVING COUNT(*) > 5;
+CREATE STREAM tier_summary WITH (subject = 'clp.tier_summary') AS
+SELECT SUM(n) AS members, COUNT(*) AS ntiers, MIN(lo) AS lowest FROM tiers;
+CREATE STREAM final_tiers WITH (subject = 'clp.final_tiers') AS
+SELECT tier, COUNT(*) AS n, SUM(score) AS total FROM profiles GROUP BY tier EMIT FINAL;
 CREATE STREAM pos_tiers WITH (subject = 'clp.pos_tiers') AS
 SELECT tier, COUNT(*) AS n FROM profiles WHERE score > 0 GROUP BY tier;
 CREATE STREAM keen WITH (subject = 'clp.keen.{partition}', partitions = 4, key = 'uid') AS
 SELECT uid, tier, score FROM profiles WHERE score > 20;`,
-		map[string][]string{"clicks": clicks, "profiles": profiles}, "per_page", "summary", "tiers", "pos_tiers", "keen")
-	for _, s := range []string{"per_page", "summary", "tiers", "pos_tiers", "keen"} {
+		map[string][]string{"clicks": clicks, "profiles": profiles}, "per_page", "summary", "tiers", "tier_summary", "=final_tiers", "pos_tiers", "keen")
+	for _, s := range []string{"per_page", "summary", "tiers", "tier_summary", "final_tiers", "pos_tiers", "keen"} {
 		compareTables(t, s, got[s], want[s])
 	}
 }
