@@ -318,8 +318,24 @@ SELECT g, SUM(x) AS s, AVG(x) AS a, COUNT(*) AS n FROM vals GROUP BY g;`, double
 // with EMIT FINAL (append-only: each group once at end of input), and a
 // filter. At end of input each table equals the batch answer
 // computed here.
+//
+// CI runs seed 15; VELORT_SEEDS=N runs seeds 0 to N-1 as subtests.
 func TestChangelogPartitionedTables(t *testing.T) {
-	rng := rand.New(rand.NewSource(15))
+	if s := os.Getenv("VELORT_SEEDS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("VELORT_SEEDS=%q: want a positive number of seeds", s)
+		}
+		for seed := range n {
+			t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { changelogPartitionedTables(t, int64(seed)) })
+		}
+		return
+	}
+	changelogPartitionedTables(t, 15)
+}
+
+func changelogPartitionedTables(t *testing.T, seed int64) {
+	rng := rand.New(rand.NewSource(seed))
 	var clicks, profiles []string
 	type pageAgg struct {
 		c     int64
