@@ -134,3 +134,20 @@ func TestConformanceConvertTZRecordZones(t *testing.T) {
 		{"CONVERT_TZ(ts, '+00:00', CONCAT(LEFT(s, 0), 'x'))", fbRec, `null`},
 	})
 }
+
+// FuzzStrToDate: STR_TO_DATE's reader never panics and never reads a
+// date-time past its range checks.
+func FuzzStrToDate(f *testing.F) {
+	for _, s := range [][2]string{{"2024-02-30", "%Y-%m-%d"}, {"Jan 5th 24 3:04:05 PM", "%b %D %y %l:%i:%s %p"},
+		{"200442 Monday", "%X%V %W"}, {"01:02:03 PM", "%r"}, {"2024 366", "%Y %j"}, {"-0", "%H"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, val, format string) {
+		var p dtParts
+		if extractDateTime(&p, []byte(val), []byte(format), false) {
+			if p.month > 12 || p.day > 31 || p.hour > 23 || p.minute > 59 || p.second > 59 || p.us > 999999 {
+				t.Fatalf("STR_TO_DATE(%q, %q) read %+v", val, format, p)
+			}
+		}
+	})
+}
