@@ -240,14 +240,15 @@ func (f *forwarder) target(c *runtime.Ctx, r runtime.Row) int {
 	return transport.PartitionOf(f.buf, len(f.subjects))
 }
 
-// appendRowKey appends the key text of r's columns idx, as Keyer hashes
-// it: each value's key text, joined by '|'.
+// appendRowKey appends the Velort-Key text of r's columns idx: each
+// value's runtime.AppendChangeKey, joined by '|' (the text Keyer hashes,
+// with '|', '\' and NULL escaped so that distinct keys differ).
 func appendRowKey(dst []byte, r runtime.Row, idx []int) []byte {
 	for i, c := range idx {
 		if i > 0 {
 			dst = append(dst, '|')
 		}
-		dst = AppendKeyText(dst, r[c])
+		dst = runtime.AppendChangeKey(dst, r[c])
 	}
 	return dst
 }

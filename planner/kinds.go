@@ -43,8 +43,8 @@ func (q *Query) OutputKey() []string { return q.outKey }
 
 // SourceKeyCols returns the columns of the source schema forming the
 // input row key, in key order, for a changelog input: the loop computes a
-// record's key text from them (parts with runtime.AppendKeyText joined by
-// '|', as partitioning hashes) when it has no Velort-Key header. Empty
+// record's key text from them (parts with runtime.AppendChangeKey joined
+// by '|') when it has no Velort-Key header. Empty
 // (not nil) for the empty key of a global aggregate's changelog; nil when
 // the input is append-only or the key is not in the payload (then every
 // record must carry Velort-Key).

@@ -165,9 +165,10 @@ func groupIdentity(nKeys, nAggs int) func([]byte, runtime.Row) []byte {
 }
 
 // groupOutKey appends the key text of a group stage row [keys..., aggs...,
-// window_start, window_end]: each group key as partitioning hashes it
-// (runtime.AppendKeyText; NULL is empty), then for a window its bounds in
-// epoch milliseconds, joined by '|'. A global aggregate's key is empty.
+// window_start, window_end]: each group key as runtime.AppendChangeKey
+// writes it (the text partitioning hashes, with '|', '\' and NULL
+// escaped), then for a window its bounds in epoch milliseconds, joined by
+// '|'. A global aggregate's key is empty.
 func groupOutKey(nKeys, nAggs int, windowed bool) func([]byte, runtime.Row) []byte {
 	ws := nKeys + nAggs
 	return func(dst []byte, r runtime.Row) []byte {
@@ -175,7 +176,7 @@ func groupOutKey(nKeys, nAggs int, windowed bool) func([]byte, runtime.Row) []by
 			if i > 0 {
 				dst = append(dst, '|')
 			}
-			dst = runtime.AppendKeyText(dst, r[i])
+			dst = runtime.AppendChangeKey(dst, r[i])
 		}
 		if windowed {
 			if nKeys > 0 {

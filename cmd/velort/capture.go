@@ -166,7 +166,7 @@ func (e *changeEnvelope) line(m *nats.Msg) []byte {
 			if i > 0 {
 				k = append(k, '|')
 			}
-			k = velrt.AppendKeyText(k, e.row[c])
+			k = velrt.AppendChangeKey(k, e.row[c])
 		}
 		key, hasKey = string(k), true
 	}

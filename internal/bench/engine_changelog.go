@@ -31,7 +31,7 @@ func (ci *changeIntake) keyOf(r runtime.Row) []byte {
 		if i > 0 {
 			ci.key = append(ci.key, '|')
 		}
-		ci.key = runtime.AppendKeyText(ci.key, r[c])
+		ci.key = runtime.AppendChangeKey(ci.key, r[c])
 	}
 	return ci.key
 }
