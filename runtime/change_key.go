@@ -3,7 +3,7 @@ package runtime
 // AppendChangeKey appends one part of a changelog record's key text
 // (Velort-Key): the value's key text (AppendKeyText) with '\' and '|'
 // escaped by a backslash, and NULL written \N, so that distinct keys have
-// distinct texts — ("x|y", "z") and ("x", "y|z"), NULL and ” are
+// distinct texts — ("x|y", "z") and ("x", "y|z"), NULL and the empty string are
 // different groups. A key without NULLs, '|' or '\' reads as the text
 // partitioning hashes. Parts are joined by '|'.
 func AppendChangeKey(dst []byte, v Value) []byte {
