@@ -541,6 +541,76 @@ func (s *groupStage) rApply(c *Ctx, cid int32, sign int64) {
 
 // rOne applies the current row to one aggregate state k of a cell.
 func (s *groupStage) rOne(c *Ctx, k, j int, sign int64) {
+	a, v := &s.accs[k], &s.av[j]
+	switch s.rops[j] { // the common cases first
+	case ropCountStar:
+		a.n += sign
+		return
+	case ropCount:
+		if v.T != TNull {
+			a.n += sign
+		}
+		return
+	case ropSumInt:
+		if v.T == TInt && v.I != math.MinInt64 {
+			r, ok := aggAddExact(a.i, sign*v.I)
+			if !ok { // the state is unchanged
+				c.Err = errSumOverflow
+				return
+			}
+			a.i = r
+			a.n += sign
+			return
+		}
+	case ropAvg:
+		if v.T == TDouble {
+			neumaierAdd(&a.f, &a.m2, float64(sign)*v.F)
+			a.n += sign
+			return
+		}
+	case ropPicked:
+		if v.T != TNull {
+			s.rPicked(k, j, sign)
+		}
+		return
+	}
+	s.rOneAny(c, k, j, sign)
+}
+
+// Retraction kinds of aggregates with a fast path in rOne (ropAny: the
+// others, rOneAny).
+const (
+	ropAny uint8 = iota
+	ropCountStar
+	ropCount
+	ropSumInt
+	ropAvg
+	ropPicked
+)
+
+func ropOf(sp *AggSpec) uint8 {
+	if sp.Distinct {
+		return ropAny
+	}
+	switch sp.Func {
+	case CountStar:
+		return ropCountStar
+	case Count:
+		return ropCount
+	case Sum:
+		if sp.ResultType == TInt {
+			return ropSumInt
+		}
+	case Avg:
+		return ropAvg
+	case Min, Max, FirstValue, LastValue:
+		return ropPicked
+	}
+	return ropAny
+}
+
+// rOneAny is rOne for every aggregate and value.
+func (s *groupStage) rOneAny(c *Ctx, k, j int, sign int64) {
 	sp, a, v := &s.aggs[j], &s.accs[k], &s.av[j]
 	switch sp.Func {
 	case CountStar:

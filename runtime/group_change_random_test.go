@@ -64,6 +64,7 @@ func rxAggs() []AggSpec {
 		col(Count, 4, TString, TInt),        // 14
 		rxConcat(false, 0),                  // 15 GROUP_CONCAT(s ORDER BY s)
 		rxConcat(true, 7),                   // 16 GROUP_CONCAT(DISTINCT s ORDER BY s), cut at 7 bytes
+		col(Avg, 3, TDouble, TDouble),       // 17
 	}
 }
 
@@ -75,7 +76,7 @@ func rxConcat(distinct bool, maxLen int) AggSpec {
 
 // rxBrute computes the aggregates of rxAggs over rows.
 func rxBrute(rows []Row) []Value {
-	out := make([]Value, 17)
+	out := make([]Value, 18)
 	out[0] = Int(int64(len(rows)))
 	var n, sum, nd, sumd, cs int64
 	var fsum float64
@@ -121,7 +122,7 @@ func rxBrute(rows []Row) []Value {
 		out[7], out[12], out[13] = Int(sumd), Double(float64(sumd)/float64(nd)), Decimal(sum*7, 2)
 	}
 	if len(fvals) > 0 {
-		out[8] = Double(fsum)
+		out[8], out[17] = Double(fsum), Double(fsum/float64(len(fvals)))
 		mean := fsum / float64(len(fvals))
 		var m2 float64
 		for _, f := range fvals {

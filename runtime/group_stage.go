@@ -59,6 +59,7 @@ type groupStage struct {
 	udfRetract                []AggUDFRetracter   // per aggregate: a user aggregate's Retract (nil otherwise)
 	vcOwner                   []int32             // MIN/MAX/FIRST/LAST: the aggregate whose value counts it reads
 	picks                     []pickCount         // per owner: its last count update
+	rops                      []uint8             // per aggregate: its fast path in rOne
 }
 
 type groupInfo struct {
@@ -110,7 +111,9 @@ func newGroupStage(cfg GroupConfig) *groupStage {
 		s.udfRetract = make([]AggUDFRetracter, len(cfg.Aggs))
 		s.vcOwner = make([]int32, len(cfg.Aggs))
 		s.picks = make([]pickCount, len(cfg.Aggs))
+		s.rops = make([]uint8, len(cfg.Aggs))
 		for j := range cfg.Aggs {
+			s.rops[j] = ropOf(&cfg.Aggs[j])
 			s.udfRetract[j] = cfg.Aggs[j].UDFRetracter()
 			s.vcOwner[j] = int32(j)
 			for o := range j {
