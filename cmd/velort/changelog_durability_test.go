@@ -220,3 +220,107 @@ func compareTables(t *testing.T, what string, got, want map[string]string) {
 	}
 	compareMultisets(t, what, g, w)
 }
+
+const changelogSourceSQL = `
+CREATE STREAM prices (id VARCHAR, sym VARCHAR, px BIGINT)
+WITH (subject = 'cls.prices.{partition}', partitions = 4, key = 'id', changelog = 'upsert', jetstream = 'CLS_PRICES');
+CREATE STREAM dear WITH (subject = 'cls.dear.{partition}', partitions = 4, key = 'id', jetstream = 'CLS_DEAR') AS
+SELECT id, sym, px FROM prices WHERE px > 50;
+CREATE STREAM per_id WITH (subject = 'cls.per_id.{partition}', partitions = 4, key = 'id', jetstream = 'CLS_PER_ID') AS
+SELECT id, COUNT(*) AS n, MAX(px) AS hi FROM prices GROUP BY id;
+`
+
+// TestChangelogSourceSurvivesKills: a declared JetStream changelog source
+// fed random upserts (plain rows and {"op","key","row"} lines), deletes
+// with their row and tombstones over 2,000 keys, read by a filter and a
+// GROUP BY of its key; velort is SIGKILLed 3 times mid-stream and
+// restarted. Each sink's final table equals the batch answer over the
+// source's final table, and each sink holds exactly the records of an
+// uninterrupted run (the per-partition table of last rows is restored from
+// checkpoints: a delete after a restart still finds the row it deletes).
+func TestChangelogSourceSurvivesKills(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts velort processes")
+	}
+	const n = 40000
+	rng := rand.New(rand.NewSource(16))
+	type row struct {
+		sym string
+		px  int64
+	}
+	current := map[string]row{}
+	var lines []string
+	for range n {
+		id := fmt.Sprintf("i%d", rng.Intn(2000))
+		switch r := rng.Intn(8); {
+		case r == 0:
+			lines = append(lines, fmt.Sprintf(`{"op":"delete","key":"%s","row":null}`, id))
+			delete(current, id)
+		case r == 1:
+			p := current[id]
+			lines = append(lines, fmt.Sprintf(`{"op":"delete","key":"%s","row":{"id":"%s","sym":"%s","px":%d}}`, id, id, p.sym, p.px))
+			delete(current, id)
+		default:
+			p := row{fmt.Sprintf("S%d", rng.Intn(20)), rng.Int63n(100)}
+			if r%2 == 0 {
+				lines = append(lines, fmt.Sprintf(`{"id":"%s","sym":"%s","px":%d}`, id, p.sym, p.px))
+			} else {
+				lines = append(lines, fmt.Sprintf(`{"op":"upsert","key":"%s","row":{"id":"%s","sym":"%s","px":%d}}`, id, id, p.sym, p.px))
+			}
+			current[id] = p
+		}
+	}
+	want := map[string]map[string]string{"CLS_DEAR": {}, "CLS_PER_ID": {}}
+	for id, p := range current {
+		if p.px > 50 {
+			want["CLS_DEAR"][id] = fmt.Sprintf(`{"id":"%s","sym":"%s","px":%d}`, id, p.sym, p.px)
+		}
+		want["CLS_PER_ID"][id] = fmt.Sprintf(`{"id":"%s","n":1,"hi":%d}`, id, p.px)
+	}
+
+	records := map[int]map[string]map[string]int{}
+	run := func(dir string, kills int) map[string]map[string]string {
+		emb := persistentServer(t, dir)
+		nc := natsConnect(t, emb.ClientURL())
+		in := filepath.Join(dir, "prices.jsonl")
+		os.WriteFile(in, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+		query := filepath.Join(dir, "q.sql")
+		os.WriteFile(query, []byte(changelogSourceSQL), 0o644)
+		args := []string{"run", query, "--nats", emb.ClientURL(), "--replay", "prices=" + in, "--checkpoint-interval", "150ms"}
+		if kills > 0 {
+			rng := rand.New(rand.NewSource(17))
+			interrupted := 0
+			for range kills {
+				if killWhen(t, storedGrows(t, nc, "CLS_PER_ID", n/8), time.Duration(rng.Intn(300))*time.Millisecond, args...) {
+					interrupted++
+				}
+			}
+			if interrupted == 0 {
+				t.Fatal("every run finished before it could be killed: the test proves nothing; raise n")
+			}
+			t.Logf("%d of %d runs killed mid-stream", interrupted, kills)
+		}
+		_, errOut, code := velort(t, nil, args...)
+		if code != 0 {
+			t.Fatalf("final run: exit %d: %s", code, errOut)
+		}
+		if kills > 0 && !strings.Contains(errOut, "restored checkpoint") {
+			t.Errorf("the final run restored no checkpoint:\n%s", errOut)
+		}
+		js, _ := nc.JetStream()
+		tables := map[string]map[string]string{}
+		records[kills] = map[string]map[string]int{}
+		for s := range want {
+			tables[s] = readChangelogTable(t, js, s)
+			records[kills][s] = readSink(t, js, s)
+		}
+		return tables
+	}
+	killed := run(t.TempDir(), 3)
+	clean := run(t.TempDir(), 0)
+	for s := range want {
+		compareTables(t, s+", uninterrupted run vs batch answer", clean[s], want[s])
+		compareTables(t, s+", run killed 3 times vs uninterrupted", killed[s], clean[s])
+		compareMultisets(t, s+" records, run killed 3 times vs uninterrupted", records[3][s], records[0][s])
+	}
+}
