@@ -200,7 +200,9 @@ func waitSubscribers(t *testing.T, emb *transport.Embedded, subject string, n in
 // and returns each stream's table: the last row of every Velort-Key whose
 // last record is not a delete. A stream named with a leading "=" is
 // append-only: its "table" maps each record to its number of occurrences
-// (a multiset). A capture line of the wrong kind fails the test.
+// (a multiset). A capture line of the wrong kind fails the test. For
+// every stream S, tables["~S"] is the multiset of its capture lines
+// (line → number of occurrences).
 func runTables(t *testing.T, sql string, inputs map[string][]string, streams ...string) map[string]map[string]string {
 	t.Helper()
 	dir := t.TempDir()
@@ -228,7 +230,14 @@ func runTables(t *testing.T, sql string, inputs map[string][]string, streams ...
 	}
 	tables := map[string]map[string]string{}
 	for _, s := range streams {
-		table := map[string]string{}
+		table, lines := map[string]string{}, map[string]int{}
+		for _, l := range readLines(t, filepath.Join(dir, s+".out")) {
+			lines[l]++
+		}
+		tables["~"+s] = map[string]string{}
+		for l, c := range lines {
+			tables["~"+s][l] = strconv.Itoa(c)
+		}
 		if appendOnly[s] {
 			n := map[string]int{}
 			for _, l := range readLines(t, filepath.Join(dir, s+".out")) {
@@ -485,4 +494,60 @@ CREATE STREAM total WITH (subject = 'clk.total') AS SELECT SUM(n) AS s, COUNT(*)
 		`\\N`:  `{"a":"\\N","n":1}`,
 	})
 	compareTables(t, "total", got["total"], map[string]string{"": `{"s":5,"ngroups":5}`})
+}
+
+// TestChangelogSessionChanges: SESSION windows with EMIT CHANGES publish a
+// changelog keyed by the group key and the session's bounds; a session
+// that is extended, or merged with another, deletes its row under the old
+// bounds and upserts the new (docs/sql.md). The records (as a multiset:
+// the order of two deletes of one merge is not specified) and the final
+// table, the batch answer, are checked. watermark_delay keeps every
+// session open until end of input.
+func TestChangelogSessionChanges(t *testing.T) {
+	const t0 = 1705312800000 // 2024-01-15T10:00:00Z
+	ev := func(u string, s int64) string { return fmt.Sprintf(`{"u":"%s","ts":%d}`, u, t0+s*1000) }
+	rec := func(op, u string, start, end, n int64) string {
+		return fmt.Sprintf(`{"op":"%s","key":"%s|%d|%d","row":{"u":"%s","window_start":"%s","window_end":"%s","n":%d}}`,
+			op, u, t0+start*1000, t0+end*1000, u, rfc3339ms(t0+start*1000), rfc3339ms(t0+end*1000), n)
+	}
+	got := runTables(t, `
+CREATE STREAM clicks (u VARCHAR, ts TIMESTAMP) WITH (subject = 'clss.clicks', event_time = 'ts', watermark_delay = '1m');
+CREATE STREAM sessions WITH (subject = 'clss.sessions') AS
+SELECT u, window_start, window_end, COUNT(*) AS n FROM clicks GROUP BY u, SESSION(ts, INTERVAL '10' SECOND) EMIT CHANGES;`,
+		map[string][]string{"clicks": {
+			ev("u1", 0),  // [0,10)
+			ev("u1", 5),  // extends: [0,15)
+			ev("u1", 30), // a new session [30,40)
+			ev("u1", 22), // 17 s after 5, 8 s before 30: [22,40)
+			ev("u2", 50), // [50,60)
+			ev("u2", 65), // [65,75)
+			ev("u2", 58), // joins both: [50,75)
+		}}, "sessions")
+	want := map[string]string{}
+	for _, r := range []string{
+		rec("upsert", "u1", 0, 10, 1),
+		rec("delete", "u1", 0, 10, 1),
+		rec("upsert", "u1", 0, 15, 2),
+		rec("upsert", "u1", 30, 40, 1),
+		rec("delete", "u1", 30, 40, 1),
+		rec("upsert", "u1", 22, 40, 2),
+		rec("upsert", "u2", 50, 60, 1),
+		rec("upsert", "u2", 65, 75, 1),
+		rec("delete", "u2", 50, 60, 1),
+		rec("delete", "u2", 65, 75, 1),
+		rec("upsert", "u2", 50, 75, 3),
+	} {
+		want[r] = "1"
+	}
+	compareTables(t, "session records", got["~sessions"], want)
+	table := map[string]string{}
+	for _, r := range []string{rec("upsert", "u1", 0, 15, 2), rec("upsert", "u1", 22, 40, 2), rec("upsert", "u2", 50, 75, 3)} {
+		var l struct {
+			Key string
+			Row json.RawMessage
+		}
+		json.Unmarshal([]byte(r), &l)
+		table[l.Key] = string(l.Row)
+	}
+	compareTables(t, "sessions", got["sessions"], table)
 }
