@@ -160,7 +160,13 @@ func genChangelogCase(t *testing.T, seed int64) *clCase {
 		case from.name == "s" && k < 8:
 			// Windows (over the append-only source only): EMIT CHANGES
 			// makes a changelog keyed by the group keys and the bounds.
-			w := &clWindow{hop: g.rng.Intn(3) == 0, size: []int64{5000, 10000, 30000}[g.rng.Intn(3)]}
+			w := &clWindow{size: []int64{5000, 10000, 30000}[g.rng.Intn(3)]}
+			switch g.rng.Intn(3) {
+			case 0:
+				w.hop = true
+			case 1:
+				w.session, w.size = true, []int64{1000, 2000, 5000}[g.rng.Intn(3)]
+			}
 			w.slide = w.size
 			if w.hop {
 				w.size = []int64{10000, 30000}[g.rng.Intn(2)]
@@ -493,10 +499,20 @@ func (g *clGen) pred(r *clRel, depth int) clExpr {
 		}
 		return clExpr{v: "NOT (" + a.v + ")", s: "NOT (" + a.s + ")", typ: clInt}
 	}
-	c, ok := g.pickCol(r, -1, true)
-	if !ok {
+	// Not over frac columns either: velort (ceac989 too) compares a DOUBLE
+	// with a literal of 17 significant digits wrongly — WHERE a =
+	// -0.23333333333333334 drops a record whose a is that double (MySQL
+	// compares as doubles: true), while a = 0.1 holds.
+	var conds []clCol
+	for _, c := range r.cols {
+		if c.typ < clTime && !c.inexact && !c.frac {
+			conds = append(conds, c)
+		}
+	}
+	if len(conds) == 0 {
 		return clExpr{v: "1 = 1", s: "1 = 1", typ: clInt}
 	}
+	c := conds[g.rng.Intn(len(conds))]
 	cond := func(s string) clExpr { return clExpr{v: s, s: s, typ: clInt} }
 	switch {
 	case k == 0:
@@ -621,9 +637,31 @@ func (g *clGen) groupQuery(name string, from *clRel, global, changes bool, win *
 	// The window: window_start (and now and then window_end) as columns,
 	// which SQLite computes from ts (HOP: a record is in size/slide windows,
 	// one per row of kk).
+	// WHERE (not for a global aggregate: velort has its row once its
+	// input had a record, which the test reads from the input's capture).
+	var where *clExpr
+	if !global && g.rng.Intn(10) < 3 {
+		p := g.pred(from, 0)
+		where = &p
+	}
 	fromS, noEnd := from.name, false
 	if win != nil {
 		ws := fmt.Sprintf("((ts / %d) * %d)", win.slide, win.slide)
+		if win.session {
+			// Sessions as gaps and islands: a record more than gap after
+			// the previous one of its group starts a session (sid); ties
+			// share one running sum (the default RANGE frame).
+			part := ""
+			if len(gs) > 0 {
+				part = "PARTITION BY " + strings.Join(gs, ", ") + " "
+			}
+			inner := from.name
+			if where != nil {
+				inner = "(SELECT * FROM " + from.name + " WHERE " + where.s + ")"
+			}
+			fromS = fmt.Sprintf("(SELECT *, SUM(brk) OVER (%sORDER BY ts) AS sid FROM (SELECT *, CASE WHEN ts - LAG(ts) OVER (%sORDER BY ts) <= %d THEN 0 ELSE 1 END AS brk FROM %s)) AS %s",
+				part, part, win.size, inner, from.name)
+		}
 		if win.hop {
 			ws = fmt.Sprintf("((ts / %d) * %d - kk.k * %d)", win.slide, win.slide, win.slide)
 			var ks []string
@@ -631,6 +669,10 @@ func (g *clGen) groupQuery(name string, from *clRel, global, changes bool, win *
 				ks = append(ks, fmt.Sprintf("SELECT %d AS k", k))
 			}
 			fromS += ", (" + strings.Join(ks, " UNION ALL ") + ") AS kk"
+		}
+		we := fmt.Sprintf("(%s + %d)", ws, win.size)
+		if win.session {
+			ws, we = "MIN(ts)", fmt.Sprintf("(MAX(ts) + %d)", win.size)
 		}
 		iso := func(ms string) string { return "strftime('%Y-%m-%dT%H:%M:%fZ', " + ms + " / 1000.0, 'unixepoch')" }
 		bounds := []string{"window_start"}
@@ -650,15 +692,20 @@ func (g *clGen) groupQuery(name string, from *clRel, global, changes bool, win *
 			if b == "window_start" {
 				ss = append(ss, iso(ws)+" AS window_start")
 			} else {
-				ss = append(ss, iso(fmt.Sprintf("(%s + %d)", ws, win.size))+" AS window_end")
+				ss = append(ss, iso(we)+" AS window_end")
 			}
 		}
-		if win.hop {
+		switch {
+		case win.session:
+			gv = append(gv, fmt.Sprintf("SESSION(ts, INTERVAL '%d' SECOND)", win.size/1000))
+			gs = append(gs, "sid")
+		case win.hop:
 			gv = append(gv, fmt.Sprintf("HOP(ts, INTERVAL '%d' SECOND, INTERVAL '%d' SECOND)", win.slide/1000, win.size/1000))
-		} else {
+			gs = append(gs, ws)
+		default:
 			gv = append(gv, fmt.Sprintf("TUMBLE(ts, INTERVAL '%d' SECOND)", win.size/1000))
+			gs = append(gs, ws)
 		}
-		gs = append(gs, ws)
 	}
 	// Aggregates.
 	type agg struct {
@@ -731,7 +778,7 @@ func (g *clGen) groupQuery(name string, from *clRel, global, changes bool, win *
 			// (MySQL cuts at group_concat_max_len); ordered, so that the
 			// text is the batch query's.
 			typ := []clType{clInt, clString}[g.rng.Intn(2)]
-			if a, ok := g.scalar(from, typ, true); ok {
+			if a, ok := g.scalar(from, typ, true); ok && (win == nil || !win.session) { // refused with SESSION (merges)
 				dir := []string{"", " DESC"}[g.rng.Intn(2)]
 				addRaw("GROUP_CONCAT(DISTINCT "+a.v+" ORDER BY "+a.v+dir+" SEPARATOR ';')",
 					"replace(group_concat(DISTINCT "+a.s+" ORDER BY "+a.s+dir+"), ',', ';')", clString, false, false, false)
@@ -752,12 +799,11 @@ func (g *clGen) groupQuery(name string, from *clRel, global, changes bool, win *
 	q := &clQuery{from: from, out: out, group: true, global: global}
 	q.velort = "SELECT " + strings.Join(vs, ", ") + " FROM " + from.name
 	q.sqlite = "SELECT " + strings.Join(ss, ", ") + " FROM " + fromS
-	// A global aggregate has no WHERE: velort has its row once its input
-	// had a record, which the test reads from the input's capture.
-	if !global && g.rng.Intn(10) < 3 {
-		p := g.pred(from, 0)
-		q.velort += " WHERE " + p.v
-		q.sqlite += " WHERE " + p.s
+	if where != nil {
+		q.velort += " WHERE " + where.v
+		if win == nil || !win.session {
+			q.sqlite += " WHERE " + where.s
+		}
 	}
 	if !global {
 		q.velort += " GROUP BY " + strings.Join(gv, ", ")
@@ -766,7 +812,7 @@ func (g *clGen) groupQuery(name string, from *clRel, global, changes bool, win *
 	if g.rng.Intn(10) < 3 {
 		// HAVING compares an exact aggregate with a value it takes.
 		a := aggs[g.rng.Intn(len(aggs))]
-		if !a.col.inexact {
+		if !a.col.inexact && !a.col.frac {
 			k := g.constant("("+q.sqlite+")", a.col.name, a.col.typ)
 			op := clCmp[2+g.rng.Intn(4)]
 			q.velort += " HAVING " + a.v + " " + op + " " + k.v
@@ -793,10 +839,10 @@ func (g *clGen) groupQuery(name string, from *clRel, global, changes bool, win *
 	return q
 }
 
-// clWindow is a TUMBLE (size) or HOP (slide, size) window in ms.
+// clWindow is a TUMBLE (size), HOP (slide, size) or SESSION (gap) window in ms.
 type clWindow struct {
-	hop         bool
-	size, slide int64
+	hop, session bool
+	size, slide  int64 // SESSION: size is the gap
 }
 
 // distinctQuery: SELECT DISTINCT of 1–3 columns or expressions, sometimes
