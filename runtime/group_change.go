@@ -283,6 +283,9 @@ func (s *groupStage) fillRow(c *Ctx, cid int32, dst Row) {
 // flush emits the pending cells once each and frees emptied ones. After
 // an error nothing is emitted and visibility stays as it was.
 func (s *groupStage) flush(c *Ctx, out Downstream) {
+	if len(s.stale) > 0 {
+		s.resolveStale()
+	}
 	cd, _ := changeOut(out)
 	for k := 0; k < s.npend; k++ {
 		p := &s.pend[k]
@@ -782,6 +785,24 @@ func (s *groupStage) rPicked(k, j int, sign int64) {
 	}
 	pc := &s.picks[o]
 	sp, a, v := &s.aggs[j], &s.accs[k], &s.av[j]
+	if sign > 0 && len(s.stale) > 0 {
+		if i := slices.Index(s.stale, k); i >= 0 {
+			// The picked value left earlier in this change: a new value
+			// at least as extreme (or a new LAST) replaces it without
+			// looking at the others.
+			switch c := a.cmpStored(v); {
+			case sp.Func == Max && c >= 0, sp.Func == Min && c <= 0:
+				a.store(v)
+				s.stale = slices.Delete(s.stale, i, i+1)
+			case sp.Func == LastValue:
+				a.store(v)
+				a.seq = pc.e.last
+				s.stale = slices.Delete(s.stale, i, i+1)
+			}
+			a.n++
+			return
+		}
+	}
 	if sign > 0 {
 		switch sp.Func {
 		case Min:
@@ -830,7 +851,27 @@ func (s *groupStage) rPicked(k, j int, sign int64) {
 			return
 		}
 	}
-	// The picked value's last copy left: pick again among the live ones.
+	// The picked value's last copy left: pick again among the live ones,
+	// when the change is done (resolveStale) unless an insertion in the
+	// same change makes that unnecessary.
+	s.stale = append(s.stale, k)
+}
+
+// resolveStale picks MIN/MAX/FIRST/LAST again where the picked value
+// left during the change.
+func (s *groupStage) resolveStale() {
+	for _, k := range s.stale {
+		j := k % s.na
+		s.repick(k, j, k-j+int(s.vcOwner[j]))
+	}
+	s.stale = s.stale[:0]
+}
+
+// repick sets aggregate j's state k to the extreme (MIN/MAX) or the
+// first/last arrival among the live values of the counts ko.
+func (s *groupStage) repick(k, j, ko int) {
+	s.rescans++
+	sp, a := &s.aggs[j], &s.accs[k]
 	var best string
 	var bestSeq int64
 	found := false

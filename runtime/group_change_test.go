@@ -471,3 +471,30 @@ func TestChangelogHopHaving(t *testing.T) {
 	chExpect(t, "12 at 16", run(12, 16), "-a|0|20: 'a'|3|@0|@20", "-a|10|30: 'a'|3|@10|@30")
 	chExpect(t, "5 at 25: only the new window", run(5, 25), "+a|20|40: 'a'|5|@20|@40")
 }
+
+// A MAX whose key's value grows (a global MAX over a changelog of
+// counters) does not scan the other values: the retracted maximum is
+// replaced by the larger value inserted in the same change.
+func TestRetractMaxReplacedInTheSameChange(t *testing.T) {
+	cfg := GroupConfig{Aggs: []AggSpec{chAgg(Max, TInt), chAgg(Min, TInt)}, Retract: true, Changelog: true}
+	p := chPipe(cfg, nil)
+	c := &Ctx{}
+	var last Row
+	for i := range 100 { // keys 0..99 hold 0..99; key 99 then counts up
+		last = chKV("x", Int(int64(i)))
+		p.ExecuteChange(c, nil, last, nil, 0)
+	}
+	for i := 100; i < 2000; i++ {
+		row := chKV("x", Int(int64(i)))
+		p.ExecuteChange(c, last, row, nil, 0)
+		last = row
+	}
+	st := p.Stage.(*groupStage)
+	if st.rescans != 0 {
+		t.Errorf("%d scans of the values, want 0", st.rescans)
+	}
+	chExpect(t, "key 99 drops to 50: MAX scans", chLines(p, p.ExecuteChange(c, last, chKV("x", Int(50)), nil, 0)), "+: 98|0")
+	if st.rescans != 1 {
+		t.Errorf("%d scans of the values, want 1", st.rescans)
+	}
+}

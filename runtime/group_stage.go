@@ -60,6 +60,8 @@ type groupStage struct {
 	vcOwner                   []int32             // MIN/MAX/FIRST/LAST: the aggregate whose value counts it reads
 	picks                     []pickCount         // per owner: its last count update
 	rops                      []uint8             // per aggregate: its fast path in rOne
+	stale                     []int               // accumulators whose picked value left in this change
+	rescans                   int64               // MIN/MAX/FIRST/LAST picked again by scanning (tests)
 }
 
 type groupInfo struct {
