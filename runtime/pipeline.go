@@ -41,6 +41,10 @@ type Pipeline struct {
 	// Join, for a stream–stream interval join, pairs rows of two sources
 	// (see ExecuteSide); Execute is then not used.
 	Join *IntervalJoin
+	// RegularJoin, for a regular join over changelogs, keeps both inputs'
+	// live rows (see ExecuteJoinChange, regular_join.go); Execute is then
+	// not used.
+	RegularJoin *RegularJoin
 
 	Filter  Expr   // WHERE; nil means all rows pass
 	Stage   Stage  // nil for stateless queries
@@ -72,7 +76,9 @@ type Pipeline struct {
 	keys  [][]byte
 	op    Op     // the op Emit gives the rows it records
 	inKey []byte // the key of the current changelog input row
-	nouts int
+	// joinET is the event time of the current regular join change.
+	joinET int64
+	nouts  int
 }
 
 // IDs returns the identities of the rows last returned by Execute or

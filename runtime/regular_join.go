@@ -1,0 +1,314 @@
+package runtime
+
+// RegularJoin is a regular (non-windowed) equi-join of two inputs, at least
+// one of them a changelog (SPEC §2 "Changelogs", "Composed queries"). Each
+// side keeps its live rows by join key and by row key; a change of one
+// side's row retracts the joined rows of its old version and inserts those
+// of its new one, so the join's output is a changelog.
+//
+// Output rows are the joined row [left columns..., right columns...] (the
+// planner's layout), keyed by the left row key and the right row key, each
+// written as one AppendChangeKey part and joined by '|'. An outer join's
+// row without a match writes the missing side's part as \N (a row key is
+// never NULL, so \N is no row key's text).
+//
+// An append-only input is a changelog whose rows are never retracted: the
+// loop gives each record a key of its own (its arrival number).
+type RegularJoin struct {
+	LeftKey, RightKey Expr // join key over each side's own row
+	LeftWidth         int
+	RightWidth        int
+	// Cond is the rest of the ON condition over the joined row (nil: the
+	// key equality only). A pair whose Cond is not true does not match.
+	Cond Expr
+	// LeftFilter and RightFilter, over a side's own row, drop rows of that
+	// side (WHERE conditions pushed onto it; a dropped row is absent).
+	LeftFilter, RightFilter Expr
+	// Preserve is the side whose rows without a match are kept, padded
+	// with NULLs: LeftSide (LEFT JOIN), RightSide (RIGHT JOIN), or -1
+	// (INNER JOIN).
+	Preserve int
+	// LeftKeep and RightKeep name the columns of each side kept in state
+	// (nil: all).
+	LeftKeep, RightKeep []bool
+
+	sides [2]joinSide
+	wide  [2]Row // the old and the new joined row of one output key
+	kbuf  []byte // join key text
+	obuf  []byte // output key text
+}
+
+// joinSide is one input's live rows.
+type joinSide struct {
+	byRow map[string]*regRow    // row key → row
+	byKey map[string]*[]*regRow // join key → rows with it (arrival order until one leaves)
+}
+
+// regRow is one live row of a side.
+type regRow struct {
+	rowKey  string
+	joinKey string // "" with hasKey false: a NULL join key, which matches nothing
+	hasKey  bool
+	row     Row
+	idx     int // position in its join key's slice
+	matches int // rows of the other side it joins (outer side only)
+}
+
+// JoinEmitter receives the joined rows one change produces: for each output
+// key, its old joined row (nil: none) and its new one (nil: none). The rows
+// and key are valid only during the call.
+type JoinEmitter interface {
+	JoinChange(c *Ctx, old, new Row, key []byte)
+}
+
+func (j *RegularJoin) init() {
+	for s := range j.sides {
+		j.sides[s].byRow = map[string]*regRow{}
+		j.sides[s].byKey = map[string]*[]*regRow{}
+	}
+	w := j.LeftWidth + j.RightWidth
+	j.wide = [2]Row{make(Row, w), make(Row, w)}
+}
+
+// Change applies one change of side's row with key rowKey: new is its new
+// row (nil: deleted). Joined rows go to out. Rows that fail the side's
+// filter or whose key cannot be evaluated are absent.
+func (j *RegularJoin) Change(c *Ctx, side int, rowKey []byte, new Row, out JoinEmitter) {
+	if j.sides[0].byRow == nil {
+		j.init()
+	}
+	st := &j.sides[side]
+	old := st.byRow[string(rowKey)]
+	var n *regRow
+	if new != nil {
+		keyFn, filter, keep := j.LeftKey, j.LeftFilter, j.LeftKeep
+		if side == RightSide {
+			keyFn, filter, keep = j.RightKey, j.RightFilter, j.RightKeep
+		}
+		pass := true
+		if filter != nil {
+			v := filter(c, new)
+			pass = v.T != TNull && Truthy(v)
+		}
+		if c.Err != nil {
+			return
+		}
+		if pass {
+			k := keyFn(c, new)
+			if c.Err != nil {
+				return
+			}
+			n = &regRow{row: keptCopy(new, keep)}
+			if old != nil {
+				n.rowKey = old.rowKey
+			} else {
+				n.rowKey = string(rowKey)
+			}
+			if k.T != TNull {
+				j.kbuf = AppendValueKey(j.kbuf[:0], k)
+				n.joinKey, n.hasKey = string(j.kbuf), true
+			}
+		}
+	}
+	if old == nil && n == nil {
+		return
+	}
+	other := &j.sides[1-side]
+	var og, ng []*regRow // the other side's rows matching old and new
+	if old != nil && old.hasKey {
+		if g := other.byKey[old.joinKey]; g != nil {
+			og = *g
+		}
+	}
+	if n != nil && n.hasKey {
+		if g := other.byKey[n.joinKey]; g != nil {
+			ng = *g
+		}
+	}
+	if old != nil && n != nil && old.hasKey && n.hasKey && old.joinKey == n.joinKey {
+		for _, o := range ng {
+			was, is := j.matches(c, side, old.row, o.row), j.matches(c, side, n.row, o.row)
+			if is {
+				n.matches++
+			}
+			j.pair(c, side, old, n, o, was, is, out)
+		}
+	} else {
+		for _, o := range og {
+			j.pair(c, side, old, nil, o, j.matches(c, side, old.row, o.row), false, out)
+		}
+		for _, o := range ng {
+			is := j.matches(c, side, n.row, o.row)
+			if is {
+				n.matches++
+			}
+			j.pair(c, side, nil, n, o, false, is, out)
+		}
+	}
+	if j.Preserve == side {
+		oldAlone, newAlone := old != nil && old.matches == 0, n != nil && n.matches == 0
+		if oldAlone || newAlone {
+			var a, b *regRow
+			if oldAlone {
+				a = old
+			}
+			if newAlone {
+				b = n
+			}
+			j.alone(c, side, a, b, out)
+		}
+	}
+	// Replace old by n in the side's state.
+	if old != nil {
+		st.remove(old)
+	}
+	if n != nil {
+		st.add(n)
+	}
+}
+
+// pair emits the change of the joined row of (old or n) with the other
+// side's row o, and keeps o's match count when o's side is preserved.
+func (j *RegularJoin) pair(c *Ctx, side int, old, n, o *regRow, was, is bool, out JoinEmitter) {
+	if !was && !is {
+		return
+	}
+	rk := old
+	if rk == nil {
+		rk = n
+	}
+	back := false // o's NULL-padded row comes back after this change
+	if j.Preserve == 1-side && was != is {
+		before := o.matches
+		if is {
+			o.matches++
+		} else {
+			o.matches--
+		}
+		if before == 0 && o.matches > 0 { // o's NULL-padded row goes
+			j.alone(c, 1-side, o, nil, out)
+		}
+		back = before > 0 && o.matches == 0
+	}
+	var ow, nw Row
+	if was {
+		ow = j.fill(0, side, old.row, o.row)
+	}
+	if is {
+		nw = j.fill(1, side, n.row, o.row)
+	}
+	j.obuf = j.outKey(j.obuf[:0], side, rk.rowKey, o.rowKey, true)
+	out.JoinChange(c, ow, nw, j.obuf)
+	if back {
+		j.alone(c, 1-side, nil, o, out)
+	}
+}
+
+// alone emits the change of a preserved side's NULL-padded row: a (nil:
+// none before) becomes b (nil: none after); both are versions of one row.
+func (j *RegularJoin) alone(c *Ctx, side int, a, b *regRow, out JoinEmitter) {
+	var ow, nw Row
+	rk := a
+	if a != nil {
+		ow = j.fill(0, side, a.row, nil)
+	} else {
+		rk = b
+	}
+	if b != nil {
+		nw = j.fill(1, side, b.row, nil)
+	}
+	j.obuf = j.outKey(j.obuf[:0], side, rk.rowKey, "", false)
+	out.JoinChange(c, ow, nw, j.obuf)
+}
+
+// matches reports whether a row of side and a row o of the other side
+// match: their join keys are equal (the caller looked o up by key) and Cond
+// holds.
+func (j *RegularJoin) matches(c *Ctx, side int, r, o Row) bool {
+	if j.Cond == nil {
+		return true
+	}
+	w := j.fill(0, side, r, o)
+	v := j.Cond(c, w)
+	return c.Err == nil && v.T != TNull && Truthy(v)
+}
+
+// fill writes the joined row of r (of side) and o (of the other side;
+// nil: NULLs) into wide row i.
+func (j *RegularJoin) fill(i, side int, r, o Row) Row {
+	w := j.wide[i]
+	l, rr := r, o
+	if side == RightSide {
+		l, rr = o, r
+	}
+	fillPart(w[:j.LeftWidth], l)
+	fillPart(w[j.LeftWidth:], rr)
+	return w
+}
+
+func fillPart(dst, src Row) {
+	if src == nil {
+		for i := range dst {
+			dst[i] = Null
+		}
+		return
+	}
+	copy(dst, src)
+}
+
+// outKey appends the output key of the row of side keyed mine and the
+// other side's row keyed theirs (matched false: none, written \N).
+func (j *RegularJoin) outKey(dst []byte, side int, mine, theirs string, matched bool) []byte {
+	part := func(dst []byte, k string, ok bool) []byte {
+		if !ok {
+			return append(dst, '\\', 'N')
+		}
+		for i := 0; i < len(k); i++ {
+			if k[i] == '\\' || k[i] == '|' {
+				dst = append(dst, '\\')
+			}
+			dst = append(dst, k[i])
+		}
+		return dst
+	}
+	if side == LeftSide {
+		dst = part(dst, mine, true)
+		return part(append(dst, '|'), theirs, matched)
+	}
+	dst = part(dst, theirs, matched)
+	return part(append(dst, '|'), mine, true)
+}
+
+func (s *joinSide) add(r *regRow) {
+	s.byRow[r.rowKey] = r
+	if !r.hasKey {
+		return
+	}
+	g := s.byKey[r.joinKey]
+	if g == nil {
+		g = &[]*regRow{}
+		s.byKey[r.joinKey] = g
+	}
+	r.idx = len(*g)
+	*g = append(*g, r)
+}
+
+func (s *joinSide) remove(r *regRow) {
+	delete(s.byRow, r.rowKey)
+	if !r.hasKey {
+		return
+	}
+	g := s.byKey[r.joinKey]
+	rows := *g
+	last := len(rows) - 1
+	rows[r.idx] = rows[last]
+	rows[r.idx].idx = r.idx
+	rows[last] = nil
+	*g = rows[:last]
+	if last == 0 {
+		delete(s.byKey, r.joinKey)
+	}
+}
+
+// StateRows is the number of live rows held on both sides.
+func (j *RegularJoin) StateRows() int { return len(j.sides[0].byRow) + len(j.sides[1].byRow) }

@@ -1,0 +1,55 @@
+package runtime
+
+// ExecuteJoinChange runs one change of a regular join's input through the
+// query: side's row keyed key becomes new (nil: deleted). Every joined row
+// the change retracts or inserts goes through WHERE and the projection (an
+// upsert or delete of its output key) or through the stage (a retraction
+// and an insertion; a group stage emits each group the change touched
+// once). It returns the outputs, valid until the next call; Ops and Keys
+// give their ops and keys. If evaluation failed, c.Err is set and no
+// outputs are returned (the join's state keeps what the change did up to
+// the failure).
+func (p *Pipeline) ExecuteJoinChange(c *Ctx, side int, key []byte, new Row, eventTimeMs int64) []Row {
+	p.nouts = 0
+	p.op = OpUpsert
+	p.joinET = eventTimeMs
+	b, batch := p.Stage.(changeBatcher)
+	if batch {
+		b.beginChange()
+	}
+	p.RegularJoin.Change(c, side, key, new, p)
+	if batch {
+		b.endChange(c, p)
+	}
+	if c.Err != nil {
+		return nil
+	}
+	return p.outs[:p.nouts]
+}
+
+// JoinChange implements JoinEmitter: one output key's joined row changes
+// from old to new (either nil: none).
+func (p *Pipeline) JoinChange(c *Ctx, old, new Row, key []byte) {
+	if c.Err != nil {
+		return
+	}
+	p.inKey = key
+	if p.Stage == nil {
+		if new != nil && p.passes(c, new) {
+			p.record(c, new, OpUpsert)
+		} else if c.Err == nil && old != nil && p.passes(c, old) {
+			p.record(c, old, OpDelete)
+		}
+		return
+	}
+	rs, ok := p.Stage.(RetractStage)
+	if !ok {
+		panic("runtime: a regular join into a stage that cannot retract (the planner refuses such queries)")
+	}
+	if old != nil && p.passes(c, old) {
+		rs.Retract(c, old, p.joinET, p)
+	}
+	if c.Err == nil && new != nil && p.passes(c, new) {
+		p.Stage.Process(c, new, p.joinET, p)
+	}
+}
