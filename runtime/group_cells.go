@@ -27,6 +27,7 @@ func (s *groupStage) allocCell(c *Ctx, gid int32, start, end int64) int32 {
 			s.accs = append(s.accs, accum{})
 			if s.retract {
 				s.vcs = append(s.vcs, nil)
+				s.heaps = append(s.heaps, nil)
 			}
 		}
 	}
@@ -58,6 +59,7 @@ func (s *groupStage) releaseCell(cid int32) {
 	if s.vcs != nil {
 		for j := range s.aggs {
 			s.vcClear(base + j)
+			s.heaps[base+j] = nil
 		}
 	}
 	s.freeCells = append(s.freeCells, cid)

@@ -387,7 +387,7 @@ func (s *groupStage) vcMap(k int) map[string]int32 {
 }
 
 // vcNew stores a new entry for key in m.
-func (s *groupStage) vcNew(m map[string]int32, key []byte, e vcEntry) {
+func (s *groupStage) vcNew(m map[string]int32, key []byte, e vcEntry) string {
 	var i int32
 	if n := len(s.slabFree); n > 0 {
 		i = s.slabFree[n-1]
@@ -397,7 +397,9 @@ func (s *groupStage) vcNew(m map[string]int32, key []byte, e vcEntry) {
 		i = int32(len(s.slab))
 		s.slab = append(s.slab, e)
 	}
-	m[string(key)] = i
+	ks := string(key)
+	m[ks] = i
+	return ks
 }
 
 // vcDrop deletes key's entry i from m.
@@ -770,6 +772,7 @@ func leUint64(b string) uint64 {
 // every MIN/MAX/FIRST/LAST sharing its counts (rPick).
 type pickCount struct {
 	e       vcEntry // the value's entry after an insertion, before a removal
+	added   string  // an insertion's new value key ("" if the value was there)
 	ok      bool    // a removal found the value
 	dropped bool    // a removal took the value's last copy
 }
@@ -785,6 +788,12 @@ func (s *groupStage) rPicked(k, j int, sign int64) {
 	}
 	pc := &s.picks[o]
 	sp, a, v := &s.aggs[j], &s.accs[k], &s.av[j]
+	if sign > 0 && pc.added != "" && s.heaps[k] != nil {
+		s.heapPushKey(k, sp.Func, pc.added)
+		if m := s.vcs[ko]; len(s.heaps[k]) > 2*len(m)+32 {
+			s.heapBuild(k, sp.Func, m) // values dropped since: forget them
+		}
+	}
 	if sign > 0 && len(s.stale) > 0 {
 		if i := slices.Index(s.stale, k); i >= 0 {
 			// The picked value left earlier in this change: a new value
@@ -870,8 +879,18 @@ func (s *groupStage) resolveStale() {
 // repick sets aggregate j's state k to the extreme (MIN/MAX) or the
 // first/last arrival among the live values of the counts ko.
 func (s *groupStage) repick(k, j, ko int) {
-	s.rescans++
 	sp, a := &s.aggs[j], &s.accs[k]
+	if sp.Func == Min || sp.Func == Max {
+		best, ok := s.heapTop(k, sp.Func, s.vcs[ko])
+		if !ok { // not reached: a.n counts the entries' copies
+			a.t = TNull
+			return
+		}
+		bv := rValue(best)
+		a.store(&bv)
+		return
+	}
+	s.rescans++
 	var best string
 	var bestSeq int64
 	found := false
@@ -921,9 +940,10 @@ func (s *groupStage) rCount(k, j int, sign int64) {
 			s.slab[i].n++
 			s.slab[i].last = s.seq
 			pc.e = s.slab[i]
+			pc.added = ""
 		} else {
 			pc.e = vcEntry{n: 1, first: s.seq, last: s.seq}
-			s.vcNew(m, key, pc.e)
+			pc.added = s.vcNew(m, key, pc.e)
 		}
 		return
 	}
@@ -1031,4 +1051,91 @@ func (s *groupStage) rConcat(k, j int, sign int64) {
 type gcValue struct {
 	key string
 	e   vcEntry
+}
+
+// MIN and MAX over a changelog keep, per cell, a heap of their value keys
+// (s.heaps, built on the first pick after the extreme left, then kept):
+// the extreme is its top once keys no longer counted are popped (lazy
+// deletion), so picking again costs O(log values), not a scan. A heap
+// holding over twice the live values is rebuilt.
+
+func (s *groupStage) heapLessKey(f AggFunc, x, y string) bool {
+	vx, vy := rValue(x), rValue(y)
+	c := aggCompare(&vx, &vy)
+	if f == Min {
+		return c < 0
+	}
+	return c > 0
+}
+
+func (s *groupStage) heapPushKey(k int, f AggFunc, key string) {
+	h := append(s.heaps[k], key)
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !s.heapLessKey(f, h[i], h[p]) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+	s.heaps[k] = h
+}
+
+func (s *groupStage) heapSiftDown(h []string, f AggFunc, i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && s.heapLessKey(f, h[r], h[l]) {
+			m = r
+		}
+		if !s.heapLessKey(f, h[m], h[i]) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
+
+// heapTop returns the extreme live value key of accumulator k over the
+// value counts m, building or rebuilding its heap when needed.
+func (s *groupStage) heapTop(k int, f AggFunc, m map[string]int32) (string, bool) {
+	if h := s.heaps[k]; h == nil || len(h) > 2*len(m)+32 {
+		s.heapBuild(k, f, m)
+	}
+	h := s.heaps[k]
+	for len(h) > 0 {
+		if _, live := m[h[0]]; live {
+			break
+		}
+		n := len(h) - 1
+		h[0] = h[n]
+		h[n] = ""
+		h = h[:n]
+		s.heapSiftDown(h, f, 0)
+	}
+	s.heaps[k] = h
+	if len(h) == 0 {
+		return "", false
+	}
+	return h[0], true
+}
+
+// heapBuild makes accumulator k's heap of the live value keys of m.
+func (s *groupStage) heapBuild(k int, f AggFunc, m map[string]int32) {
+	s.rescans++
+	h := s.heaps[k][:0]
+	clear(s.heaps[k][:cap(s.heaps[k])])
+	if h == nil {
+		h = make([]string, 0, len(m))
+	}
+	for key := range m {
+		h = append(h, key)
+	}
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		s.heapSiftDown(h, f, i)
+	}
+	s.heaps[k] = h
 }

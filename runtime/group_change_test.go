@@ -498,3 +498,27 @@ func TestRetractMaxReplacedInTheSameChange(t *testing.T) {
 		t.Errorf("%d scans of the values, want 1", st.rescans)
 	}
 }
+
+// A MIN whose value leaves on every update (each key's value grows, the
+// oldest is the minimum) picks the next from its heap: one scan to build
+// it, none after.
+func TestRetractMinLeavesEveryUpdate(t *testing.T) {
+	cfg := GroupConfig{Aggs: []AggSpec{chAgg(Min, TInt), chAgg(Max, TInt)}, Retract: true, Changelog: true}
+	p := chPipe(cfg, nil)
+	c := &Ctx{}
+	last := map[int]Row{}
+	for i := range 5000 {
+		k := i % 100
+		row := chKV("x", Int(int64(i)))
+		p.ExecuteChange(c, last[k], row, nil, 0)
+		last[k] = row
+	}
+	chExpect(t, "min and max", chLines(p, p.ExecuteChange(c, last[0], chKV("x", Int(7000)), nil, 0)), "+: 4901|7000")
+	st := p.Stage.(*groupStage)
+	if st.rescans != 1 {
+		t.Errorf("%d scans of the values, want 1 (building the heap)", st.rescans)
+	}
+	if h := st.heaps[st.groups[0].cells[0]*int32(st.na)]; len(h) > 2*100+32 {
+		t.Errorf("MIN heap holds %d keys for 100 live values", len(h))
+	}
+}

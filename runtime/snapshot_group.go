@@ -309,6 +309,7 @@ func (s *groupStage) reset() {
 	s.keys = newKeyIndex(s.nk)
 	s.groups, s.cells, s.accs, s.freeCells, s.heap = nil, nil, nil, nil, nil
 	s.vcs, s.slab, s.slabFree, s.npend, s.batching = nil, nil, nil, 0, false
+	s.heaps, s.stale = nil, s.stale[:0]
 	s.wins = windowSet{}
 	s.wm, s.seq, s.late, s.empty = math.MinInt64, 0, 0, 0
 	s.lastWs = math.MaxInt64
