@@ -317,8 +317,9 @@ SELECT g, SUM(x) AS s, AVG(x) AS a, COUNT(*) AS n FROM vals GROUP BY g;`, double
 }
 
 // TestChangelogPartitionedTables: chains over 4 partitions, with
-// repartitions, on random data (fixed seed): a GROUP BY of an append-only
-// stream by a column other than its key, a global aggregate over that
+// repartitions, on random data (fixed seed): GROUP BYs of an append-only
+// stream by a column other than its key (one with a HAVING over a SUM of
+// signed values, turning false and true again), a global aggregate over that
 // 4-partition changelog, and over a declared changelog source with random
 // upserts, deletes with their row and tombstones: a GROUP BY of another
 // column with HAVING (rows move between groups held by other partitions)
@@ -347,19 +348,20 @@ func changelogPartitionedTables(t *testing.T, seed int64) {
 	rng := rand.New(rand.NewSource(seed))
 	var clicks, profiles []string
 	type pageAgg struct {
-		c     int64
+		c, w  int64
 		users map[int64]bool
 	}
 	pages := map[string]*pageAgg{}
 	for range 3000 {
-		uid, page := rng.Int63n(200), fmt.Sprintf("/p%d", rng.Intn(25))
-		clicks = append(clicks, fmt.Sprintf(`{"uid":%d,"page":"%s"}`, uid, page))
+		uid, page, w := rng.Int63n(200), fmt.Sprintf("/p%d", rng.Intn(25)), rng.Int63n(11)-5
+		clicks = append(clicks, fmt.Sprintf(`{"uid":%d,"page":"%s","w":%d}`, uid, page, w))
 		p := pages[page]
 		if p == nil {
 			p = &pageAgg{users: map[int64]bool{}}
 			pages[page] = p
 		}
 		p.c++
+		p.w += w
 		p.users[uid] = true
 	}
 	type profile struct {
@@ -388,10 +390,13 @@ func changelogPartitionedTables(t *testing.T, seed int64) {
 		}
 	}
 
-	want := map[string]map[string]string{"per_page": {}, "summary": {}, "tiers": {}, "tier_summary": {}, "final_tiers": {}, "pos_tiers": {}, "keen": {}}
+	want := map[string]map[string]string{"per_page": {}, "liked": {}, "summary": {}, "tiers": {}, "tier_summary": {}, "final_tiers": {}, "pos_tiers": {}, "keen": {}}
 	var total, top int64
 	for page, p := range pages {
 		want["per_page"][page] = fmt.Sprintf(`{"page":"%s","c":%d,"users":%d}`, page, p.c, len(p.users))
+		if p.w > 0 {
+			want["liked"][page] = fmt.Sprintf(`{"page":"%s","w":%d}`, page, p.w)
+		}
 		total += p.c
 		top = max(top, int64(len(p.users)))
 	}
@@ -434,8 +439,10 @@ func changelogPartitionedTables(t *testing.T, seed int64) {
 	want["tier_summary"][""] = fmt.Sprintf(`{"members":%d,"ntiers":%d,"lowest":%s}`, members, ntiers, lowest)
 
 	got := runTables(t, `
-CREATE STREAM clicks (uid BIGINT, page VARCHAR)
+CREATE STREAM clicks (uid BIGINT, page VARCHAR, w BIGINT)
 WITH (subject = 'clp.clicks.{partition}', partitions = 4, key = 'uid');
+CREATE STREAM liked WITH (subject = 'clp.liked') AS
+SELECT page, SUM(w) AS w FROM clicks GROUP BY page HAVING SUM(w) > 0 EMIT CHANGES;
 CREATE STREAM per_page WITH (subject = 'clp.per_page.{partition}', partitions = 4, key = 'page') AS
 SELECT page, COUNT(*) AS c, COUNT(DISTINCT uid) AS users FROM clicks GROUP BY page;
 CREATE STREAM summary WITH (subject = 'clp.summary') AS
@@ -453,8 +460,8 @@ CREATE STREAM pos_tiers WITH (subject = 'clp.pos_tiers') AS
 SELECT tier, COUNT(*) AS n FROM profiles WHERE score > 0 GROUP BY tier;
 CREATE STREAM keen WITH (subject = 'clp.keen.{partition}', partitions = 4, key = 'uid') AS
 SELECT uid, tier, score FROM profiles WHERE score > 20;`,
-		map[string][]string{"clicks": clicks, "profiles": profiles}, "per_page", "summary", "tiers", "tier_summary", "=final_tiers", "pos_tiers", "keen")
-	for _, s := range []string{"per_page", "summary", "tiers", "tier_summary", "final_tiers", "pos_tiers", "keen"} {
+		map[string][]string{"clicks": clicks, "profiles": profiles}, "per_page", "liked", "summary", "tiers", "tier_summary", "=final_tiers", "pos_tiers", "keen")
+	for _, s := range []string{"per_page", "liked", "summary", "tiers", "tier_summary", "final_tiers", "pos_tiers", "keen"} {
 		compareTables(t, s, got[s], want[s])
 	}
 }
