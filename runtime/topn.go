@@ -1,0 +1,500 @@
+package runtime
+
+import "strconv"
+
+// Top-N as a changelog operator (SPEC §2 "Composed queries": ORDER BY …
+// LIMIT n at the top of a continuous query).
+//
+// The result is the n rows the batch query returns: the first n rows of
+// the live rows in ORDER BY order (NULL below every value: first under
+// ASC, last under DESC, as MySQL and SQLite). Ties at the boundary, which
+// SQL leaves open, go to the row that arrived earlier (for a keyed row:
+// whose current version arrived earlier). The output is a changelog: an
+// upsert when a row enters the top n (or a row in it changes), a delete
+// (with the row) when it leaves, keyed by the text in the row's key slot
+// (TopNOutKey):
+//   - over an append-only input, each row is a new one keyed by its
+//     arrival number in the partition (1, 2, …); a row that fell out can
+//     never come back, so only the top n are kept;
+//   - over a changelog input, rows are keyed by the input key; a retracted
+//     row leaves and the next one comes back in, so every live row is
+//     kept (an order-statistic treap: O(log rows) per change);
+//   - over a GROUP BY (Inner), rows are the group stage's output keyed by
+//     the group key (RowKey); EMIT FINAL groups (appended, never retracted)
+//     keep only the top n.
+//
+// One input record (or one change of a changelog: a retraction and an
+// insertion) emits each key at most once: deletes first, then upserts.
+
+// TopNConfig configures a Top-N stage.
+type TopNConfig struct {
+	N     int64
+	Keys  []Expr // ORDER BY expressions over the row the stage ranks
+	Desc  []bool
+	Inner Stage // the GROUP BY below, or nil: the ranked rows are the filtered input
+	// Having applies to the Inner's rows (a GROUP BY's HAVING).
+	Having Expr
+	// Width is the width of a ranked row; the stage stores each with one
+	// more value, its key text (slot Width, a TString).
+	Width int
+	// RowKey appends the key text of a ranked row that is keyed: an Inner
+	// row upserted or deleted (its group key), or an input row of a
+	// changelog retracted or inserted without an input key (the second
+	// half of a repartition: the source's key columns).
+	RowKey func(dst []byte, r Row) []byte
+	// Bounded: no ranked row is ever retracted (append-only input, and no
+	// Inner or an Inner that only appends), so only the top N are kept.
+	Bounded bool
+}
+
+// TopNOutKey is Pipeline.OutKey of a query ending in a Top-N stage: the
+// key slot at index width of the rows the stage emits.
+func TopNOutKey(width int) func(dst []byte, r Row) []byte {
+	return func(dst []byte, r Row) []byte { return append(dst, r[width].S...) }
+}
+
+// NewTopN returns a Top-N stage for one partition.
+func NewTopN(cfg TopNConfig) Stage {
+	s := &topnStage{cfg: cfg, rng: 0x9e3779b97f4a7c15}
+	if !cfg.Bounded {
+		s.byKey = map[string]*topnEntry{}
+	}
+	s.in = topnIn{s: s}
+	s.sk = make([]Value, len(cfg.Keys))
+	return s
+}
+
+type topnEntry struct {
+	row  Row     // the ranked row (deep copy) and its key slot
+	sk   []Value // ORDER BY values (deep copies)
+	seq  int64   // arrival number of this version: earlier ranks first among ties
+	pub  bool    // published as in the top N
+	live bool
+
+	// treap
+	l, r *topnEntry
+	prio uint64
+	size int
+}
+
+type topnStage struct {
+	cfg   TopNConfig
+	root  *topnEntry
+	byKey map[string]*topnEntry // keyed rows (nil when Bounded)
+	seq   int64
+	rng   uint64
+	in    topnIn
+
+	batching bool
+	ops      int          // changes since the last reconcile
+	removed  []*topnEntry // published entries removed since then
+	touched  []*topnEntry // entries inserted since then
+	sk       []Value      // ORDER BY values of the row being considered
+	kbuf     []byte
+	dels     []*topnEntry
+	ups      []*topnEntry
+}
+
+var (
+	_ RetractStage  = (*topnStage)(nil)
+	_ changeBatcher = (*topnStage)(nil)
+)
+
+// Process implements Stage.
+func (s *topnStage) Process(c *Ctx, r Row, eventTimeMs int64, out Downstream) {
+	switch {
+	case s.cfg.Inner != nil:
+		s.cfg.Inner.Process(c, r, eventTimeMs, &s.in)
+	case s.cfg.Bounded:
+		s.appendRow(c, r)
+	default:
+		s.upsert(c, s.inputKey(c, r, out), r)
+	}
+	if !s.batching {
+		s.reconcile(c, out)
+	}
+}
+
+// Retract implements RetractStage.
+func (s *topnStage) Retract(c *Ctx, r Row, eventTimeMs int64, out Downstream) {
+	if s.cfg.Inner != nil {
+		if rs, ok := s.cfg.Inner.(RetractStage); ok {
+			rs.Retract(c, r, eventTimeMs, &s.in)
+		}
+	} else if s.byKey != nil {
+		s.remove(s.inputKey(c, r, out))
+	}
+	if !s.batching {
+		s.reconcile(c, out)
+	}
+}
+
+// Advance implements Stage.
+func (s *topnStage) Advance(c *Ctx, watermarkMs int64, out Downstream) {
+	if s.cfg.Inner != nil {
+		s.cfg.Inner.Advance(c, watermarkMs, &s.in)
+		s.reconcile(c, out)
+	}
+}
+
+func (s *topnStage) beginChange() {
+	s.batching = true
+	if b, ok := s.cfg.Inner.(changeBatcher); ok {
+		b.beginChange()
+	}
+}
+
+func (s *topnStage) endChange(c *Ctx, out Downstream) {
+	if b, ok := s.cfg.Inner.(changeBatcher); ok {
+		b.endChange(c, &s.in)
+	}
+	s.batching = false
+	s.reconcile(c, out)
+}
+
+// inputKey is the key of a changelog input row: the input record's key,
+// or (no key: the second half of a repartition) the row's key columns.
+func (s *topnStage) inputKey(c *Ctx, r Row, out Downstream) []byte {
+	if p, ok := out.(*Pipeline); ok && p.inKey != nil {
+		return p.inKey
+	}
+	if s.cfg.RowKey != nil {
+		s.kbuf = s.cfg.RowKey(s.kbuf[:0], r)
+		return s.kbuf
+	}
+	return nil
+}
+
+// topnIn is the Downstream the Inner stage emits to.
+type topnIn struct{ s *topnStage }
+
+func (t *topnIn) having(c *Ctx, r Row) bool {
+	h := t.s.cfg.Having
+	if h == nil {
+		return true
+	}
+	v := h(c, r)
+	return c.Err == nil && v.T != TNull && Truthy(v)
+}
+
+// Emit is an appended Inner row (EMIT FINAL): a new row.
+func (t *topnIn) Emit(c *Ctx, r Row) {
+	if !t.having(c, r) {
+		return
+	}
+	if t.s.cfg.Bounded {
+		t.s.appendRow(c, r)
+		return
+	}
+	t.s.kbuf = t.s.cfg.RowKey(t.s.kbuf[:0], r)
+	t.s.upsert(c, t.s.kbuf, r)
+}
+
+// Upsert replaces the row of r's key when HAVING holds.
+func (t *topnIn) Upsert(c *Ctx, r Row) bool {
+	if !t.having(c, r) {
+		return false
+	}
+	t.s.kbuf = t.s.cfg.RowKey(t.s.kbuf[:0], r)
+	t.s.upsert(c, t.s.kbuf, r)
+	return c.Err == nil
+}
+
+// Delete removes the row of r's key.
+func (t *topnIn) Delete(c *Ctx, r Row) {
+	t.s.kbuf = t.s.cfg.RowKey(t.s.kbuf[:0], r)
+	t.s.remove(t.s.kbuf)
+}
+
+func (t *topnIn) hasHaving() bool { return t.s.cfg.Having != nil }
+
+// sortKey evaluates the ORDER BY values of r into s.sk.
+func (s *topnStage) sortKey(c *Ctx, r Row) bool {
+	for i, k := range s.cfg.Keys {
+		s.sk[i] = k(c, r)
+		if c.Err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// newEntry copies r, its key and s.sk into a new entry that arrived
+// s.seq-th.
+func (s *topnStage) newEntry(r Row, key []byte) *topnEntry {
+	n := len(key)
+	for i := range r[:s.cfg.Width] {
+		n += len(r[i].S)
+	}
+	for i := range s.sk {
+		n += len(s.sk[i].S)
+	}
+	buf := make([]byte, 0, n)
+	vals := make([]Value, s.cfg.Width+1+len(s.sk))
+	cp := func(dst *Value, v Value) {
+		*dst = v
+		if v.S != nil {
+			start := len(buf)
+			buf = append(buf, v.S...)
+			dst.S = buf[start:len(buf):len(buf)]
+		}
+	}
+	for i := 0; i < s.cfg.Width; i++ {
+		cp(&vals[i], r[i])
+	}
+	cp(&vals[s.cfg.Width], String(key))
+	sk := vals[s.cfg.Width+1:]
+	for i := range s.sk {
+		cp(&sk[i], s.sk[i])
+	}
+	s.rng ^= s.rng << 13
+	s.rng ^= s.rng >> 7
+	s.rng ^= s.rng << 17
+	return &topnEntry{row: vals[:s.cfg.Width+1], sk: sk, seq: s.seq, live: true, prio: s.rng, size: 1}
+}
+
+// appendRow ranks a new row of an append-only input: kept only when it
+// makes the top N.
+func (s *topnStage) appendRow(c *Ctx, r Row) {
+	if !s.sortKey(c, r) {
+		return
+	}
+	s.seq++ // every row counts: its key is its arrival number
+	if s.cfg.N <= 0 {
+		return
+	}
+	if int64(size(s.root)) >= s.cfg.N {
+		worst := s.at(int(s.cfg.N) - 1)
+		if s.cmpKey(s.sk, worst) >= 0 { // equal: the earlier row wins
+			return
+		}
+	}
+	key := strconv.AppendInt(s.kbuf[:0], s.seq, 10)
+	e := s.newEntry(r, key)
+	s.kbuf = key
+	s.insert(e)
+	s.touched = append(s.touched, e)
+	s.ops++
+}
+
+// upsert replaces the row of key.
+func (s *topnStage) upsert(c *Ctx, key []byte, r Row) {
+	if !s.sortKey(c, r) {
+		return
+	}
+	if old := s.byKey[string(key)]; old != nil {
+		s.drop(old)
+	}
+	s.seq++
+	e := s.newEntry(r, key)
+	s.byKey[string(e.row[s.cfg.Width].S)] = e
+	s.insert(e)
+	s.touched = append(s.touched, e)
+	s.ops++
+}
+
+// remove deletes the row of key.
+func (s *topnStage) remove(key []byte) {
+	if old := s.byKey[string(key)]; old != nil {
+		s.drop(old)
+		delete(s.byKey, string(key))
+		s.ops++
+	}
+}
+
+func (s *topnStage) drop(e *topnEntry) {
+	s.root = s.del(s.root, e)
+	e.live = false
+	if e.pub {
+		s.removed = append(s.removed, e)
+	}
+}
+
+// reconcile publishes what the changes since the last call did to the top
+// N: deletes of rows that left it, then upserts of rows that entered it or
+// changed in it.
+func (s *topnStage) reconcile(c *Ctx, out Downstream) {
+	if s.ops == 0 && len(s.removed) == 0 && len(s.touched) == 0 {
+		return
+	}
+	n := int(min(s.cfg.N, int64(1<<40)))
+	s.dels, s.ups = s.dels[:0], s.ups[:0]
+	for _, e := range s.removed {
+		if s.byKey != nil {
+			if ne := s.byKey[string(e.row[s.cfg.Width].S)]; ne != nil && s.rank(ne) < n {
+				continue // replaced by a row in the top N: upserted below
+			}
+		}
+		s.dels = append(s.dels, e)
+	}
+	// Untouched rows moved by at most ops places: only those around the
+	// boundary can have entered or left.
+	total := size(s.root)
+	for i := max(0, n-s.ops); i < min(total, n+s.ops); i++ {
+		e := s.at(i)
+		switch want := i < n; {
+		case want && !e.pub:
+			e.pub = true
+			s.ups = append(s.ups, e)
+		case !want && e.pub:
+			e.pub = false
+			s.dels = append(s.dels, e)
+		}
+	}
+	for _, e := range s.touched {
+		if e.live && !e.pub && s.rank(e) < n {
+			e.pub = true
+			s.ups = append(s.ups, e)
+		}
+	}
+	if s.cfg.Bounded {
+		for size(s.root) > n {
+			s.root = s.del(s.root, s.at(size(s.root)-1))
+		}
+	}
+	cd, _ := out.(ChangeDownstream)
+	for _, e := range s.dels {
+		if cd != nil {
+			cd.Delete(c, e.row)
+		}
+	}
+	for _, e := range s.ups {
+		if cd != nil {
+			cd.Upsert(c, e.row)
+		} else {
+			out.Emit(c, e.row)
+		}
+	}
+	clear(s.removed)
+	clear(s.touched)
+	s.removed, s.touched, s.ops = s.removed[:0], s.touched[:0], 0
+}
+
+// cmpKey orders sort key sk against entry e (equal keys: 0).
+func (s *topnStage) cmpKey(sk []Value, e *topnEntry) int {
+	for i := range sk {
+		x, y := &sk[i], &e.sk[i]
+		var d int
+		switch {
+		case x.T == TNull && y.T == TNull:
+		case x.T == TNull:
+			d = -1
+		case y.T == TNull:
+			d = 1
+		default:
+			d = aggCompare(x, y)
+		}
+		if d != 0 {
+			if s.cfg.Desc[i] {
+				return -d
+			}
+			return d
+		}
+	}
+	return 0
+}
+
+// less orders entries: ORDER BY, then arrival.
+func (s *topnStage) less(a, b *topnEntry) bool {
+	if d := s.cmpKey(a.sk, b); d != 0 {
+		return d < 0
+	}
+	return a.seq < b.seq
+}
+
+// Order-statistic treap.
+
+func size(e *topnEntry) int {
+	if e == nil {
+		return 0
+	}
+	return e.size
+}
+
+func (e *topnEntry) fix() { e.size = 1 + size(e.l) + size(e.r) }
+
+// split divides t into the entries ordered before e and the rest.
+func (s *topnStage) split(t, e *topnEntry) (*topnEntry, *topnEntry) {
+	if t == nil {
+		return nil, nil
+	}
+	if s.less(t, e) {
+		l, r := s.split(t.r, e)
+		t.r = l
+		t.fix()
+		return t, r
+	}
+	l, r := s.split(t.l, e)
+	t.l = r
+	t.fix()
+	return l, t
+}
+
+func merge(a, b *topnEntry) *topnEntry {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	case a.prio > b.prio:
+		a.r = merge(a.r, b)
+		a.fix()
+		return a
+	}
+	b.l = merge(a, b.l)
+	b.fix()
+	return b
+}
+
+func (s *topnStage) insert(e *topnEntry) {
+	e.l, e.r, e.size = nil, nil, 1
+	l, r := s.split(s.root, e)
+	s.root = merge(merge(l, e), r)
+}
+
+// del removes e (present) from t.
+func (s *topnStage) del(t, e *topnEntry) *topnEntry {
+	if t == e {
+		return merge(t.l, t.r)
+	}
+	if s.less(e, t) {
+		t.l = s.del(t.l, e)
+	} else {
+		t.r = s.del(t.r, e)
+	}
+	t.fix()
+	return t
+}
+
+// rank is e's 0-based position.
+func (s *topnStage) rank(e *topnEntry) int {
+	r, t := 0, s.root
+	for t != nil {
+		switch {
+		case t == e:
+			return r + size(t.l)
+		case s.less(e, t):
+			t = t.l
+		default:
+			r += size(t.l) + 1
+			t = t.r
+		}
+	}
+	return 1 << 62 // not reached: e is live
+}
+
+// at is the entry at position i (0 <= i < size).
+func (s *topnStage) at(i int) *topnEntry {
+	t := s.root
+	for {
+		switch l := size(t.l); {
+		case i < l:
+			t = t.l
+		case i == l:
+			return t
+		default:
+			i -= l + 1
+			t = t.r
+		}
+	}
+}

@@ -1,0 +1,236 @@
+package runtime
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// topnRow is a row (k VARCHAR, v BIGINT) of the Top-N tests.
+func topnRow(k string, v int64, null bool) Row {
+	r := Row{String([]byte(k)), Int(v)}
+	if null {
+		r[1] = Null
+	}
+	return r
+}
+
+// topnPipe is SELECT k, v FROM s ORDER BY v DESC, k LIMIT n (or v ASC).
+func topnPipe(n int64, desc, bounded bool) *Pipeline {
+	colv := func(i int) Expr { return func(_ *Ctx, r Row) Value { return r[i] } }
+	st := NewTopN(TopNConfig{N: n, Keys: []Expr{colv(1), colv(0)}, Desc: []bool{desc, false}, Width: 2, Bounded: bounded,
+		RowKey: func(dst []byte, r Row) []byte { return AppendChangeKey(dst, r[0]) }})
+	p := NewPipeline(nil, st, nil, []Expr{colv(0), colv(1)})
+	p.ProjectCols = []int{0, 1}
+	p.Changelog, p.OutKey = true, TopNOutKey(2)
+	return p
+}
+
+// topnTable applies a changelog output to a table, checking that each
+// call emits a key at most once and never deletes an absent key.
+func topnTable(t *testing.T, p *Pipeline, outs []Row, table map[string]string) {
+	t.Helper()
+	seen := map[string]bool{}
+	for i, r := range outs {
+		k := string(p.Keys()[i])
+		if seen[k] {
+			t.Fatalf("key %s emitted twice by one change", k)
+		}
+		seen[k] = true
+		txt := string(AppendValueJSON(nil, r[0])) + "|" + string(AppendValueJSON(nil, r[1]))
+		switch p.Ops()[i] {
+		case OpUpsert:
+			table[k] = txt
+		case OpDelete:
+			if table[k] != txt {
+				t.Fatalf("delete of %s carries %s, table has %q", k, txt, table[k])
+			}
+			delete(table, k)
+		default:
+			t.Fatalf("op %v", p.Ops()[i])
+		}
+	}
+}
+
+type topnLive struct {
+	key  string
+	k    string
+	v    int64
+	null bool
+	seq  int
+}
+
+// topnBrute is the batch answer: the first n live rows by v (NULL
+// lowest), then k, then arrival of their current version.
+func topnBrute(live []topnLive, n int, desc bool) map[string]string {
+	s := slices.Clone(live)
+	slices.SortFunc(s, func(a, b topnLive) int {
+		var d int
+		switch {
+		case a.null && b.null:
+		case a.null:
+			d = -1
+		case b.null:
+			d = 1
+		case a.v < b.v:
+			d = -1
+		case a.v > b.v:
+			d = 1
+		}
+		if desc {
+			d = -d
+		}
+		if d != 0 {
+			return d
+		}
+		if d = strings.Compare(a.k, b.k); d != 0 {
+			return d
+		}
+		return a.seq - b.seq
+	})
+	out := map[string]string{}
+	for _, x := range s[:min(n, len(s))] {
+		v := fmt.Sprint(x.v)
+		if x.null {
+			v = "null"
+		}
+		out[x.key] = fmt.Sprintf("%q|%s", x.k, v)
+	}
+	return out
+}
+
+func sameTable(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// TestTopNAppendOnlyRandom: over an append-only input the changelog of the
+// Top-N, applied as a table after every record, is the batch query's
+// answer over the records so far (ties by arrival: each row is keyed by
+// its arrival number).
+func TestTopNAppendOnlyRandom(t *testing.T) {
+	forSeeds(t, 41, 97, func(t *testing.T, rng *rand.Rand) {
+		for round := 0; round < 20; round++ {
+			n := rng.IntN(6)
+			desc := rng.IntN(2) == 0
+			p := topnPipe(int64(n), desc, true)
+			var c Ctx
+			table := map[string]string{}
+			var live []topnLive
+			for i := 1; i <= 200; i++ {
+				x := topnLive{key: fmt.Sprint(i), k: string(rune('a' + rng.IntN(4))), v: rng.Int64N(10), null: rng.IntN(8) == 0, seq: i}
+				outs := p.Execute(&c, topnRow(x.k, x.v, x.null), 0)
+				if c.Err != nil {
+					t.Fatal(c.Err)
+				}
+				topnTable(t, p, outs, table)
+				live = append(live, x)
+				if want := topnBrute(live, n, desc); !sameTable(table, want) {
+					t.Fatalf("n=%d desc=%v after %d records %v:\n got %v\nwant %v", n, desc, i, live, table, want)
+				}
+			}
+			if st := p.Stage.(*topnStage); size(st.root) > n {
+				t.Fatalf("append-only Top-%d keeps %d rows", n, size(st.root))
+			}
+		}
+	})
+}
+
+// TestTopNChangelogRandom: over a changelog input (upserts and deletes of
+// keys through ExecuteChange) the Top-N's changelog, applied as a table
+// after every change, is the batch answer over the live rows: a row that
+// leaves lets the next one back in.
+func TestTopNChangelogRandom(t *testing.T) {
+	forSeeds(t, 43, 101, func(t *testing.T, rng *rand.Rand) {
+		for round := 0; round < 20; round++ {
+			n := rng.IntN(6)
+			desc := rng.IntN(2) == 0
+			p := topnPipe(int64(n), desc, false)
+			var c Ctx
+			table := map[string]string{}
+			rows := map[string]topnLive{}
+			seq := 0
+			nkeys := 1 + rng.IntN(15)
+			// Without an input key (the second half of a repartition) the
+			// row's key columns (here k) name it.
+			nokey := rng.IntN(2) == 0
+			for i := 1; i <= 300; i++ {
+				key := fmt.Sprint("key", rng.IntN(nkeys))
+				var old, new Row
+				if o, ok := rows[key]; ok {
+					old = topnRow(o.k, o.v, o.null)
+				}
+				if rng.IntN(4) == 0 {
+					delete(rows, key)
+				} else {
+					seq++
+					x := topnLive{key: key, k: string(rune('a' + rng.IntN(3))), v: rng.Int64N(6), null: rng.IntN(8) == 0, seq: seq}
+					if nokey {
+						x.k = key
+					}
+					rows[key] = x
+					new = topnRow(x.k, x.v, x.null)
+				}
+				if old == nil && new == nil {
+					continue
+				}
+				var outs []Row
+				if nokey {
+					if outs = p.ExecuteChange(&c, old, nil, nil, 0); old != nil {
+						topnTable(t, p, outs, table)
+					}
+					outs = p.ExecuteChange(&c, nil, new, nil, 0)
+				} else {
+					outs = p.ExecuteChange(&c, old, new, []byte(key), 0)
+				}
+				if c.Err != nil {
+					t.Fatal(c.Err)
+				}
+				topnTable(t, p, outs, table)
+				var live []topnLive
+				for _, x := range rows {
+					live = append(live, x)
+				}
+				if want := topnBrute(live, n, desc); !sameTable(table, want) {
+					t.Fatalf("n=%d desc=%v after %d changes:\n got %v\nwant %v", n, desc, i, table, want)
+				}
+			}
+		}
+	})
+}
+
+// TestTopNChangeEmitsOnce: an update of a row inside the top N is one
+// upsert; a row pushed out is deleted with the row it was published with.
+func TestTopNChangeEmitsOnce(t *testing.T) {
+	p := topnPipe(2, true, false)
+	var c Ctx
+	var got []string
+	run := func(old, new Row, key string) {
+		for i, r := range p.ExecuteChange(&c, old, new, []byte(key), 0) {
+			got = append(got, fmt.Sprintf("%s %s %s|%s", p.Ops()[i], p.Keys()[i], AppendValueJSON(nil, r[0]), AppendValueJSON(nil, r[1])))
+		}
+	}
+	run(nil, topnRow("a", 5, false), "A")
+	run(nil, topnRow("b", 3, false), "B")
+	run(nil, topnRow("c", 1, false), "C")                   // not in the top 2
+	run(topnRow("a", 5, false), topnRow("a", 4, false), "A") // stays: one upsert
+	run(nil, topnRow("d", 9, false), "D")                   // pushes b out
+	run(topnRow("d", 9, false), nil, "D")                   // b comes back
+	want := []string{
+		`upsert A "a"|5`, `upsert B "b"|3`, `upsert A "a"|4`,
+		`delete B "b"|3`, `upsert D "d"|9`,
+		`delete D "d"|9`, `upsert B "b"|3`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
