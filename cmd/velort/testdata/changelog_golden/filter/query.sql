@@ -2,7 +2,9 @@
    keyed like the input; a row that stops passing WHERE is deleted (the
    delete carries the projection of the row last published); a delete of a
    row that never passed publishes nothing. p2 is deleted by a tombstone
-   (no row: Velort-Key only). */
+   (no row: Velort-Key only). The capture of the source itself shows each
+   replayed change as published: a plain row as an upsert of its key, the
+   tombstone with "row":null. */
 CREATE STREAM positions (id VARCHAR, sym VARCHAR, qty BIGINT)
 WITH (subject = 'clf.positions', changelog = 'upsert', key = 'id');
 CREATE STREAM open_positions WITH (subject = 'clf.open') AS
