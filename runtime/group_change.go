@@ -44,6 +44,7 @@ var errNoRetract = errors.New("GROUP BY cannot retract rows: the query was not p
 // the arrival numbers of its first and latest copy.
 type vcEntry struct {
 	n, first, last int64
+	key            string // the map's key (shared), for heaps
 }
 
 // pendCell is a cell changed by the current record or change, with the
@@ -399,12 +400,14 @@ func (s *groupStage) vcNew(m map[string]int32, key []byte, e vcEntry) string {
 	}
 	ks := string(key)
 	m[ks] = i
+	s.slab[i].key = ks
 	return ks
 }
 
 // vcDrop deletes key's entry i from m.
 func (s *groupStage) vcDrop(m map[string]int32, key []byte, i int32) {
 	delete(m, string(key))
+	s.slab[i].key = ""
 	s.slabFree = append(s.slabFree, i)
 }
 
@@ -415,6 +418,7 @@ func (s *groupStage) vcClear(k int) {
 		return
 	}
 	for _, i := range m {
+		s.slab[i].key = ""
 		s.slabFree = append(s.slabFree, i)
 	}
 	if len(m) > maxKeptDistinct {
@@ -788,10 +792,17 @@ func (s *groupStage) rPicked(k, j int, sign int64) {
 	}
 	pc := &s.picks[o]
 	sp, a, v := &s.aggs[j], &s.accs[k], &s.av[j]
-	if sign > 0 && pc.added != "" && s.heaps[k] != nil {
-		s.heapPushKey(k, sp.Func, pc.added)
+	if sign > 0 && s.heaps[k] != nil {
+		// Keep a built heap complete: a new value (MIN, MAX, FIRST), or
+		// the value's new latest arrival (LAST).
+		switch {
+		case sp.Func == LastValue:
+			s.pickPush(k, sp.Func, hEnt{key: pc.e.key, seq: pc.e.last})
+		case pc.added != "":
+			s.pickPush(k, sp.Func, hEnt{key: pc.added, seq: pc.e.first})
+		}
 		if m := s.vcs[ko]; len(s.heaps[k]) > 2*len(m)+32 {
-			s.heapBuild(k, sp.Func, m) // values dropped since: forget them
+			s.heapBuild(k, sp.Func, m) // entries no longer live: forget them
 		}
 	}
 	if sign > 0 && len(s.stale) > 0 {
@@ -880,51 +891,14 @@ func (s *groupStage) resolveStale() {
 // first/last arrival among the live values of the counts ko.
 func (s *groupStage) repick(k, j, ko int) {
 	sp, a := &s.aggs[j], &s.accs[k]
-	if sp.Func == Min || sp.Func == Max {
-		best, ok := s.heapTop(k, sp.Func, s.vcs[ko])
-		if !ok { // not reached: a.n counts the entries' copies
-			a.t = TNull
-			return
-		}
-		bv := rValue(best)
-		a.store(&bv)
-		return
-	}
-	s.rescans++
-	var best string
-	var bestSeq int64
-	found := false
-	for key, i := range s.vcs[ko] {
-		e := &s.slab[i]
-		switch sp.Func {
-		case Min, Max:
-			if found {
-				kv, bv := rValue(key), rValue(best)
-				c := aggCompare(&kv, &bv)
-				if (sp.Func == Min && c >= 0) || (sp.Func == Max && c <= 0) {
-					continue
-				}
-			}
-		case FirstValue:
-			if found && e.first >= bestSeq {
-				continue
-			}
-			bestSeq = e.first
-		case LastValue:
-			if found && e.last <= bestSeq {
-				continue
-			}
-			bestSeq = e.last
-		}
-		best, found = key, true
-	}
-	if !found { // not reached: a.n counts the entries' copies
+	top, ok := s.heapTop(k, sp.Func, s.vcs[ko])
+	if !ok { // not reached: a.n counts the entries' copies
 		a.t = TNull
 		return
 	}
-	bv := rValue(best)
+	bv := rValue(top.key)
 	a.store(&bv)
-	a.seq = bestSeq
+	a.seq = top.seq
 }
 
 // rCount adds or removes the current value of aggregate j in the value
@@ -944,6 +918,7 @@ func (s *groupStage) rCount(k, j int, sign int64) {
 		} else {
 			pc.e = vcEntry{n: 1, first: s.seq, last: s.seq}
 			pc.added = s.vcNew(m, key, pc.e)
+			pc.e.key = pc.added
 		}
 		return
 	}
@@ -1053,14 +1028,30 @@ type gcValue struct {
 	e   vcEntry
 }
 
-// MIN and MAX over a changelog keep, per cell, a heap of their value keys
-// (s.heaps, built on the first pick after the extreme left, then kept):
-// the extreme is its top once keys no longer counted are popped (lazy
-// deletion), so picking again costs O(log values), not a scan. A heap
-// holding over twice the live values is rebuilt.
+// MIN, MAX, FIRST_VALUE and LAST_VALUE over a changelog keep, per cell,
+// a heap of their live value keys (s.heaps, built on the first pick after
+// the picked value left, then kept complete): ordered by value (MIN, MAX)
+// or by the arrival of the value's first (FIRST) or latest (LAST) copy.
+// The next pick is its top once entries no longer live are popped (lazy
+// deletion: an entry is live while its value is counted with that
+// arrival), so picking again costs O(log values), not a scan. A heap
+// holding over twice the live values is rebuilt. Heaps are not
+// checkpointed: a restored stage builds them when first needed.
 
-func (s *groupStage) heapLessKey(f AggFunc, x, y string) bool {
-	vx, vy := rValue(x), rValue(y)
+// hEnt is a heap entry: a value key and, for FIRST/LAST, its arrival.
+type hEnt struct {
+	key string
+	seq int64
+}
+
+func heapLess(f AggFunc, x, y *hEnt) bool {
+	switch f {
+	case FirstValue:
+		return x.seq < y.seq
+	case LastValue:
+		return x.seq > y.seq
+	}
+	vx, vy := rValue(x.key), rValue(y.key)
 	c := aggCompare(&vx, &vy)
 	if f == Min {
 		return c < 0
@@ -1068,11 +1059,11 @@ func (s *groupStage) heapLessKey(f AggFunc, x, y string) bool {
 	return c > 0
 }
 
-func (s *groupStage) heapPushKey(k int, f AggFunc, key string) {
-	h := append(s.heaps[k], key)
+func (s *groupStage) pickPush(k int, f AggFunc, e hEnt) {
+	h := append(s.heaps[k], e)
 	for i := len(h) - 1; i > 0; {
 		p := (i - 1) / 2
-		if !s.heapLessKey(f, h[i], h[p]) {
+		if !heapLess(f, &h[i], &h[p]) {
 			break
 		}
 		h[i], h[p] = h[p], h[i]
@@ -1081,17 +1072,17 @@ func (s *groupStage) heapPushKey(k int, f AggFunc, key string) {
 	s.heaps[k] = h
 }
 
-func (s *groupStage) heapSiftDown(h []string, f AggFunc, i int) {
+func heapSiftDown(h []hEnt, f AggFunc, i int) {
 	for {
 		l := 2*i + 1
 		if l >= len(h) {
 			return
 		}
 		m := l
-		if r := l + 1; r < len(h) && s.heapLessKey(f, h[r], h[l]) {
+		if r := l + 1; r < len(h) && heapLess(f, &h[r], &h[l]) {
 			m = r
 		}
-		if !s.heapLessKey(f, h[m], h[i]) {
+		if !heapLess(f, &h[m], &h[i]) {
 			return
 		}
 		h[i], h[m] = h[m], h[i]
@@ -1099,43 +1090,61 @@ func (s *groupStage) heapSiftDown(h []string, f AggFunc, i int) {
 	}
 }
 
-// heapTop returns the extreme live value key of accumulator k over the
-// value counts m, building or rebuilding its heap when needed.
-func (s *groupStage) heapTop(k int, f AggFunc, m map[string]int32) (string, bool) {
+// heapLive reports whether a heap entry still stands for a counted value.
+func (s *groupStage) heapLive(f AggFunc, m map[string]int32, e *hEnt) bool {
+	i, ok := m[e.key]
+	switch {
+	case !ok:
+		return false
+	case f == FirstValue:
+		return s.slab[i].first == e.seq
+	case f == LastValue:
+		return s.slab[i].last == e.seq
+	}
+	return true
+}
+
+// heapTop returns the next pick of accumulator k over the value counts m,
+// building or rebuilding its heap when needed.
+func (s *groupStage) heapTop(k int, f AggFunc, m map[string]int32) (hEnt, bool) {
 	if h := s.heaps[k]; h == nil || len(h) > 2*len(m)+32 {
 		s.heapBuild(k, f, m)
 	}
 	h := s.heaps[k]
-	for len(h) > 0 {
-		if _, live := m[h[0]]; live {
-			break
-		}
+	for len(h) > 0 && !s.heapLive(f, m, &h[0]) {
 		n := len(h) - 1
 		h[0] = h[n]
-		h[n] = ""
+		h[n] = hEnt{}
 		h = h[:n]
-		s.heapSiftDown(h, f, 0)
+		heapSiftDown(h, f, 0)
 	}
 	s.heaps[k] = h
 	if len(h) == 0 {
-		return "", false
+		return hEnt{}, false
 	}
 	return h[0], true
 }
 
-// heapBuild makes accumulator k's heap of the live value keys of m.
+// heapBuild makes accumulator k's heap of the live values of m.
 func (s *groupStage) heapBuild(k int, f AggFunc, m map[string]int32) {
 	s.rescans++
 	h := s.heaps[k][:0]
 	clear(s.heaps[k][:cap(s.heaps[k])])
 	if h == nil {
-		h = make([]string, 0, len(m))
+		h = make([]hEnt, 0, len(m))
 	}
-	for key := range m {
-		h = append(h, key)
+	for key, i := range m {
+		e := hEnt{key: key}
+		switch f {
+		case FirstValue:
+			e.seq = s.slab[i].first
+		case LastValue:
+			e.seq = s.slab[i].last
+		}
+		h = append(h, e)
 	}
 	for i := len(h)/2 - 1; i >= 0; i-- {
-		s.heapSiftDown(h, f, i)
+		heapSiftDown(h, f, i)
 	}
 	s.heaps[k] = h
 }

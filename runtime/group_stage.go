@@ -61,7 +61,7 @@ type groupStage struct {
 	picks                     []pickCount         // per owner: its last count update
 	rops                      []uint8             // per aggregate: its fast path in rOne
 	stale                     []int               // accumulators whose picked value left in this change
-	heaps                     [][]string          // MIN/MAX per accumulator: value keys, nil until first needed
+	heaps                     [][]hEnt            // MIN/MAX/FIRST/LAST per accumulator: live values, nil until first needed
 	rescans                   int64               // MIN/MAX/FIRST/LAST picked again by scanning (tests)
 }
 
