@@ -22,6 +22,8 @@ import (
 //	changelog    GROUP BY without window, EMIT CHANGES   changelog: group keys
 //	changelog    GROUP BY without window, EMIT FINAL     append-only
 //	changelog    windows, OVER, joins, WASM aggregates   refused
+//	any          … ORDER BY … LIMIT n (Top-N, topn.go)   changelog: arrival number over append-only
+//	                                                     input, else the input's key or group keys
 //
 // A global aggregate (no GROUP BY keys) is keyed by the empty text.
 
@@ -211,6 +213,8 @@ func (q *Query) inferKinds(p *parser) *Error {
 	q.outKey, q.outKeyCols = nil, nil
 	switch {
 	case !q.outChangelog:
+	case q.shape.topn != nil && (q.Kind == "group" || q.topnBounded()):
+		q.outKey, q.outKeyCols = q.topnOutputKey()
 	case q.Kind == "group":
 		q.outKey, q.outKeyCols = q.groupOutputKey()
 	default: // a query without a stage over a changelog

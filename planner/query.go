@@ -28,7 +28,7 @@ type Query struct {
 	TimeIdx int
 	Emit    runtime.EmitMode
 	Window  runtime.WindowSpec
-	Kind    string // "stateless", "group" or "rows"
+	Kind    string // "stateless", "group", "rows" or "topn" (ORDER BY … LIMIT without GROUP BY)
 
 	plan       *Plan
 	pos        int
@@ -62,7 +62,7 @@ type Query struct {
 // checkpoint instead and uses this only when they are off.
 func (q *Query) AckAfter(et int64) int64 {
 	switch {
-	case q.inChangelog:
+	case q.inChangelog || q.shape != nil && q.shape.topn != nil:
 		return math.MaxInt64
 	case q.Kind == "stateless":
 		return math.MinInt64
@@ -102,6 +102,10 @@ type queryShape struct {
 	distinct bool
 	window   *plan.Window
 	inSchema runtime.Schema // the source columns as go-mysql-server saw them
+	// topn: ORDER BY … LIMIT n (topn.go); orderNoLimit: an ORDER BY
+	// without LIMIT, which orders nothing in a continuous query.
+	topn         *topnShape
+	orderNoLimit bool
 }
 
 var (
@@ -268,10 +272,35 @@ func (q *Query) decompose(p *parser, n sql.Node, sh *queryShape) *Error {
 			}
 			sh.filter = expression.NewLiteral(false, types.Boolean)
 			return nil
-		case *plan.Sort:
-			return unsupported("ORDER BY")
-		case *plan.Limit, *plan.TopN:
-			return unsupported("LIMIT")
+		case *plan.Limit:
+			if sh.project != nil || sh.topn != nil {
+				return unsupported("LIMIT below another operator")
+			}
+			n, err := topnLimit(x.Limit)
+			if err != nil {
+				return p.src.errorAt(q.pos, "%v", err)
+			}
+			sh.topn = &topnShape{limit: n, level: -1}
+		case *plan.Offset:
+			return unsupported("LIMIT with an OFFSET")
+		case *plan.TopN, *plan.Sort:
+			fields := sql.SortFields(nil)
+			if t, ok := x.(*plan.TopN); ok {
+				fields = t.Fields
+			} else {
+				fields = x.(*plan.Sort).SortFields
+			}
+			switch {
+			case sh.topn == nil:
+				sh.orderNoLimit = true // orders nothing: accepted, check warns
+			case sh.topn.fields != nil:
+				return unsupported("ORDER BY below another operator")
+			default:
+				sh.topn.fields, sh.topn.level = fields, -1
+				if sh.project != nil {
+					sh.topn.level = len(sh.inner)
+				}
+			}
 		case *plan.Distinct, *plan.OrderedDistinct:
 			if sh.project != nil || sh.distinct {
 				return unsupported("DISTINCT below another operator")
@@ -329,9 +358,14 @@ func (q *Query) finish(p *parser) *Error {
 		q.Kind = "rows"
 	case q.clauses.hasWindow:
 		return p.src.errorAt(q.clauses.windowToken.start, "a window needs aggregates: expected GROUP BY or an aggregate function in the SELECT")
+	case sh.topn != nil:
+		q.Kind = "topn"
 	}
 	q.Window = q.clauses.window
 	if e := q.refuseOverChangelog(p); e != nil {
+		return e
+	}
+	if e := q.refuseTopN(p); e != nil {
 		return e
 	}
 	q.Emit = runtime.EmitChanges
@@ -346,7 +380,7 @@ func (q *Query) finish(p *parser) *Error {
 	}
 	// The output's kind is known from the shape (its key once compiled:
 	// inferKinds); the group stage and the pipeline are wired by it.
-	q.outChangelog = q.Kind == "group" && q.Emit == runtime.EmitChanges || q.Kind == "stateless" && q.inChangelog
+	q.outChangelog = q.Kind == "group" && q.Emit == runtime.EmitChanges || q.Kind == "stateless" && q.inChangelog || sh.topn != nil
 	q.markReads(src)
 	// Output columns: compile once (partition -1) to learn their types.
 	pipe, outTypes, err := q.compile(-1, nil)
@@ -455,6 +489,12 @@ func (q *Query) markReads(src *Stream) {
 	default:
 		for _, e := range sh.project {
 			markRead(wide, e)
+		}
+		if sh.topn != nil {
+			exprs, _ := q.topnFields()
+			for _, e := range exprs {
+				markRead(wide, e)
+			}
 		}
 	}
 	q.Read = make([]bool, len(src.Columns))

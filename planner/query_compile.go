@@ -89,6 +89,13 @@ func (q *Query) compile(partition int, udfs udfBinder) (*runtime.Pipeline, []com
 		}
 		having = c.fn
 	}
+	topnWidth := -1
+	if sh.topn != nil { // ORDER BY … LIMIT: the Top-N ranks the stage's rows and applies HAVING
+		if stage, topnWidth, err = q.topnStage(stage, stageEnv, having); err != nil {
+			return nil, nil, err
+		}
+		having = nil
+	}
 	var batch []*runtime.BatchCall
 	if stage == nil && q.join == nil && q.interval == nil {
 		outEnv.batch = &batch
@@ -142,8 +149,11 @@ func (q *Query) compile(partition int, udfs udfBinder) (*runtime.Pipeline, []com
 		if q.Kind == "group" {
 			pipe.OutKey = groupOutKey(q.nKeys, q.nAggs, q.Window.Kind != runtime.NoWindow)
 		}
+		if topnWidth >= 0 {
+			pipe.OutKey = runtime.TopNOutKey(topnWidth)
+		}
 	}
-	if q.Kind == "group" && q.Sink != nil && (q.Sink.Materialized != nil || q.Emit == runtime.EmitFinal && q.Sink.JetStream != "") {
+	if q.Kind == "group" && sh.topn == nil && q.Sink != nil && (q.Sink.Materialized != nil || q.Emit == runtime.EmitFinal && q.Sink.JetStream != "") {
 		pipe.Identity = groupIdentity(q.nKeys, q.nAggs)
 	}
 	return pipe, outs, nil

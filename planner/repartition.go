@@ -13,6 +13,9 @@ import (
 // forwards records to the partition their group key hashes to, and there
 // one synchronous loop per partition aggregates (see partition/repartition.go).
 func (q *Query) NeedsRepartition() bool {
+	if q.Source.Partitions > 1 && q.shape != nil && q.shape.topn != nil {
+		return true // a global Top-N: every record to one partition
+	}
 	if q.Kind != "group" || q.Source.Partitions < 2 {
 		return false
 	}
@@ -45,6 +48,9 @@ func (q *Query) ForwardPipeline(partition int, udfs UDFs) (*runtime.Pipeline, []
 			return nil, nil, err
 		}
 		filter = c.fn
+	}
+	if q.shape.topn != nil { // a constant key: every record to one partition
+		return runtime.NewPipeline(filter, nil, nil, nil), []runtime.Expr{func(*runtime.Ctx, runtime.Row) runtime.Value { return runtime.Int(0) }}, nil
 	}
 	nSrc := len(q.Source.Columns)
 	var keys []runtime.Expr

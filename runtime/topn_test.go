@@ -221,10 +221,10 @@ func TestTopNChangeEmitsOnce(t *testing.T) {
 	}
 	run(nil, topnRow("a", 5, false), "A")
 	run(nil, topnRow("b", 3, false), "B")
-	run(nil, topnRow("c", 1, false), "C")                   // not in the top 2
+	run(nil, topnRow("c", 1, false), "C")                    // not in the top 2
 	run(topnRow("a", 5, false), topnRow("a", 4, false), "A") // stays: one upsert
-	run(nil, topnRow("d", 9, false), "D")                   // pushes b out
-	run(topnRow("d", 9, false), nil, "D")                   // b comes back
+	run(nil, topnRow("d", 9, false), "D")                    // pushes b out
+	run(topnRow("d", 9, false), nil, "D")                    // b comes back
 	want := []string{
 		`upsert A "a"|5`, `upsert B "b"|3`, `upsert A "a"|4`,
 		`delete B "b"|3`, `upsert D "d"|9`,

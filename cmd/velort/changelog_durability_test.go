@@ -230,12 +230,18 @@ CREATE STREAM dear WITH (subject = 'cls.dear.{partition}', partitions = 4, key =
 SELECT id, sym, px FROM prices WHERE px > 50;
 CREATE STREAM per_id WITH (subject = 'cls.per_id.{partition}', partitions = 4, key = 'id', jetstream = 'CLS_PER_ID') AS
 SELECT id, COUNT(*) AS n, MAX(px) AS hi FROM prices GROUP BY id;
+CREATE STREAM prices1 (id VARCHAR, sym VARCHAR, px BIGINT)
+WITH (subject = 'cls.prices1', key = 'id', changelog = 'upsert', jetstream = 'CLS_PRICES1');
+CREATE STREAM bysym WITH (subject = 'cls.bysym', jetstream = 'CLS_BYSYM') AS
+SELECT sym, COUNT(*) AS n, COUNT(DISTINCT px) AS dpx, MIN(px) AS lo, MAX(px) AS hi, SUM(px) AS total FROM prices1 GROUP BY sym;
 `
 
 // TestChangelogSourceSurvivesKills: a declared JetStream changelog source
 // fed random upserts (plain rows and {"op","key","row"} lines), deletes
 // with their row and tombstones over 2,000 keys, read by a filter and a
-// GROUP BY of its key; velort is SIGKILLed 3 times mid-stream and
+// GROUP BY of its key, and the same changes into a 1-partition source read
+// by a GROUP BY sym with MIN, MAX, COUNT(DISTINCT) (per-group value
+// counts, checkpointed); velort is SIGKILLed 3 times mid-stream and
 // restarted. Each sink's final table equals the batch answer over the
 // source's final table, and each sink holds exactly the records of an
 // uninterrupted run (the per-partition table of last rows is restored from
@@ -254,7 +260,7 @@ func TestChangelogSourceSurvivesKills(t *testing.T) {
 		os.WriteFile(in, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 		query := filepath.Join(dir, "q.sql")
 		os.WriteFile(query, []byte(changelogSourceSQL), 0o644)
-		args := []string{"run", query, "--nats", emb.ClientURL(), "--replay", "prices=" + in, "--checkpoint-interval", "150ms"}
+		args := []string{"run", query, "--nats", emb.ClientURL(), "--replay", "prices=" + in, "--replay", "prices1=" + in, "--checkpoint-interval", "150ms"}
 		if kills > 0 {
 			rng := rand.New(rand.NewSource(17))
 			interrupted := 0
@@ -300,7 +306,10 @@ func TestChangelogSourceSurvivesKills(t *testing.T) {
 // table of each sink stream) and the exact multiset of payloads each sink
 // receives: per_id upserts {id, 1, px} for every upsert and deletes the
 // row it had for a delete of a live key; dear upserts a row that passes
-// WHERE, else deletes the key's previous row if that passed.
+// WHERE, else deletes the key's previous row if that passed; bysym (the
+// same changes into a 1-partition source, grouped by sym without a
+// repartition) emits the row of each group a change touches, once per
+// group, or deletes it (with the row last emitted) when it empties.
 func changelogSourceInput(n int) ([]string, map[string]map[string]string, map[string]map[string]int) {
 	rng := rand.New(rand.NewSource(16))
 	type row struct {
@@ -308,7 +317,40 @@ func changelogSourceInput(n int) ([]string, map[string]map[string]string, map[st
 		px  int64
 	}
 	current := map[string]row{}
-	records := map[string]map[string]int{"CLS_DEAR": {}, "CLS_PER_ID": {}}
+	records := map[string]map[string]int{"CLS_DEAR": {}, "CLS_PER_ID": {}, "CLS_BYSYM": {}}
+	// bysym's groups: the count of each price, and the row last emitted.
+	type group struct {
+		px       map[int64]int
+		n, total int64
+		last     string
+	}
+	groups := map[string]*group{}
+	apply := func(p row, sign int64) {
+		g := groups[p.sym]
+		if g == nil {
+			g = &group{px: map[int64]int{}}
+			groups[p.sym] = g
+		}
+		g.n += sign
+		g.total += sign * p.px
+		if g.px[p.px] += int(sign); g.px[p.px] == 0 {
+			delete(g.px, p.px)
+		}
+	}
+	emit := func(sym string) {
+		g := groups[sym]
+		if g.n == 0 {
+			records["CLS_BYSYM"][g.last]++
+			delete(groups, sym)
+			return
+		}
+		lo, hi := int64(1<<62), int64(-1)
+		for px := range g.px {
+			lo, hi = min(lo, px), max(hi, px)
+		}
+		g.last = fmt.Sprintf(`{"sym":"%s","n":%d,"dpx":%d,"lo":%d,"hi":%d,"total":%d}`, sym, g.n, len(g.px), lo, hi, g.total)
+		records["CLS_BYSYM"][g.last]++
+	}
 	dearRow := func(id string, p row) string { return fmt.Sprintf(`{"id":"%s","sym":"%s","px":%d}`, id, p.sym, p.px) }
 	perIDRow := func(id string, p row) string { return fmt.Sprintf(`{"id":"%s","n":1,"hi":%d}`, id, p.px) }
 	var lines []string
@@ -327,6 +369,8 @@ func changelogSourceInput(n int) ([]string, map[string]map[string]string, map[st
 				if old.px > 50 {
 					records["CLS_DEAR"][dearRow(id, old)]++
 				}
+				apply(old, -1)
+				emit(old.sym)
 			}
 			delete(current, id)
 		default:
@@ -342,10 +386,21 @@ func changelogSourceInput(n int) ([]string, map[string]map[string]string, map[st
 			} else if had && old.px > 50 {
 				records["CLS_DEAR"][dearRow(id, old)]++
 			}
+			if had {
+				apply(old, -1)
+			}
+			apply(p, 1)
+			if had && old.sym != p.sym {
+				emit(old.sym)
+			}
+			emit(p.sym)
 			current[id] = p
 		}
 	}
-	want := map[string]map[string]string{"CLS_DEAR": {}, "CLS_PER_ID": {}}
+	want := map[string]map[string]string{"CLS_DEAR": {}, "CLS_PER_ID": {}, "CLS_BYSYM": {}}
+	for sym, g := range groups {
+		want["CLS_BYSYM"][sym] = g.last
+	}
 	for id, p := range current {
 		if p.px > 50 {
 			want["CLS_DEAR"][id] = fmt.Sprintf(`{"id":"%s","sym":"%s","px":%d}`, id, p.sym, p.px)
@@ -359,7 +414,8 @@ func changelogSourceInput(n int) ([]string, map[string]map[string]string, map[st
 // TestChangelogSigtermResumes: SIGTERM mid-stream makes velort checkpoint
 // the changelog queries (their tables of last rows and the GROUP BY's
 // groups) and exit 0; with an hour between checkpoints only the shutdown
-// saved them. The next run restores all 8 (2 queries × 4 partitions) and
+// saved them. The next run restores all 9 (2 queries × 4 partitions, and
+// bysym's one) and
 // each sink's final table equals the batch answer, with no record stored
 // twice: each sink holds exactly the records computed here.
 func TestChangelogSigtermResumes(t *testing.T) {
@@ -375,7 +431,7 @@ func TestChangelogSigtermResumes(t *testing.T) {
 	os.WriteFile(in, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 	query := filepath.Join(dir, "q.sql")
 	os.WriteFile(query, []byte(changelogSourceSQL), 0o644)
-	args := []string{"run", query, "--nats", emb.ClientURL(), "--replay", "prices=" + in, "--checkpoint-interval", "1h"}
+	args := []string{"run", query, "--nats", emb.ClientURL(), "--replay", "prices=" + in, "--replay", "prices1=" + in, "--checkpoint-interval", "1h"}
 
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "VELORT_AS_CLI=1", "VELORT_ARGS="+strings.Join(args, " "))
@@ -402,8 +458,8 @@ func TestChangelogSigtermResumes(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("second run: exit %d: %s", code, errOut)
 	}
-	if c := strings.Count(errOut, "restored checkpoint"); c != 8 {
-		t.Errorf("the second run restored %d checkpoints, not 8 (2 queries × 4 partitions):\n%s", c, errOut)
+	if c := strings.Count(errOut, "restored checkpoint"); c != 9 {
+		t.Errorf("the second run restored %d checkpoints, not 9 (2 queries × 4 partitions, and bysym):\n%s", c, errOut)
 	}
 	for s := range want {
 		compareTables(t, s, readChangelogTable(t, js, s), want[s])

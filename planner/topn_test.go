@@ -1,0 +1,137 @@
+package planner
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/velort/velort/runtime"
+)
+
+// TestTopNPlans: ORDER BY … LIMIT n is a Top-N changelog (it was refused:
+// "ORDER BY is not supported in a continuous query"), keyed by arrival
+// number over an append-only stream, by the input key over a changelog,
+// by the group key over a GROUP BY.
+func TestTopNPlans(t *testing.T) {
+	for _, c := range []struct {
+		name, sql, out string
+		repart        bool
+	}{
+		{"append-only", "CREATE STREAM o AS SELECT k, x FROM s WHERE x > 0 ORDER BY x DESC LIMIT 3;", "changelog (key: arrival number)", false},
+		{"SELECT *", "CREATE STREAM o AS SELECT * FROM s ORDER BY x LIMIT 3;", "changelog (key: arrival number)", false},
+		{"changelog", "CREATE STREAM o AS SELECT k, n FROM c ORDER BY n DESC LIMIT 2;", "changelog (key: k)", true},
+		{"GROUP BY", "CREATE STREAM o AS SELECT k, SUM(x) AS t FROM s GROUP BY k ORDER BY t DESC LIMIT 3;", "changelog (key: k)", false},
+		{"GROUP BY over changelog", "CREATE STREAM o AS SELECT n, COUNT(*) AS cnt FROM c GROUP BY n ORDER BY cnt DESC, n LIMIT 3;", "changelog (key: n)", true},
+		{"GROUP BY EMIT FINAL", "CREATE STREAM o AS SELECT k, SUM(x) AS t FROM s GROUP BY k EMIT FINAL ORDER BY t DESC LIMIT 3;", "changelog (key: arrival number)", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			pl, err := Parse("q.sql", kindsDecl+c.sql, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := pl.Queries[0]
+			if got := q.OutputKindText(); got != c.out {
+				t.Errorf("output %q, want %q", got, c.out)
+			}
+			if q.NeedsRepartition() != c.repart {
+				t.Errorf("NeedsRepartition %v, want %v", q.NeedsRepartition(), c.repart)
+			}
+			if q.Stateful() != true || q.AckAfter(0) != 1<<63-1 {
+				t.Errorf("Stateful %v AckAfter %d", q.Stateful(), q.AckAfter(0))
+			}
+		})
+	}
+}
+
+// TestTopNRefusals: shapes Top-N does not run are refused with a reason.
+func TestTopNRefusals(t *testing.T) {
+	for _, c := range []struct{ sql, want string }{
+		{"CREATE STREAM o AS SELECT k FROM s ORDER BY x LIMIT 2, 3;", "OFFSET"},
+		{"CREATE STREAM o AS SELECT k, SUM(x) OVER (PARTITION BY k ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS w FROM s ORDER BY w LIMIT 3;", "row frames"},
+		{"CREATE STREAM o AS SELECT k, COUNT(*) AS n FROM s GROUP BY k, TUMBLE(ts, INTERVAL 1 SECOND) ORDER BY n LIMIT 3;", "windowed GROUP BY"},
+	} {
+		_, err := Parse("q.sql", kindsDecl+c.sql, Options{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one saying %q", c.sql, err, c.want)
+		}
+	}
+}
+
+// TestTopNGroupRandom: ORDER BY SUM(x) DESC, k LIMIT n over a GROUP BY of
+// a changelog — the group stage's upserts and deletes (HAVING stopping to
+// hold, groups emptied) feed the Top-N; its changelog applied as a table
+// equals the batch answer after every change.
+func TestTopNGroupRandom(t *testing.T) {
+	_, pipe := checkPipeline(t, kindsDecl+"CREATE STREAM o AS SELECT k, SUM(n) AS t FROM c GROUP BY k HAVING COUNT(*) > 1 ORDER BY t DESC, k LIMIT 3;")
+	rng := rand.New(rand.NewPCG(7, 11))
+	type row struct {
+		k string
+		n int64
+	}
+	live := map[string]row{} // input key → row
+	table := map[string]string{}
+	var c runtime.Ctx
+	full := 0 // changes after which the top 3 is full
+	for i := 0; i < 2000; i++ {
+		key := fmt.Sprint("id", rng.IntN(30))
+		var old, new runtime.Row
+		if o, ok := live[key]; ok {
+			old = runtime.Row{runtime.String([]byte(o.k)), runtime.Int(o.n), runtime.Null}
+		}
+		if rng.IntN(4) == 0 {
+			delete(live, key)
+		} else {
+			r := row{string(rune('a' + rng.IntN(8))), rng.Int64N(100)}
+			live[key] = r
+			new = runtime.Row{runtime.String([]byte(r.k)), runtime.Int(r.n), runtime.Null}
+		}
+		if old == nil && new == nil {
+			continue
+		}
+		outs := pipe.ExecuteChange(&c, old, new, []byte(key), 0)
+		if c.Err != nil {
+			t.Fatal(c.Err)
+		}
+		for j, r := range rowText(outs) {
+			k := string(pipe.Keys()[j])
+			if pipe.Ops()[j] == runtime.OpDelete {
+				delete(table, k)
+			} else {
+				table[k] = r
+			}
+		}
+		// Batch: groups with more than one row, by SUM DESC then k.
+		sums, counts := map[string]int64{}, map[string]int{}
+		for _, r := range live {
+			sums[r.k] += r.n
+			counts[r.k]++
+		}
+		var groups []string
+		for k := range sums {
+			if counts[k] > 1 {
+				groups = append(groups, k)
+			}
+		}
+		slices.SortFunc(groups, func(a, b string) int {
+			if sums[a] != sums[b] {
+				return int(sums[b] - sums[a])
+			}
+			return strings.Compare(a, b)
+		})
+		want := map[string]string{}
+		for _, k := range groups[:min(3, len(groups))] {
+			want[k] = fmt.Sprintf("%q|%d", k, sums[k])
+		}
+		if len(want) == 3 {
+			full++
+		}
+		if fmt.Sprint(table) != fmt.Sprint(want) {
+			t.Fatalf("after change %d: got %v, want %v", i, table, want)
+		}
+	}
+	if full < 1000 {
+		t.Errorf("the top 3 was full after only %d changes", full)
+	}
+}
