@@ -137,12 +137,18 @@ func compareChangelogQuery(t *testing.T, c *clCase, q *clQuery, captured map[str
 				return fail("%s is a changelog: want {\"op\":\"upsert\"|\"delete\",\"key\":…,\"row\":{…}} lines, got %s", q.out.name, l)
 			}
 			if env.Op == "delete" {
+				if _, ok := table[*env.Key]; !ok {
+					return fail("%s: a delete of key %q, which has no row: %s", q.out.name, *env.Key, l)
+				}
 				delete(table, *env.Key)
 				continue
 			}
 			row, err := clRow(q.out, env.Row)
 			if err != nil {
 				return fail("%s: %v in %s", q.out.name, err, l)
+			}
+			if k, ok := clKeyText(q, row); ok && k != *env.Key {
+				return fail("%s: Velort-Key %q, but the row's key columns (%s) make %q: %s", q.out.name, *env.Key, strings.Join(q.out.key, ", "), k, l)
 			}
 			if _, ok := table[*env.Key]; !ok {
 				order = append(order, *env.Key)
@@ -241,6 +247,49 @@ func compareChangelogQuery(t *testing.T, c *clCase, q *clQuery, captured map[str
 		fmt.Fprintf(&b, "  capture of %s:\n    %s\n", q.out.name, strings.Join(lines, "\n    "))
 	}
 	return fail("%s", b.String())
+}
+
+// clKeyText is the Velort-Key of a row of q's output (runtime
+// AppendChangeKey): each key part's text — a string with '\' and '|'
+// escaped by '\', NULL written \N, window bounds as epoch ms — joined by
+// '|'; "" for a global aggregate. ok is false when part of the key
+// is not among the columns, or is a DOUBLE (its text is not checked).
+func clKeyText(q *clQuery, row []any) (string, bool) {
+	if q.global {
+		return "", true
+	}
+	if len(q.out.key) == 0 {
+		return "", false
+	}
+	var parts []string
+	for _, k := range q.out.key {
+		for i, c := range q.out.cols {
+			if c.name != k {
+				continue
+			}
+			switch v := row[i].(type) {
+			case nil:
+				parts = append(parts, `\N`)
+			case int64:
+				parts = append(parts, strconv.FormatInt(v, 10))
+			case string:
+				if c.typ == clTime {
+					tm, err := time.Parse(time.RFC3339, v)
+					if err != nil {
+						return "", false
+					}
+					v = strconv.FormatInt(tm.UnixMilli(), 10)
+				}
+				parts = append(parts, strings.NewReplacer(`\`, `\\`, `|`, `\|`).Replace(v))
+			default:
+				return "", false
+			}
+		}
+	}
+	if len(parts) != len(q.out.key) {
+		return "", false
+	}
+	return strings.Join(parts, "|"), true
 }
 
 // clRow reads the columns of r from one JSON object: numbers as int64 or

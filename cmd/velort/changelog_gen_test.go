@@ -192,7 +192,10 @@ func (g *clGen) exec(q string, args ...any) {
 	}
 }
 
-var clStrings = []string{"foo", "bar", "baz", "qux", "a b", "zé", "m"}
+// clStrings: the empty string (a key apart from NULL) and '|' and '\' (the
+// key text's separator and escape) among them; no ',' or ';' (the
+// GROUP_CONCAT separators) and no trailing space (MySQL pads).
+var clStrings = []string{"foo", "bar", "baz", "qux", "a b", "zé", "m", "", "a|b", `x\y`}
 
 func (g *clGen) maybeNull(p int, v any) any {
 	if g.rng.Intn(100) < p {
@@ -370,16 +373,17 @@ func (g *clGen) constant(from, col string, typ clType) clExpr {
 			g.t.Fatalf("sqlite: %v (constant of %s over %s)", err, col, from)
 		}
 	}
+	if b, ok := v.([]byte); ok {
+		v = string(b)
+	}
 	var text string
 	switch x := v.(type) {
 	case int64:
 		text = strconv.FormatInt(x, 10)
 	case float64:
 		text = strconv.FormatFloat(x, 'f', -1, 64)
-	case string:
-		text = "'" + strings.ReplaceAll(x, "'", "''") + "'"
-	case []byte:
-		text = "'" + strings.ReplaceAll(string(x), "'", "''") + "'"
+	case string: // MySQL's literals escape with '\', SQLite's do not
+		return clExpr{v: "'" + strings.NewReplacer(`\`, `\\`, "'", "''").Replace(x) + "'", s: "'" + strings.ReplaceAll(x, "'", "''") + "'", typ: typ}
 	default:
 		text = []string{"1", "0.5", "'m'"}[typ]
 	}
@@ -521,14 +525,15 @@ func (g *clGen) pred(r *clRel, depth int) clExpr {
 		return cond(c.name + " IS NOT NULL")
 	case k == 2 && c.typ == clInt:
 		lo, hi := g.constant(r.name, c.name, c.typ), g.constant(r.name, c.name, c.typ)
-		return cond(c.name + " BETWEEN " + lo.v + " AND " + hi.v)
+		return clExpr{v: c.name + " BETWEEN " + lo.v + " AND " + hi.v, s: c.name + " BETWEEN " + lo.s + " AND " + hi.s, typ: clInt}
 	case k == 3 && c.typ != clDouble:
 		a, b := g.constant(r.name, c.name, c.typ), g.constant(r.name, c.name, c.typ)
-		return cond(c.name + " IN (" + a.v + ", " + b.v + ")")
+		return clExpr{v: c.name + " IN (" + a.v + ", " + b.v + ")", s: c.name + " IN (" + a.s + ", " + b.s + ")", typ: clInt}
 	case k == 4 && c.typ == clString:
 		return cond(c.name + " LIKE '" + string(rune('a'+g.rng.Intn(26))) + "%'")
 	}
-	return cond(c.name + " " + clCmp[g.rng.Intn(len(clCmp))] + " " + g.constant(r.name, c.name, c.typ).v)
+	op, lit := clCmp[g.rng.Intn(len(clCmp))], g.constant(r.name, c.name, c.typ)
+	return clExpr{v: c.name + " " + op + " " + lit.v, s: c.name + " " + op + " " + lit.s, typ: clInt}
 }
 
 // statelessQuery: a projection with a filter. Over a changelog it keeps
