@@ -102,10 +102,7 @@ type queryShape struct {
 	distinct bool
 	window   *plan.Window
 	inSchema runtime.Schema // the source columns as go-mysql-server saw them
-	// topn: ORDER BY … LIMIT n (topn.go); orderNoLimit: an ORDER BY
-	// without LIMIT, which orders nothing in a continuous query.
-	topn         *topnShape
-	orderNoLimit bool
+	topn     *topnShape // ORDER BY … LIMIT n (topn.go)
 }
 
 var (
@@ -291,8 +288,8 @@ func (q *Query) decompose(p *parser, n sql.Node, sh *queryShape) *Error {
 				fields = x.(*plan.Sort).SortFields
 			}
 			switch {
-			case sh.topn == nil:
-				sh.orderNoLimit = true // orders nothing: accepted, check warns
+			case sh.topn == nil: // orders nothing in a continuous result
+				return unsupported("ORDER BY")
 			case sh.topn.fields != nil:
 				return unsupported("ORDER BY below another operator")
 			default:

@@ -17,7 +17,7 @@ import (
 func TestTopNPlans(t *testing.T) {
 	for _, c := range []struct {
 		name, sql, out string
-		repart        bool
+		repart         bool
 	}{
 		{"append-only", "CREATE STREAM o AS SELECT k, x FROM s WHERE x > 0 ORDER BY x DESC LIMIT 3;", "changelog (key: arrival number)", false},
 		{"SELECT *", "CREATE STREAM o AS SELECT * FROM s ORDER BY x LIMIT 3;", "changelog (key: arrival number)", false},
