@@ -891,7 +891,14 @@ func (s *groupStage) resolveStale() {
 // first/last arrival among the live values of the counts ko.
 func (s *groupStage) repick(k, j, ko int) {
 	sp, a := &s.aggs[j], &s.accs[k]
-	top, ok := s.heapTop(k, sp.Func, s.vcs[ko])
+	m := s.vcs[ko]
+	var top hEnt
+	var ok bool
+	if s.heaps[k] == nil && len(m) <= s.pickScanMax {
+		top, ok = s.pickScan(sp.Func, m) // few values: no heap to keep
+	} else {
+		top, ok = s.heapTop(k, sp.Func, m)
+	}
 	if !ok { // not reached: a.n counts the entries' copies
 		a.t = TNull
 		return
@@ -1037,6 +1044,30 @@ type gcValue struct {
 // arrival), so picking again costs O(log values), not a scan. A heap
 // holding over twice the live values is rebuilt. Heaps are not
 // checkpointed: a restored stage builds them when first needed.
+
+// pickScanMax is how many values a MIN/MAX/FIRST/LAST scans to pick
+// again before it keeps a heap instead.
+const pickScanMax = 32
+
+// pickScan picks among the values of m by looking at each.
+func (s *groupStage) pickScan(f AggFunc, m map[string]int32) (hEnt, bool) {
+	s.rescans++
+	var best hEnt
+	found := false
+	for key, i := range m {
+		e := hEnt{key: key}
+		switch f {
+		case FirstValue:
+			e.seq = s.slab[i].first
+		case LastValue:
+			e.seq = s.slab[i].last
+		}
+		if !found || heapLess(f, &e, &best) {
+			best, found = e, true
+		}
+	}
+	return best, found
+}
 
 // hEnt is a heap entry: a value key and, for FIRST/LAST, its arrival.
 type hEnt struct {

@@ -62,6 +62,7 @@ type groupStage struct {
 	rops                      []uint8             // per aggregate: its fast path in rOne
 	stale                     []int               // accumulators whose picked value left in this change
 	heaps                     [][]hEnt            // MIN/MAX/FIRST/LAST per accumulator: live values, nil until first needed
+	pickScanMax               int                 // up to this many values, pick by scanning (tests lower it)
 	rescans                   int64               // MIN/MAX/FIRST/LAST picked again by scanning (tests)
 }
 
@@ -115,6 +116,7 @@ func newGroupStage(cfg GroupConfig) *groupStage {
 		s.vcOwner = make([]int32, len(cfg.Aggs))
 		s.picks = make([]pickCount, len(cfg.Aggs))
 		s.rops = make([]uint8, len(cfg.Aggs))
+		s.pickScanMax = pickScanMax
 		for j := range cfg.Aggs {
 			s.rops[j] = ropOf(&cfg.Aggs[j])
 			s.udfRetract[j] = cfg.Aggs[j].UDFRetracter()
