@@ -558,3 +558,21 @@ SELECT u, window_start, window_end, COUNT(*) AS n FROM clicks GROUP BY u, SESSIO
 	}
 	compareTables(t, "sessions", got["sessions"], table)
 }
+
+// TestChangelogInsertIntoDeclaredChangelog: a GROUP BY with HAVING written
+// by INSERT INTO into a stream declared with changelog = 'upsert' (3
+// partitions by its key), and a global aggregate reading it (over a
+// repartition): tot holds the groups whose SUM is positive (a: 1-3+5 = 3,
+// c: 4; b: 2-2 = 0 deleted), overall their total, 7, over 2 rows.
+func TestChangelogInsertIntoDeclaredChangelog(t *testing.T) {
+	got := runTables(t, `
+CREATE STREAM ev (k VARCHAR, v BIGINT) WITH (subject = 'clii.ev');
+CREATE STREAM tot (k VARCHAR, s BIGINT) WITH (subject = 'clii.tot.{partition}', partitions = 3, changelog = 'upsert', key = 'k');
+INSERT INTO tot SELECT k, SUM(v) FROM ev GROUP BY k HAVING SUM(v) > 0;
+CREATE STREAM overall WITH (subject = 'clii.all') AS SELECT SUM(s) AS total, COUNT(*) AS n FROM tot;`,
+		map[string][]string{"ev": {
+			`{"k":"a","v":1}`, `{"k":"b","v":2}`, `{"k":"a","v":-3}`, `{"k":"c","v":4}`, `{"k":"a","v":5}`, `{"k":"b","v":-2}`,
+		}}, "tot", "overall")
+	compareTables(t, "tot", got["tot"], map[string]string{"a": `{"k":"a","s":3}`, "c": `{"k":"c","s":4}`})
+	compareTables(t, "overall", got["overall"], map[string]string{"": `{"total":7,"n":2}`})
+}
