@@ -19,11 +19,7 @@ func asFloat(v runtime.Value) float64 {
 	case runtime.TDouble:
 		return v.F
 	case runtime.TDecimal:
-		if v.I < 1<<53 && v.I > -1<<53 { // exact operands: correctly rounded
-			return float64(v.I) / pow10f[v.Scale]
-		}
-		p := pow10i[v.Scale]
-		return float64(v.I/p) + float64(v.I%p)/pow10f[v.Scale]
+		return runtime.DecimalToFloat(v.I, v.Scale)
 	case runtime.TString, runtime.TJSON:
 		f, _ := runtime.ParseFloatPrefix(v.S)
 		return f

@@ -116,3 +116,16 @@ func TestLikeOfNumbers(t *testing.T) {
 		{"d LIKE '%1%'", `{}`, "null"},
 	})
 }
+
+// TestDoubleEqualsLongDecimalLiteral: a DOUBLE compared with a DECIMAL
+// literal of 17 significant digits compares the literal's nearest double
+// (MySQL). The literal became float64(23333333333333334)/1e17, rounded
+// twice to -0.23333333333333337, so the value never matched itself.
+func TestDoubleEqualsLongDecimalLiteral(t *testing.T) {
+	arRun(t, []arCase{
+		{"d = -0.23333333333333334", `{"d":-0.23333333333333334}`, "true"},
+		{"d < -0.23333333333333334", `{"d":-0.23333333333333334}`, "false"},
+		{"d IN (-0.23333333333333334, 1)", `{"d":-0.23333333333333334}`, "true"},
+		{"d + 0.23333333333333334", `{"d":-0.23333333333333334}`, "0"},
+	})
+}

@@ -372,7 +372,7 @@ func (a *accum) merge(c *Ctx, sp *AggSpec, b *accum) {
 		}
 	case Avg:
 		if !a.addExact(b.i, b.sc) {
-			a.f += float64(b.i) / aggPow10f(b.sc)
+			a.f += DecimalToFloat(b.i, b.sc)
 		}
 		a.f += b.f
 	case Min:
@@ -446,7 +446,7 @@ func (a *accum) resultInto(c *Ctx, sp *AggSpec, dst *Value) {
 		if a.sc == 0 {
 			aggSetDouble(dst, (float64(a.i)+(a.f+a.m2))/float64(a.n))
 		} else {
-			aggSetDouble(dst, (float64(a.i)/aggPow10f(a.sc)+(a.f+a.m2))/float64(a.n))
+			aggSetDouble(dst, (DecimalToFloat(a.i, a.sc)+(a.f+a.m2))/float64(a.n))
 		}
 	case Min, Max, FirstValue, LastValue:
 		*dst = Value{T: a.t, Scale: a.sc, I: a.i, F: a.f}

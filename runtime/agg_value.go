@@ -25,7 +25,7 @@ func aggToFloat(v Value) float64 {
 	case TDouble:
 		return v.F
 	case TDecimal:
-		return float64(v.I) / aggPow10f(v.Scale)
+		return DecimalToFloat(v.I, v.Scale)
 	case TString, TJSON:
 		f, _ := ParseFloatPrefix(v.S)
 		return f
