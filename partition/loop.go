@@ -23,6 +23,9 @@ type Sink struct {
 	// Table, when set, receives the outputs instead of NATS: each row is
 	// upserted under its group identity (a materialized table).
 	Table *runtime.Table
+	// Changes, with Table, also receives each changelog output (a
+	// materialized table written into a KV bucket; changesink.go).
+	Changes ChangeWriter
 }
 
 // Config describes one (query, partition) loop.
@@ -433,6 +436,12 @@ func (l *Loop) publish(rows []runtime.Row) error {
 				t.Delete(ids[i])
 			} else {
 				t.Put(ids[i], r)
+			}
+			if w := l.cfg.Sink.Changes; w != nil && keys != nil {
+				l.out = l.enc.Append(l.out[:0], r)
+				if err := w.WriteChange(ops[i], keys[i], l.out); err != nil {
+					return err
+				}
 			}
 			l.Stats.Out.Add(1)
 		}

@@ -19,6 +19,15 @@ type Joined struct {
 	Read      []bool         // the other side's columns to decode (nil: all)
 	TimeIdx   int            // event-time column of each side's row
 	OtherTime int
+	// Regular makes the loop a regular join over changelogs
+	// (runtime.Pipeline.ExecuteJoinChange, see twosided_regular.go): a
+	// record of a changelog side (Changelog, by runtime side) upserts or
+	// deletes the row of its Velort-Key (else the key of its ChangelogKey
+	// columns); a record of an append-only side is a new row of its own.
+	// The time columns are then unused.
+	Regular      bool
+	Changelog    [2]bool
+	ChangelogKey [2][]int
 }
 
 type joinIntake struct {
@@ -30,6 +39,8 @@ type joinIntake struct {
 	max    [2]int64
 	self   bool
 	mySide int
+	seq    [2]uint64 // regular join: arrivals of an append-only side, its rows' keys
+	key    []byte    // regular join: the current record's row key
 }
 
 // subscribeJoined subscribes to both sides into one queue.
@@ -74,6 +85,9 @@ func (l *Loop) nextJoined(timeout time.Duration) (*nats.Msg, error) {
 
 // processJoined runs one record of either side through the join.
 func (l *Loop) processJoined(m *nats.Msg) error {
+	if l.cfg.Joined.Regular {
+		return l.processRegular(m)
+	}
 	in := &l.join
 	l.Stats.In.Add(1)
 	l.ctx.Reset()

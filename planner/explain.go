@@ -65,7 +65,7 @@ func (pl *Plan) Explain() string {
 		fmt.Fprintf(&b, "  input kind: %s\n", q.InputKindText())
 		fmt.Fprintf(&b, "  output kind: %s\n", q.OutputKindText())
 		fmt.Fprintf(&b, "  decode json: %s\n", strings.Join(read, ", "))
-		if q.inChangelog {
+		if q.inChangelog && q.regular == nil {
 			how := "from the key columns when a record has no Velort-Key header"
 			if q.SourceKeyCols() == nil {
 				how = "every record needs a Velort-Key header (the key is not in the payload)"
@@ -81,6 +81,9 @@ func (pl *Plan) Explain() string {
 				how = "in-memory index on " + j.table.Columns[j.tableCol].Name
 			}
 			fmt.Fprintf(&b, "  lookup join (%s) with table %s on %s = %s (%s)\n", kind, j.table.Name, j.key, j.table.Columns[j.tableCol].Name, how)
+		}
+		if s := q.regular; s != nil {
+			b.WriteString(s.explain(q.Source))
 		}
 		if s := q.interval; s != nil {
 			other := s.other(q.Source)

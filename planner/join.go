@@ -70,7 +70,10 @@ func (q *Query) decomposeJoin(j *plan.JoinNode) error {
 	if err != nil {
 		return err
 	}
-	if q.plan.Stream(ln) != nil && q.plan.Stream(rn) != nil {
+	if l, r := q.plan.Stream(ln), q.plan.Stream(rn); l != nil && r != nil {
+		if l.Changelog || r.Changelog {
+			return q.decomposeRegularJoin(j, ln, rn, lf, rf)
+		}
 		return q.decomposeIntervalJoin(j, ln, rn, lf, rf)
 	}
 	spec := &joinSpec{}

@@ -21,7 +21,9 @@ import (
 //	changelog    stateless (filter, projection)          changelog: the input's key
 //	changelog    GROUP BY without window, EMIT CHANGES   changelog: group keys
 //	changelog    GROUP BY without window, EMIT FINAL     append-only
-//	changelog    windows, OVER, joins, WASM aggregates   refused
+//	changelog    regular join (equi-join, INNER/LEFT/RIGHT)  changelog: left row key | right row key
+//	changelog    windows, OVER, lookup/interval joins,   refused
+//	             WASM aggregates without retract
 //	any          … ORDER BY … LIMIT n (Top-N, topn.go)   changelog: arrival number over append-only
 //	                                                     input, else the input's key or group keys
 //
@@ -80,6 +82,9 @@ func KindText(changelog bool, key []string) string {
 
 // InputKindText and OutputKindText describe the query's input and output.
 func (q *Query) InputKindText() string {
+	if r := q.regular; r != nil {
+		return r.left.Name + ": " + KindText(r.left.Changelog, r.left.ChangelogKey) + "; " + r.right.Name + ": " + KindText(r.right.Changelog, r.right.ChangelogKey)
+	}
 	return KindText(q.inChangelog, q.Source.ChangelogKey)
 }
 
@@ -104,9 +109,20 @@ func (q *Query) refuseOverChangelog(p *parser) *Error {
 	if q.interval != nil && !src.Changelog {
 		src = q.interval.other(q.Source)
 	}
+	if r := q.regular; r != nil && !src.Changelog {
+		src = r.left
+		if !src.Changelog {
+			src = r.right
+		}
+	}
 	what := "stream " + src.Name + " is a changelog (" + KindText(true, src.ChangelogKey)[len("changelog ("):]
 	what = strings.TrimSuffix(what, ")") + "): its records update and delete rows"
 	toks := p.queryTokens()
+	if q.regular != nil {
+		if e := q.refuseRegularJoin(p); e != nil {
+			return e
+		}
+	}
 	if q.interval != nil {
 		at := q.pos
 		if t, ok := firstKeyword(toks, "JOIN"); ok {
@@ -217,6 +233,8 @@ func (q *Query) inferKinds(p *parser) *Error {
 		q.outKey, q.outKeyCols = q.topnOutputKey()
 	case q.Kind == "group":
 		q.outKey, q.outKeyCols = q.groupOutputKey()
+	case q.regular != nil: // left row key | right row key, not in the payload
+		q.outKey, q.outKeyCols = q.regularOutKey()
 	default: // a query without a stage over a changelog
 		q.outKey = append([]string{}, q.Source.ChangelogKey...)
 		if idx := q.Source.changelogKeyIdx; idx != nil {
@@ -242,7 +260,7 @@ func (q *Query) inferKinds(p *parser) *Error {
 // column carrying it (its index in cols, else -1 and the expression text).
 func (q *Query) groupOutputKey() (names []string, cols []int) {
 	gb := q.shape.groupBy
-	nSrc := len(q.Source.Columns)
+	nSrc := q.rowWidth()
 	// base[i]: output column i written over the source row (through the
 	// GroupBy's selected expressions); it carries a key part when its text
 	// is the key's (the same value for every row of the group).

@@ -102,6 +102,9 @@ func (q *Query) sources() []*Stream {
 	if q.interval != nil {
 		return []*Stream{q.interval.left, q.interval.right}
 	}
+	if q.regular != nil {
+		return []*Stream{q.regular.left, q.regular.right}
+	}
 	return []*Stream{q.Source}
 }
 

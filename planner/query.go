@@ -42,6 +42,8 @@ type Query struct {
 	// needRetract: aggregate user functions over a changelog input whose
 	// modules must have a retract export (LoadModules checks).
 	needRetract []pendingRetract
+	// regular: a regular join over changelogs (regular_join.go).
+	regular *regularSpec
 	// Kinds (kinds.go): whether the input and the output are changelogs,
 	// the output's row key by name and by output column (-1: not in the
 	// payload).
@@ -161,7 +163,7 @@ func (q *Query) analyze(p *parser) *Error {
 // at end of input under EMIT FINAL. Over a changelog input a row whose
 // last occurrence is retracted is deleted.
 func (q *Query) distinctAsGroup(p *parser, sh *queryShape) *Error {
-	if sh.groupBy != nil || sh.window != nil || q.join != nil || q.interval != nil {
+	if sh.groupBy != nil || sh.window != nil || q.join != nil || q.interval != nil || q.regular != nil {
 		return p.src.errorAt(q.pos, "SELECT DISTINCT with GROUP BY, OVER or a join is not supported in a continuous query: expected SELECT DISTINCT columns FROM stream [WHERE ...]")
 	}
 	if q.clauses.hasWindow {
@@ -264,7 +266,7 @@ func (q *Query) decompose(p *parser, n sql.Node, sh *queryShape) *Error {
 			return nil
 		case *plan.EmptyTable:
 			// WHERE folded to false: the query runs and outputs nothing.
-			if q.join != nil || q.interval != nil || len(x.Schema()) != len(sh.inSchema) {
+			if q.join != nil || q.interval != nil || q.regular != nil || len(x.Schema()) != len(sh.inSchema) {
 				return unsupported("a condition that is always false here")
 			}
 			sh.filter = expression.NewLiteral(false, types.Boolean)
@@ -316,6 +318,8 @@ func (q *Query) decompose(p *parser, n sql.Node, sh *queryShape) *Error {
 			}
 			if q.interval != nil {
 				sh.inSchema = append(append(runtime.Schema{}, q.interval.left.Columns...), q.interval.right.Columns...)
+			} else if q.regular != nil {
+				sh.inSchema = append(append(runtime.Schema{}, q.regular.left.Columns...), q.regular.right.Columns...)
 			} else {
 				sh.inSchema = q.joinSchema()
 			}
@@ -464,6 +468,8 @@ func (q *Query) markReads(src *Stream) {
 		width, _, _ = q.join.layout(len(src.Columns))
 	} else if q.interval != nil {
 		width = len(q.interval.left.Columns) + len(q.interval.right.Columns)
+	} else if q.regular != nil {
+		width = len(q.regular.left.Columns) + len(q.regular.right.Columns)
 	}
 	// wide: columns of the row the filter and the later stages see (the
 	// joined row for joins, else the source row).
@@ -507,6 +513,8 @@ func (q *Query) markReads(src *Stream) {
 		if j.preFilter != nil {
 			markRead(q.Read, j.preFilter)
 		}
+	case q.regular != nil:
+		q.markRegularReads(wide, src)
 	case q.interval != nil:
 		s := q.interval
 		if s.cond != nil {

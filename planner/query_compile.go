@@ -97,7 +97,7 @@ func (q *Query) compile(partition int, udfs udfBinder) (*runtime.Pipeline, []com
 		having = nil
 	}
 	var batch []*runtime.BatchCall
-	if stage == nil && q.join == nil && q.interval == nil {
+	if stage == nil && q.join == nil && q.interval == nil && q.regular == nil {
 		outEnv.batch = &batch
 	}
 	outs := make([]compiled, len(sh.project))
@@ -139,6 +139,11 @@ func (q *Query) compile(partition int, udfs udfBinder) (*runtime.Pipeline, []com
 	}
 	if q.interval != nil {
 		if pipe.Join, err = q.compileInterval(udfs); err != nil {
+			return nil, nil, err
+		}
+	}
+	if q.regular != nil {
+		if pipe.RegularJoin, err = q.compileRegular(udfs); err != nil {
 			return nil, nil, err
 		}
 	}

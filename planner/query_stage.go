@@ -229,7 +229,7 @@ func groupConcatSpec(in *exprEnv, g *aggregation.GroupConcat) (runtime.AggSpec, 
 // the GroupBy node's output columns (its SelectedExprs) onto that layout.
 func (q *Query) groupStage(in *exprEnv, partition int) (runtime.Stage, *exprEnv, error) {
 	gb := q.shape.groupBy
-	nSrc := len(q.Source.Columns)
+	nSrc := q.rowWidth()
 	isWindowCol := func(e sql.Expression) (int, bool) {
 		if isWindowColumn(e, nSrc) {
 			return e.(*expression.GetField).Index() - nSrc, true

@@ -52,7 +52,7 @@ func (q *Query) ForwardPipeline(partition int, udfs UDFs) (*runtime.Pipeline, []
 	if q.shape.topn != nil { // a constant key: every record to one partition
 		return runtime.NewPipeline(filter, nil, nil, nil), []runtime.Expr{func(*runtime.Ctx, runtime.Row) runtime.Value { return runtime.Int(0) }}, nil
 	}
-	nSrc := len(q.Source.Columns)
+	nSrc := q.rowWidth()
 	var keys []runtime.Expr
 	for _, k := range q.shape.groupBy.GroupByExprs {
 		if isWindowColumn(k, nSrc) {

@@ -19,6 +19,9 @@ type Table struct {
 	Query   *Query // the defining query of a materialized table
 	Store   *runtime.Table
 	pos     int
+	// changes is the changelog stream of a KV table read FROM by a query
+	// (ChangeStream), nil until one does.
+	changes *Stream
 }
 
 // Materialized reports whether the table is defined by a query.
@@ -66,8 +69,8 @@ func (p *parser) createTable(pl *Plan) {
 	}
 	if isKeyword(p.peek(), "AS") {
 		p.advance()
-		if hasColumns || t.Bucket != "" {
-			p.errorf(name, "table %s: a CREATE TABLE ... AS SELECT takes its columns from the query and lives in memory; remove the column list and kv", t.Name)
+		if hasColumns {
+			p.errorf(name, "table %s: a CREATE TABLE ... AS SELECT takes its columns from the query; remove the column list", t.Name)
 			return
 		}
 		sink := newStream(t.Name, name.start)
@@ -81,6 +84,10 @@ func (p *parser) createTable(pl *Plan) {
 		q := pl.Queries[len(pl.Queries)-1]
 		if q.Kind != "group" {
 			p.errorf(name, "table %s: a materialized table needs a GROUP BY query (its rows are the current groups)", t.Name)
+			return
+		}
+		if t.Bucket != "" && !q.outChangelog {
+			p.errorf(name, "table %s: WITH (kv = '%s') writes the table's changelog into the bucket, but its query is EMIT FINAL (append-only, rows with no key to replace); expected EMIT CHANGES (the default without a window)", t.Name, t.Bucket)
 			return
 		}
 		t.Query, t.Columns = q, q.Columns

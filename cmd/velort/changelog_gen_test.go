@@ -97,12 +97,17 @@ type clQuery struct {
 	insert bool
 }
 
+// clSource is a source stream and its replay file.
+type clSource struct {
+	rel   *clRel
+	lines []string
+	p4key string // partition key in the 4-partition run
+}
+
 // clCase is one seed's data set and chain.
 type clCase struct {
 	seed    int64
-	src     *clRel   // s or cs
-	lines   []string // replay file of src
-	p4key   string   // src's partition key in the 4-partition run
+	srcs    []*clSource // s, cs, or both
 	queries []*clQuery
 	db      *sql.DB // SQLite with src's table and one view per query
 }
@@ -125,17 +130,29 @@ func genChangelogCase(t *testing.T, seed int64) *clCase {
 	db.SetMaxOpenConns(1) // one connection: one :memory: database
 	g := &clGen{t: t, rng: rand.New(rand.NewSource(seed)), db: db}
 	c := &clCase{seed: seed, db: db}
+	// One source, or (one case in four) both: a chain can then read the
+	// other source further down.
+	both := g.rng.Intn(4) == 0
 	if g.rng.Intn(3) == 0 {
 		g.changelogSource(c)
+		if both {
+			g.appendSource(c)
+		}
 	} else {
 		g.appendSource(c)
+		if both {
+			g.changelogSource(c)
+		}
 	}
-	rels := []*clRel{c.src}
+	var rels []*clRel
+	for _, src := range c.srcs {
+		rels = append(rels, src.rel)
+	}
 	depth := 2 + g.rng.Intn(3)
 	readsChangelog := false
 	for i := 1; i <= 6 && (len(c.queries) < depth || !readsChangelog); i++ {
 		from := rels[len(rels)-1]
-		if len(rels) > 1 && (g.rng.Intn(5) == 0 || c.queries[len(c.queries)-1].global && g.rng.Intn(3) != 0) {
+		if len(rels) > 1 && (g.rng.Intn(5) == 0 || len(c.queries) > 0 && c.queries[len(c.queries)-1].global && g.rng.Intn(3) != 0) {
 			from = rels[g.rng.Intn(len(rels)-1)] // an earlier one, now and then (mostly after a one-row global aggregate)
 		}
 		last := len(c.queries) >= depth-1
@@ -206,9 +223,10 @@ func (g *clGen) maybeNull(p int, v any) any {
 
 // appendSource: s (k1 VARCHAR, k2 BIGINT, x BIGINT, y BIGINT, d DOUBLE, t VARCHAR), append-only.
 func (g *clGen) appendSource(c *clCase) {
-	c.src = &clRel{name: "s", cols: []clCol{{name: "k1", typ: clString}, {name: "k2", typ: clInt}, {name: "x", typ: clInt}, {name: "y", typ: clInt}, {name: "d", typ: clDouble}, {name: "t", typ: clString}, {name: "ts", typ: clTs}},
-		partKeys: []string{"k1", "k2"}}
-	c.p4key = []string{"k1", "k2", "x"}[g.rng.Intn(3)]
+	src := &clSource{rel: &clRel{name: "s", cols: []clCol{{name: "k1", typ: clString}, {name: "k2", typ: clInt}, {name: "x", typ: clInt}, {name: "y", typ: clInt}, {name: "d", typ: clDouble}, {name: "t", typ: clString}, {name: "ts", typ: clTs}},
+		partKeys: []string{"k1", "k2"}}}
+	c.srcs = append(c.srcs, src)
+	src.p4key = []string{"k1", "k2", "x"}[g.rng.Intn(3)]
 	g.exec("CREATE TABLE s (k1 TEXT, k2 INTEGER, x INTEGER, y INTEGER, d REAL, t TEXT, ts INTEGER)")
 	ts := int64(1_700_000_000_000)
 	nk := 2 + g.rng.Intn(4)
@@ -228,7 +246,7 @@ func (g *clGen) appendSource(c *clCase) {
 		if _, err := tx.Exec("INSERT INTO s VALUES (?,?,?,?,?,?,?)", row...); err != nil {
 			g.t.Fatal(err)
 		}
-		c.lines = append(c.lines, clJSON(c.src.cols, row))
+		src.lines = append(src.lines, clJSON(src.rel.cols, row))
 	}
 	if err := tx.Commit(); err != nil {
 		g.t.Fatal(err)
@@ -240,9 +258,9 @@ func (g *clGen) appendSource(c *clCase) {
 // (most in the envelope, some plain rows) and deletes (a few of keys with
 // no row). SQLite's cs holds the last row of each key not deleted.
 func (g *clGen) changelogSource(c *clCase) {
-	c.src = &clRel{name: "cs", cols: []clCol{{name: "id", typ: clString}, {name: "g", typ: clString}, {name: "v", typ: clInt}, {name: "w", typ: clDouble}, {name: "u", typ: clString}},
-		changelog: true, key: []string{"id"}, partKeys: []string{"id"}}
-	c.p4key = "id"
+	src := &clSource{rel: &clRel{name: "cs", cols: []clCol{{name: "id", typ: clString}, {name: "g", typ: clString}, {name: "v", typ: clInt}, {name: "w", typ: clDouble}, {name: "u", typ: clString}},
+		changelog: true, key: []string{"id"}, partKeys: []string{"id"}}, p4key: "id"}
+	c.srcs = append(c.srcs, src)
 	g.exec("CREATE TABLE cs (id TEXT, g TEXT, v INTEGER, w REAL, u TEXT)")
 	nid := 5 + g.rng.Intn(26)
 	ng := 2 + g.rng.Intn(3)
@@ -260,7 +278,7 @@ func (g *clGen) changelogSource(c *clCase) {
 			if !ok {
 				row = []any{id, nil, nil, nil, nil}
 			}
-			c.lines = append(c.lines, `{"op":"delete","key":`+clQuote(id)+`,"row":`+clJSON(c.src.cols, row)+`}`)
+			src.lines = append(src.lines, `{"op":"delete","key":`+clQuote(id)+`,"row":`+clJSON(src.rel.cols, row)+`}`)
 			delete(live, id)
 		default:
 			row := []any{id,
@@ -274,9 +292,9 @@ func (g *clGen) changelogSource(c *clCase) {
 			}
 			live[id] = row
 			if g.rng.Intn(7) == 0 {
-				c.lines = append(c.lines, clJSON(c.src.cols, row)) // a plain row: an upsert
+				src.lines = append(src.lines, clJSON(src.rel.cols, row)) // a plain row: an upsert
 			} else {
-				c.lines = append(c.lines, `{"op":"upsert","key":`+clQuote(id)+`,"row":`+clJSON(c.src.cols, row)+`}`)
+				src.lines = append(src.lines, `{"op":"upsert","key":`+clQuote(id)+`,"row":`+clJSON(src.rel.cols, row)+`}`)
 			}
 		}
 	}
@@ -916,21 +934,23 @@ func (c *clCase) sqlFile(parts int) string {
 		return fmt.Sprintf("subject = 'cl.%s.{partition}', partitions = 4, key = '%s'", name, key)
 	}
 	fmt.Fprintf(&b, "-- TestChangelogChainsAgainstSQLite seed=%d partitions=%d\n", c.seed, parts)
-	var defs []string
-	for _, col := range c.src.cols {
-		defs = append(defs, col.name+" "+clTypeNames[col.typ])
-	}
-	w := with(c.src.name, c.p4key)
-	if c.src.name == "s" {
-		w += ", event_time = 'ts'"
-	}
-	if c.src.changelog {
-		w = with(c.src.name, "") + ", changelog = 'upsert', key = 'id'"
-		if parts > 1 {
-			w = with(c.src.name, "id") + ", changelog = 'upsert'"
+	for _, src := range c.srcs {
+		var defs []string
+		for _, col := range src.rel.cols {
+			defs = append(defs, col.name+" "+clTypeNames[col.typ])
 		}
+		w := with(src.rel.name, src.p4key)
+		if src.rel.name == "s" {
+			w += ", event_time = 'ts'"
+		}
+		if src.rel.changelog {
+			w = with(src.rel.name, "") + ", changelog = 'upsert', key = 'id'"
+			if parts > 1 {
+				w = with(src.rel.name, "id") + ", changelog = 'upsert'"
+			}
+		}
+		fmt.Fprintf(&b, "CREATE STREAM %s (%s)\nWITH (%s);\n", src.rel.name, strings.Join(defs, ", "), w)
 	}
-	fmt.Fprintf(&b, "CREATE STREAM %s (%s)\nWITH (%s);\n", c.src.name, strings.Join(defs, ", "), w)
 	for _, q := range c.queries {
 		if q.insert {
 			var defs []string

@@ -61,7 +61,7 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		}
 		replays[s] = path
 	}
-	replayMode := len(replays) > 0
+	replayMode := len(replays) > 0 || len(tableReplays) > 0 // a table's replay alone ends too (feedTable)
 
 	conn, emb, err := connect(f)
 	if err != nil {
@@ -129,6 +129,11 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		for _, s := range pl.Streams {
 			if _, ok := replays[s]; ok || writers[s] == 0 {
 				writers[s]++ // the replayer (an empty replay for unfed sources)
+			}
+		}
+		for _, q := range pl.Queries {
+			if pl.SourceTable(q.Source) != nil {
+				writers[q.Source] = 1 // a KV table's contents, then end of input (feedTable)
 			}
 		}
 	}
@@ -299,6 +304,11 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 	}
 	if err := conn.Flush(10 * time.Second); err != nil {
 		return err
+	}
+	for _, w := range builder.kv {
+		if err := w.Wait(30 * time.Second); err != nil {
+			return err
+		}
 	}
 	for _, c := range captures {
 		if c.raw && ctx.Err() == nil {

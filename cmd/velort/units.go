@@ -155,6 +155,9 @@ func (b *unitBuilder) build(q *planner.Query, p int) (u *unit, err error) {
 		}
 		cfg.Joined = j
 	}
+	if other := b.regularJoined(q, p, &cfg); other != nil {
+		joinOther = other
+	}
 	insts := planner.NewInstances(context.Background())
 	u.insts = append(u.insts, insts)
 	if q.NeedsRepartition() {

@@ -1,0 +1,90 @@
+package partition
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/velort/velort/runtime"
+)
+
+// processRegular runs one record of either side of a regular join over
+// changelogs (Joined.Regular). A changelog side's record upserts or
+// deletes the row of its key — Velort-Key, else the side's key columns —
+// and the join, which keeps every live row of both sides, retracts and
+// inserts the joined rows. An append-only side's record is a new row keyed
+// by its partition and arrival number there ("2.17"), never retracted. A record whose
+// op is unknown, whose upsert does not decode or whose key cannot be known
+// is dead-lettered.
+func (l *Loop) processRegular(m *nats.Msg) error {
+	in := &l.join
+	j := l.cfg.Joined
+	l.Stats.In.Add(1)
+	l.ctx.Reset()
+	l.cur = m
+	if l.clock {
+		l.ctx.NowMs = time.Now().UnixMilli()
+	}
+	side := in.mySide
+	if !in.self && m.Sub == in.subs[1-in.mySide] {
+		side = 1 - in.mySide
+	}
+	row := in.rows[side]
+	var newRow runtime.Row
+	if j.Changelog[side] {
+		opText, _ := headerValue(m, HeaderOp)
+		op, ok := runtime.ParseOp(opText)
+		if !ok {
+			return l.deadLetter(m, "Velort-Op header "+strconv.Quote(opText)+" is neither upsert nor delete")
+		}
+		keyText, hasKey := headerValue(m, HeaderKey)
+		decoded := false
+		if op == runtime.OpUpsert || len(trimJSONSpace(m.Data)) > 0 {
+			err := in.dec[side].Decode(m.Data, row)
+			if err != nil && (op == runtime.OpUpsert || !hasKey) {
+				return l.deadLetter(m, err.Error())
+			}
+			decoded = err == nil
+		}
+		switch {
+		case hasKey:
+			in.key = append(in.key[:0], keyText...)
+		case !decoded:
+			return l.deadLetter(m, "a delete with an empty payload needs a Velort-Key header naming the key it deletes")
+		case j.ChangelogKey[side] == nil:
+			return l.deadLetter(m, "no Velort-Key header, and the stream's key is not in the record")
+		default:
+			in.key = appendRowKey(in.key[:0], row, j.ChangelogKey[side])
+		}
+		if op == runtime.OpUpsert {
+			newRow = row
+		}
+	} else {
+		if err := in.dec[side].Decode(m.Data, row); err != nil {
+			return l.deadLetter(m, err.Error())
+		}
+		in.seq[side]++
+		in.key = strconv.AppendInt(in.key[:0], int64(l.cfg.Partition), 10)
+		in.key = append(in.key, '.')
+		in.key = strconv.AppendUint(in.key, in.seq[side], 10)
+		newRow = row
+	}
+	sides := [2]int{side, -1}
+	if in.self {
+		sides = [2]int{runtime.LeftSide, runtime.RightSide}
+	}
+	for _, s := range sides {
+		if s < 0 {
+			break
+		}
+		outs := l.cfg.Pipeline.ExecuteJoinChange(&l.ctx, s, in.key, newRow, l.ctx.NowMs)
+		if l.ctx.Err != nil {
+			return l.deadLetter(m, l.ctx.Err.Error())
+		}
+		if err := l.publish(outs); err != nil {
+			return err
+		}
+	}
+	return nil
+}

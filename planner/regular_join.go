@@ -1,0 +1,263 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+
+	"github.com/velort/velort/runtime"
+)
+
+// regularSpec is a regular (non-windowed) equi-join of two streams, at
+// least one a changelog: ON l.k = r.k [AND …], INNER, LEFT or RIGHT. Both
+// sides' live rows are kept by join key (runtime.RegularJoin); the output is
+// a changelog keyed by the left row key and the right row key. The joined
+// row is go-mysql-server's: the left child's columns, then the right's.
+type regularSpec struct {
+	left, right       *Stream
+	leftKey, rightKey sql.Expression // over each side's own row
+	cond              sql.Expression // the rest of ON, over the joined row
+	// WHERE conditions go-mysql-server pushed onto one side, over that
+	// side's own row: a row failing them is absent.
+	leftFilter, rightFilter sql.Expression
+	preserve                int // runtime.LeftSide (LEFT JOIN), RightSide (RIGHT JOIN) or -1
+}
+
+// decomposeRegularJoin fills q.regular from a JoinNode over two streams.
+func (q *Query) decomposeRegularJoin(j *plan.JoinNode, ln, rn string, lf, rf sql.Expression) error {
+	spec := &regularSpec{left: q.plan.Stream(ln), right: q.plan.Stream(rn), leftFilter: lf, rightFilter: rf, preserve: -1}
+	switch {
+	case j.Op.IsFullOuter():
+		return fmt.Errorf("a FULL OUTER JOIN over a changelog is not supported yet: expected [INNER] JOIN, LEFT JOIN or RIGHT JOIN")
+	case j.Op.IsLeftOuter():
+		spec.preserve = runtime.LeftSide
+	case j.Op.IsRightOuter():
+		spec.preserve = runtime.RightSide
+	case j.Op.IsInner(), j.Op == plan.JoinTypeHash, j.Op == plan.JoinTypeLookup, j.Op == plan.JoinTypeMerge:
+	default:
+		return fmt.Errorf("join type %s over a changelog is not supported: expected [INNER] JOIN, LEFT JOIN or RIGHT JOIN", j.Op)
+	}
+	nl := len(spec.left.Columns)
+	side := func(e sql.Expression) int { // 0 left, 1 right, -1 mixed or none
+		s := -2
+		sql.Inspect(e, func(x sql.Expression) bool {
+			if gf, ok := x.(*expression.GetField); ok {
+				k := 0
+				if gf.Index() >= nl {
+					k = 1
+				}
+				if s == -2 {
+					s = k
+				} else if s != k {
+					s = -1
+				}
+			}
+			return true
+		})
+		if s == -2 {
+			return -1
+		}
+		return s
+	}
+	var rest []sql.Expression
+	for _, c := range splitAnd(j.JoinCond()) {
+		if x, ok := c.(*expression.Equals); ok && spec.leftKey == nil {
+			l, r := x.Left(), x.Right()
+			if side(l) == 1 && side(r) == 0 {
+				l, r = r, l
+			}
+			if side(l) == 0 && side(r) == 1 {
+				spec.leftKey, spec.rightKey = l, rebase(r, -nl)
+				continue
+			}
+		}
+		rest = append(rest, c)
+	}
+	if spec.leftKey == nil {
+		return fmt.Errorf("a join over a changelog needs an equality of the two streams' columns in ON (ON a.k = b.k): a join without one would pair every row with every row")
+	}
+	for _, r := range rest {
+		if spec.cond == nil {
+			spec.cond = r
+		} else {
+			spec.cond = expression.NewAnd(spec.cond, r)
+		}
+	}
+	q.regular = spec
+	return nil
+}
+
+// refuseRegularJoin refuses what a regular join cannot run yet, at the
+// JOIN keyword: sources on JetStream, and inputs that one loop per
+// partition cannot read together.
+func (q *Query) refuseRegularJoin(p *parser) *Error {
+	s := q.regular
+	at := q.pos
+	if t, ok := firstKeyword(p.queryTokens(), "JOIN"); ok {
+		at = t.start
+	}
+	if s.left.JetStream != "" || s.right.JetStream != "" {
+		return p.src.errorAt(at, "a join over a changelog runs over core NATS streams only for now (%s is on JetStream); expected streams without jetstream", jetName(s))
+	}
+	if s.left.Partitions != s.right.Partitions || s.left.Partitions > 1 && (!isKeyColumn(s.leftKey, s.left) || !isKeyColumn(s.rightKey, s.right)) {
+		return p.src.errorAt(at, "a join over a changelog reads both streams in one loop per partition: %s (%s) and %s (%s) must both have partitions = 1, or the same partitions and key = the join column (%s and %s); repartitioning for a join is not supported yet",
+			s.left.Name, partText(s.left), s.right.Name, partText(s.right), s.leftKey, s.rightKey)
+	}
+	if q.Kind == "group" && q.NeedsRepartition() {
+		return p.src.errorAt(at, "a GROUP BY over a join over a changelog on %d partitions must group by the partition key (%s): repartitioning a join's output is not supported yet; expected GROUP BY the join column, or partitions = 1",
+			q.Source.Partitions, strings.Join(q.Source.Key, ", "))
+	}
+	return nil
+}
+
+func jetName(s *regularSpec) string {
+	if s.left.JetStream != "" {
+		return s.left.Name
+	}
+	return s.right.Name
+}
+
+func partText(s *Stream) string {
+	if s.Partitions <= 1 {
+		return "partitions = 1"
+	}
+	return fmt.Sprintf("partitions = %d, key = '%s'", s.Partitions, strings.Join(s.Key, ", "))
+}
+
+// regularOutKey names the two parts of a regular join's output key.
+func (q *Query) regularOutKey() (names []string, cols []int) {
+	name := func(s *Stream) string {
+		if !s.Changelog {
+			return s.Name + " arrival"
+		}
+		return s.Name + "(" + strings.Join(s.ChangelogKey, ", ") + ")"
+	}
+	return []string{name(q.regular.left), name(q.regular.right)}, []int{-1, -1}
+}
+
+// markRegularReads sets the read sets of a regular join from wide, the
+// joined row's columns the query reads: each side's (q.sideRead) with its
+// join key, filter and changelog key, and q.Read for src.
+func (q *Query) markRegularReads(wide []bool, src *Stream) {
+	s := q.regular
+	if s.cond != nil {
+		markRead(wide, s.cond)
+	}
+	nl := len(s.left.Columns)
+	l, r := append([]bool(nil), wide[:nl]...), append([]bool(nil), wide[nl:]...)
+	markRead(l, s.leftKey)
+	markRead(r, s.rightKey)
+	if s.leftFilter != nil {
+		markRead(l, s.leftFilter)
+	}
+	if s.rightFilter != nil {
+		markRead(r, s.rightFilter)
+	}
+	for _, k := range s.left.changelogKeyIdx {
+		l[k] = true
+	}
+	for _, k := range s.right.changelogKeyIdx {
+		r[k] = true
+	}
+	q.sideRead = [2][]bool{l, r}
+	for i := range q.Read {
+		q.Read[i] = (s.left == src && l[i]) || (s.right == src && r[i])
+	}
+}
+
+// compileRegular builds the runtime join.
+func (q *Query) compileRegular(udfs udfBinder) (*runtime.RegularJoin, error) {
+	s := q.regular
+	lk, err := envOver(s.left.Columns, udfs).compile(s.leftKey)
+	if err != nil {
+		return nil, err
+	}
+	rk, err := envOver(s.right.Columns, udfs).compile(s.rightKey)
+	if err != nil {
+		return nil, err
+	}
+	var filters [2]runtime.Expr
+	for i, f := range [2]sql.Expression{s.leftFilter, s.rightFilter} {
+		if f == nil {
+			continue
+		}
+		cols := s.left.Columns
+		if i == 1 {
+			cols = s.right.Columns
+		}
+		c, err := envOver(cols, udfs).compile(f)
+		if err != nil {
+			return nil, err
+		}
+		filters[i] = c.fn
+	}
+	var cond runtime.Expr
+	if s.cond != nil {
+		c, err := envOver(q.shape.inSchema, udfs).compile(s.cond)
+		if err != nil {
+			return nil, err
+		}
+		cond = c.fn
+	}
+	return &runtime.RegularJoin{
+		LeftKey: lk.fn, RightKey: rk.fn, LeftWidth: len(s.left.Columns), RightWidth: len(s.right.Columns),
+		Cond: cond, LeftFilter: filters[0], RightFilter: filters[1], Preserve: s.preserve,
+		LeftKeep: q.sideRead[0], RightKeep: q.sideRead[1],
+	}, nil
+}
+
+// RegularJoin describes a regular join over changelogs for the runner: its
+// left and right streams (the joined row's order); ok false otherwise.
+// SideRead gives each side's columns to decode.
+func (q *Query) RegularJoin() (left, right *Stream, ok bool) {
+	if q.regular == nil {
+		return nil, nil, false
+	}
+	return q.regular.left, q.regular.right, true
+}
+
+// explainRegular is explain's line for a regular join.
+func (s *regularSpec) explain(src *Stream) string {
+	kind := "INNER"
+	switch s.preserve {
+	case runtime.LeftSide:
+		kind = "LEFT"
+	case runtime.RightSide:
+		kind = "RIGHT"
+	}
+	other := s.left
+	if other == src {
+		other = s.right
+	}
+	return fmt.Sprintf("  regular join (%s) %s ⋈ %s on %s = %s: both sides' live rows kept by join key, output keyed by left row key | right row key; also reads %s\n",
+		kind, s.left.Name, s.right.Name, s.leftKey, s.rightKey, other.Subject)
+}
+
+// RegularJoinKeyCols is, for side (runtime.LeftSide or RightSide) of a
+// regular join, the columns of that stream forming its changelog row key
+// (a record without Velort-Key is keyed by them); nil for an append-only
+// side or a key not in the payload.
+func (q *Query) RegularJoinKeyCols(side int) []int {
+	s := q.regular.left
+	if side == runtime.RightSide {
+		s = q.regular.right
+	}
+	if !s.Changelog || s.changelogKeyIdx == nil {
+		return nil
+	}
+	return append([]int{}, s.changelogKeyIdx...)
+}
+
+// rowWidth is the number of columns of the row the query's WHERE and
+// GROUP BY read, before the hidden window_start and window_end: the
+// source's, or the joined row's for a join.
+func (q *Query) rowWidth() int {
+	n := len(q.shape.inSchema)
+	if q.clauses.hasWindow {
+		n -= 2
+	}
+	return n
+}

@@ -1,0 +1,160 @@
+package planner
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/velort/velort/runtime"
+)
+
+// rjDecl: append-only s and changelog c on 4 partitions keyed by k,
+// changelog d on 4 partitions keyed by id, changelog e and append-only f
+// on one partition, and a JetStream changelog js.
+const rjDecl = "CREATE STREAM s (k VARCHAR, x BIGINT) WITH (subject = 's.{partition}', partitions = 4, key = 'k');\n" +
+	"CREATE STREAM c (k VARCHAR, n BIGINT) WITH (subject = 'c.{partition}', partitions = 4, key = 'k', changelog = 'upsert');\n" +
+	"CREATE STREAM d (id VARCHAR, k VARCHAR) WITH (subject = 'd.{partition}', partitions = 4, key = 'id', changelog = 'upsert');\n" +
+	"CREATE STREAM e (id VARCHAR, k VARCHAR, n BIGINT) WITH (subject = 'e', key = 'id', changelog = 'upsert');\n" +
+	"CREATE STREAM f (k VARCHAR, x BIGINT) WITH (subject = 'f');\n" +
+	"CREATE STREAM js (k VARCHAR, n BIGINT) WITH (subject = 'js', key = 'k', changelog = 'upsert', jetstream = 'JS');\n"
+
+// TestRegularJoinRefusals: joins over a changelog that one loop per
+// partition cannot run are refused at the JOIN, saying what to write.
+func TestRegularJoinRefusals(t *testing.T) {
+	cases := []struct{ name, sql, want string }{
+		{"partition counts differ", "CREATE STREAM o AS SELECT e.id, c.n FROM e\nJOIN c ON e.k = c.k;",
+			"q.sql:8:1: a join over a changelog reads both streams in one loop per partition: e (partitions = 1) and c (partitions = 4, key = 'k') must both have partitions = 1, or the same partitions and key = the join column"},
+		{"not partitioned by the join key", "CREATE STREAM o AS SELECT d.id, c.n FROM d JOIN c ON d.k = c.k;",
+			"q.sql:7:44: a join over a changelog reads both streams in one loop per partition: d (partitions = 4, key = 'id')"},
+		{"FULL", "CREATE STREAM o AS SELECT e.id, f.x FROM e FULL OUTER JOIN f ON e.k = f.k;",
+			"FULL OUTER JOIN over a changelog is not supported yet"},
+		{"no equality", "CREATE STREAM o AS SELECT e.id, f.x FROM e JOIN f ON e.n < f.x;",
+			"needs an equality of the two streams' columns in ON"},
+		{"JetStream", "CREATE STREAM o AS SELECT e.id, js.n FROM e JOIN js ON e.k = js.k;",
+			"q.sql:7:45: a join over a changelog runs over core NATS streams only for now (js is on JetStream)"},
+		{"GROUP BY needing a repartition", "CREATE STREAM o AS SELECT c.n, COUNT(*) AS m FROM s JOIN c ON s.k = c.k GROUP BY c.n;",
+			"q.sql:7:53: a GROUP BY over a join over a changelog on 4 partitions must group by the partition key (k)"},
+		{"row frame", "CREATE STREAM o AS SELECT e.id, ROW_NUMBER() OVER (PARTITION BY e.k ORDER BY f.x) AS r FROM e JOIN f ON e.k = f.k;",
+			"row frames (OVER, LAG, LEAD, ROW_NUMBER) over a changelog"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("q.sql", rjDecl+c.sql, Options{})
+			if err == nil {
+				t.Fatalf("no error; want %q", c.want)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error\n  %s\nwant it to contain\n  %s", err, c.want)
+			}
+		})
+	}
+}
+
+// TestRegularJoinPlan: a LEFT JOIN of an append-only stream with a
+// changelog partitioned alike is a changelog keyed by both row keys; its
+// pipeline joins changes of either side, and a GROUP BY of the partition
+// key over a join retracts.
+func TestRegularJoinPlan(t *testing.T) {
+	pl, err := Parse("q.sql", rjDecl+"CREATE STREAM o AS SELECT s.k, s.x, c.n FROM s LEFT JOIN c ON s.k = c.k WHERE s.x > 0;\n"+
+		"CREATE STREAM g AS SELECT s.k, SUM(c.n) AS t FROM s JOIN c ON s.k = c.k GROUP BY s.k;", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := pl.Queries[0]
+	if got := q.OutputKindText(); got != "changelog (key: s arrival, c(k))" {
+		t.Errorf("output kind %q", got)
+	}
+	if left, right, ok := q.RegularJoin(); !ok || left.Name != "s" || right.Name != "c" {
+		t.Fatalf("RegularJoin() = %v, %v, %v", left, right, ok)
+	}
+	if !strings.Contains(pl.Explain(), "regular join (LEFT) s ⋈ c on s.k = c.k") {
+		t.Errorf("explain:\n%s", pl.Explain())
+	}
+	pipe, err := q.NewPipeline(0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &runtime.Ctx{}
+	str := func(s string) runtime.Value { return runtime.Value{T: runtime.TString, S: []byte(s)} }
+	var lines []string
+	run := func(side int, key string, r runtime.Row) {
+		outs := pipe.ExecuteJoinChange(c, side, []byte(key), r, 0)
+		if c.Err != nil {
+			t.Fatal(c.Err)
+		}
+		for i, o := range outs {
+			lines = append(lines, pipe.Ops()[i].String()+" "+string(pipe.Keys()[i])+" "+rowString(o))
+		}
+	}
+	run(runtime.LeftSide, "0.1", runtime.Row{str("a"), runtime.Int(5)})
+	run(runtime.LeftSide, "0.2", runtime.Row{str("a"), runtime.Int(-1)}) // fails WHERE
+	run(runtime.RightSide, "a", runtime.Row{str("a"), runtime.Int(7)})
+	run(runtime.RightSide, "a", nil)
+	want := []string{
+		`upsert 0.1|\N a,5,NULL`,
+		`delete 0.1|\N a,5,NULL`, `upsert 0.1|a a,5,7`,
+		`delete 0.1|a a,5,7`, `upsert 0.1|\N a,5,NULL`,
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("outputs\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+
+	g := pl.Queries[1]
+	if got := g.OutputKindText(); got != "changelog (key: k)" {
+		t.Errorf("grouped output kind %q", got)
+	}
+	gp, err := g.NewPipeline(0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last string
+	for _, ch := range []struct {
+		side int
+		key  string
+		row  runtime.Row
+	}{
+		{runtime.LeftSide, "0.1", runtime.Row{str("a"), runtime.Int(1)}},
+		{runtime.LeftSide, "0.2", runtime.Row{str("a"), runtime.Int(2)}},
+		{runtime.RightSide, "a", runtime.Row{str("a"), runtime.Int(10)}},
+		{runtime.RightSide, "a", runtime.Row{str("a"), runtime.Int(3)}},
+	} {
+		for i, o := range gp.ExecuteJoinChange(c, ch.side, []byte(ch.key), ch.row, 0) {
+			last = gp.Ops()[i].String() + " " + string(gp.Keys()[i]) + " " + rowString(o)
+		}
+		if c.Err != nil {
+			t.Fatal(c.Err)
+		}
+	}
+	if last != "upsert a a,6" { // two rows of s joined with n = 3 (the update retracted 10 twice)
+		t.Errorf("grouped: last output %q, want upsert a a,6", last)
+	}
+}
+
+func rowString(r runtime.Row) string {
+	parts := make([]string, len(r))
+	for i, v := range r {
+		switch v.T {
+		case runtime.TNull:
+			parts[i] = "NULL"
+		case runtime.TString:
+			parts[i] = string(v.S)
+		default:
+			parts[i] = string(runtime.AppendKeyText(nil, v))
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// TestRegularJoinTimeBoundOverChangelog: an interval-shaped join (a
+// BETWEEN of the two time columns) over a changelog was refused; it is a
+// regular join whose time bound is one more ON condition, so its result
+// is the batch join's.
+func TestRegularJoinTimeBoundOverChangelog(t *testing.T) {
+	pl, err := Parse("q.sql", kindsDecl+"CREATE STREAM c1 (k VARCHAR, n BIGINT, ts TIMESTAMP) WITH (subject = 'c1', key = 'k', changelog = 'upsert');\n"+
+		"CREATE STREAM o AS SELECT s.k, c1.n FROM s JOIN c1 ON s.k = c1.k AND c1.ts BETWEEN s.ts AND s.ts + INTERVAL '1' HOUR;", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex := pl.Explain(); !strings.Contains(ex, "regular join (INNER)") || !strings.Contains(ex, "input kind: c1: changelog (key: k); s: append-only") || strings.Contains(ex, "interval join") {
+		t.Errorf("explain:\n%s", ex)
+	}
+}
