@@ -388,9 +388,8 @@ func (p *parser) fromStream(pl *Plan, toks []token) *Stream {
 			}
 			n := toks[i+1]
 			s := pl.Stream(n.text)
-			if s == nil && pl.Table(n.text) != nil {
-				p.errorf(n, "%s is a table: a continuous query reads FROM a stream and JOINs tables", n.text)
-				return nil
+			if t := pl.Table(n.text); s == nil && t != nil {
+				return p.tableSource(t, n) // a KV table's changelog (table_changes.go)
 			}
 			if s == nil {
 				p.errorf(n, "unknown stream %s: expected a stream declared earlier with CREATE STREAM", n.text)

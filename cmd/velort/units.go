@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/velort/velort/partition"
 	"github.com/velort/velort/planner"
@@ -21,6 +24,7 @@ type unit struct {
 	loops     []*partition.Loop
 	consumers map[*planner.Stream][]*partition.Loop // loops by the stream whose input they count
 	insts     []*planner.Instances
+	feeds     []tableFeed // KV tables this unit's query reads FROM
 
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -46,6 +50,25 @@ func (u *unit) run(ctx context.Context, errs chan<- error) {
 			}
 		}()
 	}
+	for _, f := range u.feeds { // after the loop has subscribed (build)
+		u.wg.Add(1)
+		go func() {
+			defer u.wg.Done()
+			if err := feedTable(ctx, f.conn, f.t, f.subject, f.replay, f.loop); err != nil {
+				errs <- err
+			}
+		}()
+	}
+}
+
+// tableFeed is the changelog of a KV table fed to the loop of a query that
+// reads FROM it, on a subject of the unit's own (feedTable).
+type tableFeed struct {
+	conn    *transport.Conn
+	t       *planner.Table
+	subject string
+	replay  bool
+	loop    *partition.Loop
 }
 
 // stop ends the loops (each checkpoints and acknowledges on its way out)
@@ -65,18 +88,29 @@ type unitBuilder struct {
 	writers map[*planner.Stream]int // EOF writers per stream (replay mode)
 	replay  bool
 	bases   map[*planner.Query]partition.Config
+	pl      *planner.Plan
+	kv      []*kvWriter // materialized tables written into KV buckets
 
 	intakeMessages, intakeBytes int // core NATS intake bounds per partition (0: defaults)
 }
 
 func newUnitBuilder(conn *transport.Conn, ck *checkpoints, pl *planner.Plan, writers map[*planner.Stream]int, replay bool, f runFlags) (*unitBuilder, error) {
 	b := &unitBuilder{conn: conn, ck: ck, writers: writers, replay: replay, bases: map[*planner.Query]partition.Config{},
-		intakeMessages: f.intakeMessages, intakeBytes: f.intakeBytes}
+		intakeMessages: f.intakeMessages, intakeBytes: f.intakeBytes, pl: pl}
 	for _, q := range pl.Queries {
 		var sinkSubjects []string
 		var sinkTable *velrt.Table
+		var sinkKV partition.ChangeWriter
 		if t := q.Sink.Materialized; t != nil {
 			sinkTable = t.Store
+			if t.Bucket != "" {
+				w, err := newKVWriter(conn, t, replay)
+				if err != nil {
+					return nil, err
+				}
+				b.kv = append(b.kv, w)
+				sinkKV = w
+			}
 		} else {
 			sinkSubjects = make([]string, q.Sink.Partitions)
 			for p := range sinkSubjects {
@@ -91,7 +125,7 @@ func newUnitBuilder(conn *transport.Conn, ck *checkpoints, pl *planner.Plan, wri
 			Query: q.Name, Schema: q.Source.Columns, Read: q.Read, TimeIdx: q.TimeIdx,
 			Delay: q.Source.WatermarkDelay, Idle: q.Source.IdleTimeout,
 			LateToDLQ: q.Source.Late == "dlq", DLQ: q.Source.DLQ,
-			Sink:       partition.Sink{Subjects: sinkSubjects, KeyIdx: q.Sink.KeyIdx, Columns: names, Table: sinkTable},
+			Sink:       partition.Sink{Subjects: sinkSubjects, KeyIdx: q.Sink.KeyIdx, Columns: names, Table: sinkTable, Changes: sinkKV},
 			EOFWriters: writers[q.Source], Replay: replay, Logger: slog.Default(),
 			SinkJetStream:  q.Sink.JetStream != "",
 			IntakeMessages: b.intakeMessages, IntakeBytes: b.intakeBytes,
@@ -138,6 +172,16 @@ func (b *unitBuilder) build(q *planner.Query, p int) (u *unit, err error) {
 	n := q.Source.Partitions
 	cfg := b.bases[q]
 	cfg.Partition, cfg.Subject = p, q.Source.PartitionSubject(p)
+	kvSource := b.pl.SourceTable(q.Source)
+	if kvSource != nil { // a KV table's changelog, fed by this unit on a subject of its own
+		cfg.Subject += "." + strings.TrimPrefix(nats.NewInbox(), nats.InboxPrefix)
+		subject := cfg.Subject
+		defer func() {
+			if err == nil {
+				u.feeds = append(u.feeds, tableFeed{b.conn, kvSource, subject, b.replay, u.consumers[q.Source][0]})
+			}
+		}()
+	}
 	var joinOther *planner.Stream // the second stream of an interval join
 	if left, right, lt, rt, isJoin := q.IntervalJoin(); isJoin {
 		j := &partition.Joined{Side: 0, TimeIdx: lt, OtherTime: rt, Schema: right.Columns, Read: q.SideRead(1)}
