@@ -576,3 +576,34 @@ CREATE STREAM overall WITH (subject = 'clii.all') AS SELECT SUM(s) AS total, COU
 	compareTables(t, "tot", got["tot"], map[string]string{"a": `{"k":"a","s":3}`, "c": `{"k":"c","s":4}`})
 	compareTables(t, "overall", got["overall"], map[string]string{"": `{"total":7,"n":2}`})
 }
+
+// TestChangelogDistinct: SELECT DISTINCT is a changelog keyed by the
+// distinct columns; over a changelog a value is deleted when its last row
+// goes (r when 2 moves away and 1 is deleted; g when 4 is deleted), kept
+// while another row has it. The final tables are the batch answer.
+func TestChangelogDistinct(t *testing.T) {
+	got := runTables(t, `
+CREATE STREAM ev (k VARCHAR, v BIGINT) WITH (subject = 'cldi.ev');
+CREATE STREAM ks WITH (subject = 'cldi.ks') AS SELECT DISTINCT k FROM ev;
+CREATE STREAM m (id VARCHAR, team VARCHAR, score BIGINT) WITH (subject = 'cldi.m', changelog = 'upsert', key = 'id');
+CREATE STREAM teams WITH (subject = 'cldi.teams') AS SELECT DISTINCT team FROM m;`,
+		map[string][]string{
+			"ev": {`{"k":"a","v":1}`, `{"k":"b","v":2}`, `{"k":"a","v":3}`},
+			"m": {
+				`{"id":"1","team":"r","score":5}`,
+				`{"id":"2","team":"r","score":7}`,
+				`{"id":"3","team":"b","score":6}`,
+				`{"id":"2","team":"b","score":1}`,
+				`{"op":"delete","key":"1","row":null}`,
+				`{"id":"4","team":"g","score":9}`,
+				`{"op":"delete","key":"4","row":null}`,
+			},
+		}, "ks", "teams")
+	compareTables(t, "ks", got["ks"], map[string]string{"a": `{"k":"a"}`, "b": `{"k":"b"}`})
+	compareTables(t, "teams", got["teams"], map[string]string{"b": `{"team":"b"}`})
+	for _, del := range []string{`{"op":"delete","key":"r","row":{"team":"r"}}`, `{"op":"delete","key":"g","row":{"team":"g"}}`} {
+		if got["~teams"][del] != "1" {
+			t.Errorf("teams: want one %s, got %s times", del, got["~teams"][del])
+		}
+	}
+}
