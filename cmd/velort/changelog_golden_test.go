@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -325,8 +326,9 @@ SELECT g, SUM(x) AS s, AVG(x) AS a, COUNT(*) AS n FROM vals GROUP BY g;`, double
 // column with HAVING (rows move between groups held by other partitions)
 // and a GROUP BY under WHERE (rows entering and leaving it), a global
 // aggregate over the HAVING one (three queries deep), the same GROUP BY
-// with EMIT FINAL (append-only: each group once at end of input), and a
-// filter. At end of input each table equals the batch answer
+// with EMIT FINAL (append-only: each group once at end of input), Top-N
+// (ORDER BY … LIMIT over the changelog and over a GROUP BY, all partitions
+// feeding one), and a filter. At end of input each table equals the batch answer
 // computed here.
 //
 // CI runs seed 15; VELORT_SEEDS=N runs seeds 0 to N-1 as subtests.
@@ -401,6 +403,30 @@ func changelogPartitionedTables(t *testing.T, seed int64) {
 		top = max(top, int64(len(p.users)))
 	}
 	want["summary"][""] = fmt.Sprintf(`{"s":%d,"pages":%d,"top":%d}`, total, len(pages), top)
+	want["top5"], want["top_pages"] = map[string]string{}, map[string]string{}
+	var uids []int64
+	for uid := range current {
+		uids = append(uids, uid)
+	}
+	sort.Slice(uids, func(i, j int) bool {
+		a, b := current[uids[i]], current[uids[j]]
+		return a.score > b.score || a.score == b.score && uids[i] < uids[j]
+	})
+	for _, uid := range uids[:min(5, len(uids))] {
+		p := current[uid]
+		want["top5"][strconv.FormatInt(uid, 10)] = fmt.Sprintf(`{"uid":%d,"tier":"%s","score":%d}`, uid, p.tier, p.score)
+	}
+	var names []string
+	for page := range pages {
+		names = append(names, page)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		a, b := pages[names[i]].c, pages[names[j]].c
+		return a > b || a == b && names[i] < names[j]
+	})
+	for _, page := range names[:min(3, len(names))] {
+		want["top_pages"][page] = fmt.Sprintf(`{"page":"%s","c":%d}`, page, pages[page].c)
+	}
 	type tierAgg struct{ n, total, lo, hi int64 }
 	tiers := map[string]*tierAgg{}
 	positive := map[string]int64{}
@@ -458,10 +484,14 @@ CREATE STREAM final_tiers WITH (subject = 'clp.final_tiers') AS
 SELECT tier, COUNT(*) AS n, SUM(score) AS total FROM profiles GROUP BY tier EMIT FINAL;
 CREATE STREAM pos_tiers WITH (subject = 'clp.pos_tiers') AS
 SELECT tier, COUNT(*) AS n FROM profiles WHERE score > 0 GROUP BY tier;
+CREATE STREAM top5 WITH (subject = 'clp.top5') AS
+SELECT uid, tier, score FROM profiles ORDER BY score DESC, uid LIMIT 5;
+CREATE STREAM top_pages WITH (subject = 'clp.top_pages') AS
+SELECT page, COUNT(*) AS c FROM clicks GROUP BY page ORDER BY c DESC, page LIMIT 3;
 CREATE STREAM keen WITH (subject = 'clp.keen.{partition}', partitions = 4, key = 'uid') AS
 SELECT uid, tier, score FROM profiles WHERE score > 20;`,
-		map[string][]string{"clicks": clicks, "profiles": profiles}, "per_page", "liked", "summary", "tiers", "tier_summary", "=final_tiers", "pos_tiers", "keen")
-	for _, s := range []string{"per_page", "liked", "summary", "tiers", "tier_summary", "final_tiers", "pos_tiers", "keen"} {
+		map[string][]string{"clicks": clicks, "profiles": profiles}, "per_page", "liked", "summary", "tiers", "tier_summary", "=final_tiers", "pos_tiers", "keen", "top5", "top_pages")
+	for _, s := range []string{"top5", "top_pages", "per_page", "liked", "summary", "tiers", "tier_summary", "final_tiers", "pos_tiers", "keen"} {
 		compareTables(t, s, got[s], want[s])
 	}
 }
