@@ -109,7 +109,7 @@ func (pl *Plan) Explain() string {
 				distinct = " (SELECT DISTINCT)"
 			}
 			fmt.Fprintf(&b, "  group by [%s]%s %s, %s\n", strings.Join(keys, ", "), distinct, windowText(q.Window), emit)
-			if q.NeedsRepartition() {
+			if q.NeedsRepartition() && q.shape.topn == nil { // a Top-N's: topnExplain
 				fmt.Fprintf(&b, "  repartition by group key through NATS: %s → %s … (%d loops aggregate)\n", q.RepartitionSubject(0, 0), q.RepartitionWildcard(0), q.Source.Partitions)
 				if q.RepartitionNormalizes() {
 					b.WriteString("  repartition, first half: keeps the last row per input key and forwards each change as a retraction of the old row (to its group key's partition) and an insertion of the new one\n")
@@ -120,6 +120,9 @@ func (pl *Plan) Explain() string {
 			}
 		case "rows":
 			fmt.Fprintf(&b, "  row window (OVER): %d function(s), arrival order per partition\n", len(q.shape.window.SelectExprs))
+		}
+		if q.shape.topn != nil {
+			b.WriteString(q.topnExplain())
 		}
 		fmt.Fprintf(&b, "  project: %s\n", schemaText(q.Columns))
 		if calls := q.batchCalls(); len(calls) > 0 {

@@ -178,5 +178,12 @@ func (q *Query) topnExplain() string {
 	} else if q.Kind == "group" {
 		what = "the groups (keyed by group key)"
 	}
-	return fmt.Sprintf("  top-n: ORDER BY %s LIMIT %d over %s; ties: earlier arrival first\n", strings.Join(parts, ", "), t.limit, what)
+	text := fmt.Sprintf("  top-n: ORDER BY %s LIMIT %d over %s; ties: earlier arrival first\n", strings.Join(parts, ", "), t.limit, what)
+	if q.NeedsRepartition() {
+		text += fmt.Sprintf("  top-n over %d partitions: every record forwarded to one partition through NATS (%s …), which ranks them all\n", q.Source.Partitions, q.RepartitionWildcard(0))
+		if q.RepartitionNormalizes() {
+			text += "  repartition, first half: keeps the last row per input key and forwards each change as a retraction of the old row and an insertion of the new one\n"
+		}
+	}
+	return text
 }

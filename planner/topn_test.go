@@ -135,3 +135,26 @@ func TestTopNGroupRandom(t *testing.T) {
 		t.Errorf("the top 3 was full after only %d changes", full)
 	}
 }
+
+// TestTopNExplain: explain shows the Top-N, its key and the forwarding of
+// every record to one partition.
+func TestTopNExplain(t *testing.T) {
+	pl, err := Parse("q.sql", kindsDecl+"CREATE STREAM o AS SELECT n, COUNT(*) AS cnt FROM c GROUP BY n ORDER BY cnt DESC, n LIMIT 3;", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := pl.Explain()
+	for _, want := range []string{
+		"  output kind: changelog (key: n)\n",
+		"  top-n: ORDER BY count(1) DESC, c.n LIMIT 3 over the groups (keyed by group key); ties: earlier arrival first\n",
+		"  top-n over 4 partitions: every record forwarded to one partition through NATS",
+		"  repartition, first half: keeps the last row per input key",
+	} {
+		if strings.Count(text, want) != 1 {
+			t.Errorf("explain shows %q %d times:\n%s", want, strings.Count(text, want), text)
+		}
+		if !strings.Contains(text, want) {
+			t.Errorf("explain lacks %q:\n%s", want, text)
+		}
+	}
+}
