@@ -104,7 +104,7 @@ type queryShape struct {
 	distinct bool
 	window   *plan.Window
 	inSchema runtime.Schema // the source columns as go-mysql-server saw them
-	topn     *topnShape // ORDER BY … LIMIT n (topn.go)
+	topn     *topnShape     // ORDER BY … LIMIT n (topn.go)
 }
 
 var (
