@@ -35,7 +35,7 @@ func (pl *Plan) Explain() string {
 	}
 	for _, t := range pl.Tables {
 		if t.Materialized() {
-			fmt.Fprintf(&b, "table %s (materialized by query %s, in memory): %s\n  kind: %s\n", t.Name, t.Query.Name, schemaText(t.Columns), t.Query.OutputKindText())
+			fmt.Fprintf(&b, "table %s (materialized by query %s, in memory%s): %s\n  kind: %s\n", t.Name, t.Query.Name, kvWritten(t), schemaText(t.Columns), t.Query.OutputKindText())
 		} else {
 			fmt.Fprintf(&b, "table %s (KV bucket %s, loaded by a watch, in memory): key %s; %s\n  kind: %s (a put upserts, a delete deletes)\n", t.Name, t.Bucket, t.Columns[t.KeyIdx].Name, schemaText(t.Columns), KindText(true, []string{t.Columns[t.KeyIdx].Name}))
 		}
@@ -134,7 +134,7 @@ func (pl *Plan) Explain() string {
 			b.WriteString("  time: processing time\n")
 		}
 		if q.Sink.Materialized != nil && q.outChangelog {
-			fmt.Fprintf(&b, "  sink: table %s (upsert and delete by group)\n", q.Sink.Name)
+			fmt.Fprintf(&b, "  sink: table %s (upsert and delete by group%s)\n", q.Sink.Name, kvWritten(q.Sink.Materialized))
 		} else if q.Sink.Materialized != nil {
 			fmt.Fprintf(&b, "  sink: table %s (upsert by group)\n", q.Sink.Name)
 		} else if q.outChangelog {

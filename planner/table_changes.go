@@ -46,3 +46,12 @@ func (p *parser) tableSource(t *Table, name token) *Stream {
 	}
 	return t.ChangeStream()
 }
+
+// kvWritten is what explain adds to a materialized table written into a
+// KV bucket.
+func kvWritten(t *Table) string {
+	if t.Bucket == "" {
+		return ""
+	}
+	return ", and KV bucket " + t.Bucket + ": put/delete by Velort-Key"
+}

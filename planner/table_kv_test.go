@@ -25,6 +25,10 @@ func TestMaterializedKVTable(t *testing.T) {
 	if q := tb.Query; !q.OutputChangelog() || q.Sink.Materialized != tb {
 		t.Fatalf("query output changelog %v", q.OutputChangelog())
 	}
+	if x := pl.Explain(); !strings.Contains(x, "table volume_kv (materialized by query volume_kv, in memory, and KV bucket volume: put/delete by Velort-Key)") ||
+		!strings.Contains(x, "sink: table volume_kv (upsert and delete by group, and KV bucket volume") {
+		t.Errorf("explain:\n%s", x)
+	}
 	_, err = Parse("t.sql", kvTableDecl+"CREATE TABLE v WITH (kv = 'v') AS SELECT symbol, SUM(qty) AS volume FROM trades GROUP BY symbol EMIT FINAL;", Options{})
 	if err == nil || !strings.Contains(err.Error(), "EMIT FINAL") || !strings.Contains(err.Error(), "t.sql:3:") {
 		t.Fatalf("EMIT FINAL into a KV table: %v", err)

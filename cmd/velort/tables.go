@@ -255,9 +255,12 @@ func newKVWriter(conn *transport.Conn, t *planner.Table, purge bool) (*kvWriter,
 	}
 	w := &kvWriter{table: t.Name, bucket: t.Bucket, prefix: "$KV." + t.Bucket + "."}
 	js, err := conn.NC.JetStream(nats.PublishAsyncMaxPending(4096), nats.PublishAsyncErrHandler(func(_ nats.JetStream, m *nats.Msg, err error) {
-		w.failed.Add(1)
+		n := w.failed.Add(1)
 		s := m.Subject + ": " + err.Error()
 		w.lastErr.Store(&s)
+		if n&(n-1) == 0 { // the 1st, 2nd, 4th, 8th… refusal: logged, never a flood
+			slog.Warn("KV bucket refused a write of a materialized table", "table", t.Name, "bucket", t.Bucket, "subject", m.Subject, "err", err, "refused", n)
+		}
 	}))
 	if err != nil {
 		return nil, fmt.Errorf("table %s: %w", t.Name, err)
