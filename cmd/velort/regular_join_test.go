@@ -20,7 +20,8 @@ import (
 )
 
 // TestRegularJoinOverChangelogsAgainstSQLite: regular joins (INNER, LEFT,
-// RIGHT, a residual ON condition, WHERE, GROUP BY over the join) whose
+// RIGHT, a residual ON condition, WHERE, GROUP BY over the join, a
+// changelog joined with itself) whose
 // inputs are changelogs — a GROUP BY's changelog, a declared changelog
 // source with upserts and deletes — or an append-only stream joined with
 // one, run end to end with velort run --replay on 1 and 4 partitions (the
@@ -96,10 +97,12 @@ func regularJoinCase(t *testing.T, seed uint64, parts int) {
 		{"j_right", "SELECT a.sv, t.k AS tk, t.name FROM agg a RIGHT JOIN t ON a.k = t.k"},
 		{"j_append", "SELECT s.k, s.v, t.name FROM s JOIN t ON s.k = t.k WHERE s.v > 2"},
 		{"j_append_left", "SELECT s.k, s.v, t.name FROM s LEFT JOIN t ON s.k = t.k AND s.v < 7"},
+		{"j_self", "SELECT a.k, a.name AS n1, b.name AS n2 FROM t a JOIN t b ON a.k = b.k"},
 		{"j_group_key", "SELECT s.k, COUNT(*) AS n, SUM(s.v) AS total, MAX(t.name) AS mx FROM s JOIN t ON s.k = t.k GROUP BY s.k"},
 	}
 	if parts == 1 {
 		queries = append(queries,
+			rjQuery{"j_self_many", "SELECT a.id AS x, b.id AS y, a.amt FROM o a JOIN o b ON a.k = b.k WHERE a.id < b.id"},
 			rjQuery{"j_many", "SELECT o.id, o.amt, t.name FROM o LEFT JOIN t ON o.k = t.k AND o.amt > t.k"},
 			rjQuery{"j_group", "SELECT t.name, COUNT(*) AS n, SUM(o.amt) AS total FROM o JOIN t ON o.k = t.k GROUP BY t.name"},
 		)
