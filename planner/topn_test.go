@@ -158,3 +158,44 @@ func TestTopNExplain(t *testing.T) {
 		}
 	}
 }
+
+// TestTopNShapes: ORDER BY an aggregate not selected, by position, by an
+// unselected column, and LIMIT without ORDER BY (the first n rows to
+// arrive, one of the answers SQL allows).
+func TestTopNShapes(t *testing.T) {
+	feedTop := func(sql string, rows ...runtime.Row) map[string]string {
+		t.Helper()
+		_, pipe := checkPipeline(t, kindsDecl+sql)
+		table := map[string]string{}
+		var c runtime.Ctx
+		for _, r := range rows {
+			outs := pipe.Execute(&c, r, 0)
+			if c.Err != nil {
+				t.Fatal(c.Err)
+			}
+			for j, line := range rowText(outs) {
+				if pipe.Ops()[j] == runtime.OpDelete {
+					delete(table, string(pipe.Keys()[j]))
+				} else {
+					table[string(pipe.Keys()[j])] = line
+				}
+			}
+		}
+		return table
+	}
+	in := []runtime.Row{sRow("a", 5, 1.5, "p", 0), sRow("b", 7, 0.5, "q", 0), sRow("a", 4, 2.5, "r", 0), sRow("c", 1, 9, "s", 0), sRow("b", -9, 3, "t", 0)}
+	for _, c := range []struct {
+		sql  string
+		want map[string]string
+	}{
+		{"CREATE STREAM o AS SELECT k FROM s GROUP BY k ORDER BY SUM(x) DESC LIMIT 2;", map[string]string{"a": `"a"`, "c": `"c"`}},
+		{"CREATE STREAM o AS SELECT v, x FROM s ORDER BY 2 LIMIT 2;", map[string]string{"4": `"s"|1`, "5": `"t"|-9`}},
+		{"CREATE STREAM o AS SELECT v FROM s ORDER BY d DESC LIMIT 2;", map[string]string{"4": `"s"`, "5": `"t"`}},
+		{"CREATE STREAM o AS SELECT v FROM s LIMIT 2;", map[string]string{"1": `"p"`, "2": `"q"`}},
+		{"CREATE STREAM o AS SELECT UPPER(v) AS u FROM s WHERE x > 0 ORDER BY u DESC LIMIT 1;", map[string]string{"4": `"S"`}},
+	} {
+		if got := feedTop(c.sql, in...); fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s\n got %v\nwant %v", c.sql, got, c.want)
+		}
+	}
+}
