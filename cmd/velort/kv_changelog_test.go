@@ -68,8 +68,16 @@ func writeFile(t *testing.T, path, text string) string {
 // with nats.go KeyValue calls; keys with a space, '|' between parts and
 // the empty key of a global aggregate are encoded (appendKVKey). A second
 // velort file reads the bucket as a KV table in a join. On the old code
-// the planner refused kv on CREATE TABLE … AS SELECT.
+// the planner refused kv on CREATE TABLE … AS SELECT. With 4 source
+// partitions the GROUP BY repartitions, and the loops of every partition
+// write the bucket.
 func TestKVMaterializedTable(t *testing.T) {
+	for _, n := range []int{1, 4} {
+		t.Run(fmt.Sprintf("partitions=%d", n), func(t *testing.T) { kvMaterializedTable(t, n) })
+	}
+}
+
+func kvMaterializedTable(t *testing.T, partitions int) {
 	emb, err := transport.StartEmbedded(transport.EmbeddedOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +95,7 @@ func TestKVMaterializedTable(t *testing.T) {
 	dir := t.TempDir()
 	sqlA := writeFile(t, filepath.Join(dir, "a.sql"), `
 CREATE STREAM trades (id BIGINT, symbol VARCHAR, venue VARCHAR, qty BIGINT)
-WITH (subject = 'kvm.trades', changelog = 'upsert', key = 'id');
+WITH (subject = 'kvm.trades.{partition}', partitions = `+fmt.Sprint(partitions)+`, changelog = 'upsert', key = 'id');
 CREATE TABLE volume WITH (kv = 'kvm_volume') AS
 SELECT symbol, SUM(qty) AS volume, COUNT(*) AS n FROM trades GROUP BY symbol HAVING SUM(qty) < 100;
 CREATE TABLE by_venue WITH (kv = 'kvm_venue') AS
