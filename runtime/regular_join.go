@@ -33,9 +33,10 @@ type RegularJoin struct {
 	LeftKeep, RightKeep []bool
 
 	sides [2]joinSide
-	wide  [2]Row // the old and the new joined row of one output key
-	kbuf  []byte // join key text
-	obuf  []byte // output key text
+	spare [2]*regRow // a side's row that left the state, reused by its next change
+	wide  [2]Row     // the old and the new joined row of one output key
+	kbuf  []byte     // join key text
+	obuf  []byte     // output key text
 }
 
 // joinSide is one input's live rows.
@@ -50,8 +51,9 @@ type regRow struct {
 	joinKey string // "" with hasKey false: a NULL join key, which matches nothing
 	hasKey  bool
 	row     Row
-	idx     int // position in its join key's slice
-	matches int // rows of the other side it joins (outer side only)
+	buf     []byte // the bytes row's strings point into
+	idx     int    // position in its join key's slice
+	matches int    // rows of the other side it joins (outer side only)
 }
 
 // JoinEmitter receives the joined rows one change produces: for each output
@@ -98,7 +100,7 @@ func (j *RegularJoin) Change(c *Ctx, side int, rowKey []byte, new Row, out JoinE
 			if c.Err != nil {
 				return
 			}
-			n = &regRow{row: keptCopy(new, keep)}
+			n = j.newRow(side, new, keep)
 			if old != nil {
 				n.rowKey = old.rowKey
 			} else {
@@ -106,7 +108,12 @@ func (j *RegularJoin) Change(c *Ctx, side int, rowKey []byte, new Row, out JoinE
 			}
 			if k.T != TNull {
 				j.kbuf = AppendValueKey(j.kbuf[:0], k)
-				n.joinKey, n.hasKey = string(j.kbuf), true
+				if old != nil && old.hasKey && old.joinKey == string(j.kbuf) {
+					n.joinKey = old.joinKey
+				} else {
+					n.joinKey = string(j.kbuf)
+				}
+				n.hasKey = true
 			}
 		}
 	}
@@ -159,12 +166,56 @@ func (j *RegularJoin) Change(c *Ctx, side int, rowKey []byte, new Row, out JoinE
 		}
 	}
 	// Replace old by n in the side's state.
+	switch {
+	case old != nil && n != nil && old.hasKey == n.hasKey && old.joinKey == n.joinKey:
+		st.replace(old, n)
+	default:
+		if old != nil {
+			st.remove(old)
+		}
+		if n != nil {
+			st.add(n)
+		}
+	}
 	if old != nil {
-		st.remove(old)
+		j.spare[side] = old // the outputs of this change are consumed before the next
 	}
-	if n != nil {
-		st.add(n)
+}
+
+// newRow returns a row of side holding a copy of r's kept columns, in the
+// side's spare row when there is one.
+func (j *RegularJoin) newRow(side int, r Row, keep []bool) *regRow {
+	n := j.spare[side]
+	if n == nil {
+		n = &regRow{}
 	}
+	j.spare[side] = nil
+	*n = regRow{row: n.row, buf: n.buf[:0]}
+	if len(n.row) != len(r) {
+		n.row = make(Row, len(r))
+	}
+	size := 0
+	for i := range r {
+		if keep == nil || keep[i] {
+			size += len(r[i].S)
+		}
+	}
+	if cap(n.buf) < size {
+		n.buf = make([]byte, 0, size)
+	}
+	for i := range r {
+		if keep != nil && !keep[i] {
+			n.row[i] = Null
+			continue
+		}
+		n.row[i] = r[i]
+		if r[i].S != nil {
+			start := len(n.buf)
+			n.buf = append(n.buf, r[i].S...)
+			n.row[i].S = n.buf[start:len(n.buf):len(n.buf)]
+		}
+	}
+	return n
 }
 
 // pair emits the change of the joined row of (old or n) with the other
@@ -291,6 +342,15 @@ func (s *joinSide) add(r *regRow) {
 	}
 	r.idx = len(*g)
 	*g = append(*g, r)
+}
+
+// replace puts n, with the same row key and join key, in old's place.
+func (s *joinSide) replace(old, n *regRow) {
+	s.byRow[n.rowKey] = n
+	if n.hasKey {
+		n.idx = old.idx
+		(*s.byKey[n.joinKey])[n.idx] = n
+	}
 }
 
 func (s *joinSide) remove(r *regRow) {
