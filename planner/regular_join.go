@@ -106,6 +106,13 @@ func (q *Query) refuseRegularJoin(p *parser) *Error {
 		return p.src.errorAt(at, "a join over a changelog reads both streams in one loop per partition: %s (%s) and %s (%s) must both have partitions = 1, or the same partitions and key = the join column (%s and %s); repartitioning for a join is not supported yet",
 			s.left.Name, partText(s.left), s.right.Name, partText(s.right), s.leftKey, s.rightKey)
 	}
+	// Keys are matched by their value's text (runtime.AppendValueKey), where
+	// 1, '1' and 1.0 differ: the two sides' key types must be the same.
+	lk, lerr := envOver(s.left.Columns, typeOnlyUDFs{}).compile(s.leftKey)
+	rk, rerr := envOver(s.right.Columns, typeOnlyUDFs{}).compile(s.rightKey)
+	if lerr == nil && rerr == nil && (lk.typ != rk.typ && lk.typ != runtime.TNull && rk.typ != runtime.TNull || lk.typ == runtime.TDecimal && lk.scale != rk.scale) {
+		return p.src.errorAt(at, "the join keys %s (%s) and %s (%s) have different types: a join over a changelog matches keys of one type; expected CAST(… AS …) of one side to the other's type", s.leftKey, typeText(lk), s.rightKey, typeText(rk))
+	}
 	if q.Kind == "group" && q.NeedsRepartition() {
 		return p.src.errorAt(at, "a GROUP BY over a join over a changelog on %d partitions must group by the partition key (%s): repartitioning a join's output is not supported yet; expected GROUP BY the join column, or partitions = 1",
 			q.Source.Partitions, strings.Join(q.Source.Key, ", "))
@@ -260,4 +267,11 @@ func (q *Query) rowWidth() int {
 		n -= 2
 	}
 	return n
+}
+
+func typeText(c compiled) string {
+	if c.typ == runtime.TDecimal {
+		return fmt.Sprintf("DECIMAL(…, %d)", c.scale)
+	}
+	return c.typ.String()
 }

@@ -33,6 +33,8 @@ func TestRegularJoinRefusals(t *testing.T) {
 			"q.sql:7:45: a join over a changelog runs over core NATS streams only for now (js is on JetStream)"},
 		{"GROUP BY needing a repartition", "CREATE STREAM o AS SELECT c.n, COUNT(*) AS m FROM s JOIN c ON s.k = c.k GROUP BY c.n;",
 			"q.sql:7:53: a GROUP BY over a join over a changelog on 4 partitions must group by the partition key (k)"},
+		{"key types differ", "CREATE STREAM o AS SELECT e.id, f.x FROM e JOIN f ON e.n = f.k;",
+			"q.sql:7:44: the join keys e.n (BIGINT) and f.k (VARCHAR) have different types"},
 		{"row frame", "CREATE STREAM o AS SELECT e.id, ROW_NUMBER() OVER (PARTITION BY e.k ORDER BY f.x) AS r FROM e JOIN f ON e.k = f.k;",
 			"row frames (OVER, LAG, LEAD, ROW_NUMBER) over a changelog"},
 	}
