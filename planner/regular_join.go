@@ -24,21 +24,29 @@ type regularSpec struct {
 	// side's own row: a row failing them is absent.
 	leftFilter, rightFilter sql.Expression
 	preserve                int // runtime.LeftSide (LEFT JOIN), RightSide (RIGHT JOIN) or -1
+	// refusal: why the join cannot run, reported at the JOIN by
+	// refuseRegularJoin ("" when it can).
+	refusal string
 }
 
 // decomposeRegularJoin fills q.regular from a JoinNode over two streams.
 func (q *Query) decomposeRegularJoin(j *plan.JoinNode, ln, rn string, lf, rf sql.Expression) error {
 	spec := &regularSpec{left: q.plan.Stream(ln), right: q.plan.Stream(rn), leftFilter: lf, rightFilter: rf, preserve: -1}
+	q.regular = spec
+	refuse := func(format string, args ...any) error {
+		spec.refusal = fmt.Sprintf(format, args...)
+		return nil
+	}
 	switch {
 	case j.Op.IsFullOuter():
-		return fmt.Errorf("a FULL OUTER JOIN over a changelog is not supported yet: expected [INNER] JOIN, LEFT JOIN or RIGHT JOIN")
+		return refuse("a FULL OUTER JOIN over a changelog is not supported yet: expected [INNER] JOIN, LEFT JOIN or RIGHT JOIN")
 	case j.Op.IsLeftOuter():
 		spec.preserve = runtime.LeftSide
 	case j.Op.IsRightOuter():
 		spec.preserve = runtime.RightSide
 	case j.Op.IsInner(), j.Op == plan.JoinTypeHash, j.Op == plan.JoinTypeLookup, j.Op == plan.JoinTypeMerge:
 	default:
-		return fmt.Errorf("join type %s over a changelog is not supported: expected [INNER] JOIN, LEFT JOIN or RIGHT JOIN", j.Op)
+		return refuse("join type %s over a changelog is not supported: expected [INNER] JOIN, LEFT JOIN or RIGHT JOIN", j.Op)
 	}
 	nl := len(spec.left.Columns)
 	side := func(e sql.Expression) int { // 0 left, 1 right, -1 mixed or none
@@ -77,7 +85,7 @@ func (q *Query) decomposeRegularJoin(j *plan.JoinNode, ln, rn string, lf, rf sql
 		rest = append(rest, c)
 	}
 	if spec.leftKey == nil {
-		return fmt.Errorf("a join over a changelog needs an equality of the two streams' columns in ON (ON a.k = b.k): a join without one would pair every row with every row")
+		return refuse("a join over a changelog needs an equality of the two streams' columns in ON (ON a.k = b.k): a join without one would pair every row with every row")
 	}
 	for _, r := range rest {
 		if spec.cond == nil {
@@ -86,7 +94,6 @@ func (q *Query) decomposeRegularJoin(j *plan.JoinNode, ln, rn string, lf, rf sql
 			spec.cond = expression.NewAnd(spec.cond, r)
 		}
 	}
-	q.regular = spec
 	return nil
 }
 
@@ -98,6 +105,9 @@ func (q *Query) refuseRegularJoin(p *parser) *Error {
 	at := q.pos
 	if t, ok := firstKeyword(p.queryTokens(), "JOIN"); ok {
 		at = t.start
+	}
+	if s.refusal != "" {
+		return p.src.errorAt(at, "%s", s.refusal)
 	}
 	if s.left.JetStream != "" || s.right.JetStream != "" {
 		return p.src.errorAt(at, "a join over a changelog runs over core NATS streams only for now (%s is on JetStream); expected streams without jetstream", jetName(s))
