@@ -22,7 +22,8 @@ import (
 // of 2–4 queries (filters, projections, GROUP BY with COUNT, SUM, AVG, MIN,
 // MAX, COUNT/SUM/AVG(DISTINCT), VARIANCE/STDDEV and their _SAMP forms,
 // GROUP_CONCAT(DISTINCT … ORDER BY …), HAVING, EMIT FINAL, global
-// aggregates, SELECT DISTINCT, TUMBLE/HOP/SESSION windows over the append-only
+// aggregates, SELECT DISTINCT, ORDER BY … LIMIT n (Top-N),
+// TUMBLE/HOP/SESSION windows over the append-only
 // source with EMIT CHANGES or FINAL, INSERT INTO declared streams, and
 // queries over the previous query's changelog) run through velort run
 // --replay with one partition and with four; after end of input, each

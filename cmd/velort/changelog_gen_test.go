@@ -168,8 +168,10 @@ func genChangelogCase(t *testing.T, seed int64) *clCase {
 		switch k := g.rng.Intn(10); {
 		case last && !readsChangelog && !from.changelog:
 			q = g.groupQuery(name, from, false, true, nil) // a changelog for the next query
-		case k < 2:
+		case k < 1 || k < 2 && g.rng.Intn(3) != 0:
 			q = g.statelessQuery(name, from)
+		case k < 2:
+			q = g.topNQuery(name, from)
 		case k < 3:
 			q = g.distinctQuery(name, from)
 		case k < 4 || k < 5 && !from.changelog:
@@ -920,6 +922,44 @@ func (g *clGen) distinctQuery(name string, from *clRel) *clQuery {
 		q.velort += " EMIT FINAL"
 	}
 	g.choosePartitionKey(q)
+	return q
+}
+
+// topNQuery: ORDER BY … LIMIT n (a Top-N changelog) over 1–3 columns,
+// ordered by all of them (so that ties are equal rows and the batch answer
+// is one multiset), sometimes with WHERE. Its key (an arrival number, or
+// the input's key) is not among its columns: one partition.
+func (g *clGen) topNQuery(name string, from *clRel) *clQuery {
+	out := &clRel{name: name, changelog: true}
+	var cols, order []string
+	for n := 1 + g.rng.Intn(3); n > 0; n-- {
+		c, ok := g.pickCol(from, -1, true)
+		if g.rng.Intn(5) == 0 {
+			c, ok = g.pickCol(from, int(clTime), true)
+		}
+		if !ok || out.has(c.name) {
+			continue
+		}
+		out.cols = append(out.cols, c)
+		cols = append(cols, c.name)
+		order = append(order, c.name+[]string{"", " DESC"}[g.rng.Intn(2)])
+	}
+	if len(cols) == 0 {
+		c, _ := g.pickCol(from, -1, false)
+		out.cols, cols, order = []clCol{c}, []string{c.name}, []string{c.name}
+	}
+	g.rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	q := &clQuery{from: from, out: out}
+	q.velort = "SELECT " + strings.Join(cols, ", ") + " FROM " + from.name
+	q.sqlite = q.velort
+	if g.rng.Intn(3) == 0 {
+		p := g.pred(from, 0)
+		q.velort += " WHERE " + p.v
+		q.sqlite += " WHERE " + p.s
+	}
+	tail := fmt.Sprintf(" ORDER BY %s LIMIT %d", strings.Join(order, ", "), 1+g.rng.Intn(5))
+	q.velort += tail
+	q.sqlite += tail
 	return q
 }
 
