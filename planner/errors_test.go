@@ -31,7 +31,7 @@ func TestErrorPositions(t *testing.T) {
 		{"bad interval", tradesDecl + "CREATE STREAM o AS SELECT symbol, COUNT(*) FROM trades GROUP BY symbol, TUMBLE(ts, INTERVAL '1' FORTNIGHT);", "q.sql:3:97: expected MILLISECOND, SECOND, MINUTE, HOUR or DAY, found 'FORTNIGHT'"},
 		{"insert arity", tradesDecl + "CREATE STREAM out2 (a VARCHAR) WITH (subject = 'o');\nINSERT INTO out2 SELECT symbol, price FROM trades;", "q.sql:4:18: INSERT INTO out2: the query has 2 columns, the stream has 1"},
 		{"insert type", tradesDecl + "CREATE STREAM out2 (a BIGINT) WITH (subject = 'o');\nINSERT INTO out2 SELECT symbol FROM trades;", "column a is BIGINT but the query's column 1 is VARCHAR"},
-		{"order by", tradesDecl + "CREATE STREAM o AS SELECT symbol FROM trades ORDER BY symbol;", "ORDER BY is not supported in a continuous query"},
+		{"order by with offset", tradesDecl + "CREATE STREAM o AS SELECT symbol FROM trades ORDER BY symbol LIMIT 1, 2;", "LIMIT with an OFFSET is not supported in a continuous query"},
 		{"unterminated string", "CREATE STREAM s (a BIGINT) WITH (subject = 's);", "q.sql:1:44: unterminated string"},
 		{"no query", tradesDecl, "declares no continuous query"},
 	}

@@ -44,6 +44,8 @@ type Query struct {
 	needRetract []pendingRetract
 	// regular: a regular join over changelogs (regular_join.go).
 	regular *regularSpec
+	// warnings: accepted shapes check reports (topn.go).
+	warnings []string
 	// Kinds (kinds.go): whether the input and the output are changelogs,
 	// the output's row key by name and by output column (-1: not in the
 	// payload).
@@ -105,6 +107,8 @@ type queryShape struct {
 	window   *plan.Window
 	inSchema runtime.Schema // the source columns as go-mysql-server saw them
 	topn     *topnShape     // ORDER BY … LIMIT n (topn.go)
+	// orderNoLimit: ORDER BY without LIMIT (ignored; Query.Warnings).
+	orderNoLimit bool
 }
 
 var (
@@ -290,8 +294,8 @@ func (q *Query) decompose(p *parser, n sql.Node, sh *queryShape) *Error {
 				fields = x.(*plan.Sort).SortFields
 			}
 			switch {
-			case sh.topn == nil: // orders nothing in a continuous result
-				return unsupported("ORDER BY")
+			case sh.topn == nil: // orders nothing in a continuous result: ignored, check warns
+				sh.orderNoLimit = true
 			case sh.topn.fields != nil:
 				return unsupported("ORDER BY below another operator")
 			default:
@@ -369,6 +373,7 @@ func (q *Query) finish(p *parser) *Error {
 	if e := q.refuseTopN(p); e != nil {
 		return e
 	}
+	q.warnOrderNoLimit(p)
 	q.Emit = runtime.EmitChanges
 	if q.clauses.hasWindow {
 		q.Emit = runtime.EmitFinal

@@ -187,3 +187,21 @@ func (q *Query) topnExplain() string {
 	}
 	return text
 }
+
+// Warnings are what check reports about the query without refusing it
+// (file:line:col: text).
+func (q *Query) Warnings() []string { return q.warnings }
+
+// warnOrderNoLimit notes an ORDER BY without LIMIT, which SPEC §2 accepts
+// with a warning: a continuous result has no order, so it is ignored.
+func (q *Query) warnOrderNoLimit(p *parser) {
+	if !q.shape.orderNoLimit {
+		return
+	}
+	at := q.pos
+	if tok, ok := firstKeyword(p.queryTokens(), "ORDER"); ok {
+		at = tok.start
+	}
+	e := p.src.errorAt(at, "ORDER BY without LIMIT does not order a continuous query's output (rows are published as they are computed): ignored; expected ORDER BY … LIMIT n for the top n rows")
+	q.warnings = append(q.warnings, e.Error())
+}

@@ -248,3 +248,22 @@ func TestTopNGroupCheckpoint(t *testing.T) {
 		}
 	}
 }
+
+// TestOrderByWithoutLimitWarns: ORDER BY without LIMIT is accepted with a
+// warning at the ORDER BY (SPEC §2 "Composed queries"; it was refused) and
+// orders nothing: the query runs as without it.
+func TestOrderByWithoutLimitWarns(t *testing.T) {
+	q, pipe := checkPipeline(t, kindsDecl+"CREATE STREAM o AS SELECT k, x FROM s WHERE x > 0 ORDER BY x DESC;")
+	want := []string{"q.sql:3:51: ORDER BY without LIMIT does not order a continuous query's output (rows are published as they are computed): ignored; expected ORDER BY … LIMIT n for the top n rows"}
+	if fmt.Sprint(q.Warnings()) != fmt.Sprint(want) {
+		t.Errorf("warnings %q, want %q", q.Warnings(), want)
+	}
+	if q.OutputChangelog() || q.Kind != "stateless" {
+		t.Errorf("kind %s, output %s", q.Kind, q.OutputKindText())
+	}
+	wantLines(t, feed(t, pipe, sRow("a", 1, 0, "", 0), sRow("b", 0, 0, "", 0), sRow("c", 3, 0, "", 0)), `"a"|1`, `"c"|3`)
+	q, _ = checkPipeline(t, kindsDecl+"CREATE STREAM o AS SELECT k, x FROM s ORDER BY x DESC LIMIT 2;")
+	if len(q.Warnings()) != 0 {
+		t.Errorf("a Top-N warns %q", q.Warnings())
+	}
+}

@@ -28,6 +28,9 @@ func newCheckCmd() *cobra.Command {
 			fmt.Fprintf(out, "%s: ok (%d streams, %d queries, %d functions)\n", args[0], len(pl.Streams), len(pl.Queries), len(pl.Functions))
 			for _, q := range pl.Queries {
 				fmt.Fprintf(out, "query %s: %s → %s\n  input kind: %s\n  output kind: %s\n", q.Name, q.Source.Name, q.Sink.Name, q.InputKindText(), q.OutputKindText())
+				for _, w := range q.Warnings() {
+					fmt.Fprintf(out, "  warning: %s\n", w)
+				}
 			}
 			return nil
 		},
