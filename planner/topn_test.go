@@ -192,6 +192,7 @@ func TestTopNShapes(t *testing.T) {
 		{"CREATE STREAM o AS SELECT v, x FROM s ORDER BY 2 LIMIT 2;", map[string]string{"4": `"s"|1`, "5": `"t"|-9`}},
 		{"CREATE STREAM o AS SELECT v FROM s ORDER BY d DESC LIMIT 2;", map[string]string{"4": `"s"`, "5": `"t"`}},
 		{"CREATE STREAM o AS SELECT v FROM s LIMIT 2;", map[string]string{"1": `"p"`, "2": `"q"`}},
+		{"CREATE STREAM o AS SELECT DISTINCT k FROM s ORDER BY k DESC LIMIT 2;", map[string]string{"b": `"b"`, "c": `"c"`}},
 		{"CREATE STREAM o AS SELECT UPPER(v) AS u FROM s WHERE x > 0 ORDER BY u DESC LIMIT 1;", map[string]string{"4": `"S"`}},
 	} {
 		if got := feedTop(c.sql, in...); fmt.Sprint(got) != fmt.Sprint(c.want) {
