@@ -65,7 +65,8 @@ func NewTopN(cfg TopNConfig) Stage {
 }
 
 type topnEntry struct {
-	row  Row     // the ranked row (deep copy) and its key slot
+	row  Row     // the ranked row (deep copy) and its key slot; cap: with sk
+	buf  []byte  // the bytes row and sk point into
 	sk   []Value // ORDER BY values (deep copies)
 	seq  int64   // arrival number of this version: earlier ranks first among ties
 	pub  bool    // published as in the top N
@@ -222,6 +223,12 @@ func (s *topnStage) sortKey(c *Ctx, r Row) bool {
 // newEntry copies r, its key and s.sk into a new entry that arrived
 // s.seq-th.
 func (s *topnStage) newEntry(r Row, key []byte) *topnEntry {
+	return s.fill(nil, r, key)
+}
+
+// fill copies r, its key and s.sk into e (reusing its memory; nil: a new
+// entry), which arrived s.seq-th.
+func (s *topnStage) fill(e *topnEntry, r Row, key []byte) *topnEntry {
 	n := len(key)
 	for i := range r[:s.cfg.Width] {
 		n += len(r[i].S)
@@ -229,8 +236,18 @@ func (s *topnStage) newEntry(r Row, key []byte) *topnEntry {
 	for i := range s.sk {
 		n += len(s.sk[i].S)
 	}
-	buf := make([]byte, 0, n)
-	vals := make([]Value, s.cfg.Width+1+len(s.sk))
+	var buf []byte
+	var vals []Value
+	if e != nil && cap(e.buf) >= n {
+		buf = e.buf[:0]
+	} else {
+		buf = make([]byte, 0, n)
+	}
+	if e != nil {
+		vals = e.row[:cap(e.row)]
+	} else {
+		vals = make([]Value, s.cfg.Width+1+len(s.sk))
+	}
 	cp := func(dst *Value, v Value) {
 		*dst = v
 		if v.S != nil {
@@ -250,7 +267,11 @@ func (s *topnStage) newEntry(r Row, key []byte) *topnEntry {
 	s.rng ^= s.rng << 13
 	s.rng ^= s.rng >> 7
 	s.rng ^= s.rng << 17
-	return &topnEntry{row: vals[:s.cfg.Width+1], sk: sk, seq: s.seq, live: true, prio: s.rng, size: 1}
+	if e == nil {
+		e = &topnEntry{}
+	}
+	*e = topnEntry{row: vals[:s.cfg.Width+1], sk: sk, buf: buf, seq: s.seq, live: true, prio: s.rng, size: 1}
+	return e
 }
 
 // appendRow ranks a new row of an append-only input: kept only when it
@@ -282,12 +303,20 @@ func (s *topnStage) upsert(c *Ctx, key []byte, r Row) {
 	if !s.sortKey(c, r) {
 		return
 	}
-	if old := s.byKey[string(key)]; old != nil {
+	old := s.byKey[string(key)]
+	if old != nil {
 		s.drop(old)
 	}
 	s.seq++
-	e := s.newEntry(r, key)
-	s.byKey[string(e.row[s.cfg.Width].S)] = e
+	var e *topnEntry
+	if old != nil && !old.pub {
+		// Not published: no delete needs its row, so it takes the new one
+		// (the map already holds it under this key).
+		e = s.fill(old, r, key)
+	} else {
+		e = s.newEntry(r, key)
+		s.byKey[string(e.row[s.cfg.Width].S)] = e
+	}
 	s.insert(e)
 	s.touched = append(s.touched, e)
 	s.ops++

@@ -300,3 +300,50 @@ func TestTopNSnapshotRestore(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkTopNAppend: ORDER BY v DESC, k LIMIT 10 over an append-only
+// input of random values (most rows rank below the top 10 and are dropped
+// without a copy).
+func BenchmarkTopNAppend(b *testing.B) {
+	p := topnPipe(10, true, true)
+	rng := rand.New(rand.NewPCG(1, 2))
+	rows := make([]Row, 1024)
+	for i := range rows {
+		rows[i] = topnRow("k", rng.Int64N(1<<40), false)
+	}
+	var c Ctx
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p.Execute(&c, rows[i&1023], 0)
+	}
+}
+
+// BenchmarkTopNChangelogUpdate: the same Top-N over a changelog of 10 000
+// keys, each change an update of a key (retract the old row, insert the
+// new one, every live row kept).
+func BenchmarkTopNChangelogUpdate(b *testing.B) {
+	p := topnPipe(10, true, false)
+	rng := rand.New(rand.NewPCG(1, 2))
+	const keys = 10000
+	cur := make([]Row, keys)
+	names := make([][]byte, keys)
+	var c Ctx
+	for i := range cur {
+		names[i] = []byte(fmt.Sprint("key", i))
+		cur[i] = topnRow("k", rng.Int64N(1<<40), false)
+		p.ExecuteChange(&c, nil, cur[i], names[i], 0)
+	}
+	next := make([]Row, 1024)
+	for i := range next {
+		next[i] = topnRow("k", rng.Int64N(1<<40), false)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		k := rng.IntN(keys)
+		n := next[i&1023]
+		p.ExecuteChange(&c, cur[k], n, names[k], 0)
+		cur[k] = n
+	}
+}
