@@ -83,8 +83,6 @@ func (q *Query) refuseTopN(p *parser) *Error {
 		return p.src.errorAt(at, "ORDER BY … LIMIT over a join is not supported yet: expected ORDER BY … LIMIT over one stream, or over a GROUP BY of it")
 	case q.Kind == "rows":
 		return p.src.errorAt(at, "ORDER BY … LIMIT over row frames (OVER) is not supported: expected ORDER BY … LIMIT over a stream, or over a GROUP BY of it")
-	case q.clauses.hasWindow:
-		return p.src.errorAt(at, "ORDER BY … LIMIT over a windowed GROUP BY is not supported yet: expected ORDER BY … LIMIT over a GROUP BY without a window")
 	case q.Kind != "group" && q.inChangelog && q.Source.Partitions > 1 && q.Source.changelogKeyIdx == nil:
 		return p.src.errorAt(at, "ORDER BY … LIMIT over changelog %s with %d partitions: its key is not in its rows, so the partition that ranks every row could not tell them apart; expected a changelog whose key columns are in its rows, or one partition", q.Source.Name, q.Source.Partitions)
 	}
