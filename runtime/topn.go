@@ -1,6 +1,10 @@
 package runtime
 
-import "strconv"
+import (
+	"bytes"
+	"math"
+	"strconv"
+)
 
 // Top-N as a changelog operator (SPEC §2 "Composed queries": ORDER BY …
 // LIMIT n at the top of a continuous query).
@@ -88,6 +92,7 @@ type topnStage struct {
 
 	batching bool
 	ops      int          // changes since the last reconcile
+	held     *topnEntry   // the entry retracted in the current change
 	removed  []*topnEntry // published entries removed since then
 	touched  []*topnEntry // entries inserted since then
 	sk       []Value      // ORDER BY values of the row being considered
@@ -298,12 +303,31 @@ func (s *topnStage) appendRow(c *Ctx, r Row) {
 	s.ops++
 }
 
-// upsert replaces the row of key.
+// upsert replaces the row of key. A row equal to the key's current one
+// (or, within one change, to the one just retracted: an update that
+// changes nothing, or ExecuteChange putting a row back after a failed
+// insertion) keeps its entry, its arrival and what was published.
 func (s *topnStage) upsert(c *Ctx, key []byte, r Row) {
 	if !s.sortKey(c, r) {
 		return
 	}
 	old := s.byKey[string(key)]
+	if old != nil && s.sameRow(old, r) {
+		return
+	}
+	if h := s.held; old == nil && h != nil && string(h.row[s.cfg.Width].S) == string(key) && s.sameRow(h, r) {
+		s.held = nil
+		h.live = true
+		s.insert(h)
+		s.byKey[string(h.row[s.cfg.Width].S)] = h
+		if h.pub {
+			if i := len(s.removed) - 1; i >= 0 && s.removed[i] == h {
+				s.removed = s.removed[:i]
+			}
+		}
+		s.ops++
+		return
+	}
 	if old != nil {
 		s.drop(old)
 	}
@@ -328,7 +352,28 @@ func (s *topnStage) remove(key []byte) {
 		s.drop(old)
 		delete(s.byKey, string(key))
 		s.ops++
+		if s.batching {
+			s.held = old // the same row may come back in this change
+		}
 	}
+}
+
+// sameRow reports whether r (with ORDER BY values s.sk) is exactly e's row.
+func (s *topnStage) sameRow(e *topnEntry, r Row) bool {
+	same := func(a, b *Value) bool {
+		return a.T == b.T && a.Scale == b.Scale && a.I == b.I && math.Float64bits(a.F) == math.Float64bits(b.F) && bytes.Equal(a.S, b.S)
+	}
+	for i := 0; i < s.cfg.Width; i++ {
+		if !same(&r[i], &e.row[i]) {
+			return false
+		}
+	}
+	for i := range s.sk {
+		if !same(&s.sk[i], &e.sk[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *topnStage) drop(e *topnEntry) {
@@ -396,7 +441,7 @@ func (s *topnStage) reconcile(c *Ctx, out Downstream) {
 	}
 	clear(s.removed)
 	clear(s.touched)
-	s.removed, s.touched, s.ops = s.removed[:0], s.touched[:0], 0
+	s.removed, s.touched, s.ops, s.held = s.removed[:0], s.touched[:0], 0, nil
 }
 
 // cmpKey orders sort key sk against entry e (equal keys: 0).
