@@ -523,13 +523,9 @@ func (g *clGen) pred(r *clRel, depth int) clExpr {
 		}
 		return clExpr{v: "NOT (" + a.v + ")", s: "NOT (" + a.s + ")", typ: clInt}
 	}
-	// Not over frac columns either: velort (ceac989 too) compares a DOUBLE
-	// with a literal of 17 significant digits wrongly — WHERE a =
-	// -0.23333333333333334 drops a record whose a is that double (MySQL
-	// compares as doubles: true), while a = 0.1 holds.
 	var conds []clCol
 	for _, c := range r.cols {
-		if c.typ < clTime && !c.inexact && !c.frac {
+		if c.typ < clTime && !c.inexact {
 			conds = append(conds, c)
 		}
 	}
@@ -837,7 +833,7 @@ func (g *clGen) groupQuery(name string, from *clRel, global, changes bool, win *
 	if g.rng.Intn(10) < 3 {
 		// HAVING compares an exact aggregate with a value it takes.
 		a := aggs[g.rng.Intn(len(aggs))]
-		if !a.col.inexact && !a.col.frac {
+		if !a.col.inexact {
 			k := g.constant("("+q.sqlite+")", a.col.name, a.col.typ)
 			op := clCmp[2+g.rng.Intn(4)]
 			q.velort += " HAVING " + a.v + " " + op + " " + k.v
