@@ -19,8 +19,8 @@ import (
 // DISTINCT aggregates keep per-cell value counts (vcs: value key → entry in
 // a slab). DOUBLE sums are compensated (Neumaier; accum.m2 holds the
 // compensation), so integral values sum exactly and others stay within a
-// few ulps of a batch recomputation. Variances are removed by running
-// Welford's update backwards (accurate to rounding of the values seen).
+// few ulps of a batch recomputation. Variances keep double-double sums of
+// the values and their squares (agg_ddvar.go).
 // FIRST_VALUE/LAST_VALUE order values by arrival: a value keeps the arrival
 // of its first (FIRST) or latest (LAST) copy while any copy is live.
 // GROUP_CONCAT rebuilds its result from the value counts after each change
@@ -695,26 +695,7 @@ func (s *groupStage) rOneAny(c *Ctx, k, j int, sign int64) {
 			a.avgAdd(&nv)
 		}
 	case StddevPop, VarPop, StddevSamp, VarSamp:
-		x := aggToFloat(*v)
-		if sign > 0 {
-			a.n++
-			d := x - a.f
-			a.f += d / float64(a.n)
-			a.m2 += d * (x - a.f)
-			return
-		}
-		if a.n <= 1 {
-			a.n, a.f, a.m2 = 0, 0, 0
-			return
-		}
-		n := float64(a.n - 1)
-		mean := a.f - (x-a.f)/n
-		a.m2 -= (x - a.f) * (x - mean)
-		a.f = mean
-		a.n--
-		if a.m2 < 0 || a.n == 1 { // rounding: one value deviates by nothing
-			a.m2 = 0
-		}
+		a.varianceChange(aggToFloat(*v), int64(sign)) // agg_ddvar.go
 		return
 	case Min, Max, FirstValue, LastValue:
 		s.rPicked(k, j, sign)
