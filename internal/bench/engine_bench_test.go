@@ -115,11 +115,12 @@ func BenchmarkEngineS2(b *testing.B)  { benchEngine(b, "S2", false) }
 func BenchmarkEngineS3a(b *testing.B) { benchEngine(b, "S3a", false) }
 
 // S2 over a changelog input: each record retracts its id's old row.
-func BenchmarkEngineS2Changelog(b *testing.B) { benchEngine(b, "S2-changelog", false) }
-func BenchmarkJSONS2Changelog(b *testing.B)   { benchEngine(b, "S2-changelog", true) }
-func BenchmarkEngineS3b(b *testing.B)         { benchEngine(b, "S3b", false) }
-func BenchmarkEngineS0UDF(b *testing.B)       { benchEngine(b, "S0-udf", false) }
-func BenchmarkEngineS1UDF(b *testing.B)       { benchEngine(b, "S1-udf", false) }
+func BenchmarkEngineS2Changelog(b *testing.B)    { benchEngine(b, "S2-changelog", false) }
+func BenchmarkJSONS2Changelog(b *testing.B)      { benchEngine(b, "S2-changelog", true) }
+func BenchmarkEngineS2ChangelogSum(b *testing.B) { benchEngine(b, "S2-changelog-sum", false) }
+func BenchmarkEngineS3b(b *testing.B)            { benchEngine(b, "S3b", false) }
+func BenchmarkEngineS0UDF(b *testing.B)          { benchEngine(b, "S0-udf", false) }
+func BenchmarkEngineS1UDF(b *testing.B)          { benchEngine(b, "S1-udf", false) }
 
 func BenchmarkEngineS2UDF(b *testing.B)  { benchEngine(b, "S2-udf", false) }
 func BenchmarkEngineS3aUDF(b *testing.B) { benchEngine(b, "S3a-udf", false) }

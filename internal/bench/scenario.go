@@ -48,6 +48,7 @@ var scenarios = []*Scenario{
 	{Name: "S1", Title: "ROWS window, 100 rows", File: "s1.sql", Published: 865e3, PublishedBy: "Velostream", Target: 5e6, newGen: func() generator { return s1Gen{} }},
 	{Name: "S2", Title: "GROUP BY, EMIT CHANGES", File: "s2.sql", Published: 571e3, PublishedBy: "Velostream", Target: 5e6, newGen: func() generator { return s2Gen{} }},
 	{Name: "S2-changelog", Title: "S2's GROUP BY over a changelog input (each update = retract + insert)", File: "s2_changelog.sql", Target: 3e6, newGen: func() generator { return s2ChangelogGen{} }},
+	{Name: "S2-changelog-sum", Title: "S2-changelog with COUNT, SUM, AVG only (retraction by subtraction)", File: "s2_changelog_sum.sql", Target: 3e6, newGen: func() generator { return s2ChangelogGen{} }},
 	{Name: "S3a", Title: "TUMBLE 1 min, EMIT FINAL", File: "s3a.sql", Published: 1.04e6, PublishedBy: "Velostream", Target: 5e6, newGen: func() generator { return s3Gen{final: true} }},
 	{Name: "S3b", Title: "TUMBLE 1 min, EMIT CHANGES", File: "s3b.sql", Published: 28.8e3, PublishedBy: "Velostream", Target: 2e6, newGen: func() generator { return s3Gen{} }},
 	{Name: "S0-builtin", Title: "S0 + the UDF's built-in equivalent (baseline of S0-udf)", File: "s0_builtin.sql", newGen: func() generator { return s0Gen{} }},
