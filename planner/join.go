@@ -70,9 +70,9 @@ func (q *Query) decomposeJoin(j *plan.JoinNode) error {
 	if err != nil {
 		return err
 	}
-	if l, r := q.plan.Stream(ln), q.plan.Stream(rn); l != nil && r != nil {
+	if l, r := q.regularSides(ln, rn); l != nil && r != nil {
 		if l.Changelog || r.Changelog {
-			return q.decomposeRegularJoin(j, ln, rn, lf, rf)
+			return q.decomposeRegularJoin(j, l, r, lf, rf)
 		}
 		return q.decomposeIntervalJoin(j, ln, rn, lf, rf)
 	}

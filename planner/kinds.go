@@ -22,6 +22,8 @@ import (
 //	changelog    GROUP BY without window, EMIT CHANGES   changelog: group keys
 //	changelog    GROUP BY without window, EMIT FINAL     append-only
 //	changelog    regular join (equi-join, INNER/LEFT/RIGHT)  changelog: left row key | right row key
+//	             with a stream, a changelog or a KV table (regular_join_table.go);
+//	             KV table with KV table alike
 //	changelog    windows, OVER, lookup/interval joins,   refused
 //	             WASM aggregates without retract
 //	any          … ORDER BY … LIMIT n (Top-N, topn.go)   changelog: arrival number over append-only

@@ -27,11 +27,12 @@ type regularSpec struct {
 	// refusal: why the join cannot run, reported at the JOIN by
 	// refuseRegularJoin ("" when it can).
 	refusal string
+	plan    *Plan
 }
 
 // decomposeRegularJoin fills q.regular from a JoinNode over two streams.
-func (q *Query) decomposeRegularJoin(j *plan.JoinNode, ln, rn string, lf, rf sql.Expression) error {
-	spec := &regularSpec{left: q.plan.Stream(ln), right: q.plan.Stream(rn), leftFilter: lf, rightFilter: rf, preserve: -1}
+func (q *Query) decomposeRegularJoin(j *plan.JoinNode, l, r *Stream, lf, rf sql.Expression) error {
+	spec := &regularSpec{left: l, right: r, leftFilter: lf, rightFilter: rf, preserve: -1, plan: q.plan}
 	q.regular = spec
 	refuse := func(format string, args ...any) error {
 		spec.refusal = fmt.Sprintf(format, args...)
@@ -112,7 +113,9 @@ func (q *Query) refuseRegularJoin(p *parser) *Error {
 	if s.left.JetStream != "" || s.right.JetStream != "" {
 		return p.src.errorAt(at, "a join over a changelog runs over core NATS streams only for now (%s is on JetStream); expected streams without jetstream", jetName(s))
 	}
-	if s.left.Partitions != s.right.Partitions || s.left.Partitions > 1 && (!isKeyColumn(s.leftKey, s.left) || !isKeyColumn(s.rightKey, s.right)) {
+	if table, e := q.refuseTableJoin(p, at); e != nil {
+		return e
+	} else if !table && (s.left.Partitions != s.right.Partitions || s.left.Partitions > 1 && (!isKeyColumn(s.leftKey, s.left) || !isKeyColumn(s.rightKey, s.right))) {
 		return p.src.errorAt(at, "a join over a changelog reads both streams in one loop per partition: %s (%s) and %s (%s) must both have partitions = 1, or the same partitions and key = the join column (%s and %s); repartitioning for a join is not supported yet",
 			s.left.Name, partText(s.left), s.right.Name, partText(s.right), s.leftKey, s.rightKey)
 	}
@@ -250,7 +253,7 @@ func (s *regularSpec) explain(src *Stream) string {
 		other = s.right
 	}
 	return fmt.Sprintf("  regular join (%s) %s ⋈ %s on %s = %s: both sides' live rows kept by join key, output keyed by left row key | right row key; also reads %s\n",
-		kind, s.left.Name, s.right.Name, s.leftKey, s.rightKey, other.Subject)
+		kind, s.left.Name, s.right.Name, s.leftKey, s.rightKey, s.plan.tableJoinExplain(other, src.Partitions))
 }
 
 // RegularJoinKeyCols is, for side (runtime.LeftSide or RightSide) of a

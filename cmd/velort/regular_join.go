@@ -1,6 +1,10 @@
 package main
 
 import (
+	"strings"
+
+	"github.com/nats-io/nats.go"
+
 	"github.com/velort/velort/partition"
 	"github.com/velort/velort/planner"
 	velrt "github.com/velort/velort/runtime"
@@ -23,6 +27,17 @@ func (b *unitBuilder) regularJoined(q *planner.Query, p int, cfg *partition.Conf
 	cfg.Joined = j
 	if other == q.Source {
 		return nil
+	}
+	if b.pl.SourceTable(other) != nil {
+		// A KV table's changelog, fed whole to this partition's loop on a
+		// subject of its own (build adds the feed): its contents, then
+		// each change; in a --replay run one end of input after the
+		// contents.
+		j.Subject = other.Subject + "." + strings.TrimPrefix(nats.NewInbox(), nats.InboxPrefix)
+		if b.replay {
+			cfg.EOFWriters++
+		}
+		return other
 	}
 	j.Subject = other.PartitionSubject(p)
 	if b.replay {

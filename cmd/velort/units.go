@@ -201,6 +201,14 @@ func (b *unitBuilder) build(q *planner.Query, p int) (u *unit, err error) {
 	}
 	if other := b.regularJoined(q, p, &cfg); other != nil {
 		joinOther = other
+		if t := b.pl.SourceTable(other); t != nil { // a KV table joined: fed to this loop (regularJoined)
+			subject := cfg.Joined.Subject
+			defer func() {
+				if err == nil {
+					u.feeds = append(u.feeds, tableFeed{b.conn, t, subject, b.replay, u.consumers[other][0]})
+				}
+			}()
+		}
 	}
 	insts := planner.NewInstances(context.Background())
 	u.insts = append(u.insts, insts)
