@@ -306,6 +306,7 @@ func (q *Query) groupStage(in *exprEnv, partition int) (runtime.Stage, *exprEnv,
 			if err != nil {
 				return nil, nil, err
 			}
+			spec.AnyValue = true
 			deps[i].agg = len(cfg.Aggs)
 			cfg.Aggs = append(cfg.Aggs, spec)
 			aggOut = append(aggOut, out)

@@ -69,6 +69,11 @@ type AggSpec struct {
 	// costs a store-forwarding stall; see BENCHMARKS.md).
 	ArgIsCol bool
 	ArgCol   int
+	// AnyValue makes a FIRST_VALUE MySQL's ANY_VALUE of a column that is
+	// not grouped: the first row's value, NULL included, so that all such
+	// columns come from one row and an expression of them equals the group
+	// key it spells (GROUP BY k2 + y, SELECT k2 + y).
+	AnyValue bool
 }
 
 // AggUDF is a user aggregate whose state lives outside Go (a wasm

@@ -147,6 +147,11 @@ func (a *accum) update(c *Ctx, sp *AggSpec, v *Value, dk []byte, seq int64) {
 		return
 	}
 	if v.T == TNull {
+		if sp.AnyValue && a.n == 0 { // the first row's NULL
+			a.store(v)
+			a.seq = seq
+			a.n++
+		}
 		return
 	}
 	if sp.keepsSet() {
