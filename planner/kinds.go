@@ -384,12 +384,14 @@ func (q *Query) bindSinkKind(p *parser) *Error {
 		}
 	}
 	if s.Changelog && s.Partitions > 1 && s.Materialized == nil {
+		// Each partition key column must carry a part of the row key; parts
+		// not in the payload (window_end not selected) do not matter.
 		for i, k := range s.KeyIdx {
 			inKey := false
-			for _, c := range s.changelogKeyIdx {
+			for _, c := range q.outKeyCols {
 				inKey = inKey || c == k
 			}
-			if !inKey || s.changelogKeyIdx == nil {
+			if !inKey {
 				return p.src.errorAt(s.keyPos, "stream %s is %s partitioned by %s: the updates of one row would reach different partitions; expected key = columns of its row key (%s)", s.Name, KindText(true, s.ChangelogKey), s.Key[i], keyText(s.ChangelogKey))
 			}
 		}
