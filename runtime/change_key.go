@@ -21,3 +21,19 @@ func AppendChangeKey(dst []byte, v Value) []byte {
 	}
 	return dst
 }
+
+// ChangeKeyHashText returns the text a Velort-Key hashes as for
+// partitioning: its escapes undone, a \N part empty (as a NULL hashes).
+func ChangeKeyHashText(dst []byte, key []byte) []byte {
+	for i := 0; i < len(key); i++ {
+		if key[i] != '\\' || i+1 == len(key) {
+			dst = append(dst, key[i])
+			continue
+		}
+		i++
+		if key[i] != 'N' {
+			dst = append(dst, key[i])
+		}
+	}
+	return dst
+}

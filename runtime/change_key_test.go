@@ -34,3 +34,23 @@ func TestAppendChangeKeyDistinguishes(t *testing.T) {
 		t.Errorf("plain key text %q, want the partitioning text AAPL|42|1700000000000", got)
 	}
 }
+
+// TestChangeKeyHashText: a Velort-Key read back hashes as its parts do.
+func TestChangeKeyHashText(t *testing.T) {
+	for _, parts := range [][]Value{
+		{String([]byte("x|")), String([]byte(`\`))},
+		{Null, String([]byte("|y"))},
+		{String([]byte("AAPL")), Int(7)},
+	} {
+		var key, hash []byte
+		for i, p := range parts {
+			if i > 0 {
+				key, hash = append(key, '|'), append(hash, '|')
+			}
+			key, hash = AppendChangeKey(key, p), AppendKeyText(hash, p)
+		}
+		if got := ChangeKeyHashText(nil, key); string(got) != string(hash) {
+			t.Errorf("ChangeKeyHashText(%q) = %q, want %q", key, got, hash)
+		}
+	}
+}

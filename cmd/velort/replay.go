@@ -86,7 +86,7 @@ func replayFile(nc *nats.Conn, s *planner.Stream, path string, progress func() u
 		if err := dec.Decode(line, row); err == nil {
 			p = keyer.Partition(row)
 		} else if env != nil && env.hasKey {
-			p = transport.PartitionOf([]byte(env.key), s.Partitions)
+			p = transport.PartitionOf(velrt.ChangeKeyHashText(nil, []byte(env.key)), s.Partitions)
 		}
 		n++
 		if js != nil || env != nil {
