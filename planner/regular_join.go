@@ -38,6 +38,9 @@ func (q *Query) decomposeRegularJoin(j *plan.JoinNode, l, r *Stream, lf, rf sql.
 		spec.refusal = fmt.Sprintf(format, args...)
 		return nil
 	}
+	if why := q.plan.refuseAppendOnlyTable(l, r); why != "" {
+		return refuse("%s", why)
+	}
 	switch {
 	case j.Op.IsFullOuter():
 		return refuse("a FULL OUTER JOIN over a changelog is not supported yet: expected [INNER] JOIN, LEFT JOIN or RIGHT JOIN")

@@ -38,6 +38,17 @@ func (q *Query) regularSides(ln, rn string) (l, r *Stream) {
 		r = rt.ChangeStream()
 	case r != nil && r.Changelog && l == nil && lt != nil:
 		l = lt.ChangeStream()
+	case l == nil && lt != nil && r != nil && pl.SourceTable(q.Source) == lt,
+		r == nil && rt != nil && l != nil && pl.SourceTable(q.Source) == rt:
+		// FROM a KV table JOIN an append-only stream: refused by
+		// refuseAppendOnlyTable, which says to write it FROM the stream
+		// (a lookup).
+		if l == nil {
+			l = lt.ChangeStream()
+		} else {
+			r = rt.ChangeStream()
+		}
+		return l, r
 	default:
 		return nil, nil
 	}
@@ -90,4 +101,19 @@ func (pl *Plan) tableJoinExplain(s *Stream, partitions int) string {
 		every = fmt.Sprintf(", fed whole to each of the %d partitions", partitions)
 	}
 	return fmt.Sprintf("KV bucket %s (table %s: its contents, then each put and delete as upserts and deletes%s)", t.Bucket, t.Name, every)
+}
+
+// refuseAppendOnlyTable is why a regular join of a KV table and an
+// append-only stream cannot run ("" when it can): SPEC §2 keeps a stream
+// joined to a table a lookup as of each record's arrival, which reads the
+// query FROM the stream.
+func (pl *Plan) refuseAppendOnlyTable(l, r *Stream) string {
+	t, s := pl.SourceTable(l), r
+	if t == nil {
+		t, s = pl.SourceTable(r), l
+	}
+	if t == nil || s.Changelog || pl.SourceTable(s) != nil {
+		return ""
+	}
+	return fmt.Sprintf("an append-only stream joined with a KV table is a lookup of each record as it arrives, which reads the query FROM the stream: expected FROM %s JOIN %s ON … (or %s LEFT JOIN %s)", s.Name, t.Name, s.Name, t.Name)
 }
