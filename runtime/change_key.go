@@ -1,5 +1,7 @@
 package runtime
 
+import "bytes"
+
 // AppendChangeKey appends one part of a changelog record's key text
 // (Velort-Key): the value's key text (AppendKeyText) with '\' and '|'
 // escaped by a backslash, and NULL written \N, so that distinct keys have
@@ -12,6 +14,9 @@ func AppendChangeKey(dst []byte, v Value) []byte {
 	}
 	if v.T != TString && v.T != TJSON {
 		return AppendKeyText(dst, v)
+	}
+	if bytes.IndexByte(v.S, '|') < 0 && bytes.IndexByte(v.S, '\\') < 0 {
+		return append(dst, v.S...) // nothing to escape: the common case
 	}
 	for _, b := range v.S {
 		if b == '\\' || b == '|' {
