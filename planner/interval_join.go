@@ -171,42 +171,15 @@ func offsetOf(e sql.Expression, timeCol, width int) (int64, error) {
 // compileInterval builds the runtime join.
 func (q *Query) compileInterval(udfs udfBinder) (*runtime.IntervalJoin, error) {
 	s := q.interval
-	lk, err := envOver(s.left.Columns, udfs).compile(s.leftKey)
+	x, err := q.compileJoinExprs(udfs, [2]*Stream{s.left, s.right}, [2]sql.Expression{s.leftKey, s.rightKey}, [2]sql.Expression{s.leftFilter, s.rightFilter}, s.cond)
 	if err != nil {
 		return nil, err
-	}
-	rk, err := envOver(s.right.Columns, udfs).compile(s.rightKey)
-	if err != nil {
-		return nil, err
-	}
-	var filters [2]runtime.Expr
-	for i, f := range [2]sql.Expression{s.leftFilter, s.rightFilter} {
-		if f == nil {
-			continue
-		}
-		cols := s.left.Columns
-		if i == 1 {
-			cols = s.right.Columns
-		}
-		c, err := envOver(cols, udfs).compile(f)
-		if err != nil {
-			return nil, err
-		}
-		filters[i] = c.fn
-	}
-	var cond runtime.Expr
-	if s.cond != nil {
-		c, err := envOver(q.shape.inSchema, udfs).compile(s.cond)
-		if err != nil {
-			return nil, err
-		}
-		cond = c.fn
 	}
 	return &runtime.IntervalJoin{
-		LeftKey: lk.fn, RightKey: rk.fn, LeftTime: s.leftTime, RightTime: s.rightTime,
+		LeftKey: x.keys[0], RightKey: x.keys[1], LeftTime: s.leftTime, RightTime: s.rightTime,
 		Lo: s.lo, Hi: s.hi, LeftWidth: len(s.left.Columns), RightWidth: len(s.right.Columns),
-		LeftFirst: true, Cond: cond, LeftKeep: q.sideRead[0], RightKeep: q.sideRead[1],
-		LeftFilter: filters[0], RightFilter: filters[1],
+		LeftFirst: true, Cond: x.cond, LeftKeep: q.sideRead[0], RightKeep: q.sideRead[1],
+		LeftFilter: x.filters[0], RightFilter: x.filters[1],
 	}, nil
 }
 
@@ -222,4 +195,41 @@ func (q *Query) IntervalJoin() (left, right *Stream, leftTime, rightTime int, ok
 	}
 	s := q.interval
 	return s.left, s.right, s.leftTime, s.rightTime, true
+}
+
+// joinExprs are a two-stream join's compiled expressions: each side's key
+// and pushed-down filter over its own row, and the rest of ON over the
+// joined row.
+type joinExprs struct {
+	keys, filters [2]runtime.Expr
+	cond          runtime.Expr
+}
+
+// compileJoinExprs compiles the expressions interval and regular joins
+// share; a nil filter or cond stays nil.
+func (q *Query) compileJoinExprs(udfs udfBinder, sides [2]*Stream, keys, filters [2]sql.Expression, cond sql.Expression) (joinExprs, error) {
+	var x joinExprs
+	for i, side := range sides {
+		env := envOver(side.Columns, udfs)
+		k, err := env.compile(keys[i])
+		if err != nil {
+			return x, err
+		}
+		x.keys[i] = k.fn
+		if filters[i] != nil {
+			f, err := env.compile(filters[i])
+			if err != nil {
+				return x, err
+			}
+			x.filters[i] = f.fn
+		}
+	}
+	if cond != nil {
+		c, err := envOver(q.shape.inSchema, udfs).compile(cond)
+		if err != nil {
+			return x, err
+		}
+		x.cond = c.fn
+	}
+	return x, nil
 }

@@ -194,40 +194,13 @@ func (q *Query) markRegularReads(wide []bool, src *Stream) {
 // compileRegular builds the runtime join.
 func (q *Query) compileRegular(udfs udfBinder) (*runtime.RegularJoin, error) {
 	s := q.regular
-	lk, err := envOver(s.left.Columns, udfs).compile(s.leftKey)
+	x, err := q.compileJoinExprs(udfs, [2]*Stream{s.left, s.right}, [2]sql.Expression{s.leftKey, s.rightKey}, [2]sql.Expression{s.leftFilter, s.rightFilter}, s.cond)
 	if err != nil {
 		return nil, err
-	}
-	rk, err := envOver(s.right.Columns, udfs).compile(s.rightKey)
-	if err != nil {
-		return nil, err
-	}
-	var filters [2]runtime.Expr
-	for i, f := range [2]sql.Expression{s.leftFilter, s.rightFilter} {
-		if f == nil {
-			continue
-		}
-		cols := s.left.Columns
-		if i == 1 {
-			cols = s.right.Columns
-		}
-		c, err := envOver(cols, udfs).compile(f)
-		if err != nil {
-			return nil, err
-		}
-		filters[i] = c.fn
-	}
-	var cond runtime.Expr
-	if s.cond != nil {
-		c, err := envOver(q.shape.inSchema, udfs).compile(s.cond)
-		if err != nil {
-			return nil, err
-		}
-		cond = c.fn
 	}
 	return &runtime.RegularJoin{
-		LeftKey: lk.fn, RightKey: rk.fn, LeftWidth: len(s.left.Columns), RightWidth: len(s.right.Columns),
-		Cond: cond, LeftFilter: filters[0], RightFilter: filters[1], Preserve: s.preserve,
+		LeftKey: x.keys[0], RightKey: x.keys[1], LeftWidth: len(s.left.Columns), RightWidth: len(s.right.Columns),
+		Cond: x.cond, LeftFilter: x.filters[0], RightFilter: x.filters[1], Preserve: s.preserve,
 		LeftKeep: q.sideRead[0], RightKeep: q.sideRead[1],
 	}, nil
 }
