@@ -1,6 +1,10 @@
 package udf
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/tetratelabs/wazero/api"
+)
 
 // AggState names one aggregate state held in the guest: the instance
 // generation in the high 32 bits, the guest's i32 handle in the low 32. A
@@ -44,6 +48,29 @@ func (in *Instance) AggUpdate(fn int, st AggState, args []Arg) error {
 	if err != nil {
 		return err
 	}
+	return in.aggStep(fn, b, b.update, st, args)
+}
+
+// AggRetract takes one row back out of st: it undoes an AggUpdate with the
+// same arguments, through the aggregate's retract export (see HasRetract).
+// A row with a NULL argument is skipped exactly as AggUpdate skips it
+// (unless the function handles NULLs), so a row whose update was skipped is
+// never retracted. Timeouts and faults are handled as for AggUpdate.
+func (in *Instance) AggRetract(fn int, st AggState, args []Arg) error {
+	b, err := in.agg(fn)
+	if err != nil {
+		return err
+	}
+	if b.retract == nil {
+		return fmt.Errorf("udf: aggregate %s has no retract export, so it cannot take rows back (over a changelog)", b.sig.Name)
+	}
+	return in.aggStep(fn, b, b.retract, st, args)
+}
+
+// aggStep calls export (update or retract) with state st and one row's
+// arguments: NULL rows skipped unless the function handles NULLs, under
+// the call timeout, a fault replacing the instance.
+func (in *Instance) aggStep(fn int, b *binding, export api.Function, st AggState, args []Arg) error {
 	s := b.sig
 	if len(args) != len(s.Params) {
 		return in.misuse(fn, len(args), Aggregate)
@@ -65,50 +92,7 @@ func (in *Instance) AggUpdate(fn int, st AggState, args []Arg) error {
 	if err := in.encode(s, args, b.stack[1:], b.varLen); err != nil {
 		return err
 	}
-	err = b.update.CallWithStack(in.ctx, b.stack)
-	in.release()
-	if err != nil {
-		return in.fault(s.Name, err, true)
-	}
-	in.m.record(fn, t0)
-	return nil
-}
-
-// AggRetract takes one row back out of st: it undoes an AggUpdate with the
-// same arguments, through the aggregate's retract export (see HasRetract).
-// A row with a NULL argument is skipped exactly as AggUpdate skips it
-// (unless the function handles NULLs), so a row whose update was skipped is
-// never retracted. Timeouts and faults are handled as for AggUpdate.
-func (in *Instance) AggRetract(fn int, st AggState, args []Arg) error {
-	b, err := in.agg(fn)
-	if err != nil {
-		return err
-	}
-	if b.retract == nil {
-		return fmt.Errorf("udf: aggregate %s has no retract export, so it cannot take rows back (over a changelog)", b.sig.Name)
-	}
-	s := b.sig
-	if len(args) != len(s.Params) {
-		return in.misuse(fn, len(args), Aggregate)
-	}
-	if !s.HandlesNull { // as in AggUpdate
-		for i := range args {
-			if args[i].Null {
-				return nil
-			}
-		}
-	}
-	h, err := in.handle(st)
-	if err != nil {
-		return err
-	}
-	in.begin(in.m.h.lim.Timeout)
-	t0 := b.sampled()
-	b.stack[0] = h
-	if err := in.encode(s, args, b.stack[1:], b.varLen); err != nil {
-		return err
-	}
-	err = b.retract.CallWithStack(in.ctx, b.stack)
+	err = export.CallWithStack(in.ctx, b.stack)
 	in.release()
 	if err != nil {
 		return in.fault(s.Name, err, true)
