@@ -25,7 +25,9 @@ func (t *ChangeTable) Apply(op Op, key, payload []byte) (old []byte, ok bool) {
 		}
 		return nil, false
 	}
-	t.prev = append(t.prev[:0], *cur...)
+	// The old payload becomes prev and prev's buffer takes the new one:
+	// one copy per change, not two.
+	t.prev, *cur = *cur, t.prev
 	if op == OpDelete {
 		delete(t.rows, string(key))
 	} else {
