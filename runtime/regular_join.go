@@ -25,8 +25,8 @@ type RegularJoin struct {
 	// side (WHERE conditions pushed onto it; a dropped row is absent).
 	LeftFilter, RightFilter Expr
 	// Preserve is the side whose rows without a match are kept, padded
-	// with NULLs: LeftSide (LEFT JOIN), RightSide (RIGHT JOIN), or -1
-	// (INNER JOIN).
+	// with NULLs: LeftSide (LEFT JOIN), RightSide (RIGHT JOIN), BothSides
+	// (FULL JOIN) or -1 (INNER JOIN).
 	Preserve int
 	// LeftKeep and RightKeep name the columns of each side kept in state
 	// (nil: all).
@@ -53,7 +53,7 @@ type regRow struct {
 	row     Row
 	buf     []byte // the bytes row's strings point into
 	idx     int    // position in its join key's slice
-	matches int    // rows of the other side it joins (outer side only)
+	matches int    // rows of the other side it joins (kept for a preserved side)
 }
 
 // JoinEmitter receives the joined rows one change produces: for each output
@@ -152,7 +152,7 @@ func (j *RegularJoin) Change(c *Ctx, side int, rowKey []byte, new Row, out JoinE
 			j.pair(c, side, nil, n, o, false, is, out)
 		}
 	}
-	if j.Preserve == side {
+	if j.keeps(side) {
 		oldAlone, newAlone := old != nil && old.matches == 0, n != nil && n.matches == 0
 		if oldAlone || newAlone {
 			var a, b *regRow
@@ -181,6 +181,13 @@ func (j *RegularJoin) Change(c *Ctx, side int, rowKey []byte, new Row, out JoinE
 		j.spare[side] = old // the outputs of this change are consumed before the next
 	}
 }
+
+// BothSides is RegularJoin.Preserve of a FULL JOIN: the rows of either
+// side without a match are kept.
+const BothSides = 2
+
+// keeps reports whether side's rows without a match are kept.
+func (j *RegularJoin) keeps(side int) bool { return j.Preserve == side || j.Preserve == BothSides }
 
 // newRow returns a row of side holding a copy of r's kept columns, in the
 // side's spare row when there is one.
@@ -229,7 +236,7 @@ func (j *RegularJoin) pair(c *Ctx, side int, old, n, o *regRow, was, is bool, ou
 		rk = n
 	}
 	back := false // o's NULL-padded row comes back after this change
-	if j.Preserve == 1-side && was != is {
+	if j.keeps(1-side) && was != is {
 		before := o.matches
 		if is {
 			o.matches++
