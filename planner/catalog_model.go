@@ -26,6 +26,12 @@ type Stream struct {
 	Start          string        // earliest | latest
 	DedupWindow    time.Duration
 	Derived        bool // declared by CREATE STREAM ... AS SELECT (schema from the query)
+	// Hidden marks a stage's stream (a CTE, derived table or view;
+	// compose.go): named only inside its statement (a view: in the file),
+	// on an internal subject.
+	Hidden bool
+	// View marks a CREATE VIEW: a named query with no subject of its own.
+	View bool
 	// Changelog marks a changelog stream (SPEC §2 "Changelogs"): each
 	// record upserts or deletes the row of its key. A declared source is
 	// one with changelog = 'upsert'; a derived or INSERT INTO sink is one

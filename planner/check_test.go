@@ -64,7 +64,7 @@ func TestCheckRefuses(t *testing.T) {
 		{"INTO", checkDecl + "CREATE STREAM o AS SELECT k FROM s INTO OUTFILE '/tmp/x';",
 			"q.sql:2:20: SELECT ... INTO (the query's rows go to its stream) is not supported"},
 		{"UNION", checkDecl + "CREATE STREAM o AS SELECT k FROM s UNION SELECT v FROM s;",
-			"q.sql:2:20: UNION, INTERSECT or EXCEPT (write one INSERT INTO the same stream per SELECT) is not supported"},
+			"q.sql:2:36: UNION without ALL is not supported yet: expected UNION ALL (for distinct rows, SELECT DISTINCT * FROM (… UNION ALL …) AS u)"},
 		{"error in an output column", checkDecl + "CREATE STREAM o AS SELECT k,\n  CAST(x AS DECIMAL(30,20)) AS c FROM s;",
 			"q.sql:3:3: output column 2 (c): DECIMAL(30,20)"},
 		{"error in the first output column", checkDecl + "CREATE STREAM o AS SELECT CAST(x AS DECIMAL(30,20)) AS c FROM s;",

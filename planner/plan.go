@@ -30,10 +30,23 @@ type Plan struct {
 	tables map[string]*Table
 	funcs  map[string]*Function
 	src    *source
+	// scopes: the stage names visible to the SELECT being planned,
+	// innermost last (compose.go).
+	scopes []map[string]*Stream
 }
 
-// Stream returns the stream named name (case-insensitive), or nil.
-func (pl *Plan) Stream(name string) *Stream { return pl.byName[strings.ToLower(name)] }
+// Stream returns the stream named name (case-insensitive), or nil. While a
+// statement is planned, the names of its stages (CTEs, derived tables)
+// shadow the file's streams.
+func (pl *Plan) Stream(name string) *Stream {
+	n := strings.ToLower(name)
+	for i := len(pl.scopes) - 1; i >= 0; i-- {
+		if s := pl.scopes[i][n]; s != nil {
+			return s
+		}
+	}
+	return pl.byName[n]
+}
 
 // Options adjust planning.
 type Options struct {
@@ -339,38 +352,61 @@ func (p *parser) createFunction(pl *Plan) {
 	pl.Functions = append(pl.Functions, f)
 }
 
-// query plans the SELECT at the parser's cursor into sink.
+// query plans the statement's query at the parser's cursor into sink: its
+// nested SELECTs become stages first (compose.go), then the SELECT itself.
 func (p *parser) query(pl *Plan, sink *Stream, name string) {
+	c := &composer{pl: pl, stmt: name, text: []byte(p.src.text)}
+	c.plan(p, sink, name, p.st.toks[:p.i], p.st.toks[p.i:], p.st.end)
+	p.i = len(p.st.toks)
+}
+
+// selectQuery plans one SELECT (toks, ending at byte end, after head: the
+// statement's words before it, where error positions may point) into sink.
+// text is the file as the composer rewrote it: nested SELECTs replaced by
+// the names of their stages, at the same offsets.
+func (p *parser) selectQuery(pl *Plan, sink *Stream, name string, head, toks []token, end int, text []byte, union bool) *Query {
+	all := append(append([]token(nil), head...), toks...)
+	sp := &parser{src: p.src, st: statement{toks: all, start: all[0].start, end: end}, i: len(head)}
+	q := sp.planSelect(pl, sink, name, append([]byte(nil), text[:end]...), union)
+	if sp.fail != nil && p.fail == nil {
+		p.fail = sp.fail
+	}
+	return q
+}
+
+// planSelect plans the SELECT at the parser's cursor; text is the file up
+// to the statement's end, which stripStreaming may blank in place.
+func (p *parser) planSelect(pl *Plan, sink *Stream, name string, text []byte, union bool) *Query {
 	sel := p.peek()
 	if !isKeyword(sel, "SELECT") {
 		p.errorf(sel, "expected SELECT, found %s", describe(sel))
-		return
+		return nil
 	}
 	toks := p.st.toks[p.i:]
-	text := []byte(p.src.text[:p.st.end])
 	sc, ok := p.stripStreaming(toks, text)
 	if !ok {
-		return
+		return nil
 	}
 	if !p.checkTokens(pl, toks) {
-		return
+		return nil
 	}
-	q := &Query{Name: name, Sink: sink, Text: p.src.text[sel.start:p.st.end], pos: sel.start, plan: pl, clauses: sc}
+	q := &Query{Name: name, Sink: sink, Text: p.src.text[sel.start:p.st.end], pos: sel.start, plan: pl, clauses: sc, union: union}
 	q.selectText = applyInserts(text, sel.start, sc.inserts)
 	// The source: the first identifier after a top-level FROM.
 	src := p.fromStream(pl, toks)
 	if src == nil {
-		return
+		return nil
 	}
 	q.Source = src
 	if err := q.analyze(p); err != nil {
 		if p.fail == nil {
 			p.fail = err
 		}
-		return
+		return nil
 	}
 	pl.Queries = append(pl.Queries, q)
 	p.i = len(p.st.toks)
+	return q
 }
 
 func (p *parser) fromStream(pl *Plan, toks []token) *Stream {

@@ -54,6 +54,13 @@ type Query struct {
 	outKey       []string
 	outKeyCols   []int
 	nAggs        int
+	// union: a UNION ALL branch after the first, writing the stream the
+	// first one typed (compose.go).
+	union bool
+	// Statement is the name of the statement's query when this query is
+	// one of its stages (a CTE, derived table, view or UNION ALL branch;
+	// compose.go); "" for the statement's own query.
+	Statement string
 }
 
 // AckAfter returns, for a record with event time et, the watermark at which
@@ -130,9 +137,16 @@ func (q *Query) analyze(p *parser) *Error {
 			db.add(newStreamTable(t.Name, t.Columns))
 		}
 	}
-	for _, s := range q.plan.Streams { // other streams, for interval joins
-		if s != src && s.Columns != nil {
+	for _, s := range q.plan.Streams { // other streams, for joins
+		if s != src && s.Columns != nil && !s.Hidden && q.plan.Stream(s.Name) == s {
 			db.add(newStreamTable(s.Name, s.Columns))
+		}
+	}
+	for _, scope := range q.plan.scopes { // stages of the statement, by their names
+		for n, s := range scope {
+			if s != src && s.Columns != nil && q.plan.Stream(n) == s {
+				db.add(newStreamTable(n, s.Columns))
+			}
 		}
 	}
 	a := newAnalyzer(db, q.plan.gmsFunctions())
@@ -579,12 +593,15 @@ func markReadDeep(read []bool, e sql.Expression) {
 // bindSink fixes a derived sink's schema or checks a declared one.
 func (q *Query) bindSink(p *parser) *Error {
 	s := q.Sink
-	if s.Derived {
+	if s.Derived && !q.union {
 		s.Columns = q.Columns
 		if !p.resolveStreamColumns(s, p.st.toks[0]) {
 			return p.fail
 		}
 		return nil
+	}
+	if q.union {
+		return q.bindUnionBranch(p)
 	}
 	if len(s.Columns) != len(q.Columns) {
 		return p.src.errorAt(q.pos, "INSERT INTO %s: the query has %d columns, the stream has %d (%s)", s.Name, len(q.Columns), len(s.Columns), columnNames(s.Columns))

@@ -66,8 +66,14 @@ func TestChangelogChainsAgainstSQLite(t *testing.T) {
 // SQLite's; it reports whether all agreed.
 func runChangelogCase(t *testing.T, c *clCase, parts int) bool {
 	t.Helper()
+	return runChangelogFile(t, c, parts, c.sqlFile(parts), c.queries)
+}
+
+// runChangelogFile runs sqlText over c's sources and compares the result of
+// each of queries (streams of sqlText) with SQLite's view of its name.
+func runChangelogFile(t *testing.T, c *clCase, parts int, sqlText string, queries []*clQuery) bool {
+	t.Helper()
 	dir := t.TempDir()
-	sqlText := c.sqlFile(parts)
 	sqlPath := filepath.Join(dir, "q.sql")
 	if err := os.WriteFile(sqlPath, []byte(sqlText), 0o644); err != nil {
 		t.Fatal(err)
@@ -83,7 +89,7 @@ func runChangelogCase(t *testing.T, c *clCase, parts int) bool {
 		replays += fmt.Sprintf(" --replay %s=DIR/%s.jsonl", src.rel.name, src.rel.name)
 	}
 	captured := map[string]string{}
-	for _, q := range c.queries {
+	for _, q := range queries {
 		captured[q.out.name] = filepath.Join(dir, q.out.name+".jsonl")
 		f.capture = append(f.capture, q.out.name+"="+captured[q.out.name])
 	}
@@ -115,7 +121,7 @@ func runChangelogCase(t *testing.T, c *clCase, parts int) bool {
 		return fail("%d records dead-lettered, first: %s", len(dlq), dlq[0])
 	}
 	ok := true
-	for _, q := range c.queries {
+	for _, q := range queries {
 		if !compareChangelogQuery(t, c, q, captured, fail) {
 			ok = false
 		}

@@ -1,0 +1,432 @@
+package planner
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/velort/velort/runtime"
+)
+
+// Composed queries (SPEC §2 "Composed queries"): a statement's nested
+// SELECTs — CTEs, derived tables, UNION ALL branches and views — become
+// stages. Each stage is a Query of its own writing a hidden derived
+// stream on the internal subjects _velort.x.<statement>.<stage>.{partition};
+// the SELECT around it reads that stream by the stage's name. So every
+// operator composes through the same stream kinds, keys and retraction as
+// queries chained through declared streams, and the result rule holds
+// stage by stage.
+//
+// The composer rewrites the statement's text in place: a nested SELECT's
+// span is blanked (newlines kept) and its stage's name written at its
+// start, so every offset — of tokens, of go-mysql-server's syntax errors —
+// still points into the file as written.
+
+// composer plans one statement's query and its stages.
+type composer struct {
+	pl   *Plan
+	stmt string // the statement's query name
+	text []byte // the file, nested SELECTs replaced by their stages' names
+	n    int    // stages made so far (their numbers in subjects)
+}
+
+// plan plans toks (a query: [WITH …] SELECT … [UNION ALL SELECT …], ending
+// at byte end) into sink under the query name name; head is what precedes
+// it in the statement (error positions may point there).
+func (c *composer) plan(p *parser, sink *Stream, name string, head, toks []token, end int) {
+	pl := c.pl
+	pl.scopes = append(pl.scopes, map[string]*Stream{})
+	defer func() { pl.scopes = pl.scopes[:len(pl.scopes)-1] }()
+	first := len(pl.Queries)
+	toks = c.with(p, toks)
+	if p.fail != nil {
+		return
+	}
+	branches := c.unionBranches(p, toks)
+	if p.fail != nil {
+		return
+	}
+	for i, b := range branches {
+		b = c.derivedTables(p, b)
+		if p.fail != nil {
+			return
+		}
+		bEnd, bHead, bName := end, head, name
+		if i < len(branches)-1 {
+			bEnd = b[len(b)-1].end
+		}
+		if i > 0 {
+			bHead, bName = nil, c.uniqueName(fmt.Sprintf("%s_%d", name, i+1))
+		}
+		q := p.selectQuery(pl, sink, bName, bHead, b, bEnd, c.text, i > 0)
+		if q == nil {
+			return
+		}
+		if len(branches) > 1 && q.outChangelog {
+			p.errorf(b[0], "UNION ALL of a changelog (%s) is not supported yet: each branch must be append-only; write the branches to two streams and join or aggregate them", q.OutputKindText())
+			return
+		}
+	}
+	for _, q := range pl.Queries[first:] {
+		if q.Name != c.stmt && q.Statement == "" {
+			q.Statement = c.stmt
+		}
+	}
+}
+
+// with plans the CTEs of a leading WITH clause, naming them in the current
+// scope, and returns the tokens from the SELECT after it.
+func (c *composer) with(p *parser, toks []token) []token {
+	if len(toks) == 0 || !isKeyword(toks[0], "WITH") {
+		return toks
+	}
+	i := 1
+	if i < len(toks) && isKeyword(toks[i], "RECURSIVE") {
+		p.errorf(toks[i], "WITH RECURSIVE is not supported in a continuous query: expected WITH name AS (SELECT …)")
+		return nil
+	}
+	for {
+		if i >= len(toks) || toks[i].kind != tokIdent {
+			p.errorf(tokAt(toks, i), "expected a name after WITH (WITH name AS (SELECT …)), found %s", describe(tokAt(toks, i)))
+			return nil
+		}
+		name := toks[i]
+		if c.pl.scopes[len(c.pl.scopes)-1][strings.ToLower(name.text)] != nil {
+			p.errorf(name, "WITH names %s twice: expected distinct names", name.text)
+			return nil
+		}
+		i++
+		if i < len(toks) && isPunct(toks[i], "(") {
+			p.errorf(toks[i], "a column list after a WITH name is not supported: name the columns with AS in its SELECT")
+			return nil
+		}
+		if i >= len(toks) || !isKeyword(toks[i], "AS") {
+			p.errorf(tokAt(toks, i), "expected AS after WITH %s, found %s", name.text, describe(tokAt(toks, i)))
+			return nil
+		}
+		i++
+		if i >= len(toks) || !isPunct(toks[i], "(") {
+			p.errorf(tokAt(toks, i), "expected ( SELECT … ) after WITH %s AS, found %s", name.text, describe(tokAt(toks, i)))
+			return nil
+		}
+		closing := matchingParen(toks, i+1)
+		if closing < 0 {
+			p.errorf(toks[i], "this ( is never closed: expected ( SELECT … )")
+			return nil
+		}
+		body := toks[i+1 : closing]
+		if len(body) == 0 || !(isKeyword(body[0], "SELECT") || isKeyword(body[0], "WITH")) {
+			p.errorf(tokAt(toks, i+1), "expected SELECT in WITH %s AS ( … ), found %s", name.text, describe(tokAt(toks, i+1)))
+			return nil
+		}
+		s := c.stage(p, name, body)
+		if s == nil {
+			return nil
+		}
+		c.pl.scopes[len(c.pl.scopes)-1][strings.ToLower(name.text)] = s
+		i = closing + 1
+		if i < len(toks) && isPunct(toks[i], ",") {
+			i++
+			continue
+		}
+		break
+	}
+	if i >= len(toks) || !isKeyword(toks[i], "SELECT") {
+		p.errorf(tokAt(toks, i), "expected SELECT after the WITH clause, found %s", describe(tokAt(toks, i)))
+		return nil
+	}
+	c.blank(toks[0].start, toks[i].start)
+	return toks[i:]
+}
+
+// unionBranches splits toks at top-level UNION ALL.
+func (c *composer) unionBranches(p *parser, toks []token) [][]token {
+	var out [][]token
+	depth, from := 0, 0
+	for i, t := range toks {
+		switch {
+		case isPunct(t, "("):
+			depth++
+		case isPunct(t, ")"):
+			depth--
+		case depth == 0 && (isKeyword(t, "INTERSECT") || isKeyword(t, "EXCEPT")):
+			p.errorf(t, "%s is not supported in a continuous query: expected UNION ALL", strings.ToUpper(t.text))
+			return nil
+		case depth == 0 && isKeyword(t, "UNION"):
+			if i+1 >= len(toks) || !isKeyword(toks[i+1], "ALL") {
+				p.errorf(t, "UNION without ALL is not supported yet: expected UNION ALL (for distinct rows, SELECT DISTINCT * FROM (… UNION ALL …) AS u)")
+				return nil
+			}
+			out = append(out, toks[from:i])
+			from = i + 2
+		}
+	}
+	out = append(out, toks[from:])
+	if len(out) == 1 {
+		return out
+	}
+	for i, b := range out {
+		if len(b) == 0 {
+			p.errorf(tokAt(toks, len(toks)), "expected SELECT after UNION ALL, found %s", describe(tokAt(toks, len(toks))))
+			return nil
+		}
+		// (SELECT …) UNION ALL (SELECT …): the parentheses group one branch.
+		if isPunct(b[0], "(") && matchingParen(b, 1) == len(b)-1 {
+			c.blank(b[0].start, b[0].end)
+			c.blank(b[len(b)-1].start, b[len(b)-1].end)
+			b = b[1 : len(b)-1]
+			out[i] = b
+		}
+		if !isKeyword(b[0], "SELECT") {
+			p.errorf(b[0], "expected SELECT in a UNION ALL branch, found %s", describe(b[0]))
+			return nil
+		}
+		depth := 0
+		for _, t := range b {
+			switch {
+			case isPunct(t, "("):
+				depth++
+			case isPunct(t, ")"):
+				depth--
+			case depth == 0 && (isKeyword(t, "ORDER") || isKeyword(t, "LIMIT") || isKeyword(t, "EMIT")):
+				p.errorf(t, "%s after UNION ALL would apply to the whole union: expected it outside, SELECT … FROM (… UNION ALL …) AS u %s …", strings.ToUpper(t.text), strings.ToUpper(t.text))
+				return nil
+			}
+		}
+	}
+	return out
+}
+
+// derivedTables plans each derived table of toks — ( SELECT … ) after
+// FROM, JOIN or a comma, with its alias — as a stage, and returns toks
+// with each replaced by one token naming its stage.
+func (c *composer) derivedTables(p *parser, toks []token) []token {
+	var out []token
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if !isPunct(t, "(") || i+1 >= len(toks) || !(isKeyword(toks[i+1], "SELECT") || isKeyword(toks[i+1], "WITH")) {
+			out = append(out, t)
+			continue
+		}
+		closing := matchingParen(toks, i+1)
+		if closing < 0 {
+			p.errorf(t, "this ( is never closed: expected ( SELECT … )")
+			return nil
+		}
+		if i == 0 || !(isKeyword(toks[i-1], "FROM") || isKeyword(toks[i-1], "JOIN") || isPunct(toks[i-1], ",") && inFromList(toks, i-1)) {
+			// A subquery in an expression: left for checkTokens (subquery.go
+			// rewrites the ones it can).
+			out = append(out, toks[i:closing+1]...)
+			i = closing
+			continue
+		}
+		j := closing + 1
+		if j < len(toks) && isKeyword(toks[j], "AS") {
+			j++
+		}
+		if j >= len(toks) || toks[j].kind != tokIdent || isClauseKeyword(toks[j]) {
+			p.errorf(tokAt(toks, closing+1), "a derived table needs a name: expected ( SELECT … ) AS name, found %s", describe(tokAt(toks, closing+1)))
+			return nil
+		}
+		alias := toks[j]
+		if c.pl.scopes[len(c.pl.scopes)-1][strings.ToLower(alias.text)] != nil {
+			p.errorf(alias, "the name %s is already used in this SELECT: expected another name for the derived table", alias.text)
+			return nil
+		}
+		s := c.stage(p, alias, toks[i+1:closing])
+		if s == nil {
+			return nil
+		}
+		c.pl.scopes[len(c.pl.scopes)-1][strings.ToLower(alias.text)] = s
+		// The span ( … ) becomes `alias`; AS alias stays after it.
+		c.blank(t.start, toks[closing].end)
+		quoted := "`" + alias.text + "`"
+		copy(c.text[t.start:], quoted)
+		out = append(out, token{kind: tokIdent, text: alias.text, start: t.start, end: t.start + len(quoted)})
+		i = closing
+	}
+	return out
+}
+
+// inFromList reports whether the comma at toks[i] separates FROM items:
+// the nearest clause keyword before it, at its depth, is FROM.
+func inFromList(toks []token, i int) bool {
+	depth := 0
+	for j := i - 1; j >= 0; j-- {
+		t := toks[j]
+		switch {
+		case isPunct(t, ")"):
+			depth++
+		case isPunct(t, "("):
+			if depth == 0 {
+				return false
+			}
+			depth--
+		case depth == 0 && isKeyword(t, "FROM"):
+			return true
+		case depth == 0 && t.kind == tokIdent && afterFrom[strings.ToUpper(t.text)]:
+			return false
+		}
+	}
+	return false
+}
+
+// afterFrom are the clauses before or after the FROM list.
+var afterFrom = map[string]bool{"SELECT": true, "WHERE": true, "GROUP": true, "HAVING": true, "ORDER": true, "LIMIT": true, "UNION": true, "EMIT": true, "WINDOW": true}
+
+// clauseKeywords follow a FROM item: not an alias.
+var clauseKeywords = map[string]bool{"WHERE": true, "GROUP": true, "HAVING": true, "ORDER": true, "LIMIT": true, "JOIN": true,
+	"INNER": true, "LEFT": true, "RIGHT": true, "FULL": true, "CROSS": true, "ON": true, "UNION": true, "EMIT": true, "WINDOW": true, "NATURAL": true, "USING": true, "STRAIGHT_JOIN": true}
+
+func isClauseKeyword(t token) bool {
+	return t.kind == tokIdent && clauseKeywords[strings.ToUpper(t.text)]
+}
+
+// stage plans body (a nested query) as a stage named by name and returns
+// its stream.
+func (c *composer) stage(p *parser, name token, body []token) *Stream {
+	c.n++
+	s := newStream(name.text, name.start)
+	s.Derived, s.Hidden = true, true
+	s.Subject = fmt.Sprintf("_velort.x.%s.%d.{partition}", subjectToken(c.stmt), c.n)
+	s.DLQ = fmt.Sprintf("velort.dlq.%s.%d", subjectToken(c.stmt), c.n)
+	qname := c.uniqueName(c.stmt + "__" + strings.ToLower(name.text))
+	c.pl.Streams = append(c.pl.Streams, s)
+	c.plan(p, s, qname, nil, body, body[len(body)-1].end)
+	if p.fail != nil {
+		return nil
+	}
+	c.shape(s)
+	return s
+}
+
+var subjectUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]`)
+
+// subjectToken is name made safe as one subject token (and stream name).
+func subjectToken(name string) string { return subjectUnsafe.ReplaceAllString(name, "_") }
+
+// uniqueName is name, or name with a number when a query or stream of the
+// file already has it.
+func (c *composer) uniqueName(name string) string {
+	taken := func(n string) bool {
+		if c.pl.byName[strings.ToLower(n)] != nil {
+			return true
+		}
+		for _, q := range c.pl.Queries {
+			if strings.EqualFold(q.Name, n) {
+				return true
+			}
+		}
+		return false
+	}
+	if !taken(name) {
+		return name
+	}
+	for i := 2; ; i++ {
+		if n := fmt.Sprintf("%s_%d", name, i); !taken(n) {
+			return n
+		}
+	}
+}
+
+// shape gives a planned stage's stream its partitions, key, event time and
+// transport from the queries writing it: as many partitions as its widest
+// input, partitioned by its row key (a changelog) or by the input's key
+// columns it carries (append-only; else by all its columns); JetStream when
+// an input is.
+func (c *composer) shape(s *Stream) {
+	var writers []*Query
+	for _, q := range c.pl.Queries {
+		if q.Sink == s {
+			writers = append(writers, q)
+		}
+	}
+	n := 1
+	var first *Stream
+	for _, q := range writers {
+		for _, in := range q.sources() {
+			if first == nil {
+				first = in
+			}
+			n = max(n, in.Partitions)
+			if in.JetStream != "" && s.JetStream == "" {
+				s.JetStream = "VELORT_X_" + strings.ToUpper(subjectToken(c.stmt)) + fmt.Sprintf("_%d", c.n)
+			}
+			if s.EventTime == "" && in.EventTime != "" {
+				if i := s.Columns.Index(in.EventTime); i >= 0 && s.Columns[i].Type == in.Columns[in.EventTimeIdx].Type {
+					s.EventTime, s.EventTimeIdx = s.Columns[i].Name, i
+					s.WatermarkDelay, s.IdleTimeout, s.Late = in.WatermarkDelay, in.IdleTimeout, in.Late
+				}
+			}
+		}
+	}
+	s.Key, s.KeyIdx = nil, nil
+	switch {
+	case s.Changelog:
+		if len(s.changelogKeyIdx) == 0 {
+			n = 1 // a global aggregate, or a key only in Velort-Key
+		} else {
+			for _, i := range s.changelogKeyIdx {
+				s.Key, s.KeyIdx = append(s.Key, s.Columns[i].Name), append(s.KeyIdx, i)
+			}
+		}
+	case first != nil:
+		for _, k := range first.Key {
+			if i := s.Columns.Index(k); i >= 0 {
+				s.Key, s.KeyIdx = append(s.Key, s.Columns[i].Name), append(s.KeyIdx, i)
+			}
+		}
+		if len(s.Key) == 0 {
+			for i, col := range s.Columns {
+				s.Key, s.KeyIdx = append(s.Key, col.Name), append(s.KeyIdx, i)
+			}
+		}
+	}
+	s.Partitions = n
+}
+
+// blank replaces text[from:to] with spaces, keeping newlines.
+func (c *composer) blank(from, to int) {
+	for i := from; i < to; i++ {
+		if c.text[i] != '\n' {
+			c.text[i] = ' '
+		}
+	}
+}
+
+// tokAt is toks[i], or an end-of-statement token after the last.
+func tokAt(toks []token, i int) token {
+	if i < len(toks) {
+		return toks[i]
+	}
+	if len(toks) == 0 {
+		return token{kind: tokEOF}
+	}
+	e := toks[len(toks)-1].end
+	return token{kind: tokEOF, start: e, end: e}
+}
+
+// bindUnionBranch checks a UNION ALL branch after the first against the
+// stream the first one typed: as many columns, of the same types; the
+// branch's columns take the first's names, as in MySQL.
+func (q *Query) bindUnionBranch(p *parser) *Error {
+	s := q.Sink
+	if len(s.Columns) != len(q.Columns) {
+		return p.src.errorAt(q.pos, "UNION ALL: this SELECT has %d columns, the first has %d (%s): expected as many", len(q.Columns), len(s.Columns), columnNames(s.Columns))
+	}
+	for i := range q.Columns {
+		a, b := s.Columns[i], q.Columns[i]
+		if a.Type != b.Type || a.Type == runtime.TDecimal && a.Scale != b.Scale {
+			return p.src.errorAt(q.pos, "UNION ALL: column %d (%s) is %s in the first SELECT and %s here: expected the same type (CAST one of them)", i+1, a.Name, columnTypeText(a), columnTypeText(b))
+		}
+		q.Columns[i].Name = a.Name
+	}
+	return nil
+}
+
+func columnTypeText(c runtime.Column) string {
+	if c.Type == runtime.TDecimal {
+		return fmt.Sprintf("DECIMAL(%d,%d)", c.Precision, c.Scale)
+	}
+	return c.Type.String()
+}

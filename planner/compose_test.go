@@ -1,0 +1,129 @@
+package planner
+
+import (
+	"strings"
+	"testing"
+)
+
+// composeDecl: a partitioned append-only source and a changelog source.
+const composeDecl = "CREATE STREAM s (k VARCHAR, x BIGINT, d DOUBLE, ts TIMESTAMP) WITH (subject = 's.{partition}', partitions = 4, key = 'k', event_time = 'ts');\n" +
+	"CREATE STREAM cs (id VARCHAR, g VARCHAR, v BIGINT) WITH (subject = 'cs.{partition}', partitions = 2, key = 'id', changelog = 'upsert');\n"
+
+// TestComposedStages: each nested SELECT is a stage — a query of its own
+// writing a hidden stream on _velort.x.<statement>.<n>.{partition},
+// partitioned like its input by its row key — read by the SELECT around it
+// under its name.
+func TestComposedStages(t *testing.T) {
+	pl, err := Parse("q.sql", composeDecl+
+		"CREATE STREAM total AS SELECT SUM(c) AS total FROM (SELECT k, COUNT(*) AS c FROM s GROUP BY k) AS q;\n"+
+		"CREATE STREAM hot AS WITH big AS (SELECT k, x * 2 AS x2, ts FROM s WHERE x > 1),\n"+
+		"  per AS (SELECT k, SUM(x2) AS sx FROM big GROUP BY k)\n"+
+		"SELECT k, sx FROM per WHERE sx > 10;\n", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type want struct {
+		query, source, sink, subject, key, kind string
+		parts                                   int
+		statement                               string
+	}
+	wants := []want{
+		{"total__q", "s", "q", "_velort.x.total.1.{partition}", "k", "changelog (key: k)", 4, "total"},
+		{"total", "q", "total", "total", "", "changelog (key: the empty key — one row)", 1, ""},
+		{"hot__big", "s", "big", "_velort.x.hot.1.{partition}", "k", "append-only", 4, "hot"},
+		{"hot__per", "big", "per", "_velort.x.hot.2.{partition}", "k", "changelog (key: k)", 4, "hot"},
+		{"hot", "per", "hot", "hot", "", "changelog (key: k)", 1, ""},
+	}
+	if len(pl.Queries) != len(wants) {
+		t.Fatalf("%d queries, want %d", len(pl.Queries), len(wants))
+	}
+	for i, w := range wants {
+		q := pl.Queries[i]
+		got := want{q.Name, q.Source.Name, q.Sink.Name, q.Sink.Subject, strings.Join(q.Sink.Key, ","), q.OutputKindText(), q.Sink.Partitions, q.Statement}
+		if got != w {
+			t.Errorf("query %d:\n got %+v\nwant %+v", i, got, w)
+		}
+		if q.Sink.Hidden != (w.statement != "") {
+			t.Errorf("query %s: sink hidden = %v", q.Name, q.Sink.Hidden)
+		}
+	}
+	// The stage of big carries the event time through.
+	if big := pl.Queries[2].Sink; big.EventTime != "ts" {
+		t.Errorf("stage big: event time %q, want ts", big.EventTime)
+	}
+	// Stage names are the statement's own: not streams of the file.
+	for _, n := range []string{"q", "big", "per"} {
+		if pl.Stream(n) != nil {
+			t.Errorf("stage %s is visible outside its statement", n)
+		}
+	}
+}
+
+// TestComposedUnionAll: each branch is a query writing the statement's
+// stream; the first types it, the others must agree.
+func TestComposedUnionAll(t *testing.T) {
+	pl, err := Parse("q.sql", composeDecl+
+		"CREATE STREAM u AS SELECT k, x FROM s WHERE x > 5 UNION ALL SELECT id, v + 1 FROM cs2 UNION ALL (SELECT k, x FROM s WHERE x < 0);\n",
+		Options{})
+	if err == nil || !strings.Contains(err.Error(), "unknown stream cs2") {
+		t.Fatalf("err = %v, want unknown stream cs2", err)
+	}
+	pl, err = Parse("q.sql", composeDecl+
+		"CREATE STREAM a (id VARCHAR, v BIGINT) WITH (subject = 'a');\n"+
+		"CREATE STREAM u AS SELECT k, x FROM s WHERE x > 5 UNION ALL SELECT id, v + 1 FROM a UNION ALL (SELECT k, x FROM s WHERE x < 0);\n",
+		Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, q := range pl.Queries {
+		if q.Sink.Name == "u" {
+			names = append(names, q.Name+"<-"+q.Source.Name)
+		}
+	}
+	if got := strings.Join(names, " "); got != "u<-s u_2<-a u_3<-s" {
+		t.Errorf("branches %s", got)
+	}
+	u := pl.Stream("u")
+	if got := schemaText(u.Columns); got != "k VARCHAR, x BIGINT" {
+		t.Errorf("u: %s", got)
+	}
+}
+
+// TestComposedRefusals: shapes refused at their position with what to
+// write instead.
+func TestComposedRefusals(t *testing.T) {
+	cases := []struct{ name, sql, want string }{
+		{"no alias", "CREATE STREAM o AS SELECT * FROM (SELECT k FROM s) WHERE k > 'a';",
+			"q.sql:3:52: a derived table needs a name: expected ( SELECT … ) AS name, found 'WHERE'"},
+		{"recursive", "CREATE STREAM o AS WITH RECURSIVE r AS (SELECT k FROM s) SELECT k FROM r;",
+			"q.sql:3:25: WITH RECURSIVE is not supported"},
+		{"cte columns", "CREATE STREAM o AS WITH r (a) AS (SELECT k FROM s) SELECT a FROM r;",
+			"q.sql:3:27: a column list after a WITH name is not supported"},
+		{"cte twice", "CREATE STREAM o AS WITH r AS (SELECT k FROM s), r AS (SELECT k FROM s) SELECT k FROM r;",
+			"q.sql:3:49: WITH names r twice"},
+		{"union types", "CREATE STREAM o AS SELECT k, x FROM s UNION ALL SELECT k, d FROM s;",
+			"q.sql:3:49: UNION ALL: column 2 (x) is BIGINT in the first SELECT and DOUBLE here: expected the same type (CAST one of them)"},
+		{"union count", "CREATE STREAM o AS SELECT k, x FROM s UNION ALL SELECT k FROM s;",
+			"q.sql:3:49: UNION ALL: this SELECT has 1 columns, the first has 2 (k, x)"},
+		{"union order", "CREATE STREAM o AS SELECT k FROM s UNION ALL SELECT k FROM s ORDER BY k LIMIT 3;",
+			"q.sql:3:62: ORDER after UNION ALL would apply to the whole union"},
+		{"union changelog", "CREATE STREAM o AS SELECT k FROM s UNION ALL SELECT g FROM cs;",
+			"q.sql:3:46: UNION ALL of a changelog (changelog (key: id)) is not supported yet"},
+		{"error inside a stage", "CREATE STREAM o AS SELECT * FROM (\n  SELECT k, nope FROM s) AS t;",
+			"q.sql:4:13: unknown column nope"},
+		{"error inside a CTE", "CREATE STREAM o AS WITH a AS (SELECT k FROM s),\n b AS (SELECT k, COUNT(*) AS n FROM a WHERE nope = 1 GROUP BY k) SELECT k FROM b;",
+			"q.sql:4:45: unknown column nope"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("q.sql", composeDecl+c.sql, Options{})
+			if err == nil {
+				t.Fatalf("no error; want %q", c.want)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error\n  %s\nwant it to contain\n  %s", err, c.want)
+			}
+		})
+	}
+}
