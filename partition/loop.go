@@ -26,6 +26,10 @@ type Sink struct {
 	// Changes, with Table, also receives each changelog output (a
 	// materialized table written into a KV bucket; changesink.go).
 	Changes ChangeWriter
+	// Format, when set, encodes outputs in a format other than JSON;
+	// Schema is then the output columns (format.go).
+	Format *runtime.Format
+	Schema runtime.Schema
 }
 
 // Config describes one (query, partition) loop.
@@ -42,6 +46,10 @@ type Config struct {
 	DLQ       string
 	Pipeline  *runtime.Pipeline
 	Sink      Sink
+	// Format, when set, decodes payloads in a format other than JSON.
+	// Columns of Schema with Meta set are metadata columns, filled from
+	// the message (format.go).
+	Format *runtime.Format
 	// EOFWriters is how many end-of-input markers complete this partition's
 	// input; 0 means the input never ends (run until cancelled).
 	EOFWriters int
@@ -137,6 +145,7 @@ type Loop struct {
 	chgOut     changeOut    // a changelog output's reused headers
 	drops      dropCount
 	running    atomic.Bool
+	wire       wire // formats other than JSON, metadata columns (format.go)
 }
 
 // dropCount tracks the core NATS intake's dropped records (nats.go's
@@ -163,13 +172,14 @@ func New(nc *nats.Conn, cfg Config) *Loop {
 	l := &Loop{
 		cfg:   cfg,
 		nc:    nc,
-		dec:   runtime.NewDecoder(cfg.Schema, cfg.Read),
+		dec:   runtime.NewDecoder(cfg.Schema, payloadRead(&cfg)),
 		enc:   runtime.NewEncoder(cfg.Sink.Columns),
 		keyer: NewKeyer(cfg.Sink.KeyIdx, len(cfg.Sink.Subjects)),
 		row:   make(runtime.Row, len(cfg.Schema)),
 		maxET: -1 << 62,
 		wm:    -1 << 62,
 	}
+	l.initWire()
 	l.ctx.Partition = cfg.Partition
 	l.ctx.MaxValueBytes = cfg.MaxValueBytes
 	if nc != nil {
@@ -230,6 +240,9 @@ func (l *Loop) Subscribe() error {
 // Run is the hot loop. It returns when input ends (all EOF markers seen,
 // after flushing every open window) or when ctx is cancelled.
 func (l *Loop) Run(ctx context.Context) error {
+	if l.wire.err != nil {
+		return l.wire.err
+	}
 	l.running.Store(true)
 	defer l.running.Store(false)
 	eofs := 0
@@ -316,7 +329,13 @@ func (l *Loop) process(m *nats.Msg) error {
 	if l.clock {
 		l.ctx.NowMs = time.Now().UnixMilli()
 	}
-	if err := l.dec.Decode(m.Data, l.row); err != nil {
+	var err error
+	if l.wire.plain {
+		err = l.dec.Decode(m.Data, l.row)
+	} else {
+		err = l.decodeNative(m, l.row, false)
+	}
+	if err != nil {
 		return l.deadLetter(m, err.Error())
 	}
 	et := l.ctx.NowMs
@@ -448,8 +467,13 @@ func (l *Loop) publish(rows []runtime.Row) error {
 		return nil
 	}
 	for i, r := range rows {
-		l.out = l.enc.Append(l.out[:0], r)
 		p := l.keyer.Partition(r)
+		if err := l.encodeOutput(r); err != nil {
+			if err := l.unencodable(l.cfg.Sink.Subjects[p], r, err); err != nil {
+				return err
+			}
+			continue
+		}
 		var err error
 		switch {
 		case l.cfg.SinkJetStream:

@@ -38,7 +38,13 @@ func (l *Loop) collect(m *nats.Msg) error {
 	}
 	r := b.rows[b.n]
 	l.ctx.Reset()
-	if err := l.dec.DecodeMore(m.Data, r); err != nil {
+	var err error
+	if l.wire.plain {
+		err = l.dec.DecodeMore(m.Data, r)
+	} else {
+		err = l.decodeNative(m, r, true)
+	}
+	if err != nil {
 		if err := l.deadLetter(m, err.Error()); err != nil {
 			return err
 		}
@@ -101,7 +107,7 @@ func (l *Loop) runBatch() error {
 		}
 		b.n = 0
 	}
-	l.dec.ResetScratch()
+	l.resetScratch()
 	return nil
 }
 

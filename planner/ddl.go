@@ -134,7 +134,11 @@ func (p *parser) withOptions() ([]option, bool) {
 // applyStreamOptions sets a stream's WITH options, checking each.
 func (p *parser) applyStreamOptions(s *Stream, opts []option) bool {
 	var keyTok token
+	var format streamFormat
 	for _, o := range opts {
+		if format.option(o) {
+			continue
+		}
 		switch o.name {
 		case "subject":
 			if why := subjectProblem(o.value, true); why != "" {
@@ -164,12 +168,6 @@ func (p *parser) applyStreamOptions(s *Stream, opts []option) bool {
 				return false
 			}
 			s.Changelog, s.changelogPos = true, o.tok.start
-		case "format":
-			if !strings.EqualFold(o.value, "json") {
-				p.errorf(o.tok, "unsupported format %s: expected 'json'", describe(o.tok))
-				return false
-			}
-			s.Format = "json"
 		case "event_time":
 			s.EventTime = o.value
 		case "watermark_delay", "idle_timeout", "dedup_window":
@@ -209,9 +207,12 @@ func (p *parser) applyStreamOptions(s *Stream, opts []option) bool {
 			}
 			s.Start = v
 		default:
-			p.errorf(o.tok, "unknown stream option %s: expected subject, partitions, key, changelog, format, event_time, watermark_delay, idle_timeout, late, dlq, jetstream, start or dedup_window", o.name)
+			p.errorf(o.tok, "unknown stream option %s: expected subject, partitions, key, changelog, format, event_time, watermark_delay, idle_timeout, late, dlq, jetstream, start, dedup_window, delimiter, header, schema or message", o.name)
 			return false
 		}
+	}
+	if !p.applyFormat(s, &format) {
+		return false
 	}
 	if why := subjectProblem(s.Subject, true); why != "" { // the default: the stream's name
 		p.errorf(p.src.tokenAt(s.subjectPos), "invalid NATS subject %q for stream %s: %s; expected WITH (subject = 'name.like.this')", s.Subject, s.Name, why)
@@ -281,6 +282,9 @@ func (p *parser) resolveStreamColumns(s *Stream, at token) bool {
 		}
 		s.EventTimeIdx = i
 	}
+	if !s.Derived && !p.checkNative(s, at) {
+		return false
+	}
 	return true
 }
 
@@ -307,6 +311,11 @@ func (p *parser) columnList() (runtime.Schema, []string, bool) {
 		c.Name = name.text
 		for {
 			switch {
+			case isKeyword(p.peek(), "METADATA"):
+				if !p.metadataClause(&c) {
+					return nil, nil, false
+				}
+				continue
 			case isKeyword(p.peek(), "PRIMARY"):
 				p.advance()
 				if !p.expectKeyword("KEY") {

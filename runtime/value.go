@@ -75,6 +75,9 @@ type Column struct {
 	Type      Type
 	Precision uint8 // DECIMAL(p,s): p
 	Scale     uint8 // DECIMAL(p,s): s
+	// Meta, when set, is the column's METADATA FROM source (SPEC §2
+	// "NATS-native streams"): filled from the message, not its payload.
+	Meta string
 }
 
 // Schema is the ordered list of a record's columns.

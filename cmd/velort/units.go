@@ -132,6 +132,9 @@ func newUnitBuilder(conn *transport.Conn, ck *checkpoints, pl *planner.Plan, wri
 			SourceKey: q.Source.KeyIdx, SourcePartitions: q.Source.Partitions, MaxValueBytes: pl.MaxValueBytes,
 			Changelog: q.InputChangelog(), ChangelogKey: q.SourceKeyCols(),
 		}
+		if err := nativeConfig(q, &base); err != nil {
+			return nil, err
+		}
 		if q.Source.JetStream != "" {
 			base.AckAfter = q.AckAfter
 		}

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/velort/velort/partition"
+	"github.com/velort/velort/planner"
+)
+
+// nativeConfig sets the payload formats of q's source and sink (SPEC §2
+// "NATS-native streams") and refuses what the loops do not support yet:
+// formats other than JSON or METADATA columns on a join, a changelog
+// input or a repartitioned query.
+func nativeConfig(q *planner.Query, cfg *partition.Config) error {
+	src, sink := q.Source, q.Sink
+	native := func(s *planner.Stream) bool { return s.PayloadFormat != nil || s.HasMetadata() }
+	cfg.Format = src.PayloadFormat
+	if sink.Materialized == nil && sink.PayloadFormat != nil {
+		if _, err := sink.PayloadFormat.NewEncoder(q.Columns); err != nil {
+			return fmt.Errorf("query %s: sink %s: %w", q.Name, sink.Name, err)
+		}
+		cfg.Sink.Format, cfg.Sink.Schema = sink.PayloadFormat, q.Columns
+	}
+	if l, r, _, _, ok := q.IntervalJoin(); ok && (native(l) || native(r)) {
+		return fmt.Errorf("query %s: joins read JSON streams without METADATA columns for now (streams %s, %s)", q.Name, l.Name, r.Name)
+	}
+	if l, r, ok := q.RegularJoin(); ok && (native(l) || native(r)) {
+		return fmt.Errorf("query %s: joins read JSON streams without METADATA columns for now (streams %s, %s)", q.Name, l.Name, r.Name)
+	}
+	if !native(src) {
+		return nil
+	}
+	if q.InputChangelog() {
+		return fmt.Errorf("query %s: a changelog input is read as JSON without METADATA columns for now (stream %s)", q.Name, src.Name)
+	}
+	if q.NeedsRepartition() && src.HasMetadata() {
+		return fmt.Errorf("query %s: METADATA columns of stream %s do not survive the repartition this query needs yet; group by the stream's key, or declare it with partitions = 1", q.Name, src.Name)
+	}
+	return nil
+}
