@@ -37,6 +37,9 @@ type exprEnv struct {
 	// (eager), not only under a condition (CASE, IF, AND, ...).
 	batch *[]*runtime.BatchCall
 	eager bool
+	// grouped, above a group stage, lets an expression that spells a
+	// GROUP BY expression read the group's key (groupKeyOf).
+	grouped *groupedEnv
 }
 
 // compileExpr compiles e natively when it can and through go-mysql-server's
@@ -45,6 +48,9 @@ func (env *exprEnv) compile(e sql.Expression) (compiled, error) {
 	if env.eager && !evaluatesEveryChild(e) {
 		env.eager = false
 		defer func() { env.eager = true }()
+	}
+	if c, ok := env.groupKeyOf(e); ok {
+		return c, nil
 	}
 	switch e := e.(type) {
 	case *expression.Alias:

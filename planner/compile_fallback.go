@@ -108,6 +108,10 @@ func (env *exprEnv) nativeIslands(e sql.Expression, fr *nativeFrame) (sql.Expres
 		if x == nil {
 			continue
 		}
+		if c, ok := env.groupKeyOf(x); ok { // the group's key, not GMS's evaluation of its columns
+			out[i], changed = &nativeValue{Expression: x, fn: c.fn, typ: c.typ, fr: fr}, true
+			continue
+		}
 		if hasNative(x) {
 			c, ok, err := env.nativeFallback(x)
 			if err != nil {

@@ -229,6 +229,7 @@ func (env *exprEnv) remap(cols []sql.Expression) (*exprEnv, error) {
 		}
 		out.slots[i], out.types[i], out.scales[i] = env.slots[gf.Index()], env.types[gf.Index()], env.scales[gf.Index()]
 	}
+	out.grouped = env.grouped.remap(cols)
 	return out, nil
 }
 

@@ -355,6 +355,17 @@ func (q *Query) groupStage(in *exprEnv, partition int) (runtime.Stage, *exprEnv,
 			out.slots[i], out.types[i] = nk+na+d.win, runtime.TTimestamp
 		}
 	}
+	out.grouped = &groupedEnv{src: make([]sql.Expression, len(gb.SelectedExprs)), keys: keyText}
+	for i, d := range gb.SelectedExprs {
+		if a, ok := d.(*expression.Alias); ok {
+			d = a.Child
+		}
+		out.grouped.src[i] = d
+	}
+	for k, c := range keyComp {
+		slot := k
+		out.grouped.read = append(out.grouped.read, compiled{fn: func(_ *runtime.Ctx, r runtime.Row) runtime.Value { return r[slot] }, typ: c.typ, scale: c.scale, col: slot + 1})
+	}
 	out.udfAggs = map[*udfExpr]compiled{}
 	for u, j := range udfAggIdx {
 		slot := nk + j
@@ -367,6 +378,63 @@ func (q *Query) groupStage(in *exprEnv, partition int) (runtime.Stage, *exprEnv,
 		return nil, nil, err
 	}
 	return runtime.NewGroupStage(cfg), out, nil
+}
+
+// groupedEnv lets an expression above a group stage read a group key:
+// a selected expression (or a part of one) that spells a GROUP BY
+// expression is the group's key, as in MySQL, not an evaluation over the
+// ungrouped columns it names. go-mysql-server selects those columns one by
+// one (SELECT k2 + y … GROUP BY k2 + y selects k2 and y), and the stage
+// takes each as ANY_VALUE: over a changelog, once a group's first row is
+// retracted, each column's value can come from a different live row (k2
+// from one, y from another: 1 + 5 in the group whose key is NULL).
+type groupedEnv struct {
+	src  []sql.Expression // each column of the level, over source columns
+	keys []string         // the GROUP BY expressions, as go-mysql-server prints them
+	read []compiled       // reads key k's slot of the stage row
+}
+
+// remap is g seen above a projection of plain column references (checked
+// by exprEnv.remap).
+func (g *groupedEnv) remap(cols []sql.Expression) *groupedEnv {
+	if g == nil {
+		return nil
+	}
+	out := &groupedEnv{src: make([]sql.Expression, len(cols)), keys: g.keys, read: g.read}
+	for i, e := range cols {
+		if a, ok := e.(*expression.Alias); ok {
+			e = a.Child
+		}
+		if gf, ok := e.(*expression.GetField); ok && gf.Index() >= 0 && gf.Index() < len(g.src) {
+			out.src[i] = g.src[gf.Index()]
+		}
+	}
+	return out
+}
+
+// groupKeyOf returns the closure reading the group key e spells, if it
+// spells one: e written over source columns prints as a GROUP BY
+// expression. A plain column reads its own slot (a grouped one, the key's).
+func (env *exprEnv) groupKeyOf(e sql.Expression) (compiled, bool) {
+	g := env.grouped
+	if g == nil || len(g.keys) == 0 || len(e.Children()) == 0 {
+		return compiled{}, false
+	}
+	if _, ok := e.(*expression.Alias); ok {
+		return compiled{}, false
+	}
+	for _, s := range g.src {
+		if s == nil { // a level this cannot see through
+			return compiled{}, false
+		}
+	}
+	text := inlineLevel(e, g.src).String()
+	for k, t := range g.keys {
+		if t == text {
+			return g.read[k], true
+		}
+	}
+	return compiled{}, false
 }
 
 // rowsStage builds the OVER (...) row-window stage. Its rows are the input

@@ -464,19 +464,24 @@ func (g *clGen) scalar(r *clRel, typ clType, exact bool) (clExpr, bool) {
 	}
 }
 
-// keyExpr is an expression of one column of type typ, for GROUP BY.
-//
-// Expressions of two nullable columns (k2 + y, CONCAT(u, '-', g)) are left
-// out: velort (since before changelogs, ceac989 too) publishes a wrong
-// value for such a key when it is NULL — SELECT t, k2 + y AS e, COUNT(*)
-// FROM s GROUP BY t, k2 + y over {"k2":1,"y":null,"t":"a"} then
-// {"k2":null,"y":5,"t":"a"} publishes e = 6 in the second row, not NULL.
+// keyExpr is an expression of one or two columns of type typ, for GROUP
+// BY. Expressions of two nullable columns (k2 + y, CONCAT(u, '-', g))
+// spell a key that is NULL in rows where either column is: the key's group
+// then holds rows with different values of each column, and the selected
+// expression must show the key (it showed 1 + 5 from two rows, fixed
+// since).
 func (g *clGen) keyExpr(r *clRel, typ clType) (clExpr, bool) {
 	a, ok := g.pickCol(r, int(typ), true)
 	if !ok {
 		return clExpr{}, false
 	}
 	ref, n := colExpr(a), a.name
+	if b, ok := g.pickCol(r, int(typ), true); ok && b.name != n && g.rng.Intn(3) == 0 {
+		if typ == clString {
+			return ref.with("CONCAT("+n+", '-', "+b.name+")", "("+n+" || '-' || "+b.name+")", clString, b), true
+		}
+		return ref.with(n+" + "+b.name, "("+n+" + "+b.name+")", clInt, b), true
+	}
 	if typ == clString {
 		if g.rng.Intn(2) == 0 {
 			return ref.with("CONCAT("+n+", '!')", "("+n+" || '!')", clString), true
