@@ -33,6 +33,8 @@ type Stream struct {
 	Hidden bool
 	// View marks a CREATE VIEW: a named query with no subject of its own.
 	View bool
+	// unread: a view no query reads; its queries do not run.
+	unread bool
 	// Changelog marks a changelog stream (SPEC §2 "Changelogs"): each
 	// record upserts or deletes the row of its key. A declared source is
 	// one with changelog = 'upsert'; a derived or INSERT INTO sink is one

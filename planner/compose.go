@@ -430,3 +430,76 @@ func columnTypeText(c runtime.Column) string {
 	}
 	return c.Type.String()
 }
+
+// createView plans CREATE VIEW name AS query: a stage of its own statement
+// whose stream any later statement reads FROM by name. A view no query
+// reads does not run (dropUnreadViews).
+func (p *parser) createView(pl *Plan) {
+	name, ok := p.ident("a view name")
+	if !ok {
+		return
+	}
+	if pl.Stream(name.text) != nil || pl.Table(name.text) != nil {
+		p.errorf(name, "%s is already declared", name.text)
+		return
+	}
+	if isKeyword(p.peek(), "WITH") && isPunct(p.peekAt(1), "(") {
+		p.errorf(p.peek(), "a view has no options (it has no subject: velort places it): expected CREATE VIEW %s AS SELECT …", name.text)
+		return
+	}
+	if !p.expectKeyword("AS") {
+		return
+	}
+	if t := p.peek(); !isKeyword(t, "SELECT") && !isKeyword(t, "WITH") {
+		p.errorf(t, "expected SELECT after CREATE VIEW %s AS, found %s", name.text, describe(t))
+		return
+	}
+	stmt := strings.ToLower(name.text)
+	s := newStream(name.text, name.start)
+	s.Derived, s.View = true, true
+	s.Subject = fmt.Sprintf("_velort.x.%s.0.{partition}", subjectToken(stmt))
+	s.DLQ = fmt.Sprintf("velort.dlq.%s", subjectToken(stmt))
+	c := &composer{pl: pl, stmt: stmt, text: []byte(p.src.text)}
+	first := len(pl.Queries)
+	c.plan(p, s, stmt, p.st.toks[:p.i], p.st.toks[p.i:], p.st.end)
+	p.i = len(p.st.toks)
+	if p.fail != nil {
+		return
+	}
+	for _, q := range pl.Queries[first:] {
+		q.Statement = stmt
+	}
+	c.n = 0
+	c.shape(s)
+	pl.addStream(s)
+}
+
+// dropUnreadViews removes the queries of views that no query reads (their
+// stages too), until every view left is read.
+func (pl *Plan) dropUnreadViews() {
+	for {
+		read := map[*Stream]bool{}
+		for _, q := range pl.Queries {
+			for _, in := range q.sources() {
+				read[in] = true
+			}
+		}
+		var drop string
+		for _, s := range pl.Streams {
+			if s.View && !read[s] && !s.unread {
+				s.unread, drop = true, strings.ToLower(s.Name)
+				break
+			}
+		}
+		if drop == "" {
+			return
+		}
+		kept := pl.Queries[:0]
+		for _, q := range pl.Queries {
+			if q.Statement != drop {
+				kept = append(kept, q)
+			}
+		}
+		pl.Queries = kept
+	}
+}

@@ -127,3 +127,40 @@ func TestComposedRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestComposedViews: a view is a stage any later statement reads by name;
+// one that nothing reads does not run, nor do the views only it reads.
+func TestComposedViews(t *testing.T) {
+	pl, err := Parse("q.sql", composeDecl+
+		"CREATE VIEW big AS SELECT k, x FROM s WHERE x > 10;\n"+
+		"CREATE VIEW bigger AS SELECT k, x FROM big WHERE x > 100;\n"+
+		"CREATE VIEW lonely AS SELECT k FROM s;\n"+
+		"CREATE VIEW lonelier AS SELECT k FROM lonely;\n"+
+		"CREATE STREAM o AS SELECT k, COUNT(*) AS n FROM bigger GROUP BY k;\n"+
+		"CREATE STREAM p AS SELECT k, x FROM big;\n", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, q := range pl.Queries {
+		got = append(got, q.Name+":"+q.Source.Name+"→"+q.Sink.Name)
+	}
+	if g := strings.Join(got, " "); g != "big:s→big bigger:big→bigger o:bigger→o p:big→p" {
+		t.Errorf("queries %s", g)
+	}
+	if s := pl.Stream("big"); s == nil || !s.View || s.Subject != "_velort.x.big.0.{partition}" || s.Partitions != 4 {
+		t.Errorf("view big: %+v", s)
+	}
+	if !strings.Contains(pl.Explain(), "stream lonely (view, read by no query: not run)") {
+		t.Errorf("explain does not say lonely is not run:\n%s", pl.Explain())
+	}
+	for _, c := range []struct{ sql, want string }{
+		{"CREATE VIEW s AS SELECT k FROM s;", "q.sql:3:13: s is already declared"},
+		{"CREATE VIEW v WITH (subject = 'x') AS SELECT k FROM s;", "q.sql:3:15: a view has no options"},
+		{"CREATE VIEW v AS SELECT k FROM s;", "the file declares no continuous query"},
+	} {
+		if _, err := Parse("q.sql", composeDecl+c.sql, Options{}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want %q", c.sql, err, c.want)
+		}
+	}
+}

@@ -12,9 +12,17 @@ import (
 func (pl *Plan) Explain() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "file %s\n", pl.File)
+	pl.explainStages(&b)
 	for _, s := range pl.Streams {
 		kind := "source"
-		if s.Derived {
+		switch {
+		case s.View && s.unread:
+			kind = "view, read by no query: not run"
+		case s.View:
+			kind = "view"
+		case s.Hidden:
+			kind = "stage"
+		case s.Derived:
 			kind = "derived"
 		}
 		fmt.Fprintf(&b, "stream %s (%s): subject %s, %d partition(s)", s.Name, kind, s.Subject, s.Partitions)
@@ -52,7 +60,11 @@ func (pl *Plan) Explain() string {
 		fmt.Fprintf(&b, "function %s(%s) RETURNS %s: %s export %s (%s%s)\n", f.Name, strings.Join(params, ", "), f.Returns, f.Module, f.Export, f.Kind, batch)
 	}
 	for _, q := range pl.Queries {
-		fmt.Fprintf(&b, "query %s: %s → %s, %d partition loop(s)\n", q.Name, q.Source.Name, q.Sink.Name, q.Source.Partitions)
+		fmt.Fprintf(&b, "query %s: %s → %s, %d partition loop(s)", q.Name, q.Source.Name, q.Sink.Name, q.Source.Partitions)
+		if q.Statement != "" {
+			fmt.Fprintf(&b, " (a stage of %s)", q.Statement)
+		}
+		b.WriteString("\n")
 		for p := 0; p < q.Source.Partitions; p++ {
 			fmt.Fprintf(&b, "  partition %d: %s → %s\n", p, q.Source.PartitionSubject(p), sinkSubjects(q.Sink))
 		}
@@ -232,4 +244,49 @@ func (p *batchProbe) batch(f *Function) (runtime.BatchFunc, error) {
 	}
 	p.names = append(p.names, f.Name)
 	return func([][]runtime.Value, []runtime.Value) error { return nil }, nil
+}
+
+// explainStages draws each composed statement's graph: its stages in the
+// order they run, each one's operator kind, output kind and key,
+// partitions and the exchange it publishes to.
+func (pl *Plan) explainStages(b *strings.Builder) {
+	stages := map[string][]*Query{}
+	var order []string
+	for _, q := range pl.Queries {
+		if q.Statement == "" {
+			continue
+		}
+		if stages[q.Statement] == nil {
+			order = append(order, q.Statement)
+		}
+		stages[q.Statement] = append(stages[q.Statement], q)
+	}
+	for _, st := range order {
+		qs := stages[st]
+		for _, q := range pl.Queries { // the statement's own query, last
+			if q.Name == st && q.Statement == "" {
+				qs = append(qs, q)
+			}
+		}
+		fmt.Fprintf(b, "statement %s: %d stages\n", st, len(qs))
+		for _, q := range qs {
+			var in []string
+			for _, s := range q.sources() {
+				in = append(in, s.Name)
+			}
+			transport := "core NATS"
+			if q.Sink.JetStream != "" {
+				transport = "JetStream " + q.Sink.JetStream
+			}
+			out := fmt.Sprintf("exchange %s (%s, %d partition(s)", q.Sink.Subject, transport, q.Sink.Partitions)
+			if len(q.Sink.Key) > 0 && q.Sink.Partitions > 1 {
+				out += " by " + strings.Join(q.Sink.Key, ", ")
+			}
+			out += ")"
+			if !q.Sink.Hidden && !q.Sink.View {
+				out = "sink " + q.Sink.Name
+			}
+			fmt.Fprintf(b, "  %s: %s → %s [%s, %d loop(s)] → %s; %s\n", q.Sink.Name, strings.Join(in, " ⋈ "), q.Name, q.Kind, q.Source.Partitions, out, q.OutputKindText())
+		}
+	}
 }

@@ -98,6 +98,7 @@ func Parse(name, text string, opts Options) (*Plan, error) {
 			return nil, p.fail
 		}
 	}
+	pl.dropUnreadViews()
 	if len(pl.Queries) == 0 {
 		return nil, src.errorAt(stmts[len(stmts)-1].end, "the file declares no continuous query: expected CREATE STREAM ... AS SELECT or INSERT INTO ... SELECT")
 	}
@@ -206,8 +207,10 @@ func (p *parser) statement(pl *Plan) {
 			p.createFunction(pl)
 		case isKeyword(kw, "TABLE"):
 			p.createTable(pl)
+		case isKeyword(kw, "VIEW"):
+			p.createView(pl)
 		default:
-			p.errorf(kw, "expected STREAM or FUNCTION after CREATE, found %s", describe(kw))
+			p.errorf(kw, "expected STREAM, TABLE, VIEW or FUNCTION after CREATE, found %s", describe(kw))
 		}
 	case isKeyword(t, "INSERT"):
 		if !p.expectKeyword("INTO") {

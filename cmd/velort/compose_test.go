@@ -125,3 +125,92 @@ func replaceFrom(query, name, with string) string {
 		return "FROM " + with
 	})
 }
+
+// composedShape is a statement of TestComposedShapesAgainstSQLite: velort's
+// SQL (its view, if any, declared before it), SQLite's, and its result's
+// columns.
+type composedShape struct {
+	name, view, velort, sqlite string
+	cols                       []clCol
+	changelog, global          bool
+}
+
+// composedShapes cover what the random chains do not: UNION ALL, joins of
+// derived tables (aggregates), views, a union inside a derived table, and
+// a global aggregate over a HAVING, all over the append-only source s.
+var composedShapes = []composedShape{
+	{name: "o_union", velort: "SELECT k1, x FROM s WHERE x > 2 UNION ALL SELECT t, y FROM s WHERE y < 3",
+		cols: []clCol{{name: "k1", typ: clString}, {name: "x", typ: clInt}}},
+	{name: "o_join", velort: "SELECT a.k1, a.n, b.sx FROM (SELECT k1, COUNT(*) AS n FROM s GROUP BY k1) AS a " +
+		"JOIN (SELECT k1, SUM(x) AS sx FROM s WHERE x > 0 GROUP BY k1) AS b ON a.k1 = b.k1",
+		cols: []clCol{{name: "k1", typ: clString}, {name: "n", typ: clInt}, {name: "sx", typ: clInt}}, changelog: true},
+	{name: "o_left", velort: "WITH a AS (SELECT k1, COUNT(*) AS n FROM s GROUP BY k1), b AS (SELECT k1, MAX(y) AS my FROM s WHERE y > 1 GROUP BY k1) " +
+		"SELECT a.k1, a.n, b.my FROM a LEFT JOIN b ON a.k1 = b.k1",
+		cols: []clCol{{name: "k1", typ: clString}, {name: "n", typ: clInt}, {name: "my", typ: clInt}}, changelog: true},
+	{name: "o_view", view: "CREATE VIEW v AS SELECT k1, x + y AS e FROM s WHERE d > 0",
+		velort: "SELECT k1, SUM(e) AS se, COUNT(*) AS n FROM v GROUP BY k1",
+		sqlite: "SELECT k1, SUM(e) AS se, COUNT(*) AS n FROM (SELECT k1, x + y AS e FROM s WHERE d > 0) AS v GROUP BY k1",
+		cols:   []clCol{{name: "k1", typ: clString}, {name: "se", typ: clInt}, {name: "n", typ: clInt}}, changelog: true},
+	{name: "o_unionagg", velort: "SELECT k, COUNT(*) AS n FROM (SELECT k1 AS k FROM s WHERE x > 0 UNION ALL SELECT t FROM s WHERE y > 0) AS u GROUP BY k",
+		cols: []clCol{{name: "k", typ: clString}, {name: "n", typ: clInt}}, changelog: true},
+	{name: "o_global", velort: "SELECT COUNT(*) AS ng, SUM(n) AS total FROM (SELECT k1, COUNT(*) AS n FROM s GROUP BY k1 HAVING COUNT(*) > 1) AS g",
+		cols: []clCol{{name: "ng", typ: clInt}, {name: "total", typ: clInt}}, changelog: true, global: true},
+}
+
+// TestComposedShapesAgainstSQLite runs each composed shape over the data
+// sets of TestChangelogChainsAgainstSQLite's first seeds that have the
+// append-only source s, with one partition and with four, and compares the
+// result after end of input with SQLite's answer to the same SELECT.
+func TestComposedShapesAgainstSQLite(t *testing.T) {
+	cases := 6
+	if testing.Short() {
+		cases = 2
+	}
+	if os.Getenv("VELORT_SEEDS") != "" {
+		cases = testSeeds(t)
+	}
+	for seed, n := int64(0), 0; n < cases; seed++ {
+		c := genChangelogCase(t, seed)
+		var src *clSource
+		for _, s := range c.srcs {
+			if s.rel.name == "s" {
+				src = s
+			}
+		}
+		if src == nil {
+			c.db.Close()
+			continue
+		}
+		n++
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			defer c.db.Close()
+			for _, sh := range composedShapes {
+				sq := sh.sqlite
+				if sq == "" {
+					sq = sh.velort
+				}
+				if _, err := c.db.Exec("CREATE VIEW " + sh.name + " AS " + sq); err != nil {
+					t.Fatalf("sqlite %s: %v", sh.name, err)
+				}
+			}
+			for _, parts := range []int{1, 4} {
+				chain := c.sqlFile(parts)
+				head := chain[:strings.Index(chain, "\nCREATE STREAM "+c.queries[0].out.name+" ")]
+				var b strings.Builder
+				b.WriteString(head)
+				var queries []*clQuery
+				for _, sh := range composedShapes {
+					if sh.view != "" {
+						b.WriteString("\n" + sh.view + ";\n")
+					}
+					fmt.Fprintf(&b, "\nCREATE STREAM %s WITH (subject = 'cl.%s') AS\n%s;\n", sh.name, sh.name, sh.velort)
+					queries = append(queries, &clQuery{from: src.rel, global: sh.global,
+						out: &clRel{name: sh.name, cols: sh.cols, changelog: sh.changelog}})
+				}
+				if !runChangelogFile(t, c, parts, b.String(), queries) {
+					return
+				}
+			}
+		})
+	}
+}
