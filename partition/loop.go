@@ -146,6 +146,8 @@ type Loop struct {
 	drops      dropCount
 	running    atomic.Bool
 	wire       wire // formats other than JSON, metadata columns (format.go)
+	// recent keeps the latest dead letters for the operations page (deadletters.go).
+	recent deadLetterRing
 }
 
 // dropCount tracks the core NATS intake's dropped records (nats.go's
@@ -524,6 +526,7 @@ func (l *Loop) publishDeadLetter(payload []byte, whereHeader, where, reason stri
 	if len(reason) > maxReason {
 		reason = reason[:maxReason] + "…"
 	}
+	l.recent.add(payload, where, reason, l.dur.seq)
 	d := nats.NewMsg(l.cfg.DLQ)
 	d.Data = payload
 	d.Header.Set(HeaderError, reason)
