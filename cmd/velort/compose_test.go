@@ -2,15 +2,10 @@ package main
 
 import (
 	"fmt"
-	"math/rand"
 	"os"
-	"path/filepath"
 	"regexp"
-	"sort"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestNestedQueriesAgainstSQLite checks the result rule of SPEC §2
@@ -218,106 +213,4 @@ func TestComposedShapesAgainstSQLite(t *testing.T) {
 			}
 		})
 	}
-}
-
-// composedDurableSQL: one statement of three stages over a JetStream
-// source — GROUP BY k (a changelog), GROUP BY a bucket of its sum (another
-// key: every update moves a key between buckets), and a Top-3 of the
-// buckets — whose exchanges are JetStream streams velort creates.
-const composedDurableSQL = `
-CREATE STREAM events (k VARCHAR, v BIGINT)
-WITH (subject = 'cmp.events.{partition}', partitions = 4, key = 'k', jetstream = 'CMP_EVENTS');
-CREATE STREAM top3 WITH (subject = 'cmp.top3', jetstream = 'CMP_TOP3') AS
-WITH counts AS (SELECT k, COUNT(*) AS c, SUM(v) AS s FROM events GROUP BY k),
-     buckets AS (SELECT s % 40 AS bucket, SUM(c) AS total FROM counts GROUP BY s % 40)
-SELECT bucket, total FROM buckets ORDER BY total DESC, bucket LIMIT 3;
-`
-
-// TestComposedStatementSurvivesKills: composedDurableSQL run as a separate
-// velort process, SIGKILLed 3 times mid-stream and restarted: the sink's
-// final table equals that of an uninterrupted run and the batch answer.
-func TestComposedStatementSurvivesKills(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts velort processes")
-	}
-	const n = 12000
-	run := func(dir string, kills int) map[string]string {
-		emb := persistentServer(t, dir)
-		nc := natsConnect(t, emb.ClientURL())
-		in, _ := composedDurableInput(t, dir, n)
-		query := filepath.Join(dir, "q.sql")
-		os.WriteFile(query, []byte(composedDurableSQL), 0o644)
-		args := []string{"run", query, "--nats", emb.ClientURL(), "--replay", "events=" + in, "--checkpoint-interval", "150ms"}
-		if kills > 0 {
-			rng := rand.New(rand.NewSource(16))
-			interrupted := 0
-			for range kills {
-				// The first stage's exchange: JetStream stream VELORT_X_TOP3_1.
-				if killWhen(t, storedGrows(t, nc, "VELORT_X_TOP3_1", uint64(n/8)), time.Duration(rng.Intn(300))*time.Millisecond, args...) {
-					interrupted++
-				}
-			}
-			if interrupted == 0 {
-				t.Fatal("every run finished before it could be killed: the test proves nothing; raise n")
-			}
-			t.Logf("%d of %d runs killed mid-stream", interrupted, kills)
-		}
-		_, errOut, code := velort(t, nil, args...)
-		if code != 0 {
-			t.Fatalf("final run: exit %d: %s", code, errOut)
-		}
-		if kills > 0 && !strings.Contains(errOut, "restored checkpoint") {
-			t.Errorf("the final run restored no checkpoint:\n%s", errOut)
-		}
-		js, _ := nc.JetStream()
-		return readChangelogTable(t, js, "CMP_TOP3")
-	}
-	_, totals := composedDurableInput(t, t.TempDir(), n)
-	type bt struct{ bucket, total int64 }
-	var all []bt
-	for b, total := range totals {
-		all = append(all, bt{b, total})
-	}
-	if len(all) < 6 {
-		t.Fatalf("only %d buckets: the Top-3 would not change", len(all))
-	}
-	sort.Slice(all, func(i, j int) bool {
-		if all[i].total != all[j].total {
-			return all[i].total > all[j].total
-		}
-		return all[i].bucket < all[j].bucket
-	})
-	want := map[string]string{}
-	for _, b := range all[:3] {
-		want[strconv.FormatInt(b.bucket, 10)] = fmt.Sprintf(`{"bucket":%d,"total":%d}`, b.bucket, b.total)
-	}
-	killed := run(t.TempDir(), 3)
-	clean := run(t.TempDir(), 0)
-	compareTables(t, "top3, uninterrupted run vs batch answer", clean, want)
-	compareTables(t, "top3, run killed 3 times vs uninterrupted", killed, clean)
-}
-
-// composedDurableInput writes n events over 60 keys with random values and
-// returns the path and the batch answer of composedDurableSQL's buckets:
-// bucket → total.
-func composedDurableInput(t *testing.T, dir string, n int) (string, map[int64]int64) {
-	rng := rand.New(rand.NewSource(7))
-	count, sum := map[string]int64{}, map[string]int64{}
-	var lines []string
-	for range n {
-		k := fmt.Sprintf("K%d", rng.Intn(60))
-		v := int64(rng.Intn(100))
-		lines = append(lines, fmt.Sprintf(`{"k":"%s","v":%d}`, k, v))
-		count[k]++
-		sum[k] += v
-	}
-	totals := map[int64]int64{}
-	for k, c := range count {
-		totals[sum[k]%40] += c
-	}
-	path := filepath.Join(dir, "events.jsonl")
-	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path, totals
 }

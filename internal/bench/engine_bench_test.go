@@ -128,8 +128,8 @@ func BenchmarkEngineS3bUDF(b *testing.B) { benchEngine(b, "S3b-udf", false) }
 func BenchmarkEngineQ0(b *testing.B)     { benchEngine(b, "q0", false) }
 func BenchmarkEngineQ1(b *testing.B)     { benchEngine(b, "q1", false) }
 func BenchmarkEngineQ2(b *testing.B)     { benchEngine(b, "q2", false) }
-func BenchmarkEngineQ5(b *testing.B)     { benchEngine(b, "q5", false) }
-func BenchmarkEngineQ7(b *testing.B)     { benchEngine(b, "q7", false) }
+func BenchmarkEngineQ5(b *testing.B)     { benchEngine(b, "q5-count", false) }
+func BenchmarkEngineQ7(b *testing.B)     { benchEngine(b, "q7-max", false) }
 
 // JSON path: decode → execute → encode.
 func BenchmarkJSONS0(b *testing.B)  { benchEngine(b, "S0", true) }
@@ -140,8 +140,8 @@ func BenchmarkJSONS3b(b *testing.B) { benchEngine(b, "S3b", true) }
 func BenchmarkJSONQ0(b *testing.B)  { benchEngine(b, "q0", true) }
 func BenchmarkJSONQ1(b *testing.B)  { benchEngine(b, "q1", true) }
 func BenchmarkJSONQ2(b *testing.B)  { benchEngine(b, "q2", true) }
-func BenchmarkJSONQ5(b *testing.B)  { benchEngine(b, "q5", true) }
-func BenchmarkJSONQ7(b *testing.B)  { benchEngine(b, "q7", true) }
+func BenchmarkJSONQ5(b *testing.B)  { benchEngine(b, "q5-count", true) }
+func BenchmarkJSONQ7(b *testing.B)  { benchEngine(b, "q7-max", true) }
 
 // BenchmarkDecode and BenchmarkEncode time the two ends of each
 // scenario's JSON path alone: decoding its source records (the columns the

@@ -53,7 +53,7 @@ func joinSet(name string, n int) (stream []uint8, rows, table []runtime.Row, exp
 
 // TestQ3ExpectedMatchesBruteForce: every (auction, person) pair tried.
 func TestQ3ExpectedMatchesBruteForce(t *testing.T) {
-	_, auctions, people, expected := joinSet("q3", 6000)
+	_, auctions, people, expected := joinSet("q3-kv", 6000)
 	if len(people) != 2000 {
 		t.Fatalf("%d people for 6000 auctions, want 2000 (1 person : 3 auctions)", len(people))
 	}
@@ -73,7 +73,7 @@ func TestQ3ExpectedMatchesBruteForce(t *testing.T) {
 
 // TestQ8ExpectedMatchesBruteForce: every (person, auction) pair tried.
 func TestQ8ExpectedMatchesBruteForce(t *testing.T) {
-	stream, rows, _, expected := joinSet("q8", 12_000)
+	stream, rows, _, expected := joinSet("q8-interval", 12_000)
 	var n int64
 	for i, p := range rows {
 		if stream[i] != q8Person {
@@ -94,7 +94,7 @@ func TestQ8ExpectedMatchesBruteForce(t *testing.T) {
 // TestJoinScenarios runs q3 and q8 in every mode on a small input; Run
 // fails when an output count differs from the expected one.
 func TestJoinScenarios(t *testing.T) {
-	ss, err := Select([]string{"q3", "q8"})
+	ss, err := Select([]string{"q3-kv", "q8-interval"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestJoinScenarios(t *testing.T) {
 // TestQ3Outputs checks q3's output rows, not only their number: each is a
 // category-10 auction of a seller in OR, ID or CA, with that seller's data.
 func TestQ3Outputs(t *testing.T) {
-	s, _ := Lookup("q3")
+	s, _ := Lookup("q3-kv")
 	q, ds := planned(t, s, 3000, false)
 	people := map[int64]runtime.Row{}
 	for _, p := range ds.join.tableRows {
@@ -155,7 +155,7 @@ func TestQ3Outputs(t *testing.T) {
 // TestQ8StateIsBounded: the engine advances the join's watermark, so only
 // the people of the last 10 s (2,000 at 200 people/s) stay in its state.
 func TestQ8StateIsBounded(t *testing.T) {
-	s, _ := Lookup("q8")
+	s, _ := Lookup("q8-interval")
 	q, ds := planned(t, s, 40_000, false) // 10,000 people over 50 s
 	e := engineFor(t, q, false)
 	if err := e.feedSides(ds, false); err != nil {
@@ -237,5 +237,5 @@ func benchJoin(b *testing.B, name string) {
 	b.ReportMetric(float64(e.outs)/float64(b.N), "outputs/record")
 }
 
-func BenchmarkEngineQ3(b *testing.B) { benchJoin(b, "q3") }
-func BenchmarkEngineQ8(b *testing.B) { benchJoin(b, "q8") }
+func BenchmarkEngineQ3(b *testing.B) { benchJoin(b, "q3-kv") }
+func BenchmarkEngineQ8(b *testing.B) { benchJoin(b, "q8-interval") }

@@ -10,7 +10,7 @@ import (
 // Scenario is one benchmark: a SQL file with one continuous query, the
 // data of its source stream, and the figures it is compared with.
 type Scenario struct {
-	Name  string // S0, S1, S2, S3a, S3b, q0, q1, q2, q3, q5, q7, q8
+	Name  string // S0, S1, S2, S3a, S3b, q0 … q22
 	Title string
 	File  string // the SQL file under internal/bench/sql/
 	// Published is the best published engine-mode figure (records/s) for
@@ -24,8 +24,12 @@ type Scenario struct {
 	UDF bool
 
 	newGen func() generator
-	// newJoin replaces newGen for join scenarios (q3, q8; dataset_join.go).
+	// newJoin replaces newGen for join scenarios (q3-kv, q8-interval; dataset_join.go).
 	newJoin func() joinGen
+	// nx replaces both for the Nexmark scenarios of several queries over
+	// the person, auction and bid streams, checked row by row against an
+	// oracle (nexmark_run.go).
+	nx *nxQuery
 }
 
 // SQL returns the scenario's SQL file text.
@@ -62,10 +66,31 @@ var scenarios = []*Scenario{
 	{Name: "q2", Title: "Nexmark q2 selection", File: "nexmark_q2.sql", Published: 1e6, PublishedBy: "DBSP", Target: 3e6, newGen: func() generator { return newBidGen(q2Expected) }},
 	// q3 and q8 are joins (targets from issue 7): records are auctions (q3),
 	// or persons and auctions (q8).
-	{Name: "q3", Title: "Nexmark q3 local item suggestion (auction ⋈ person table)", File: "nexmark_q3.sql", Target: 3e6, newJoin: newQ3Gen},
-	{Name: "q5", Title: "Nexmark q5 hot items (HOP count)", File: "nexmark_q5.sql", Published: 75e3, PublishedBy: "Flink", Target: 1e6, newGen: func() generator { return newBidGen(q5Expected) }},
-	{Name: "q7", Title: "Nexmark q7 highest bid (TUMBLE max)", File: "nexmark_q7.sql", Published: 23e3, PublishedBy: "Flink", Target: 1e6, newGen: func() generator { return newBidGen(q7Expected) }},
-	{Name: "q8", Title: "Nexmark q8 monitor new users (person ⋈ auction, 10 s interval)", File: "nexmark_q8.sql", Target: 1e6, newJoin: newQ8Gen},
+	{Name: "q3-kv", Title: "Nexmark q3 local item suggestion (auction ⋈ person KV table)", File: "nexmark_q3_kv.sql", Target: 3e6, newJoin: newQ3Gen},
+	{Name: "q5-count", Title: "Nexmark q5's first stage (HOP count)", File: "nexmark_q5_count.sql", Target: 1e6, newGen: func() generator { return newBidGen(q5Expected) }},
+	{Name: "q7-max", Title: "Nexmark q7's first stage (TUMBLE max)", File: "nexmark_q7_max.sql", Target: 1e6, newGen: func() generator { return newBidGen(q7Expected) }},
+	{Name: "q8-interval", Title: "Nexmark q8 as an interval join (person ⋈ auction, 10 s)", File: "nexmark_q8_interval.sql", Target: 1e6, newJoin: newQ8Gen},
+	// The full Nexmark queries (issue 16), several queries each where
+	// Nexmark nests them, over the person, auction and bid streams in event
+	// order; records = the events of the streams a query reads. Each run's
+	// result is checked row by row against the oracle (nexmark_oracle.go).
+	{Name: "q3", Title: "Nexmark q3 local item suggestion (auction ⋈ person, regular join)", File: "nexmark_q3.sql", Target: 1e6, nx: &nxQuery{out: "q3_out", oracle: oracleQ3}},
+	{Name: "q4", Title: "Nexmark q4 average price per category (join, MAX, AVG)", File: "nexmark_q4.sql", Target: 1e6, nx: &nxQuery{out: "q4_out", oracle: oracleQ4}},
+	{Name: "q5", Title: "Nexmark q5 hot items (HOP count, max per window, join)", File: "nexmark_q5.sql", Published: 75e3, PublishedBy: "Flink", Target: 1e6, nx: &nxQuery{out: "q5_out", oracle: oracleQ5}},
+	{Name: "q7", Title: "Nexmark q7 highest bid (TUMBLE max, interval join)", File: "nexmark_q7.sql", Published: 23e3, PublishedBy: "Flink", Target: 1e6, nx: &nxQuery{out: "q7_out", oracle: oracleQ7}},
+	{Name: "q8", Title: "Nexmark q8 monitor new users (people ⋈ sellers of the same 10 s window)", File: "nexmark_q8.sql", Target: 1e6, nx: &nxQuery{out: "q8_out", oracle: oracleQ8}},
+	{Name: "q10", Title: "Nexmark q10 log to file system (projection with DATE_FORMAT)", File: "nexmark_q10.sql", Target: 1e6, nx: &nxQuery{out: "q10_out", oracle: oracleQ10}},
+	{Name: "q11", Title: "Nexmark q11 user sessions (SESSION 10 s)", File: "nexmark_q11.sql", Target: 1e6, nx: &nxQuery{out: "q11_out", oracle: oracleQ11}},
+	{Name: "q12", Title: "Nexmark q12 processing-time windows (TUMBLING 10 s)", File: "nexmark_q12.sql", Target: 1e6, nx: &nxQuery{out: "q12_out", cols: []string{"bidder", "bid_count"}, sumCol: "bid_count", oracle: oracleQ12}},
+	{Name: "q13", Title: "Nexmark q13 bounded side input join (KV table)", File: "nexmark_q13.sql", Target: 1e6, nx: &nxQuery{out: "q13_out", oracle: oracleQ13, side: q13Rows}},
+	{Name: "q14", Title: "Nexmark q14 calculation (CASE, filter)", File: "nexmark_q14.sql", Target: 1e6, nx: &nxQuery{out: "q14_out", oracle: oracleQ14}},
+	{Name: "q15", Title: "Nexmark q15 bidding statistics per day (COUNT DISTINCT)", File: "nexmark_q15.sql", Target: 1e6, nx: &nxQuery{out: "q15_out", oracle: oracleQ15}},
+	{Name: "q16", Title: "Nexmark q16 channel statistics per day", File: "nexmark_q16.sql", Target: 1e6, nx: &nxQuery{out: "q16_out", oracle: oracleQ16}},
+	{Name: "q17", Title: "Nexmark q17 auction statistics per day", File: "nexmark_q17.sql", Target: 1e6, nx: &nxQuery{out: "q17_out", oracle: oracleQ17}},
+	{Name: "q18", Title: "Nexmark q18 last bid per bidder and auction", File: "nexmark_q18.sql", Target: 1e6, nx: &nxQuery{out: "q18_out", oracle: oracleQ18}},
+	{Name: "q20", Title: "Nexmark q20 expand bid with auction (regular join)", File: "nexmark_q20.sql", Target: 1e6, nx: &nxQuery{out: "q20_out", oracle: oracleQ20}},
+	{Name: "q21", Title: "Nexmark q21 add channel id (CASE, regular expressions)", File: "nexmark_q21.sql", Target: 1e6, nx: &nxQuery{out: "q21_out", oracle: oracleQ21}},
+	{Name: "q22", Title: "Nexmark q22 URL directories (SUBSTRING_INDEX)", File: "nexmark_q22.sql", Target: 1e6, nx: &nxQuery{out: "q22_out", oracle: oracleQ22}},
 }
 
 // Scenarios returns every scenario in suite order.

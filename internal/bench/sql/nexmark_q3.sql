@@ -1,10 +1,15 @@
 -- Nexmark q3 (local item suggestion): auctions in category 10 whose
 -- seller lives in Oregon, Idaho or California, with the seller's name and
--- city. The people are a KV-backed table (loaded before the auctions
--- arrive); the auctions are the stream. Data: the Nexmark generator's
--- auctions and people (internal/bench/nexmark.go).
-CREATE TABLE person (
-    id            BIGINT PRIMARY KEY,
+-- city — a regular join of the auction and person streams (Nexmark's form;
+-- nexmark_q3_kv.sql is the older KV-table lookup).
+-- Chain form: the people of those states become a changelog keyed by id
+-- (a GROUP BY of every column; ids are unique), so that the join is an
+-- append-only stream joined to a changelog, which velort runs today.
+-- Nested form, once composed queries land:
+--   SELECT p.name, p.city, p.state, a.id FROM auction a JOIN person p ON a.seller = p.id
+--   WHERE a.category = 10 AND p.state IN ('OR', 'ID', 'CA')
+CREATE STREAM person (
+    id            BIGINT,
     name          VARCHAR,
     email_address VARCHAR,
     credit_card   VARCHAR,
@@ -12,7 +17,7 @@ CREATE TABLE person (
     state         VARCHAR,
     date_time     TIMESTAMP,
     extra         VARCHAR
-) WITH (kv = 'bench_nexmark_q3_person', format = 'json');
+) WITH (subject = 'bench.nexmark.q3.person', format = 'json', event_time = 'date_time');
 
 CREATE STREAM auction (
     id          BIGINT,
@@ -27,7 +32,12 @@ CREATE STREAM auction (
     extra       VARCHAR
 ) WITH (subject = 'bench.nexmark.q3.auction', format = 'json', event_time = 'date_time');
 
+CREATE STREAM q3_person WITH (subject = 'bench.nexmark.q3.local', format = 'json') AS
+SELECT id, name, city, state FROM person
+WHERE state IN ('OR', 'ID', 'CA')
+GROUP BY id, name, city, state;
+
 CREATE STREAM q3_out WITH (subject = 'bench.nexmark.q3.out', format = 'json') AS
 SELECT p.name, p.city, p.state, a.id
-FROM auction a JOIN person p ON a.seller = p.id
-WHERE a.category = 10 AND p.state IN ('OR', 'ID', 'CA');
+FROM auction a JOIN q3_person p ON a.seller = p.id
+WHERE a.category = 10;
