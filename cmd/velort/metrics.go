@@ -26,12 +26,7 @@ const consumerPoll = 3 * time.Second
 // (they change as shared partitions move between instances) in Prometheus
 // format at addr, and returns a function that stops the server.
 func serveMetrics(addr string, loops func() []*partition.Loop, udfStats func() []udf.FuncStats, conn *transport.Conn) (func(), error) {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
-	lc := &loopCollector{loops: loops, lag: map[*partition.Loop]consumerLag{}}
-	reg.MustRegister(lc, udfCollector(udfStats))
-	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "velort_nats_slow_consumer_events_total", Help: "Slow-consumer events reported by the NATS client."},
-		func() float64 { return float64(conn.SlowConsumers()) }))
+	reg, lc := newMetricsRegistry(loops, udfStats, conn)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -50,6 +45,19 @@ func serveMetrics(addr string, loops func() []*partition.Loop, udfStats func() [
 	return func() { close(stopPoll); _ = srv.Close() }, nil
 }
 
+// newMetricsRegistry registers velort's metrics (served by --metrics and
+// --http); the loop collector's consumer poll (lc.pollConsumers) is the
+// caller's to run.
+func newMetricsRegistry(loops func() []*partition.Loop, udfStats func() []udf.FuncStats, conn *transport.Conn) (*prometheus.Registry, *loopCollector) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	lc := &loopCollector{loops: loops, lag: map[*partition.Loop]consumerLag{}}
+	reg.MustRegister(lc, udfCollector(udfStats))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "velort_nats_slow_consumer_events_total", Help: "Slow-consumer events reported by the NATS client."},
+		func() float64 { return float64(conn.SlowConsumers()) }))
+	return reg, lc
+}
+
 // metric describes one per-loop series.
 type metric struct {
 	desc  *prometheus.Desc
@@ -57,7 +65,18 @@ type metric struct {
 	value func(l *partition.Loop, lag consumerLag) float64
 	// which loops have it
 	consumer, checkpointing bool
+	// how the two loops of a repartitioned query's partition (forward
+	// half, then aggregate half) make one series: summed, or the value of
+	// the first (records in: the query's input) or the last (records
+	// out, watermark: its output)
+	merge int
 }
+
+const (
+	mergeSum = iota
+	mergeFirst
+	mergeLast
+)
 
 func newMetric(name, help string, kind prometheus.ValueType, value func(*partition.Loop, consumerLag) float64) metric {
 	return metric{desc: prometheus.NewDesc(name, help, []string{"query", "partition"}, nil), kind: kind, value: value}
@@ -81,6 +100,7 @@ var loopMetrics = func() []metric {
 			stat(func(st *partition.Stats) float64 { return float64(st.Misrouted.Load()) })),
 		newMetric("velort_watermark_ms", "Current watermark (epoch ms).", gauge, stat(func(st *partition.Stats) float64 { return float64(st.Watermark.Load()) })),
 	}
+	all[0].merge, all[1].merge, all[len(all)-1].merge = mergeFirst, mergeLast, mergeLast
 	consumer := []metric{
 		newMetric("velort_redeliveries_total", "JetStream inputs delivered more than once (a redelivery of an input already processed is skipped).", counter,
 			stat(func(st *partition.Stats) float64 { return float64(st.Redelivered.Load()) })),
@@ -133,22 +153,54 @@ type loopCollector struct {
 func (c *loopCollector) Describe(chan<- *prometheus.Desc) {}
 
 func (c *loopCollector) Collect(ch chan<- prometheus.Metric) {
+	// One series per (query, partition): a repartitioned query's two
+	// loops (listed forward half first) are merged, as two series with the
+	// same labels would fail the whole scrape.
+	type unitKey struct {
+		q string
+		p int
+	}
+	var units [][]*partition.Loop
+	at := map[unitKey]int{}
 	for _, l := range c.loops() {
-		consumer := l.Consumer() != nil
-		lag := unknownLag
-		if consumer {
-			c.mu.Lock()
-			if g, ok := c.lag[l]; ok {
-				lag = g
-			}
-			c.mu.Unlock()
+		k := unitKey{l.QueryName(), l.Partition()}
+		if i, ok := at[k]; ok {
+			units[i] = append(units[i], l)
+			continue
 		}
-		labels := []string{l.QueryName(), strconv.Itoa(l.Partition())}
+		at[k] = len(units)
+		units = append(units, []*partition.Loop{l})
+	}
+	for _, ls := range units {
+		labels := []string{ls[0].QueryName(), strconv.Itoa(ls[0].Partition())}
 		for _, m := range loopMetrics {
-			if m.consumer && !consumer || m.checkpointing && !(consumer && l.Checkpointing()) {
-				continue
+			var v float64
+			found := false
+			for _, l := range ls {
+				consumer := l.Consumer() != nil
+				if m.consumer && !consumer || m.checkpointing && !(consumer && l.Checkpointing()) {
+					continue
+				}
+				lag := unknownLag
+				if consumer {
+					c.mu.Lock()
+					if g, ok := c.lag[l]; ok {
+						lag = g
+					}
+					c.mu.Unlock()
+				}
+				x := m.value(l, lag)
+				switch {
+				case !found || m.merge == mergeLast:
+					v = x
+				case m.merge == mergeSum:
+					v += x
+				}
+				found = true
 			}
-			ch <- prometheus.MustNewConstMetric(m.desc, m.kind, m.value(l, lag), labels...)
+			if found {
+				ch <- prometheus.MustNewConstMetric(m.desc, m.kind, v, labels...)
+			}
 		}
 	}
 }
