@@ -1,16 +1,22 @@
 package runtime
 
-import "strconv"
+import (
+	"strconv"
+	"unicode/utf8"
+)
 
 // ParseText converts the text s (a CSV field, a header value, a subject
 // token) to the column's type, as strictly as JSON input: BIGINT an
 // integral number (100, 100.0, 1e2), DOUBLE any number, DECIMAL a number
 // that fits, BOOLEAN true or false (any case), TIMESTAMP epoch
 // milliseconds or RFC 3339, JSON a valid JSON value, VARCHAR the text
-// itself. v aliases s for VARCHAR and JSON.
+// itself (valid UTF-8). v aliases s for VARCHAR and JSON.
 func ParseText(c *Column, s []byte, v *Value) error {
 	switch c.Type {
 	case TString:
+		if !utf8.Valid(s) {
+			return columnError(c, "expected VARCHAR, got text that is not valid UTF-8")
+		}
 		*v = Value{T: TString, S: s}
 		return nil
 	case TJSON:
@@ -92,6 +98,9 @@ func (d *textDecoder) DecodeMore(data []byte, row Row) error {
 	}
 	clear(row)
 	if d.col >= 0 {
+		if !utf8.Valid(data) {
+			return &DecodeError{Offset: -1, Msg: "text payload is not valid UTF-8"}
+		}
 		row[d.col] = Value{T: TString, S: data[:len(data):len(data)]}
 	}
 	return nil

@@ -1,8 +1,11 @@
 package transport
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/nats-io/nats.go"
 )
@@ -57,20 +60,57 @@ func ParseMetadata(src string) (Metadata, bool) {
 }
 
 // SubjectToken returns the n-th token (1-based) of subject, without
-// allocating; false when the subject has fewer tokens.
+// allocating; false when the subject has fewer tokens. It finds dots 8
+// bytes at a time (a metadata column costs a few ns per record).
 func SubjectToken(subject string, n int) (string, bool) {
-	for n > 1 {
-		i := strings.IndexByte(subject, '.')
-		if i < 0 {
-			return "", false
+	start := 0 // of token k+1 once k dots are passed
+	k := n - 1 // dots to pass before the token starts
+	i := 0
+	for ; i+8 <= len(subject); i += 8 {
+		m := dotMask(binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(subject[i:]), 8)))
+		for m != 0 {
+			at := i + bits.TrailingZeros64(m)>>3
+			if k == 0 {
+				return subject[start:at], true
+			}
+			k--
+			start = at + 1
+			m &= m - 1
 		}
-		subject = subject[i+1:]
-		n--
 	}
-	if i := strings.IndexByte(subject, '.'); i >= 0 {
-		return subject[:i], true
+	if r := len(subject) - i; r > 0 && len(subject) >= 8 {
+		// the last 8 bytes, shifted so that those already seen drop out
+		w := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(subject[len(subject)-8:]), 8)) >> ((8 - r) * 8)
+		for m := dotMask(w); m != 0; m &= m - 1 {
+			at := i + bits.TrailingZeros64(m)>>3
+			if k == 0 {
+				return subject[start:at], true
+			}
+			k--
+			start = at + 1
+		}
+		i = len(subject)
 	}
-	return subject, true
+	for ; i < len(subject); i++ {
+		if subject[i] == '.' {
+			if k == 0 {
+				return subject[start:i], true
+			}
+			k--
+			start = i + 1
+		}
+	}
+	if k > 0 {
+		return "", false
+	}
+	return subject[start:], true
+}
+
+// dotMask sets the high bit of each byte of x that is '.'.
+func dotMask(x uint64) uint64 {
+	const lo7, dots = 0x7f7f7f7f7f7f7f7f, 0x2e2e2e2e2e2e2e2e
+	t := x ^ dots
+	return ^((t&lo7 + lo7) | t | lo7)
 }
 
 // HeaderValue returns the first value of header name: the exact name
