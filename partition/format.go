@@ -171,12 +171,8 @@ func (l *Loop) fillMeta(s *metaSlot, m *nats.Msg, row runtime.Row) error {
 	return nil
 }
 
-// encodeOutput appends row to l.out[:0] in the sink's format.
-func (l *Loop) encodeOutput(r runtime.Row) error {
-	if l.wire.enc == nil {
-		l.out = l.enc.Append(l.out[:0], r)
-		return nil
-	}
+// encodeNative writes row into l.out in the sink's format (not JSON).
+func (l *Loop) encodeNative(r runtime.Row) error {
 	var err error
 	l.out, err = l.wire.enc.Append(l.out[:0], r)
 	return err
