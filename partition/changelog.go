@@ -33,14 +33,12 @@ type changeIntake struct {
 	oldDec *runtime.Decoder
 	oldRow runtime.Row
 	key    []byte
-	retMsg nats.Msg // a forwarded retraction (first half of a repartition)
 }
 
 func (ci *changeIntake) init(cfg *Config) {
 	ci.table = runtime.NewChangeTable()
 	ci.oldDec = runtime.NewDecoder(cfg.Schema, cfg.Read)
 	ci.oldRow = make(runtime.Row, len(cfg.Schema))
-	ci.retMsg.Header = nats.Header{HeaderOp: []string{OpRetract}}
 }
 
 // ChangeTable is the loop's table of the last payload per key of its
@@ -152,77 +150,6 @@ func (l *Loop) processChange(m *nats.Msg) error {
 		return err
 	}
 	if !decoded || (l.cfg.TimeIdx < 0 && !l.clock) {
-		return nil
-	}
-	return l.observe(m, et)
-}
-
-// forwardChange is the first half of a repartitioned query over a
-// changelog: after the ChangeTable has replaced or deleted the key's row,
-// the old payload goes as a retraction (HeaderOp: retract) to the
-// partition of the old row's group key, and an upsert's payload as an
-// insertion to the partition of the new row's. The second half's WHERE
-// decides what counts.
-func (l *Loop) forwardChange(m *nats.Msg, op runtime.Op, et int64) error {
-	ci := &l.chg
-	if l.cfg.AckAfter != nil {
-		// This table and the second half's state live in memory only (the
-		// halves talk over core NATS): the input stays unacknowledged, so
-		// that a restart rebuilds both from the stream.
-		l.dur.until = math.MaxInt64
-	}
-	old, had := ci.table.Apply(op, ci.key, m.Data)
-	if had {
-		if err := ci.oldDec.Decode(old, ci.oldRow); err == nil {
-			rm := &ci.retMsg
-			rm.Subject, rm.Data = l.fwd.subjects[l.fwd.target(&l.ctx, ci.oldRow)], old
-			err := l.nc.PublishMsg(rm)
-			rm.Data = nil
-			if err != nil {
-				return err
-			}
-			l.Stats.Out.Add(1)
-		}
-	}
-	if op == runtime.OpUpsert {
-		if err := l.nc.Publish(l.fwd.subjects[l.fwd.target(&l.ctx, l.row)], m.Data); err != nil {
-			return err
-		}
-		l.Stats.Out.Add(1)
-	}
-	if et > l.maxET {
-		l.maxET = et
-	}
-	return nil
-}
-
-// processForwarded is the second half of a repartitioned query over a
-// changelog: a record is a row to retract (HeaderOp: retract) or insert.
-func (l *Loop) processForwarded(m *nats.Msg) error {
-	if err := l.dec.Decode(m.Data, l.row); err != nil {
-		return l.deadLetter(m, err.Error())
-	}
-	et := l.ctx.NowMs
-	if l.cfg.TimeIdx >= 0 {
-		if v := l.row[l.cfg.TimeIdx]; v.T != runtime.TNull {
-			et = v.I
-		} else {
-			et = max(l.maxET, l.wm)
-		}
-	}
-	var outs []runtime.Row
-	if op, _ := headerValue(m, HeaderOp); op == OpRetract {
-		outs = l.cfg.Pipeline.ExecuteChange(&l.ctx, l.row, nil, nil, et)
-	} else {
-		outs = l.cfg.Pipeline.ExecuteChange(&l.ctx, nil, l.row, nil, et)
-	}
-	if l.ctx.Err != nil {
-		return l.deadLetter(m, l.ctx.Err.Error())
-	}
-	if err := l.publish(outs); err != nil {
-		return err
-	}
-	if l.cfg.TimeIdx < 0 && !l.clock {
 		return nil
 	}
 	return l.observe(m, et)
