@@ -27,6 +27,7 @@ type checkpointer struct {
 	interval time.Duration
 	stage    runtime.Checkpointer // nil: a changelog query without a stage
 	changes  *runtime.ChangeTable // a changelog input's last payload per key
+	join     *runtime.RegularJoin // a regular join's state (twosided_durable.go)
 	at       time.Time            // last save (or restore)
 	seq      uint64               // input sequence the stored checkpoint reflects
 	wm       int64                // loop watermark when it was taken
@@ -38,10 +39,15 @@ type checkpointer struct {
 // loop watermark, max event time, save time (epoch ms), stage snapshot.
 // Version 2 (a loop whose input is a changelog) puts its ChangeTable
 // before the stage snapshot: a count, then each key and payload, every
-// one a uvarint length and its bytes.
+// one a uvarint length and its bytes. Version 3 (a regular join) puts
+// there the other stream's last sequence, the arrivals of each side (an
+// append-only side's row keys) and the join's state (a uvarint length and
+// runtime.RegularJoin.Snapshot); the header's sequence is the loop's own
+// stream's.
 const (
 	checkpointMagic        = "VLCK\x01"
 	checkpointMagicChanges = "VLCK\x02"
+	checkpointMagicJoin    = "VLCK\x03"
 )
 
 // EnableCheckpoints makes the loop save its operator state to store under
@@ -55,6 +61,9 @@ const (
 // checkpoints its ChangeTable too, with or without a stage. Call before
 // RestoreCheckpoint and Run.
 func (l *Loop) EnableCheckpoints(store CheckpointStore, key string, interval time.Duration) bool {
+	if j := l.cfg.Joined; j != nil && j.Regular && l.cfg.Pipeline != nil && l.cfg.Pipeline.RegularJoin != nil && l.cfg.Sink.Table == nil {
+		return l.enableJoinCheckpoints(store, key, interval)
+	}
 	if l.cfg.Pipeline == nil || l.cfg.Forward != nil || l.cfg.Sources > 0 || l.cfg.Joined != nil || l.cfg.Sink.Table != nil {
 		return false
 	}
@@ -101,6 +110,12 @@ func (l *Loop) RestoreCheckpoint() (seq uint64, found bool, err error) {
 	if err == nil && (rec.changes != nil) != (ck.changes != nil) {
 		err = errors.New("the query's input changed kind (append-only or changelog)")
 	}
+	if err == nil && (rec.join != nil) != (ck.join != nil) {
+		err = errors.New("the query became or stopped being a join")
+	}
+	if err == nil && ck.join != nil {
+		err = l.restoreJoin(ck.join, rec)
+	}
 	if err == nil && ck.changes != nil {
 		err = restoreChanges(ck.changes, rec.changes)
 	}
@@ -129,7 +144,7 @@ func (l *Loop) maybeCheckpoint() error {
 	if ck == nil || time.Since(ck.at) < ck.interval {
 		return nil
 	}
-	if l.dur.last == ck.seq && l.wm == ck.wm {
+	if l.dur.last == ck.seq && l.wm == ck.wm && (l.join.dur == nil || !l.join.dur.moved()) {
 		ck.at = time.Now()
 		return nil
 	}
@@ -152,6 +167,9 @@ func (l *Loop) checkpoint() error {
 	if ck.changes != nil {
 		magic = checkpointMagicChanges
 	}
+	if ck.join != nil {
+		magic = checkpointMagicJoin
+	}
 	buf := append(ck.buf[:0], magic...)
 	buf = binary.AppendUvarint(buf, l.dur.last)
 	buf = binary.AppendVarint(buf, l.wm)
@@ -159,6 +177,9 @@ func (l *Loop) checkpoint() error {
 	buf = binary.AppendVarint(buf, ck.at.UnixMilli())
 	if ck.changes != nil {
 		buf = appendChanges(buf, ck.changes)
+	}
+	if ck.join != nil {
+		buf = l.appendJoin(buf, ck.join)
 	}
 	var err error
 	if ck.stage != nil {
@@ -182,6 +203,9 @@ func (l *Loop) checkpoint() error {
 	l.Stats.CheckpointSeq.Store(ck.seq)
 	l.Stats.CheckpointBytes.Store(int64(len(buf)))
 	l.Stats.CheckpointAtMs.Store(ck.at.UnixMilli())
+	if l.join.dur != nil {
+		return l.ackJoined()
+	}
 	if l.dur.lastReply == "" {
 		return nil
 	}
@@ -195,6 +219,7 @@ type checkpointRecord struct {
 	wm, maxET int64
 	savedMs   int64
 	changes   []byte // version 2: the ChangeTable's entries (count first)
+	join      *joinRecord
 	stage     []byte
 }
 
@@ -203,11 +228,13 @@ func decodeCheckpoint(b []byte) (checkpointRecord, error) {
 	if len(b) < len(checkpointMagic) {
 		return r, errors.New("not a velort checkpoint (or another version)")
 	}
-	withChanges := false
+	withChanges, withJoin := false, false
 	switch string(b[:len(checkpointMagic)]) {
 	case checkpointMagic:
 	case checkpointMagicChanges:
 		withChanges = true
+	case checkpointMagicJoin:
+		withJoin = true
 	default:
 		return r, errors.New("not a velort checkpoint (or another version)")
 	}
@@ -229,6 +256,12 @@ func decodeCheckpoint(b []byte) (checkpointRecord, error) {
 			return r, err
 		}
 		r.changes, b = b[:size], b[size:]
+	}
+	if withJoin {
+		var err error
+		if r.join, b, err = decodeJoin(b); err != nil {
+			return r, err
+		}
 	}
 	r.stage = b
 	return r, nil

@@ -96,6 +96,9 @@ func (l *Loop) Consumer() *nats.Subscription {
 
 // next returns the next input message, nats.ErrTimeout, or errIntake.
 func (l *Loop) next(timeout time.Duration) (*nats.Msg, error) {
+	if l.join.dur != nil && l.dur.pull { // a regular join over JetStream (twosided_durable.go)
+		return l.nextJoinedDurable(timeout)
+	}
 	if !l.dur.pull {
 		return l.sub.NextMsg(timeout)
 	}
@@ -151,6 +154,9 @@ func (l *Loop) intakeFailed(err error) error {
 // for a redelivery of an input already processed (ack-wait expiry), which
 // is skipped: a later acknowledgement covers it.
 func (l *Loop) track(m *nats.Msg) bool {
+	if l.join.dur != nil {
+		return true // nextJoinedDurable tracked it
+	}
 	d := &l.dur
 	seq, delivered := transport.AckInfo(m.Reply)
 	if delivered > 1 {
@@ -281,6 +287,7 @@ func (l *Loop) publishDurable(subject string, data, identity []byte, op runtime.
 		} else {
 			d.id = strconv.AppendInt(d.id, int64(l.cfg.Partition), 10)
 			d.id = append(d.id, '/')
+			d.id = append(d.id, l.join.idTag...) // a two-stream join: side and the other's position
 			d.id = strconv.AppendUint(d.id, d.seq, 10)
 			d.id = append(d.id, '/')
 			d.id = strconv.AppendInt(d.id, int64(d.idx), 10)

@@ -297,6 +297,9 @@ func (l *Loop) Run(ctx context.Context) error {
 			if l.srcMax != nil {
 				l.sourceDone(m)
 			}
+			if l.cfg.Joined != nil && !l.joinEOF(m) {
+				continue // a regular join side's marker beyond its writers (a restarted replay's)
+			}
 			eofs++
 			if l.cfg.EOFWriters > 0 && eofs >= l.cfg.EOFWriters {
 				return l.endOfInput()

@@ -28,6 +28,10 @@ type Joined struct {
 	Regular      bool
 	Changelog    [2]bool
 	ChangelogKey [2][]int
+	// OtherEOFWriters, of a regular join, is how many of Config.EOFWriters
+	// write the other stream: each side's end of input is counted apart,
+	// and its markers beyond that are ignored.
+	OtherEOFWriters int
 }
 
 type joinIntake struct {
@@ -41,29 +45,44 @@ type joinIntake struct {
 	mySide int
 	seq    [2]uint64 // regular join: arrivals of an append-only side, its rows' keys
 	key    []byte    // regular join: the current record's row key
+	// dur, for a regular join over JetStream streams, reads both sides'
+	// consumers (twosided_durable.go); idTag is the current input's part
+	// of its outputs' message ids.
+	dur   *joinDurable
+	idTag []byte
+	eofs  [2]int // regular join: end-of-input markers seen, by side
 }
 
-// subscribeJoined subscribes to both sides into one queue.
-func (l *Loop) subscribeJoined() error {
+// initJoined prepares the decoders and rows of both sides.
+func (l *Loop) initJoined() {
 	j := l.cfg.Joined
 	in := &l.join
-	in.ch = make(chan *nats.Msg, 1<<18)
 	in.mySide = j.Side
 	other := 1 - j.Side
 	in.dec[j.Side], in.rows[j.Side], in.tcol[j.Side] = l.dec, l.row, j.TimeIdx
 	in.self = j.Subject == ""
 	in.max = [2]int64{-1 << 62, -1 << 62}
-	var err error
-	if in.subs[j.Side], err = l.nc.ChanSubscribe(l.cfg.Subject, in.ch); err != nil {
-		return err
-	}
 	if in.self {
 		in.dec[other], in.rows[other], in.tcol[other] = l.dec, l.row, j.OtherTime
 	} else {
 		in.dec[other] = runtime.NewDecoder(j.Schema, j.Read)
 		in.rows[other] = make(runtime.Row, len(j.Schema))
 		in.tcol[other] = j.OtherTime
-		if in.subs[other], err = l.nc.ChanSubscribe(j.Subject, in.ch); err != nil {
+	}
+}
+
+// subscribeJoined subscribes to both sides into one queue.
+func (l *Loop) subscribeJoined() error {
+	j := l.cfg.Joined
+	in := &l.join
+	l.initJoined()
+	in.ch = make(chan *nats.Msg, 1<<18)
+	var err error
+	if in.subs[j.Side], err = l.nc.ChanSubscribe(l.cfg.Subject, in.ch); err != nil {
+		return err
+	}
+	if !in.self {
+		if in.subs[1-j.Side], err = l.nc.ChanSubscribe(j.Subject, in.ch); err != nil {
 			return err
 		}
 	}

@@ -88,3 +88,21 @@ func (l *Loop) processRegular(m *nats.Msg) error {
 	}
 	return nil
 }
+
+// joinEOF counts an end-of-input marker of a regular join by the side it
+// came on, and reports whether it counts toward Config.EOFWriters: a
+// side's markers beyond its own writers (a replay restarted after a crash
+// stores another one in a JetStream stream) do not, so they cannot end the
+// input while the other side still has records. Interval joins count all.
+func (l *Loop) joinEOF(m *nats.Msg) bool {
+	j, in := l.cfg.Joined, &l.join
+	if !j.Regular || in.self {
+		return true
+	}
+	side, want := in.mySide, l.cfg.EOFWriters-j.OtherEOFWriters
+	if m.Sub == in.subs[1-in.mySide] {
+		side, want = 1-in.mySide, j.OtherEOFWriters
+	}
+	in.eofs[side]++
+	return in.eofs[side] <= want
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/nats-io/nats.go"
@@ -8,6 +9,7 @@ import (
 	"github.com/velort/velort/partition"
 	"github.com/velort/velort/planner"
 	velrt "github.com/velort/velort/runtime"
+	"github.com/velort/velort/transport"
 )
 
 // regularJoined makes cfg, partition p of query q, read both streams of a
@@ -36,12 +38,52 @@ func (b *unitBuilder) regularJoined(q *planner.Query, p int, cfg *partition.Conf
 		j.Subject = other.Subject + "." + strings.TrimPrefix(nats.NewInbox(), nats.InboxPrefix)
 		if b.replay {
 			cfg.EOFWriters++
+			j.OtherEOFWriters = 1
 		}
 		return other
 	}
 	j.Subject = other.PartitionSubject(p)
 	if b.replay {
 		cfg.EOFWriters += b.writers[other]
+		j.OtherEOFWriters = b.writers[other]
 	}
 	return other
+}
+
+// subscribeRegularJoin attaches partition p of a regular join over
+// JetStream streams to a durable consumer of each stream (one for a
+// self-join): its checkpoint, restored first, holds both sides' state and
+// each stream's last input, and each consumer starts right after it.
+func (c *checkpoints) subscribeRegularJoin(l *partition.Loop, q *planner.Query, p int) error {
+	left, right, _ := q.RegularJoin()
+	other := right
+	if right == q.Source && left != q.Source {
+		other = left
+	}
+	if c.interval <= 0 || !l.EnableCheckpoints(c, checkpointKey(q.Name, p), c.interval) {
+		return fmt.Errorf("query %s: a join over JetStream streams keeps its state in checkpoints: expected --checkpoint-interval > 0 and aggregates that can be checkpointed (no WebAssembly aggregates after the join)", q.Name)
+	}
+	_, found, err := l.RestoreCheckpoint()
+	if err != nil {
+		return err
+	}
+	ownSeq, otherSeq := l.JoinedResume()
+	consumer := func(s *planner.Stream, name string, last uint64) (*nats.Subscription, error) {
+		o := transport.ConsumerOptions{StartLatest: s.Start == "latest", AckWait: ackWaitFor(c.interval)}
+		if found {
+			o.StartSeq = last + 1
+		}
+		return c.conn.DurableConsumerWith(s.JetStream, name, s.PartitionSubject(p), o)
+	}
+	own, err := consumer(q.Source, fmt.Sprintf("velort_%s_%d", q.Name, p), ownSeq)
+	if err != nil {
+		return err
+	}
+	var oth *nats.Subscription
+	if other != q.Source {
+		if oth, err = consumer(other, fmt.Sprintf("velort_%s_%d_join", q.Name, p), otherSeq); err != nil {
+			return err
+		}
+	}
+	return l.SubscribeJoinedPull(own, oth)
 }
