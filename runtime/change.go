@@ -133,6 +133,10 @@ func (p *Pipeline) ExecuteChange(c *Ctx, old, new Row, key []byte, eventTimeMs i
 		} else if c.Err == nil && old != nil && p.passes(c, old) {
 			p.record(c, old, OpDelete)
 		}
+	} else if g, ok := p.Stage.(*groupStage); ok {
+		g.beginChange()
+		g.executeChange(c, p, old, new, eventTimeMs)
+		g.endChange(c, p)
 	} else {
 		rs, ok := p.Stage.(RetractStage)
 		if !ok {
@@ -142,22 +146,7 @@ func (p *Pipeline) ExecuteChange(c *Ctx, old, new Row, key []byte, eventTimeMs i
 		if batch {
 			b.beginChange()
 		}
-		retracted := false
-		if old != nil && p.passes(c, old) {
-			rs.Retract(c, old, eventTimeMs, p)
-			retracted = c.Err == nil
-		}
-		if c.Err == nil && new != nil && p.passes(c, new) {
-			p.Stage.Process(c, new, eventTimeMs, p)
-		}
-		if c.Err != nil && retracted {
-			// The insertion failed (a SUM overflow): put old back, so that
-			// the dead-lettered change leaves the state as it was.
-			err := c.Err
-			c.Err = nil
-			p.Stage.Process(c, old, eventTimeMs, p)
-			c.Err = err
-		}
+		executeChange(c, p, rs, old, new, eventTimeMs)
 		if batch {
 			b.endChange(c, p)
 		}
@@ -166,4 +155,39 @@ func (p *Pipeline) ExecuteChange(c *Ctx, old, new Row, key []byte, eventTimeMs i
 		return nil
 	}
 	return p.outs[:p.nouts]
+}
+
+// executeChange retracts old from stage s and inserts new, each when it
+// passes p's WHERE.
+func executeChange(c *Ctx, p *Pipeline, s RetractStage, old, new Row, eventTimeMs int64) {
+	if old != nil && !p.passes(c, old) {
+		old = nil
+	}
+	if new != nil && c.Err == nil && !p.passes(c, new) {
+		new = nil
+	}
+	if c.Err == nil {
+		applyChange(c, p, s, old, new, eventTimeMs)
+	}
+}
+
+// applyChange retracts old (unless nil) from stage s and inserts new
+// (unless nil), putting old back when the insertion fails.
+func applyChange(c *Ctx, p *Pipeline, s RetractStage, old, new Row, eventTimeMs int64) {
+	if old != nil {
+		if s.Retract(c, old, eventTimeMs, p); c.Err != nil {
+			return
+		}
+	}
+	if new == nil {
+		return
+	}
+	if s.Process(c, new, eventTimeMs, p); c.Err != nil && old != nil {
+		// The insertion failed (a SUM overflow): put old back, so that
+		// the dead-lettered change leaves the state as it was.
+		err := c.Err
+		c.Err = nil
+		s.Process(c, old, eventTimeMs, p)
+		c.Err = err
+	}
 }

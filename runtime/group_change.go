@@ -181,27 +181,10 @@ func (s *groupStage) Retract(c *Ctx, r Row, _ int64, out Downstream) {
 		c.Err = errNoRetract
 		return
 	}
-	for i, e := range s.keyExprs {
-		if s.keyCols != nil && s.keyCols[i] >= 0 {
-			s.kv[i] = r[s.keyCols[i]]
-		} else {
-			s.kv[i] = e(c, r)
-		}
-	}
-	for j := range s.aggs {
-		if sp := &s.aggs[j]; sp.ArgIsCol {
-			s.av[j] = r[sp.ArgCol]
-		} else if sp.Arg != nil {
-			s.av[j] = sp.Arg(c, r)
-		}
-	}
+	s.rowKeys(c, r)
+	s.retractArgs(c, r)
 	if c.Err != nil {
 		return
-	}
-	for j := range s.aggs {
-		if s.aggs[j].keepsSet() && s.av[j].T != TNull {
-			s.dk[j] = aggDistinctKey(s.dk[j][:0], s.av[j])
-		}
 	}
 	gid, _ := s.keys.find(s.keys.hash(s.kv), s.kv)
 	if gid < 0 || len(s.groups[gid].cells) == 0 {
@@ -216,6 +199,139 @@ func (s *groupStage) Retract(c *Ctx, r Row, _ int64, out Downstream) {
 	if !s.batching {
 		s.flush(c, out)
 	}
+}
+
+// rowKeys loads r's group key into s.kv.
+func (s *groupStage) rowKeys(c *Ctx, r Row) {
+	for i, e := range s.keyExprs {
+		if s.keyCols != nil && s.keyCols[i] >= 0 {
+			s.kv[i] = r[s.keyCols[i]]
+		} else {
+			s.kv[i] = e(c, r)
+		}
+	}
+}
+
+// retractArgs loads the aggregate arguments of r, a row to retract, into
+// s.av (and the distinct keys into s.dk).
+func (s *groupStage) retractArgs(c *Ctx, r Row) {
+	for j := range s.aggs {
+		if sp := &s.aggs[j]; sp.ArgIsCol {
+			s.av[j] = r[sp.ArgCol]
+		} else if sp.Arg != nil {
+			s.av[j] = sp.Arg(c, r)
+		}
+	}
+	if c.Err != nil || !s.hasDistinct {
+		return
+	}
+	for j := range s.aggs {
+		if s.aggs[j].keepsSet() && s.av[j].T != TNull {
+			s.dk[j] = aggDistinctKey(s.dk[j][:0], s.av[j])
+		}
+	}
+}
+
+// insertArgs loads the aggregate arguments of r, a row to insert, as
+// Process does.
+func (s *groupStage) insertArgs(c *Ctx, r Row) {
+	for j := range s.aggs {
+		if sp := &s.aggs[j]; sp.ArgIsCol {
+			s.av[j] = r[sp.ArgCol]
+		} else if sp.Arg != nil {
+			s.av[j] = sp.Arg(c, r)
+		}
+	}
+	if c.Err != nil || !s.hasDistinct {
+		return
+	}
+	for j := range s.aggs {
+		if s.aggs[j].keepsSet() && s.av[j].T != TNull {
+			v := s.av[j]
+			if s.aggs[j].Ordered { // distinct by the text, not the sort key
+				v.S = orderedText(v.S)
+			}
+			s.dk[j] = aggDistinctKey(s.dk[j][:0], v)
+		}
+	}
+}
+
+// executeChange is Pipeline.ExecuteChange's work for a group stage (between
+// beginChange and endChange).
+func (s *groupStage) executeChange(c *Ctx, p *Pipeline, old, new Row, et int64) {
+	if old != nil && !p.passes(c, old) {
+		old = nil
+	}
+	if new != nil && c.Err == nil && !p.passes(c, new) {
+		new = nil
+	}
+	if c.Err != nil {
+		return
+	}
+	if old == nil || new == nil || !s.retract || s.kind != NoWindow || !s.change(c, old, new, p) {
+		applyChange(c, p, s, old, new, et)
+	}
+}
+
+// change applies a change whose old and new rows both pass WHERE: old (a
+// row processed earlier) leaves its group and new joins its own, as
+// Retract then Process would do (no window), with the same restoration of
+// old when the insertion fails; but each key is hashed once, and when new
+// has old's group key the group's cell, found once, serves both. It
+// reports false, having changed nothing, when it leaves the change to
+// Retract and Process (old not counted).
+func (s *groupStage) change(c *Ctx, old, new Row, out Downstream) bool {
+	s.rowKeys(c, old)
+	if c.Err != nil {
+		return true // Retract would stop here: nothing changed
+	}
+	h := s.keys.hash(s.kv)
+	gid, _ := s.keys.find(h, s.kv)
+	if gid < 0 || len(s.groups[gid].cells) == 0 {
+		return false
+	}
+	cid := s.groups[gid].cells[0]
+	if s.cells[cid].rows == 0 {
+		return false
+	}
+	s.rowKeys(c, new)
+	if c.Err != nil {
+		return true // Process(new) would fail here, and old be put back
+	}
+	h2 := s.keys.hash(s.kv)
+	same := h2 == h && s.keys.equal(gid, s.kv)
+	s.retractArgs(c, old)
+	if c.Err != nil {
+		return true
+	}
+	s.touch(c, cid, out, !same)
+	if s.rApply(c, cid, -1); c.Err != nil {
+		return true
+	}
+	s.insertArgs(c, new)
+	s.seq++
+	if c.Err == nil {
+		if same {
+			s.rApply(c, cid, 1)
+		} else {
+			// Process(new) without a window, its key hashed already.
+			gid2, pos := s.keys.find(h2, s.kv)
+			if gid2 < 0 {
+				gid2 = s.newGroup(h2, pos)
+			}
+			s.processTracked(c, gid2, s.cellIndex(gid2, 0), 0, 0, out)
+		}
+	}
+	if c.Err != nil {
+		// The insertion failed (a SUM overflow): put old back.
+		err := c.Err
+		c.Err = nil
+		s.insertArgs(c, old)
+		s.seq++
+		s.rApply(c, cid, 1)
+		c.Err = err
+	}
+	return true
 }
 
 // touch marks cell cid pending, saving the row it last upserted when a
@@ -276,8 +392,8 @@ func (s *groupStage) fillRow(c *Ctx, cid int32, dst Row) {
 	if s.kind != NoWindow {
 		res[s.na] = Value{T: TTimestamp, I: ci.start}
 		res[s.na+1] = Value{T: TTimestamp, I: ci.end}
-	} else {
-		res[s.na], res[s.na+1] = Null, Null
+	} else if res[s.na].T != TNull || res[s.na+1].T != TNull {
+		res[s.na], res[s.na+1] = Null, Null // (stored only once: writing a Value costs write barriers)
 	}
 }
 

@@ -522,3 +522,22 @@ func TestRetractMinLeavesEveryUpdate(t *testing.T) {
 		t.Errorf("MIN heap holds %d keys for 100 live values", len(h))
 	}
 }
+
+// A change that moves a row to another group, whose insertion overflows
+// there, leaves both groups as they were; one within a group whose
+// insertion overflows, too (groupStage.change puts the old row back in
+// either case, as Retract then Process did).
+func TestChangeMoveOverflowLeavesBothGroups(t *testing.T) {
+	p := chPipe(chCfg(chAgg(CountStar, TInt), chAgg(Sum, TInt), chAgg(Max, TInt)), nil)
+	chChange(t, p, nil, chKV("b", Int(math.MaxInt64)))
+	a1 := chKV("a", Int(1))
+	chExpect(t, "a1", chChange(t, p, nil, a1), "+a: 'a'|1|1|1")
+	chExpect(t, "a5", chChange(t, p, nil, chKV("a", Int(5))), "+a: 'a'|2|6|5")
+	chExpect(t, "a1 → b overflows", chChange(t, p, a1, chKV("b", Int(1))), "ERR "+errSumOverflow.Error())
+	chExpect(t, "a1 → a overflows", chChange(t, p, a1, chKV("a", Int(math.MaxInt64))), "ERR "+errSumOverflow.Error())
+	chExpect(t, "a unchanged", chChange(t, p, nil, chKV("a", Int(0))), "+a: 'a'|3|6|5")
+	chExpect(t, "b unchanged", chChange(t, p, nil, chKV("b", Int(-1))), "+b: 'b'|2|9223372036854775806|9223372036854775807")
+	chExpect(t, "a1 → c: a updated, c new", chChange(t, p, a1, chKV("c", Int(5))), "+a: 'a'|2|5|5", "+c: 'c'|1|5|5")
+	chExpect(t, "c → c", chChange(t, p, chKV("c", Int(5)), chKV("c", Int(6))), "+c: 'c'|1|6|6")
+	chExpect(t, "c → a empties c", chChange(t, p, chKV("c", Int(6)), chKV("a", Int(2))), "-c: 'c'|1|6|6", "+a: 'a'|3|7|5")
+}
