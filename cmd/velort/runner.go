@@ -92,7 +92,7 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		if s.JetStream == "" {
 			continue
 		}
-		subj := s.WildcardSubject()
+		subj := s.Subject
 		if s.Partitions > 1 || strings.Contains(subj, "{partition}") {
 			subj = transport.WildcardSubject(subj)
 		}

@@ -95,6 +95,7 @@ func runGraphNATS(env *natsEnv, s *Scenario, q *query, in *nxInput) (measurement
 			}
 			if other != pq.Source {
 				j.Subject = other.PartitionSubject(0)
+				j.OtherEOFWriters = 1
 				cfg.EOFWriters++
 			}
 			cfg.Joined = j

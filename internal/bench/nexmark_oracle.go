@@ -399,3 +399,27 @@ func oracleQ22(ev *nxEvents) []string {
 	})
 	return out
 }
+
+// q9: each auction with its winning bid's price and time (the highest
+// bid made while it was open, the earliest of equal ones).
+func oracleQ9(ev *nxEvents) []string {
+	type win struct {
+		a           runtime.Row
+		price, time int64
+	}
+	wins := map[int64]*win{}
+	openBids(ev, func(a, b runtime.Row) {
+		w := wins[a[auctionID].I]
+		p, t := b[bidPrice].I, b[bidDateTime].I
+		if w == nil {
+			wins[a[auctionID].I] = &win{a, p, t}
+		} else if p > w.price || p == w.price && t < w.time {
+			w.price, w.time = p, t
+		}
+	})
+	var out []string
+	for _, w := range wins {
+		out = append(out, canonOf(append(append([]runtime.Value{}, w.a...), vi(w.price), vi(w.time))...))
+	}
+	return out
+}

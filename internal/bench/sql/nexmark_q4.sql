@@ -1,13 +1,8 @@
 -- Nexmark q4 (average price for a category): the winning (highest)
 -- bid of each auction among the bids made while it was open, averaged per
--- category. Chain form: auctions as a changelog keyed by id; bids joined
--- to it (a regular join), MAX per auction (a changelog), AVG per category
--- over that changelog (retracting an auction's old maximum).
--- Nested form, once composed queries land:
---   SELECT q.category, AVG(q.final) AS avg_final FROM (
---     SELECT MAX(b.price) AS final, a.category FROM auction a JOIN bid b ON a.id = b.auction
---     WHERE b.date_time BETWEEN a.date_time AND a.expires GROUP BY a.id, a.category) q
---   GROUP BY q.category
+-- category — Nexmark's nested query. velort joins two append-only streams
+-- only with a time bound, so the auctions are a CTE grouped by id (a
+-- changelog: ids are unique) that the bids join.
 CREATE STREAM auction (
     id          BIGINT,
     item_name   VARCHAR,
@@ -31,15 +26,14 @@ CREATE STREAM bid (
     extra     VARCHAR
 ) WITH (subject = 'bench.nexmark.q4.bid', format = 'json', event_time = 'date_time');
 
-CREATE STREAM q4_auction WITH (subject = 'bench.nexmark.q4.auctions', format = 'json') AS
-SELECT id, category, date_time, expires FROM auction
-GROUP BY id, category, date_time, expires;
-
-CREATE STREAM q4_final WITH (subject = 'bench.nexmark.q4.final', format = 'json') AS
-SELECT a.id, a.category, MAX(b.price) AS final
-FROM bid b JOIN q4_auction a ON a.id = b.auction
-WHERE b.date_time BETWEEN a.date_time AND a.expires
-GROUP BY a.id, a.category;
-
 CREATE STREAM q4_out WITH (subject = 'bench.nexmark.q4.out', format = 'json') AS
-SELECT category, AVG(final) AS avg_final FROM q4_final GROUP BY category;
+WITH auctions AS (
+    SELECT id, category, date_time, expires FROM auction
+    GROUP BY id, category, date_time, expires)
+SELECT q.category, AVG(q.final) AS avg_final
+FROM (
+    SELECT MAX(b.price) AS final, a.category
+    FROM bid b JOIN auctions a ON a.id = b.auction
+    WHERE b.date_time BETWEEN a.date_time AND a.expires
+    GROUP BY a.id, a.category) q
+GROUP BY q.category;
