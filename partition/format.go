@@ -21,6 +21,14 @@ type wire struct {
 	enc   runtime.PayloadEncoder // nil: JSON (Loop.enc)
 	meta  []metaSlot             // read metadata columns
 	err   error                  // why the loop cannot run (returned by Run)
+	tpl   templateState          // a sink Template's buffers
+}
+
+// templateState is the reused buffers of a sink Template.
+type templateState struct {
+	subj   []byte   // the subject being built
+	tokBuf []byte   // a value as text
+	hdrMsg nats.Msg // the message published with headers
 }
 
 // metaSlot is a read metadata column.
@@ -188,4 +196,86 @@ func (l *Loop) unencodable(subject string, r runtime.Row, err error) error {
 	}
 	l.out = l.enc.Append(l.out[:0], r)
 	return l.publishDeadLetter(l.out, HeaderSinkSubject, subject, reason)
+}
+
+// Template builds a sink's subject from each output row and sets headers
+// from its columns (planner.SubjectTemplate resolved to column indexes).
+type Template struct {
+	Parts   []string // literal texts around the columns: len(Cols)+1
+	Cols    []int
+	Headers []TemplateHeader
+}
+
+// TemplateHeader sets header Name from column Col (NULL: no header).
+type TemplateHeader struct {
+	Name string
+	Col  int
+}
+
+// templateSubject builds the subject of row r into l.subj. The string
+// aliases l.subj when alias is set (a core NATS publish copies it at once).
+func (l *Loop) templateSubject(r runtime.Row, alias bool) string {
+	t, st := l.cfg.Sink.Template, &l.wire.tpl
+	b := append(st.subj[:0], t.Parts[0]...)
+	for i, c := range t.Cols {
+		b = AppendSubjectToken(b, r[c], &st.tokBuf)
+		b = append(b, t.Parts[i+1]...)
+	}
+	st.subj = b
+	if alias {
+		return runtime.UnsafeString(b)
+	}
+	return string(b)
+}
+
+// AppendSubjectToken appends v as one valid NATS subject token: ASCII
+// letters, digits, '-', '_' and bytes of multi-byte UTF-8 characters as
+// they are, every other byte as %XX (upper-case hex); the empty string is
+// "%" and NULL is "%N" (neither can come from escaping a value). Numbers
+// and times are written as text first (1.5 → 1%2E5).
+func AppendSubjectToken(dst []byte, v runtime.Value, scratch *[]byte) []byte {
+	var s []byte
+	switch v.T {
+	case runtime.TNull:
+		return append(dst, "%N"...)
+	case runtime.TString, runtime.TJSON:
+		s = v.S
+	default:
+		*scratch = runtime.AppendValueText((*scratch)[:0], v)
+		s = *scratch
+	}
+	if len(s) == 0 {
+		return append(dst, '%')
+	}
+	const hex = "0123456789ABCDEF"
+	for _, c := range s {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c >= 0x80:
+			dst = append(dst, c)
+		default:
+			dst = append(dst, '%', hex[c>>4], hex[c&15])
+		}
+	}
+	return dst
+}
+
+// publishWithHeaders publishes l.out to subject with the template's
+// headers set from row r.
+func (l *Loop) publishWithHeaders(subject string, r runtime.Row) error {
+	st := &l.wire.tpl
+	m := &st.hdrMsg
+	if m.Header == nil {
+		m.Header = nats.Header{}
+	}
+	for _, h := range l.cfg.Sink.Template.Headers {
+		v := r[h.Col]
+		if v.T == runtime.TNull {
+			delete(m.Header, h.Name)
+			continue
+		}
+		st.tokBuf = runtime.AppendValueText(st.tokBuf[:0], v)
+		m.Header[h.Name] = append(m.Header[h.Name][:0], string(st.tokBuf))
+	}
+	m.Subject, m.Data = subject, l.out
+	return l.nc.PublishMsg(m)
 }

@@ -30,6 +30,9 @@ type Sink struct {
 	// Schema is then the output columns (format.go).
 	Format *runtime.Format
 	Schema runtime.Schema
+	// Template, when set, builds each output's subject from its columns
+	// (Subjects then holds the stream's wildcard) and sets headers.
+	Template *Template
 }
 
 // Config describes one (query, partition) loop.
@@ -473,10 +476,14 @@ func (l *Loop) publish(rows []runtime.Row) error {
 	}
 	for i, r := range rows {
 		p := l.keyer.Partition(r)
+		subject := l.cfg.Sink.Subjects[p]
+		if l.cfg.Sink.Template != nil {
+			subject = l.templateSubject(r, !l.cfg.SinkJetStream)
+		}
 		if l.wire.enc == nil {
 			l.out = l.enc.Append(l.out[:0], r)
 		} else if err := l.encodeNative(r); err != nil {
-			if err := l.unencodable(l.cfg.Sink.Subjects[p], r, err); err != nil {
+			if err := l.unencodable(subject, r, err); err != nil {
 				return err
 			}
 			continue
@@ -489,20 +496,22 @@ func (l *Loop) publish(rows []runtime.Row) error {
 				id = ids[i]
 			}
 			if ops != nil {
-				err = l.publishDurable(l.cfg.Sink.Subjects[p], l.out, id, ops[i], keys[i])
+				err = l.publishDurable(subject, l.out, id, ops[i], keys[i])
 			} else {
-				err = l.publishDurable(l.cfg.Sink.Subjects[p], l.out, id, runtime.OpAppend, nil)
+				err = l.publishDurable(subject, l.out, id, runtime.OpAppend, nil)
 			}
 		case ops != nil:
-			err = l.publishChange(l.cfg.Sink.Subjects[p], l.out, ops[i], keys[i])
+			err = l.publishChange(subject, l.out, ops[i], keys[i])
+		case l.cfg.Sink.Template != nil && l.cfg.Sink.Template.Headers != nil:
+			err = l.publishWithHeaders(subject, r)
 		default:
-			err = l.nc.Publish(l.cfg.Sink.Subjects[p], l.out)
+			err = l.nc.Publish(subject, l.out)
 		}
 		if err != nil {
 			if !errors.Is(err, nats.ErrMaxPayload) {
 				return err
 			}
-			if err := l.oversized(l.cfg.Sink.Subjects[p]); err != nil {
+			if err := l.oversized(subject); err != nil {
 				return err
 			}
 			continue

@@ -11,20 +11,21 @@ import (
 type Stream struct {
 	Name           string
 	Columns        runtime.Schema
-	Subject        string          // may contain {partition}
-	Partitions     int             // >= 1
-	Key            []string        // partition key columns
-	KeyIdx         []int           // their positions in Columns
-	Format         string          // "json", "csv", "text" or "protobuf"
-	PayloadFormat  *runtime.Format // decodes/encodes payloads when Format is not "json" (nil: JSON)
-	EventTime      string          // "" = processing time
-	EventTimeIdx   int             // -1 when EventTime == ""
-	WatermarkDelay time.Duration   // bounded out-of-orderness
-	IdleTimeout    time.Duration   // idle partitions advance their watermark
-	Late           string          // "drop" or "dlq"
-	DLQ            string          // dead-letter subject
-	JetStream      string          // JetStream stream name, "" = core NATS
-	Start          string          // earliest | latest
+	Subject        string           // may contain {partition}
+	Partitions     int              // >= 1
+	Key            []string         // partition key columns
+	KeyIdx         []int            // their positions in Columns
+	Format         string           // "json", "csv", "text" or "protobuf"
+	PayloadFormat  *runtime.Format  // decodes/encodes payloads when Format is not "json" (nil: JSON)
+	Template       *SubjectTemplate // subject built from columns, headers from columns (nil: none)
+	EventTime      string           // "" = processing time
+	EventTimeIdx   int              // -1 when EventTime == ""
+	WatermarkDelay time.Duration    // bounded out-of-orderness
+	IdleTimeout    time.Duration    // idle partitions advance their watermark
+	Late           string           // "drop" or "dlq"
+	DLQ            string           // dead-letter subject
+	JetStream      string           // JetStream stream name, "" = core NATS
+	Start          string           // earliest | latest
 	DedupWindow    time.Duration
 	Derived        bool // declared by CREATE STREAM ... AS SELECT (schema from the query)
 	// Hidden marks a stage's stream (a CTE, derived table or view;
@@ -63,6 +64,9 @@ type Stream struct {
 
 // PartitionSubject returns the subject of partition p.
 func (s *Stream) PartitionSubject(p int) string {
+	if s.Template != nil && s.Template.Wildcard != "" {
+		return s.Template.Wildcard // a sink publishes to subjects its template builds
+	}
 	return expandPartition(s.Subject, s.Partitions, p)
 }
 

@@ -28,6 +28,24 @@ type composer struct {
 	stmt string // the statement's query name
 	text []byte // the file, nested SELECTs replaced by their stages' names
 	n    int    // stages made so far (their numbers in subjects)
+	// rank: the ROW_NUMBER() limit of the stage about to be planned
+	// (topn_rank.go).
+	rank *rankSpec
+}
+
+// rankOf returns the Top-N per key of a stage named alias whose body has a
+// ROW_NUMBER() column that the query in consumer filters by <= n; nil
+// when it has none (the column is then a row frame, in arrival order).
+func (c *composer) rankOf(p *parser, body, consumer []token, alias string) *rankSpec {
+	col := rowNumberColumn(body)
+	if col == "" {
+		return nil
+	}
+	n, ok := c.rankFilter(p, consumer, alias, col)
+	if !ok {
+		return nil
+	}
+	return &rankSpec{column: col, limit: n}
 }
 
 // plan plans toks (a query: [WITH …] SELECT … [UNION ALL SELECT …], ending
@@ -58,7 +76,13 @@ func (c *composer) plan(p *parser, sink *Stream, name string, head, toks []token
 		if i > 0 {
 			bHead, bName = nil, c.uniqueName(fmt.Sprintf("%s_%d", name, i+1))
 		}
-		q := p.selectQuery(pl, sink, bName, bHead, b, bEnd, c.text, i > 0)
+		rank := c.rank
+		c.rank = nil
+		if rank != nil && len(branches) > 1 {
+			p.errorf(b[0], "ROW_NUMBER() … <= n over a UNION ALL is not supported: expected it over one SELECT")
+			return
+		}
+		q := p.selectQuery(pl, sink, bName, bHead, b, bEnd, c.text, i > 0, rank)
 		if q == nil {
 			return
 		}
@@ -119,7 +143,11 @@ func (c *composer) with(p *parser, toks []token) []token {
 			p.errorf(tokAt(toks, i+1), "expected SELECT in WITH %s AS ( … ), found %s", name.text, describe(tokAt(toks, i+1)))
 			return nil
 		}
-		s := c.stage(p, name, body)
+		rank := c.rankOf(p, body, toks[closing+1:], name.text)
+		if p.fail != nil {
+			return nil
+		}
+		s := c.stage(p, name, body, rank)
 		if s == nil {
 			return nil
 		}
@@ -233,7 +261,11 @@ func (c *composer) derivedTables(p *parser, toks []token) []token {
 			p.errorf(alias, "the name %s is already used in this SELECT: expected another name for the derived table", alias.text)
 			return nil
 		}
-		s := c.stage(p, alias, toks[i+1:closing])
+		rank := c.rankOf(p, toks[i+1:closing], toks[j+1:], alias.text)
+		if p.fail != nil {
+			return nil
+		}
+		s := c.stage(p, alias, toks[i+1:closing], rank)
 		if s == nil {
 			return nil
 		}
@@ -284,7 +316,7 @@ func isClauseKeyword(t token) bool {
 
 // stage plans body (a nested query) as a stage named by name and returns
 // its stream.
-func (c *composer) stage(p *parser, name token, body []token) *Stream {
+func (c *composer) stage(p *parser, name token, body []token, rank *rankSpec) *Stream {
 	c.n++
 	s := newStream(name.text, name.start)
 	s.Derived, s.Hidden = true, true
@@ -292,6 +324,7 @@ func (c *composer) stage(p *parser, name token, body []token) *Stream {
 	s.DLQ = fmt.Sprintf("velort.dlq.%s.%d", subjectToken(c.stmt), c.n)
 	qname := c.uniqueName(c.stmt + "__" + strings.ToLower(name.text))
 	c.pl.Streams = append(c.pl.Streams, s)
+	c.rank = rank
 	c.plan(p, s, qname, nil, body, body[len(body)-1].end)
 	if p.fail != nil {
 		return nil

@@ -135,11 +135,15 @@ func (p *parser) withOptions() ([]option, bool) {
 func (p *parser) applyStreamOptions(s *Stream, opts []option) bool {
 	var keyTok token
 	var format streamFormat
+	var headers option
+	hasHeaders := false
 	for _, o := range opts {
 		if format.option(o) {
 			continue
 		}
 		switch o.name {
+		case "headers":
+			headers, hasHeaders = o, true
 		case "subject":
 			if why := subjectProblem(o.value, true); why != "" {
 				p.errorf(o.tok, "invalid NATS subject %q: %s; expected tokens separated by '.', like 'orders.eu' or 'orders.{partition}'", o.value, why)
@@ -207,11 +211,11 @@ func (p *parser) applyStreamOptions(s *Stream, opts []option) bool {
 			}
 			s.Start = v
 		default:
-			p.errorf(o.tok, "unknown stream option %s: expected subject, partitions, key, changelog, format, event_time, watermark_delay, idle_timeout, late, dlq, jetstream, start, dedup_window, delimiter, header, schema or message", o.name)
+			p.errorf(o.tok, "unknown stream option %s: expected subject, partitions, key, changelog, format, event_time, watermark_delay, idle_timeout, late, dlq, jetstream, start, dedup_window, delimiter, header, schema, message or headers", o.name)
 			return false
 		}
 	}
-	if !p.applyFormat(s, &format) {
+	if !p.applyFormat(s, &format) || !p.templateOptions(s, headers, hasHeaders) {
 		return false
 	}
 	if why := subjectProblem(s.Subject, true); why != "" { // the default: the stream's name

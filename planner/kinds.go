@@ -231,7 +231,7 @@ func (q *Query) inferKinds(p *parser) *Error {
 	q.outKey, q.outKeyCols = nil, nil
 	switch {
 	case !q.outChangelog:
-	case q.shape.topn != nil && (q.Kind == "group" || q.topnBounded()):
+	case q.shape.topn != nil && (q.Kind == "group" || q.topnBounded() || q.shape.topn.partition != nil):
 		q.outKey, q.outKeyCols = q.topnOutputKey()
 	case q.Kind == "group":
 		q.outKey, q.outKeyCols = q.groupOutputKey()

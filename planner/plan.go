@@ -108,6 +108,9 @@ func Parse(name, text string, opts Options) (*Plan, error) {
 	if err := pl.checkKinds(); err != nil {
 		return nil, err
 	}
+	if err := pl.checkTemplates(); err != nil {
+		return nil, err
+	}
 	return pl, nil
 }
 
@@ -367,10 +370,10 @@ func (p *parser) query(pl *Plan, sink *Stream, name string) {
 // statement's words before it, where error positions may point) into sink.
 // text is the file as the composer rewrote it: nested SELECTs replaced by
 // the names of their stages, at the same offsets.
-func (p *parser) selectQuery(pl *Plan, sink *Stream, name string, head, toks []token, end int, text []byte, union bool) *Query {
+func (p *parser) selectQuery(pl *Plan, sink *Stream, name string, head, toks []token, end int, text []byte, union bool, rank *rankSpec) *Query {
 	all := append(append([]token(nil), head...), toks...)
 	sp := &parser{src: p.src, st: statement{toks: all, start: all[0].start, end: end}, i: len(head)}
-	q := sp.planSelect(pl, sink, name, append([]byte(nil), text[:end]...), union)
+	q := sp.planSelect(pl, sink, name, append([]byte(nil), text[:end]...), union, rank)
 	if sp.fail != nil && p.fail == nil {
 		p.fail = sp.fail
 	}
@@ -379,7 +382,7 @@ func (p *parser) selectQuery(pl *Plan, sink *Stream, name string, head, toks []t
 
 // planSelect plans the SELECT at the parser's cursor; text is the file up
 // to the statement's end, which stripStreaming may blank in place.
-func (p *parser) planSelect(pl *Plan, sink *Stream, name string, text []byte, union bool) *Query {
+func (p *parser) planSelect(pl *Plan, sink *Stream, name string, text []byte, union bool, rank *rankSpec) *Query {
 	sel := p.peek()
 	if !isKeyword(sel, "SELECT") {
 		p.errorf(sel, "expected SELECT, found %s", describe(sel))
@@ -393,7 +396,7 @@ func (p *parser) planSelect(pl *Plan, sink *Stream, name string, text []byte, un
 	if !p.checkTokens(pl, toks) {
 		return nil
 	}
-	q := &Query{Name: name, Sink: sink, Text: p.src.text[sel.start:p.st.end], pos: sel.start, plan: pl, clauses: sc, union: union}
+	q := &Query{Name: name, Sink: sink, Text: p.src.text[sel.start:p.st.end], pos: sel.start, plan: pl, clauses: sc, union: union, rank: rank}
 	q.selectText = applyInserts(text, sel.start, sc.inserts)
 	// The source: the first identifier after a top-level FROM.
 	src := p.fromStream(pl, toks)

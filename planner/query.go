@@ -57,6 +57,9 @@ type Query struct {
 	// union: a UNION ALL branch after the first, writing the stream the
 	// first one typed (compose.go).
 	union bool
+	// rank: this stage's ROW_NUMBER() column is filtered by <= n in the
+	// query reading it: a Top-N per PARTITION BY key (topn_rank.go).
+	rank *rankSpec
 	// Statement is the name of the statement's query when this query is
 	// one of its stages (a CTE, derived table, view or UNION ALL branch;
 	// compose.go); "" for the statement's own query.
@@ -277,6 +280,12 @@ func (q *Query) decompose(p *parser, n sql.Node, sh *queryShape) *Error {
 		case *plan.Window:
 			if sh.filter != nil {
 				return unsupported("a filter over window functions")
+			}
+			if q.rank != nil { // ROW_NUMBER() … <= n read by the query around (topn_rank.go)
+				if e := q.rankTopN(p, x, sh); e != nil {
+					return e
+				}
+				break
 			}
 			sh.window = x
 		case *plan.TableAlias:

@@ -14,6 +14,13 @@ import (
 // one synchronous loop per partition aggregates (see partition/repartition.go).
 func (q *Query) NeedsRepartition() bool {
 	if q.Source.Partitions > 1 && q.shape != nil && q.shape.topn != nil {
+		if parts := q.shape.topn.partition; parts != nil { // a Top-N per key
+			var keys []string
+			for _, k := range parts {
+				keys = append(keys, k.String())
+			}
+			return !groupedByKey(q, keys)
+		}
 		return true // a global Top-N: every record to one partition
 	}
 	if q.Kind != "group" || q.Source.Partitions < 2 {
@@ -48,6 +55,17 @@ func (q *Query) ForwardPipeline(partition int, udfs UDFs) (*runtime.Pipeline, []
 			return nil, nil, err
 		}
 		filter = c.fn
+	}
+	if t := q.shape.topn; t != nil && t.partition != nil { // a Top-N per key: by its PARTITION BY key
+		var keys []runtime.Expr
+		for _, k := range t.partition {
+			c, err := in.compile(k)
+			if err != nil {
+				return nil, nil, err
+			}
+			keys = append(keys, c.fn)
+		}
+		return runtime.NewPipeline(filter, nil, nil, nil), keys, nil
 	}
 	if q.shape.topn != nil { // a constant key: every record to one partition
 		return runtime.NewPipeline(filter, nil, nil, nil), []runtime.Expr{func(*runtime.Ctx, runtime.Row) runtime.Value { return runtime.Int(0) }}, nil

@@ -26,6 +26,9 @@ type topnShape struct {
 	// level: the fields read the output of inner[level] (the stage's or
 	// the source's when level == len(inner)); -1: the top projection's.
 	level int
+	// partition: PARTITION BY of a ROW_NUMBER() Top-N (topn_rank.go),
+	// over the source row: each key's first limit rows; nil: one ranking.
+	partition []sql.Expression
 }
 
 // topnLimit reads LIMIT's count: a non-negative integer literal.
@@ -145,6 +148,17 @@ func (q *Query) topnStage(inner runtime.Stage, stageEnv *exprEnv, having runtime
 			}
 		}
 	}
+	if parts := q.shape.topn.partition; parts != nil {
+		by := make([]runtime.Expr, len(parts))
+		for i, e := range parts {
+			c, err := stageEnv.compile(e)
+			if err != nil {
+				return nil, 0, &clauseError{clause: "PARTITION", err: fmt.Errorf("PARTITION BY %s: %w", e, err)}
+			}
+			by[i] = c.fn
+		}
+		return runtime.NewKeyedTopN(cfg, by), cfg.Width, nil
+	}
 	return runtime.NewTopN(cfg), cfg.Width, nil
 }
 
@@ -153,6 +167,14 @@ func (q *Query) topnOutputKey() ([]string, []int) {
 	switch {
 	case q.topnBounded():
 		return []string{topnArrivalKey}, []int{-1}
+	case q.shape.topn.partition != nil:
+		// The PARTITION BY key's text, then the input's key (runtime
+		// keyedTopN): the key of a row in its key's ranking.
+		key, cols := []string{"PARTITION BY key"}, []int{-1}
+		for _, k := range q.Source.ChangelogKey {
+			key, cols = append(key, k), append(cols, -1)
+		}
+		return key, cols
 	case q.Kind == "group":
 		return q.groupOutputKey()
 	}
@@ -177,6 +199,17 @@ func (q *Query) topnExplain() string {
 		what = "the groups (keyed by group key)"
 	}
 	text := fmt.Sprintf("  top-n: ORDER BY %s LIMIT %d over %s; ties: earlier arrival first\n", strings.Join(parts, ", "), t.limit, what)
+	if t.partition != nil {
+		var by []string
+		for _, e := range t.partition {
+			by = append(by, e.String())
+		}
+		text = fmt.Sprintf("  top-n per key: ROW_NUMBER() OVER (PARTITION BY %s ORDER BY %s) <= %d over %s; ties: earlier arrival first\n", strings.Join(by, ", "), strings.Join(parts, ", "), t.limit, what)
+		if q.NeedsRepartition() {
+			text += fmt.Sprintf("  top-n over %d partitions: records forwarded to the partition of their PARTITION BY key through NATS (%s …)\n", q.Source.Partitions, q.RepartitionWildcard(0))
+		}
+		return text
+	}
 	if q.NeedsRepartition() {
 		text += fmt.Sprintf("  top-n over %d partitions: every record forwarded to one partition through NATS (%s …), which ranks them all\n", q.Source.Partitions, q.RepartitionWildcard(0))
 		if q.RepartitionNormalizes() {

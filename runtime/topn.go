@@ -83,12 +83,17 @@ type topnEntry struct {
 }
 
 type topnStage struct {
-	cfg   TopNConfig
-	root  *topnEntry
-	byKey map[string]*topnEntry // keyed rows (nil when Bounded)
-	seq   int64
-	rng   uint64
-	in    topnIn
+	cfg TopNConfig
+	// prefix starts the arrival-number keys of a Bounded stage: the key
+	// text of its PARTITION BY key and '|' inside a keyed Top-N
+	// (topn_keyed.go), so keys stay unique across its partitions.
+	prefix []byte
+	pbuf   []byte // prefix and input key
+	root   *topnEntry
+	byKey  map[string]*topnEntry // keyed rows (nil when Bounded)
+	seq    int64
+	rng    uint64
+	in     topnIn
 
 	batching bool
 	ops      int          // changes since the last reconcile
@@ -161,14 +166,24 @@ func (s *topnStage) endChange(c *Ctx, out Downstream) {
 // inputKey is the key of a changelog input row: the input record's key,
 // or (no key: the second half of a repartition) the row's key columns.
 func (s *topnStage) inputKey(c *Ctx, r Row, out Downstream) []byte {
-	if p, ok := out.(*Pipeline); ok && p.inKey != nil {
-		return p.inKey
-	}
-	if s.cfg.RowKey != nil {
+	var key []byte
+	switch p, ok := out.(*Pipeline); {
+	case ok && p.inKey != nil:
+		key = p.inKey
+	case s.cfg.RowKey != nil:
 		s.kbuf = s.cfg.RowKey(s.kbuf[:0], r)
-		return s.kbuf
+		key = s.kbuf
+	default:
+		return nil
 	}
-	return nil
+	if s.prefix != nil {
+		// In a keyed Top-N a row moving to another PARTITION BY key is
+		// deleted there and upserted here, maybe by another partition
+		// loop: two keys, so their order does not matter.
+		s.pbuf = append(append(s.pbuf[:0], s.prefix...), key...)
+		return s.pbuf
+	}
+	return key
 }
 
 // topnIn is the Downstream the Inner stage emits to.
@@ -295,7 +310,7 @@ func (s *topnStage) appendRow(c *Ctx, r Row) {
 			return
 		}
 	}
-	key := strconv.AppendInt(s.kbuf[:0], s.seq, 10)
+	key := strconv.AppendInt(append(s.kbuf[:0], s.prefix...), s.seq, 10)
 	e := s.newEntry(r, key)
 	s.kbuf = key
 	s.insert(e)

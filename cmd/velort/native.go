@@ -27,6 +27,23 @@ func nativeConfig(q *planner.Query, cfg *partition.Config) error {
 	if l, r, ok := q.RegularJoin(); ok && (native(l) || native(r)) {
 		return fmt.Errorf("query %s: joins read JSON streams without METADATA columns for now (streams %s, %s)", q.Name, l.Name, r.Name)
 	}
+	if t := sink.Template; t != nil && sink.Materialized == nil {
+		if len(t.Headers) > 0 && (sink.JetStream != "" || q.OutputChangelog()) {
+			return fmt.Errorf("query %s: sink %s: headers = '...' is for core NATS append-only sinks for now (this one is %s)", q.Name, sink.Name,
+				map[bool]string{true: "a JetStream stream", false: "a changelog"}[sink.JetStream != ""])
+		}
+		pt := &partition.Template{}
+		for _, p := range t.Parts {
+			pt.Parts = append(pt.Parts, p)
+		}
+		for _, c := range t.Columns {
+			pt.Cols = append(pt.Cols, q.Columns.Index(c))
+		}
+		for _, h := range t.Headers {
+			pt.Headers = append(pt.Headers, partition.TemplateHeader{Name: h.Name, Col: q.Columns.Index(h.Column)})
+		}
+		cfg.Sink.Template = pt
+	}
 	if !native(src) {
 		return nil
 	}

@@ -92,7 +92,7 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		if s.JetStream == "" {
 			continue
 		}
-		subj := s.Subject
+		subj := s.WildcardSubject()
 		if s.Partitions > 1 || strings.Contains(subj, "{partition}") {
 			subj = transport.WildcardSubject(subj)
 		}
