@@ -21,7 +21,7 @@ import (
 //	changelog    stateless (filter, projection)          changelog: the input's key
 //	changelog    GROUP BY without window, EMIT CHANGES   changelog: group keys
 //	changelog    GROUP BY without window, EMIT FINAL     append-only
-//	changelog    regular join (equi-join, INNER/LEFT/RIGHT)  changelog: left row key | right row key
+//	changelog    regular join (equi-join, INNER/LEFT/RIGHT/FULL)  changelog: left row key | right row key
 //	             with a stream, a changelog or a KV table (regular_join_table.go);
 //	             KV table with KV table alike
 //	changelog    windows, OVER, lookup/interval joins,   refused

@@ -12,7 +12,7 @@ import (
 )
 
 // regularSpec is a regular (non-windowed) equi-join of two streams, at
-// least one a changelog: ON l.k = r.k [AND …], INNER, LEFT or RIGHT. Both
+// least one a changelog: ON l.k = r.k [AND …], INNER, LEFT, RIGHT or FULL. Both
 // sides' live rows are kept by join key (runtime.RegularJoin); the output is
 // a changelog keyed by the left row key and the right row key. The joined
 // row is go-mysql-server's: the left child's columns, then the right's.
@@ -23,7 +23,10 @@ type regularSpec struct {
 	// WHERE conditions go-mysql-server pushed onto one side, over that
 	// side's own row: a row failing them is absent.
 	leftFilter, rightFilter sql.Expression
-	preserve                int // runtime.LeftSide (LEFT JOIN), RightSide (RIGHT JOIN) or -1
+	preserve                int // runtime.LeftSide (LEFT JOIN), RightSide (RIGHT JOIN), BothSides (FULL JOIN) or -1
+	// where, over the joined row: the side filters go-mysql-server pushed
+	// below a FULL JOIN, which must apply to the joined rows instead.
+	where sql.Expression
 	// refusal: why the join cannot run, reported at the JOIN by
 	// refuseRegularJoin ("" when it can).
 	refusal string
@@ -43,14 +46,14 @@ func (q *Query) decomposeRegularJoin(j *plan.JoinNode, l, r *Stream, lf, rf sql.
 	}
 	switch {
 	case j.Op.IsFullOuter():
-		return refuse("a FULL OUTER JOIN over a changelog is not supported yet: expected [INNER] JOIN, LEFT JOIN or RIGHT JOIN")
+		spec.preserve = runtime.BothSides
 	case j.Op.IsLeftOuter():
 		spec.preserve = runtime.LeftSide
 	case j.Op.IsRightOuter():
 		spec.preserve = runtime.RightSide
 	case j.Op.IsInner(), j.Op == plan.JoinTypeHash, j.Op == plan.JoinTypeLookup, j.Op == plan.JoinTypeMerge:
 	default:
-		return refuse("join type %s over a changelog is not supported: expected [INNER] JOIN, LEFT JOIN or RIGHT JOIN", j.Op)
+		return refuse("join type %s over a changelog is not supported: expected [INNER] JOIN, LEFT JOIN, RIGHT JOIN or FULL JOIN", j.Op)
 	}
 	nl := len(spec.left.Columns)
 	side := func(e sql.Expression) int { // 0 left, 1 right, -1 mixed or none
@@ -98,7 +101,31 @@ func (q *Query) decomposeRegularJoin(j *plan.JoinNode, l, r *Stream, lf, rf sql.
 			spec.cond = expression.NewAnd(spec.cond, r)
 		}
 	}
+	if spec.preserve == runtime.BothSides {
+		// Both sides keep their rows without a match, so a WHERE condition
+		// on either side's columns cannot drop that side's rows before the
+		// join (a dropped row would leave the other side's row NULL-padded,
+		// and a NULL-padded row would escape the condition):
+		// go-mysql-server pushes it there anyway, and it goes back above.
+		for _, f := range []sql.Expression{spec.leftFilter, rebaseOpt(spec.rightFilter, nl)} {
+			switch {
+			case f == nil:
+			case spec.where == nil:
+				spec.where = f
+			default:
+				spec.where = expression.NewAnd(spec.where, f)
+			}
+		}
+		spec.leftFilter, spec.rightFilter = nil, nil
+	}
 	return nil
+}
+
+func rebaseOpt(e sql.Expression, by int) sql.Expression {
+	if e == nil {
+		return nil
+	}
+	return rebase(e, by)
 }
 
 // refuseRegularJoin refuses what a regular join cannot run yet, at the
@@ -172,6 +199,9 @@ func (q *Query) markRegularReads(wide []bool, src *Stream) {
 	if s.cond != nil {
 		markRead(wide, s.cond)
 	}
+	if s.where != nil {
+		markRead(wide, s.where)
+	}
 	nl := len(s.left.Columns)
 	l, r := append([]bool(nil), wide[:nl]...), append([]bool(nil), wide[nl:]...)
 	markRead(l, s.leftKey)
@@ -201,7 +231,15 @@ func (q *Query) compileRegular(udfs udfBinder) (*runtime.RegularJoin, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &runtime.RegularJoin{
+	var where runtime.Expr
+	if s.where != nil {
+		w, err := envOver(q.shape.inSchema, udfs).compile(s.where)
+		if err != nil {
+			return nil, err
+		}
+		where = w.fn
+	}
+	return &runtime.RegularJoin{Where: where,
 		LeftKey: x.keys[0], RightKey: x.keys[1], LeftWidth: len(s.left.Columns), RightWidth: len(s.right.Columns),
 		Cond: x.cond, LeftFilter: x.filters[0], RightFilter: x.filters[1], Preserve: s.preserve,
 		LeftKeep: q.sideRead[0], RightKeep: q.sideRead[1],
@@ -226,6 +264,8 @@ func (s *regularSpec) explain(src *Stream) string {
 		kind = "LEFT"
 	case runtime.RightSide:
 		kind = "RIGHT"
+	case runtime.BothSides:
+		kind = "FULL"
 	}
 	other := s.left
 	if other == src {

@@ -83,7 +83,7 @@ func (q *Query) refuseTableJoin(p *parser, at int) (done bool, e *Error) {
 	if rt != nil {
 		t, other, tableSide = rt, s.left, runtime.RightSide
 	}
-	if other.Partitions > 1 && s.preserve == tableSide {
+	if other.Partitions > 1 && (s.preserve == tableSide || s.preserve == runtime.BothSides) {
 		return true, p.src.errorAt(at, "an outer join keeping every row of table %s, with %s on %d partitions: the table's rows go to every partition, and a row without a match there would be NULL-padded by each of them; expected %s with partitions = 1, or a join that keeps the rows of %s (INNER JOIN, or %s LEFT JOIN %s)",
 			t.Name, other.Name, other.Partitions, other.Name, other.Name, other.Name, t.Name)
 	}

@@ -73,6 +73,8 @@ func TestRegularJoinTableRefusals(t *testing.T) {
 			"q.sql:8:57: an outer join keeping every row of table names, with counts on 4 partitions: the table's rows go to every partition, and a row without a match there would be NULL-padded by each of them; expected counts with partitions = 1, or a join that keeps the rows of counts (INNER JOIN, or counts LEFT JOIN names)"},
 		{"RIGHT JOIN table", "CREATE STREAM o AS SELECT t.name, d.id FROM d RIGHT JOIN names t ON t.k = d.k;",
 			"q.sql:8:53: an outer join keeping every row of table names, with d on 4 partitions"},
+		{"FULL JOIN table", "CREATE STREAM o AS SELECT t.name, c.n FROM counts c FULL JOIN names t ON t.k = c.k;",
+			"q.sql:8:58: an outer join keeping every row of table names, with counts on 4 partitions"},
 		{"FROM table JOIN append-only", "CREATE STREAM o AS SELECT t.name, s.x FROM names t JOIN s ON t.k = s.k;",
 			"q.sql:8:52: an append-only stream joined with a KV table is a lookup of each record as it arrives, which reads the query FROM the stream: expected FROM s JOIN names ON … (or s LEFT JOIN names)"},
 		{"key types differ", "CREATE STREAM o AS SELECT t.name, d.id FROM d JOIN names t ON t.name = d.k;",

@@ -27,8 +27,6 @@ func TestRegularJoinRefusals(t *testing.T) {
 			"q.sql:8:1: a join over a changelog reads both streams in one loop per partition: e (partitions = 1) and c (partitions = 4, key = 'k') must both have partitions = 1, or the same partitions and key = the join column"},
 		{"not partitioned by the join key", "CREATE STREAM o AS SELECT d.id, c.n FROM d JOIN c ON d.k = c.k;",
 			"q.sql:7:44: a join over a changelog reads both streams in one loop per partition: d (partitions = 4, key = 'id')"},
-		{"FULL", "CREATE STREAM o AS SELECT e.id, f.x FROM e FULL OUTER JOIN f ON e.k = f.k;",
-			"q.sql:7:55: a FULL OUTER JOIN over a changelog is not supported yet"},
 		{"no equality", "CREATE STREAM o AS SELECT e.id, f.x FROM e JOIN f ON e.n < f.x;",
 			"q.sql:7:44: a join over a changelog needs an equality of the two streams' columns in ON"},
 		{"JetStream", "CREATE STREAM o AS SELECT e.id, js.n FROM e JOIN js ON e.k = js.k;",
@@ -50,6 +48,23 @@ func TestRegularJoinRefusals(t *testing.T) {
 				t.Errorf("error\n  %s\nwant it to contain\n  %s", err, c.want)
 			}
 		})
+	}
+}
+
+// TestRegularJoinFull: FULL [OUTER] JOIN over a changelog is a regular
+// join keeping the rows without a match of both sides (was refused: "a
+// FULL OUTER JOIN over a changelog is not supported yet").
+func TestRegularJoinFull(t *testing.T) {
+	pl, err := Parse("q.sql", rjDecl+"CREATE STREAM o AS SELECT e.id, f.x FROM e FULL OUTER JOIN f ON e.k = f.k;", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(pl.Explain(), "regular join (FULL) e ⋈ f on e.k = f.k") {
+		t.Errorf("explain:\n%s", pl.Explain())
+	}
+	j, err := pl.Queries[0].compileRegular(typeOnlyUDFs{})
+	if err != nil || j.Preserve != runtime.BothSides {
+		t.Errorf("compiled join %+v, %v: want Preserve = BothSides", j, err)
 	}
 }
 

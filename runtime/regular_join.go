@@ -28,6 +28,10 @@ type RegularJoin struct {
 	// with NULLs: LeftSide (LEFT JOIN), RightSide (RIGHT JOIN), BothSides
 	// (FULL JOIN) or -1 (INNER JOIN).
 	Preserve int
+	// Where, over the joined row (nil: none), drops joined rows and
+	// NULL-padded rows for which it is not true: a WHERE condition that
+	// go-mysql-server pushed below a FULL JOIN, where it must apply after.
+	Where Expr
 	// LeftKeep and RightKeep name the columns of each side kept in state
 	// (nil: all).
 	LeftKeep, RightKeep []bool
@@ -256,7 +260,7 @@ func (j *RegularJoin) pair(c *Ctx, side int, old, n, o *regRow, was, is bool, ou
 		nw = j.fill(1, side, n.row, o.row)
 	}
 	j.obuf = j.outKey(j.obuf[:0], side, rk.rowKey, o.rowKey, true)
-	out.JoinChange(c, ow, nw, j.obuf)
+	j.emit(c, ow, nw, out)
 	if back {
 		j.alone(c, 1-side, nil, o, out)
 	}
@@ -276,6 +280,27 @@ func (j *RegularJoin) alone(c *Ctx, side int, a, b *regRow, out JoinEmitter) {
 		nw = j.fill(1, side, b.row, nil)
 	}
 	j.obuf = j.outKey(j.obuf[:0], side, rk.rowKey, "", false)
+	j.emit(c, ow, nw, out)
+}
+
+// emit passes the change of output key j.obuf from ow to nw (either nil:
+// none) to out, each row present only if Where holds for it.
+func (j *RegularJoin) emit(c *Ctx, ow, nw Row, out JoinEmitter) {
+	if j.Where != nil {
+		if ow != nil {
+			if v := j.Where(c, ow); v.T == TNull || !Truthy(v) {
+				ow = nil
+			}
+		}
+		if nw != nil {
+			if v := j.Where(c, nw); v.T == TNull || !Truthy(v) {
+				nw = nil
+			}
+		}
+		if c.Err != nil || ow == nil && nw == nil {
+			return
+		}
+	}
 	out.JoinChange(c, ow, nw, j.obuf)
 }
 

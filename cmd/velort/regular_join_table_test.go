@@ -84,12 +84,14 @@ func tableJoinQueries(parts int) []rjQuery {
 		{"j_tt_inner", "SELECT a.k, b.tag FROM tags b JOIN names a ON a.k = b.k WHERE a.name <> 'cy'"},
 		{"j_group_key", "SELECT d.id, COUNT(*) AS m, MAX(t.name) AS mx FROM d JOIN names t ON d.k = t.k GROUP BY d.id"},
 		{"j_tt_self", "SELECT a.k, b.k AS k2, a.name FROM names a JOIN names b ON a.name = b.name WHERE a.k < b.k"},
+		{"j_tt_full", "SELECT a.k, a.name, b.k AS bk, b.tag FROM names a FULL JOIN tags b ON a.k = b.k WHERE b.tag IS NULL OR b.tag <> 'bob'"},
 	}
 	if parts == 1 {
 		qs = append(qs,
 			rjQuery{"j_table_left", "SELECT t.k, t.name, c.n FROM names t LEFT JOIN counts c ON t.k = c.k"},
 			rjQuery{"j_table_right", "SELECT c.sv, t.k AS tk, t.name FROM counts c RIGHT JOIN names t ON c.k = t.k"},
 			rjQuery{"j_group", "SELECT t.name, COUNT(*) AS m, SUM(d.amt) AS total FROM d JOIN names t ON d.k = t.k GROUP BY t.name"},
+			rjQuery{"j_table_full", "SELECT t.k, t.name, c.k AS ck, c.n FROM counts c FULL JOIN names t ON c.k = t.k AND c.n > 1"},
 		)
 	}
 	return qs

@@ -20,7 +20,7 @@ import (
 )
 
 // TestRegularJoinOverChangelogsAgainstSQLite: regular joins (INNER, LEFT,
-// RIGHT, a residual ON condition, WHERE, GROUP BY over the join, a
+// RIGHT, FULL, a residual ON condition, WHERE, GROUP BY over the join, a
 // changelog joined with itself) whose
 // inputs are changelogs — a GROUP BY's changelog, a declared changelog
 // source with upserts and deletes — or an append-only stream joined with
@@ -99,12 +99,16 @@ func regularJoinCase(t *testing.T, seed uint64, parts int) {
 		{"j_append_left", "SELECT s.k, s.v, t.name FROM s LEFT JOIN t ON s.k = t.k AND s.v < 7"},
 		{"j_self", "SELECT a.k, a.name AS n1, b.name AS n2 FROM t a JOIN t b ON a.k = b.k"},
 		{"j_group_key", "SELECT s.k, COUNT(*) AS n, SUM(s.v) AS total, MAX(t.name) AS mx FROM s JOIN t ON s.k = t.k GROUP BY s.k"},
+		{"j_full", "SELECT a.k AS ak, a.c, t.k AS tk, t.name FROM agg a FULL JOIN t ON a.k = t.k"},
+		{"j_full_cond", "SELECT s.k, s.v, t.k AS tk, t.name FROM s FULL OUTER JOIN t ON s.k = t.k AND s.v < 5 WHERE t.name IS NULL OR t.name <> 'bob'"},
 	}
 	if parts == 1 {
 		queries = append(queries,
 			rjQuery{"j_self_many", "SELECT a.id AS x, b.id AS y, a.amt FROM o a JOIN o b ON a.k = b.k WHERE a.id < b.id"},
 			rjQuery{"j_many", "SELECT o.id, o.amt, t.name FROM o LEFT JOIN t ON o.k = t.k AND o.amt > t.k"},
 			rjQuery{"j_group", "SELECT t.name, COUNT(*) AS n, SUM(o.amt) AS total FROM o JOIN t ON o.k = t.k GROUP BY t.name"},
+			rjQuery{"j_full_many", "SELECT o.id, o.amt, t.name FROM o FULL JOIN t ON o.k = t.k AND o.amt > t.k"},
+			rjQuery{"j_full_group", "SELECT t.name, COUNT(*) AS n, SUM(o.amt) AS total, COUNT(o.id) AS ids FROM o FULL JOIN t ON o.k = t.k GROUP BY t.name"},
 		)
 	}
 	part := func(subject string) string {
