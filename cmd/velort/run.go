@@ -26,6 +26,7 @@ type runFlags struct {
 	replay        []string
 	capture       []string
 	metrics       string
+	http          string
 	mysql         string
 	mysqlUser     string
 	mysqlPassword string
@@ -66,6 +67,10 @@ JSON object per line (- for stdout); a changelog stream's records as
 --replay into a changelog source takes back (as it takes plain rows, each
 an upsert); --capture SUBJECT=FILE with a NATS subject or wildcard (e.g.
 'velort.dlq.>') writes subject, headers, data.
+--http ADDR serves the operations page (queries and their stage graph,
+throughput, consumer lag, watermarks, checkpoints, the latest dead letters)
+with /api/state, /metrics, /healthz and /readyz for Kubernetes probes;
+a bare PORT listens on 127.0.0.1 (see docs/ops.md).
 
 Against an external server and without --replay, several run processes
 with the same FILE share its partitions through leases in the KV bucket
@@ -86,6 +91,7 @@ partitions over after checkpointing, one dying loses them after --lease-ttl.`,
 	fl.StringArrayVar(&f.replay, "replay", nil, "STREAM=FILE.jsonl: publish FILE's lines to STREAM, then end input (repeatable)")
 	fl.StringArrayVar(&f.capture, "capture", nil, "STREAM=FILE|- or SUBJECT=FILE|-: write what is published (repeatable)")
 	fl.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at ADDR (e.g. 127.0.0.1:9090)")
+	fl.StringVar(&f.http, "http", "", "serve the operations page at ADDR (PORT alone: 127.0.0.1:PORT): / (queries, stage graph, throughput, lag, watermarks, checkpoints, dead letters), /api/state (JSON), /metrics, /healthz, /readyz (docs/ops.md)")
 	fl.StringVar(&f.mysql, "mysql", "", "serve tables and catalog read-only over the MySQL protocol at ADDR (e.g. 127.0.0.1:3306)")
 	fl.StringVar(&f.mysqlUser, "mysql-user", "root", "MySQL user for --mysql")
 	fl.StringVar(&f.mysqlPassword, "mysql-password", "", "MySQL password for --mysql (required when ADDR is not a loopback address, unless --mysql-insecure)")

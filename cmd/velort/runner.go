@@ -75,6 +75,14 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 	}()
 	nc := conn.NC
 	ck := newCheckpoints(conn, f.checkpointInterval)
+	running := &loopSet{}
+	var ops *opsServer // --http: served from now on; /readyz says when every partition runs (ops.go)
+	if f.http != "" {
+		if ops, err = startOps(f.http, pl, file, f.instance, conn, running.all, host.Stats); err != nil {
+			return &exitError{code: 2, err: fmt.Errorf("--http %s: %w", f.http, err)}
+		}
+		defer ops.Close()
+	}
 	// Control messages (end-of-input markers, heartbeats) carry the
 	// deployment's token, so that records from other programs cannot
 	// end input or move watermarks (partition/control.go).
@@ -145,7 +153,6 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	running := &loopSet{}
 	consumers := map[*planner.Stream][]*partition.Loop{}
 	var units []*unit
 	leases, err := openLeases(conn, f, replayMode, emb != nil)
@@ -212,7 +219,7 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		return err
 	}
 
-	if f.metrics != "" {
+	if f.metrics != "" && f.metrics != f.http && f.metrics != httpAddr(f.http) { // --http serves /metrics too
 		stopMetrics, err := serveMetrics(f.metrics, running.all, host.Stats, conn)
 		if err != nil {
 			return &exitError{code: 2, err: fmt.Errorf("--metrics %s: %w", f.metrics, err)}
@@ -246,6 +253,9 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 	} else {
 		own := newShared(pl, builder, running, leases, f, file, errs)
 		ck.fence = own.Holds
+		if ops != nil {
+			ops.setShared(own, leases.TTL())
+		}
 		go func() {
 			if err := own.Run(loopCtx); err != nil {
 				errs <- err
