@@ -22,7 +22,7 @@ import (
 // event order and the checked stream's records are decoded and kept by a
 // subscriber until its end-of-input marker. Then the relay over as many
 // messages of the median size, as runNATS does.
-func runGraphNATS(env *natsEnv, s *Scenario, q *query, in *nxInput) (measurement, *outSink, error) {
+func runGraphNATS(env *natsEnv, s *Scenario, q *query, in *nxInput, collect bool) (measurement, *outSink, error) {
 	var m measurement
 	pl := q.pl
 	if t := s.sideTable(q); t != nil {
@@ -35,7 +35,7 @@ func runGraphNATS(env *natsEnv, s *Scenario, q *query, in *nxInput) (measurement
 	if out == nil {
 		return m, nil, fmt.Errorf("no stream %s in the plan", s.nx.out)
 	}
-	sink, err := s.newSink(out, false)
+	sink, err := s.newSink(out, collect)
 	if err != nil {
 		return m, nil, err
 	}

@@ -2,7 +2,9 @@ package bench
 
 import (
 	"bytes"
+	"cmp"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -328,12 +330,17 @@ func oracleQ17(ev *nxEvents) []string {
 	return out
 }
 
-// q18: each bidder's last bid per auction (the last of the latest
-// millisecond: bids arrive in time order).
+// q18: each bidder's last bid per auction (of the latest millisecond's,
+// the earliest: velort's Top-N tie rule).
 func oracleQ18(ev *nxEvents) []string {
 	type key struct{ bidder, auction int64 }
 	last := map[key]runtime.Row{}
-	ev.each(BidEvent, func(b runtime.Row) { last[key{b[bidBidder].I, b[bidAuction].I}] = b })
+	ev.each(BidEvent, func(b runtime.Row) {
+		k := key{b[bidBidder].I, b[bidAuction].I}
+		if l, ok := last[k]; !ok || b[bidDateTime].I > l[bidDateTime].I {
+			last[k] = b
+		}
+	})
 	var out []string
 	for _, b := range last {
 		out = append(out, canonOf(vi(b[bidAuction].I), vi(b[bidBidder].I), vi(b[bidPrice].I), vs(b[bidChannel].S),
@@ -420,6 +427,57 @@ func oracleQ9(ev *nxEvents) []string {
 	var out []string
 	for _, w := range wins {
 		out = append(out, canonOf(append(append([]runtime.Value{}, w.a...), vi(w.price), vi(w.time))...))
+	}
+	return out
+}
+
+// q19: the 10 highest bids of each auction; of equal prices the earlier
+// bid ranks first (velort's documented tie rule).
+func oracleQ19(ev *nxEvents) []string {
+	bids := map[int64][]runtime.Row{}
+	ev.each(BidEvent, func(b runtime.Row) { bids[b[bidAuction].I] = append(bids[b[bidAuction].I], b) })
+	var out []string
+	for _, bs := range bids {
+		slices.SortStableFunc(bs, func(x, y runtime.Row) int { return cmp.Compare(y[bidPrice].I, x[bidPrice].I) })
+		for _, b := range bs[:min(10, len(bs))] {
+			out = append(out, canonOf(vi(b[bidAuction].I), vi(b[bidBidder].I), vi(b[bidPrice].I), vs(b[bidChannel].S),
+				vs(b[bidURL].S), vi(b[bidDateTime].I), vs(b[bidExtra].S)))
+		}
+	}
+	return out
+}
+
+// q6: per seller, the average winning bid of their 10 auctions that
+// close last (expires, then id, descending).
+func oracleQ6(ev *nxEvents) []string {
+	type won struct{ id, seller, expires, final int64 }
+	wins := map[int64]*won{}
+	openBids(ev, func(a, b runtime.Row) {
+		w := wins[a[auctionID].I]
+		if w == nil {
+			wins[a[auctionID].I] = &won{a[auctionID].I, a[auctionSeller].I, a[auctionExpires].I, b[bidPrice].I}
+		} else {
+			w.final = max(w.final, b[bidPrice].I)
+		}
+	})
+	bySeller := map[int64][]*won{}
+	for _, w := range wins {
+		bySeller[w.seller] = append(bySeller[w.seller], w)
+	}
+	var out []string
+	for seller, ws := range bySeller {
+		slices.SortFunc(ws, func(x, y *won) int {
+			if c := cmp.Compare(y.expires, x.expires); c != 0 {
+				return c
+			}
+			return cmp.Compare(y.id, x.id)
+		})
+		var sum int64
+		ws = ws[:min(10, len(ws))]
+		for _, w := range ws {
+			sum += w.final
+		}
+		out = append(out, canonOf(vi(seller), vf(float64(sum)/float64(len(ws)))))
 	}
 	return out
 }

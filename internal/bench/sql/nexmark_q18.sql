@@ -1,13 +1,6 @@
--- Nexmark q18 (find last bid): each bidder's last bid on each auction.
--- Nexmark writes it as a Top-1 (ROW_NUMBER() OVER (PARTITION BY bidder,
--- auction ORDER BY date_time DESC) = 1); velort's chain form keeps the
--- last arrived row's values per group with LAST_VALUE (bids arrive in
--- time order, so that is the latest; of bids of the same millisecond, the
--- last, which is one of the rows ROW_NUMBER may pick).
--- Nested form, once composed queries land:
---   SELECT auction, bidder, price, channel, url, date_time, extra FROM (SELECT *,
---     ROW_NUMBER() OVER (PARTITION BY bidder, auction ORDER BY date_time DESC) AS rn FROM bid) t
---   WHERE rn <= 1
+-- Nexmark q18 (find last bid): each bidder's last bid on each auction,
+-- as Nexmark writes it: a Top-1 per (bidder, auction) by date_time. Of
+-- bids of the same millisecond the earlier one ranks first.
 CREATE STREAM bid (
     auction   BIGINT,
     bidder    BIGINT,
@@ -16,10 +9,11 @@ CREATE STREAM bid (
     url       VARCHAR,
     date_time TIMESTAMP,
     extra     VARCHAR
-) WITH (subject = 'bench.nexmark.q18.bid', format = 'json', event_time = 'date_time');
+) WITH (subject = 'bench.nexmark.q18n.bid', format = 'json', event_time = 'date_time');
 
 CREATE STREAM q18_out WITH (subject = 'bench.nexmark.q18.out', format = 'json') AS
-SELECT auction, bidder, LAST_VALUE(price) AS price, LAST_VALUE(channel) AS channel,
-       LAST_VALUE(url) AS url, MAX(date_time) AS date_time, LAST_VALUE(extra) AS extra
-FROM bid
-GROUP BY bidder, auction;
+SELECT auction, bidder, price, channel, url, date_time, extra
+FROM (SELECT auction, bidder, price, channel, url, date_time, extra,
+             ROW_NUMBER() OVER (PARTITION BY bidder, auction ORDER BY date_time DESC) AS rank_number
+      FROM bid) t
+WHERE rank_number <= 1;
