@@ -20,11 +20,13 @@ func TestCheckRefuses(t *testing.T) {
 		name, sql, want string
 	}{
 		{"scalar subquery", checkDecl + "CREATE STREAM o AS SELECT k FROM s WHERE x > (SELECT AVG(x) FROM s);",
-			"q.sql:2:47: subqueries are not supported yet"},
-		{"IN subquery", checkDecl + "CREATE STREAM o AS SELECT k FROM s\nWHERE x IN (SELECT x FROM s);",
-			"q.sql:3:13: subqueries are not supported yet"},
-		{"EXISTS", checkDecl + "CREATE STREAM o AS SELECT k FROM s WHERE EXISTS (SELECT x FROM s);",
-			"q.sql:2:50: subqueries are not supported yet"},
+			"q.sql:2:47: a scalar subquery (x > (SELECT …)) is not supported yet"},
+		{"NOT IN subquery", checkDecl + "CREATE STREAM o AS SELECT k FROM s\nWHERE x NOT IN (SELECT x FROM s);",
+			"q.sql:3:9: NOT IN (SELECT …) is not supported yet"},
+		{"uncorrelated EXISTS", checkDecl + "CREATE STREAM o AS SELECT k FROM s WHERE EXISTS (SELECT x FROM s);",
+			"q.sql:2:50: an EXISTS subquery must be correlated"},
+		{"subquery under OR", checkDecl + "CREATE STREAM o AS SELECT k FROM s WHERE x > 1 OR x IN (SELECT x FROM s);",
+			"q.sql:2:57: subqueries are not supported yet here"},
 		{"subquery in select", checkDecl + "CREATE STREAM o AS SELECT k, (SELECT 1) FROM s;",
 			"q.sql:2:31: subqueries are not supported yet"},
 		{"TUMBLE over VARCHAR", checkDecl + "CREATE STREAM o AS SELECT k, COUNT(*) FROM s GROUP BY k, TUMBLE(v, INTERVAL 1 SECOND);",

@@ -31,6 +31,9 @@ type composer struct {
 	// rank: the ROW_NUMBER() limit of the stage about to be planned
 	// (topn_rank.go).
 	rank *rankSpec
+	// renames: insertions naming a stage in place of a FROM item (a
+	// stream repartitioned for a subquery's join, subquery.go).
+	renames []insertion
 }
 
 // rankOf returns the Top-N per key of a stage named alias whose body has a
@@ -69,6 +72,12 @@ func (c *composer) plan(p *parser, sink *Stream, name string, head, toks []token
 		if p.fail != nil {
 			return
 		}
+		c.renames = nil
+		b, ins := c.whereSubqueries(p, b)
+		if p.fail != nil {
+			return
+		}
+		ins = append(c.renames, ins...)
 		bEnd, bHead, bName := end, head, name
 		if i < len(branches)-1 {
 			bEnd = b[len(b)-1].end
@@ -82,7 +91,7 @@ func (c *composer) plan(p *parser, sink *Stream, name string, head, toks []token
 			p.errorf(b[0], "ROW_NUMBER() … <= n over a UNION ALL is not supported: expected it over one SELECT")
 			return
 		}
-		q := p.selectQuery(pl, sink, bName, bHead, b, bEnd, c.text, i > 0, rank)
+		q := p.selectQuery(pl, sink, bName, bHead, b, bEnd, c.text, i > 0, rank, ins)
 		if q == nil {
 			return
 		}

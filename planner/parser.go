@@ -8,6 +8,9 @@ type parser struct {
 	st   statement
 	i    int
 	fail *Error
+	// extra: insertions into the SELECT's text beyond stripStreaming's
+	// (the joins of WHERE subqueries, subquery.go).
+	extra []insertion
 }
 
 func (p *parser) peek() token {

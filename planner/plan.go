@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -370,9 +371,10 @@ func (p *parser) query(pl *Plan, sink *Stream, name string) {
 // statement's words before it, where error positions may point) into sink.
 // text is the file as the composer rewrote it: nested SELECTs replaced by
 // the names of their stages, at the same offsets.
-func (p *parser) selectQuery(pl *Plan, sink *Stream, name string, head, toks []token, end int, text []byte, union bool, rank *rankSpec) *Query {
+func (p *parser) selectQuery(pl *Plan, sink *Stream, name string, head, toks []token, end int, text []byte, union bool, rank *rankSpec, ins []insertion) *Query {
 	all := append(append([]token(nil), head...), toks...)
 	sp := &parser{src: p.src, st: statement{toks: all, start: all[0].start, end: end}, i: len(head)}
+	sp.extra = ins
 	q := sp.planSelect(pl, sink, name, append([]byte(nil), text[:end]...), union, rank)
 	if sp.fail != nil && p.fail == nil {
 		p.fail = sp.fail
@@ -397,6 +399,10 @@ func (p *parser) planSelect(pl *Plan, sink *Stream, name string, text []byte, un
 		return nil
 	}
 	q := &Query{Name: name, Sink: sink, Text: p.src.text[sel.start:p.st.end], pos: sel.start, plan: pl, clauses: sc, union: union, rank: rank}
+	if len(p.extra) > 0 { // joins of subqueries (subquery.go), in order of offset
+		sc.inserts = append(sc.inserts, p.extra...)
+		slices.SortStableFunc(sc.inserts, func(a, b insertion) int { return a.at - b.at })
+	}
 	q.selectText = applyInserts(text, sel.start, sc.inserts)
 	// The source: the first identifier after a top-level FROM.
 	src := p.fromStream(pl, toks)
@@ -498,7 +504,7 @@ func (p *parser) checkTokens(pl *Plan, toks []token) bool {
 		}
 		next := toks[i+1]
 		if isPunct(t, "(") && isKeyword(next, "SELECT") {
-			p.errorf(next, "subqueries are not supported yet: compute the value in another query and JOIN its result (see docs/sql.md)")
+			p.errorf(next, "subqueries are not supported yet here: expected x IN (SELECT …) or EXISTS (SELECT … WHERE t.c = s.c) among the AND-ed conditions of WHERE, or the subquery as a derived table JOINed (see docs/sql.md, Composed queries)")
 			return false
 		}
 		// ROWS BETWEEN n PRECEDING: n rows kept per PARTITION BY key.
