@@ -265,8 +265,9 @@ type opsPlan struct {
 }
 
 type opsStream struct {
+	ID         string   `json:"id"` // the graph's node
 	Name       string   `json:"name"`
-	Kind       string   `json:"kind"` // source | derived | internal (a stage's hidden stream)
+	Kind       string   `json:"kind"` // source | derived | stage (a composed statement's) | view | table (materialized)
 	Subject    string   `json:"subject"`
 	Partitions int      `json:"partitions"`
 	Key        []string `json:"key"`
@@ -278,6 +279,7 @@ type opsStream struct {
 }
 
 type opsTable struct {
+	ID     string `json:"id"` // the graph's node (a materialized table's: its sink stream's)
 	Name   string `json:"name"`
 	Kind   string `json:"kind"` // materialized | kv
 	Bucket string `json:"bucket,omitempty"`
@@ -286,9 +288,12 @@ type opsTable struct {
 
 type opsQuery struct {
 	Name       string        `json:"name"`
+	Statement  string        `json:"statement,omitempty"` // the statement a stage belongs to ("": a statement's own query)
 	Source     string        `json:"source"`
 	Sink       string        `json:"sink"`
+	SinkID     string        `json:"sink_id"`
 	Inputs     []string      `json:"inputs"` // the source first, then joined streams and tables
+	InputIDs   []string      `json:"input_ids"`
 	Partitions int           `json:"partitions"`
 	Kind       string        `json:"kind"`
 	InputKind  string        `json:"input_kind"`
@@ -309,46 +314,67 @@ var lookupTableRe = regexp.MustCompile(`lookup join \([A-Z]+\) with table (\S+) 
 func newOpsPlan(pl *planner.Plan) opsPlan {
 	exp := pl.Explain()
 	out := opsPlan{Explain: exp, Streams: []opsStream{}, Tables: []opsTable{}, Queries: []opsQuery{}}
-	for _, s := range pl.Streams {
+	ids := map[*planner.Stream]string{}
+	// streamID names a stream's node (stage streams of two statements may
+	// share a name), adding a stream the plan does not list (e.g. a
+	// materialized table's sink).
+	streamID := func(s *planner.Stream) string {
+		if t := pl.SourceTable(s); t != nil { // a KV table read FROM: its changelog
+			return "t:" + strings.ToLower(t.Name)
+		}
+		if id, ok := ids[s]; ok {
+			return id
+		}
+		id := fmt.Sprintf("s%d", len(ids))
+		ids[s] = id
 		kind := "source"
-		if s.Derived {
+		switch {
+		case s.Materialized != nil:
+			kind = "table"
+		case s.Hidden:
+			kind = "stage"
+		case s.View:
+			kind = "view"
+		case s.Derived:
 			kind = "derived"
 		}
-		if strings.HasPrefix(s.Subject, "_velort.") {
-			kind = "internal"
-		}
-		out.Streams = append(out.Streams, opsStream{Name: s.Name, Kind: kind, Subject: s.Subject, Partitions: s.Partitions,
+		out.Streams = append(out.Streams, opsStream{ID: id, Name: s.Name, Kind: kind, Subject: s.Subject, Partitions: s.Partitions,
 			Key: orEmpty(s.Key), Changelog: planner.KindText(s.Changelog, s.ChangelogKey), JetStream: s.JetStream,
 			DLQ: s.DLQ, EventTime: s.EventTime, Columns: opsColumns(s.Columns)})
+		return id
+	}
+	for _, s := range pl.Streams {
+		streamID(s)
 	}
 	for _, t := range pl.Tables {
-		ot := opsTable{Name: t.Name, Kind: "kv", Bucket: t.Bucket}
+		ot := opsTable{ID: "t:" + strings.ToLower(t.Name), Name: t.Name, Kind: "kv", Bucket: t.Bucket}
 		if t.Materialized() {
-			ot.Kind, ot.Query = "materialized", t.Query.Name
+			ot.Kind, ot.Query, ot.ID = "materialized", t.Query.Name, streamID(t.Query.Sink)
 		}
 		out.Tables = append(out.Tables, ot)
 	}
 	sections := explainSections(exp)
 	for _, q := range pl.Queries {
-		oq := opsQuery{Name: q.Name, Source: q.Source.Name, Sink: q.Sink.Name, Inputs: []string{q.Source.Name},
+		oq := opsQuery{Name: q.Name, Statement: q.Statement, Source: q.Source.Name, Sink: q.Sink.Name, SinkID: streamID(q.Sink),
 			Partitions: q.Source.Partitions, Kind: q.Kind, InputKind: q.InputKindText(), OutputKind: q.OutputKindText(),
 			Key: orEmpty(q.OutputKey()), SQL: q.Text, Operators: []opsOperator{}, Subjects: []string{}}
-		add := func(name string) {
-			if name != "" && !slices.Contains(oq.Inputs, name) {
-				oq.Inputs = append(oq.Inputs, name)
+		add := func(name, id string) {
+			if !slices.Contains(oq.InputIDs, id) {
+				oq.Inputs, oq.InputIDs = append(oq.Inputs, name), append(oq.InputIDs, id)
 			}
 		}
+		add(q.Source.Name, streamID(q.Source))
 		if l, r, _, _, ok := q.IntervalJoin(); ok {
-			add(l.Name)
-			add(r.Name)
+			add(l.Name, streamID(l))
+			add(r.Name, streamID(r))
 		}
 		if l, r, ok := q.RegularJoin(); ok {
-			add(l.Name)
-			add(r.Name)
+			add(l.Name, streamID(l))
+			add(r.Name, streamID(r))
 		}
 		for _, line := range sections[q.Name] {
 			if m := lookupTableRe.FindStringSubmatch(line); m != nil {
-				add(m[1])
+				add(m[1], "t:"+strings.ToLower(m[1]))
 			}
 			op, detail, found := strings.Cut(line, ": ")
 			switch {

@@ -105,7 +105,7 @@ func TestOpsPageInBrowser(t *testing.T) {
 	url := "http://" + addr + "/"
 	settled := func(in int, dlq uint64) func(opsState) bool {
 		return func(st opsState) bool {
-			for _, name := range []string{"big", "totals", "bysize"} {
+			for _, name := range []string{"big", "totals", "bysize", "heavy__t"} {
 				q := opsQueryOf(st, name)
 				if q == nil || q.RecordsIn != uint64(in) || q.DeadLettered != dlq {
 					return false
@@ -127,8 +127,8 @@ func TestOpsPageInBrowser(t *testing.T) {
 		t.Errorf("the page did not refresh itself (data-refreshes %v)", m)
 	}
 	for _, want := range []string{
-		`id="stage-graph"`, `data-node="s:trades"`, `data-node="q:big"`, `data-node="q:totals"`, `data-node="s:totals"`,
-		`>query big</text>`, `>ready<`, `data-query="bysize"`, `>0 forward<`, `>1 aggregate<`,
+		`id="stage-graph"`, `>trades</text>`, `>query big</text>`, `>query totals</text>`, `>totals</text>`,
+		`>stage t</text>`, `>query heavy__t (a stage of heavy)</text>`, `>a stage of heavy · trades → t`, `>ready<`, `data-query="bysize"`, `>0 forward<`, `>1 aggregate<`,
 		`data-f="checkpoint">`, `No dead letters.`, `query bysize: trades → bysize`,
 	} {
 		if !strings.Contains(dom1, want) {
@@ -156,8 +156,8 @@ func TestOpsPageInBrowser(t *testing.T) {
 		t.Errorf("second load: query totals shows %d dead letters, want 1", n)
 	}
 	rows := regexp.MustCompile(`(?s)<tr class="dl">.*?</tr>`).FindAllString(dom2, -1)
-	if len(rows) != 3 {
-		t.Fatalf("second load shows %d dead letters, want 3 (one per query):\n%s", len(rows), dom2)
+	if len(rows) != 4 {
+		t.Fatalf("second load shows %d dead letters, want 4 (one per query reading trades):\n%s", len(rows), dom2)
 	}
 	for _, r := range rows {
 		if !strings.Contains(r, "qty") || !strings.Contains(r, "ops.trades.1") ||

@@ -21,8 +21,9 @@ import (
 )
 
 // The operations endpoint (--http, ops.go) against real runs: a stateless
-// query, a checkpointed GROUP BY and a repartitioned one over a JetStream
-// source on the embedded server, fed real records (one of them bad).
+// query, a checkpointed GROUP BY, a repartitioned one and a composed one (a
+// CTE stage) over a JetStream source on the embedded server, fed real
+// records (one of them bad).
 
 const opsSQL = `
 CREATE STREAM trades (sym VARCHAR, qty BIGINT, ts TIMESTAMP)
@@ -32,6 +33,9 @@ CREATE STREAM totals WITH (subject = 'ops.totals', jetstream = 'OPS_TOTALS') AS
 SELECT sym, COUNT(*) AS n, SUM(qty) AS volume FROM trades GROUP BY sym EMIT CHANGES;
 CREATE STREAM bysize WITH (subject = 'ops.bysize') AS
 SELECT qty, COUNT(*) AS n FROM trades GROUP BY qty EMIT CHANGES;
+CREATE STREAM heavy WITH (subject = 'ops.heavy') AS
+WITH t AS (SELECT sym, SUM(qty) AS vol FROM trades GROUP BY sym EMIT CHANGES)
+SELECT sym, vol FROM t WHERE vol > 1000;
 `
 
 // opsBadRecord is a record whose qty is not a number, with markup in it
@@ -148,7 +152,7 @@ func TestOpsEndpoints(t *testing.T) {
 		t.Errorf("/healthz: %d %q", code, body)
 	}
 	st := waitState(t, addr, "ready", func(st opsState) bool { return st.Ready })
-	if code, body := httpGet(t, base+"/readyz"); code != 200 || !strings.Contains(body, "ready: 6 partitions running") {
+	if code, body := httpGet(t, base+"/readyz"); code != 200 || !strings.Contains(body, "ready: 10 partitions running") {
 		t.Errorf("/readyz once running: %d %q", code, body)
 	}
 	if st.Instance != "ops-test" || st.Cluster != nil {
@@ -166,10 +170,19 @@ func TestOpsEndpoints(t *testing.T) {
 		trades.JetStream != "OPS_TRADES" || trades.Changelog != "append-only" {
 		t.Errorf("stream trades: %+v", trades)
 	}
-	if len(st.Plan.Queries) != 3 {
-		t.Fatalf("%d queries in the plan, want 3", len(st.Plan.Queries))
+	if len(st.Plan.Queries) != 5 {
+		t.Fatalf("%d queries in the plan, want 5", len(st.Plan.Queries))
 	}
-	big, totals := st.Plan.Queries[0], st.Plan.Queries[1]
+	big, totals, stage, heavy := st.Plan.Queries[0], st.Plan.Queries[1], st.Plan.Queries[3], st.Plan.Queries[4]
+	streamIDs := map[string]string{}
+	for _, s := range st.Plan.Streams {
+		streamIDs[s.Kind+" "+s.Name] = s.ID
+	}
+	if stage.Name != "heavy__t" || stage.Statement != "heavy" || stage.SinkID != streamIDs["stage t"] || stage.SinkID == "" ||
+		heavy.Name != "heavy" || heavy.Statement != "" || !slices.Equal(heavy.InputIDs, []string{streamIDs["stage t"]}) ||
+		heavy.SinkID != streamIDs["derived heavy"] || !slices.Equal(big.InputIDs, []string{streamIDs["source trades"]}) {
+		t.Errorf("the composed statement's graph: stage %+v, query %+v, streams %v", stage, heavy, streamIDs)
+	}
 	ops := func(q opsQuery) []string {
 		var out []string
 		for _, o := range q.Operators {
@@ -210,7 +223,7 @@ func TestOpsEndpoints(t *testing.T) {
 		}
 		return true
 	})
-	for _, name := range []string{"big", "totals", "bysize"} {
+	for _, name := range []string{"big", "totals", "bysize", "heavy__t"} {
 		q := opsQueryOf(st, name)
 		if q.RecordsIn != 401 || q.DeadLettered != 1 {
 			t.Errorf("query %s: %d records in, %d dead-lettered; want 401, 1", name, q.RecordsIn, q.DeadLettered)
@@ -235,8 +248,8 @@ func TestOpsEndpoints(t *testing.T) {
 	if p := opsQueryOf(st, "big").Partitions[0]; p.Checkpoint != nil {
 		t.Errorf("the stateless query big shows a checkpoint: %+v", p.Checkpoint)
 	}
-	if len(st.DeadLetters) != 3 { // one per query reading trades
-		t.Fatalf("%d dead letters listed, want 3: %+v", len(st.DeadLetters), st.DeadLetters)
+	if len(st.DeadLetters) != 4 { // one per query reading trades
+		t.Fatalf("%d dead letters listed, want 4: %+v", len(st.DeadLetters), st.DeadLetters)
 	}
 	for _, d := range st.DeadLetters {
 		if d.Partition != 1 || d.Subject != "ops.trades.1" || d.Payload != opsBadRecord || d.Size != len(opsBadRecord) ||
@@ -321,7 +334,7 @@ func TestOpsReadiness(t *testing.T) {
 	}
 	defer ops.Close()
 	readyz := func() (int, string) { return httpGet(t, "http://"+ops.addr+"/readyz") }
-	if code, body := readyz(); code != 503 || !strings.Contains(body, "6 of 6 partitions not running") {
+	if code, body := readyz(); code != 503 || !strings.Contains(body, "10 of 10 partitions not running") {
 		t.Errorf("/readyz before any partition is built: %d %q", code, body)
 	}
 	var units []*unit
@@ -335,7 +348,7 @@ func TestOpsReadiness(t *testing.T) {
 			running.add(u.loops...)
 		}
 	}
-	if code, body := readyz(); code != 503 || !strings.Contains(body, "6 of 6 partitions not running: big.0, big.1, bysize.0") {
+	if code, body := readyz(); code != 503 || !strings.Contains(body, "10 of 10 partitions not running: big.0, big.1, bysize.0") {
 		t.Errorf("/readyz with the partitions subscribed, not running: %d %q", code, body)
 	}
 	loopCtx, cancel := context.WithCancel(ctx)
@@ -344,7 +357,7 @@ func TestOpsReadiness(t *testing.T) {
 	for deadline := time.Now().Add(10 * time.Second); !units[0].loops[0].Running() && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if code, body := readyz(); code != 503 || !strings.Contains(body, "5 of 6 partitions not running: big.1,") {
+	if code, body := readyz(); code != 503 || !strings.Contains(body, "9 of 10 partitions not running: big.1,") {
 		t.Errorf("/readyz with one partition running: %d %q", code, body)
 	}
 	for _, u := range units[1:] {
@@ -357,7 +370,7 @@ func TestOpsReadiness(t *testing.T) {
 			break
 		}
 	}
-	if code != 200 || strings.TrimSpace(body) != "ready: 6 partitions running" {
+	if code != 200 || strings.TrimSpace(body) != "ready: 10 partitions running" {
 		t.Errorf("/readyz with every partition running: %d %q", code, body)
 	}
 	cancel()
@@ -365,7 +378,7 @@ func TestOpsReadiness(t *testing.T) {
 		u.wg.Wait()
 		u.close()
 	}
-	if code, body := readyz(); code != 503 || !strings.Contains(body, "6 of 6 partitions not running") {
+	if code, body := readyz(); code != 503 || !strings.Contains(body, "10 of 10 partitions not running") {
 		t.Errorf("/readyz after the loops stopped: %d %q", code, body)
 	}
 	select {
@@ -384,9 +397,9 @@ func TestOpsShared(t *testing.T) {
 	}
 	t.Cleanup(emb.Shutdown) // after the run stops
 	addr, _ := startOpsRun(t, opsSQL, runFlags{nats: emb.ClientURL(), leaseTTL: 2 * time.Second, checkpointInterval: time.Second, udfTimeout: time.Second})
-	st := waitState(t, addr, "ready, holding every partition", func(st opsState) bool { return st.Ready && st.Cluster != nil && len(st.Cluster.Held) == 6 })
-	if !slices.Equal(st.Cluster.Held, []string{"big.0", "big.1", "bysize.0", "bysize.1", "totals.0", "totals.1"}) || st.Cluster.Units != 6 ||
-		st.Cluster.LeaseTTLSeconds != 2 || st.ReadyText != "ready: 6 partitions running" {
+	st := waitState(t, addr, "ready, holding every partition", func(st opsState) bool { return st.Ready && st.Cluster != nil && len(st.Cluster.Held) == 10 })
+	if !slices.Equal(st.Cluster.Held, []string{"big.0", "big.1", "bysize.0", "bysize.1", "heavy.0", "heavy.1", "heavy__t.0", "heavy__t.1", "totals.0", "totals.1"}) || st.Cluster.Units != 10 ||
+		st.Cluster.LeaseTTLSeconds != 2 || st.ReadyText != "ready: 10 partitions running" {
 		t.Errorf("cluster %+v, %q", st.Cluster, st.ReadyText)
 	}
 }
