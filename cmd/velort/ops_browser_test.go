@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -177,4 +178,45 @@ func TestOpsPageInBrowser(t *testing.T) {
 		t.Fatalf("screenshot %s: %d bytes, %v", shot, len(b), err)
 	}
 	t.Logf("screenshot: %s", shot)
+}
+
+// TestOpsPageTables: KV tables (joined, and read FROM) and materialized
+// tables are nodes of the graph, and the page draws them without a script
+// error.
+func TestOpsPageTables(t *testing.T) {
+	addr, _ := startOpsRun(t, `
+CREATE TABLE symbols (symbol VARCHAR PRIMARY KEY, sector VARCHAR) WITH (kv = 'opt_symbols');
+CREATE STREAM trades (symbol VARCHAR, qty BIGINT) WITH (subject = 'opt.trades');
+CREATE STREAM enriched WITH (subject = 'opt.enriched') AS
+SELECT t.symbol, s.sector, t.qty FROM trades t LEFT JOIN symbols s ON t.symbol = s.symbol;
+CREATE TABLE volume AS SELECT symbol, SUM(qty) AS volume FROM trades GROUP BY symbol;
+CREATE TABLE sectors AS SELECT sector, COUNT(*) AS n FROM symbols GROUP BY sector;
+`, runFlags{})
+	st := waitState(t, addr, "ready", func(st opsState) bool { return st.Ready })
+	ids := map[string]string{}
+	for _, s := range st.Plan.Streams {
+		ids[s.Kind+" "+s.Name] = s.ID
+	}
+	for _, tb := range st.Plan.Tables {
+		ids[tb.Kind+" table "+tb.Name] = tb.ID
+	}
+	q := map[string]opsQuery{}
+	for _, x := range st.Plan.Queries {
+		q[x.Name] = x
+	}
+	if ids["kv table symbols"] != "t:symbols" || ids["materialized table volume"] == "" || ids["materialized table volume"] != ids["table volume"] ||
+		!slices.Equal(q["enriched"].InputIDs, []string{ids["source trades"], "t:symbols"}) ||
+		q["volume"].SinkID != ids["table volume"] || !slices.Equal(q["sectors"].InputIDs, []string{"t:symbols"}) {
+		t.Errorf("graph ids %v, queries %+v", ids, q)
+	}
+	bin := chromiumBin(t)
+	dom := string(headless(t, bin, "http://"+addr+"/", "--dump-dom"))
+	for _, want := range []string{`>table symbols</text>`, `>table volume</text>`, `>table sectors</text>`, `>query enriched</text>`, `>ready<`} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	if m := domRefRe.FindStringSubmatch(dom); m == nil || m[1] == "0" {
+		t.Errorf("the page did not render (data-refreshes %v): %s", m, regexp.MustCompile(`id="refreshed">[^<]*`).FindString(dom))
+	}
 }
