@@ -36,6 +36,7 @@ type metaSlot struct {
 	col int
 	c   runtime.Column
 	m   transport.Metadata
+	tok *transport.TokenFinder // subject.N: finds the token in subjects of cfg.Subject
 }
 
 // payloadRead is the read set of the payload decoder: cfg.Read without
@@ -73,7 +74,11 @@ func (l *Loop) initWire() {
 			w.err = errors.New("column " + c.Name + ": unknown metadata source " + strconv.Quote(c.Meta) + ": expected " + transport.MetadataSources)
 			return
 		}
-		w.meta = append(w.meta, metaSlot{col: i, c: c, m: m})
+		s := metaSlot{col: i, c: c, m: m}
+		if m.Kind == transport.MetaSubject {
+			s.tok = transport.NewTokenFinder(cfg.Subject, m.Token)
+		}
+		w.meta = append(w.meta, s)
 	}
 	if f := cfg.Format; f != nil {
 		dec, err := f.NewDecoder(cfg.Schema, payload, cfg.Read)
@@ -136,7 +141,7 @@ func (l *Loop) fillMeta(s *metaSlot, m *nats.Msg, row runtime.Row) error {
 	var text string
 	switch s.m.Kind {
 	case transport.MetaSubject:
-		tok, ok := transport.SubjectToken(m.Subject, s.m.Token)
+		tok, ok := s.tok.Find(m.Subject)
 		if !ok {
 			return nil // NULL
 		}

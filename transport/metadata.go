@@ -67,7 +67,7 @@ func SubjectToken(subject string, n int) (string, bool) {
 	k := n - 1 // dots to pass before the token starts
 	i := 0
 	for ; i+8 <= len(subject); i += 8 {
-		m := dotMask(binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(subject[i:]), 8)))
+		m := dotMask(load8(subject, i))
 		for m != 0 {
 			at := i + bits.TrailingZeros64(m)>>3
 			if k == 0 {
@@ -80,7 +80,7 @@ func SubjectToken(subject string, n int) (string, bool) {
 	}
 	if r := len(subject) - i; r > 0 && len(subject) >= 8 {
 		// the last 8 bytes, shifted so that those already seen drop out
-		w := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(subject[len(subject)-8:]), 8)) >> ((8 - r) * 8)
+		w := load8(subject, len(subject)-8) >> ((8 - r) * 8)
 		for m := dotMask(w); m != 0; m &= m - 1 {
 			at := i + bits.TrailingZeros64(m)>>3
 			if k == 0 {
@@ -104,6 +104,12 @@ func SubjectToken(subject string, n int) (string, bool) {
 		return "", false
 	}
 	return subject[start:], true
+}
+
+// load8 reads s[i:i+8] as a little-endian word; the caller checks that
+// i+8 <= len(s).
+func load8(s string, i int) uint64 {
+	return binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i))[:])
 }
 
 // dotMask sets the high bit of each byte of x that is '.'.
@@ -155,4 +161,180 @@ func AckTimestamp(reply string) (int64, bool) {
 	}
 	ns := decimal(toks[idx])
 	return int64(ns), ns != 0
+}
+
+// TokenFinder finds token N of subjects that match a subscription
+// pattern (NATS delivers no other): literal tokens of the pattern are
+// skipped by their known length, so only wildcard tokens are scanned,
+// from the start or from the end of the subject, whichever scans fewer
+// ('plant.*.sensor.*': token 4 is found from the end, in the last 8
+// bytes). A subject whose lengths do not fit falls back to SubjectToken.
+type TokenFinder struct {
+	n    int
+	back bool  // search from the end
+	skip []int // tokens passed before token N (from its far side when back): length when literal, -1 when scanned
+	lit  int   // token N's length when literal, else -1
+	edge bool  // token N is the first (forward: the last) token: it runs to the subject's edge
+}
+
+// NewTokenFinder prepares finding token n (1-based) in subjects matching
+// pattern ({...} tokens, '*' and '>' are wildcards).
+func NewTokenFinder(pattern string, n int) *TokenFinder {
+	toks := strings.Split(pattern, ".")
+	literal := func(t string) bool { return t != "*" && t != ">" && !strings.ContainsAny(t, "{}") }
+	hasTail := toks[len(toks)-1] == ">"
+	if n > len(toks) || (hasTail && n >= len(toks)) {
+		return &TokenFinder{n: -n} // generic: past a '>' nothing is known
+	}
+	f := &TokenFinder{n: n, lit: -1}
+	if literal(toks[n-1]) {
+		f.lit = len(toks[n-1])
+	}
+	scans := func(ts []string) int {
+		c := 0
+		for _, t := range ts {
+			if !literal(t) {
+				c++
+			}
+		}
+		return c
+	}
+	fwd := scans(toks[:n-1])
+	if f.lit < 0 && n < len(toks) {
+		fwd++ // token N's own end
+	}
+	bwd := scans(toks[n:])
+	if f.lit < 0 && n > 1 {
+		bwd++ // token N's own start
+	}
+	f.back = !hasTail && (bwd < fwd || bwd == fwd && len(toks)-n < n-1) // fewer scans, else fewer steps
+	if f.back {
+		for i := len(toks) - 1; i >= n; i-- {
+			f.skip = append(f.skip, tokenSkip(toks[i], literal))
+		}
+		f.edge = n == 1
+	} else {
+		for i := 0; i < n-1; i++ {
+			f.skip = append(f.skip, tokenSkip(toks[i], literal))
+		}
+		f.edge = n == len(toks)
+	}
+	return f
+}
+
+func tokenSkip(t string, literal func(string) bool) int {
+	if literal(t) {
+		return len(t)
+	}
+	return -1
+}
+
+// Find returns token N of subject; false when it has fewer tokens.
+func (f *TokenFinder) Find(subject string) (string, bool) {
+	if f.n < 0 {
+		return SubjectToken(subject, -f.n)
+	}
+	if f.back {
+		return f.findBack(subject)
+	}
+	pos := 0
+	for _, l := range f.skip {
+		if l >= 0 {
+			pos += l + 1
+			if pos > len(subject) || subject[pos-1] != '.' {
+				return SubjectToken(subject, f.n)
+			}
+			continue
+		}
+		d := nextDot(subject, pos)
+		if d < 0 {
+			return "", false
+		}
+		pos = d + 1
+	}
+	end := len(subject)
+	switch {
+	case f.lit >= 0:
+		end = pos + f.lit
+		if end > len(subject) || (end < len(subject) && subject[end] != '.') || (f.edge && end != len(subject)) {
+			return SubjectToken(subject, f.n)
+		}
+	case f.edge:
+		if pos > len(subject) {
+			return SubjectToken(subject, f.n)
+		}
+	default:
+		if pos > len(subject) {
+			return "", false
+		}
+		if d := nextDot(subject, pos); d >= 0 {
+			end = d
+		}
+	}
+	return subject[pos:end], true
+}
+
+// findBack finds token N from the end of the subject.
+func (f *TokenFinder) findBack(subject string) (string, bool) {
+	end := len(subject) // just past token N once the tokens after it are passed
+	for _, l := range f.skip {
+		if l >= 0 {
+			end -= l + 1
+			if end < 0 || subject[end] != '.' {
+				return SubjectToken(subject, f.n)
+			}
+			continue
+		}
+		d := prevDot(subject, end)
+		if d < 0 {
+			return SubjectToken(subject, f.n)
+		}
+		end = d
+	}
+	start := 0
+	switch {
+	case f.lit >= 0:
+		start = end - f.lit
+		if start < 0 || (start > 0 && subject[start-1] != '.') || (f.edge && start != 0) {
+			return SubjectToken(subject, f.n)
+		}
+	case f.edge:
+	default:
+		d := prevDot(subject, end)
+		if d < 0 {
+			return SubjectToken(subject, f.n)
+		}
+		start = d + 1
+	}
+	return subject[start:end], true
+}
+
+// nextDot returns the offset of the first '.' at or after i, or -1.
+func nextDot(s string, i int) int {
+	for ; i+8 <= len(s); i += 8 {
+		if m := dotMask(load8(s, i)); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] == '.' {
+			return i
+		}
+	}
+	return -1
+}
+
+// prevDot returns the offset of the last '.' before e, or -1.
+func prevDot(s string, e int) int {
+	for ; e >= 8; e -= 8 {
+		if m := dotMask(load8(s, e-8)); m != 0 {
+			return e - 8 + (63-bits.LeadingZeros64(m))>>3
+		}
+	}
+	for e--; e >= 0; e-- {
+		if s[e] == '.' {
+			return e
+		}
+	}
+	return -1
 }

@@ -37,3 +37,51 @@ func BenchmarkSubjectToken(b *testing.B) {
 		}
 	}
 }
+
+// matches reports whether subject matches pattern ({...} is a wildcard).
+func matches(pattern, subject string) bool {
+	p, s := strings.Split(pattern, "."), strings.Split(subject, ".")
+	for i, t := range p {
+		switch {
+		case t == ">":
+			return len(s) > i
+		case i >= len(s):
+			return false
+		case t == "*" || strings.HasPrefix(t, "{"):
+		case t != s[i]:
+			return false
+		}
+	}
+	return len(s) == len(p)
+}
+
+// TestTokenFinder: for every subject a subscription to the pattern can
+// deliver, TokenFinder answers as SubjectToken.
+func TestTokenFinder(t *testing.T) {
+	subjects := []string{"plant.north.sensor.d7", "plant.3.sensor.d7", "plant.north.sensor.", "plant.a.sensor.bb", "plant..sensor.x", "plant.north.sensorx.d7", "plantx.n.sensor.d",
+		"plant.north", "plant", "plant.north.sensor", "plant.north.sensor.d7.extra", "p.q.r.s.t", "plant.abcdefghijkl.sensor.mnopqrstuvwxyz", "x.north.sensor.d7", "abcdefghijk.north.sensor.abcdefghijklmnop", "a.b.c", "a.bbbbbbbbbbb.ccccccccccc"}
+	for _, pattern := range []string{"plant.*.sensor.*", "*.north.sensor.*", "*.*.*.d7", "a.*.*", "plant.*.sensor.>", "plant.>", "plant.{partition}.sensor.*", "*.*.*.*", "plant.north.sensor.d7"} {
+		for n := 1; n <= 6; n++ {
+			f := NewTokenFinder(pattern, n)
+			for _, s := range subjects {
+				if !matches(pattern, s) {
+					continue
+				}
+				got, ok := f.Find(s)
+				want, wok := SubjectToken(s, n)
+				if got != want || ok != wok {
+					t.Errorf("pattern %q token %d of %q: %q %v, want %q %v", pattern, n, s, got, ok, want, wok)
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkTokenFinder(b *testing.B) {
+	f := NewTokenFinder("plant.*.sensor.*", 4)
+	for range b.N {
+		if _, ok := f.Find("plant.north.sensor.d7"); !ok {
+			b.Fatal()
+		}
+	}
+}
