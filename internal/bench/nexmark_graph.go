@@ -44,6 +44,9 @@ type gin struct {
 
 type gnode struct {
 	q       *planner.Query
+	ctx     runtime.Ctx
+	down    []gin // the queries reading this one's sink stream
+	isOut   bool  // its sink is the checked stream
 	pipe    *runtime.Pipeline
 	release func()
 	kind    int // nodePlain, nodeChange, nodeInterval, nodeRegular
@@ -120,6 +123,9 @@ func newGraph(q *query, out string, json bool) (*graph, error) {
 			g.enc[pq.Sink] = runtime.NewEncoder(names)
 		}
 	}
+	for _, n := range g.nodes {
+		n.down, n.isOut = g.consumers[n.q.Sink], n.q.Sink == g.out
+	}
 	return g, nil
 }
 
@@ -135,28 +141,30 @@ func (g *graph) feed(s *planner.Stream, r runtime.Row) error {
 		g.now, g.clock = time.Now().UnixMilli(), clockEvery
 	}
 	g.clock--
-	return g.deliver(s, r, runtime.OpUpsert, nil)
+	return g.deliver(g.consumers[s], s == g.out, r, runtime.OpUpsert, nil)
 }
 
-// deliver hands one record of stream s (op and key for a changelog's) to
-// every query reading s.
-func (g *graph) deliver(s *planner.Stream, r runtime.Row, op runtime.Op, key []byte) error {
-	if s == g.out {
+// deliver hands one record (op and key for a changelog's) to the queries
+// reading its stream (to), and to the checker when it is the checked
+// stream's.
+func (g *graph) deliver(to []gin, out bool, r runtime.Row, op runtime.Op, key []byte) error {
+	if out {
 		g.outs++
 		if g.sink != nil {
 			g.sink.add(r, op, key)
 		}
 	}
-	for _, in := range g.consumers[s] {
-		if err := g.run(in.n, in.side, s, r, op, key); err != nil {
+	for _, in := range to {
+		if err := g.run(in.n, in.side, r, op, key); err != nil {
 			return fmt.Errorf("query %s: %w", in.n.q.Name, err)
 		}
 	}
 	return nil
 }
 
-func (g *graph) run(n *gnode, side int, s *planner.Stream, r runtime.Row, op runtime.Op, key []byte) error {
-	var ctx runtime.Ctx
+func (g *graph) run(n *gnode, side int, r runtime.Row, op runtime.Op, key []byte) error {
+	ctx := &n.ctx
+	ctx.Reset()
 	ctx.NowMs = g.now
 	et := g.now
 	if ti := n.timeIdx[side]; ti >= 0 && r != nil && n.kind != nodeRegular {
@@ -168,9 +176,9 @@ func (g *graph) run(n *gnode, side int, s *planner.Stream, r runtime.Row, op run
 	var outs []runtime.Row
 	switch n.kind {
 	case nodePlain:
-		outs = n.pipe.Execute(&ctx, r, et)
+		outs = n.pipe.Execute(ctx, r, et)
 	case nodeInterval:
-		outs = n.pipe.ExecuteSide(&ctx, side, r, et)
+		outs = n.pipe.ExecuteSide(ctx, side, r, et)
 	case nodeChange:
 		if key == nil {
 			n.key = appendKeyCols(n.key[:0], r, n.q.SourceKeyCols())
@@ -181,14 +189,14 @@ func (g *graph) run(n *gnode, side int, s *planner.Stream, r runtime.Row, op run
 		if op == runtime.OpUpsert {
 			nr = r
 		}
-		outs = n.pipe.ExecuteChange(&ctx, old, nr, key, et)
+		outs = n.pipe.ExecuteChange(ctx, old, nr, key, et)
 		switch {
 		case op == runtime.OpDelete:
 			delete(n.last, string(key))
 		case had:
-			copy(old, r)
+			ownRow(old, r)
 		default:
-			n.last[string(key)] = append(runtime.Row(nil), r...)
+			n.last[string(key)] = ownRow(make(runtime.Row, len(r)), r)
 		}
 	case nodeRegular:
 		if !n.sideChg[side] {
@@ -208,7 +216,7 @@ func (g *graph) run(n *gnode, side int, s *planner.Stream, r runtime.Row, op run
 			sides = []int{runtime.LeftSide, runtime.RightSide}
 		}
 		for _, sd := range sides {
-			outs = n.pipe.ExecuteJoinChange(&ctx, sd, key, nr, g.now)
+			outs = n.pipe.ExecuteJoinChange(ctx, sd, key, nr, g.now)
 			if ctx.Err != nil {
 				return ctx.Err
 			}
@@ -259,7 +267,7 @@ func (g *graph) emit(n *gnode, outs []runtime.Row) error {
 			g.buf = g.enc[sink].Append(g.buf[:0], o)
 			g.bytes += int64(len(g.buf))
 		}
-		if err := g.deliver(sink, o, op, key); err != nil {
+		if err := g.deliver(n.down, n.isOut, o, op, key); err != nil {
 			return err
 		}
 	}
@@ -274,9 +282,10 @@ func (g *graph) advance(n *gnode, wm int64) error {
 	if n.pipe.Stage == nil && n.pipe.Join == nil {
 		return nil
 	}
-	var ctx runtime.Ctx
+	ctx := &n.ctx
+	ctx.Reset()
 	ctx.NowMs = g.now
-	outs := n.pipe.Advance(&ctx, wm)
+	outs := n.pipe.Advance(ctx, wm)
 	if ctx.Err != nil {
 		return ctx.Err
 	}
@@ -292,9 +301,10 @@ func (g *graph) finish() error {
 			continue
 		}
 		n.wm = runtime.EndOfTime
-		var ctx runtime.Ctx
+		ctx := &n.ctx
+		ctx.Reset()
 		ctx.NowMs = g.now
-		outs := n.pipe.Advance(&ctx, runtime.EndOfTime)
+		outs := n.pipe.Advance(ctx, runtime.EndOfTime)
 		if ctx.Err != nil {
 			return fmt.Errorf("query %s: %w", n.q.Name, ctx.Err)
 		}
@@ -312,6 +322,26 @@ func appendKeyCols(dst []byte, r runtime.Row, idx []int) []byte {
 			dst = append(dst, '|')
 		}
 		dst = runtime.AppendChangeKey(dst, r[c])
+	}
+	return dst
+}
+
+// ownRow copies r into dst with strings of its own (r's may alias the
+// upstream stage's buffers, reused by its next call), as a partition loop
+// keeps each key's payload.
+func ownRow(dst, r runtime.Row) runtime.Row {
+	size := 0
+	for _, v := range r {
+		size += len(v.S)
+	}
+	buf := make([]byte, 0, size)
+	for i, v := range r {
+		if v.S != nil {
+			start := len(buf)
+			buf = append(buf, v.S...)
+			v.S = buf[start:len(buf):len(buf)]
+		}
+		dst[i] = v
 	}
 	return dst
 }

@@ -481,3 +481,32 @@ func oracleQ6(ev *nxEvents) []string {
 	}
 	return out
 }
+
+// q0: every bid, projected.
+func oracleQ0(ev *nxEvents) []string {
+	var out []string
+	ev.each(BidEvent, func(b runtime.Row) {
+		out = append(out, canonOf(vi(b[bidAuction].I), vi(b[bidBidder].I), vi(b[bidPrice].I), vi(b[bidDateTime].I), vs(b[bidExtra].S)))
+	})
+	return out
+}
+
+// q1: every bid, its price in euros (0.908 × price, DECIMAL).
+func oracleQ1(ev *nxEvents) []string {
+	var out []string
+	ev.each(BidEvent, func(b runtime.Row) {
+		out = append(out, canonOf(vi(b[bidAuction].I), vi(b[bidBidder].I), runtime.Decimal(b[bidPrice].I*908, 3), vi(b[bidDateTime].I), vs(b[bidExtra].S)))
+	})
+	return out
+}
+
+// q2: the bids on auctions whose id is a multiple of 123.
+func oracleQ2(ev *nxEvents) []string {
+	var out []string
+	ev.each(BidEvent, func(b runtime.Row) {
+		if b[bidAuction].I%123 == 0 {
+			out = append(out, canonOf(vi(b[bidAuction].I), vi(b[bidPrice].I)))
+		}
+	})
+	return out
+}
