@@ -207,10 +207,6 @@ func TestOpsEndpoints(t *testing.T) {
 	if _, err := js.Publish("ops.trades.1", []byte(opsBadRecord)); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, addr, "a throughput", func(st opsState) bool { // sampled every second
-		q := opsQueryOf(st, "big")
-		return q != nil && q.InPerSec > 0 && q.Partitions[0].InPerSec+q.Partitions[1].InPerSec == q.InPerSec
-	})
 	st = waitState(t, addr, "all 401 records in, a checkpoint and consumer lag", func(st opsState) bool {
 		q := opsQueryOf(st, "totals")
 		if q == nil || q.RecordsIn != 401 || q.DeadLettered != 1 || len(q.Partitions) != 2 {
@@ -292,6 +288,15 @@ func TestOpsEndpoints(t *testing.T) {
 	if code, _ := httpGet(t, base+"/nothing"); code != 404 {
 		t.Errorf("/nothing: %d, want 404", code)
 	}
+
+	// Throughput, sampled every second: with records flowing, it shows.
+	next := 1000
+	waitState(t, addr, "a throughput while records flow", func(st opsState) bool {
+		publishTrades(t, js, next, 4)
+		next += 4
+		q := opsQueryOf(st, "big")
+		return q.InPerSec > 0 && q.Partitions[0].InPerSec+q.Partitions[1].InPerSec == q.InPerSec
+	})
 }
 
 // TestOpsReadiness: /readyz is 503 while the partitions are built but not
