@@ -6,6 +6,7 @@ import (
 	goruntime "runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/velort/velort/planner"
@@ -135,7 +136,7 @@ func runGraph(s *Scenario, q *query, in *nxInput, json, collect bool) (measureme
 	goruntime.GC()
 	var m0, m1 goruntime.MemStats
 	goruntime.ReadMemStats(&m0)
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	ev := in.ev
 	for i, r := range ev.rows {
 		k := ev.kind[i]
@@ -153,6 +154,7 @@ func runGraph(s *Scenario, q *query, in *nxInput, json, collect bool) (measureme
 		return measurement{}, nil, fmt.Errorf("end of input: %w", err)
 	}
 	elapsed := time.Since(start)
+	lastCPU = cpuTime() - cpu0
 	goruntime.ReadMemStats(&m1)
 	if g.late != 0 {
 		return measurement{}, nil, fmt.Errorf("%d records dropped as late; the data is in order", g.late)
@@ -225,7 +227,8 @@ func runNexmark(ctx context.Context, cfg Config, env *natsEnv, s *Scenario, prog
 			*step++
 			ev.Step, ev.Done, ev.RecordsPer = *step, true, float64(n)/m.elapsed.Seconds()
 			progress(ev)
-			cfg.Logger.Debug("bench run", "scenario", s.Name, "mode", mode, "run", k, "records", n, "seconds", m.elapsed.Seconds(), "outputs", m.outputs)
+			cfg.Logger.Debug("bench run", "scenario", s.Name, "mode", mode, "run", k, "records", n, "seconds", m.elapsed.Seconds(), "outputs", m.outputs,
+				"cpu_seconds", lastCPU.Seconds(), "records_per_cpu_second", float64(n)/lastCPU.Seconds())
 		}
 		results = append(results, summarize(s, mode, n, in.want.n, runs))
 	}
@@ -239,4 +242,17 @@ func q13Rows() (string, []runtime.Row) {
 		rows[k] = runtime.Row{runtime.Int(int64(k)), runtime.String([]byte(q13Side(int64(k))))}
 	}
 	return "side_input", rows
+}
+
+// lastCPU is the process CPU time of runGraph's last timed section: on a
+// shared machine records per CPU second is the per-core figure that load
+// does not change (GOMAXPROCS is 1, so it is one core's work, GC included).
+var lastCPU time.Duration
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
