@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/velort/velort/partition"
@@ -45,8 +47,12 @@ var opsPage []byte
 // first, over all the loops of this instance.
 const opsRecentDeadLetters = 20
 
-// opsSampleEvery is how often throughput is sampled.
-const opsSampleEvery = time.Second
+// opsSampleEvery is how often throughput is sampled, and opsClusterEvery
+// how often the cluster's members and leases are read (shared partitions).
+const (
+	opsSampleEvery  = time.Second
+	opsClusterEvery = 5 * time.Second
+)
 
 // opsServer serves the operations endpoint.
 type opsServer struct {
@@ -66,6 +72,8 @@ type opsServer struct {
 	sharedSince time.Time
 	prev        map[*partition.Loop]opsSample
 	rates       map[*partition.Loop][2]float64 // records in and out per second
+	members     []opsInstance                  // the cluster's instances, last read
+	owners      map[string]string              // unit → the instance holding its lease, last read
 
 	srv  *http.Server
 	addr string
@@ -161,6 +169,46 @@ func (o *opsServer) setShared(own *partition.Ownership, ttl time.Duration) {
 	o.mu.Lock()
 	o.own, o.leaseTTL, o.sharedSince = own, ttl, time.Now()
 	o.mu.Unlock()
+	o.done.Add(1)
+	go func() { defer o.done.Done(); o.pollCluster() }()
+}
+
+// pollCluster reads the cluster bucket's members and leases (as velort
+// status does) every opsClusterEvery.
+func (o *opsServer) pollCluster() {
+	t := time.NewTicker(opsClusterEvery)
+	defer t.Stop()
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), opsClusterEvery)
+		if js, err := jetstream.New(o.conn.NC); err == nil {
+			r := &statusReader{js: js, conn: o.conn, parts: map[partKey]*partitionStatus{}}
+			if err := r.cluster(ctx); err == nil {
+				owners := map[string]string{}
+				count := map[string]int{}
+				for k, p := range r.parts {
+					if u := checkpointKey(k.query, k.part); slices.Contains(o.units, u) && p.Owner != "" {
+						owners[u] = p.Owner
+						count[p.Owner]++
+					}
+				}
+				var members []opsInstance
+				for _, m := range r.st.Instances {
+					members = append(members, opsInstance{Instance: m.Instance, Host: m.Host, PID: m.PID, File: m.File, Started: m.Started,
+						Partitions: count[m.Instance], Self: m.Instance == o.instance})
+				}
+				slices.SortFunc(members, func(a, b opsInstance) int { return strings.Compare(a.Instance, b.Instance) })
+				o.mu.Lock()
+				o.members, o.owners = members, owners
+				o.mu.Unlock()
+			}
+		}
+		cancel()
+		select {
+		case <-o.stop:
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // readiness is /readyz: every partition this instance owns (all of them,
@@ -453,6 +501,21 @@ type opsCluster struct {
 	LeaseTTLSeconds float64  `json:"lease_ttl_seconds"`
 	Held            []string `json:"held"`
 	Units           int      `json:"units"`
+	// Instances and Owners as last read from the cluster bucket (every
+	// opsClusterEvery): every member, and the owner of each partition with
+	// a lease.
+	Instances []opsInstance     `json:"instances"`
+	Owners    map[string]string `json:"owners"`
+}
+
+type opsInstance struct {
+	Instance   string `json:"instance"`
+	Host       string `json:"host"`
+	PID        int    `json:"pid"`
+	File       string `json:"file"`
+	Started    string `json:"started"`
+	Partitions int    `json:"partitions"` // leases it holds of this file's partitions
+	Self       bool   `json:"self"`
 }
 
 type opsQueryState struct {
@@ -515,7 +578,11 @@ func (o *opsServer) state() opsState {
 		NowMs: nowMs, Ready: ready, ReadyText: text, Plan: &o.static, Queries: []opsQueryState{}, DeadLetters: []opsDeadLetter{}}
 	o.mu.Lock()
 	if o.own != nil {
-		st.Cluster = &opsCluster{LeaseTTLSeconds: o.leaseTTL.Seconds(), Held: o.own.Held(), Units: len(o.units)}
+		st.Cluster = &opsCluster{LeaseTTLSeconds: o.leaseTTL.Seconds(), Held: o.own.Held(), Units: len(o.units),
+			Instances: append([]opsInstance{}, o.members...), Owners: maps.Clone(o.owners)}
+		if st.Cluster.Owners == nil {
+			st.Cluster.Owners = map[string]string{}
+		}
 	}
 	rates := maps.Clone(o.rates)
 	o.mu.Unlock()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -406,6 +407,24 @@ func TestOpsShared(t *testing.T) {
 	if !slices.Equal(st.Cluster.Held, []string{"big.0", "big.1", "bysize.0", "bysize.1", "heavy.0", "heavy.1", "heavy__t.0", "heavy__t.1", "totals.0", "totals.1"}) || st.Cluster.Units != 10 ||
 		st.Cluster.LeaseTTLSeconds != 2 || st.ReadyText != "ready: 10 partitions running" {
 		t.Errorf("cluster %+v, %q", st.Cluster, st.ReadyText)
+	}
+	st = waitState(t, addr, "the cluster's members and owners read", func(st opsState) bool { return len(st.Cluster.Owners) == 10 })
+	if len(st.Cluster.Instances) != 1 || !st.Cluster.Instances[0].Self || st.Cluster.Instances[0].Instance != "ops-test" ||
+		st.Cluster.Instances[0].Partitions != 10 || st.Cluster.Instances[0].PID != os.Getpid() {
+		t.Errorf("cluster instances %+v", st.Cluster.Instances)
+	}
+	for u, owner := range st.Cluster.Owners {
+		if owner != "ops-test" {
+			t.Errorf("partition %s owned by %q", u, owner)
+		}
+	}
+	if bin, err := exec.LookPath("chromium"); err == nil { // the page's cluster section (TestOpsPageInBrowser needs chromium)
+		dom := string(headless(t, bin, "http://"+addr+"/", "--dump-dom"))
+		for _, want := range []string{`<tr data-instance="ops-test"><td>ops-test (this one)</td>`, `data-unit="heavy__t.1">heavy__t.1 <b>ops-test</b>`} {
+			if !strings.Contains(dom, want) {
+				t.Errorf("the page's cluster section lacks %s", want)
+			}
+		}
 	}
 }
 
