@@ -164,3 +164,26 @@ func TestComposedViews(t *testing.T) {
 		}
 	}
 }
+
+// TestTopNPerKeyReadsItsColumns: a Top-N per key over a changelog keeps
+// every live row and emits it later, so it decodes every column its output
+// shows — also one neither ordered nor partitioned by, selected in another
+// order than the derived table's (u was NULL: the read set took the output
+// projection's indexes for the source's).
+func TestTopNPerKeyReadsItsColumns(t *testing.T) {
+	pl, err := Parse("q.sql", "CREATE STREAM cs (id VARCHAR, g VARCHAR, v BIGINT, w DOUBLE, u VARCHAR) WITH (subject = 'cs', changelog = 'upsert', key = 'id');\n"+
+		"CREATE STREAM o AS SELECT u, w, g FROM (SELECT u, w, v, g, ROW_NUMBER() OVER (PARTITION BY g ORDER BY v DESC) AS rn FROM cs) AS t WHERE rn <= 1;\n", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := pl.Queries[0]
+	var read []string
+	for i, r := range q.Read {
+		if r {
+			read = append(read, q.Source.Columns[i].Name)
+		}
+	}
+	if got := strings.Join(read, ","); got != "id,g,v,w,u" {
+		t.Errorf("%s decodes %s, want id,g,v,w,u", q.Name, got)
+	}
+}

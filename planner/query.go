@@ -518,12 +518,12 @@ func (q *Query) markReads(src *Stream) {
 			markReadDeep(wide, e)
 		}
 	default:
-		for _, e := range sh.project {
-			markRead(wide, e)
+		for _, e := range sh.project { // over the source row once the levels below are inlined
+			markRead(wide, inlineLevels(e, sh.inner))
 		}
 		if sh.topn != nil {
 			exprs, _ := q.topnFields()
-			for _, e := range exprs {
+			for _, e := range append(exprs, sh.topn.partition...) {
 				markRead(wide, e)
 			}
 		}
