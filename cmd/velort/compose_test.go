@@ -342,3 +342,40 @@ func TestTopNPerKeyAgainstSQLite(t *testing.T) {
 		"cs": {{name: "o_top_cs", velort: "WITH r AS (SELECT id, g, v, ROW_NUMBER() OVER (PARTITION BY g ORDER BY v DESC, id) AS rn FROM cs) SELECT g, v, id FROM r WHERE rn < 3",
 			cols: []clCol{{name: "g", typ: clString}, {name: "v", typ: clInt}, {name: "id", typ: clString}}, changelog: true}},
 	}
+	cases := 8
+	if testing.Short() {
+		cases = 3
+	}
+	if os.Getenv("VELORT_SEEDS") != "" {
+		cases = testSeeds(t)
+	}
+	for seed := int64(0); seed < int64(cases); seed++ {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			c := genChangelogCase(t, seed)
+			defer c.db.Close()
+			var run []composedShape
+			var from []*clRel
+			for _, src := range c.srcs {
+				for _, sh := range shapes[src.rel.name] {
+					if _, err := c.db.Exec("CREATE VIEW " + sh.name + " AS " + sh.velort); err != nil {
+						t.Fatalf("sqlite %s: %v", sh.name, err)
+					}
+					run, from = append(run, sh), append(from, src.rel)
+				}
+			}
+			for _, parts := range []int{1, 4} {
+				chain := c.sqlFile(parts)
+				var b strings.Builder
+				b.WriteString(chain[:strings.Index(chain, "\nCREATE STREAM "+c.queries[0].out.name+" ")])
+				var queries []*clQuery
+				for i, sh := range run {
+					fmt.Fprintf(&b, "\nCREATE STREAM %s WITH (subject = 'cl.%s') AS\n%s;\n", sh.name, sh.name, sh.velort)
+					queries = append(queries, &clQuery{from: from[i], out: &clRel{name: sh.name, cols: sh.cols, changelog: true}})
+				}
+				if !runChangelogFile(t, c, parts, b.String(), queries) {
+					return
+				}
+			}
+		})
+	}
+}
