@@ -28,6 +28,11 @@ type Joined struct {
 	Regular      bool
 	Changelog    [2]bool
 	ChangelogKey [2][]int
+	// Forwarded, by runtime side, marks a changelog side that the first
+	// half of a repartition forwards (Config.Forward over that stream):
+	// its records retract (OpRetract), insert (no op) or replace (OpChange)
+	// the row of their Velort-Key.
+	Forwarded [2]bool
 	// OtherEOFWriters, of a regular join, is how many of Config.EOFWriters
 	// write the other stream: each side's end of input is counted apart,
 	// and its markers beyond that are ignored.

@@ -34,14 +34,34 @@ func (l *Loop) processRegular(m *nats.Msg) error {
 	var newRow runtime.Row
 	if j.Changelog[side] {
 		opText, _ := headerValue(m, HeaderOp)
-		op, ok := runtime.ParseOp(opText)
+		data := m.Data
+		var op runtime.Op
+		ok := true
+		if j.Forwarded[side] {
+			switch opText {
+			case OpRetract:
+				op = runtime.OpDelete
+			case OpChange: // the old row, then the new one
+				n, err := strconv.Atoi(m.Header.Get(HeaderRetractLen))
+				if err != nil || n < 0 || n > len(data) {
+					return l.deadLetter(m, "a forwarded change whose "+HeaderRetractLen+" header is not a length within its payload")
+				}
+				op, data = runtime.OpUpsert, data[n:]
+			case "":
+				op = runtime.OpUpsert
+			default:
+				ok = false
+			}
+		} else {
+			op, ok = runtime.ParseOp(opText)
+		}
 		if !ok {
 			return l.deadLetter(m, "Velort-Op header "+strconv.Quote(opText)+" is neither upsert nor delete")
 		}
 		keyText, hasKey := headerValue(m, HeaderKey)
 		decoded := false
-		if op == runtime.OpUpsert || len(trimJSONSpace(m.Data)) > 0 {
-			err := in.dec[side].Decode(m.Data, row)
+		if op == runtime.OpUpsert || len(trimJSONSpace(data)) > 0 {
+			err := in.dec[side].Decode(data, row)
 			if err != nil && (op == runtime.OpUpsert || !hasKey) {
 				return l.deadLetter(m, err.Error())
 			}

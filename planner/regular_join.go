@@ -27,15 +27,21 @@ type regularSpec struct {
 	// where, over the joined row: the side filters go-mysql-server pushed
 	// below a FULL JOIN, which must apply to the joined rows instead.
 	where sql.Expression
+	// repart: the sides the runner repartitions by their join key into
+	// the query's partitions (RegularJoinForward), set by
+	// refuseRegularJoin; a side read directly is partitioned by its join
+	// column into as many partitions (or both have one).
+	repart [2]bool
 	// refusal: why the join cannot run, reported at the JOIN by
 	// refuseRegularJoin ("" when it can).
 	refusal string
 	plan    *Plan
+	query   string // the query's name
 }
 
 // decomposeRegularJoin fills q.regular from a JoinNode over two streams.
 func (q *Query) decomposeRegularJoin(j *plan.JoinNode, l, r *Stream, lf, rf sql.Expression) error {
-	spec := &regularSpec{left: l, right: r, leftFilter: lf, rightFilter: rf, preserve: -1, plan: q.plan}
+	spec := &regularSpec{left: l, right: r, leftFilter: lf, rightFilter: rf, preserve: -1, plan: q.plan, query: q.Name}
 	q.regular = spec
 	refuse := func(format string, args ...any) error {
 		spec.refusal = fmt.Sprintf(format, args...)
@@ -148,9 +154,25 @@ func (q *Query) refuseRegularJoin(p *parser) *Error {
 	}
 	if table, e := q.refuseTableJoin(p, at); e != nil {
 		return e
-	} else if !table && (s.left.Partitions != s.right.Partitions || s.left.Partitions > 1 && (!isKeyColumn(s.leftKey, s.left) || !isKeyColumn(s.rightKey, s.right))) {
-		return p.src.errorAt(at, "a join over a changelog reads both streams in one loop per partition: %s (%s) and %s (%s) must both have partitions = 1, or the same partitions and key = the join column (%s and %s); repartitioning for a join is not supported yet",
-			s.left.Name, partText(s.left), s.right.Name, partText(s.right), s.leftKey, s.rightKey)
+	} else if !table {
+		// One loop per partition of the FROM stream reads both sides: a
+		// side not partitioned by its join column into as many partitions
+		// is repartitioned by it first (a loop per partition of the side
+		// forwards each record, over velort's internal subjects, to the
+		// partition its join key hashes to).
+		n := q.Source.Partitions
+		for i, side := range [2]*Stream{s.left, s.right} {
+			key := [2]sql.Expression{s.leftKey, s.rightKey}[i]
+			s.repart[i] = side.Partitions != n || n > 1 && !isKeyColumn(key, side)
+		}
+		if (s.repart[0] || s.repart[1]) && (s.left.JetStream != "" || s.right.JetStream != "") {
+			return p.src.errorAt(at, "a join over a changelog whose streams are not partitioned alike by the join column is repartitioned over core NATS subjects, which JetStream streams cannot use yet: %s (%s) and %s (%s); expected both partitioned by the join column (%s and %s) into the same partitions, or streams without jetstream",
+				s.left.Name, partText(s.left), s.right.Name, partText(s.right), s.leftKey, s.rightKey)
+		}
+		if n > 1 && q.Kind == "group" && s.repart[s.sideOfStream(q.Source)] {
+			return p.src.errorAt(at, "a GROUP BY over a join on %d partitions whose FROM stream %s is repartitioned by the join column (%s) is not supported yet; expected %s partitioned by the join column, or partitions = 1",
+				n, q.Source.Name, partText(q.Source), q.Source.Name)
+		}
 	}
 	// Keys are matched by their value's text (runtime.AppendValueKey), where
 	// 1, '1' and 1.0 differ: the two sides' key types must be the same.
@@ -164,6 +186,44 @@ func (q *Query) refuseRegularJoin(p *parser) *Error {
 			q.Source.Partitions, strings.Join(q.Source.Key, ", "))
 	}
 	return nil
+}
+
+// sideOfStream is the side of the join that src is (the left for a self-join).
+func (s *regularSpec) sideOfStream(src *Stream) int {
+	if s.left == src {
+		return runtime.LeftSide
+	}
+	return runtime.RightSide
+}
+
+// RegularJoinForward tells whether the runner repartitions side of a
+// regular join by its join key (ok), and returns that key compiled over
+// the side's own row.
+func (q *Query) RegularJoinForward(side int, udfs UDFs) (key runtime.Expr, ok bool, err error) {
+	s := q.regular
+	if s == nil || !s.repart[side] {
+		return nil, false, nil
+	}
+	st, e := s.left, s.leftKey
+	if side == runtime.RightSide {
+		st, e = s.right, s.rightKey
+	}
+	c, err := envOver(st.Columns, udfs).compile(e)
+	if err != nil {
+		return nil, false, err
+	}
+	return c.fn, true, nil
+}
+
+// RegularJoinForwardSubject is the internal subject carrying side's
+// records from its partition src to the join's partition target;
+// RegularJoinForwardWildcard is what partition target reads of that side.
+func (q *Query) RegularJoinForwardSubject(side, target, src int) string {
+	return fmt.Sprintf("_velort.repart.%s.join%d.%d.%d", strings.ToLower(q.Name), side, target, src)
+}
+
+func (q *Query) RegularJoinForwardWildcard(side, target int) string {
+	return fmt.Sprintf("_velort.repart.%s.join%d.%d.*", strings.ToLower(q.Name), side, target)
 }
 
 func jetName(s *regularSpec) string {
@@ -187,6 +247,9 @@ func (q *Query) regularOutKey() (names []string, cols []int) {
 			return s.Name + " arrival"
 		}
 		return s.Name + "(" + strings.Join(s.ChangelogKey, ", ") + ")"
+	}
+	if q.regular.repart[0] || q.regular.repart[1] {
+		return []string{name(q.regular.left), name(q.regular.right), "join key"}, []int{-1, -1, -1}
 	}
 	return []string{name(q.regular.left), name(q.regular.right)}, []int{-1, -1}
 }
@@ -239,7 +302,7 @@ func (q *Query) compileRegular(udfs udfBinder) (*runtime.RegularJoin, error) {
 		}
 		where = w.fn
 	}
-	return &runtime.RegularJoin{Where: where,
+	return &runtime.RegularJoin{Where: where, JoinKeyInKey: s.repart[0] || s.repart[1],
 		LeftKey: x.keys[0], RightKey: x.keys[1], LeftWidth: len(s.left.Columns), RightWidth: len(s.right.Columns),
 		Cond: x.cond, LeftFilter: x.filters[0], RightFilter: x.filters[1], Preserve: s.preserve,
 		LeftKeep: q.sideRead[0], RightKeep: q.sideRead[1],
@@ -271,8 +334,16 @@ func (s *regularSpec) explain(src *Stream) string {
 	if other == src {
 		other = s.right
 	}
-	return fmt.Sprintf("  regular join (%s) %s ⋈ %s on %s = %s: both sides' live rows kept by join key, output keyed by left row key | right row key; also reads %s\n",
-		kind, s.left.Name, s.right.Name, s.leftKey, s.rightKey, s.plan.tableJoinExplain(other, src.Partitions))
+	key, repart := "left row key | right row key", ""
+	for i, side := range [2]*Stream{s.left, s.right} {
+		if s.repart[i] {
+			key = "left row key | right row key | join key"
+			repart += fmt.Sprintf("; %s repartitioned by %s into %d partition(s) over _velort.repart.%s.join%d.<partition>.<%s partition>",
+				side.Name, [2]sql.Expression{s.leftKey, s.rightKey}[i], src.Partitions, strings.ToLower(s.query), i, side.Name)
+		}
+	}
+	return fmt.Sprintf("  regular join (%s) %s ⋈ %s on %s = %s: both sides' live rows kept by join key, output keyed by %s; also reads %s%s\n",
+		kind, s.left.Name, s.right.Name, s.leftKey, s.rightKey, key, s.plan.tableJoinExplain(other, src.Partitions), repart)
 }
 
 // RegularJoinKeyCols is, for side (runtime.LeftSide or RightSide) of a

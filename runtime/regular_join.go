@@ -32,6 +32,12 @@ type RegularJoin struct {
 	// NULL-padded rows for which it is not true: a WHERE condition that
 	// go-mysql-server pushed below a FULL JOIN, where it must apply after.
 	Where Expr
+	// JoinKeyInKey appends the join key's text to each output key, as a
+	// third part (\N for a NULL join key): when a side is repartitioned by
+	// its join key, a row whose join key changes moves to another
+	// partition, and its outputs there must not share a key with those of
+	// the partition it left, whose order relative to them is unknown.
+	JoinKeyInKey bool
 	// LeftKeep and RightKeep name the columns of each side kept in state
 	// (nil: all).
 	LeftKeep, RightKeep []bool
@@ -260,6 +266,7 @@ func (j *RegularJoin) pair(c *Ctx, side int, old, n, o *regRow, was, is bool, ou
 		nw = j.fill(1, side, n.row, o.row)
 	}
 	j.obuf = j.outKey(j.obuf[:0], side, rk.rowKey, o.rowKey, true)
+	j.obuf = j.appendJoinKey(j.obuf, rk)
 	j.emit(c, ow, nw, out)
 	if back {
 		j.alone(c, 1-side, nil, o, out)
@@ -269,6 +276,11 @@ func (j *RegularJoin) pair(c *Ctx, side int, old, n, o *regRow, was, is bool, ou
 // alone emits the change of a preserved side's NULL-padded row: a (nil:
 // none before) becomes b (nil: none after); both are versions of one row.
 func (j *RegularJoin) alone(c *Ctx, side int, a, b *regRow, out JoinEmitter) {
+	if j.JoinKeyInKey && a != nil && b != nil && (a.hasKey != b.hasKey || a.joinKey != b.joinKey) {
+		j.alone(c, side, a, nil, out) // two output keys
+		j.alone(c, side, nil, b, out)
+		return
+	}
 	var ow, nw Row
 	rk := a
 	if a != nil {
@@ -280,7 +292,27 @@ func (j *RegularJoin) alone(c *Ctx, side int, a, b *regRow, out JoinEmitter) {
 		nw = j.fill(1, side, b.row, nil)
 	}
 	j.obuf = j.outKey(j.obuf[:0], side, rk.rowKey, "", false)
+	j.obuf = j.appendJoinKey(j.obuf, rk)
 	j.emit(c, ow, nw, out)
+}
+
+// appendJoinKey appends r's join key as the output key's third part when
+// JoinKeyInKey is set.
+func (j *RegularJoin) appendJoinKey(dst []byte, r *regRow) []byte {
+	if !j.JoinKeyInKey {
+		return dst
+	}
+	dst = append(dst, '|')
+	if !r.hasKey {
+		return append(dst, '\\', 'N')
+	}
+	for i := 0; i < len(r.joinKey); i++ {
+		if r.joinKey[i] == '\\' || r.joinKey[i] == '|' {
+			dst = append(dst, '\\')
+		}
+		dst = append(dst, r.joinKey[i])
+	}
+	return dst
 }
 
 // emit passes the change of output key j.obuf from ow to nw (either nil:

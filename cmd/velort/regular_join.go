@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -86,4 +87,83 @@ func (c *checkpoints) subscribeRegularJoin(l *partition.Loop, q *planner.Query, 
 		}
 	}
 	return l.SubscribeJoinedPull(own, oth)
+}
+
+// regularForwards builds, for partition p of a regular join, the loops
+// repartitioning a side that is not partitioned by its join column into
+// the query's partitions (planner: RegularJoinForward): one per partition
+// src of that side's stream with src % partitions == p, forwarding each
+// record to the join partition its join key hashes to. It points cfg, the
+// join loop's configuration, at the forwarded subjects of such sides.
+func (b *unitBuilder) regularForwards(u *unit, q *planner.Query, p int, cfg *partition.Config) error {
+	left, right, ok := q.RegularJoin()
+	if !ok || cfg.Joined == nil {
+		return nil
+	}
+	n := q.Source.Partitions
+	streams := [2]*planner.Stream{left, right}
+	var repart [2]bool
+	var keys [2]velrt.Expr
+	insts := planner.NewInstances(context.Background()) // for UDFs in a join key
+	u.insts = append(u.insts, insts)
+	for s := range streams {
+		var err error
+		if keys[s], repart[s], err = q.RegularJoinForward(s, insts); err != nil {
+			return fmt.Errorf("query %s: %w", q.Name, err)
+		}
+	}
+	if !repart[0] && !repart[1] {
+		return nil
+	}
+	j := cfg.Joined
+	own := j.Side
+	writers := [2]int{}
+	for s, st := range streams {
+		subject := st.PartitionSubject(p)
+		writers[s] = b.writers[st]
+		if repart[s] {
+			subject = q.RegularJoinForwardWildcard(s, p)
+			writers[s] = st.Partitions
+			j.Forwarded[s] = st.Changelog
+		}
+		if s == own {
+			cfg.Subject = subject
+		} else {
+			j.Subject = subject
+		}
+	}
+	if left == right { // a self-join read through two forwards is a join of two inputs
+		j.Schema, j.Read = left.Columns, q.SideRead(1-own)
+	}
+	if b.replay {
+		cfg.EOFWriters = writers[0] + writers[1]
+		j.OtherEOFWriters = writers[1-own]
+	}
+	for s, st := range streams {
+		if !repart[s] {
+			continue
+		}
+		for src := p; src < st.Partitions; src += n {
+			fwd := &partition.Forward{Keys: []velrt.Expr{keys[s]}}
+			for t := 0; t < n; t++ {
+				fwd.Subjects = append(fwd.Subjects, q.RegularJoinForwardSubject(s, t, src))
+			}
+			fc := partition.Config{
+				Query: q.Name, Partition: src, Subject: st.PartitionSubject(src), Schema: st.Columns, Read: q.SideRead(s),
+				TimeIdx: -1, DLQ: st.DLQ, Pipeline: velrt.NewPipeline(nil, nil, nil, nil), Forward: fwd, Replay: b.replay,
+				Logger: cfg.Logger, IntakeMessages: b.intakeMessages, IntakeBytes: b.intakeBytes, MaxValueBytes: cfg.MaxValueBytes,
+				Changelog: st.Changelog, ChangelogKey: q.RegularJoinKeyCols(s),
+			}
+			if b.replay {
+				fc.EOFWriters = b.writers[st]
+			}
+			l := partition.New(b.conn.NC, fc)
+			u.loops = append(u.loops, l)
+			if err := l.Subscribe(); err != nil {
+				return err
+			}
+			u.consumers[st] = append(u.consumers[st], l)
+		}
+	}
+	return nil
 }

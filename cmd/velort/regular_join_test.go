@@ -55,8 +55,9 @@ type rjQuery struct{ name, sel string }
 func regularJoinCase(t *testing.T, seed uint64, parts int) {
 	rng := rand.New(rand.NewPCG(seed, 0x9e3779b9))
 	// s: append-only facts; t: a changelog source keyed (and partitioned)
-	// by k; o: a changelog source keyed by id (one partition only: its
-	// key is not the join key).
+	// by k; o: a changelog source keyed (and partitioned) by id, and s2:
+	// s's records partitioned by v — neither partitioned by the join
+	// column, so repartitioned by it on 4 partitions.
 	var sLines, tLines, oLines []string
 	tLive := map[int]string{}
 	type orow struct{ k, amt int }
@@ -101,13 +102,17 @@ func regularJoinCase(t *testing.T, seed uint64, parts int) {
 		{"j_group_key", "SELECT s.k, COUNT(*) AS n, SUM(s.v) AS total, MAX(t.name) AS mx FROM s JOIN t ON s.k = t.k GROUP BY s.k"},
 		{"j_full", "SELECT a.k AS ak, a.c, t.k AS tk, t.name FROM agg a FULL JOIN t ON a.k = t.k"},
 		{"j_full_cond", "SELECT s.k, s.v, t.k AS tk, t.name FROM s FULL OUTER JOIN t ON s.k = t.k AND s.v < 5 WHERE t.name IS NULL OR t.name <> 'bob'"},
+		// o and s2 are not partitioned by the join column: repartitioned.
+		{"j_self_many", "SELECT a.id AS x, b.id AS y, a.amt FROM o a JOIN o b ON a.k = b.k WHERE a.id < b.id"},
+		{"j_many", "SELECT o.id, o.amt, t.name FROM o LEFT JOIN t ON o.k = t.k AND o.amt > t.k"},
+		{"j_full_many", "SELECT o.id, o.amt, t.name FROM o FULL JOIN t ON o.k = t.k AND o.amt > t.k"},
+		{"j_group_t", "SELECT t.k, COUNT(*) AS n, SUM(o.amt) AS total FROM t JOIN o ON t.k = o.k GROUP BY t.k"},
+		{"j_s2", "SELECT s2.k, s2.v, t.name FROM s2 LEFT JOIN t ON s2.k = t.k"},
+		{"j_s2_o", "SELECT s2.v, o.id FROM s2 JOIN o ON s2.k = o.k WHERE o.amt > 2"},
 	}
 	if parts == 1 {
 		queries = append(queries,
-			rjQuery{"j_self_many", "SELECT a.id AS x, b.id AS y, a.amt FROM o a JOIN o b ON a.k = b.k WHERE a.id < b.id"},
-			rjQuery{"j_many", "SELECT o.id, o.amt, t.name FROM o LEFT JOIN t ON o.k = t.k AND o.amt > t.k"},
 			rjQuery{"j_group", "SELECT t.name, COUNT(*) AS n, SUM(o.amt) AS total FROM o JOIN t ON o.k = t.k GROUP BY t.name"},
-			rjQuery{"j_full_many", "SELECT o.id, o.amt, t.name FROM o FULL JOIN t ON o.k = t.k AND o.amt > t.k"},
 			rjQuery{"j_full_group", "SELECT t.name, COUNT(*) AS n, SUM(o.amt) AS total, COUNT(o.id) AS ids FROM o FULL JOIN t ON o.k = t.k GROUP BY t.name"},
 		)
 	}
@@ -120,7 +125,13 @@ func regularJoinCase(t *testing.T, seed uint64, parts int) {
 	var file strings.Builder
 	fmt.Fprintf(&file, "CREATE STREAM s (k BIGINT, v BIGINT) WITH (%s);\n", part("rj.s"))
 	fmt.Fprintf(&file, "CREATE STREAM t (k BIGINT, name VARCHAR) WITH (%s, changelog = 'upsert'%s);\n", part("rj.t"), map[bool]string{true: ", key = 'k'", false: ""}[parts == 1])
-	fmt.Fprintf(&file, "CREATE STREAM o (id VARCHAR, k BIGINT, amt BIGINT) WITH (subject = 'rj.o', changelog = 'upsert', key = 'id');\n")
+	if parts == 1 {
+		fmt.Fprintf(&file, "CREATE STREAM o (id VARCHAR, k BIGINT, amt BIGINT) WITH (subject = 'rj.o', changelog = 'upsert', key = 'id');\n")
+		fmt.Fprintf(&file, "CREATE STREAM s2 (k BIGINT, v BIGINT) WITH (subject = 'rj.s2');\n")
+	} else {
+		fmt.Fprintf(&file, "CREATE STREAM o (id VARCHAR, k BIGINT, amt BIGINT) WITH (subject = 'rj.o.{partition}', partitions = %d, changelog = 'upsert', key = 'id');\n", parts)
+		fmt.Fprintf(&file, "CREATE STREAM s2 (k BIGINT, v BIGINT) WITH (subject = 'rj.s2.{partition}', partitions = %d, key = 'v');\n", parts)
+	}
 	fmt.Fprintf(&file, "CREATE STREAM agg WITH (%s) AS SELECT k, COUNT(*) AS c, SUM(v) AS sv FROM s GROUP BY k;\n", part("rj.agg"))
 	for _, q := range queries {
 		fmt.Fprintf(&file, "CREATE STREAM %s WITH (subject = 'rj.%s') AS %s;\n", q.name, q.name, q.sel)
@@ -132,7 +143,7 @@ func regularJoinCase(t *testing.T, seed uint64, parts int) {
 		t.Fatal(err)
 	}
 	var f runFlags
-	for name, lines := range map[string][]string{"s": sLines, "t": tLines, "o": oLines} {
+	for name, lines := range map[string][]string{"s": sLines, "t": tLines, "o": oLines, "s2": sLines} {
 		p := filepath.Join(dir, name+".jsonl")
 		if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 			t.Fatal(err)
@@ -173,6 +184,7 @@ func regularJoinCase(t *testing.T, seed uint64, parts int) {
 		exec("INSERT INTO o VALUES (?, ?, ?)", id, r.k, r.amt)
 	}
 	exec("CREATE VIEW agg AS SELECT k, COUNT(*) AS c, SUM(v) AS sv FROM s GROUP BY k")
+	exec("CREATE VIEW s2 AS SELECT * FROM s")
 
 	for _, q := range queries {
 		got := rjCaptureTable(t, filepath.Join(dir, q.name+".out"))

@@ -213,6 +213,9 @@ func (b *unitBuilder) build(q *planner.Query, p int) (u *unit, err error) {
 			}()
 		}
 	}
+	if err := b.regularForwards(u, q, p, &cfg); err != nil { // a regular join's sides not partitioned by its key
+		return u, err
+	}
 	insts := planner.NewInstances(context.Background())
 	u.insts = append(u.insts, insts)
 	if q.NeedsRepartition() {
