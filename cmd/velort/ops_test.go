@@ -437,3 +437,30 @@ func TestHTTPAddr(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPAndMetricsSameAddress: --metrics and --http at the same address
+// are served once, by --http (two listeners would fail: address in use).
+func TestHTTPAndMetricsSameAddress(t *testing.T) {
+	emb, err := transport.StartEmbedded(transport.EmbeddedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emb.Shutdown()
+	sqlFile := filepath.Join(t.TempDir(), "q.sql")
+	os.WriteFile(sqlFile, []byte(`CREATE STREAM s (a BIGINT) WITH (subject = 'same.in');
+CREATE STREAM o WITH (subject = 'same.out') AS SELECT a FROM s;`), 0o644)
+	port := freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- runFile(ctx, sqlFile, runFlags{nats: emb.ClientURL(), http: port, metrics: "127.0.0.1:" + port}, io.Discard)
+	}()
+	body := waitMetrics(t, "127.0.0.1:"+port, func(b string) bool { return strings.Contains(b, `velort_records_in_total{partition="0",query="o"} 0`) })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if !strings.Contains(body, `velort_records_in_total{partition="0",query="o"} 0`) {
+		t.Errorf("metrics not served:\n%s", body)
+	}
+}
