@@ -26,6 +26,9 @@ func TestGrafanaDashboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	var dash struct {
+		Inputs []struct {
+			Name string `json:"name"`
+		} `json:"__inputs"`
 		Title      string         `json:"title"`
 		UID        string         `json:"uid"`
 		Panels     []grafanaPanel `json:"panels"`
@@ -41,6 +44,28 @@ func TestGrafanaDashboard(t *testing.T) {
 	}
 	if dash.Title == "" || dash.UID == "" || len(dash.Panels) == 0 {
 		t.Fatalf("dashboard without title, uid or panels: %q %q %d", dash.Title, dash.UID, len(dash.Panels))
+	}
+	// Importable: panels with unique ids on the 24-column grid, not
+	// overlapping, reading the data source the import asks for.
+	if len(dash.Inputs) != 1 || dash.Inputs[0].Name != "DS_PROMETHEUS" {
+		t.Errorf("__inputs %+v, want the one data source DS_PROMETHEUS", dash.Inputs)
+	}
+	ids := map[int]bool{}
+	for i, p := range dash.Panels {
+		g := p.GridPos
+		if ids[p.ID] || p.ID == 0 || g.W <= 0 || g.H <= 0 || g.X < 0 || g.X+g.W > 24 || g.Y < 0 {
+			t.Errorf("panel %q: id %d (taken or 0) or gridPos %+v off the grid", p.Title, p.ID, g)
+		}
+		ids[p.ID] = true
+		if p.Type != "row" && (p.Datasource == nil || p.Datasource.UID != "${DS_PROMETHEUS}") {
+			t.Errorf("panel %q reads data source %+v, want ${DS_PROMETHEUS}", p.Title, p.Datasource)
+		}
+		for _, q := range dash.Panels[:i] {
+			h := q.GridPos
+			if g.X < h.X+h.W && h.X < g.X+g.W && g.Y < h.Y+h.H && h.Y < g.Y+g.H {
+				t.Errorf("panels %q %+v and %q %+v overlap", q.Title, h, p.Title, g)
+			}
+		}
 	}
 	known := registeredMetrics(t)
 	var exprs []string
@@ -93,8 +118,13 @@ func TestGrafanaDashboard(t *testing.T) {
 }
 
 type grafanaPanel struct {
-	Type    string         `json:"type"`
-	Title   string         `json:"title"`
+	ID         int                      `json:"id"`
+	Type       string                   `json:"type"`
+	Title      string                   `json:"title"`
+	GridPos    struct{ X, Y, W, H int } `json:"gridPos"`
+	Datasource *struct {
+		UID string `json:"uid"`
+	} `json:"datasource"`
 	Panels  []grafanaPanel `json:"panels"`
 	Targets []struct {
 		Expr string `json:"expr"`
