@@ -28,7 +28,9 @@ func newBenchCmd() *cobra.Command {
 		Short: "Run the benchmark suite (SPEC §5) and print records/s with ratios",
 		Long: `Run velort's benchmark suite: Velostream's scenarios S0, S1, S2, S3a, S3b,
 the same with a WebAssembly UDF in the projection (S0-udf ...), and Nexmark
-q0, q1, q2, q5, q7 (all by default; their SQL is in internal/bench/sql/).
+q0–q22, several queries each where Nexmark nests them, and the older reduced
+forms q3-kv, q5-count, q7-max, q8-interval (all by default; their SQL is in
+internal/bench/sql/).
 
 Modes:
   engine  records pre-built in memory as typed rows, fed to one partition's
@@ -38,7 +40,9 @@ Modes:
           beside the do-nothing relay ceiling measured in the same run
   both    engine and nats;  all: engine, json and nats
 
-Each run checks the number of outputs against the scenario's expected count.
+Each run checks the number of outputs against the scenario's expected count;
+a Nexmark q0–q22 run checks its result row by row against an oracle computed
+without the engine.
 Scenarios: ` + strings.Join(names, ", "),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			scs, err := bench.Select(args)

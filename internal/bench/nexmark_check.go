@@ -176,10 +176,14 @@ func canonCell(dst []byte, v runtime.Value) []byte {
 		}
 		p := int64(math.Pow10(int(v.Scale)))
 		dst = strconv.AppendInt(dst, u/p, 10)
-		frac := strconv.FormatInt(u%p+p, 10)[1:]
-		frac = strings.TrimRight(frac, "0")
-		if frac != "" {
-			dst = append(append(dst, '.'), frac...)
+		if frac := u % p; frac != 0 {
+			dst = append(dst, '.')
+			at := len(dst)
+			dst = strconv.AppendInt(dst, frac+p, 10) // 1 then the digits, zero-padded
+			dst = append(dst[:at], dst[at+1:]...)
+			for dst[len(dst)-1] == '0' {
+				dst = dst[:len(dst)-1]
+			}
 		}
 		if string(dst[start:]) == "-0" {
 			dst = append(dst[:start], '0')

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"github.com/velort/velort/runtime"
 	"io"
 	"log/slog"
 	"os"
@@ -89,5 +90,32 @@ func BenchmarkNexmarkGraph(b *testing.B) {
 			b.ReportMetric(float64(b.N*len(in.ev.rows))/secs, "records/s")
 			b.ReportMetric(float64(b.N*len(in.ev.rows))/cpu, "records/cpu-s")
 		})
+	}
+}
+
+// TestCanonCell: numbers of any type compare equal when equal, decimals
+// exactly, without trailing zeros.
+func TestCanonCell(t *testing.T) {
+	for _, c := range []struct {
+		v    runtime.Value
+		want string
+	}{
+		{runtime.Decimal(123450, 3), "123.45"},
+		{runtime.Decimal(-5, 2), "-0.05"},
+		{runtime.Decimal(-100, 2), "-1"},
+		{runtime.Decimal(7000, 3), "7"},
+		{runtime.Decimal(1001, 3), "1.001"},
+		{runtime.Int(42), "42"},
+		{runtime.Double(42), "42"},
+		{runtime.Double(0.1 + 0.2), "0.3"},
+		{runtime.Timestamp(1705276800000), "1705276800000"},
+		{runtime.Null, "\x00"},
+	} {
+		if got := string(canonCell(nil, c.v)); got != c.want {
+			t.Errorf("canonCell(%+v) = %q, want %q", c.v, got, c.want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = canonCell(make([]byte, 0, 64), runtime.Decimal(123456, 3)) }); n > 1 {
+		t.Errorf("canonCell of a DECIMAL allocates %v times beyond its buffer", n)
 	}
 }
