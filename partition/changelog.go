@@ -26,8 +26,11 @@ const (
 )
 
 // changeIntake is the state of a loop whose input is a changelog: the last
-// payload of each key (what an upsert replaces and a delete removes), a
-// second row to decode that payload into, and the current key text.
+// row of each key (what an upsert replaces and a delete removes: its
+// payload, and its decoded values, so that a change does not decode the
+// old payload again), a second row to decode an old payload into when the
+// table has no decoded row for it (restored from a checkpoint), and the
+// current key text.
 type changeIntake struct {
 	table  *runtime.ChangeTable
 	oldDec *runtime.Decoder
@@ -37,6 +40,10 @@ type changeIntake struct {
 
 func (ci *changeIntake) init(cfg *Config) {
 	ci.table = runtime.NewChangeTable()
+	if cfg.Forward == nil {
+		// The old row of a change is retracted here: keep it decoded.
+		ci.table.KeepRows(len(cfg.Schema), cfg.Read)
+	}
 	ci.oldDec = runtime.NewDecoder(cfg.Schema, cfg.Read)
 	ci.oldRow = make(runtime.Row, len(cfg.Schema))
 }
@@ -125,9 +132,9 @@ func (l *Loop) processChange(m *nats.Msg) error {
 		l.dur.until = math.MaxInt64
 	}
 	var oldRow, newRow runtime.Row
-	old, had := ci.table.Apply(op, ci.key, m.Data)
+	id, had := ci.table.Lookup(ci.key)
 	if had {
-		if err := ci.oldDec.Decode(old, ci.oldRow); err == nil {
+		if oldRow = ci.table.OldRow(id); oldRow == nil && ci.oldDec.Decode(ci.table.Payload(id), ci.oldRow) == nil {
 			oldRow = ci.oldRow
 		}
 	}
@@ -139,14 +146,17 @@ func (l *Loop) processChange(m *nats.Msg) error {
 		// A failed change leaves the stage's state as it was (ExecuteChange
 		// puts a retracted row back), and publishes nothing: the key keeps
 		// its old row here too.
-		if had {
-			ci.table.Put(string(ci.key), old)
-		} else {
-			ci.table.Apply(runtime.OpDelete, ci.key, nil)
-		}
 		return l.deadLetter(m, l.ctx.Err.Error())
 	}
-	if err := l.publish(outs); err != nil {
+	err := l.publish(outs)
+	// The table changes once the outputs, which may hold the old row's
+	// bytes, are published.
+	if op == runtime.OpUpsert {
+		ci.table.Set(id, ci.key, m.Data, l.row)
+	} else if had {
+		ci.table.Remove(id)
+	}
+	if err != nil {
 		return err
 	}
 	if !decoded || (l.cfg.TimeIdx < 0 && !l.clock) {

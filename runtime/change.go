@@ -3,7 +3,7 @@ package runtime
 // Changelogs (SPEC §2 "Changelogs: results that update").
 //
 // A changelog input record replaces or deletes the row of its key. The
-// partition loop keeps the last payload of each key in a ChangeTable and
+// partition loop keeps the last row of each key in a ChangeTable and
 // turns every change into a retraction of the old row and an insertion of
 // the new one (Pipeline.ExecuteChange). Stages that can take rows back
 // implement RetractStage; a query whose output is a changelog marks each

@@ -74,7 +74,7 @@ func newEngine(q *query, json bool) (*engine, error) {
 	}
 	e.initJoin(q)
 	if q.InputChangelog() {
-		e.change = newChangeIntake(q.SourceKeyCols(), len(q.Source.Columns))
+		e.change = newChangeIntake(q.SourceKeyCols(), len(q.Source.Columns), q.Read)
 		e.batched = false
 	}
 	return e, nil

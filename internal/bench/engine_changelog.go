@@ -8,21 +8,20 @@ import (
 
 // changeIntake is the engine's version of what a partition loop does for
 // a changelog input (SPEC §2 "Changelogs"): it keeps the last row of each
-// key and hands the pipeline each record as the retraction of the key's
-// old row and the insertion of the new one. In JSON mode it keeps raw
-// payloads in a runtime.ChangeTable and decodes the old one, as the loop
-// does; in row mode it keeps copies of the typed rows.
+// key in a runtime.ChangeTable, as the loop does (the decoded values of
+// the columns the query reads; in JSON mode the payload too), and hands the
+// pipeline each record as the retraction of the key's old row and the
+// insertion of the new one.
 type changeIntake struct {
 	keyCols []int
 	key     []byte
-	table   *runtime.ChangeTable // JSON mode
-	oldRow  runtime.Row          // JSON mode: the decoded old payload
-	slot    map[string]int       // row mode: key → index in rows
-	rows    []runtime.Row
+	table   *runtime.ChangeTable
 }
 
-func newChangeIntake(keyCols []int, width int) *changeIntake {
-	return &changeIntake{keyCols: keyCols, table: runtime.NewChangeTable(), oldRow: make(runtime.Row, width), slot: map[string]int{}}
+func newChangeIntake(keyCols []int, width int, read []bool) *changeIntake {
+	t := runtime.NewChangeTable()
+	t.KeepRows(width, read)
+	return &changeIntake{keyCols: keyCols, table: t}
 }
 
 func (ci *changeIntake) keyOf(r runtime.Row) []byte {
@@ -42,19 +41,11 @@ func (e *engine) executeChange(r runtime.Row, msg []byte) error {
 	ci := e.change
 	key := ci.keyOf(r)
 	var old runtime.Row
-	if msg != nil {
-		if prev, ok := ci.table.Apply(runtime.OpUpsert, key, msg); ok {
-			if err := e.dec.Decode(prev, ci.oldRow); err != nil {
-				return err
-			}
-			old = ci.oldRow
+	id, had := ci.table.Lookup(key)
+	if had {
+		if old = ci.table.OldRow(id); old == nil {
+			return errors.New("the change table kept no row")
 		}
-	} else if i, ok := ci.slot[string(key)]; ok {
-		old = ci.rows[i]
-		defer copy(ci.rows[i], r) // after the old row was retracted
-	} else {
-		ci.slot[string(key)] = len(ci.rows)
-		ci.rows = append(ci.rows, append(runtime.Row(nil), r...))
 	}
 	e.ctx.Reset()
 	outs := e.pipe.ExecuteChange(&e.ctx, old, r, key, e.now)
@@ -65,5 +56,6 @@ func (e *engine) executeChange(r runtime.Row, msg []byte) error {
 		return errors.New("a query over a changelog must publish a changelog")
 	}
 	e.emit(outs)
+	ci.table.Set(id, key, msg, r)
 	return nil
 }
