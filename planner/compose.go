@@ -34,6 +34,9 @@ type composer struct {
 	// renames: insertions naming a stage in place of a FROM item (a
 	// stream repartitioned for a subquery's join, subquery.go).
 	renames []insertion
+	// inline: offsets of the ( of derived tables fused into the SELECT
+	// around them (fuse.go).
+	inline map[int]bool
 }
 
 // rankOf returns the Top-N per key of a stage named alias whose body has a
@@ -91,6 +94,7 @@ func (c *composer) plan(p *parser, sink *Stream, name string, head, toks []token
 			p.errorf(b[0], "ROW_NUMBER() … <= n over a UNION ALL is not supported: expected it over one SELECT")
 			return
 		}
+		p.inline = c.inline
 		q := p.selectQuery(pl, sink, bName, bHead, b, bEnd, c.text, i > 0, rank, ins)
 		if q == nil {
 			return
@@ -266,6 +270,15 @@ func (c *composer) derivedTables(p *parser, toks []token) []token {
 			return nil
 		}
 		alias := toks[j]
+		if c.fusable(toks, i, closing, toks[i+1:closing]) {
+			if c.inline == nil {
+				c.inline = map[int]bool{}
+			}
+			c.inline[t.start] = true // planned inside this SELECT (fuse.go)
+			out = append(out, toks[i:closing+1]...)
+			i = closing
+			continue
+		}
 		if c.pl.scopes[len(c.pl.scopes)-1][strings.ToLower(alias.text)] != nil {
 			p.errorf(alias, "the name %s is already used in this SELECT: expected another name for the derived table", alias.text)
 			return nil

@@ -187,3 +187,30 @@ func TestTopNPerKeyReadsItsColumns(t *testing.T) {
 		t.Errorf("%s decodes %s, want id,g,v,w,u", q.Name, got)
 	}
 }
+
+// TestComposedFusesFilters: a derived table that only filters and projects
+// the one stream of the query around it is planned inside that query (no
+// stage, no exchange): its WHERE goes below the projections, the outer
+// WHERE with it, and a GROUP BY takes the projection's expressions. One
+// with an aggregate, or joined, stays a stage.
+func TestComposedFusesFilters(t *testing.T) {
+	pl, err := Parse("q.sql", composeDecl+
+		"CREATE STREAM o AS SELECT k, SUM(c) AS sc FROM (SELECT k, x + 1 AS c FROM s WHERE x > 1) AS t WHERE c > 5 GROUP BY k;\n"+
+		"CREATE STREAM o2 AS SELECT k, c FROM (SELECT k, COUNT(*) AS c FROM s GROUP BY k) AS t WHERE c > 5;\n", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, q := range pl.Queries {
+		got = append(got, q.Name+":"+q.Source.Name)
+	}
+	if g := strings.Join(got, " "); g != "o:s o2__t:s o2:t" {
+		t.Fatalf("queries %s, want o fused (o:s) and o2 with a stage", g)
+	}
+	ex := pl.Explain()
+	for _, want := range []string{"filter: ((s.x > 1) AND ((s.x + 1) > 5))", "group by [s.k]"} {
+		if !strings.Contains(ex, want) {
+			t.Errorf("explain lacks %q:\n%s", want, ex)
+		}
+	}
+}

@@ -11,6 +11,9 @@ type parser struct {
 	// extra: insertions into the SELECT's text beyond stripStreaming's
 	// (the joins of WHERE subqueries, subquery.go).
 	extra []insertion
+	// inline: offsets of the ( of derived tables go-mysql-server plans
+	// inside this query (fused, fuse.go), which checkTokens lets pass.
+	inline map[int]bool
 }
 
 func (p *parser) peek() token {

@@ -374,7 +374,7 @@ func (p *parser) query(pl *Plan, sink *Stream, name string) {
 func (p *parser) selectQuery(pl *Plan, sink *Stream, name string, head, toks []token, end int, text []byte, union bool, rank *rankSpec, ins []insertion) *Query {
 	all := append(append([]token(nil), head...), toks...)
 	sp := &parser{src: p.src, st: statement{toks: all, start: all[0].start, end: end}, i: len(head)}
-	sp.extra = ins
+	sp.extra, sp.inline = ins, p.inline
 	q := sp.planSelect(pl, sink, name, append([]byte(nil), text[:end]...), union, rank)
 	if sp.fail != nil && p.fail == nil {
 		p.fail = sp.fail
@@ -430,6 +430,11 @@ func (p *parser) fromStream(pl *Plan, toks []token) *Stream {
 		case isPunct(t, ")"):
 			depth--
 		case depth == 0 && isKeyword(t, "FROM"):
+			if i+2 < len(toks) && isPunct(toks[i+1], "(") && p.inline[toks[i+1].start] {
+				if closing := matchingParen(toks, i+2); closing > 0 {
+					return p.fromStream(pl, toks[i+2:closing]) // a fused derived table's stream
+				}
+			}
 			if i+1 >= len(toks) || toks[i+1].kind != tokIdent {
 				p.errorf(t, "expected a stream name after FROM")
 				return nil
@@ -503,7 +508,7 @@ func (p *parser) checkTokens(pl *Plan, toks []token) bool {
 			break
 		}
 		next := toks[i+1]
-		if isPunct(t, "(") && isKeyword(next, "SELECT") {
+		if isPunct(t, "(") && isKeyword(next, "SELECT") && !p.inline[t.start] {
 			p.errorf(next, "subqueries are not supported yet here: expected x IN (SELECT …) or EXISTS (SELECT … WHERE t.c = s.c) among the AND-ed conditions of WHERE, or the subquery as a derived table JOINed (see docs/sql.md, Composed queries)")
 			return false
 		}

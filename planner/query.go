@@ -133,29 +133,13 @@ func (q *Query) analyze(p *parser) *Error {
 	if q.clauses.hasWindow {
 		cols = append(cols, runtime.Column{Name: "window_start", Type: runtime.TTimestamp}, runtime.Column{Name: "window_end", Type: runtime.TTimestamp})
 	}
-	db := &streamDB{}
-	db.add(newStreamTable(src.Name, cols))
-	for _, t := range q.plan.Tables {
-		if !t.Materialized() {
-			db.add(newStreamTable(t.Name, t.Columns))
-		}
-	}
-	for _, s := range q.plan.Streams { // other streams, for joins
-		if s != src && s.Columns != nil && !s.Hidden && q.plan.Stream(s.Name) == s {
-			db.add(newStreamTable(s.Name, s.Columns))
-		}
-	}
-	for _, scope := range q.plan.scopes { // stages of the statement, by their names
-		for n, s := range scope {
-			if s != src && s.Columns != nil && q.plan.Stream(n) == s {
-				db.add(newStreamTable(n, s.Columns))
-			}
-		}
-	}
-	a := newAnalyzer(db, q.plan.gmsFunctions())
+	a := newAnalyzer(q.plan.catalog(src, cols), q.plan.gmsFunctions())
 	node, err := a.analyze(q.selectText)
 	if err != nil {
 		return q.locate(p, err)
+	}
+	if len(p.inline) > 0 {
+		node = flattenInline(node) // derived tables fused into this query (fuse.go)
 	}
 	if off, n := lostCharLength(p.st.toks[p.i:], node); off >= 0 {
 		return p.src.errorAt(off, "CAST/CONVERT of text to CHAR(%d): velort cannot cut text to a length this way; write LEFT(x, %d)", n, n)
