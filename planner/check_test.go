@@ -19,8 +19,10 @@ func TestCheckRefuses(t *testing.T) {
 	cases := []struct {
 		name, sql, want string
 	}{
-		{"scalar subquery", checkDecl + "CREATE STREAM o AS SELECT k FROM s WHERE x > (SELECT AVG(x) FROM s);",
-			"q.sql:2:47: a scalar subquery (x > (SELECT …)) is not supported yet"},
+		{"scalar subquery of many rows", checkDecl + "CREATE STREAM o AS SELECT k FROM s WHERE x > (SELECT AVG(x) FROM s GROUP BY k);",
+			"q.sql:2:47: a scalar subquery must return one row: expected an aggregate without GROUP BY"},
+		{"two subqueries", checkDecl + "CREATE STREAM o AS SELECT k FROM s WHERE x > (SELECT AVG(x) FROM s) AND x IN (SELECT x FROM s);",
+			"q.sql:2:79: one subquery per query for now"},
 		{"NOT IN subquery", checkDecl + "CREATE STREAM o AS SELECT k FROM s\nWHERE x NOT IN (SELECT x FROM s);",
 			"q.sql:3:9: NOT IN (SELECT …) is not supported yet"},
 		{"uncorrelated EXISTS", checkDecl + "CREATE STREAM o AS SELECT k FROM s WHERE EXISTS (SELECT x FROM s);",

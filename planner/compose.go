@@ -37,6 +37,9 @@ type composer struct {
 	// inline: offsets of the ( of derived tables fused into the SELECT
 	// around them (fuse.go).
 	inline map[int]bool
+	// outerCols: the stream a query read before readThrough put a stage
+	// in its place (subquery.go), whose columns SELECT * shows.
+	outerCols *Stream
 }
 
 // rankOf returns the Top-N per key of a stage named alias whose body has a
@@ -75,7 +78,7 @@ func (c *composer) plan(p *parser, sink *Stream, name string, head, toks []token
 		if p.fail != nil {
 			return
 		}
-		c.renames = nil
+		c.renames, c.outerCols = nil, nil
 		b, ins := c.whereSubqueries(p, b)
 		if p.fail != nil {
 			return

@@ -214,3 +214,26 @@ func TestComposedFusesFilters(t *testing.T) {
 		}
 	}
 }
+
+// TestComposedScalarSubquery: x > (SELECT AVG(x) FROM s) joins every row
+// of the outer stream, read on one partition with a constant _one, to the
+// one-row stage of the value; SELECT * shows the stream's own columns.
+func TestComposedScalarSubquery(t *testing.T) {
+	pl, err := Parse("q.sql", composeDecl+"CREATE STREAM o AS SELECT * FROM s WHERE x > (SELECT AVG(x) FROM s);\n", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := pl.Stream("o")
+	if got := schemaText(o.Columns); got != "k VARCHAR, x BIGINT, d DOUBLE, ts TIMESTAMP" {
+		t.Errorf("o: %s", got)
+	}
+	last := pl.Queries[len(pl.Queries)-1]
+	if last.Name != "o" || !strings.Contains(pl.Explain(), "o: _sq1 ⋈ _sq3_by → o") && !strings.Contains(pl.Explain(), "o: _sq3_by ⋈ _sq1 → o") {
+		t.Errorf("no join of the value stage and the outer stream:\n%s", pl.Explain())
+	}
+	for _, q := range pl.Queries {
+		if q.Sink.Hidden && q.Sink.Partitions != 1 && q.Sink.Name != "_sq1_rows" {
+			t.Errorf("stage %s has %d partitions: the join needs one", q.Sink.Name, q.Sink.Partitions)
+		}
+	}
+}

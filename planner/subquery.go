@@ -34,6 +34,7 @@ func (c *composer) whereSubqueries(p *parser, toks []token) ([]token, []insertio
 	var ins []insertion
 	var out []token
 	last := 0
+	scalar := false
 	for _, cj := range conjuncts(toks, w+1, end) {
 		a, b := cj[0], cj[1]
 		sub := -1
@@ -43,12 +44,33 @@ func (c *composer) whereSubqueries(p *parser, toks []token) ([]token, []insertio
 				break
 			}
 		}
-		if sub < 0 || matchingParen(toks, sub+1) != b-1 {
-			continue // none, or inside the condition: checkTokens refuses it
+		if sub < 0 {
+			continue
 		}
 		if !ok {
 			p.errorf(toks[sub+1], "a subquery in WHERE needs one stream after FROM (FROM s [AS a]) to join it with")
 			return nil, nil
+		}
+		if closing := matchingParen(toks, sub+1); closing != b-1 || !(sub == a+1 && isKeyword(toks[a], "EXISTS") || sub > a && isKeyword(toks[sub-1], "IN")) {
+			if closing < 0 || sub > a && (isKeyword(toks[sub-1], "IN") || isKeyword(toks[sub-1], "EXISTS")) {
+				continue // checkTokens refuses it
+			}
+			// A scalar subquery: its value joined to every row.
+			if len(ins) > 0 || scalar {
+				p.errorf(toks[sub+1], "one subquery per query for now: expected the others as derived tables JOINed")
+				return nil, nil
+			}
+			stage, ref := c.scalarStage(p, toks, toks[sub], toks[sub+1:closing], outer)
+			if stage == "" {
+				return nil, nil
+			}
+			scalar = true
+			ins = append(ins, insertion{at: outerEnd, text: fmt.Sprintf(" JOIN `%s` ON `%s`.`_one` = `%s`.`_one`", stage, outer, stage)})
+			c.blank(toks[sub].start, toks[closing].end)
+			copy(c.text[toks[sub].start:], ref)
+			out = append(append(out, toks[last:sub]...), token{kind: tokIdent, text: stage, start: toks[sub].start, end: toks[sub].start + len(ref)})
+			last = closing + 1
+			continue
 		}
 		body := toks[sub+1 : b-1]
 		var stage, on, col string
@@ -70,6 +92,10 @@ func (c *composer) whereSubqueries(p *parser, toks []token) ([]token, []insertio
 		if p.fail != nil || stage == "" {
 			return nil, nil
 		}
+		if scalar {
+			p.errorf(toks[sub+1], "one subquery per query for now: expected the others as derived tables JOINed")
+			return nil, nil
+		}
 		if col == "" {
 			col = c.inColumn(toks, a, sub)
 		}
@@ -86,10 +112,97 @@ func (c *composer) whereSubqueries(p *parser, toks []token) ([]token, []insertio
 		return toks, nil
 	}
 	out = append(out, toks[last:]...)
-	if star := selectStar(out); star >= 0 { // SELECT * would show _in
-		ins = append([]insertion{{at: out[star].start, text: "`" + outer + "`."}}, ins...)
+	if star := selectStar(out); star >= 0 { // SELECT * would show _in (_one): the outer stream's columns
+		src := c.pl.Stream(out[star+2].text)
+		if c.outerCols != nil {
+			src = c.outerCols
+		}
+		var cols []string
+		for _, col := range src.Columns {
+			if col.Name != "_one" {
+				cols = append(cols, "`"+outer+"`.`"+col.Name+"`")
+			}
+		}
+		c.blank(out[star].start, out[star].end)
+		ins = append([]insertion{{at: out[star].start, text: strings.Join(cols, ", ")}}, ins...)
 	}
 	return out, ins
+}
+
+// scalarStage plans a scalar subquery (body, uncorrelated, one column of
+// one row: an aggregate without GROUP BY) as a stage of its value _v and a
+// constant _one, and reads the outer stream (the FROM of toks) through a
+// stage adding _one, on one partition: the query joins them on _one, so
+// every row sees the current value. It returns the value's stage and the
+// text that names the value.
+func (c *composer) scalarStage(p *parser, toks []token, at token, body []token, outer string) (string, string) {
+	c.n++
+	n := c.n
+	inner := c.stage(p, token{kind: tokIdent, text: fmt.Sprintf("_sq%d_rows", n), start: at.start, end: at.end}, body, nil)
+	if inner == nil {
+		return "", ""
+	}
+	w := inner.writer
+	switch {
+	case len(inner.Columns) != 1:
+		p.errorf(body[0], "a scalar subquery must select one column, this one selects %d (%s)", len(inner.Columns), columnNames(inner.Columns))
+		return "", ""
+	case w == nil || !w.outChangelog || len(w.outKey) != 0:
+		p.errorf(body[0], "a scalar subquery must return one row: expected an aggregate without GROUP BY (SELECT AVG(v) FROM …), or JOIN it as a derived table")
+		return "", ""
+	}
+	c.pl.scopes[len(c.pl.scopes)-1][strings.ToLower(inner.Name)] = inner
+	name := fmt.Sprintf("_sq%d", n)
+	saved := c.n
+	c.n = n
+	st := c.genStage(p, at, name, fmt.Sprintf("SELECT `%s` AS `_v`, 1 AS `_one` FROM `%s`", inner.Columns[0].Name, inner.Name))
+	c.n = saved
+	if st == nil {
+		return "", ""
+	}
+	st.Partitions, st.Key, st.KeyIdx = 1, nil, nil
+	if !c.readThrough(p, toks, "SELECT *, 1 AS `_one` FROM `%s`", 1, "_one") {
+		return "", ""
+	}
+	return name, "`" + name + "`.`_v`"
+}
+
+// readThrough makes the SELECT in toks read its FROM stream through a
+// stage (format: its SELECT, %s the stream) with parts partitions by
+// column key, which the FROM then names.
+func (c *composer) readThrough(p *parser, toks []token, format string, parts int, key string) bool {
+	from := -1
+	for i, t := range toks {
+		if isKeyword(t, "FROM") && i+1 < len(toks) {
+			from = i + 1
+			break
+		}
+	}
+	outer := c.pl.Stream(toks[from].text)
+	if outer == nil {
+		p.errorf(toks[from], "a subquery needs a stream after FROM to join with")
+		return false
+	}
+	if len(c.renames) > 0 {
+		p.errorf(toks[from], "two subqueries reading %s differently are not supported: expected one", outer.Name)
+		return false
+	}
+	c.n++
+	name := fmt.Sprintf("_sq%d_by", c.n)
+	by := c.genStage(p, toks[from], name, fmt.Sprintf(format, outer.Name))
+	if by == nil {
+		return false
+	}
+	by.Partitions, by.Key, by.KeyIdx = parts, []string{key}, []int{by.Columns.Index(key)}
+	alias := ""
+	if from+1 >= len(toks) || toks[from+1].kind != tokIdent || isClauseKeyword(toks[from+1]) {
+		alias = " AS `" + toks[from].text + "`"
+	}
+	c.blank(toks[from].start, toks[from].end)
+	c.renames = append(c.renames, insertion{at: toks[from].start, text: "`" + name + "`" + alias})
+	toks[from] = token{kind: tokIdent, text: name, start: toks[from].start, end: toks[from].end}
+	c.outerCols = outer
+	return true
 }
 
 // existsStage plans EXISTS (body): body's WHERE must have one equality
@@ -188,26 +301,7 @@ func (c *composer) coPartition(p *parser, toks []token, stage, col string) bool 
 		return true
 	}
 	// The outer stream through a stage partitioned by col.
-	c.n++
-	name := fmt.Sprintf("_sq%d_by", c.n)
-	text := fmt.Sprintf("SELECT * FROM `%s`", outer.Name)
-	by := c.genStage(p, toks[from], name, text)
-	if by == nil {
-		return false
-	}
-	by.Partitions, by.Key, by.KeyIdx = outer.Partitions, []string{outer.Columns[ci].Name}, []int{ci}
-	alias := ""
-	if from+1 >= len(toks) || toks[from+1].kind != tokIdent || isClauseKeyword(toks[from+1]) {
-		alias = " AS `" + toks[from].text + "`"
-	}
-	if len(c.renames) > 0 {
-		p.errorf(toks[from], "two subqueries joining %s by different columns over %d partitions are not supported: expected one", outer.Name, outer.Partitions)
-		return false
-	}
-	c.blank(toks[from].start, toks[from].end)
-	c.renames = append(c.renames, insertion{at: toks[from].start, text: "`" + name + "`" + alias})
-	toks[from] = token{kind: tokIdent, text: name, start: toks[from].start, end: toks[from].end}
-	return true
+	return c.readThrough(p, toks, "SELECT * FROM `%s`", outer.Partitions, outer.Columns[ci].Name)
 }
 
 // genStage plans text (a SELECT velort writes, over streams in scope) as

@@ -141,9 +141,9 @@ type composedShape struct {
 }
 
 // composedShapes cover what the random chains do not: UNION ALL, joins of
-// derived tables (aggregates), views, a union inside a derived table, IN
-// and correlated EXISTS subqueries, and a global aggregate over a HAVING,
-// all over the append-only source s.
+// derived tables (aggregates), views, a union inside a derived table, IN,
+// correlated EXISTS and scalar subqueries, and a global aggregate over a
+// HAVING, all over the append-only source s.
 var composedShapes = []composedShape{
 	{name: "o_union", velort: "SELECT k1, x FROM s WHERE x > 2 UNION ALL SELECT t, y FROM s WHERE y < 3",
 		cols: []clCol{{name: "k1", typ: clString}, {name: "x", typ: clInt}}},
@@ -163,6 +163,8 @@ var composedShapes = []composedShape{
 		cols: []clCol{{name: "k1", typ: clString}, {name: "x", typ: clInt}}, changelog: true},
 	{name: "o_exists", velort: "SELECT a.k1, a.x, a.y FROM s AS a WHERE EXISTS (SELECT 1 FROM s WHERE s.y = a.x AND s.d < 0) AND a.k2 > 0",
 		cols: []clCol{{name: "k1", typ: clString}, {name: "x", typ: clInt}, {name: "y", typ: clInt}}, changelog: true},
+	{name: "o_scalar", velort: "SELECT k1, x FROM s WHERE d > 0 AND x > (SELECT AVG(x) FROM s WHERE y > 1)",
+		cols: []clCol{{name: "k1", typ: clString}, {name: "x", typ: clInt}}, changelog: true},
 	{name: "o_global", velort: "SELECT COUNT(*) AS ng, SUM(n) AS total FROM (SELECT k1, COUNT(*) AS n FROM s GROUP BY k1 HAVING COUNT(*) > 1) AS g",
 		cols: []clCol{{name: "ng", typ: clInt}, {name: "total", typ: clInt}}, changelog: true, global: true},
 }
