@@ -381,3 +381,34 @@ func TestTopNPerKeyAgainstSQLite(t *testing.T) {
 		})
 	}
 }
+
+// TestComposedCascadingWindows: GROUP BY over a window's output — by its
+// window_start (a changelog per window), and a wider TUMBLE over it (the
+// stage's window_start column as event time: append-only) — against the
+// answer worked out by hand: per 10 s window the counts per key are
+// [0,10s) a:2 b:1, [10s,20s) b:1, [60s,70s) a:1.
+func TestComposedCascadingWindows(t *testing.T) {
+	got := runTables(t, `
+CREATE STREAM s (k VARCHAR, x BIGINT, ts TIMESTAMP) WITH (subject = 'cw.s', event_time = 'ts');
+CREATE STREAM per_window WITH (subject = 'cw.o') AS
+SELECT window_start AS ws, MAX(c) AS top, COUNT(*) AS nkeys
+FROM (SELECT k, COUNT(*) AS c, window_start FROM s GROUP BY k, TUMBLE(ts, INTERVAL '10' SECOND)) AS t
+GROUP BY window_start;
+CREATE STREAM per_minute WITH (subject = 'cw.o2') AS
+SELECT window_start, MAX(c) AS top, SUM(c) AS total
+FROM (SELECT k, COUNT(*) AS c, window_start AS w FROM s GROUP BY k, TUMBLE(ts, INTERVAL '10' SECOND)) AS t
+GROUP BY TUMBLE(w, INTERVAL '1' MINUTE);`,
+		map[string][]string{"s": {
+			`{"k":"a","x":1,"ts":1000}`, `{"k":"a","x":1,"ts":2000}`, `{"k":"b","x":1,"ts":3000}`,
+			`{"k":"b","x":1,"ts":12000}`, `{"k":"a","x":1,"ts":65000}`,
+		}}, "per_window", "=per_minute")
+	compareTables(t, "per_window", got["per_window"], map[string]string{
+		"0":     `{"ws":"1970-01-01T00:00:00.000Z","top":2,"nkeys":2}`,
+		"10000": `{"ws":"1970-01-01T00:00:10.000Z","top":1,"nkeys":1}`,
+		"60000": `{"ws":"1970-01-01T00:01:00.000Z","top":1,"nkeys":1}`,
+	})
+	compareTables(t, "per_minute", got["per_minute"], map[string]string{
+		`{"window_start":"1970-01-01T00:00:00.000Z","top":2,"total":4}`: "1",
+		`{"window_start":"1970-01-01T00:01:00.000Z","top":1,"total":1}`: "1",
+	})
+}
