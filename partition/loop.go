@@ -550,7 +550,7 @@ func (l *Loop) publishDeadLetter(payload []byte, whereHeader, where, reason stri
 	if seq := l.dur.seq; seq != 0 {
 		s := strconv.FormatUint(seq, 10)
 		d.Header.Set(HeaderSeq, s)
-		d.Header.Set(nats.MsgIdHdr, "dlq/"+l.cfg.Query+"/"+strconv.Itoa(l.cfg.Partition)+"/"+s)
+		d.Header.Set(nats.MsgIdHdr, "dlq/"+l.cfg.Query+"/"+strconv.Itoa(l.cfg.Partition)+"/"+string(l.join.idTag)+s) // a two-stream join: side and the other stream's position too
 	}
 	if l.maxPayload > 0 {
 		if room := l.maxPayload - headerSize(d.Header); len(payload) > room {

@@ -317,3 +317,49 @@ func rjStoreInterleaved(t *testing.T, url, sqlPath, dir string) {
 		}
 	}
 }
+
+// TestRegularJoinDeadLettersOfBothStreams: a regular join of two
+// JetStream streams dead-letters a malformed record of each, both at
+// stream sequence 2, into a JetStream stream over velort.dlq.>: both are
+// kept. Their message ids named only the query, partition and sequence,
+// so the second was dropped as a duplicate of the first.
+func TestRegularJoinDeadLettersOfBothStreams(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a velort process")
+	}
+	dir := t.TempDir()
+	emb := persistentServer(t, dir)
+	nc := natsConnect(t, emb.ClientURL())
+	js, _ := nc.JetStream()
+	if _, err := js.AddStream(&nats.StreamConfig{Name: "DLQ", Subjects: []string{"velort.dlq.>"}, Storage: nats.FileStorage, Duplicates: 2 * time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	query := filepath.Join(dir, "q.sql")
+	os.WriteFile(query, []byte(`
+CREATE STREAM ev (k VARCHAR, v BIGINT) WITH (subject = 'rjdl.ev', jetstream = 'RJDL_EV');
+CREATE STREAM cu (k VARCHAR, name VARCHAR) WITH (subject = 'rjdl.cu', key = 'k', changelog = 'upsert', jetstream = 'RJDL_CU');
+CREATE STREAM named WITH (subject = 'rjdl.named', jetstream = 'RJDL_NAMED') AS
+SELECT ev.k, ev.v, cu.name FROM ev LEFT JOIN cu ON ev.k = cu.k;
+`), 0o644)
+	files := map[string]string{"ev": `{"k":"a","v":1}` + "\n" + `{"k":"b","v":` + "\n" + `{"k":"a","v":3}` + "\n",
+		"cu": `{"k":"a","name":"x"}` + "\n" + `{"k":"b","name":` + "\n"}
+	args := []string{"run", query, "--nats", emb.ClientURL(), "--checkpoint-interval", "100ms"}
+	for name, text := range files {
+		p := filepath.Join(dir, name+".jsonl")
+		os.WriteFile(p, []byte(text), 0o644)
+		args = append(args, "--replay", name+"="+p)
+	}
+	if _, errOut, code := velort(t, nil, args...); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	info, err := js.StreamInfo("DLQ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 2 {
+		t.Errorf("dead letters stored: %d, want 2 (one malformed record of each stream)", info.State.Msgs)
+	}
+	if got := rjTableRows(t, readChangelogTable(t, js, "RJDL_NAMED")); len(got) != 2 {
+		t.Errorf("join rows %v, want the two events of key a", got)
+	}
+}
