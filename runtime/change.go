@@ -88,16 +88,27 @@ func (p *Pipeline) Keys() [][]byte {
 func (p *Pipeline) Upsert(c *Ctx, r Row) bool {
 	if p.Having != nil {
 		v := p.Having(c, r)
-		if c.Err != nil || v.T == TNull || !Truthy(v) {
+		if c.Err != nil {
+			p.downErr = true
+			return false
+		}
+		if v.T == TNull || !Truthy(v) {
 			return false
 		}
 	}
 	p.record(c, r, OpUpsert)
+	if c.Err != nil {
+		p.downErr = true
+	}
 	return c.Err == nil
 }
 
 // Delete implements ChangeDownstream.
-func (p *Pipeline) Delete(c *Ctx, r Row) { p.record(c, r, OpDelete) }
+func (p *Pipeline) Delete(c *Ctx, r Row) {
+	if p.record(c, r, OpDelete); c.Err != nil {
+		p.downErr = true
+	}
+}
 
 // passes applies WHERE to r.
 func (p *Pipeline) passes(c *Ctx, r Row) bool {
@@ -133,28 +144,48 @@ func (p *Pipeline) ExecuteChange(c *Ctx, old, new Row, key []byte, eventTimeMs i
 		} else if c.Err == nil && old != nil && p.passes(c, old) {
 			p.record(c, old, OpDelete)
 		}
-	} else if g, ok := p.Stage.(*groupStage); ok {
-		g.beginChange()
-		g.executeChange(c, p, old, new, eventTimeMs)
-		g.endChange(c, p)
 	} else {
-		rs, ok := p.Stage.(RetractStage)
-		if !ok {
-			panic("runtime: ExecuteChange on a stage that cannot retract (the planner refuses such queries)")
-		}
-		b, batch := p.Stage.(changeBatcher)
-		if batch {
-			b.beginChange()
-		}
-		executeChange(c, p, rs, old, new, eventTimeMs)
-		if batch {
-			b.endChange(c, p)
+		p.downErr = false
+		p.stageChange(c, old, new, eventTimeMs)
+		if c.Err != nil && p.downErr {
+			// HAVING or the projection failed on a row the stage emitted:
+			// the stage holds the change, which is dead-lettered. Undo it
+			// (its outputs dropped), so that the stage, like the loop's
+			// table of last rows, keeps the old row.
+			err := c.Err
+			c.Err = nil
+			p.stageChange(c, new, old, eventTimeMs)
+			c.Err = err
 		}
 	}
 	if c.Err != nil {
+		p.nouts = 0
 		return nil
 	}
 	return p.outs[:p.nouts]
+}
+
+// stageChange retracts old from the pipeline's stage and inserts new, as
+// one change.
+func (p *Pipeline) stageChange(c *Ctx, old, new Row, eventTimeMs int64) {
+	if g, ok := p.Stage.(*groupStage); ok {
+		g.beginChange()
+		g.executeChange(c, p, old, new, eventTimeMs)
+		g.endChange(c, p)
+		return
+	}
+	rs, ok := p.Stage.(RetractStage)
+	if !ok {
+		panic("runtime: ExecuteChange on a stage that cannot retract (the planner refuses such queries)")
+	}
+	b, batch := p.Stage.(changeBatcher)
+	if batch {
+		b.beginChange()
+	}
+	executeChange(c, p, rs, old, new, eventTimeMs)
+	if batch {
+		b.endChange(c, p)
+	}
 }
 
 // executeChange retracts old from stage s and inserts new, each when it

@@ -76,6 +76,9 @@ type Pipeline struct {
 	keys  [][]byte
 	op    Op     // the op Emit gives the rows it records
 	inKey []byte // the key of the current changelog input row
+	// downErr: HAVING or the projection failed on a row the stage emitted
+	// in the current change (ExecuteChange undoes the change).
+	downErr bool
 	// joinET is the event time of the current regular join change.
 	joinET int64
 	nouts  int
@@ -165,11 +168,17 @@ func (p *Pipeline) Advance(c *Ctx, watermarkMs int64) []Row {
 func (p *Pipeline) Emit(c *Ctx, r Row) {
 	if p.Having != nil {
 		v := p.Having(c, r)
-		if c.Err != nil || v.T == TNull || !Truthy(v) {
+		if c.Err != nil {
+			p.downErr = true
+			return
+		}
+		if v.T == TNull || !Truthy(v) {
 			return
 		}
 	}
-	p.record(c, r, p.op)
+	if p.record(c, r, p.op); c.Err != nil {
+		p.downErr = true
+	}
 }
 
 // record projects r into the next output, with op and key for a changelog.
