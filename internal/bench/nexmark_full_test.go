@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -118,5 +119,34 @@ func TestCanonCell(t *testing.T) {
 	buf := make([]byte, 0, 64)
 	if n := testing.AllocsPerRun(100, func() { buf = canonCell(buf[:0], runtime.Decimal(123456, 3)) }); n != 0 {
 		t.Errorf("canonCell of a DECIMAL allocates %v times", n)
+	}
+}
+
+// TestNexmarkCheckCatchesADifference: the check fails a run whose result
+// differs from the oracle's by one row, or by one value of a changelog's
+// row, and shows the row — in engine and nats modes.
+func TestNexmarkCheckCatchesADifference(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		mutate func([]string) []string
+	}{
+		{"q2", func(rows []string) []string { return rows[1:] }}, // append-only: a row missing
+		{"q4", func(rows []string) []string { // changelog: a value changed
+			rows[0] += "1"
+			return rows
+		}},
+	} {
+		orig, _ := Lookup(c.name)
+		s := *orig
+		nx := *orig.nx
+		nx.oracle = func(ev *nxEvents) []string { return c.mutate(orig.nx.oracle(ev)) }
+		s.nx = &nx
+		for _, mode := range []Mode{ModeEngine, ModeNATS} {
+			_, err := Run(context.Background(), Config{Scenarios: []*Scenario{&s}, Modes: []Mode{mode}, Records: 5000, Runs: 1,
+				Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			if err == nil || !strings.Contains(err.Error(), "differs from the oracle's") || !strings.Contains(err.Error(), "missing") {
+				t.Errorf("%s %s with a mutated oracle: %v", c.name, mode, err)
+			}
+		}
 	}
 }
