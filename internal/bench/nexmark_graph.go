@@ -137,11 +137,17 @@ func (g *graph) release() {
 
 // feed runs one record of source stream s.
 func (g *graph) feed(s *planner.Stream, r runtime.Row) error {
+	return g.feedTo(g.consumers[s], r)
+}
+
+// feedTo runs one source record read by the queries to (a source
+// stream's consumers, looked up once by the caller).
+func (g *graph) feedTo(to []gin, r runtime.Row) error {
 	if g.clock == 0 {
 		g.now, g.clock = time.Now().UnixMilli(), clockEvery
 	}
 	g.clock--
-	return g.deliver(g.consumers[s], s == g.out, r, runtime.OpUpsert, nil)
+	return g.deliver(to, false, r, runtime.OpUpsert, nil)
 }
 
 // deliver hands one record (op and key for a changelog's) to the queries

