@@ -4,11 +4,7 @@
 -- while the auction was open); the last 10 per seller are a Top-N per key
 -- over that changelog, averaged per seller. Flink's nexmark has no q6
 -- (FLINK-19059: an OVER window over a changelog); velort's Top-N per key
--- over a changelog is this query's form. (', final' at the end of the
--- ORDER BY changes no order — expires and id are a total one — but makes
--- the Top-N stage decode final: without it a partition loop's Top-N over
--- a changelog decodes only its key and ORDER BY columns, and final
--- arrives NULL downstream over NATS; engine mode is right either way.)
+-- over a changelog is this query's form.
 CREATE STREAM auction (
     id          BIGINT,
     item_name   VARCHAR,
@@ -44,7 +40,7 @@ winning AS (
     GROUP BY a.id, a.seller, a.expires),
 last10 AS (
     SELECT seller, final
-    FROM (SELECT seller, final, ROW_NUMBER() OVER (PARTITION BY seller ORDER BY expires DESC, id DESC, final) AS rn
+    FROM (SELECT seller, final, ROW_NUMBER() OVER (PARTITION BY seller ORDER BY expires DESC, id DESC) AS rn
           FROM winning) t
     WHERE rn <= 10)
 SELECT seller, AVG(final) AS avg_final FROM last10 GROUP BY seller;
