@@ -56,6 +56,9 @@ type joinIntake struct {
 	dur   *joinDurable
 	idTag []byte
 	eofs  [2]int // regular join: end-of-input markers seen, by side
+	// evicted, of a window join: rows of windows ending before it are
+	// dropped (max holds each side's latest window_end)
+	evicted int64
 }
 
 // initJoined prepares the decoders and rows of both sides.

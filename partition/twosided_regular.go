@@ -106,7 +106,31 @@ func (l *Loop) processRegular(m *nats.Msg) error {
 			return err
 		}
 	}
+	if rj := l.cfg.Pipeline.RegularJoin; rj.Window && newRow != nil {
+		l.evictWindows(rj, side, newRow)
+	}
 	return nil
+}
+
+// evictWindows notes how far side of a window join has come (the latest
+// window_end of its rows) and drops the rows of windows that ended before
+// both sides' progress, less the watermark delay: EMIT FINAL publishes a
+// window's rows once it closes, so a side that has sent a row of a later
+// window sends no more rows of earlier ones (from one writer; rows of
+// several writers may interleave by up to the delay).
+func (l *Loop) evictWindows(rj *runtime.RegularJoin, side int, row runtime.Row) {
+	in := &l.join
+	if v := row[rj.WindowEnd[side]]; v.T != runtime.TNull && v.I > in.max[side] {
+		in.max[side] = v.I
+	}
+	upTo := min(in.max[0], in.max[1]) - l.cfg.Delay.Milliseconds()
+	if in.self {
+		upTo = in.max[side] - l.cfg.Delay.Milliseconds()
+	}
+	if upTo > in.evicted {
+		in.evicted = upTo
+		rj.EvictWindows(upTo)
+	}
 }
 
 // joinEOF counts an end-of-input marker of a regular join by the side it

@@ -71,7 +71,7 @@ func (q *Query) decomposeJoin(j *plan.JoinNode) error {
 		return err
 	}
 	if l, r := q.regularSides(ln, rn); l != nil && r != nil {
-		if l.Changelog || r.Changelog {
+		if l.Changelog || r.Changelog || isWindowJoin(j, l, r) { // regular_join*.go
 			return q.decomposeRegularJoin(j, l, r, lf, rf)
 		}
 		return q.decomposeIntervalJoin(j, ln, rn, lf, rf)

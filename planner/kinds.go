@@ -105,6 +105,9 @@ func (q *Query) refuseOverChangelog(p *parser) *Error {
 		}
 	}
 	if !q.inChangelog {
+		if q.regular != nil { // a window join of two append-only streams
+			return q.refuseRegularJoin(p)
+		}
 		return nil
 	}
 	src := q.Source

@@ -24,6 +24,9 @@ type regularSpec struct {
 	// side's own row: a row failing them is absent.
 	leftFilter, rightFilter sql.Expression
 	preserve                int // runtime.LeftSide (LEFT JOIN), RightSide (RIGHT JOIN), BothSides (FULL JOIN) or -1
+	// windowEnd, of a window join (two append-only inputs, isWindowJoin),
+	// is each side's window_end column; nil otherwise.
+	windowEnd []int
 	// where, over the joined row: the side filters go-mysql-server pushed
 	// below a FULL JOIN, which must apply to the joined rows instead.
 	where sql.Expression
@@ -49,6 +52,12 @@ func (q *Query) decomposeRegularJoin(j *plan.JoinNode, l, r *Stream, lf, rf sql.
 	}
 	if why := q.plan.refuseAppendOnlyTable(l, r); why != "" {
 		return refuse("%s", why)
+	}
+	if !l.Changelog && !r.Changelog {
+		spec.windowEnd = []int{l.Columns.Index("window_end"), r.Columns.Index("window_end")}
+		if !j.Op.IsInner() && j.Op != plan.JoinTypeHash && j.Op != plan.JoinTypeLookup && j.Op != plan.JoinTypeMerge {
+			return refuse("a window join (ON … window_start = … window_start) of two append-only streams is an INNER join for now: expected [INNER] JOIN")
+		}
 	}
 	switch {
 	case j.Op.IsFullOuter():
@@ -83,17 +92,35 @@ func (q *Query) decomposeRegularJoin(j *plan.JoinNode, l, r *Stream, lf, rf sql.
 		}
 		return s
 	}
+	// The join key: an equality of the two sides' columns — of their
+	// partition key columns if there is one (no repartition then), else
+	// the first.
+	conds := splitAnd(j.JoinCond())
+	pick, pickKey := -1, false
+	var pl, pr sql.Expression
+	for i, c := range conds {
+		x, ok := c.(*expression.Equals)
+		if !ok {
+			continue
+		}
+		l, r := x.Left(), x.Right()
+		if side(l) == 1 && side(r) == 0 {
+			l, r = r, l
+		}
+		if side(l) != 0 || side(r) != 1 {
+			continue
+		}
+		r = rebase(r, -nl)
+		onKeys := isKeyColumn(l, spec.left) && isKeyColumn(r, spec.right)
+		if pick < 0 || onKeys && !pickKey {
+			pick, pickKey, pl, pr = i, onKeys, l, r
+		}
+	}
 	var rest []sql.Expression
-	for _, c := range splitAnd(j.JoinCond()) {
-		if x, ok := c.(*expression.Equals); ok && spec.leftKey == nil {
-			l, r := x.Left(), x.Right()
-			if side(l) == 1 && side(r) == 0 {
-				l, r = r, l
-			}
-			if side(l) == 0 && side(r) == 1 {
-				spec.leftKey, spec.rightKey = l, rebase(r, -nl)
-				continue
-			}
+	for i, c := range conds {
+		if i == pick {
+			spec.leftKey, spec.rightKey = pl, pr
+			continue
 		}
 		rest = append(rest, c)
 	}
@@ -278,6 +305,9 @@ func (q *Query) markRegularReads(wide []bool, src *Stream) {
 	for _, k := range s.left.changelogKeyIdx {
 		l[k] = true
 	}
+	if s.windowEnd != nil {
+		l[s.windowEnd[0]], r[s.windowEnd[1]] = true, true
+	}
 	for _, k := range s.right.changelogKeyIdx {
 		r[k] = true
 	}
@@ -302,7 +332,11 @@ func (q *Query) compileRegular(udfs udfBinder) (*runtime.RegularJoin, error) {
 		}
 		where = w.fn
 	}
-	return &runtime.RegularJoin{Where: where, JoinKeyInKey: s.repart[0] || s.repart[1],
+	var windowEnd [2]int
+	if s.windowEnd != nil {
+		windowEnd = [2]int{s.windowEnd[0], s.windowEnd[1]}
+	}
+	return &runtime.RegularJoin{Where: where, JoinKeyInKey: s.repart[0] || s.repart[1], Window: s.windowEnd != nil, WindowEnd: windowEnd,
 		LeftKey: x.keys[0], RightKey: x.keys[1], LeftWidth: len(s.left.Columns), RightWidth: len(s.right.Columns),
 		Cond: x.cond, LeftFilter: x.filters[0], RightFilter: x.filters[1], Preserve: s.preserve,
 		LeftKeep: q.sideRead[0], RightKeep: q.sideRead[1],
@@ -330,19 +364,25 @@ func (s *regularSpec) explain(src *Stream) string {
 	case runtime.BothSides:
 		kind = "FULL"
 	}
+	if s.windowEnd != nil {
+		kind += ", window join: a window's rows dropped once both inputs are past its window_end"
+	}
 	other := s.left
 	if other == src {
 		other = s.right
 	}
-	key, repart := "left row key | right row key", ""
+	key, repart := "keyed by left row key | right row key", ""
+	if s.windowEnd != nil {
+		key = "append-only"
+	}
 	for i, side := range [2]*Stream{s.left, s.right} {
 		if s.repart[i] {
-			key = "left row key | right row key | join key"
+			key = "keyed by left row key | right row key | join key"
 			repart += fmt.Sprintf("; %s repartitioned by %s into %d partition(s) over _velort.repart.%s.join%d.<partition>.<%s partition>",
 				side.Name, [2]sql.Expression{s.leftKey, s.rightKey}[i], src.Partitions, strings.ToLower(s.query), i, side.Name)
 		}
 	}
-	return fmt.Sprintf("  regular join (%s) %s ⋈ %s on %s = %s: both sides' live rows kept by join key, output keyed by %s; also reads %s%s\n",
+	return fmt.Sprintf("  regular join (%s) %s ⋈ %s on %s = %s: both sides' live rows kept by join key, output %s; also reads %s%s\n",
 		kind, s.left.Name, s.right.Name, s.leftKey, s.rightKey, key, s.plan.tableJoinExplain(other, src.Partitions), repart)
 }
 

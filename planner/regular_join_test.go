@@ -98,6 +98,33 @@ func TestRegularJoinRepartitioned(t *testing.T) {
 	}
 }
 
+// TestWindowJoinPlan: two append-only streams with window_start and
+// window_end joined ON … window_start = … window_start are a window join,
+// append-only (was refused: "a stream–stream join must be an INNER join
+// with a time bound"); the key equality on the partition key is picked
+// whatever its place in ON; an outer window join is refused.
+func TestWindowJoinPlan(t *testing.T) {
+	decl := "CREATE STREAM w1 (k VARCHAR, window_start TIMESTAMP, window_end TIMESTAMP, n BIGINT) WITH (subject = 'w1.{partition}', partitions = 4, key = 'k');\n" +
+		"CREATE STREAM w2 (k VARCHAR, window_start TIMESTAMP, window_end TIMESTAMP, m BIGINT) WITH (subject = 'w2.{partition}', partitions = 4, key = 'k');\n"
+	pl, err := Parse("q.sql", decl+"CREATE STREAM o AS SELECT w1.k, w1.n, w2.m FROM w1 JOIN w2 ON w1.window_start = w2.window_start AND w1.k = w2.k;", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := pl.Queries[0]
+	if q.OutputChangelog() || !strings.Contains(pl.Explain(), "regular join (INNER, window join: a window's rows dropped once both inputs are past its window_end) w1 ⋈ w2 on w1.k = w2.k") ||
+		!strings.Contains(pl.Explain(), "output append-only") {
+		t.Errorf("explain:\n%s", pl.Explain())
+	}
+	j, err := q.compileRegular(typeOnlyUDFs{})
+	if err != nil || !j.Window || j.WindowEnd != [2]int{2, 2} || j.JoinKeyInKey {
+		t.Errorf("compiled %+v, %v", j, err)
+	}
+	_, err = Parse("q.sql", decl+"CREATE STREAM o AS SELECT w1.k, w2.m FROM w1 LEFT JOIN w2 ON w1.k = w2.k AND w1.window_start = w2.window_start;", Options{})
+	if err == nil || !strings.Contains(err.Error(), "a window join (ON … window_start = … window_start) of two append-only streams is an INNER join for now") {
+		t.Errorf("LEFT window join: %v", err)
+	}
+}
+
 // TestRegularJoinJetStream: a join of two JetStream streams (their state
 // and positions are checkpointed) and a self-join of one are accepted; it
 // was refused ("runs over core NATS streams only for now").

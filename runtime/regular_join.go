@@ -38,6 +38,11 @@ type RegularJoin struct {
 	// partition, and its outputs there must not share a key with those of
 	// the partition it left, whose order relative to them is unknown.
 	JoinKeyInKey bool
+	// Window marks a window join (two append-only inputs joined on
+	// window_start); WindowEnd is each side's window_end column.
+	// EvictWindows drops the rows of windows both inputs are past.
+	Window    bool
+	WindowEnd [2]int
 	// LeftKeep and RightKeep name the columns of each side kept in state
 	// (nil: all).
 	LeftKeep, RightKeep []bool
@@ -432,6 +437,28 @@ func (s *joinSide) remove(r *regRow) {
 	if last == 0 {
 		delete(s.byKey, r.joinKey)
 	}
+}
+
+// EvictWindows drops, from both sides of a window join, the rows whose
+// window_end is before upTo (ms since the epoch): rows of windows no later
+// input row can match. Nothing is emitted (an INNER join of rows that are
+// never retracted has emitted their pairs already). It returns how many
+// rows it dropped.
+func (j *RegularJoin) EvictWindows(upTo int64) int {
+	if j.sides[0].byRow == nil || !j.Window {
+		return 0
+	}
+	n := 0
+	for s := range j.sides {
+		st, col := &j.sides[s], j.WindowEnd[s]
+		for _, r := range st.byRow {
+			if v := r.row[col]; v.T != TNull && v.I < upTo {
+				st.remove(r)
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // StateRows is the number of live rows held on both sides.

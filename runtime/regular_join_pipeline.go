@@ -42,11 +42,11 @@ func (p *Pipeline) JoinChange(c *Ctx, old, new Row, key []byte) {
 		}
 		return
 	}
-	rs, ok := p.Stage.(RetractStage)
-	if !ok {
-		panic("runtime: a regular join into a stage that cannot retract (the planner refuses such queries)")
-	}
 	if old != nil && p.passes(c, old) {
+		rs, ok := p.Stage.(RetractStage)
+		if !ok {
+			panic("runtime: a regular join into a stage that cannot retract (the planner refuses such queries)")
+		}
 		rs.Retract(c, old, p.joinET, p)
 	}
 	if c.Err == nil && new != nil && p.passes(c, new) {

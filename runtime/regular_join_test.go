@@ -260,3 +260,33 @@ func BenchmarkRegularJoinUpdate(b *testing.B) {
 		j.Change(c, i&1, keys[k], r, out)
 	}
 }
+
+// TestRegularJoinEvictWindows: a window join drops the rows of both sides
+// whose window_end is before the bound, and only those; a later row of an
+// evicted window matches nothing, one of a kept window still joins.
+func TestRegularJoinEvictWindows(t *testing.T) {
+	col := func(c *Ctx, r Row) Value { return r[0] }
+	j := &RegularJoin{LeftKey: col, RightKey: col, LeftWidth: 2, RightWidth: 2, Preserve: -1, Window: true, WindowEnd: [2]int{1, 1},
+		Cond: func(c *Ctx, r Row) Value { return Bool(r[1].I == r[3].I) }} // ON … AND the same window
+	n := 0
+	out := emitFunc(func(c *Ctx, old, new Row, key []byte) { n++ })
+	c := &Ctx{}
+	for i, end := range []int64{10, 20, 30} {
+		j.Change(c, LeftSide, []byte(fmt.Sprint("l", i)), Row{Int(1), Int(end)}, out)
+		j.Change(c, RightSide, []byte(fmt.Sprint("r", i)), Row{Int(2), Int(end)}, out)
+	}
+	if got := j.EvictWindows(30); got != 4 || j.StateRows() != 2 {
+		t.Fatalf("evicted %d, %d rows left; want 4 evicted, 2 left", got, j.StateRows())
+	}
+	j.Change(c, RightSide, []byte("r9"), Row{Int(1), Int(10)}, out)
+	if n != 0 {
+		t.Fatalf("a row matched an evicted one: %d outputs", n)
+	}
+	j.Change(c, RightSide, []byte("r8"), Row{Int(1), Int(30)}, out)
+	if n != 1 {
+		t.Fatalf("outputs %d, want 1 (the kept window's row)", n)
+	}
+	if got := (&RegularJoin{LeftWidth: 1, RightWidth: 1}).EvictWindows(1 << 40); got != 0 {
+		t.Fatalf("a join that is not a window join evicted %d rows", got)
+	}
+}
