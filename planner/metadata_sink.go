@@ -91,9 +91,15 @@ func (t *SubjectTemplate) check(cols runtime.Schema) string {
 }
 
 // checkTemplates refuses a sink template naming a column its query does
-// not output.
+// not output, and a sink format that cannot write the query's columns
+// (text: one column; protobuf: a field of a fitting type for each).
 func (pl *Plan) checkTemplates() *Error {
 	for _, q := range pl.Queries {
+		if f := q.Sink.PayloadFormat; f != nil && q.Sink.Materialized == nil {
+			if _, err := f.NewEncoder(q.Columns); err != nil {
+				return pl.src.errorAt(q.Sink.pos, "stream %s (written by query %s): %v", q.Sink.Name, q.Name, err)
+			}
+		}
 		if t := q.Sink.Template; t != nil {
 			if why := t.check(q.Columns); why != "" {
 				return pl.src.errorAt(q.Sink.subjectPos, "stream %s (written by query %s): %s (it outputs %s)", q.Sink.Name, q.Name, why, outputNames(q.Columns))

@@ -6,7 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/velort/velort/runtime"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/descriptorpb"
 )
 
 func TestMetadataAndFormatOptions(t *testing.T) {
@@ -50,6 +51,8 @@ CREATE STREAM o WITH (subject = 'o', headers = 'X-B') AS SELECT * FROM s;`, "exp
 CREATE STREAM o WITH (subject = 'o.x{a}') AS SELECT * FROM s;`, "must be a whole token"},
 		{`CREATE STREAM s (a VARCHAR, b BIGINT) WITH (subject = 's');
 CREATE STREAM o WITH (subject = 'o.{a}.{partition}', partitions = 2) AS SELECT * FROM s;`, "is one partition"},
+		{`CREATE STREAM s (a VARCHAR, b BIGINT) WITH (subject = 's');
+CREATE STREAM o WITH (subject = 'o', format = 'text') AS SELECT * FROM s;`, "stream o (written by query o): format 'text' writes one column, the payload; the query has 2 (a VARCHAR, b BIGINT)"},
 	} {
 		_, err := Parse("a.sql", c.sql, Options{})
 		switch {
@@ -70,5 +73,30 @@ CREATE STREAM o AS SELECT * FROM s;`, Options{})
 	if err == nil || !strings.Contains(err.Error(), "is not a descriptor set") {
 		t.Errorf("bad descriptor set: %v", err)
 	}
-	_ = runtime.TString
+	// a real set: a sink column the message lacks, or of a type its field cannot take, is refused by check
+	opt := descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum()
+	set := &descriptorpb.FileDescriptorSet{File: []*descriptorpb.FileDescriptorProto{{
+		Name: proto.String("m.proto"), Package: proto.String("m"), Syntax: proto.String("proto3"),
+		MessageType: []*descriptorpb.DescriptorProto{{Name: proto.String("M"), Field: []*descriptorpb.FieldDescriptorProto{
+			{Name: proto.String("a"), Number: proto.Int32(1), Type: descriptorpb.FieldDescriptorProto_TYPE_STRING.Enum(), Label: opt},
+			{Name: proto.String("b"), Number: proto.Int32(2), Type: descriptorpb.FieldDescriptorProto_TYPE_INT64.Enum(), Label: opt},
+		}}},
+	}}}
+	b, _ := proto.Marshal(set)
+	os.WriteFile(filepath.Join(dir, "m.binpb"), b, 0o644)
+	for _, c := range []struct{ sql, want string }{
+		{`CREATE STREAM s (a VARCHAR, b BIGINT) WITH (format = 'protobuf', schema = 'm.binpb', message = 'm.M');
+CREATE STREAM o WITH (format = 'protobuf', schema = 'm.binpb', message = 'm.M') AS SELECT a, b FROM s;`, ""},
+		{`CREATE STREAM s (a VARCHAR, b BIGINT) WITH (format = 'protobuf', schema = 'm.binpb', message = 'm.N');
+CREATE STREAM o AS SELECT * FROM s;`, "has no message m.N (its messages: m.M)"},
+		{`CREATE STREAM s (a VARCHAR, c BIGINT) WITH (format = 'protobuf', schema = 'm.binpb', message = 'm.M');
+CREATE STREAM o AS SELECT * FROM s;`, "column c: message m.M has no field c (its fields: a, b)"},
+		{`CREATE STREAM s (a VARCHAR, b BIGINT) WITH (subject = 's');
+CREATE STREAM o WITH (format = 'protobuf', schema = 'm.binpb', message = 'm.M') AS SELECT b AS a FROM s;`, "column a BIGINT cannot hold field a (string) of m.M"},
+	} {
+		_, err := Parse(filepath.Join(dir, "a.sql"), c.sql, Options{})
+		if (c.want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s\n: error %v, want %q", c.sql, err, c.want)
+		}
+	}
 }

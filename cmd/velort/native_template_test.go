@@ -28,13 +28,14 @@ SELECT symbol, severity, price, trace FROM events;
 CREATE STREAM back (sym VARCHAR METADATA FROM 'subject.2', sev VARCHAR METADATA FROM 'subject.3',
                     tr VARCHAR METADATA FROM 'header.Trace-Id', price DOUBLE) WITH (subject = 'alerts.*.*');
 CREATE STREAM back_out WITH (subject = 'tpl.back', jetstream = 'TPL_BACK') AS SELECT sym, sev, tr, price FROM back;
+CREATE STREAM by_severity WITH (subject = 'jsalerts.{severity}', jetstream = 'TPL_JS') AS SELECT symbol, severity FROM events;
 `), 0o644)
 	stop, exited := runInBackground(t, sqlFile, f)
 	waitUntil(t, "the input stream", exited, func() bool { _, err := js.StreamInfo("TPL_EVENTS"); return err == nil })
 	publishMsg(t, js, "tpl.events", `{"symbol":"AAPL","severity":"high","price":1.5}`, "Trace-Id", "t-1")
 	publishMsg(t, js, "tpl.events", `{"symbol":"BRK.B","severity":"","price":2}`)
 	publishMsg(t, js, "tpl.events", `{"symbol":"a b>*","severity":null,"price":null}`, "Trace-Id", "t-3")
-	waitUntil(t, "the rows read back", exited, func() bool { return streamCount(js, "TPL_BACK") == 3 })
+	waitUntil(t, "the rows read back", exited, func() bool { return streamCount(js, "TPL_BACK") == 3 && streamCount(js, "TPL_JS") == 3 })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -53,6 +54,18 @@ CREATE STREAM back_out WITH (subject = 'tpl.back', jetstream = 'TPL_BACK') AS SE
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("published:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// a JetStream sink: velort created its stream over the template's wildcard
+	info, err := js.StreamInfo("TPL_JS")
+	if err != nil || strings.Join(info.Config.Subjects, ",") != "jsalerts.*" {
+		t.Fatalf("stream TPL_JS: %v %v", info, err)
+	}
+	var subjects []string
+	for _, m := range streamMsgs(t, js, "TPL_JS") {
+		subjects = append(subjects, m.Subject)
+	}
+	if got := strings.Join(subjects, " "); got != "jsalerts.high jsalerts.% jsalerts.%N" {
+		t.Errorf("JetStream sink subjects %s", got)
 	}
 	back := payloads(t, js, "TPL_BACK")
 	sort.Strings(back)
