@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"github.com/velort/velort/planner"
 	"github.com/velort/velort/runtime"
 	"io"
 	"log/slog"
@@ -148,5 +149,65 @@ func TestNexmarkCheckCatchesADifference(t *testing.T) {
 				t.Errorf("%s %s with a mutated oracle: %v", c.name, mode, err)
 			}
 		}
+	}
+}
+
+// TestNexmarkChainForms runs the chain form of each multi-stage query
+// (testdata/nexmark_chain: one CREATE STREAM … AS SELECT per stage) in
+// engine and nats modes against the oracle of the registered, nested form.
+func TestNexmarkChainForms(t *testing.T) {
+	files, err := os.ReadDir("testdata/nexmark_chain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := startNATS(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.close()
+	for _, f := range files {
+		name := strings.TrimSuffix(strings.TrimPrefix(f.Name(), "nexmark_"), ".sql")
+		t.Run(name, func(t *testing.T) {
+			s, ok := Lookup(name)
+			if !ok || s.nx == nil {
+				t.Fatalf("no multi-stage scenario %s", name)
+			}
+			path := "testdata/nexmark_chain/" + f.Name()
+			text, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pl, err := planner.Parse(path, string(text), planner.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(pl.Queries) < 2 {
+				t.Fatalf("%d queries: not a chain", len(pl.Queries))
+			}
+			for _, q := range pl.Queries {
+				if q.Sink.Hidden {
+					t.Fatalf("query %s writes a hidden stage: the chain form must not nest", q.Name)
+				}
+			}
+			q := &query{Query: pl.Queries[0], pl: pl, ctx: context.Background()}
+			for _, mode := range []Mode{ModeEngine, ModeNATS} {
+				in, err := s.nxInput(q, 10_000, mode == ModeNATS)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var sink *outSink
+				if mode == ModeNATS {
+					_, sink, err = runGraphNATS(env, s, q, in, true)
+				} else {
+					_, sink, err = runGraph(s, q, in, false, true)
+				}
+				if err == nil {
+					err = checkResult(in, sink, nil)
+				}
+				if err != nil {
+					t.Fatalf("%s: %v", mode, err)
+				}
+			}
+		})
 	}
 }
