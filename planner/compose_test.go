@@ -237,3 +237,16 @@ func TestComposedScalarSubquery(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupByAliasedKeyNoRepartition: GROUP BY e.k over FROM events AS e,
+// partitioned by k, groups by the partition key: no repartition (the alias
+// was not recognised: "e.k" is not "events.k").
+func TestGroupByAliasedKeyNoRepartition(t *testing.T) {
+	pl, err := Parse("q.sql", composeDecl+"CREATE STREAM o AS SELECT e.k, COUNT(*) AS n FROM s AS e GROUP BY e.k;\n", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := pl.Queries[0]; q.NeedsRepartition() {
+		t.Errorf("GROUP BY e.k over s AS e (partitioned by k) repartitions")
+	}
+}

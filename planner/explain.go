@@ -162,7 +162,8 @@ func groupedByKey(q *Query, keys []string) bool {
 	for _, k := range q.Source.Key {
 		found := false
 		for _, g := range keys {
-			if strings.EqualFold(g, q.Source.Name+"."+k) || strings.EqualFold(g, k) {
+			if strings.EqualFold(g, q.Source.Name+"."+k) || strings.EqualFold(g, k) ||
+				q.sourceAlias != "" && strings.EqualFold(g, q.sourceAlias+"."+k) {
 				found = true
 			}
 		}

@@ -410,6 +410,7 @@ func (p *parser) planSelect(pl *Plan, sink *Stream, name string, text []byte, un
 		return nil
 	}
 	q.Source = src
+	q.sourceAlias = fromAlias(toks)
 	if err := q.analyze(p); err != nil {
 		if p.fail == nil {
 			p.fail = err

@@ -60,6 +60,9 @@ type Query struct {
 	// rank: this stage's ROW_NUMBER() column is filtered by <= n in the
 	// query reading it: a Top-N per PARTITION BY key (topn_rank.go).
 	rank *rankSpec
+	// sourceAlias: the alias of the FROM stream (FROM events AS e), by
+	// which go-mysql-server names its columns ("e.k").
+	sourceAlias string
 	// Statement is the name of the statement's query when this query is
 	// one of its stages (a CTE, derived table, view or UNION ALL branch;
 	// compose.go); "" for the statement's own query.

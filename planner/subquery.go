@@ -451,3 +451,15 @@ func selectStar(toks []token) int {
 	}
 	return -1
 }
+
+// fromAlias is the alias of the stream after the top-level FROM of toks
+// (FROM s AS a, FROM s a), or "".
+func fromAlias(toks []token) string {
+	name, _, ok := fromItem(toks)
+	for i, t := range toks {
+		if ok && isKeyword(t, "FROM") && i+1 < len(toks) && !strings.EqualFold(toks[i+1].text, name) {
+			return name
+		}
+	}
+	return ""
+}
