@@ -5,6 +5,7 @@ import (
 
 	"github.com/velort/velort/partition"
 	"github.com/velort/velort/planner"
+	velrt "github.com/velort/velort/runtime"
 )
 
 // nativeConfig sets the payload formats of q's source and sink (SPEC §2
@@ -54,4 +55,27 @@ func nativeConfig(q *planner.Query, cfg *partition.Config) error {
 		return fmt.Errorf("query %s: METADATA columns of stream %s do not survive the repartition this query needs yet; group by the stream's key, or declare it with partitions = 1", q.Name, src.Name)
 	}
 	return nil
+}
+
+// payloadDecoder decodes a payload of stream s in its format into row
+// (read as for runtime.NewDecoder; metadata columns stay NULL): what
+// --replay reads partition keys with.
+func payloadDecoder(s *planner.Stream, read []bool) func([]byte, velrt.Row) error {
+	if s.PayloadFormat == nil {
+		return velrt.NewDecoder(s.Columns, read).Decode
+	}
+	var payload []int
+	for i, c := range s.Columns {
+		if c.Meta == "" {
+			payload = append(payload, i)
+		}
+	}
+	d, err := s.PayloadFormat.NewDecoder(s.Columns, payload, read)
+	if err != nil {
+		return func([]byte, velrt.Row) error { return err }
+	}
+	return func(b []byte, row velrt.Row) error {
+		d.ResetScratch()
+		return d.DecodeMore(b, row)
+	}
 }

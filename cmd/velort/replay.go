@@ -41,7 +41,7 @@ func replayFile(nc *nats.Conn, s *planner.Stream, path string, progress func() u
 	for _, k := range s.KeyIdx {
 		read[k] = true
 	}
-	dec := velrt.NewDecoder(s.Columns, read)
+	decode := payloadDecoder(s, read) // in the stream's format (native.go)
 	row := make(velrt.Row, len(s.Columns))
 	keyer := partition.NewKeyer(s.KeyIdx, s.Partitions)
 	subjects := make([]string, s.Partitions)
@@ -83,7 +83,7 @@ func replayFile(nc *nats.Conn, s *planner.Stream, path string, progress func() u
 			}
 		}
 		p := 0
-		if err := dec.Decode(line, row); err == nil {
+		if err := decode(line, row); err == nil {
 			p = keyer.Partition(row)
 		} else if env != nil && env.hasKey {
 			p = transport.PartitionOf(velrt.ChangeKeyHashText(nil, []byte(env.key)), s.Partitions)
