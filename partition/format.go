@@ -76,7 +76,11 @@ func (l *Loop) initWire() {
 		}
 		s := metaSlot{col: i, c: c, m: m}
 		if m.Kind == transport.MetaSubject {
-			s.tok = transport.NewTokenFinder(cfg.Subject, m.Token)
+			pattern := cfg.Subject
+			if cfg.Sources > 0 { // a repartition's second half: the subject is a header's
+				pattern = ">"
+			}
+			s.tok = transport.NewTokenFinder(pattern, m.Token)
 		}
 		w.meta = append(w.meta, s)
 	}
@@ -139,9 +143,14 @@ func (l *Loop) resetScratch() {
 func (l *Loop) fillMeta(s *metaSlot, m *nats.Msg, row runtime.Row) error {
 	v := &row[s.col]
 	var text string
+	fwd := l.cfg.Sources > 0 // a repartition's second half: metadata comes in headers
 	switch s.m.Kind {
 	case transport.MetaSubject:
-		tok, ok := s.tok.Find(m.Subject)
+		subject := m.Subject
+		if fwd {
+			subject, _ = transport.HeaderValue(m.Header, HeaderMetaSubject)
+		}
+		tok, ok := s.tok.Find(subject)
 		if !ok {
 			return nil // NULL
 		}
@@ -157,19 +166,32 @@ func (l *Loop) fillMeta(s *metaSlot, m *nats.Msg, row runtime.Row) error {
 		if !l.clock || ms == 0 {
 			ms = time.Now().UnixMilli()
 		}
+		if fwd {
+			if f, ok := forwardedInt(m, HeaderMetaReceived); ok {
+				ms = f
+			}
+		}
 		*v = runtime.Value{T: s.c.Type, I: ms}
 		return nil
 	case transport.MetaJetStreamSeq:
-		seq := l.dur.seq
+		seq := int64(l.dur.seq)
 		if seq == 0 {
-			seq, _ = transport.AckInfo(m.Reply)
+			s, _ := transport.AckInfo(m.Reply)
+			seq = int64(s)
+		}
+		if fwd {
+			seq, _ = forwardedInt(m, HeaderMetaSeq)
 		}
 		if seq != 0 {
-			*v = runtime.Int(int64(seq))
+			*v = runtime.Int(seq)
 		}
 		return nil
 	case transport.MetaJetStreamTime:
-		if ns, ok := transport.AckTimestamp(m.Reply); ok {
+		ns, ok := transport.AckTimestamp(m.Reply)
+		if fwd {
+			ns, ok = forwardedInt(m, HeaderMetaTime)
+		}
+		if ok {
 			*v = runtime.Value{T: s.c.Type, I: ns / 1e6}
 		}
 		return nil
@@ -283,4 +305,63 @@ func (l *Loop) publishWithHeaders(subject string, r runtime.Row) error {
 	}
 	m.Subject, m.Data = subject, l.out
 	return l.nc.PublishMsg(m)
+}
+
+// Headers a repartition's first half adds to a record it forwards when the
+// stream has metadata columns, so that the second half reads them as the
+// first half did (the subject it arrived on, its arrival time, its
+// JetStream sequence and time); the record's own headers travel with it.
+const (
+	HeaderMetaSubject  = "Velort-Meta-Subject"
+	HeaderMetaReceived = "Velort-Meta-Received"
+	HeaderMetaSeq      = "Velort-Meta-Seq"
+	HeaderMetaTime     = "Velort-Meta-Time"
+)
+
+// forwardRecord publishes m's payload to subject for a repartition's
+// second half, with its metadata in headers when the stream has metadata
+// columns.
+func (l *Loop) forwardRecord(subject string, m *nats.Msg) error {
+	if l.wire.meta == nil {
+		return l.nc.Publish(subject, m.Data)
+	}
+	fm := &l.wire.tpl.hdrMsg
+	if fm.Header == nil {
+		fm.Header = nats.Header{}
+	}
+	clear(fm.Header)
+	for k, v := range m.Header {
+		fm.Header[k] = v
+	}
+	fm.Header[HeaderMetaSubject] = []string{m.Subject}
+	for i := range l.wire.meta {
+		switch l.wire.meta[i].m.Kind {
+		case transport.MetaReceived:
+			ms := l.ctx.NowMs
+			if !l.clock || ms == 0 {
+				ms = time.Now().UnixMilli()
+			}
+			fm.Header[HeaderMetaReceived] = []string{strconv.FormatInt(ms, 10)}
+		case transport.MetaJetStreamSeq, transport.MetaJetStreamTime:
+			if seq, _ := transport.AckInfo(m.Reply); seq != 0 {
+				fm.Header[HeaderMetaSeq] = []string{strconv.FormatUint(seq, 10)}
+			}
+			if ns, ok := transport.AckTimestamp(m.Reply); ok {
+				fm.Header[HeaderMetaTime] = []string{strconv.FormatInt(ns, 10)}
+			}
+		}
+	}
+	fm.Subject, fm.Data = subject, m.Data
+	return l.nc.PublishMsg(fm)
+}
+
+// forwardedInt reads an integer metadata header a repartition's first
+// half set (false: absent).
+func forwardedInt(m *nats.Msg, name string) (int64, bool) {
+	v, ok := transport.HeaderValue(m.Header, name)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	return n, err == nil
 }

@@ -75,7 +75,7 @@ func (l *Loop) forward(m *nats.Msg, et int64) error {
 		return nil
 	}
 	f := &l.fwd
-	if err := l.nc.Publish(f.subjects[f.target(&l.ctx, l.row)], m.Data); err != nil {
+	if err := l.forwardRecord(f.subjects[f.target(&l.ctx, l.row)], m); err != nil { // with its metadata (format.go)
 		return err
 	}
 	l.Stats.Out.Add(1)

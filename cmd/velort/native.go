@@ -51,9 +51,6 @@ func nativeConfig(q *planner.Query, cfg *partition.Config) error {
 	if q.InputChangelog() {
 		return fmt.Errorf("query %s: a changelog input is read as JSON without METADATA columns for now (stream %s)", q.Name, src.Name)
 	}
-	if q.NeedsRepartition() && src.HasMetadata() {
-		return fmt.Errorf("query %s: METADATA columns of stream %s do not survive the repartition this query needs yet; group by the stream's key, or declare it with partitions = 1", q.Name, src.Name)
-	}
 	return nil
 }
 
