@@ -117,6 +117,11 @@ func outputNames(s runtime.Schema) string {
 	return strings.Join(names, ", ")
 }
 
+// columnToken reports whether a subject token is a template's {column}.
+func columnToken(t string) bool {
+	return len(t) > 2 && t[0] == '{' && t[len(t)-1] == '}' && t != partitionToken
+}
+
 // WildcardSubject is the subject filter covering every subject of the
 // stream: {partition} and template {column} tokens as '*'.
 func (s *Stream) WildcardSubject() string {

@@ -51,6 +51,8 @@ CREATE STREAM o WITH (subject = 'o', headers = 'X-B') AS SELECT * FROM s;`, "exp
 CREATE STREAM o WITH (subject = 'o.x{a}') AS SELECT * FROM s;`, "must be a whole token"},
 		{`CREATE STREAM s (a VARCHAR, b BIGINT) WITH (subject = 's');
 CREATE STREAM o WITH (subject = 'o.{a}.{partition}', partitions = 2) AS SELECT * FROM s;`, "is one partition"},
+		{`CREATE STREAM s (a VARCHAR, b BIGINT) WITH (subject = 'o.x.y');
+CREATE STREAM o WITH (subject = 'o.{a}.{b}') AS SELECT * FROM s;`, "feedback loop"},
 		{`CREATE STREAM s (a VARCHAR, b BIGINT) WITH (subject = 's');
 CREATE STREAM o WITH (subject = 'o', format = 'text') AS SELECT * FROM s;`, "stream o (written by query o): format 'text' writes one column, the payload; the query has 2 (a VARCHAR, b BIGINT)"},
 	} {

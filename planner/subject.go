@@ -66,7 +66,7 @@ func subjectsOverlap(a, b string) bool {
 }
 
 func tokensOverlap(a, b string) bool {
-	if a == "*" || b == "*" || a == b {
+	if a == "*" || b == "*" || a == b || columnToken(a) || columnToken(b) { // a sink template's {column}: any value
 		return true
 	}
 	pa, pb := strings.Contains(a, partitionToken), strings.Contains(b, partitionToken)
