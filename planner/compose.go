@@ -428,6 +428,19 @@ func (c *composer) shape(s *Stream) {
 				s.Key, s.KeyIdx = append(s.Key, s.Columns[i].Name), append(s.KeyIdx, i)
 			}
 		}
+	case len(writers) == 1 && writers[0].Kind == "group" && writers[0].shape != nil && writers[0].shape.groupBy != nil:
+		// An append-only GROUP BY (windows, EMIT FINAL): by the group key
+		// columns it carries (not the window bounds), so that each group
+		// reaches one partition from one writer, in window order.
+		names, cols := writers[0].groupOutputKey()
+		for i, col := range cols {
+			if col >= 0 && names[i] != "window_start" && names[i] != "window_end" {
+				s.Key, s.KeyIdx = append(s.Key, s.Columns[col].Name), append(s.KeyIdx, col)
+			}
+		}
+		if len(s.Key) == 0 {
+			n = 1
+		}
 	case first != nil:
 		for _, k := range first.Key {
 			if i := s.Columns.Index(k); i >= 0 {

@@ -142,8 +142,9 @@ type composedShape struct {
 
 // composedShapes cover what the random chains do not: UNION ALL, joins of
 // derived tables (aggregates), views, a union inside a derived table, IN,
-// correlated EXISTS and scalar subqueries, and a global aggregate over a
-// HAVING, all over the append-only source s.
+// correlated EXISTS and scalar subqueries, a window join of two windowed
+// aggregates, and a global aggregate over a HAVING, all over the
+// append-only source s.
 var composedShapes = []composedShape{
 	{name: "o_union", velort: "SELECT k1, x FROM s WHERE x > 2 UNION ALL SELECT t, y FROM s WHERE y < 3",
 		cols: []clCol{{name: "k1", typ: clString}, {name: "x", typ: clInt}}},
@@ -165,6 +166,15 @@ var composedShapes = []composedShape{
 		cols: []clCol{{name: "k1", typ: clString}, {name: "x", typ: clInt}, {name: "y", typ: clInt}}, changelog: true},
 	{name: "o_scalar", velort: "SELECT k1, x FROM s WHERE d > 0 AND x > (SELECT AVG(x) FROM s WHERE y > 1)",
 		cols: []clCol{{name: "k1", typ: clString}, {name: "x", typ: clInt}}, changelog: true},
+	{name: "o_wjoin", velort: "SELECT x.k, x.window_start AS ws, x.n, y.m FROM " +
+		"(SELECT k1 AS k, COUNT(*) AS n, window_start, window_end FROM s GROUP BY k1, TUMBLE(ts, INTERVAL '10' SECOND)) AS x JOIN " +
+		"(SELECT k1 AS k, SUM(x) AS m, window_start, window_end FROM s WHERE y > 1 GROUP BY k1, TUMBLE(ts, INTERVAL '10' SECOND)) AS y " +
+		"ON x.k = y.k AND x.window_start = y.window_start",
+		sqlite: "SELECT x.k, strftime('%Y-%m-%dT%H:%M:%fZ', x.ws / 1000.0, 'unixepoch') AS ws, x.n, y.m FROM " +
+			"(SELECT k1 AS k, ts - ts % 10000 AS ws, COUNT(*) AS n FROM s GROUP BY k1, ts - ts % 10000) AS x JOIN " +
+			"(SELECT k1 AS k, ts - ts % 10000 AS ws, SUM(x) AS m FROM s WHERE y > 1 GROUP BY k1, ts - ts % 10000) AS y " +
+			"ON x.k = y.k AND x.ws = y.ws",
+		cols: []clCol{{name: "k", typ: clString}, {name: "ws", typ: clTime}, {name: "n", typ: clInt}, {name: "m", typ: clInt}}},
 	{name: "o_global", velort: "SELECT COUNT(*) AS ng, SUM(n) AS total FROM (SELECT k1, COUNT(*) AS n FROM s GROUP BY k1 HAVING COUNT(*) > 1) AS g",
 		cols: []clCol{{name: "ng", typ: clInt}, {name: "total", typ: clInt}}, changelog: true, global: true},
 }
