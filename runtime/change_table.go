@@ -85,14 +85,26 @@ func (t *ChangeTable) Set(id int32, key, payload []byte, row Row) {
 	kept := t.rows[int(id)*w : int(id)*w+w : int(id)*w+w]
 	b := e.buf[:0]
 	c0 := cap(b)
-	for _, c := range t.cols {
-		v := row[c]
-		if v.S != nil {
-			off := len(b)
-			b = append(b, v.S...)
-			v.S = b[off:len(b):len(b)]
+	if len(t.cols) == w {
+		// Every column: one bulk copy, then the strings into the buffer.
+		copy(kept, row)
+		for c := range kept {
+			if v := &kept[c]; v.S != nil {
+				off := len(b)
+				b = append(b, v.S...)
+				v.S = b[off:len(b):len(b)]
+			}
 		}
-		kept[c] = v
+	} else {
+		for _, c := range t.cols {
+			v := row[c]
+			if v.S != nil {
+				off := len(b)
+				b = append(b, v.S...)
+				v.S = b[off:len(b):len(b)]
+			}
+			kept[c] = v
+		}
 	}
 	if cap(b) != c0 {
 		// The buffer grew: point every kept string into the final one.

@@ -51,3 +51,21 @@ func TestChangeTableKeptRows(t *testing.T) {
 		t.Error("Apply left a decoded row that is not its payload's")
 	}
 }
+
+// Every column kept (one bulk copy): strings still copied, and moved into
+// a grown buffer.
+func TestChangeTableKeptRowsAllColumns(t *testing.T) {
+	tb := NewChangeTable()
+	tb.KeepRows(3, nil)
+	src := []byte("ab")
+	tb.Set(-1, []byte("k"), nil, Row{String(src), Int(1), String([]byte("cd"))})
+	src[0] = 'X'
+	id, _ := tb.Lookup([]byte("k"))
+	if got := stFmt(tb.OldRow(id)); got != "'ab'|1|'cd'" {
+		t.Errorf("kept row %s", got)
+	}
+	tb.Set(id, nil, nil, Row{String([]byte("a much longer string")), Null, String([]byte("ef"))})
+	if got := stFmt(tb.OldRow(id)); got != "'a much longer string'|NULL|'ef'" {
+		t.Errorf("after a longer string: %s", got)
+	}
+}
