@@ -279,6 +279,9 @@ func (l *Loop) publishDurable(subject string, data, identity []byte, op runtime.
 		m.Header.Set(HeaderOp, op.String())
 		m.Header.Set(HeaderKey, string(key))
 	}
+	if r := l.wire.tpl.row; r != nil { // a sink template's headers (format.go)
+		l.setTemplateHeaders(m.Header, r)
+	}
 	if identity != nil || d.seq != 0 {
 		d.id = append(d.id[:0], l.cfg.Query...)
 		d.id = append(d.id, '/')

@@ -26,9 +26,10 @@ type wire struct {
 
 // templateState is the reused buffers of a sink Template.
 type templateState struct {
-	subj   []byte   // the subject being built
-	tokBuf []byte   // a value as text
-	hdrMsg nats.Msg // the message published with headers
+	subj   []byte      // the subject being built
+	tokBuf []byte      // a value as text
+	hdrMsg nats.Msg    // the message published with headers
+	row    runtime.Row // the output a JetStream publish sets headers from (nil: none)
 }
 
 // metaSlot is a read metadata column.
@@ -289,22 +290,28 @@ func AppendSubjectToken(dst []byte, v runtime.Value, scratch *[]byte) []byte {
 // publishWithHeaders publishes l.out to subject with the template's
 // headers set from row r.
 func (l *Loop) publishWithHeaders(subject string, r runtime.Row) error {
-	st := &l.wire.tpl
-	m := &st.hdrMsg
+	m := &l.wire.tpl.hdrMsg
 	if m.Header == nil {
 		m.Header = nats.Header{}
 	}
-	for _, h := range l.cfg.Sink.Template.Headers {
-		v := r[h.Col]
+	l.setTemplateHeaders(m.Header, r)
+	m.Subject, m.Data = subject, l.out
+	return l.nc.PublishMsg(m)
+}
+
+// setTemplateHeaders sets the template's headers in h from row r (a NULL
+// column removes its header).
+func (l *Loop) setTemplateHeaders(h nats.Header, r runtime.Row) {
+	st := &l.wire.tpl
+	for _, th := range l.cfg.Sink.Template.Headers {
+		v := r[th.Col]
 		if v.T == runtime.TNull {
-			delete(m.Header, h.Name)
+			delete(h, th.Name)
 			continue
 		}
 		st.tokBuf = runtime.AppendValueText(st.tokBuf[:0], v)
-		m.Header[h.Name] = append(m.Header[h.Name][:0], string(st.tokBuf))
+		h[th.Name] = append(h[th.Name][:0], string(st.tokBuf))
 	}
-	m.Subject, m.Data = subject, l.out
-	return l.nc.PublishMsg(m)
 }
 
 // Headers a repartition's first half adds to a record it forwards when the

@@ -489,6 +489,9 @@ func (l *Loop) publish(rows []runtime.Row) error {
 			continue
 		}
 		var err error
+		if l.cfg.Sink.Template != nil && l.cfg.Sink.Template.Headers != nil {
+			l.wire.tpl.row = r // publishDurable sets the headers from it (format.go)
+		}
 		switch {
 		case l.cfg.SinkJetStream:
 			var id []byte

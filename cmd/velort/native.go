@@ -29,9 +29,8 @@ func nativeConfig(q *planner.Query, cfg *partition.Config) error {
 		return fmt.Errorf("query %s: joins read JSON streams without METADATA columns for now (streams %s, %s)", q.Name, l.Name, r.Name)
 	}
 	if t := sink.Template; t != nil && sink.Materialized == nil {
-		if len(t.Headers) > 0 && (sink.JetStream != "" || q.OutputChangelog()) {
-			return fmt.Errorf("query %s: sink %s: headers = '...' is for core NATS append-only sinks for now (this one is %s)", q.Name, sink.Name,
-				map[bool]string{true: "a JetStream stream", false: "a changelog"}[sink.JetStream != ""])
+		if len(t.Headers) > 0 && sink.JetStream == "" && q.OutputChangelog() {
+			return fmt.Errorf("query %s: sink %s: headers = '...' on a changelog written to core NATS is not supported yet (declare the sink with jetstream = 'NAME')", q.Name, sink.Name)
 		}
 		pt := &partition.Template{}
 		for _, p := range t.Parts {

@@ -28,7 +28,7 @@ SELECT symbol, severity, price, trace FROM events;
 CREATE STREAM back (sym VARCHAR METADATA FROM 'subject.2', sev VARCHAR METADATA FROM 'subject.3',
                     tr VARCHAR METADATA FROM 'header.Trace-Id', price DOUBLE) WITH (subject = 'alerts.*.*');
 CREATE STREAM back_out WITH (subject = 'tpl.back', jetstream = 'TPL_BACK') AS SELECT sym, sev, tr, price FROM back;
-CREATE STREAM by_severity WITH (subject = 'jsalerts.{severity}', jetstream = 'TPL_JS') AS SELECT symbol, severity FROM events;
+CREATE STREAM by_severity WITH (subject = 'jsalerts.{severity}', jetstream = 'TPL_JS', headers = 'X-Sym = symbol') AS SELECT symbol, severity FROM events;
 `), 0o644)
 	stop, exited := runInBackground(t, sqlFile, f)
 	waitUntil(t, "the input stream", exited, func() bool { _, err := js.StreamInfo("TPL_EVENTS"); return err == nil })
@@ -62,9 +62,9 @@ CREATE STREAM by_severity WITH (subject = 'jsalerts.{severity}', jetstream = 'TP
 	}
 	var subjects []string
 	for _, m := range streamMsgs(t, js, "TPL_JS") {
-		subjects = append(subjects, m.Subject)
+		subjects = append(subjects, m.Subject+"/"+m.Header.Get("X-Sym"))
 	}
-	if got := strings.Join(subjects, " "); got != "jsalerts.high jsalerts.% jsalerts.%N" {
+	if got := strings.Join(subjects, " "); got != "jsalerts.high/AAPL jsalerts.%/BRK.B jsalerts.%N/a b>*" {
 		t.Errorf("JetStream sink subjects %s", got)
 	}
 	back := payloads(t, js, "TPL_BACK")
