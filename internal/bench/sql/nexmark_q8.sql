@@ -1,11 +1,10 @@
 -- Nexmark q8 (monitor new users): people who created an auction in the
--- same 10-second tumbling window as they registered. Nexmark joins two
--- windowed GROUP BYs on (id, window); velort does not join two windowed
--- append-only streams yet (check: 'a stream–stream join must be an INNER
--- join with a time bound'), so each derived table groups by the window's
--- number, FLOOR(UNIX_TIMESTAMP(date_time) / 10), without a time window:
--- both are changelogs and the join is a regular one. Same rows as
--- Nexmark's.
+-- same 10-second tumbling window as they registered — Nexmark's form: two
+-- windowed GROUP BYs (append-only, EMIT FINAL) in derived tables, joined on
+-- the key and window_start (a window join). Nexmark's GROUP BY selects no
+-- aggregate; velort needs one to select window_start (check: 'expression
+-- 'person.window_start' doesn't appear in the group by expressions'), so
+-- each counts its rows.
 CREATE STREAM person (
     id            BIGINT,
     name          VARCHAR,
@@ -31,11 +30,11 @@ CREATE STREAM auction (
 ) WITH (subject = 'bench.nexmark.q8.auction', format = 'json', event_time = 'date_time');
 
 CREATE STREAM q8_out WITH (subject = 'bench.nexmark.q8.out', format = 'json') AS
-SELECT p.id, p.name, p.w * 10000 AS window_start
-FROM (SELECT id, name, FLOOR(UNIX_TIMESTAMP(date_time) / 10) AS w
+SELECT p.id, p.name, p.window_start
+FROM (SELECT id, name, COUNT(*) AS n, window_start, window_end
       FROM person
-      GROUP BY id, name, FLOOR(UNIX_TIMESTAMP(date_time) / 10)) p
-JOIN (SELECT seller, FLOOR(UNIX_TIMESTAMP(date_time) / 10) AS w
+      GROUP BY id, name, TUMBLE(date_time, INTERVAL '10' SECOND)) p
+JOIN (SELECT seller, COUNT(*) AS n, window_start, window_end
       FROM auction
-      GROUP BY seller, FLOOR(UNIX_TIMESTAMP(date_time) / 10)) a
-  ON p.id = a.seller AND p.w = a.w;
+      GROUP BY seller, TUMBLE(date_time, INTERVAL '10' SECOND)) a
+  ON p.id = a.seller AND p.window_start = a.window_start;
