@@ -73,6 +73,11 @@ func (c *composer) plan(p *parser, sink *Stream, name string, head, toks []token
 	if p.fail != nil {
 		return
 	}
+	var union []*Query
+	var b0 token
+	if len(branches) > 0 && len(branches[0]) > 0 {
+		b0 = branches[0][0]
+	}
 	for i, b := range branches {
 		b = c.derivedTables(p, b)
 		if p.fail != nil {
@@ -102,8 +107,25 @@ func (c *composer) plan(p *parser, sink *Stream, name string, head, toks []token
 		if q == nil {
 			return
 		}
-		if len(branches) > 1 && q.outChangelog {
-			p.errorf(b[0], "UNION ALL of a changelog (%s) is not supported yet: each branch must be append-only; write the branches to two streams and join or aggregate them", q.OutputKindText())
+		if len(branches) > 1 {
+			if i > 0 && q.outChangelog != pl.Queries[first].outChangelog {
+				p.errorf(b[0], "UNION ALL of an append-only and a changelog branch (this one is %s): expected branches of one kind; write them to two streams", q.OutputKindText())
+				return
+			}
+			union = append(union, q)
+		}
+	}
+	if len(union) > 0 && union[0].outChangelog {
+		// A changelog of changelogs: each branch's keys apart, behind its
+		// number; the key is then only in Velort-Key (one partition).
+		key := []string{"UNION ALL branch", "its key"}
+		for i, q := range union {
+			q.keyPrefix = fmt.Sprintf("%d|", i+1)
+			q.outKey, q.outKeyCols = key, []int{-1, -1}
+		}
+		sink.Changelog, sink.ChangelogKey, sink.changelogKeyIdx = true, key, nil
+		if sink.Partitions > 1 && sink.Materialized == nil && !sink.Hidden {
+			p.errorf(b0, "stream %s is a UNION ALL of changelogs, keyed by the branch and its key, which are not columns: expected partitions = 1", sink.Name)
 			return
 		}
 	}

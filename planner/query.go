@@ -60,6 +60,9 @@ type Query struct {
 	// rank: this stage's ROW_NUMBER() column is filtered by <= n in the
 	// query reading it: a Top-N per PARTITION BY key (topn_rank.go).
 	rank *rankSpec
+	// keyPrefix starts every output key of a UNION ALL branch of
+	// changelogs: its number and '|' (compose.go).
+	keyPrefix string
 	// sourceAlias: the alias of the FROM stream (FROM events AS e), by
 	// which go-mysql-server names its columns ("e.k").
 	sourceAlias string

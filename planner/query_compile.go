@@ -18,6 +18,9 @@ type UDFs = udfBinder
 // its own closures, so per-call buffers need no lock.
 func (q *Query) NewPipeline(partition int, udfs UDFs) (*runtime.Pipeline, error) {
 	p, _, err := q.compile(partition, udfs)
+	if p != nil && q.keyPrefix != "" {
+		p.KeyPrefix = []byte(q.keyPrefix) // a UNION ALL branch of changelogs (compose.go)
+	}
 	return p, err
 }
 

@@ -38,6 +38,9 @@ type Pipeline struct {
 	// joined row, or false when an inner join finds no match.
 	PreFilter Expr
 	Lookup    func(c *Ctx, r Row) (Row, bool)
+	// KeyPrefix starts the key of every changelog output: a UNION ALL
+	// branch's number and '|', so the branches' keys stay apart.
+	KeyPrefix []byte
 	// Join, for a stream–stream interval join, pairs rows of two sources
 	// (see ExecuteSide); Execute is then not used.
 	Join *IntervalJoin
@@ -195,9 +198,9 @@ func (p *Pipeline) record(c *Ctx, r Row, op Op) {
 	if p.Changelog {
 		p.ops[p.nouts] = op
 		if p.OutKey != nil {
-			p.keys[p.nouts] = p.OutKey(p.keys[p.nouts][:0], r)
+			p.keys[p.nouts] = p.OutKey(append(p.keys[p.nouts][:0], p.KeyPrefix...), r)
 		} else {
-			p.keys[p.nouts] = append(p.keys[p.nouts][:0], p.inKey...)
+			p.keys[p.nouts] = append(append(p.keys[p.nouts][:0], p.KeyPrefix...), p.inKey...)
 		}
 	}
 	out := p.outs[p.nouts]

@@ -141,7 +141,8 @@ type composedShape struct {
 }
 
 // composedShapes cover what the random chains do not: UNION ALL, joins of
-// derived tables (aggregates), views, a union inside a derived table, IN,
+// derived tables (aggregates), views, a union inside a derived table and a
+// union of two GROUP BYs (changelogs), IN,
 // correlated EXISTS and scalar subqueries, a window join of two windowed
 // aggregates, and a global aggregate over a HAVING, all over the
 // append-only source s.
@@ -175,6 +176,8 @@ var composedShapes = []composedShape{
 			"(SELECT k1 AS k, ts - ts % 10000 AS ws, SUM(x) AS m FROM s WHERE y > 1 GROUP BY k1, ts - ts % 10000) AS y " +
 			"ON x.k = y.k AND x.ws = y.ws",
 		cols: []clCol{{name: "k", typ: clString}, {name: "ws", typ: clTime}, {name: "n", typ: clInt}, {name: "m", typ: clInt}}},
+	{name: "o_uchg", velort: "SELECT k1 AS k, COUNT(*) AS n FROM s GROUP BY k1 UNION ALL SELECT t, COUNT(*) FROM s WHERE x > 2 GROUP BY t",
+		cols: []clCol{{name: "k", typ: clString}, {name: "n", typ: clInt}}, changelog: true},
 	{name: "o_global", velort: "SELECT COUNT(*) AS ng, SUM(n) AS total FROM (SELECT k1, COUNT(*) AS n FROM s GROUP BY k1 HAVING COUNT(*) > 1) AS g",
 		cols: []clCol{{name: "ng", typ: clInt}, {name: "total", typ: clInt}}, changelog: true, global: true},
 }
