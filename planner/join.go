@@ -71,7 +71,11 @@ func (q *Query) decomposeJoin(j *plan.JoinNode) error {
 		return err
 	}
 	if l, r := q.regularSides(ln, rn); l != nil && r != nil {
-		if l.Changelog || r.Changelog || isWindowJoin(j, l, r) { // regular_join*.go
+		if l.Changelog || r.Changelog || isWindowJoin(j, l, r) || !hasTimeBound(j.JoinCond()) { // regular_join*.go
+			// Without a BETWEEN bounding one side's time by the other's,
+			// two append-only streams make a regular join: both sides kept
+			// by join key, a changelog (a LEFT JOIN's padded row is
+			// deleted when a match comes).
 			return q.decomposeRegularJoin(j, l, r, lf, rf)
 		}
 		return q.decomposeIntervalJoin(j, ln, rn, lf, rf)
@@ -271,4 +275,15 @@ func envOver(cols runtime.Schema, udfs udfBinder) *exprEnv {
 		env.slots[i], env.types[i], env.scales[i] = i, c.Type, c.Scale
 	}
 	return env
+}
+
+// hasTimeBound reports whether the ON condition has a BETWEEN among its
+// AND-ed parts: the time bound of an interval join.
+func hasTimeBound(cond sql.Expression) bool {
+	for _, c := range splitAnd(cond) {
+		if _, ok := c.(*expression.Between); ok {
+			return true
+		}
+	}
+	return false
 }

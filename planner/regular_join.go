@@ -53,7 +53,7 @@ func (q *Query) decomposeRegularJoin(j *plan.JoinNode, l, r *Stream, lf, rf sql.
 	if why := q.plan.refuseAppendOnlyTable(l, r); why != "" {
 		return refuse("%s", why)
 	}
-	if !l.Changelog && !r.Changelog {
+	if !l.Changelog && !r.Changelog && isWindowJoin(j, l, r) {
 		spec.windowEnd = []int{l.Columns.Index("window_end"), r.Columns.Index("window_end")}
 		if !j.Op.IsInner() && j.Op != plan.JoinTypeHash && j.Op != plan.JoinTypeLookup && j.Op != plan.JoinTypeMerge {
 			return refuse("a window join (ON … window_start = … window_start) of two append-only streams is an INNER join for now: expected [INNER] JOIN")

@@ -144,8 +144,9 @@ type composedShape struct {
 // derived tables (aggregates), views, a union inside a derived table and a
 // union of two GROUP BYs (changelogs), IN,
 // correlated EXISTS and scalar subqueries, a window join of two windowed
-// aggregates, and a global aggregate over a HAVING, all over the
-// append-only source s.
+// aggregates, regular INNER and LEFT joins of append-only streams (no time
+// bound), and a global aggregate over a HAVING, all over the append-only
+// source s.
 var composedShapes = []composedShape{
 	{name: "o_union", velort: "SELECT k1, x FROM s WHERE x > 2 UNION ALL SELECT t, y FROM s WHERE y < 3",
 		cols: []clCol{{name: "k1", typ: clString}, {name: "x", typ: clInt}}},
@@ -178,6 +179,10 @@ var composedShapes = []composedShape{
 		cols: []clCol{{name: "k", typ: clString}, {name: "ws", typ: clTime}, {name: "n", typ: clInt}, {name: "m", typ: clInt}}},
 	{name: "o_uchg", velort: "SELECT k1 AS k, COUNT(*) AS n FROM s GROUP BY k1 UNION ALL SELECT t, COUNT(*) FROM s WHERE x > 2 GROUP BY t",
 		cols: []clCol{{name: "k", typ: clString}, {name: "n", typ: clInt}}, changelog: true},
+	{name: "o_aajoin", velort: "SELECT a.k1, a.x, b.k2 FROM s AS a JOIN s AS b ON a.x = b.y WHERE a.d > 5 AND b.d < 0",
+		cols: []clCol{{name: "k1", typ: clString}, {name: "x", typ: clInt}, {name: "k2", typ: clInt}}, changelog: true},
+	{name: "o_aaleft", velort: "SELECT a.k1, a.x, b.k2 FROM s AS a LEFT JOIN s AS b ON a.x = b.y AND b.d < -3 WHERE a.d > 4",
+		cols: []clCol{{name: "k1", typ: clString}, {name: "x", typ: clInt}, {name: "k2", typ: clInt}}, changelog: true},
 	{name: "o_global", velort: "SELECT COUNT(*) AS ng, SUM(n) AS total FROM (SELECT k1, COUNT(*) AS n FROM s GROUP BY k1 HAVING COUNT(*) > 1) AS g",
 		cols: []clCol{{name: "ng", typ: clInt}, {name: "total", typ: clInt}}, changelog: true, global: true},
 }
