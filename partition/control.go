@@ -18,6 +18,8 @@ const (
 	HeaderSinkSubject   = "Velort-Sink-Subject"
 	HeaderPartition     = "Velort-Partition"
 	HeaderSeq           = "Velort-Seq"
+	// HeaderWriter names the writer of an end-of-input marker (NewEOFFrom).
+	HeaderWriter = "Velort-Writer"
 	// HeaderTruncated is set on a dead letter whose payload was cut to fit
 	// the server's max_payload; its value is the original size in bytes.
 	HeaderTruncated = "Velort-Truncated"
@@ -25,7 +27,11 @@ const (
 
 // ControlEOF marks the end of replayed input on a subject: every writer
 // of a subject sends one after its last record, so a reader knows that
-// input is complete when it has seen one from each writer.
+// input is complete when it has seen one from each writer. A writer
+// restarted after a crash sends its marker again, and a JetStream stream
+// keeps both: a marker naming its writer (HeaderWriter) counts once per
+// writer and subject (eofSeen), so another writer's records after the
+// repeat are still read.
 const ControlEOF = "eof"
 
 // controlToken authenticates control messages (end-of-input markers and
@@ -65,10 +71,43 @@ func isControl(m *nats.Msg, kind string) bool {
 // IsEOF reports whether m is an end-of-input marker published by velort.
 func IsEOF(m *nats.Msg) bool { return isControl(m, ControlEOF) }
 
-// NewEOF returns an end-of-input marker for subject.
+// NewEOF returns an end-of-input marker for subject. Without a writer's
+// name (NewEOFFrom) every one counts.
 func NewEOF(subject string) *nats.Msg {
 	m := nats.NewMsg(subject)
 	m.Header.Set(HeaderControl, ControlEOF)
 	m.Header.Set(HeaderToken, ControlToken())
 	return m
+}
+
+// NewEOFFrom returns an end-of-input marker for subject from the named
+// writer, which a reader counts once however often it is sent.
+func NewEOFFrom(subject, writer string) *nats.Msg {
+	m := NewEOF(subject)
+	m.Header.Set(HeaderWriter, writer)
+	return m
+}
+
+// eofSeen is a reader's set of the named writers whose end-of-input
+// marker it has counted, by writer and subject (a writer's name is its
+// query and partition, which two forwarders of one join share, each on a
+// subject of its own).
+type eofSeen map[string]struct{}
+
+// first reports whether m, an end-of-input marker, counts: it names no
+// writer, or one not seen on its subject before.
+func (s *eofSeen) first(m *nats.Msg) bool {
+	w, ok := headerValue(m, HeaderWriter)
+	if !ok {
+		return true
+	}
+	if *s == nil {
+		*s = eofSeen{}
+	}
+	k := w + " " + m.Subject
+	if _, dup := (*s)[k]; dup {
+		return false
+	}
+	(*s)[k] = struct{}{}
+	return true
 }

@@ -251,6 +251,7 @@ func (l *Loop) Run(ctx context.Context) error {
 	l.running.Store(true)
 	defer l.running.Store(false)
 	eofs := 0
+	var eofFrom eofSeen
 	l.lastIn = time.Now()
 	l.runCtx = ctx
 	for n := 1; ; n++ {
@@ -299,6 +300,9 @@ func (l *Loop) Run(ctx context.Context) error {
 		if IsEOF(m) {
 			if l.srcMax != nil {
 				l.sourceDone(m)
+			}
+			if !eofFrom.first(m) {
+				continue // a writer's marker again: an earlier run's, stored in a JetStream stream
 			}
 			if l.cfg.Joined != nil && !l.joinEOF(m) {
 				continue // a regular join side's marker beyond its writers (a restarted replay's)
@@ -657,12 +661,18 @@ func (l *Loop) endOfInput() error {
 			return err
 		}
 	}
+	// The markers follow every output stored: a reader that has this
+	// writer's marker, from this run or an earlier one, has its outputs.
+	if err := l.confirm(); err != nil {
+		return err
+	}
 	subjects := l.cfg.Sink.Subjects
 	if l.cfg.Forward != nil {
 		subjects = l.fwd.subjects
 	}
+	writer := l.cfg.Query + "/" + strconv.Itoa(l.cfg.Partition)
 	for _, s := range subjects {
-		if err := l.nc.PublishMsg(NewEOF(s)); err != nil {
+		if err := l.nc.PublishMsg(NewEOFFrom(s, writer)); err != nil {
 			return err
 		}
 	}

@@ -188,8 +188,9 @@ func sendEOF(nc *nats.Conn, s *planner.Stream) error {
 	for p := 0; p < s.Partitions; p++ {
 		// Markers carry no message id: a re-run's marker must arrive even
 		// when its records were deduplicated. A marker always follows all
-		// records of its run in stream order, so an extra one is harmless.
-		if err := nc.PublishMsg(partition.NewEOF(s.PartitionSubject(p))); err != nil {
+		// records of its run in stream order; it names the replayer, so
+		// that readers count an extra one (a re-run's) once.
+		if err := nc.PublishMsg(partition.NewEOFFrom(s.PartitionSubject(p), "replay/"+s.Name)); err != nil {
 			return err
 		}
 	}
