@@ -245,22 +245,31 @@ func TestComposedShapesAgainstSQLite(t *testing.T) {
 	}
 }
 
-// composedDurableSQL: one statement of three stages over a JetStream
-// source — GROUP BY k (a changelog), GROUP BY a bucket of its sum (another
-// key: every update moves a key between buckets), and a Top-3 of the
-// buckets — whose exchanges are JetStream streams velort creates.
+// composedDurableSQL: one statement of four stages over two JetStream
+// sources — a join of the events with a changelog of weights per key, GROUP
+// BY k (a changelog), GROUP BY a bucket of the weighted sum (another key:
+// every update moves a key between buckets), and a Top-3 of the buckets —
+// whose exchanges are JetStream streams velort creates.
 const composedDurableSQL = `
 CREATE STREAM events (k VARCHAR, v BIGINT)
 WITH (subject = 'cmp.events.{partition}', partitions = 4, key = 'k', jetstream = 'CMP_EVENTS');
+CREATE STREAM weights (k VARCHAR, w BIGINT)
+WITH (subject = 'cmp.weights.{partition}', partitions = 4, key = 'k', changelog = 'upsert', jetstream = 'CMP_WEIGHTS');
 CREATE STREAM top3 WITH (subject = 'cmp.top3', jetstream = 'CMP_TOP3') AS
-WITH counts AS (SELECT k, COUNT(*) AS c, SUM(v) AS s FROM events GROUP BY k),
+WITH joined AS (SELECT e.k AS k, e.v * m.w AS v FROM events AS e JOIN weights AS m ON e.k = m.k),
+     counts AS (SELECT k, COUNT(*) AS c, SUM(v) AS s FROM joined GROUP BY k),
      buckets AS (SELECT s % 40 AS bucket, SUM(c) AS total FROM counts GROUP BY s % 40)
 SELECT bucket, total FROM buckets ORDER BY total DESC, bucket LIMIT 3;
 `
 
-// TestComposedStatementSurvivesKills: composedDurableSQL run as a separate
+// TestComposedStatementSurvivesKills: composedDurableSQL (join → GROUP BY
+// → GROUP BY on another key → Top-N) run as a separate
 // velort process, SIGKILLed 3 times mid-stream and restarted: the sink's
 // final table equals that of an uninterrupted run and the batch answer.
+// The join's 4 loops write the one partition of the counts stage's stream,
+// which keeps every end-of-input marker: a loop restarted after a crash
+// stores its marker again, and counted per marker the repeats ended the
+// counts stage's input before the slowest loop's last outputs.
 func TestComposedStatementSurvivesKills(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts velort processes")
@@ -269,10 +278,10 @@ func TestComposedStatementSurvivesKills(t *testing.T) {
 	run := func(dir string, kills int) map[string]string {
 		emb := persistentServer(t, dir)
 		nc := natsConnect(t, emb.ClientURL())
-		in, _ := composedDurableInput(t, dir, n)
+		in, weights, _ := composedDurableInput(t, dir, n)
 		query := filepath.Join(dir, "q.sql")
 		os.WriteFile(query, []byte(composedDurableSQL), 0o644)
-		args := []string{"run", query, "--nats", emb.ClientURL(), "--replay", "events=" + in, "--checkpoint-interval", "150ms"}
+		args := []string{"run", query, "--nats", emb.ClientURL(), "--replay", "events=" + in, "--replay", "weights=" + weights, "--checkpoint-interval", "150ms"}
 		if kills > 0 {
 			rng := rand.New(rand.NewSource(16))
 			interrupted := 0
@@ -297,7 +306,7 @@ func TestComposedStatementSurvivesKills(t *testing.T) {
 		js, _ := nc.JetStream()
 		return readChangelogTable(t, js, "CMP_TOP3")
 	}
-	_, totals := composedDurableInput(t, t.TempDir(), n)
+	_, _, totals := composedDurableInput(t, t.TempDir(), n)
 	type bt struct{ bucket, total int64 }
 	var all []bt
 	for b, total := range totals {
@@ -322,29 +331,42 @@ func TestComposedStatementSurvivesKills(t *testing.T) {
 	compareTables(t, "top3, run killed 3 times vs uninterrupted", killed, clean)
 }
 
-// composedDurableInput writes n events over 60 keys with random values and
-// returns the path and the batch answer of composedDurableSQL's buckets:
-// bucket → total.
-func composedDurableInput(t *testing.T, dir string, n int) (string, map[int64]int64) {
+// composedDurableInput writes n events over 60 keys with random values,
+// and weights for 50 of the keys (each upserted 1–3 times), and returns
+// the paths and the batch answer of composedDurableSQL's buckets over the
+// last weight of each key: bucket → total.
+func composedDurableInput(t *testing.T, dir string, n int) (string, string, map[int64]int64) {
 	rng := rand.New(rand.NewSource(7))
+	var wlines []string
+	w := map[string]int64{}
+	for range 100 {
+		k := fmt.Sprintf("K%d", rng.Intn(50))
+		w[k] = int64(1 + rng.Intn(3))
+		wlines = append(wlines, fmt.Sprintf(`{"k":"%s","w":%d}`, k, w[k]))
+	}
 	count, sum := map[string]int64{}, map[string]int64{}
 	var lines []string
 	for range n {
 		k := fmt.Sprintf("K%d", rng.Intn(60))
 		v := int64(rng.Intn(100))
 		lines = append(lines, fmt.Sprintf(`{"k":"%s","v":%d}`, k, v))
-		count[k]++
-		sum[k] += v
+		if wk, ok := w[k]; ok { // the last weight: a key without one joins nothing
+			count[k]++
+			sum[k] += v * wk
+		}
 	}
 	totals := map[int64]int64{}
 	for k, c := range count {
 		totals[sum[k]%40] += c
 	}
-	path := filepath.Join(dir, "events.jsonl")
+	path, wpath := filepath.Join(dir, "events.jsonl"), filepath.Join(dir, "weights.jsonl")
 	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return path, totals
+	if err := os.WriteFile(wpath, []byte(strings.Join(wlines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, wpath, totals
 }
 
 // TestTopNPerKeyAgainstSQLite: ROW_NUMBER() OVER (PARTITION BY … ORDER BY
