@@ -112,6 +112,15 @@ func (p *parser) stripStreaming(toks []token, text []byte) (streamingClauses, bo
 			if !ok {
 				return sc, false
 			}
+			// The window's bounds stay grouping columns (go-mysql-server
+			// then accepts window_start without an aggregate): the call
+			// becomes `window_start, window_end` in place, when it fits.
+			if bounds := "window_start, window_end"; t.start+len(bounds) <= toks[end].end {
+				blank(t.start, toks[end].end)
+				copy(text[t.start:], bounds)
+				i = end
+				continue
+			}
 			from, to := t.start, toks[end].end
 			switch {
 			case i-1 > groupBy && isPunct(toks[i-1], ","):

@@ -452,3 +452,22 @@ GROUP BY TUMBLE(w, INTERVAL '1' MINUTE);`,
 		`{"window_start":"1970-01-01T00:01:00.000Z","top":1,"total":1}`: "1",
 	})
 }
+
+// TestWindowGroupWithoutAggregate: a windowed GROUP BY with no aggregate
+// may select window_start (go-mysql-server refused it: "expression
+// 'person.window_start' doesn't appear in the group by expressions"; found
+// by H-nexmark for q8): each distinct (id, name) once per window.
+func TestWindowGroupWithoutAggregate(t *testing.T) {
+	got := runTables(t, `
+CREATE STREAM person (id BIGINT, name VARCHAR, ts TIMESTAMP) WITH (subject = 'wga.p', event_time = 'ts');
+CREATE STREAM o WITH (subject = 'wga.o') AS
+SELECT id, name, window_start FROM person GROUP BY id, name, TUMBLE(ts, INTERVAL '10' SECOND);`,
+		map[string][]string{"person": {
+			`{"id":1,"name":"a","ts":1000}`, `{"id":1,"name":"a","ts":2000}`, `{"id":2,"name":"b","ts":3000}`, `{"id":1,"name":"a","ts":11000}`,
+		}}, "=o")
+	compareTables(t, "o", got["o"], map[string]string{
+		`{"id":1,"name":"a","window_start":"1970-01-01T00:00:00.000Z"}`: "1",
+		`{"id":2,"name":"b","window_start":"1970-01-01T00:00:00.000Z"}`: "1",
+		`{"id":1,"name":"a","window_start":"1970-01-01T00:00:10.000Z"}`: "1",
+	})
+}
