@@ -76,7 +76,7 @@ func (pl *Plan) Explain() string {
 		}
 		fmt.Fprintf(&b, "  input kind: %s\n", q.InputKindText())
 		fmt.Fprintf(&b, "  output kind: %s\n", q.OutputKindText())
-		fmt.Fprintf(&b, "  decode json: %s\n", strings.Join(read, ", "))
+		fmt.Fprintf(&b, "  decode %s: %s\n", q.Source.Format, strings.Join(read, ", "))
 		if q.inChangelog && q.regular == nil {
 			how := "from the key columns when a record has no Velort-Key header"
 			if q.SourceKeyCols() == nil {
@@ -150,9 +150,9 @@ func (pl *Plan) Explain() string {
 		} else if q.Sink.Materialized != nil {
 			fmt.Fprintf(&b, "  sink: table %s (upsert by group)\n", q.Sink.Name)
 		} else if q.outChangelog {
-			fmt.Fprintf(&b, "  sink: %s, encode json, headers Velort-Op (upsert|delete) and Velort-Key\n", sinkSubjects(q.Sink))
+			fmt.Fprintf(&b, "  sink: %s, encode %s, headers Velort-Op (upsert|delete) and Velort-Key%s\n", sinkSubjects(q.Sink), q.Sink.Format, templateText(q.Sink))
 		} else {
-			fmt.Fprintf(&b, "  sink: %s, encode json\n", sinkSubjects(q.Sink))
+			fmt.Fprintf(&b, "  sink: %s, encode %s%s\n", sinkSubjects(q.Sink), q.Sink.Format, templateText(q.Sink))
 		}
 	}
 	return b.String()
@@ -197,6 +197,9 @@ func schemaText(cols runtime.Schema) string {
 	parts := make([]string, len(cols))
 	for i, c := range cols {
 		parts[i] = c.Name + " " + c.Type.String()
+		if c.Meta != "" {
+			parts[i] += " METADATA FROM '" + c.Meta + "'"
+		}
 	}
 	return strings.Join(parts, ", ")
 }
@@ -290,4 +293,20 @@ func (pl *Plan) explainStages(b *strings.Builder) {
 			fmt.Fprintf(b, "  %s: %s → %s [%s, %d loop(s)] → %s; %s\n", q.Sink.Name, strings.Join(in, " ⋈ "), q.Name, q.Kind, q.Source.Partitions, out, q.OutputKindText())
 		}
 	}
+}
+
+// templateText describes a sink's subject template and header columns.
+func templateText(s *Stream) string {
+	t := s.Template
+	if t == nil {
+		return ""
+	}
+	out := ""
+	if len(t.Columns) > 0 {
+		out += ", subject from columns " + strings.Join(t.Columns, ", ") + " (values escaped into tokens)"
+	}
+	for _, h := range t.Headers {
+		out += fmt.Sprintf(", header %s from %s", h.Name, h.Column)
+	}
+	return out
 }
