@@ -36,6 +36,11 @@ type Stream struct {
 	View bool
 	// unread: a view no query reads; its queries do not run.
 	unread bool
+	// intake: a source on a wildcard subject with partitions > 1, which
+	// velort partitions itself; IntakeOf is the raw stream its intake
+	// query reads (intake.go).
+	intake   bool
+	IntakeOf *Stream
 	// Changelog marks a changelog stream (SPEC §2 "Changelogs"): each
 	// record upserts or deletes the row of its key. A declared source is
 	// one with changelog = 'upsert'; a derived or INSERT INTO sink is one

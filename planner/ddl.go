@@ -227,8 +227,12 @@ func (p *parser) applyStreamOptions(s *Stream, opts []option) bool {
 		return false
 	}
 	if s.Partitions > 1 && !strings.Contains(s.Subject, partitionToken) {
-		p.errorf(keyTok, "stream %s has %d partitions but its subject %q has no {partition}", s.Name, s.Partitions, s.Subject)
-		return false
+		if strings.ContainsAny(s.Subject, "*>") && s.Template == nil {
+			s.intake = true // velort partitions it (intake.go)
+		} else {
+			p.errorf(keyTok, "stream %s has %d partitions but its subject %q has no {partition} (nor a wildcard for velort to partition)", s.Name, s.Partitions, s.Subject)
+			return false
+		}
 	}
 	_ = keyTok
 	return true

@@ -13,9 +13,19 @@ func (pl *Plan) Explain() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "file %s\n", pl.File)
 	pl.explainStages(&b)
+	raw := map[*Stream]*Stream{} // the raw wildcard streams of intakes (intake.go)
+	for _, s := range pl.Streams {
+		if s.IntakeOf != nil {
+			raw[s.IntakeOf] = s
+		}
+	}
 	for _, s := range pl.Streams {
 		kind := "source"
 		switch {
+		case raw[s] != nil:
+			kind = "wildcard source, read by one intake loop that partitions it into " + raw[s].Name
+		case s.IntakeOf != nil:
+			kind = "source, partitioned by velort's intake from " + s.IntakeOf.Subject
 		case s.View && s.unread:
 			kind = "view, read by no query: not run"
 		case s.View:

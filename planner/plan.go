@@ -281,6 +281,10 @@ func (p *parser) createStream(pl *Plan) {
 	if !p.resolveStreamColumns(s, name) {
 		return
 	}
+	if s.intake {
+		p.intakeStage(pl, s, name) // intake.go
+		return
+	}
 	pl.addStream(s)
 }
 
