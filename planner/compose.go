@@ -40,6 +40,50 @@ type composer struct {
 	// outerCols: the stream a query read before readThrough put a stage
 	// in its place (subquery.go), whose columns SELECT * shows.
 	outerCols *Stream
+	// into: the sink, name and head of the SELECT being planned (one
+	// branch), which a Top-N per key read by SELECT * alone writes
+	// directly; fusedInto: it did.
+	into      *target
+	fusedInto bool
+}
+
+type target struct {
+	sink *Stream
+	name string
+	head []token
+}
+
+// rankOnly reports whether the SELECT in toks is SELECT * (or the derived
+// table's own columns, in its order) FROM (the derived table at i) [AS]
+// alias [WHERE <rank column> <= n], alias at j.
+func rankOnly(toks []token, i, j int, alias, column string) bool {
+	if i < 3 || !isKeyword(toks[0], "SELECT") || !isKeyword(toks[i-1], "FROM") {
+		return false
+	}
+	if !(i == 3 && isPunct(toks[1], "*")) {
+		outer := plainColumns(toks[1 : i-1])
+		inner := plainColumns(selectList(toks[i+1:], column))
+		if outer == nil || len(outer) != len(inner) {
+			return false
+		}
+		for k := range outer {
+			if !strings.EqualFold(outer[k], inner[k]) {
+				return false
+			}
+		}
+	}
+	rest := toks[j+1:]
+	if len(rest) == 0 {
+		return true
+	}
+	if !isKeyword(rest[0], "WHERE") {
+		return false
+	}
+	rest = rest[1:]
+	if len(rest) == 5 && strings.EqualFold(rest[0].text, alias) && isPunct(rest[1], ".") {
+		rest = rest[2:]
+	}
+	return len(rest) == 3 && strings.EqualFold(rest[0].text, column) && (isPunct(rest[1], "<=") || isPunct(rest[1], "<")) && rest[2].kind == tokNumber
 }
 
 // rankOf returns the Top-N per key of a stage named alias whose body has a
@@ -79,9 +123,17 @@ func (c *composer) plan(p *parser, sink *Stream, name string, head, toks []token
 		b0 = branches[0][0]
 	}
 	for i, b := range branches {
+		if len(branches) == 1 {
+			c.into = &target{sink: sink, name: name, head: head}
+		}
 		b = c.derivedTables(p, b)
+		c.into = nil
 		if p.fail != nil {
 			return
+		}
+		if c.fusedInto { // the branch was only SELECT * over a Top-N per key
+			c.fusedInto = false
+			continue
 		}
 		c.renames, c.outerCols = nil, nil
 		b, ins := c.whereSubqueries(p, b)
@@ -310,6 +362,15 @@ func (c *composer) derivedTables(p *parser, toks []token) []token {
 		}
 		rank := c.rankOf(p, toks[i+1:closing], toks[j+1:], alias.text)
 		if p.fail != nil {
+			return nil
+		}
+		if tg := c.into; rank != nil && tg != nil && rankOnly(toks, i, j, alias.text, rank.column) {
+			// SELECT * FROM (… ROW_NUMBER() …) t WHERE rn <= n: the Top-N
+			// writes the statement's stream itself (no stage, no exchange).
+			c.into, c.rank = nil, rank
+			body := toks[i+1 : closing]
+			c.plan(p, tg.sink, tg.name, tg.head, body, body[len(body)-1].end)
+			c.fusedInto = true
 			return nil
 		}
 		s := c.stage(p, alias, toks[i+1:closing], rank)
@@ -595,4 +656,72 @@ func (pl *Plan) dropUnreadViews() {
 		}
 		pl.Queries = kept
 	}
+}
+
+// selectList is the SELECT list of the query in body (its items up to the
+// top-level FROM), without the item named skip (AS skip).
+func selectList(body []token, skip string) []token {
+	depth, from := 0, len(body)
+	for k, t := range body {
+		switch {
+		case isPunct(t, "("):
+			depth++
+		case isPunct(t, ")"):
+			depth--
+		case depth == 0 && isKeyword(t, "FROM"):
+			from = k
+		}
+		if from < len(body) {
+			break
+		}
+	}
+	if len(body) == 0 || from > len(body) {
+		return nil
+	}
+	items := body[1:from]
+	// Drop the item ending in AS skip.
+	var out []token
+	depth, start := 0, 0
+	for k := 0; k <= len(items); k++ {
+		if k < len(items) {
+			switch t := items[k]; {
+			case isPunct(t, "("):
+				depth++
+				continue
+			case isPunct(t, ")"):
+				depth--
+				continue
+			case depth != 0 || !isPunct(t, ","):
+				continue
+			}
+		}
+		item := items[start:k]
+		if n := len(item); !(n >= 2 && strings.EqualFold(item[n-1].text, skip) && isKeyword(item[n-2], "AS")) {
+			if len(out) > 0 {
+				out = append(out, token{kind: tokPunct, text: ","})
+			}
+			out = append(out, item...)
+		}
+		start = k + 1
+	}
+	return out
+}
+
+// plainColumns returns the names of a SELECT list of plain columns (a, b,
+// c), nil when an item is anything else.
+func plainColumns(items []token) []string {
+	var names []string
+	for k, t := range items {
+		switch {
+		case k%2 == 0 && t.kind == tokIdent && !isClauseKeyword(t):
+			names = append(names, t.text)
+		case k%2 == 1 && isPunct(t, ","):
+		default:
+			return nil
+		}
+	}
+	if len(items)%2 == 0 {
+		return nil
+	}
+	return names
 }

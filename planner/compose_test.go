@@ -252,3 +252,33 @@ func TestGroupByAliasedKeyNoRepartition(t *testing.T) {
 		t.Errorf("GROUP BY e.k over s AS e (partitioned by k) repartitions")
 	}
 }
+
+// TestTopNPerKeyStarIsOneQuery: SELECT * over a Top-N per key is planned
+// as the Top-N writing the statement's stream (one query, no exchange).
+func TestTopNPerKeyStarIsOneQuery(t *testing.T) {
+	pl, err := Parse("q.sql", composeDecl+"CREATE STREAM o AS SELECT * FROM (SELECT k, x, ROW_NUMBER() OVER (PARTITION BY k ORDER BY x DESC) AS rn FROM s) AS t WHERE rn <= 2;\n", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pl.Queries) != 1 || pl.Queries[0].Name != "o" || pl.Queries[0].Source.Name != "s" || pl.Queries[0].Kind != "topn" {
+		t.Fatalf("queries: %d, first %s over %s (%s); want one Top-N o over s", len(pl.Queries), pl.Queries[0].Name, pl.Queries[0].Source.Name, pl.Queries[0].Kind)
+	}
+	if got := schemaText(pl.Stream("o").Columns); got != "k VARCHAR, x BIGINT" {
+		t.Errorf("o: %s", got)
+	}
+	// The derived table's own columns in its order: one query too; a
+	// different list keeps the stage.
+	for sqlText, want := range map[string]int{
+		"CREATE STREAM o AS SELECT k, x FROM (SELECT k, x, ROW_NUMBER() OVER (PARTITION BY k ORDER BY x DESC) AS rn FROM s) AS t WHERE rn <= 2;\n": 1,
+		"CREATE STREAM o AS SELECT x, k FROM (SELECT k, x, ROW_NUMBER() OVER (PARTITION BY k ORDER BY x DESC) AS rn FROM s) AS t WHERE rn <= 2;\n": 2,
+		"CREATE STREAM o AS SELECT k FROM (SELECT k, x, ROW_NUMBER() OVER (PARTITION BY k ORDER BY x DESC) AS rn FROM s) AS t WHERE rn <= 2;\n":    2,
+	} {
+		pl, err := Parse("q.sql", composeDecl+sqlText, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pl.Queries) != want {
+			t.Errorf("%s: %d queries, want %d", sqlText, len(pl.Queries), want)
+		}
+	}
+}
