@@ -426,18 +426,24 @@ func isClauseKeyword(t token) bool {
 // its stream.
 func (c *composer) stage(p *parser, name token, body []token, rank *rankSpec) *Stream {
 	c.n++
-	s := newStream(name.text, name.start)
-	s.Derived, s.Hidden = true, true
-	s.Subject = fmt.Sprintf("_velort.x.%s.%d.{partition}", subjectToken(c.stmt), c.n)
-	s.DLQ = fmt.Sprintf("velort.dlq.%s.%d", subjectToken(c.stmt), c.n)
+	s := c.stageStream(name.text, name.start)
 	qname := c.uniqueName(c.stmt + "__" + strings.ToLower(name.text))
-	c.pl.Streams = append(c.pl.Streams, s)
 	c.rank = rank
 	c.plan(p, s, qname, nil, body, body[len(body)-1].end)
 	if p.fail != nil {
 		return nil
 	}
 	c.shape(s)
+	return s
+}
+
+// stageStream makes the hidden stream of stage c.n, named name.
+func (c *composer) stageStream(name string, pos int) *Stream {
+	s := newStream(name, pos)
+	s.Derived, s.Hidden = true, true
+	s.Subject = fmt.Sprintf("_velort.x.%s.%d.{partition}", subjectToken(c.stmt), c.n)
+	s.DLQ = fmt.Sprintf("velort.dlq.%s.%d", subjectToken(c.stmt), c.n)
+	c.pl.Streams = append(c.pl.Streams, s)
 	return s
 }
 

@@ -49,19 +49,9 @@ func (p *parser) intakeStage(pl *Plan, s *Stream, at token) {
 	s.Columns = cols
 	pl.addStream(s)
 
-	text := fmt.Sprintf("SELECT * FROM `%s`", raw.Name)
-	gt, lerr := tokenize(text)
-	if lerr != nil {
-		p.errorf(at, "internal error planning the intake of %s: %s", s.Name, lerr.msg)
-		return
-	}
 	pl.scopes = append(pl.scopes, map[string]*Stream{strings.ToLower(raw.Name): &raw})
 	defer func() { pl.scopes = pl.scopes[:len(pl.scopes)-1] }()
-	sp := &parser{src: &source{name: p.src.name, text: text}, st: statement{toks: gt, start: 0, end: len(text)}}
-	q := sp.planSelect(pl, s, name+"__intake", []byte(text), false, nil)
-	if sp.fail != nil {
-		p.errorf(at, "stream %s: its intake: %s", s.Name, sp.fail.Msg)
-		return
+	if q := planGenerated(p, pl, s, name+"__intake", fmt.Sprintf("SELECT * FROM `%s`", raw.Name), at); q != nil {
+		q.Statement = name
 	}
-	q.Statement = name
 }

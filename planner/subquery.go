@@ -307,27 +307,32 @@ func (c *composer) coPartition(p *parser, toks []token, stage, col string) bool 
 // genStage plans text (a SELECT velort writes, over streams in scope) as
 // a stage named name; errors point at at.
 func (c *composer) genStage(p *parser, at token, name, text string) *Stream {
-	gen := &source{name: p.src.name, text: text}
-	gt, lerr := tokenize(text)
-	if lerr != nil {
-		p.errorf(at, "internal error planning a stage: %s", lerr.msg)
-		return nil
-	}
-	s := newStream(name, at.start)
-	s.Derived, s.Hidden = true, true
-	s.Subject = fmt.Sprintf("_velort.x.%s.%d.{partition}", subjectToken(c.stmt), c.n)
-	s.DLQ = fmt.Sprintf("velort.dlq.%s.%d", subjectToken(c.stmt), c.n)
-	c.pl.Streams = append(c.pl.Streams, s)
-	sp := &parser{src: gen, st: statement{toks: gt, start: 0, end: len(text)}}
-	q := sp.planSelect(c.pl, s, c.uniqueName(c.stmt+"__"+name), []byte(text), false, nil)
-	if sp.fail != nil {
-		p.errorf(at, "%s", sp.fail.Msg)
+	s := c.stageStream(name, at.start)
+	q := planGenerated(p, c.pl, s, c.uniqueName(c.stmt+"__"+name), text, at)
+	if q == nil {
 		return nil
 	}
 	q.Statement = c.stmt
 	c.shape(s)
 	c.pl.scopes[len(c.pl.scopes)-1][strings.ToLower(name)] = s
 	return s
+}
+
+// planGenerated plans text, a SELECT velort writes (its errors are
+// velort's, reported at at in the file), into sink as query qname.
+func planGenerated(p *parser, pl *Plan, sink *Stream, qname, text string, at token) *Query {
+	gt, lerr := tokenize(text)
+	if lerr != nil {
+		p.errorf(at, "internal error planning %s: %s", qname, lerr.msg)
+		return nil
+	}
+	sp := &parser{src: &source{name: p.src.name, text: text}, st: statement{toks: gt, start: 0, end: len(text)}}
+	q := sp.planSelect(pl, sink, qname, []byte(text), false, nil)
+	if sp.fail != nil {
+		p.errorf(at, "%s", sp.fail.Msg)
+		return nil
+	}
+	return q
 }
 
 // semiStage plans body as a stage and, over it, the stage of its distinct
@@ -455,10 +460,22 @@ func selectStar(toks []token) int {
 // fromAlias is the alias of the stream after the top-level FROM of toks
 // (FROM s AS a, FROM s a), or "".
 func fromAlias(toks []token) string {
-	name, _, ok := fromItem(toks)
+	depth := 0
 	for i, t := range toks {
-		if ok && isKeyword(t, "FROM") && i+1 < len(toks) && !strings.EqualFold(toks[i+1].text, name) {
-			return name
+		switch {
+		case isPunct(t, "("):
+			depth++
+		case isPunct(t, ")"):
+			depth--
+		case depth == 0 && isKeyword(t, "FROM"):
+			j := i + 2
+			if j < len(toks) && isKeyword(toks[j], "AS") {
+				j++
+			}
+			if i+1 < len(toks) && toks[i+1].kind == tokIdent && j < len(toks) && toks[j].kind == tokIdent && !isClauseKeyword(toks[j]) {
+				return toks[j].text
+			}
+			return ""
 		}
 	}
 	return ""
