@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/velort/velort/runtime"
+	"github.com/velort/velort/transport"
 	"github.com/velort/velort/udf"
 )
 
@@ -41,6 +42,9 @@ type Stream struct {
 	// query reads (intake.go).
 	intake   bool
 	IntakeOf *Stream
+	// Transform: a JetStream source on a wildcard subject partitioned by
+	// NATS (intake.go); Subject is then what the stream stores.
+	Transform *transport.SubjectTransform
 	// Changelog marks a changelog stream (SPEC §2 "Changelogs"): each
 	// record upserts or deletes the row of its key. A declared source is
 	// one with changelog = 'upsert'; a derived or INSERT INTO sink is one

@@ -26,6 +26,8 @@ func (pl *Plan) Explain() string {
 			kind = "wildcard source, read by one intake loop that partitions it into " + raw[s].Name
 		case s.IntakeOf != nil:
 			kind = "source, partitioned by velort's intake from " + s.IntakeOf.Subject
+		case s.Transform != nil:
+			kind = "source on " + s.Transform.Source + ", partitioned by NATS: the JetStream stream's subject transform stores it as " + s.Transform.Destination
 		case s.View && s.unread:
 			kind = "view, read by no query: not run"
 		case s.View:

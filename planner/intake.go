@@ -3,6 +3,9 @@ package planner
 import (
 	"fmt"
 	"strings"
+
+	"github.com/velort/velort/runtime"
+	"github.com/velort/velort/transport"
 )
 
 // Wildcard sources partitioned by velort (SPEC §2 "NATS-native streams"):
@@ -22,14 +25,14 @@ import (
 // > 1) as the partitioned stream of an intake query reading the wildcard.
 func (p *parser) intakeStage(pl *Plan, s *Stream, at token) {
 	switch {
-	case s.JetStream != "":
-		p.errorf(at, "stream %s: a JetStream stream on a wildcard subject with partitions = %d is not supported yet (velort would partition it with a subject transform): expected partitions = 1, or a subject with {partition}", s.Name, s.Partitions)
-		return
 	case s.Changelog:
 		p.errorf(at, "stream %s: a changelog on a wildcard subject with partitions = %d is not supported yet: expected partitions = 1, or a subject with {partition}", s.Name, s.Partitions)
 		return
 	case len(s.Key) == 0:
 		p.errorf(at, "stream %s has %d partitions on the wildcard subject %q: expected key = 'column' to partition it by", s.Name, s.Partitions, s.Subject)
+		return
+	case s.JetStream != "":
+		p.natsPartitioned(pl, s)
 		return
 	}
 	raw := *s
@@ -54,4 +57,63 @@ func (p *parser) intakeStage(pl *Plan, s *Stream, at token) {
 	if q := planGenerated(p, pl, s, name+"__intake", fmt.Sprintf("SELECT * FROM `%s`", raw.Name), at); q != nil {
 		q.Statement = name
 	}
+}
+
+// A JetStream source on a wildcard subject with partitions > 1 is
+// partitioned by NATS itself: the stream velort creates has a subject
+// transform that appends NATS's partition of the key's subject token
+// (transport.PartitionTransform):
+//
+//	subject 'plant.*.sensor.*', key = 'device' (METADATA FROM 'subject.4'), partitions = 4
+//	stores plant.north.sensor.d7 as plant.north.sensor.d7.{{partition(4,2)}}
+//
+// and partition p's durable consumer filters plant.*.sensor.*.p. NATS hashes
+// the token's bytes with FNV-1a, as velort hashes a VARCHAR key
+// (transport.PartitionOf), so the loop's check that a record's key hashes
+// to its partition agrees (TestPartitionTransformAgreesWithNATS). Other
+// keys are refused: a payload column is not known to NATS, a non-VARCHAR
+// token hashes as its text (007 vs 7), and a compound key's text is
+// a|b where NATS hashes ab.
+
+// natsPartitioned declares s as a JetStream stream partitioned by NATS's
+// subject transform, or refuses it at its key.
+func (p *parser) natsPartitioned(pl *Plan, s *Stream) {
+	at := p.src.tokenAt(s.keyPos)
+	instead := "or leave out jetstream (velort's intake partitions core NATS traffic), or set partitions = 1"
+	if len(s.KeyIdx) != 1 {
+		p.errorf(at, "stream %s: a JetStream stream on the wildcard subject %q is partitioned by NATS, by one subject token: expected key = 'column' with one VARCHAR column METADATA FROM 'subject.N' (N a '*' of the subject; GROUP BY may add more columns), %s", s.Name, s.Subject, instead)
+		return
+	}
+	c := s.Columns[s.KeyIdx[0]]
+	m, ok := transport.ParseMetadata(c.Meta)
+	if c.Meta == "" || !ok || m.Kind != transport.MetaSubject {
+		p.errorf(at, "stream %s: a JetStream stream on the wildcard subject %q is partitioned by NATS, which knows only the subject: expected the key to be a VARCHAR column METADATA FROM 'subject.N' (N a '*' of the subject), not %s, %s", s.Name, s.Subject, c.Name, instead)
+		return
+	}
+	if c.Type != runtime.TString {
+		p.errorf(at, "stream %s: key %s is %s; NATS partitions by the token's text: declare it VARCHAR (CAST it where a number is needed), %s", s.Name, c.Name, c.Type, instead)
+		return
+	}
+	tr, err := transport.PartitionTransform(s.Subject, s.Partitions, []int{m.Token})
+	if err != nil {
+		p.errorf(at, "stream %s: key %s cannot be partitioned by NATS: %v; expected a key column METADATA FROM 'subject.N' with N a '*' of the subject (no '>'), %s", s.Name, c.Name, err, instead)
+		return
+	}
+	s.Transform = &tr
+	s.Subject = transport.StoredPattern(s.Subject)
+	pl.addStream(s)
+}
+
+// JetStreamSubjects returns the subjects a JetStream source's stream
+// stores and, for a wildcard partitioned by NATS, the subject transform
+// the stream is created with (nil otherwise).
+func (s *Stream) JetStreamSubjects() ([]string, *transport.SubjectTransform) {
+	if s.Transform != nil {
+		return []string{s.Transform.Source}, s.Transform
+	}
+	subj := s.WildcardSubject()
+	if s.Partitions > 1 || strings.Contains(subj, partitionToken) {
+		subj = transport.WildcardSubject(subj)
+	}
+	return []string{subj}, nil
 }

@@ -3,6 +3,7 @@ package transport
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,12 +13,19 @@ import (
 // EnsureStream makes sure a JetStream stream named name stores every
 // subject in subjects: it is created if missing (file storage, limits
 // retention, the given duplicate window); an existing stream is used as it
-// is when its subjects cover ours, and is an error otherwise.
-func (c *Conn) EnsureStream(name string, subjects []string, dedup time.Duration) error {
-	return retryJS(func() error { return c.ensureStream(name, subjects, dedup) })
+// is when its subjects cover ours, and is an error otherwise. With a
+// transform (a wildcard subject partitioned by NATS, see
+// PartitionTransform; nil: none) the stream is created with it, and an existing
+// stream must have the same one.
+func (c *Conn) EnsureStream(name string, subjects []string, dedup time.Duration, transform ...*SubjectTransform) error {
+	var tr *SubjectTransform
+	if len(transform) > 0 {
+		tr = transform[0]
+	}
+	return retryJS(func() error { return c.ensureStream(name, subjects, dedup, tr) })
 }
 
-func (c *Conn) ensureStream(name string, subjects []string, dedup time.Duration) error {
+func (c *Conn) ensureStream(name string, subjects []string, dedup time.Duration, tr *SubjectTransform) error {
 	js, err := c.NC.JetStream()
 	if err != nil {
 		return err
@@ -25,11 +33,18 @@ func (c *Conn) ensureStream(name string, subjects []string, dedup time.Duration)
 	info, err := js.StreamInfo(name)
 	switch {
 	case errors.Is(err, nats.ErrStreamNotFound):
-		_, err = js.AddStream(&nats.StreamConfig{
+		cfg := &nats.StreamConfig{
 			Name: name, Subjects: subjects, Storage: nats.FileStorage,
 			Retention: nats.LimitsPolicy, Duplicates: dedup,
-		})
+		}
+		if tr != nil {
+			cfg.SubjectTransform = &nats.SubjectTransformConfig{Source: tr.Source, Destination: tr.Destination}
+		}
+		_, err = js.AddStream(cfg)
 		if err != nil {
+			if tr != nil {
+				return fmt.Errorf("creating JetStream stream %s on %s with the subject transform %s -> %s (nats-server 2.10 or later): %w", name, strings.Join(subjects, ", "), tr.Source, tr.Destination, err)
+			}
 			return fmt.Errorf("creating JetStream stream %s on %s: %w", name, strings.Join(subjects, ", "), err)
 		}
 		return nil
@@ -41,8 +56,72 @@ func (c *Conn) ensureStream(name string, subjects []string, dedup time.Duration)
 			return fmt.Errorf("JetStream stream %s exists with subjects %s, which do not cover %s", name, strings.Join(info.Config.Subjects, ", "), s)
 		}
 	}
+	if tr != nil {
+		if have := info.Config.SubjectTransform; have == nil || have.Source != tr.Source || have.Destination != tr.Destination {
+			now := "no subject transform"
+			if have != nil {
+				now = fmt.Sprintf("the subject transform %s -> %s", have.Source, have.Destination)
+			}
+			return fmt.Errorf("JetStream stream %s exists with %s, but velort partitions it by the transform %s -> %s: "+
+				"name a new stream (jetstream = '…') for velort to create, or give the stream the transform (nats stream edit %s --transform-source '%s' --transform-destination '%s'; messages stored before are not partitioned and not read)",
+				name, now, tr.Source, tr.Destination, name, tr.Source, tr.Destination)
+		}
+	}
 	return nil
 }
+
+// SubjectTransform is a JetStream stream's subject transform (nats-server
+// 2.10+): a message published to a subject matching Source is stored
+// under Destination, where {{wildcard(i)}} is the i-th '*' of Source and
+// {{partition(n,i,j,…)}} the partition NATS hashes those wildcards to.
+type SubjectTransform struct {
+	Source, Destination string
+}
+
+// PartitionTransform returns the transform that partitions a wildcard
+// subject n ways by the given subject tokens (1-based positions in
+// subject, each a '*'): every token is kept and the partition number is
+// appended as one more token, so 'plant.*.sensor.*' by token 4 stores
+// plant.north.sensor.d7 as plant.north.sensor.d7.<p>, p the partition
+// PartitionOfString("d7", n) gives. Consumers filter their partition with
+// StoredPattern. Subjects with '>' cannot be transformed so.
+func PartitionTransform(subject string, n int, tokens []int) (SubjectTransform, error) {
+	toks := strings.Split(subject, ".")
+	wild := make([]int, len(toks)) // token position -> wildcard index (1-based), 0: literal
+	dest := make([]string, len(toks))
+	w := 0
+	for i, t := range toks {
+		switch t {
+		case ">":
+			return SubjectTransform{}, fmt.Errorf("subject %q ends in '>': NATS's partition function hashes '*' tokens only", subject)
+		case "*":
+			w++
+			wild[i] = w
+			dest[i] = fmt.Sprintf("{{wildcard(%d)}}", w)
+		default:
+			dest[i] = t
+		}
+	}
+	args := []string{strconv.Itoa(n)}
+	for _, k := range tokens {
+		if k < 1 || k > len(toks) || wild[k-1] == 0 {
+			return SubjectTransform{}, fmt.Errorf("token %d of subject %q is not a '*'", k, subject)
+		}
+		args = append(args, strconv.Itoa(wild[k-1]))
+	}
+	if len(tokens) == 0 {
+		return SubjectTransform{}, fmt.Errorf("no token to partition subject %q by", subject)
+	}
+	return SubjectTransform{
+		Source:      subject,
+		Destination: strings.Join(dest, ".") + ".{{partition(" + strings.Join(args, ",") + ")}}",
+	}, nil
+}
+
+// StoredPattern is the subject pattern of what PartitionTransform stores:
+// subject with a {partition} token appended (a partition's consumer
+// filters subject.<p>).
+func StoredPattern(subject string) string { return subject + "." + PartitionToken }
 
 func anyCovers(patterns []string, subject string) bool {
 	for _, p := range patterns {

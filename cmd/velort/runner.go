@@ -59,6 +59,9 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		if s == nil {
 			return &exitError{code: 2, err: fmt.Errorf("--replay %s: no stream or KV table %s in %s", r, name, file)}
 		}
+		if s.Transform != nil { // planner/intake.go
+			return &exitError{code: 2, err: fmt.Errorf("--replay %s: stream %s is partitioned by NATS from the subjects messages are published to, which replayed lines do not have: publish them to %s instead (nats pub)", r, name, s.Transform.Source)}
+		}
 		replays[s] = path
 	}
 	replayMode := len(replays) > 0 || len(tableReplays) > 0 // a table's replay alone ends too (feedTable)
@@ -100,11 +103,8 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		if s.JetStream == "" {
 			continue
 		}
-		subj := s.WildcardSubject()
-		if s.Partitions > 1 || strings.Contains(subj, "{partition}") {
-			subj = transport.WildcardSubject(subj)
-		}
-		if err := conn.EnsureStream(s.JetStream, []string{subj}, s.DedupWindow); err != nil {
+		subjects, tr := s.JetStreamSubjects() // tr: a wildcard partitioned by NATS (planner/intake.go)
+		if err := conn.EnsureStream(s.JetStream, subjects, s.DedupWindow, tr); err != nil {
 			return &exitError{code: 2, err: err}
 		}
 	}
