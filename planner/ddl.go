@@ -211,7 +211,7 @@ func (p *parser) applyStreamOptions(s *Stream, opts []option) bool {
 			}
 			s.Start = v
 		default:
-			p.errorf(o.tok, "unknown stream option %s: expected subject, partitions, key, changelog, format, event_time, watermark_delay, idle_timeout, late, dlq, jetstream, start, dedup_window, delimiter, header, schema, message or headers", o.name)
+			p.errorf(o.tok, "unknown stream option %s: expected subject, partitions, key, changelog, format, event_time, watermark_delay, idle_timeout, late, dlq, jetstream, start, dedup_window, delimiter, header, schema, message, codec or headers", o.name)
 			return false
 		}
 	}

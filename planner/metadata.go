@@ -67,6 +67,9 @@ type streamFormat struct {
 	messageTok            token
 	hasDelim, hasHeader   bool
 	hasSchema, hasMessage bool
+	codec                 string // format = 'wasm' (codec.go)
+	codecTok              token
+	hasCodec              bool
 }
 
 func (f *streamFormat) option(o option) bool {
@@ -81,6 +84,8 @@ func (f *streamFormat) option(o option) bool {
 		f.schema, f.schemaTok, f.hasSchema = o.value, o.tok, true
 	case "message":
 		f.message, f.messageTok, f.hasMessage = o.value, o.tok, true
+	case "codec":
+		f.codec, f.codecTok, f.hasCodec = o.value, o.tok, true
 	default:
 		return false
 	}
@@ -95,10 +100,13 @@ func (p *parser) applyFormat(s *Stream, f *streamFormat) bool {
 	var out *runtime.Format
 	switch f.name {
 	case "json":
-	case "text", "csv", "protobuf":
+	case "text", "csv", "protobuf", "wasm":
 		out = &runtime.Format{Name: f.name}
 	default:
-		p.errorf(f.nameTok, "unsupported format %s: expected 'json', 'csv', 'text' or 'protobuf'", describe(f.nameTok))
+		p.errorf(f.nameTok, "unsupported format %s: expected 'json', 'csv', 'text', 'protobuf' or 'wasm'", describe(f.nameTok))
+		return false
+	}
+	if !p.codecOption(s, f, out) {
 		return false
 	}
 	if (f.hasDelim || f.hasHeader) && f.name != "csv" {

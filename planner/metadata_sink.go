@@ -95,7 +95,7 @@ func (t *SubjectTemplate) check(cols runtime.Schema) string {
 // (text: one column; protobuf: a field of a fitting type for each).
 func (pl *Plan) checkTemplates() *Error {
 	for _, q := range pl.Queries {
-		if f := q.Sink.PayloadFormat; f != nil && q.Sink.Materialized == nil {
+		if f := q.Sink.PayloadFormat; f != nil && q.Sink.Materialized == nil && f.Name != "wasm" { // a codec is checked by LoadModules
 			if _, err := f.NewEncoder(q.Columns); err != nil {
 				return pl.src.errorAt(q.Sink.pos, "stream %s (written by query %s): %v", q.Sink.Name, q.Name, err)
 			}

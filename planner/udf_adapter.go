@@ -113,6 +113,9 @@ func (pl *Plan) LoadModules(ctx context.Context, host *udf.Host) error {
 			f.module, f.index = m, m.Index(f.Name)
 		}
 	}
+	if err := pl.loadCodecs(ctx, host); err != nil {
+		return err
+	}
 	for _, q := range pl.Queries {
 		for _, r := range q.needRetract {
 			if !r.fn.CanRetract() {

@@ -25,14 +25,34 @@ type PayloadEncoder interface {
 	Append(dst []byte, row Row) ([]byte, error)
 }
 
+// Codec makes the decoders and encoders of format 'wasm': a codec module
+// under the velort/1 codec ABI (docs/udf.md "Codecs"). udf.Codec
+// implements it; runtime knows nothing of wasm. Each decoder and encoder
+// is its own sandboxed instance (one per partition loop), so calls need
+// no lock. A decoder or encoder may also have a Close() error method that
+// releases its instance.
+type Codec interface {
+	// NewDecoder is Format.NewDecoder for this codec.
+	NewDecoder(schema Schema, payload []int, read []bool) (PayloadDecoder, error)
+	// NewEncoder is Format.NewEncoder for this codec.
+	NewEncoder(cols Schema) (PayloadEncoder, error)
+}
+
 // Format is a stream's payload format when it is not JSON (WITH format =
-// 'csv' | 'text' | 'protobuf').
+// 'csv' | 'text' | 'protobuf' | 'wasm').
 type Format struct {
-	Name      string // "csv", "text" or "protobuf"
+	Name      string // "csv", "text", "protobuf" or "wasm"
 	Delimiter byte   // csv: the field separator (default ',')
 	Header    bool   // csv: each payload starts with a header line naming its fields
 	// Message is the protobuf message type of each payload.
 	Message protoreflect.MessageDescriptor
+	// CodecPath is the wasm codec's module (codec = '...', resolved
+	// against the SQL file's directory) and CodecName the codec it names
+	// after a '#' ("" when the module declares one). Codec is set once
+	// the module is loaded (planner: Plan.LoadModules).
+	CodecPath, CodecName string
+	Codec                Codec
+	CodecPos             int // where codec = '…' is written in the SQL file (the planner's errors)
 }
 
 // NewDecoder returns a decoder of f for schema. payload lists, in order,
@@ -55,6 +75,11 @@ func (f *Format) NewDecoder(schema Schema, payload []int, read []bool) (PayloadD
 		return newCSVDecoder(f, schema, payload, rd), nil
 	case "protobuf":
 		return newProtoDecoder(f.Message, schema, payload, rd)
+	case "wasm":
+		if f.Codec == nil {
+			return nil, f.unloaded()
+		}
+		return f.Codec.NewDecoder(schema, payload, read)
 	}
 	return nil, fmt.Errorf("unknown format %q", f.Name)
 }
@@ -71,8 +96,17 @@ func (f *Format) NewEncoder(cols Schema) (PayloadEncoder, error) {
 		return newCSVEncoder(f, cols), nil
 	case "protobuf":
 		return newProtoEncoder(f.Message, cols)
+	case "wasm":
+		if f.Codec == nil {
+			return nil, f.unloaded()
+		}
+		return f.Codec.NewEncoder(cols)
 	}
 	return nil, fmt.Errorf("unknown format %q", f.Name)
+}
+
+func (f *Format) unloaded() error {
+	return fmt.Errorf("format 'wasm': codec %s is not loaded", f.CodecPath)
 }
 
 // Check reports whether the payload columns of schema fit the format.
@@ -85,6 +119,10 @@ func (f *Format) Check(schema Schema, payload []int) error {
 	case "csv":
 		if len(payload) == 0 {
 			return fmt.Errorf("format 'csv' needs at least one column that is not METADATA")
+		}
+	case "wasm":
+		if len(payload) == 0 {
+			return fmt.Errorf("format 'wasm' needs at least one column that is not METADATA")
 		}
 	case "protobuf":
 		if f.Message == nil {

@@ -32,8 +32,9 @@ type manifestFunc struct {
 }
 
 type manifest struct {
-	ABI       string         `json:"abi"`
-	Functions []manifestFunc `json:"functions"`
+	ABI       string          `json:"abi"`
+	Functions []manifestFunc  `json:"functions"`
+	Codecs    []manifestCodec `json:"codecs"` // codec.go
 }
 
 // parseManifest decodes a manifest's JSON into checked signatures.
@@ -47,7 +48,7 @@ func parseManifest(data []byte) ([]Signature, error) {
 	if m.ABI != "" && m.ABI != ABI {
 		return nil, fmt.Errorf("manifest: abi %q is not supported (want %q)", m.ABI, ABI)
 	}
-	if len(m.Functions) == 0 {
+	if len(m.Functions) == 0 && len(m.Codecs) == 0 {
 		return nil, fmt.Errorf("manifest: declares no functions")
 	}
 	sigs := make([]Signature, len(m.Functions))

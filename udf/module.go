@@ -44,7 +44,7 @@ func (h *Host) Load(ctx context.Context, path string) (*Module, error) {
 	}
 	sigs, err := m.manifest(in)
 	in.Close(ctx)
-	if err == nil {
+	if err == nil && len(sigs) > 0 { // none: a module of codecs only (codec.go)
 		err = m.setSignatures(sigs)
 	}
 	if err != nil {
@@ -247,8 +247,18 @@ func (m *Module) start(ctx context.Context) (*Instance, error) {
 
 // manifest reads the custom section, else calls velort_describe on in.
 func (m *Module) manifest(in *Instance) ([]Signature, error) {
+	data, err := m.manifestData(in)
+	if err != nil {
+		return nil, err
+	}
+	return parseManifest(data)
+}
+
+// manifestData is the manifest's JSON: the custom section, else what
+// velort_describe returns (a copy).
+func (m *Module) manifestData(in *Instance) ([]byte, error) {
 	if data, ok := m.parsed.Custom(ManifestSection); ok {
-		return parseManifest(data)
+		return data, nil
 	}
 	const describe = "velort_describe"
 	t, ok := m.parsed.ExportedFunc(describe)
@@ -272,7 +282,7 @@ func (m *Module) manifest(in *Instance) ([]Signature, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s returned (ptr, len) out of memory bounds", describe)
 	}
-	return parseManifest(data)
+	return append([]byte(nil), data...), nil
 }
 
 // setSignatures checks sigs against the module's exports and keeps them.

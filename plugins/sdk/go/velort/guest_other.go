@@ -2,6 +2,8 @@
 
 package velort
 
+import "unsafe"
+
 // These stand-ins let plugin code compile (and be vetted) on the build
 // machine; they only work inside a wasm guest.
 
@@ -27,3 +29,6 @@ func ReturnString(s string) uint64 { panic(notGuest) }
 
 // ReturnBytes encodes a VARBINARY result as (ptr << 32) | len.
 func ReturnBytes(b []byte) uint64 { panic(notGuest) }
+
+// addr is a guest memory address.
+func addr(p unsafe.Pointer) uint32 { panic(notGuest) }

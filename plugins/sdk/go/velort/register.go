@@ -153,7 +153,8 @@ func isIdent(s string) bool {
 	return true
 }
 
-// Manifest returns the JSON manifest of every registered function.
+// Manifest returns the JSON manifest of every registered function and
+// codec.
 func Manifest() []byte {
 	var b strings.Builder
 	b.WriteString(`{"abi":"velort/1","functions":[`)
@@ -197,7 +198,20 @@ func Manifest() []byte {
 		}
 		b.WriteByte('}')
 	}
-	b.WriteString("]}")
+	b.WriteByte(']')
+	if len(codecs) > 0 {
+		b.WriteString(`,"codecs":[`)
+		for i, c := range codecs {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(`{"name":`)
+			quote(&b, c.name)
+			b.WriteString(`,"init":"` + codecInit + `","decode":"` + codecDecode + `","encode":"` + codecEncode + `"}`)
+		}
+		b.WriteByte(']')
+	}
+	b.WriteByte('}')
 	return []byte(b.String())
 }
 
