@@ -339,7 +339,7 @@ func (q *Query) compileRegular(udfs udfBinder) (*runtime.RegularJoin, error) {
 	return &runtime.RegularJoin{Where: where, JoinKeyInKey: s.repart[0] || s.repart[1], Window: s.windowEnd != nil, WindowEnd: windowEnd,
 		LeftKey: x.keys[0], RightKey: x.keys[1], LeftWidth: len(s.left.Columns), RightWidth: len(s.right.Columns),
 		Cond: x.cond, LeftFilter: x.filters[0], RightFilter: x.filters[1], Preserve: s.preserve,
-		LeftKeep: q.sideRead[0], RightKeep: q.sideRead[1],
+		LeftKeep: q.sideRead[0], RightKeep: q.sideRead[1], AppendOnly: [2]bool{!s.left.Changelog, !s.right.Changelog},
 	}, nil
 }
 

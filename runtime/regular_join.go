@@ -46,8 +46,14 @@ type RegularJoin struct {
 	// LeftKeep and RightKeep name the columns of each side kept in state
 	// (nil: all).
 	LeftKeep, RightKeep []bool
+	// AppendOnly marks a side whose input is append-only: each change is a
+	// new row under a key of its own (its arrival), never updated or
+	// deleted. Such a side keeps no index by row key, and its rows are
+	// copied into shared chunks instead of a row each.
+	AppendOnly [2]bool
 
 	sides [2]joinSide
+	slab  [2]rowSlab // append-only sides' rows
 	spare [2]*regRow // a side's row that left the state, reused by its next change
 	wide  [2]Row     // the old and the new joined row of one output key
 	kbuf  []byte     // join key text
@@ -56,8 +62,18 @@ type RegularJoin struct {
 
 // joinSide is one input's live rows.
 type joinSide struct {
-	byRow map[string]*regRow    // row key → row
-	byKey map[string]*[]*regRow // join key → rows with it (arrival order until one leaves)
+	byRow map[string]*regRow    // row key → row (nil for an append-only side)
+	byKey map[string]*joinGroup // join key → rows with it
+	rows  int                   // live rows
+	nokey []*regRow             // an append-only side's rows whose join key is NULL
+}
+
+// joinGroup is the rows of one side with one join key, in arrival order
+// until one leaves; key is the join key's text, shared by its rows.
+type joinGroup struct {
+	key  string
+	rows []*regRow
+	gone bool // removed from its side's byKey
 }
 
 // regRow is one live row of a side.
@@ -66,9 +82,10 @@ type regRow struct {
 	joinKey string // "" with hasKey false: a NULL join key, which matches nothing
 	hasKey  bool
 	row     Row
-	buf     []byte // the bytes row's strings point into
-	idx     int    // position in its join key's slice
-	matches int    // rows of the other side it joins (kept for a preserved side)
+	buf     []byte     // the bytes row's strings point into
+	group   *joinGroup // its join key's rows (hasKey), once added
+	idx     int        // position in group.rows
+	matches int        // rows of the other side it joins (kept for a preserved side)
 }
 
 // JoinEmitter receives the joined rows one change produces: for each output
@@ -80,8 +97,10 @@ type JoinEmitter interface {
 
 func (j *RegularJoin) init() {
 	for s := range j.sides {
-		j.sides[s].byRow = map[string]*regRow{}
-		j.sides[s].byKey = map[string]*[]*regRow{}
+		j.sides[s] = joinSide{byKey: map[string]*joinGroup{}}
+		if !j.AppendOnly[s] {
+			j.sides[s].byRow = map[string]*regRow{}
+		}
 	}
 	w := j.LeftWidth + j.RightWidth
 	j.wide = [2]Row{make(Row, w), make(Row, w)}
@@ -91,11 +110,16 @@ func (j *RegularJoin) init() {
 // row (nil: deleted). Joined rows go to out. Rows that fail the side's
 // filter or whose key cannot be evaluated are absent.
 func (j *RegularJoin) Change(c *Ctx, side int, rowKey []byte, new Row, out JoinEmitter) {
-	if j.sides[0].byRow == nil {
+	if j.sides[0].byKey == nil {
 		j.init()
 	}
 	st := &j.sides[side]
-	old := st.byRow[string(rowKey)]
+	var old *regRow
+	if st.byRow != nil {
+		old = st.byRow[string(rowKey)]
+	} else if new == nil {
+		return // an append-only side's rows are never deleted
+	}
 	var n *regRow
 	if new != nil {
 		keyFn, filter, keep := j.LeftKey, j.LeftFilter, j.LeftKeep
@@ -115,18 +139,27 @@ func (j *RegularJoin) Change(c *Ctx, side int, rowKey []byte, new Row, out JoinE
 			if c.Err != nil {
 				return
 			}
-			n = j.newRow(side, new, keep)
-			if old != nil {
-				n.rowKey = old.rowKey
+			if st.byRow == nil {
+				n = j.slab[side].row(new, keep, rowKey)
 			} else {
-				n.rowKey = string(rowKey)
+				n = j.newRow(side, new, keep)
+				if old != nil {
+					n.rowKey = old.rowKey
+				} else {
+					n.rowKey = string(rowKey)
+				}
 			}
 			if k.T != TNull {
 				j.kbuf = AppendValueKey(j.kbuf[:0], k)
-				if old != nil && old.hasKey && old.joinKey == string(j.kbuf) {
+				switch {
+				case old != nil && old.hasKey && old.joinKey == string(j.kbuf):
 					n.joinKey = old.joinKey
-				} else {
-					n.joinKey = string(j.kbuf)
+				default:
+					if g := st.byKey[string(j.kbuf)]; g != nil {
+						n.joinKey, n.group = g.key, g // the key's text once per side
+					} else {
+						n.joinKey = string(j.kbuf)
+					}
 				}
 				n.hasKey = true
 			}
@@ -139,12 +172,12 @@ func (j *RegularJoin) Change(c *Ctx, side int, rowKey []byte, new Row, out JoinE
 	var og, ng []*regRow // the other side's rows matching old and new
 	if old != nil && old.hasKey {
 		if g := other.byKey[old.joinKey]; g != nil {
-			og = *g
+			og = g.rows
 		}
 	}
 	if n != nil && n.hasKey {
 		if g := other.byKey[n.joinKey]; g != nil {
-			ng = *g
+			ng = g.rows
 		}
 	}
 	if old != nil && n != nil && old.hasKey && n.hasKey && old.joinKey == n.joinKey {
@@ -400,42 +433,88 @@ func (j *RegularJoin) outKey(dst []byte, side int, mine, theirs string, matched 
 }
 
 func (s *joinSide) add(r *regRow) {
-	s.byRow[r.rowKey] = r
+	s.rows++
+	if s.byRow != nil {
+		s.byRow[r.rowKey] = r
+	}
 	if !r.hasKey {
+		if s.byRow == nil {
+			r.idx = len(s.nokey)
+			s.nokey = append(s.nokey, r)
+		}
 		return
 	}
-	g := s.byKey[r.joinKey]
-	if g == nil {
-		g = &[]*regRow{}
-		s.byKey[r.joinKey] = g
+	g := r.group // the group Change found, unless it has gone since
+	if g == nil || g.gone {
+		if g = s.byKey[r.joinKey]; g == nil {
+			g = &joinGroup{key: r.joinKey}
+			s.byKey[r.joinKey] = g
+		}
 	}
-	r.idx = len(*g)
-	*g = append(*g, r)
+	r.group, r.idx = g, len(g.rows)
+	g.rows = append(g.rows, r)
 }
 
 // replace puts n, with the same row key and join key, in old's place.
 func (s *joinSide) replace(old, n *regRow) {
 	s.byRow[n.rowKey] = n
 	if n.hasKey {
-		n.idx = old.idx
-		(*s.byKey[n.joinKey])[n.idx] = n
+		n.group, n.idx = old.group, old.idx
+		n.group.rows[n.idx] = n
 	}
 }
 
 func (s *joinSide) remove(r *regRow) {
-	delete(s.byRow, r.rowKey)
+	s.rows--
+	if s.byRow != nil {
+		delete(s.byRow, r.rowKey)
+	}
 	if !r.hasKey {
+		if s.byRow == nil {
+			last := len(s.nokey) - 1
+			s.nokey[r.idx] = s.nokey[last]
+			s.nokey[r.idx].idx = r.idx
+			s.nokey[last] = nil
+			s.nokey = s.nokey[:last]
+		}
 		return
 	}
-	g := s.byKey[r.joinKey]
-	rows := *g
+	g := r.group
+	rows := g.rows
 	last := len(rows) - 1
 	rows[r.idx] = rows[last]
 	rows[r.idx].idx = r.idx
 	rows[last] = nil
-	*g = rows[:last]
+	g.rows = rows[:last]
+	r.group = nil
 	if last == 0 {
 		delete(s.byKey, r.joinKey)
+		g.gone = true
+	}
+}
+
+// each calls f for every live row of the side, join key by join key, then
+// the rows whose join key is NULL; f may remove the row it is given.
+func (s *joinSide) each(f func(*regRow)) {
+	for _, g := range s.byKey {
+		for i := len(g.rows) - 1; i >= 0; i-- {
+			if i < len(g.rows) {
+				f(g.rows[i])
+			}
+		}
+	}
+	if s.byRow == nil {
+		for i := len(s.nokey) - 1; i >= 0; i-- {
+			if i < len(s.nokey) {
+				f(s.nokey[i])
+			}
+		}
+		return
+	}
+	for _, r := range s.byRow {
+		if !r.hasKey {
+			f(r)
+		}
 	}
 }
 
@@ -445,21 +524,76 @@ func (s *joinSide) remove(r *regRow) {
 // never retracted has emitted their pairs already). It returns how many
 // rows it dropped.
 func (j *RegularJoin) EvictWindows(upTo int64) int {
-	if j.sides[0].byRow == nil || !j.Window {
+	if j.sides[0].byKey == nil || !j.Window {
 		return 0
 	}
 	n := 0
 	for s := range j.sides {
 		st, col := &j.sides[s], j.WindowEnd[s]
-		for _, r := range st.byRow {
+		st.each(func(r *regRow) {
 			if v := r.row[col]; v.T != TNull && v.I < upTo {
 				st.remove(r)
 				n++
 			}
-		}
+		})
 	}
 	return n
 }
 
 // StateRows is the number of live rows held on both sides.
-func (j *RegularJoin) StateRows() int { return len(j.sides[0].byRow) + len(j.sides[1].byRow) }
+func (j *RegularJoin) StateRows() int { return j.sides[0].rows + j.sides[1].rows }
+
+// rowSlab holds the rows of an append-only side in shared chunks: a row
+// is never updated or deleted, only dropped with its window (EvictWindows,
+// in about the order rows came), so a chunk is freed once its rows are.
+type rowSlab struct {
+	rows []regRow
+	vals []Value
+	buf  []byte
+}
+
+const (
+	slabRows  = 256
+	slabVals  = 2048
+	slabBytes = 32 << 10
+)
+
+// row copies r's kept columns and the row key into the chunks.
+func (s *rowSlab) row(r Row, keep []bool, rowKey []byte) *regRow {
+	if len(s.rows) == cap(s.rows) {
+		s.rows = make([]regRow, 0, slabRows)
+	}
+	s.rows = s.rows[:len(s.rows)+1]
+	n := &s.rows[len(s.rows)-1]
+	w := len(r)
+	if len(s.vals)+w > cap(s.vals) {
+		s.vals = make([]Value, 0, max(slabVals, w))
+	}
+	at := len(s.vals)
+	s.vals = s.vals[:at+w]
+	n.row = s.vals[at : at+w : at+w]
+	size := len(rowKey)
+	for i := range r {
+		if keep == nil || keep[i] {
+			size += len(r[i].S)
+		}
+	}
+	if len(s.buf)+size > cap(s.buf) {
+		s.buf = make([]byte, 0, max(slabBytes, size))
+	}
+	start := len(s.buf)
+	s.buf = append(s.buf, rowKey...)
+	n.rowKey = unsafeString(s.buf[start:len(s.buf)])
+	for i := range r {
+		if keep != nil && !keep[i] {
+			continue // Null: the chunk is zeroed
+		}
+		n.row[i] = r[i]
+		if r[i].S != nil {
+			start := len(s.buf)
+			s.buf = append(s.buf, r[i].S...)
+			n.row[i].S = s.buf[start:len(s.buf):len(s.buf)]
+		}
+	}
+	return n
+}

@@ -8,7 +8,7 @@ package runtime
 
 // Snapshot appends the join's state to dst.
 func (j *RegularJoin) Snapshot(dst []byte) []byte {
-	if j.sides[0].byRow == nil {
+	if j.sides[0].byKey == nil {
 		j.init()
 	}
 	e := &snapEnc{b: dst}
@@ -19,11 +19,14 @@ func (j *RegularJoin) Snapshot(dst []byte) []byte {
 	e.ivar(int64(j.Preserve))
 	for s := range j.sides {
 		st := &j.sides[s]
-		e.uvar(uint64(len(st.byRow)))
+		e.uvar(uint64(st.rows))
 		for _, g := range st.byKey {
-			for _, r := range *g {
+			for _, r := range g.rows {
 				j.snapRow(e, r)
 			}
+		}
+		for _, r := range st.nokey {
+			j.snapRow(e, r)
 		}
 		for _, r := range st.byRow {
 			if !r.hasKey {
