@@ -59,12 +59,17 @@ func TopNOutKey(width int) func(dst []byte, r Row) []byte {
 
 // NewTopN returns a Top-N stage for one partition.
 func NewTopN(cfg TopNConfig) Stage {
-	s := &topnStage{cfg: cfg, rng: 0x9e3779b97f4a7c15}
+	return newTopN(&cfg, &topnScratch{sk: make([]Value, len(cfg.Keys))})
+}
+
+// newTopN returns a Top-N stage over cfg using the scratch space sh,
+// which the stages of a keyed Top-N share.
+func newTopN(cfg *TopNConfig, sh *topnScratch) *topnStage {
+	s := &topnStage{cfg: cfg, rng: 0x9e3779b97f4a7c15, sh: sh}
 	if !cfg.Bounded {
 		s.byKey = map[string]*topnEntry{}
 	}
 	s.in = topnIn{s: s}
-	s.sk = make([]Value, len(cfg.Keys))
 	return s
 }
 
@@ -83,27 +88,40 @@ type topnEntry struct {
 }
 
 type topnStage struct {
-	cfg TopNConfig
+	cfg *TopNConfig
 	// prefix starts the arrival-number keys of a Bounded stage: the key
 	// text of its PARTITION BY key and '|' inside a keyed Top-N
 	// (topn_keyed.go), so keys stay unique across its partitions.
-	prefix []byte
-	pbuf   []byte // prefix and input key
+	prefix string
 	root   *topnEntry
 	byKey  map[string]*topnEntry // keyed rows (nil when Bounded)
 	seq    int64
 	rng    uint64
 	in     topnIn
+	sh     *topnScratch
 
 	batching bool
 	ops      int          // changes since the last reconcile
 	held     *topnEntry   // the entry retracted in the current change
 	removed  []*topnEntry // published entries removed since then
 	touched  []*topnEntry // entries inserted since then
-	sk       []Value      // ORDER BY values of the row being considered
-	kbuf     []byte
-	dels     []*topnEntry
-	ups      []*topnEntry
+}
+
+// topnScratch is a Top-N stage's working space between calls, shared by
+// the stages of a keyed Top-N (one per PARTITION BY key, one call at a
+// time), so that a key's stage costs only its own state.
+type topnScratch struct {
+	sk   []Value // ORDER BY values of the row being considered
+	kbuf []byte
+	pbuf []byte // prefix and input key
+	dels []*topnEntry
+	ups  []*topnEntry
+	// removed and touched: lists a stage hands back once reconciled, for
+	// the next stage's change.
+	removed, touched []*topnEntry
+	// free: entries a Bounded stage dropped from its top n, reused for
+	// later rows (their rows were emitted by an earlier call).
+	free []*topnEntry
 }
 
 var (
@@ -171,17 +189,17 @@ func (s *topnStage) inputKey(c *Ctx, r Row, out Downstream) []byte {
 	case ok && p.inKey != nil:
 		key = p.inKey
 	case s.cfg.RowKey != nil:
-		s.kbuf = s.cfg.RowKey(s.kbuf[:0], r)
-		key = s.kbuf
+		s.sh.kbuf = s.cfg.RowKey(s.sh.kbuf[:0], r)
+		key = s.sh.kbuf
 	default:
 		return nil
 	}
-	if s.prefix != nil {
+	if s.prefix != "" {
 		// In a keyed Top-N a row moving to another PARTITION BY key is
 		// deleted there and upserted here, maybe by another partition
 		// loop: two keys, so their order does not matter.
-		s.pbuf = append(append(s.pbuf[:0], s.prefix...), key...)
-		return s.pbuf
+		s.sh.pbuf = append(append(s.sh.pbuf[:0], s.prefix...), key...)
+		return s.sh.pbuf
 	}
 	return key
 }
@@ -207,8 +225,8 @@ func (t *topnIn) Emit(c *Ctx, r Row) {
 		t.s.appendRow(c, r)
 		return
 	}
-	t.s.kbuf = t.s.cfg.RowKey(t.s.kbuf[:0], r)
-	t.s.upsert(c, t.s.kbuf, r)
+	t.s.sh.kbuf = t.s.cfg.RowKey(t.s.sh.kbuf[:0], r)
+	t.s.upsert(c, t.s.sh.kbuf, r)
 }
 
 // Upsert replaces the row of r's key when HAVING holds.
@@ -216,23 +234,23 @@ func (t *topnIn) Upsert(c *Ctx, r Row) bool {
 	if !t.having(c, r) {
 		return false
 	}
-	t.s.kbuf = t.s.cfg.RowKey(t.s.kbuf[:0], r)
-	t.s.upsert(c, t.s.kbuf, r)
+	t.s.sh.kbuf = t.s.cfg.RowKey(t.s.sh.kbuf[:0], r)
+	t.s.upsert(c, t.s.sh.kbuf, r)
 	return c.Err == nil
 }
 
 // Delete removes the row of r's key.
 func (t *topnIn) Delete(c *Ctx, r Row) {
-	t.s.kbuf = t.s.cfg.RowKey(t.s.kbuf[:0], r)
-	t.s.remove(t.s.kbuf)
+	t.s.sh.kbuf = t.s.cfg.RowKey(t.s.sh.kbuf[:0], r)
+	t.s.remove(t.s.sh.kbuf)
 }
 
 func (t *topnIn) hasHaving() bool { return t.s.cfg.Having != nil }
 
-// sortKey evaluates the ORDER BY values of r into s.sk.
+// sortKey evaluates the ORDER BY values of r into s.sh.sk.
 func (s *topnStage) sortKey(c *Ctx, r Row) bool {
 	for i, k := range s.cfg.Keys {
-		s.sk[i] = k(c, r)
+		s.sh.sk[i] = k(c, r)
 		if c.Err != nil {
 			return false
 		}
@@ -240,21 +258,27 @@ func (s *topnStage) sortKey(c *Ctx, r Row) bool {
 	return true
 }
 
-// newEntry copies r, its key and s.sk into a new entry that arrived
+// newEntry copies r, its key and s.sh.sk into a new entry that arrived
 // s.seq-th.
 func (s *topnStage) newEntry(r Row, key []byte) *topnEntry {
-	return s.fill(nil, r, key)
+	var e *topnEntry
+	if n := len(s.sh.free); n > 0 {
+		e = s.sh.free[n-1]
+		s.sh.free[n-1] = nil
+		s.sh.free = s.sh.free[:n-1]
+	}
+	return s.fill(e, r, key)
 }
 
-// fill copies r, its key and s.sk into e (reusing its memory; nil: a new
+// fill copies r, its key and s.sh.sk into e (reusing its memory; nil: a new
 // entry), which arrived s.seq-th.
 func (s *topnStage) fill(e *topnEntry, r Row, key []byte) *topnEntry {
 	n := len(key)
 	for i := range r[:s.cfg.Width] {
 		n += len(r[i].S)
 	}
-	for i := range s.sk {
-		n += len(s.sk[i].S)
+	for i := range s.sh.sk {
+		n += len(s.sh.sk[i].S)
 	}
 	var buf []byte
 	var vals []Value
@@ -266,7 +290,7 @@ func (s *topnStage) fill(e *topnEntry, r Row, key []byte) *topnEntry {
 	if e != nil {
 		vals = e.row[:cap(e.row)]
 	} else {
-		vals = make([]Value, s.cfg.Width+1+len(s.sk))
+		vals = make([]Value, s.cfg.Width+1+len(s.sh.sk))
 	}
 	cp := func(dst *Value, v Value) {
 		*dst = v
@@ -281,8 +305,8 @@ func (s *topnStage) fill(e *topnEntry, r Row, key []byte) *topnEntry {
 	}
 	cp(&vals[s.cfg.Width], String(key))
 	sk := vals[s.cfg.Width+1:]
-	for i := range s.sk {
-		cp(&sk[i], s.sk[i])
+	for i := range s.sh.sk {
+		cp(&sk[i], s.sh.sk[i])
 	}
 	s.rng ^= s.rng << 13
 	s.rng ^= s.rng >> 7
@@ -306,16 +330,24 @@ func (s *topnStage) appendRow(c *Ctx, r Row) {
 	}
 	if int64(size(s.root)) >= s.cfg.N {
 		worst := s.at(int(s.cfg.N) - 1)
-		if s.cmpKey(s.sk, worst) >= 0 { // equal: the earlier row wins
+		if s.cmpKey(s.sh.sk, worst) >= 0 { // equal: the earlier row wins
 			return
 		}
 	}
-	key := strconv.AppendInt(append(s.kbuf[:0], s.prefix...), s.seq, 10)
+	key := strconv.AppendInt(append(s.sh.kbuf[:0], s.prefix...), s.seq, 10)
 	e := s.newEntry(r, key)
-	s.kbuf = key
+	s.sh.kbuf = key
 	s.insert(e)
-	s.touched = append(s.touched, e)
+	s.touch(e)
 	s.ops++
+}
+
+// touch notes e inserted in the current change.
+func (s *topnStage) touch(e *topnEntry) {
+	if s.touched == nil {
+		s.touched, s.sh.touched = s.sh.touched, nil
+	}
+	s.touched = append(s.touched, e)
 }
 
 // upsert replaces the row of key. A row equal to the key's current one
@@ -357,7 +389,7 @@ func (s *topnStage) upsert(c *Ctx, key []byte, r Row) {
 		s.byKey[string(e.row[s.cfg.Width].S)] = e
 	}
 	s.insert(e)
-	s.touched = append(s.touched, e)
+	s.touch(e)
 	s.ops++
 }
 
@@ -373,7 +405,7 @@ func (s *topnStage) remove(key []byte) {
 	}
 }
 
-// sameRow reports whether r (with ORDER BY values s.sk) is exactly e's row.
+// sameRow reports whether r (with ORDER BY values s.sh.sk) is exactly e's row.
 func (s *topnStage) sameRow(e *topnEntry, r Row) bool {
 	same := func(a, b *Value) bool {
 		return a.T == b.T && a.Scale == b.Scale && a.I == b.I && math.Float64bits(a.F) == math.Float64bits(b.F) && bytes.Equal(a.S, b.S)
@@ -383,8 +415,8 @@ func (s *topnStage) sameRow(e *topnEntry, r Row) bool {
 			return false
 		}
 	}
-	for i := range s.sk {
-		if !same(&s.sk[i], &e.sk[i]) {
+	for i := range s.sh.sk {
+		if !same(&s.sh.sk[i], &e.sk[i]) {
 			return false
 		}
 	}
@@ -395,6 +427,9 @@ func (s *topnStage) drop(e *topnEntry) {
 	s.root = s.del(s.root, e)
 	e.live = false
 	if e.pub {
+		if s.removed == nil {
+			s.removed, s.sh.removed = s.sh.removed, nil
+		}
 		s.removed = append(s.removed, e)
 	}
 }
@@ -407,14 +442,14 @@ func (s *topnStage) reconcile(c *Ctx, out Downstream) {
 		return
 	}
 	n := int(min(s.cfg.N, int64(1<<40)))
-	s.dels, s.ups = s.dels[:0], s.ups[:0]
+	s.sh.dels, s.sh.ups = s.sh.dels[:0], s.sh.ups[:0]
 	for _, e := range s.removed {
 		if s.byKey != nil {
 			if ne := s.byKey[string(e.row[s.cfg.Width].S)]; ne != nil && s.rank(ne) < n {
 				continue // replaced by a row in the top N: upserted below
 			}
 		}
-		s.dels = append(s.dels, e)
+		s.sh.dels = append(s.sh.dels, e)
 	}
 	// Untouched rows moved by at most ops places: only those around the
 	// boundary can have entered or left.
@@ -424,30 +459,32 @@ func (s *topnStage) reconcile(c *Ctx, out Downstream) {
 		switch want := i < n; {
 		case want && !e.pub:
 			e.pub = true
-			s.ups = append(s.ups, e)
+			s.sh.ups = append(s.sh.ups, e)
 		case !want && e.pub:
 			e.pub = false
-			s.dels = append(s.dels, e)
+			s.sh.dels = append(s.sh.dels, e)
 		}
 	}
 	for _, e := range s.touched {
 		if e.live && !e.pub && s.rank(e) < n {
 			e.pub = true
-			s.ups = append(s.ups, e)
+			s.sh.ups = append(s.sh.ups, e)
 		}
 	}
 	if s.cfg.Bounded {
 		for size(s.root) > n {
-			s.root = s.del(s.root, s.at(size(s.root)-1))
+			e := s.at(size(s.root) - 1)
+			s.root = s.del(s.root, e)
+			s.sh.free = append(s.sh.free, e) // its delete, if any, is emitted below
 		}
 	}
 	cd, _ := out.(ChangeDownstream)
-	for _, e := range s.dels {
+	for _, e := range s.sh.dels {
 		if cd != nil {
 			cd.Delete(c, e.row)
 		}
 	}
-	for _, e := range s.ups {
+	for _, e := range s.sh.ups {
 		if cd != nil {
 			cd.Upsert(c, e.row)
 		} else {
@@ -457,7 +494,20 @@ func (s *topnStage) reconcile(c *Ctx, out Downstream) {
 	clear(s.removed)
 	clear(s.touched)
 	s.removed, s.touched, s.ops, s.held = s.removed[:0], s.touched[:0], 0, nil
+	if len(s.sh.free) > maxTopNFree {
+		clear(s.sh.free[maxTopNFree:])
+		s.sh.free = s.sh.free[:maxTopNFree]
+	}
+	if cap(s.touched) >= cap(s.sh.touched) {
+		s.sh.touched, s.touched = s.touched, nil
+	}
+	if cap(s.removed) >= cap(s.sh.removed) {
+		s.sh.removed, s.removed = s.removed, nil
+	}
 }
+
+// maxTopNFree bounds the entries kept for reuse.
+const maxTopNFree = 64
 
 // cmpKey orders sort key sk against entry e (equal keys: 0).
 func (s *topnStage) cmpKey(sk []Value, e *topnEntry) int {

@@ -10,11 +10,13 @@ package runtime
 // NewKeyedTopN returns a Top-N stage ranking the rows of each value of
 // partitionBy apart. cfg.Inner must be nil.
 func NewKeyedTopN(cfg TopNConfig, partitionBy []Expr) Stage {
-	return &keyedTopN{cfg: cfg, by: partitionBy, subs: map[string]*topnStage{}}
+	return &keyedTopN{cfg: cfg, by: partitionBy, subs: map[string]*topnStage{},
+		sh: topnScratch{sk: make([]Value, len(cfg.Keys))}}
 }
 
 type keyedTopN struct {
 	cfg      TopNConfig
+	sh       topnScratch // the subs' working space
 	by       []Expr
 	subs     map[string]*topnStage
 	kbuf     []byte
@@ -54,9 +56,9 @@ func (k *keyedTopN) sub(c *Ctx, r Row) *topnStage {
 }
 
 func (k *keyedTopN) newSub(key []byte) *topnStage {
-	s := NewTopN(k.cfg).(*topnStage)
-	s.prefix = append(append([]byte(nil), key...), '|')
-	k.subs[string(key)] = s
+	s := newTopN(&k.cfg, &k.sh)
+	s.prefix = string(append(key, '|')) // one copy: the prefix, and the map's key without its '|'
+	k.subs[s.prefix[:len(s.prefix)-1]] = s
 	return s
 }
 

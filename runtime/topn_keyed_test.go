@@ -95,3 +95,45 @@ func TestKeyedTopNSnapshotRestore(t *testing.T) {
 		}
 	})
 }
+
+// TestKeyedTopNAppendOnlyAgainstBruteForce: over an append-only input, a
+// keyed Top-N's changelog applied as a table after every record is the
+// batch answer — the first n rows of each PARTITION BY key by v DESC,
+// ties by arrival, each keyed by its key's text and its arrival number in
+// that key — while the input row's bytes are reused after each call (the
+// stage keeps copies; rows dropped from one key's top n are reused by
+// others').
+func TestKeyedTopNAppendOnlyAgainstBruteForce(t *testing.T) {
+	forSeeds(t, 23, 71, func(t *testing.T, rng *rand.Rand) {
+		for round := 0; round < 10; round++ {
+			n := rng.IntN(5)
+			p := keyedTopNPipe(int64(n), true)
+			var c Ctx
+			table := map[string]string{}
+			live := map[string][]topnLive{}
+			buf := make([]byte, 0, 8)
+			for i := 1; i <= 300; i++ {
+				k := string(rune('a' + rng.IntN(6)))
+				x := topnLive{k: k, v: rng.Int64N(10), seq: len(live[k]) + 1}
+				x.key = string(AppendChangeKey(nil, String([]byte(k)))) + "|" + fmt.Sprint(x.seq)
+				buf = append(buf[:0], k...)
+				outs := p.Execute(&c, Row{String(buf), Int(x.v)}, 0)
+				if c.Err != nil {
+					t.Fatal(c.Err)
+				}
+				buf[0] = '#'
+				topnTable(t, p, outs, table)
+				live[k] = append(live[k], x)
+				want := map[string]string{}
+				for _, rows := range live {
+					for key, v := range topnBrute(rows, n, true) {
+						want[key] = v
+					}
+				}
+				if !sameTable(table, want) {
+					t.Fatalf("n=%d after %d records:\n got %v\nwant %v", n, i, table, want)
+				}
+			}
+		}
+	})
+}

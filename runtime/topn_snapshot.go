@@ -62,7 +62,7 @@ func (s *topnStage) Restore(b []byte) error {
 	row := make([]Value, s.cfg.Width+1)
 	for range n {
 		row = d.valuesInto(row, s.cfg.Width+1)
-		s.sk = d.valuesInto(s.sk, len(s.cfg.Keys))
+		s.sh.sk = d.valuesInto(s.sh.sk, len(s.cfg.Keys))
 		eseq := d.ivar()
 		pub := d.bool()
 		if d.err != nil {
