@@ -17,8 +17,8 @@ import (
 // deleted. Rows are reduced to their checked columns in canonical text
 // (canonCell) and, unless collect is set, only hashed: an append-only
 // stream keeps the count and the sum of its rows' hashes, a changelog the
-// hash of each key's row — so checking costs no allocation per append-only
-// row. With collect set it keeps the rows' text (to show a difference).
+// hash of each key's row by the hash of the key — so checking costs no
+// allocation per row (a changelog's map grows with its keys). With collect set it keeps the rows' text (to show a difference).
 type outSink struct {
 	cols      []int // checked columns of the stream's rows
 	changelog bool
@@ -28,7 +28,7 @@ type outSink struct {
 	buf   []byte
 	n     int64
 	sum   uint64
-	byKey map[string]uint64
+	byKey map[uint64]uint64 // changelog: the hash of each key → the hash of its row
 	rows  map[string]string // collect: key (or row) → row text
 	multi map[string]int    // collect, append-only: row text → count
 	sums  map[string]int64  // sumCol
@@ -38,7 +38,7 @@ var canonSeed = maphash.MakeSeed()
 
 func newOutSink(cols []int, changelog bool, sumCol int, collect bool) *outSink {
 	return &outSink{cols: cols, changelog: changelog, sumCol: sumCol, collect: collect,
-		byKey: map[string]uint64{}, rows: map[string]string{}, multi: map[string]int{}, sums: map[string]int64{}}
+		byKey: map[uint64]uint64{}, rows: map[string]string{}, multi: map[string]int{}, sums: map[string]int64{}}
 }
 
 func (s *outSink) add(r runtime.Row, op runtime.Op, key []byte) {
@@ -55,12 +55,15 @@ func (s *outSink) add(r runtime.Row, op runtime.Op, key []byte) {
 		}
 		return
 	}
+	// Keys are kept as their 64-bit hashes (no copy of each key): two keys
+	// of a run sharing one would make the check fail, not pass.
+	kh := maphash.Bytes(canonSeed, key)
 	if op == runtime.OpDelete {
-		delete(s.byKey, string(key))
+		delete(s.byKey, kh)
 		delete(s.rows, string(key))
 		return
 	}
-	s.byKey[string(key)] = maphash.Bytes(canonSeed, s.buf)
+	s.byKey[kh] = maphash.Bytes(canonSeed, s.buf)
 	if s.collect {
 		s.rows[string(key)] = string(s.buf)
 	}
