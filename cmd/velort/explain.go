@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/velort/velort/udf"
+	"github.com/velort/velort/engine"
 )
 
 func newExplainCmd() *cobra.Command {
@@ -15,12 +15,11 @@ func newExplainCmd() *cobra.Command {
 		Short: "Print the physical plan: partitions, operators, subjects, UDF bindings",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pl, host, err := loadPlan(cmd.Context(), args[0], plugins, udf.Limits{})
+			text, err := engine.Explain(cmd.Context(), engine.File(args[0]), engine.Options{Plugins: plugins})
 			if err != nil {
 				return &exitError{code: 2, err: err}
 			}
-			defer host.Close(cmd.Context())
-			fmt.Fprint(cmd.OutOrStdout(), pl.Explain()) // stdout (cobra's Print writes to stderr)
+			fmt.Fprint(cmd.OutOrStdout(), text) // stdout (cobra's Print writes to stderr)
 			return nil
 		},
 	}

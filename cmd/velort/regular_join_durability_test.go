@@ -363,3 +363,30 @@ SELECT ev.k, ev.v, cu.name FROM ev LEFT JOIN cu ON ev.k = cu.k;
 		t.Errorf("join rows %v, want the two events of key a", got)
 	}
 }
+
+// changeLine is a line of a changelog capture, {"op","key","row"}, as
+// --replay reads it (engine's parseChangeLine; nil: a plain row).
+type changeLine struct {
+	op, key string
+	hasKey  bool
+	row     []byte
+}
+
+func parseChangeLine(line []byte) *changeLine {
+	var m struct {
+		Op  *string         `json:"op"`
+		Key *string         `json:"key"`
+		Row json.RawMessage `json:"row"`
+	}
+	if json.Unmarshal(line, &m) != nil || m.Op == nil || len(m.Row) == 0 || m.Row[0] != '{' && string(m.Row) != "null" {
+		return nil
+	}
+	e := &changeLine{op: *m.Op}
+	if m.Row[0] == '{' {
+		e.row = m.Row
+	}
+	if m.Key != nil {
+		e.key, e.hasKey = *m.Key, true
+	}
+	return e
+}

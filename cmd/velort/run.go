@@ -1,21 +1,26 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/velort/velort/engine"
 	"github.com/velort/velort/partition"
 	"github.com/velort/velort/runtime"
 	"github.com/velort/velort/transport"
+	"github.com/velort/velort/udf"
 )
 
 // runFlags are `velort run`'s options.
@@ -96,56 +101,87 @@ partitions over after checkpointing, one dying loses them after --lease-ttl.`,
 	fl.StringVar(&f.mysqlUser, "mysql-user", "root", "MySQL user for --mysql")
 	fl.StringVar(&f.mysqlPassword, "mysql-password", "", "MySQL password for --mysql (required when ADDR is not a loopback address, unless --mysql-insecure)")
 	fl.BoolVar(&f.mysqlInsecure, "mysql-insecure", false, "allow --mysql on a non-loopback address without --mysql-password")
-	fl.DurationVar(&f.shutdownGrace, "shutdown-grace", DefaultShutdownGrace, "on SIGTERM/SIGINT, wait this long for partition loops to finish (checkpoint, acknowledge); loops still busy then (stuck in a function call) are abandoned and their unacknowledged inputs redelivered to the next run (0: wait without limit)")
+	fl.DurationVar(&f.shutdownGrace, "shutdown-grace", engine.DefaultShutdownGrace, "on SIGTERM/SIGINT, wait this long for partition loops to finish (checkpoint, acknowledge); loops still busy then (stuck in a function call) are abandoned and their unacknowledged inputs redelivered to the next run (0: wait without limit)")
 	fl.IntVar(&f.intakeMessages, "intake-messages", partition.DefaultIntakeMessages, "core NATS sources: records received but not yet processed that each partition holds; past it (or --intake-bytes) new records are dropped and counted (velort_records_dropped_total)")
 	fl.IntVar(&f.maxValueBytes, "max-value-bytes", runtime.DefaultMaxValueBytes, "largest value a built-in function may produce (REPEAT, SPACE, LPAD, CONCAT, ...); a larger result dead-letters its record")
 	fl.IntVar(&f.intakeBytes, "intake-bytes", partition.DefaultIntakeBytes, "core NATS sources: payload bytes each partition holds received but not yet processed")
-	fl.StringVar(&f.instance, "instance-id", defaultInstanceID(), "this instance's identity among several velort processes")
-	fl.DurationVar(&f.leaseTTL, "lease-ttl", DefaultLeaseTTL, "partitions are shared with other instances running the same file against the same NATS (not in --replay, not on the embedded server) through leases that expire this long after their owner stops renewing them (0: run every partition here)")
-	fl.DurationVar(&f.checkpointInterval, "checkpoint-interval", DefaultCheckpointInterval, "how often stateful queries over JetStream sources save their state (0: never; inputs are then acknowledged when their windows close)")
+	fl.StringVar(&f.instance, "instance-id", engine.DefaultInstanceID(), "this instance's identity among several velort processes")
+	fl.DurationVar(&f.leaseTTL, "lease-ttl", engine.DefaultLeaseTTL, "partitions are shared with other instances running the same file against the same NATS (not in --replay, not on the embedded server) through leases that expire this long after their owner stops renewing them (0: run every partition here)")
+	fl.DurationVar(&f.checkpointInterval, "checkpoint-interval", engine.DefaultCheckpointInterval, "how often stateful queries over JetStream sources save their state (0: never; inputs are then acknowledged when their windows close)")
 	fl.DurationVar(&f.udfTimeout, "udf-timeout", 100*time.Millisecond, "stop a user-function call that runs longer (the record is dead-lettered)")
 	fl.Uint64Var(&f.udfMemory, "udf-memory-limit", 64<<20, "memory cap of each user-function instance, bytes")
 	addConnFlags(fl, &f.conn)
 	return cmd
 }
 
-// DefaultShutdownGrace is `velort run --shutdown-grace`'s default.
-const DefaultShutdownGrace = 10 * time.Second
-
-// checkListeners refuses --mysql beyond loopback without a password (unless
-// --mysql-insecure) and warns about --metrics beyond loopback.
-func checkListeners(f runFlags) error {
-	if f.mysql != "" && !isLoopbackAddr(f.mysql) && f.mysqlPassword == "" && !f.mysqlInsecure {
-		return fmt.Errorf("--mysql %s listens beyond this machine (not a loopback address): set --mysql-password, "+
-			"or --mysql-insecure to serve user %s without a password, or listen on 127.0.0.1", f.mysql, f.mysqlUser)
+// options maps the flags to the engine's options: a duration of 0 turns
+// its feature off, as the flags' help says.
+func (f runFlags) options(stdout io.Writer) (engine.Options, error) {
+	off := func(d time.Duration) time.Duration {
+		if d <= 0 {
+			return -1
+		}
+		return d
 	}
-	if f.mysql != "" && !isLoopbackAddr(f.mysql) && f.mysqlPassword == "" {
-		slog.Warn("--mysql-insecure: serving MySQL without a password beyond loopback", "addr", f.mysql, "user", f.mysqlUser)
+	conn := f.conn
+	conn.URL = cmp.Or(f.nats, transport.URLFromEnv())
+	o := engine.Options{
+		NATS: conn, DataDir: f.data, Plugins: f.plugins,
+		UDFLimits:     udf.Limits{Timeout: f.udfTimeout, MemoryLimitBytes: f.udfMemory},
+		MaxValueBytes: f.maxValueBytes, Logger: slog.Default(), InstanceID: f.instance,
+		LeaseTTL: off(f.leaseTTL), CheckpointInterval: off(f.checkpointInterval), ShutdownGrace: off(f.shutdownGrace),
+		IntakeMessages: f.intakeMessages, IntakeBytes: f.intakeBytes,
+		Stdout: stdout, HTTPAddr: f.http, MetricsAddr: f.metrics,
+		MySQL: engine.MySQLOptions{Addr: f.mysql, User: f.mysqlUser, Password: f.mysqlPassword, Insecure: f.mysqlInsecure},
 	}
-	if f.metrics != "" && !isLoopbackAddr(f.metrics) {
-		slog.Warn("--metrics listens beyond this machine (not a loopback address): anyone who can reach it reads the metrics; use 127.0.0.1:PORT to keep them local", "addr", f.metrics)
+	if o.MySQL.User == "" {
+		o.MySQL.User = "root"
 	}
-	return nil
+	for _, r := range f.replay {
+		name, path, err := splitAssign("replay", r)
+		if err != nil {
+			return o, err
+		}
+		o.Replay = append(o.Replay, engine.Replay{Stream: name, Path: path})
+	}
+	for _, c := range f.capture {
+		name, path, err := splitAssign("capture", c)
+		if err != nil {
+			return o, err
+		}
+		o.Capture = append(o.Capture, engine.Capture{Target: name, Path: path})
+	}
+	if isTerminal(os.Stderr) {
+		o.ReplayProgress = func(stream string) func(int) {
+			bar := progressbar.NewOptions(-1, progressbar.OptionSetDescription("replay "+stream), progressbar.OptionSetWriter(os.Stderr),
+				progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+			return func(n int) { _ = bar.Add(n) }
+		}
+	}
+	return o, nil
 }
 
-// isLoopbackAddr reports whether a listen address HOST:PORT binds only
-// loopback interfaces: 127.0.0.0/8, ::1 or localhost. An empty host,
-// 0.0.0.0 or :: listen on every interface.
-func isLoopbackAddr(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
+// runFile is `velort run`: the engine opened on file with f's options, run
+// until the end of input or a signal (ctx).
+func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) error {
+	opts, err := f.options(stdout)
 	if err != nil {
-		host = addr
+		return &exitError{code: 2, err: err}
 	}
-	if strings.EqualFold(host, "localhost") {
-		return true
+	e, err := engine.Open(ctx, engine.File(file), opts)
+	if err != nil {
+		return exitFor(err)
 	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
+	return exitFor(e.Run(ctx))
 }
 
-func defaultInstanceID() string {
-	h, _ := os.Hostname()
-	return fmt.Sprintf("%s-%d", h, os.Getpid())
+// exitFor gives the engine's configuration errors exit status 2.
+func exitFor(err error) error {
+	var ce *engine.ConfigError
+	if errors.As(err, &ce) {
+		return &exitError{code: 2, err: err}
+	}
+	return err
 }
 
 // splitAssign splits NAME=VALUE.
@@ -157,38 +193,7 @@ func splitAssign(flag, s string) (string, string, error) {
 	return s[:i], s[i+1:], nil
 }
 
-// connect returns a NATS connection: to --nats/NATS_URL, or to a new
-// embedded server (returned for shutdown).
-func connect(f runFlags) (*transport.Conn, *transport.Embedded, error) {
-	url := f.nats
-	if url == "" {
-		url = transport.URLFromEnv()
-	}
-	var emb *transport.Embedded
-	if url == "" {
-		var err error
-		emb, err = transport.StartEmbedded(transport.EmbeddedOptions{DataDir: f.data, Logger: slog.Default()})
-		if err != nil {
-			return nil, nil, fmt.Errorf("starting the embedded NATS server: %w", err)
-		}
-		url = emb.ClientURL()
-		slog.Info("embedded NATS server started", "url", url, "jetstream", emb.StoreDir())
-	}
-	opts := f.conn
-	opts.URL = url
-	if f.intakeMessages > transport.DefaultSyncQueueLen { // the subscription's queue must hold the intake
-		opts.SyncQueueLen = f.intakeMessages
-	}
-	opts.Name = "velort " + f.instance
-	opts.Logger = slog.Default()
-	c, err := transport.Connect(opts)
-	if err != nil {
-		if emb != nil {
-			emb.Shutdown()
-		}
-		return nil, nil, err
-	}
-	return c, emb, nil
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
-
-var _ = context.Background

@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"context"
@@ -76,6 +76,6 @@ func servedTables(pl *planner.Plan, instance string, loops func() []*partition.L
 }
 
 // serveMySQL starts the read-only MySQL server over the plan's tables.
-func serveMySQL(ctx context.Context, f runFlags, pl *planner.Plan, loops func() []*partition.Loop) (*mysqlserve.Server, error) {
-	return mysqlserve.Serve(ctx, mysqlserve.Options{Addr: f.mysql, User: f.mysqlUser, Password: f.mysqlPassword}, servedTables(pl, f.instance, loops))
+func serveMySQL(ctx context.Context, o MySQLOptions, instance string, pl *planner.Plan, loops func() []*partition.Loop) (*mysqlserve.Server, error) {
+	return mysqlserve.Serve(ctx, mysqlserve.Options{Addr: o.Addr, User: o.User, Password: o.Password}, servedTables(pl, instance, loops))
 }

@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"bufio"
@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/velort/velort/partition"
 	"github.com/velort/velort/planner"
@@ -31,7 +30,7 @@ const replayWindow = 1 << 16
 // replayFile publishes each line of path to s's partition subjects, then
 // an end-of-input marker on each. progress reports how many records the
 // slowest consumer of s has taken in (nil: no consumer in this process).
-func replayFile(nc *nats.Conn, s *planner.Stream, path string, progress func() uint64, bar *progressbar.ProgressBar) (int, error) {
+func replayFile(log *slog.Logger, nc *nats.Conn, s *planner.Stream, path string, progress func() uint64, bar func(int)) (int, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, fmt.Errorf("--replay %s: %w", s.Name, err)
@@ -71,7 +70,7 @@ func replayFile(nc *nats.Conn, s *planner.Stream, path string, progress func() u
 		}
 		if len(line) > room { // NATS would refuse it: skipped, not fatal
 			skipped++
-			slog.Warn("--replay: a line is larger than the NATS server's max_payload: skipped", "stream", s.Name, "file", path,
+			log.Warn("--replay: a line is larger than the NATS server's max_payload: skipped", "stream", s.Name, "file", path,
 				"line", lineNo, "bytes", len(line), "max_payload", nc.MaxPayload())
 			continue
 		}
@@ -112,7 +111,7 @@ func replayFile(nc *nats.Conn, s *planner.Stream, path string, progress func() u
 			return n, err
 		}
 		if bar != nil && n%1024 == 0 {
-			bar.Add(1024)
+			bar(1024)
 		}
 		if js == nil && progress != nil && n%4096 == 0 {
 			for uint64(n)-progress() > replayWindow {
@@ -124,10 +123,10 @@ func replayFile(nc *nats.Conn, s *planner.Stream, path string, progress func() u
 		return n, fmt.Errorf("--replay %s: reading %s: %w", s.Name, path, err)
 	}
 	if bar != nil {
-		bar.Add(n % 1024)
+		bar(n % 1024)
 	}
 	if skipped > 0 {
-		slog.Warn("--replay: lines skipped for their size", "stream", s.Name, "file", path, "skipped", skipped)
+		log.Warn("--replay: lines skipped for their size", "stream", s.Name, "file", path, "skipped", skipped)
 	}
 	if js != nil {
 		select {

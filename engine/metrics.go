@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"errors"
@@ -25,7 +25,7 @@ const consumerPoll = 3 * time.Second
 // serveMetrics exposes the counters of the loops running at each scrape
 // (they change as shared partitions move between instances) in Prometheus
 // format at addr, and returns a function that stops the server.
-func serveMetrics(addr string, loops func() []*partition.Loop, udfStats func() []udf.FuncStats, conn *transport.Conn) (func(), error) {
+func serveMetrics(log *slog.Logger, addr string, loops func() []*partition.Loop, udfStats func() []udf.FuncStats, conn *transport.Conn) (func(), error) {
 	reg, lc := newMetricsRegistry(loops, udfStats, conn)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -38,10 +38,10 @@ func serveMetrics(addr string, loops func() []*partition.Loop, udfStats func() [
 	srv := &http.Server{Handler: mux}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			slog.Error("metrics server", "err", err)
+			log.Error("metrics server", "err", err)
 		}
 	}()
-	slog.Info("serving metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	log.Info("serving metrics", "url", "http://"+ln.Addr().String()+"/metrics")
 	return func() { close(stopPoll); _ = srv.Close() }, nil
 }
 
@@ -137,6 +137,29 @@ var loopMetrics = func() []metric {
 
 // consumerLag is a loop's last polled consumer info (NaN until a poll
 // succeeds).
+// registerMetrics registers velort's series (no Go or process collectors)
+// with a registerer of the embedding program; it returns their
+// unregistration.
+func registerMetrics(r prometheus.Registerer, lc *loopCollector, udfStats func() []udf.FuncStats, conn *transport.Conn) (func(), error) {
+	cs := []prometheus.Collector{lc, udfCollector(udfStats),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "velort_nats_slow_consumer_events_total", Help: "Slow-consumer events reported by the NATS client."},
+			func() float64 { return float64(conn.SlowConsumers()) })}
+	var done []prometheus.Collector
+	unreg := func() {
+		for _, c := range done {
+			r.Unregister(c)
+		}
+	}
+	for _, c := range cs {
+		if err := r.Register(c); err != nil {
+			unreg()
+			return nil, err
+		}
+		done = append(done, c)
+	}
+	return unreg, nil
+}
+
 type consumerLag struct{ pending, ackPending, redelivered float64 }
 
 var unknownLag = consumerLag{math.NaN(), math.NaN(), math.NaN()}

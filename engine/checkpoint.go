@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"fmt"
@@ -11,9 +11,6 @@ import (
 	"github.com/velort/velort/planner"
 	"github.com/velort/velort/transport"
 )
-
-// DefaultCheckpointInterval is `velort run --checkpoint-interval`'s default.
-const DefaultCheckpointInterval = time.Second
 
 // checkpoints attaches partition loops to their sources and, for stateful
 // queries over JetStream sources, wires operator-state checkpoints: each

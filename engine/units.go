@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"context"
@@ -83,6 +83,7 @@ func (u *unit) stop() {
 
 // unitBuilder makes units from a plan.
 type unitBuilder struct {
+	log     *slog.Logger
 	conn    *transport.Conn
 	ck      *checkpoints
 	writers map[*planner.Stream]int // EOF writers per stream (replay mode)
@@ -94,9 +95,9 @@ type unitBuilder struct {
 	intakeMessages, intakeBytes int // core NATS intake bounds per partition (0: defaults)
 }
 
-func newUnitBuilder(conn *transport.Conn, ck *checkpoints, pl *planner.Plan, writers map[*planner.Stream]int, replay bool, f runFlags) (*unitBuilder, error) {
-	b := &unitBuilder{conn: conn, ck: ck, writers: writers, replay: replay, bases: map[*planner.Query]partition.Config{},
-		intakeMessages: f.intakeMessages, intakeBytes: f.intakeBytes, pl: pl}
+func newUnitBuilder(log *slog.Logger, conn *transport.Conn, ck *checkpoints, pl *planner.Plan, writers map[*planner.Stream]int, replay bool, intakeMessages, intakeBytes int) (*unitBuilder, error) {
+	b := &unitBuilder{log: log, conn: conn, ck: ck, writers: writers, replay: replay, bases: map[*planner.Query]partition.Config{},
+		intakeMessages: intakeMessages, intakeBytes: intakeBytes, pl: pl}
 	for _, q := range pl.Queries {
 		var sinkSubjects []string
 		var sinkTable *velrt.Table
@@ -104,7 +105,7 @@ func newUnitBuilder(conn *transport.Conn, ck *checkpoints, pl *planner.Plan, wri
 		if t := q.Sink.Materialized; t != nil {
 			sinkTable = t.Store
 			if t.Bucket != "" {
-				w, err := newKVWriter(conn, t, replay)
+				w, err := newKVWriter(log, conn, t, replay)
 				if err != nil {
 					return nil, err
 				}
@@ -126,7 +127,7 @@ func newUnitBuilder(conn *transport.Conn, ck *checkpoints, pl *planner.Plan, wri
 			Delay: q.Source.WatermarkDelay, Idle: q.Source.IdleTimeout,
 			LateToDLQ: q.Source.Late == "dlq", DLQ: q.Source.DLQ,
 			Sink:       partition.Sink{Subjects: sinkSubjects, KeyIdx: q.Sink.KeyIdx, Columns: names, Table: sinkTable, Changes: sinkKV},
-			EOFWriters: writers[q.Source], Replay: replay, Logger: slog.Default(),
+			EOFWriters: writers[q.Source], Replay: replay, Logger: log,
 			SinkJetStream:  q.Sink.JetStream != "",
 			IntakeMessages: b.intakeMessages, IntakeBytes: b.intakeBytes,
 			SourceKey: q.Source.KeyIdx, SourcePartitions: q.Source.Partitions, MaxValueBytes: pl.MaxValueBytes,

@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"encoding/json"
@@ -21,7 +21,7 @@ import (
 // NATS client, Go and process collectors) — a renamed metric would leave a
 // panel silently empty.
 func TestGrafanaDashboard(t *testing.T) {
-	b, err := os.ReadFile("../../docs/grafana-dashboard.json")
+	b, err := os.ReadFile("../docs/grafana-dashboard.json")
 	if err != nil {
 		t.Fatal(err)
 	}

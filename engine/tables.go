@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"bufio"
@@ -32,7 +32,7 @@ func kvBucket(conn *transport.Conn, t *planner.Table) (nats.KeyValue, error) {
 // replayTable puts each JSON line of path into the table's bucket under
 // its primary key's KV key (appendKVKey; SPEC §4: before any stream is
 // replayed).
-func replayTable(conn *transport.Conn, t *planner.Table, path string) (int, error) {
+func replayTable(log *slog.Logger, conn *transport.Conn, t *planner.Table, path string) (int, error) {
 	kv, err := kvBucket(conn, t)
 	if err != nil {
 		return 0, err
@@ -70,7 +70,7 @@ func replayTable(conn *transport.Conn, t *planner.Table, path string) (int, erro
 // watchTable keeps t.Store equal to the bucket's contents: it loads every
 // entry, returns once the initial values are in, and applies puts and
 // deletes until ctx ends. Entries that do not decode are logged and skipped.
-func watchTable(ctx context.Context, conn *transport.Conn, t *planner.Table) error {
+func watchTable(log *slog.Logger, ctx context.Context, conn *transport.Conn, t *planner.Table) error {
 	kv, err := kvBucket(conn, t)
 	if err != nil {
 		return err
@@ -88,13 +88,13 @@ func watchTable(ctx context.Context, conn *transport.Conn, t *planner.Table) err
 			return
 		}
 		if err := dec.Decode(e.Value(), row); err != nil {
-			slog.Warn("table entry skipped", "table", t.Name, "key", e.Key(), "err", err)
+			log.Warn("table entry skipped", "table", t.Name, "key", e.Key(), "err", err)
 			return
 		}
 		if row[t.KeyIdx].T == velrt.TNull { // the key column may be left out of the value
 			v, err := keyValue(t.Columns[t.KeyIdx].Type, string(key))
 			if err != nil {
-				slog.Warn("table entry skipped", "table", t.Name, "key", e.Key(), "err", err)
+				log.Warn("table entry skipped", "table", t.Name, "key", e.Key(), "err", err)
 				return
 			}
 			row[t.KeyIdx] = v
@@ -117,7 +117,7 @@ func watchTable(ctx context.Context, conn *transport.Conn, t *planner.Table) err
 			return fmt.Errorf("table %s: the initial contents of %s did not arrive within 30s", t.Name, t.Bucket)
 		}
 	}
-	slog.Info("table loaded", "table", t.Name, "bucket", t.Bucket, "rows", t.Store.Len())
+	log.Info("table loaded", "table", t.Name, "bucket", t.Bucket, "rows", t.Store.Len())
 	go func() {
 		defer w.Stop()
 		for {
@@ -249,7 +249,7 @@ type kvWriter struct {
 	lastErr       atomic.Pointer[string]
 }
 
-func newKVWriter(conn *transport.Conn, t *planner.Table, purge bool) (*kvWriter, error) {
+func newKVWriter(log *slog.Logger, conn *transport.Conn, t *planner.Table, purge bool) (*kvWriter, error) {
 	if _, err := kvBucket(conn, t); err != nil { // created if missing
 		return nil, err
 	}
@@ -259,7 +259,7 @@ func newKVWriter(conn *transport.Conn, t *planner.Table, purge bool) (*kvWriter,
 		s := m.Subject + ": " + err.Error()
 		w.lastErr.Store(&s)
 		if n&(n-1) == 0 { // the 1st, 2nd, 4th, 8th… refusal: logged, never a flood
-			slog.Warn("KV bucket refused a write of a materialized table", "table", t.Name, "bucket", t.Bucket, "subject", m.Subject, "err", err, "refused", n)
+			log.Warn("KV bucket refused a write of a materialized table", "table", t.Name, "bucket", t.Bucket, "subject", m.Subject, "err", err, "refused", n)
 		}
 	}))
 	if err != nil {

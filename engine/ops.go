@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"cmp"
@@ -56,6 +56,7 @@ const (
 
 // opsServer serves the operations endpoint.
 type opsServer struct {
+	log      *slog.Logger
 	pl       *planner.Plan
 	file     string
 	instance string
@@ -100,14 +101,14 @@ func httpAddr(addr string) string {
 }
 
 // startOps listens at addr and serves the operations endpoint until stop.
-func startOps(addr string, pl *planner.Plan, file, instance string, conn *transport.Conn, loops func() []*partition.Loop, udfStats func() []udf.FuncStats) (*opsServer, error) {
+func startOps(log *slog.Logger, addr string, pl *planner.Plan, file, instance string, conn *transport.Conn, loops func() []*partition.Loop, udfStats func() []udf.FuncStats) (*opsServer, error) {
 	addr = httpAddr(addr)
 	if !isLoopbackAddr(addr) {
-		slog.Warn("--http listens beyond this machine (not a loopback address): anyone who can reach it sees the queries, "+
+		log.Warn("--http listens beyond this machine (not a loopback address): anyone who can reach it sees the queries, "+
 			"metrics and dead letters' payloads; use 127.0.0.1:PORT to keep them local", "addr", addr)
 	}
 	reg, lc := newMetricsRegistry(loops, udfStats, conn)
-	o := &opsServer{pl: pl, file: file, instance: instance, started: time.Now(), conn: conn, loops: loops, lc: lc,
+	o := &opsServer{log: log, pl: pl, file: file, instance: instance, started: time.Now(), conn: conn, loops: loops, lc: lc,
 		units: slices.Sorted(maps.Keys(planUnits(pl))), static: newOpsPlan(pl),
 		prev: map[*partition.Loop]opsSample{}, rates: map[*partition.Loop][2]float64{}, stop: make(chan struct{})}
 	ln, err := net.Listen("tcp", addr)
@@ -147,12 +148,12 @@ func startOps(addr string, pl *planner.Plan, file, instance string, conn *transp
 	go func() {
 		defer o.done.Done()
 		if err := o.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			slog.Error("http server", "err", err)
+			log.Error("http server", "err", err)
 		}
 	}()
 	go func() { defer o.done.Done(); lc.pollConsumers(o.stop) }()
 	go func() { defer o.done.Done(); o.sampleRates() }()
-	slog.Info("serving the operations page", "url", "http://"+o.addr+"/", "metrics", "http://"+o.addr+"/metrics")
+	log.Info("serving the operations page", "url", "http://"+o.addr+"/", "metrics", "http://"+o.addr+"/metrics")
 	return o, nil
 }
 
@@ -181,7 +182,7 @@ func (o *opsServer) pollCluster() {
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), opsClusterEvery)
 		if js, err := jetstream.New(o.conn.NC); err == nil {
-			r := &statusReader{js: js, conn: o.conn, parts: map[partKey]*partitionStatus{}}
+			r := &statusReader{js: js, conn: o.conn, log: o.log, parts: map[partKey]*PartitionStatus{}}
 			if err := r.cluster(ctx); err == nil {
 				owners := map[string]string{}
 				count := map[string]int{}

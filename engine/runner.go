@@ -1,100 +1,87 @@
-package main
+package engine
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
 	"strings"
 
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/velort/velort/partition"
 	"github.com/velort/velort/planner"
 	"github.com/velort/velort/transport"
-	"github.com/velort/velort/udf"
 )
 
-// runFile is `velort run`: plan, connect, start every partition loop,
-// replay and capture, and wait for end of input or a signal.
-func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) error {
-	if err := checkListeners(f); err != nil {
-		return &exitError{code: 2, err: err}
+// Run starts the engine's partition loops, replays and captures, and
+// runs until the end of input (with Options.Replay), an error of a loop,
+// ctx's end or Shutdown; then it stops gracefully (see Shutdown) and
+// releases what Open made. With MySQL serving and Replay, it serves the
+// final state until ctx ends or Shutdown is called. Run is called once.
+func (e *Engine) Run(ctx context.Context) error {
+	e.mu.Lock()
+	if e.started {
+		e.mu.Unlock()
+		select {
+		case <-e.stopping:
+			return nil // shut down before it ran
+		default:
+		}
+		return ErrRunning
 	}
-	pl, host, err := loadPlan(ctx, file, f.plugins, udf.Limits{Timeout: f.udfTimeout, MemoryLimitBytes: f.udfMemory}, f.maxValueBytes)
-	if err != nil {
-		return &exitError{code: 2, err: err}
-	}
+	e.started = true
+	e.mu.Unlock()
 	// abandoned is set when shutdown gives up on loops stuck past
-	// --shutdown-grace: nothing then waits for them or closes what they use.
+	// ShutdownGrace: nothing then waits for them or closes what they use.
 	abandoned := false
 	defer func() {
 		if !abandoned {
-			host.Close(context.Background())
+			e.release()
+		}
+		close(e.done)
+	}()
+	stopCtx, cancelStop := context.WithCancel(ctx)
+	defer cancelStop()
+	go func() {
+		select {
+		case <-e.stopping:
+			cancelStop()
+		case <-stopCtx.Done():
 		}
 	}()
-	replays := map[*planner.Stream]string{}
-	type tableReplay struct {
-		t    *planner.Table
-		path string
-	}
-	var tableReplays []tableReplay
-	for _, r := range f.replay {
-		name, path, err := splitAssign("replay", r)
-		if err != nil {
-			return &exitError{code: 2, err: err}
-		}
-		if _, err := os.Stat(path); err != nil {
-			return &exitError{code: 2, err: fmt.Errorf("--replay %s: %w", r, err)}
-		}
-		if t := pl.Table(name); t != nil && !t.Materialized() {
-			tableReplays = append(tableReplays, tableReplay{t, path})
-			continue
-		}
-		s := pl.Stream(name)
-		if s == nil {
-			return &exitError{code: 2, err: fmt.Errorf("--replay %s: no stream or KV table %s in %s", r, name, file)}
-		}
-		if s.Transform != nil { // planner/intake.go
-			return &exitError{code: 2, err: fmt.Errorf("--replay %s: stream %s is partitioned by NATS from the subjects messages are published to, which replayed lines do not have: publish them to %s instead (nats pub)", r, name, s.Transform.Source)}
-		}
-		replays[s] = path
-	}
-	replayMode := len(replays) > 0 || len(tableReplays) > 0 // a table's replay alone ends too (feedTable)
+	err := e.run(stopCtx, &abandoned)
+	return err
+}
 
-	conn, emb, err := connect(f)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		conn.Close()
-		if emb != nil {
-			emb.Shutdown()
-		}
-	}()
+// run is Run's body; ctx ends at a shutdown.
+func (e *Engine) run(ctx context.Context, abandoned *bool) error {
+	f, pl, conn, log := &e.opts, e.pl, e.conn, e.log
+	file := e.src.name
+	replays, replayMode := e.replays, e.replayMode()
 	nc := conn.NC
-	ck := newCheckpoints(conn, f.checkpointInterval)
-	running := &loopSet{}
-	var ops *opsServer // --http: served from now on; /readyz says when every partition runs (ops.go)
-	if f.http != "" {
-		if ops, err = startOps(f.http, pl, file, f.instance, conn, running.all, host.Stats); err != nil {
-			return &exitError{code: 2, err: fmt.Errorf("--http %s: %w", f.http, err)}
+	ck := newCheckpoints(conn, f.CheckpointInterval)
+	running := e.running
+	var ops *opsServer // HTTPAddr: served from now on; /readyz says when every partition runs (ops.go)
+	var err error
+	if f.HTTPAddr != "" {
+		if ops, err = startOps(log, f.HTTPAddr, pl, file, f.InstanceID, conn, running.all, e.host.Stats); err != nil {
+			return configErr(fmt.Errorf("--http %s: %w", f.HTTPAddr, err))
 		}
 		defer ops.Close()
 	}
+	stopPoll := make(chan struct{})
+	defer close(stopPoll)
+	go e.lc.pollConsumers(stopPoll)
 	// Control messages (end-of-input markers, heartbeats) carry the
 	// deployment's token, so that records from other programs cannot
 	// end input or move watermarks (partition/control.go).
 	if tok, err := conn.ControlToken(); err == nil {
 		partition.SetControlToken(tok)
 	} else if isNoJetStream(err) {
-		slog.Debug("no shared control token (no JetStream): control messages carry this process's own", "err", err)
+		log.Debug("no shared control token (no JetStream): control messages carry this process's own", "err", err)
 	} else {
-		slog.Warn("cannot read the shared control token: control messages carry this process's own, so end-of-input markers "+
+		log.Warn("cannot read the shared control token: control messages carry this process's own, so end-of-input markers "+
 			"and watermark heartbeats of other velort processes (shared partitions, earlier runs) are taken for records", "err", err)
 	}
 
@@ -105,24 +92,24 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		}
 		subjects, tr := s.JetStreamSubjects() // tr: a wildcard partitioned by NATS (planner/intake.go)
 		if err := conn.EnsureStream(s.JetStream, subjects, s.DedupWindow, tr); err != nil {
-			return &exitError{code: 2, err: err}
+			return configErr(err)
 		}
 	}
 
 	// KV tables: replayed records go in first, then each table is loaded
 	// into memory and kept live by a watch.
-	for _, tr := range tableReplays {
-		n, err := replayTable(conn, tr.t, tr.path)
+	for _, tr := range e.tableReplays {
+		n, err := replayTable(log, conn, tr.t, tr.path)
 		if err != nil {
 			return err
 		}
-		slog.Info("replayed", "table", tr.t.Name, "records", n, "file", tr.path)
+		log.Info("replayed", "table", tr.t.Name, "records", n, "file", tr.path)
 	}
 	watchCtx, stopWatches := context.WithCancel(context.Background())
 	defer stopWatches()
 	for _, t := range pl.Tables {
 		if !t.Materialized() {
-			if err := watchTable(watchCtx, conn, t); err != nil {
+			if err := watchTable(log, watchCtx, conn, t); err != nil {
 				return err
 			}
 		}
@@ -149,18 +136,18 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 	// Partition loops: one unit per (query, partition), subscribed before
 	// any input is published. Shared with other instances, units start as
 	// their leases are acquired (shared.go).
-	builder, err := newUnitBuilder(conn, ck, pl, writers, replayMode, f)
+	builder, err := newUnitBuilder(log, conn, ck, pl, writers, replayMode, f.IntakeMessages, f.IntakeBytes)
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return configErr(err)
 	}
 	consumers := map[*planner.Stream][]*partition.Loop{}
 	var units []*unit
-	leases, err := openLeases(conn, f, replayMode, emb != nil)
+	leases, err := openLeases(log, conn, f.LeaseTTL, replayMode, e.emb != nil)
 	if err != nil {
 		return err
 	}
 	defer func() { // also on an early return, before any unit ran
-		if abandoned {
+		if *abandoned {
 			return
 		}
 		for _, u := range units {
@@ -186,15 +173,13 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 
 	// Captures.
 	var captures []*capture
-	for _, c := range f.capture {
-		name, target, err := splitAssign("capture", c)
-		if err != nil {
-			return &exitError{code: 2, err: err}
-		}
+	for _, cs := range f.Capture {
+		name, target := cs.Target, cs.Path
+		c := name + "=" + target
 		s := pl.Stream(name)
 		var cp *capture
 		if s != nil {
-			cp, err = openCapture(name, target, stdout, true, writers[s]*s.Partitions)
+			cp, err = openCapture(name, target, f.Stdout, true, writers[s]*s.Partitions)
 			if err == nil && s.Changelog {
 				cp.chg = newChangeEnvelope(s)
 			}
@@ -203,15 +188,15 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 			}
 		} else {
 			if strings.ContainsAny(name, " \t") {
-				return &exitError{code: 2, err: fmt.Errorf("--capture %s: %s is neither a stream of %s nor a NATS subject", c, name, file)}
+				return configErr(fmt.Errorf("--capture %s: %s is neither a stream of %s nor a NATS subject", c, name, file))
 			}
-			cp, err = openCapture(name, target, stdout, false, 0)
+			cp, err = openCapture(name, target, f.Stdout, false, 0)
 			if err == nil {
 				err = cp.subscribe(conn, name)
 			}
 		}
 		if err != nil {
-			return &exitError{code: 2, err: fmt.Errorf("--capture %s: %w", c, err)}
+			return configErr(fmt.Errorf("--capture %s: %w", c, err))
 		}
 		captures = append(captures, cp)
 	}
@@ -219,20 +204,20 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		return err
 	}
 
-	if f.metrics != "" && f.metrics != f.http && f.metrics != httpAddr(f.http) { // --http serves /metrics too
-		stopMetrics, err := serveMetrics(f.metrics, running.all, host.Stats, conn)
+	if f.MetricsAddr != "" && f.MetricsAddr != f.HTTPAddr && f.MetricsAddr != httpAddr(f.HTTPAddr) { // --http serves /metrics too
+		stopMetrics, err := serveMetrics(log, f.MetricsAddr, running.all, e.host.Stats, conn)
 		if err != nil {
-			return &exitError{code: 2, err: fmt.Errorf("--metrics %s: %w", f.metrics, err)}
+			return configErr(fmt.Errorf("--metrics %s: %w", f.MetricsAddr, err))
 		}
 		defer stopMetrics()
 	}
-	if f.mysql != "" {
-		srv, err := serveMySQL(ctx, f, pl, running.all)
+	if f.MySQL.Addr != "" {
+		srv, err := serveMySQL(ctx, f.MySQL, f.InstanceID, pl, running.all)
 		if err != nil {
-			return &exitError{code: 2, err: fmt.Errorf("--mysql %s: %w", f.mysql, err)}
+			return configErr(fmt.Errorf("--mysql %s: %w", f.MySQL.Addr, err))
 		}
 		defer srv.Close()
-		slog.Info("serving MySQL", "addr", srv.Addr(), "database", "velort", "user", f.mysqlUser)
+		log.Info("serving MySQL", "addr", srv.Addr(), "database", "velort", "user", f.MySQL.User)
 	}
 
 	loopCtx, cancelLoops := context.WithCancel(ctx)
@@ -249,9 +234,9 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 			}
 			close(done)
 		}()
-		slog.Info("velort running", "file", file, "queries", len(pl.Queries), "partition_loops", len(running.all()))
+		log.Info("velort running", "file", file, "queries", len(pl.Queries), "partition_loops", len(running.all()))
 	} else {
-		own := newShared(pl, builder, running, leases, f, file, errs)
+		own := newShared(log, pl, builder, running, leases, f.InstanceID, file, errs)
 		ck.fence = own.Holds
 		if ops != nil {
 			ops.setShared(own, leases.TTL())
@@ -262,9 +247,13 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 			}
 			close(done)
 		}()
-		slog.Info("velort running, sharing partitions", "file", file, "queries", len(pl.Queries), "units", len(own.Units),
-			"instance", f.instance, "lease_ttl", leases.TTL())
+		log.Info("velort running, sharing partitions", "file", file, "queries", len(pl.Queries), "units", len(own.Units),
+			"instance", f.InstanceID, "lease_ttl", leases.TTL())
+		e.mu.Lock()
+		e.own = own
+		e.mu.Unlock()
 	}
+	close(e.ready)
 
 	if replayMode {
 		for _, s := range pl.Streams {
@@ -278,15 +267,15 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 				continue
 			}
 			progress := slowestConsumer(consumers[s])
-			var bar *progressbar.ProgressBar
-			if isTerminal(os.Stderr) {
-				bar = progressbar.NewOptions(-1, progressbar.OptionSetDescription("replay "+s.Name), progressbar.OptionSetWriter(os.Stderr), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+			var bar func(int)
+			if f.ReplayProgress != nil {
+				bar = f.ReplayProgress(s.Name)
 			}
-			n, err := replayFile(nc, s, path, progress, bar)
+			n, err := replayFile(log, nc, s, path, progress, bar)
 			if err != nil {
 				return err
 			}
-			slog.Info("replayed", "stream", s.Name, "records", n, "file", path)
+			log.Info("replayed", "stream", s.Name, "records", n, "file", path)
 		}
 	}
 
@@ -294,17 +283,17 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 	case <-done:
 	case err := <-errs:
 		cancelLoops()
-		if stuck := waitStopped(done, f.shutdownGrace, running.all); stuck != nil {
-			abandoned = true
+		if stuck := waitStopped(log, done, f.ShutdownGrace, running.all); stuck != nil {
+			*abandoned = true
 			return errors.Join(err, stuck)
 		}
 		return err
 	case <-ctx.Done():
-		slog.Info("shutting down: stopping intake", "grace", f.shutdownGrace)
+		log.Info("shutting down: stopping intake", "grace", f.ShutdownGrace)
 		cancelLoops()
-		if stuck := waitStopped(done, f.shutdownGrace, running.all); stuck != nil {
-			abandoned = true
-			return &exitError{code: 1, err: stuck}
+		if stuck := waitStopped(log, done, f.ShutdownGrace, running.all); stuck != nil {
+			*abandoned = true
+			return stuck
 		}
 	}
 	select {
@@ -332,8 +321,8 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 			return err
 		}
 	}
-	if f.mysql != "" && replayMode && ctx.Err() == nil {
-		slog.Info("input replayed; serving the final state over MySQL until interrupted")
+	if f.MySQL.Addr != "" && replayMode && ctx.Err() == nil {
+		log.Info("input replayed; serving the final state over MySQL until interrupted")
 		<-ctx.Done()
 	}
 	var in, out, dlq, late uint64
@@ -343,7 +332,7 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 		dlq += l.Stats.DeadLettered.Load()
 		late += l.Stats.Late.Load()
 	}
-	slog.Info("velort stopped", "records_in", in, "records_out", out, "dead_lettered", dlq, "late", late)
+	log.Info("velort stopped", "records_in", in, "records_out", out, "dead_lettered", dlq, "late", late)
 	return nil
 }
 
@@ -351,7 +340,7 @@ func runFile(ctx context.Context, file string, f runFlags, stdout io.Writer) err
 // after they were told to. A loop stuck in a built-in or user function
 // past it is abandoned: the error names it; its inputs not yet
 // acknowledged (JetStream) are redelivered to the next run.
-func waitStopped(done <-chan struct{}, grace time.Duration, loops func() []*partition.Loop) error {
+func waitStopped(log *slog.Logger, done <-chan struct{}, grace time.Duration, loops func() []*partition.Loop) error {
 	if grace <= 0 {
 		<-done
 		return nil
@@ -372,7 +361,7 @@ func waitStopped(done <-chan struct{}, grace time.Duration, loops func() []*part
 	err := fmt.Errorf("shutdown: partition loops still busy after --shutdown-grace %s: %s; exiting without them "+
 		"(what they acknowledged stays exact; their unacknowledged JetStream inputs are redelivered to the next run)",
 		grace, strings.Join(stuck, ", "))
-	slog.Error(err.Error())
+	log.Error(err.Error())
 	return err
 }
 
@@ -402,9 +391,4 @@ func slowestConsumer(loops []*partition.Loop) func() uint64 {
 		}
 		return m
 	}
-}
-
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -1,10 +1,11 @@
-package main
+package engine
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -46,15 +47,15 @@ const opsBadRecord = `{"sym":"BAD","qty":"lots","ts":"2026-01-01T00:00:00.000Z",
 // startOpsRun runs sqlText with --http on the process's own embedded NATS
 // server (no --nats) until the test ends, and returns the HTTP address and
 // a JetStream context on that server (its URL read from /api/state).
-func startOpsRun(t *testing.T, sqlText string, f runFlags) (string, nats.JetStreamContext) {
+func startOpsRun(t *testing.T, sqlText string, f Options) (string, nats.JetStreamContext) {
 	t.Helper()
 	t.Setenv("NATS_URL", "")
 	sqlFile := filepath.Join(t.TempDir(), "ops.sql")
 	if err := os.WriteFile(sqlFile, []byte(sqlText), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	f.http = "127.0.0.1:" + freePort(t)
-	f.instance = "ops-test"
+	f.HTTPAddr = "127.0.0.1:" + freePort(t)
+	f.InstanceID = "ops-test"
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- runFile(ctx, sqlFile, f, io.Discard) }()
@@ -69,13 +70,13 @@ func startOpsRun(t *testing.T, sqlText string, f runFlags) (string, nats.JetStre
 			t.Error("run did not stop after cancel")
 		}
 	})
-	st := waitState(t, f.http, "the server answers", func(st opsState) bool { return st.NATS != "" })
+	st := waitState(t, f.HTTPAddr, "the server answers", func(st opsState) bool { return st.NATS != "" })
 	nc := natsConnect(t, st.NATS)
 	js, err := nc.JetStream()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f.http, js
+	return f.HTTPAddr, js
 }
 
 // publishTrades publishes n good trades, numbered from first, over 4
@@ -146,7 +147,7 @@ func opsQueryOf(st opsState, name string) *opsQueryState {
 // age, checkpoints, the repartition's halves, the plan's graph, and a bad
 // record's dead letter with its reason and payload.
 func TestOpsEndpoints(t *testing.T) {
-	addr, js := startOpsRun(t, opsSQL, runFlags{checkpointInterval: 200 * time.Millisecond, udfTimeout: time.Second})
+	addr, js := startOpsRun(t, opsSQL, Options{CheckpointInterval: 200 * time.Millisecond, UDFLimits: udf.Limits{Timeout: time.Second}})
 	base := "http://" + addr
 
 	if code, body := httpGet(t, base+"/healthz"); code != 200 || strings.TrimSpace(body) != "ok" {
@@ -316,7 +317,7 @@ func TestOpsReadiness(t *testing.T) {
 	sqlFile := filepath.Join(t.TempDir(), "ops.sql")
 	os.WriteFile(sqlFile, []byte(opsSQL), 0o644)
 	ctx := context.Background()
-	pl, host, err := loadPlan(ctx, sqlFile, "", udf.Limits{Timeout: time.Second, MemoryLimitBytes: 64 << 20})
+	pl, host, err := loadPlan(ctx, File(sqlFile), "", udf.Limits{Timeout: time.Second, MemoryLimitBytes: 64 << 20}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,13 +329,12 @@ func TestOpsReadiness(t *testing.T) {
 			}
 		}
 	}
-	f := runFlags{checkpointInterval: time.Second}
-	b, err := newUnitBuilder(conn, newCheckpoints(conn, f.checkpointInterval), pl, nil, false, f)
+	b, err := newUnitBuilder(slog.Default(), conn, newCheckpoints(conn, time.Second), pl, nil, false, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	running := &loopSet{}
-	ops, err := startOps("127.0.0.1:0", pl, sqlFile, "ready-test", conn, running.all, host.Stats)
+	ops, err := startOps(slog.Default(), "127.0.0.1:0", pl, sqlFile, "ready-test", conn, running.all, host.Stats)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -402,7 +402,7 @@ func TestOpsShared(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(emb.Shutdown) // after the run stops
-	addr, _ := startOpsRun(t, opsSQL, runFlags{nats: emb.ClientURL(), leaseTTL: 2 * time.Second, checkpointInterval: time.Second, udfTimeout: time.Second})
+	addr, _ := startOpsRun(t, opsSQL, Options{NATS: transport.ConnOptions{URL: emb.ClientURL()}, LeaseTTL: 2 * time.Second, CheckpointInterval: time.Second, UDFLimits: udf.Limits{Timeout: time.Second}})
 	st := waitState(t, addr, "ready, holding every partition", func(st opsState) bool { return st.Ready && st.Cluster != nil && len(st.Cluster.Held) == 10 })
 	if !slices.Equal(st.Cluster.Held, []string{"big.0", "big.1", "bysize.0", "bysize.1", "heavy.0", "heavy.1", "heavy__t.0", "heavy__t.1", "totals.0", "totals.1"}) || st.Cluster.Units != 10 ||
 		st.Cluster.LeaseTTLSeconds != 2 || st.ReadyText != "ready: 10 partitions running" {
@@ -453,7 +453,7 @@ CREATE STREAM o WITH (subject = 'same.out') AS SELECT a FROM s;`), 0o644)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- runFile(ctx, sqlFile, runFlags{nats: emb.ClientURL(), http: port, metrics: "127.0.0.1:" + port}, io.Discard)
+		done <- runFile(ctx, sqlFile, Options{NATS: transport.ConnOptions{URL: emb.ClientURL()}, HTTPAddr: port, MetricsAddr: "127.0.0.1:" + port, LeaseTTL: -1}, io.Discard)
 	}()
 	body := waitMetrics(t, "127.0.0.1:"+port, func(b string) bool { return strings.Contains(b, `velort_records_in_total{partition="0",query="o"} 0`) })
 	cancel()

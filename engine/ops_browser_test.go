@@ -1,8 +1,9 @@
-package main
+package engine
 
 import (
 	"bytes"
 	"context"
+	"github.com/velort/velort/udf"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,7 +44,7 @@ func artifactsDir(t *testing.T) string {
 	dir := os.Getenv("VELORT_ARTIFACTS")
 	if dir == "" {
 		var err error
-		if dir, err = filepath.Abs("../../artifacts"); err != nil {
+		if dir, err = filepath.Abs("../artifacts"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -102,7 +103,7 @@ func domSum(t *testing.T, dom, query, field string) int {
 // counts moved and the dead letter with its reason and payload (as text).
 func TestOpsPageInBrowser(t *testing.T) {
 	bin := chromiumBin(t)
-	addr, js := startOpsRun(t, opsSQL, runFlags{checkpointInterval: 200 * time.Millisecond, udfTimeout: time.Second})
+	addr, js := startOpsRun(t, opsSQL, Options{CheckpointInterval: 200 * time.Millisecond, UDFLimits: udf.Limits{Timeout: time.Second}})
 	url := "http://" + addr + "/"
 	settled := func(in int, dlq uint64) func(opsState) bool {
 		return func(st opsState) bool {
@@ -191,7 +192,7 @@ CREATE STREAM enriched WITH (subject = 'opt.enriched') AS
 SELECT t.symbol, s.sector, t.qty FROM trades t LEFT JOIN symbols s ON t.symbol = s.symbol;
 CREATE TABLE volume AS SELECT symbol, SUM(qty) AS volume FROM trades GROUP BY symbol;
 CREATE TABLE sectors AS SELECT sector, COUNT(*) AS n FROM symbols GROUP BY sector;
-`, runFlags{})
+`, Options{})
 	st := waitState(t, addr, "ready", func(st opsState) bool { return st.Ready })
 	ids := map[string]string{}
 	for _, s := range st.Plan.Streams {

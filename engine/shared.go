@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"context"
@@ -19,27 +19,24 @@ import (
 	"github.com/velort/velort/transport"
 )
 
-// DefaultLeaseTTL is `velort run --lease-ttl`'s default.
-const DefaultLeaseTTL = 5 * time.Second
-
 // openLeases returns the cluster bucket when this run shares its
 // partitions with other instances: against an external server, not
 // replaying (a replay is one process's finite job), with --lease-ttl > 0
 // and JetStream available. nil means every partition runs here.
-func openLeases(conn *transport.Conn, f runFlags, replay, embedded bool) (*transport.Leases, error) {
-	if replay || embedded || f.leaseTTL <= 0 {
+func openLeases(log *slog.Logger, conn *transport.Conn, ttl time.Duration, replay, embedded bool) (*transport.Leases, error) {
+	if replay || embedded || ttl <= 0 {
 		return nil, nil
 	}
-	l, err := conn.OpenLeases(f.leaseTTL)
+	l, err := conn.OpenLeases(ttl)
 	if err != nil && isNoJetStream(err) {
-		slog.Warn("the server has no JetStream: partitions are not shared; this instance runs all of them", "err", err)
+		log.Warn("the server has no JetStream: partitions are not shared; this instance runs all of them", "err", err)
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if l.TTL() != f.leaseTTL {
-		slog.Warn("the cluster bucket's lease TTL differs from --lease-ttl; using the bucket's", "bucket_ttl", l.TTL(), "lease_ttl", f.leaseTTL)
+	if l.TTL() != ttl {
+		log.Warn("the cluster bucket's lease TTL differs from --lease-ttl; using the bucket's", "bucket_ttl", l.TTL(), "lease_ttl", ttl)
 	}
 	return l, nil
 }
@@ -49,8 +46,8 @@ func isNoJetStream(err error) bool {
 		errors.Is(err, nats.ErrNoResponders)
 }
 
-// memberInfo is what an instance's member key holds (read by velort status).
-type memberInfo struct {
+// Member is what an instance's member key in the cluster bucket holds (read by ReadStatus).
+type Member struct {
 	Instance string `json:"instance"`
 	Host     string `json:"host"`
 	PID      int    `json:"pid"`
@@ -62,15 +59,15 @@ type memberInfo struct {
 // is built, subscribed (restoring its checkpoint and resuming its durable
 // consumer) and run when its lease is acquired, and stopped (checkpointing)
 // when it is given up.
-func newShared(pl *planner.Plan, b *unitBuilder, running *loopSet, leases *transport.Leases, f runFlags, file string, errs chan<- error) *partition.Ownership {
+func newShared(log *slog.Logger, pl *planner.Plan, b *unitBuilder, running *loopSet, leases *transport.Leases, instance, file string, errs chan<- error) *partition.Ownership {
 	host, _ := os.Hostname()
-	info, _ := json.Marshal(memberInfo{Instance: f.instance, Host: host, PID: os.Getpid(), File: file,
+	info, _ := json.Marshal(Member{Instance: instance, Host: host, PID: os.Getpid(), File: file,
 		Started: time.Now().UTC().Format("2006-01-02T15:04:05.000Z")})
 	refs := planUnits(pl)
 	var mu sync.Mutex
 	live := map[string]*unit{}
 	return &partition.Ownership{
-		Store: leases, Instance: f.instance, Info: info, Units: slices.Sorted(maps.Keys(refs)), Logger: slog.Default(),
+		Store: leases, Instance: instance, Info: info, Units: slices.Sorted(maps.Keys(refs)), Logger: log,
 		Start: func(name string) error {
 			r, ok := refs[name]
 			if !ok {
