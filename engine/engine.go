@@ -192,6 +192,7 @@ type Engine struct {
 	done     chan struct{} // closed when Run has returned (or Shutdown released an engine never run)
 	ready    chan struct{} // closed once every loop (or the ownership) has started
 	closed   bool
+	unran    bool                 // shut down before Run
 	own      *partition.Ownership // shared partitions: this instance's share
 }
 
@@ -362,7 +363,7 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 	e.mu.Lock()
 	started := e.started
 	if !started {
-		e.started = true // Run after Shutdown returns at once
+		e.started, e.unran = true, true // Run after Shutdown returns at once
 	}
 	e.mu.Unlock()
 	if !started {
@@ -381,9 +382,11 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 // Done is closed when Run has returned.
 func (e *Engine) Done() <-chan struct{} { return e.done }
 
-// Ready is closed once Run has subscribed and started every partition
-// loop (shared partitions: once the ownership runs; its units start as
-// their leases are acquired).
+// Ready is closed once Run runs every partition loop of this instance:
+// all of them, or with shared partitions those of the units whose leases
+// it holds (none: once a lease TTL has passed). Until then, records
+// published to core NATS sources may be missed. It stays open if Run
+// returns first (see Done).
 func (e *Engine) Ready() <-chan struct{} { return e.ready }
 
 // Instance is the engine's instance id.

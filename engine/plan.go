@@ -20,7 +20,7 @@ type CheckReport struct {
 // QueryReport is one query of a CheckReport.
 type QueryReport struct {
 	Name, Source, Sink    string
-	InputKind, OutputKind string // append-only, or changelog keyed by …
+	InputKind, OutputKind string // "append-only" or "changelog (key: …)"
 	Warnings              []string
 }
 

@@ -22,11 +22,10 @@ import (
 func (e *Engine) Run(ctx context.Context) error {
 	e.mu.Lock()
 	if e.started {
+		unran := e.unran
 		e.mu.Unlock()
-		select {
-		case <-e.stopping:
+		if unran {
 			return nil // shut down before it ran
-		default:
 		}
 		return ErrRunning
 	}
@@ -252,8 +251,11 @@ func (e *Engine) run(ctx context.Context, abandoned *bool) error {
 		e.mu.Lock()
 		e.own = own
 		e.mu.Unlock()
+		go e.watchReady(loopCtx, own, leases.TTL())
 	}
-	close(e.ready)
+	if leases == nil {
+		close(e.ready)
+	}
 
 	if replayMode {
 		for _, s := range pl.Streams {
@@ -390,5 +392,43 @@ func slowestConsumer(loops []*partition.Loop) func() uint64 {
 			m = min(m, v)
 		}
 		return m
+	}
+}
+
+// watchReady closes e.ready once every unit this instance holds runs all
+// its loops — or, holding none, once a lease TTL has passed (others hold
+// them all), as /readyz decides (ops.go).
+func (e *Engine) watchReady(ctx context.Context, own *partition.Ownership, ttl time.Duration) {
+	deadline := time.Now().Add(ttl)
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		held := own.Held()
+		if len(held) == 0 {
+			if time.Now().After(deadline) {
+				close(e.ready)
+				return
+			}
+			continue
+		}
+		byUnit := map[string]bool{}
+		for _, l := range e.running.all() {
+			k := checkpointKey(l.QueryName(), l.Partition())
+			r, seen := byUnit[k]
+			byUnit[k] = (r || !seen) && l.Running()
+		}
+		all := true
+		for _, u := range held {
+			all = all && byUnit[u]
+		}
+		if all {
+			close(e.ready)
+			return
+		}
 	}
 }
