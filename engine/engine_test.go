@@ -145,6 +145,15 @@ func TestOpenRunShutdown(t *testing.T) {
 	if r, ok := totals.Lookup("n", 30); !ok || r["n"] != int64(30) {
 		t.Errorf("Lookup(n, 30) with an int = %v, %v", r, ok)
 	}
+	if k := totals.Key(); !slices.Equal(k, []string{"customer"}) {
+		t.Errorf("Key() = %v", k)
+	}
+	if r, ok := totals.Get("cy"); !ok || r["customer"] != "cy" || r["n"] != int64(30) {
+		t.Errorf("Get(cy) = %v, %v", r, ok)
+	}
+	if _, ok := totals.Get("cy", 1); ok {
+		t.Error("Get with two values of a one-column key found a row")
+	}
 	if _, ok := totals.Lookup("customer", "zed"); ok {
 		t.Error("Lookup of a missing customer found a row")
 	}

@@ -89,6 +89,59 @@ func (t *Table) Lookup(column string, value any) (Row, bool) {
 	return nil, false
 }
 
+// Key names the table's key columns: a KV table's primary key, or the
+// columns a materialized table's rows are keyed by (its GROUP BY columns,
+// with window_start and window_end for a window); nil when it has none or
+// a part of its key is an expression no column carries.
+func (t *Table) Key() []string {
+	var out []string
+	for _, i := range t.keyIdx() {
+		out = append(out, t.t.Columns[i].Name)
+	}
+	return out
+}
+
+func (t *Table) keyIdx() []int {
+	if !t.t.Materialized() {
+		if t.t.KeyIdx < 0 {
+			return nil
+		}
+		return []int{t.t.KeyIdx}
+	}
+	var idx []int
+	for _, name := range t.t.Query.OutputKey() {
+		i := t.t.Columns.Index(name)
+		if i < 0 { // a key expression no column carries
+			return nil
+		}
+		idx = append(idx, i)
+	}
+	return idx
+}
+
+// Get returns the row whose key columns (Key, in order) equal key, as
+// Lookup compares them.
+func (t *Table) Get(key ...any) (Row, bool) {
+	idx := t.keyIdx()
+	if len(idx) == 0 || len(key) != len(idx) {
+		return nil, false
+	}
+	want := make([]any, len(key))
+	for i, k := range key {
+		want[i] = widen(k)
+	}
+	for _, r := range t.t.Store.Snapshot() {
+		match := true
+		for i, c := range idx {
+			match = match && equalValue(goValue(r[c]), want[i])
+		}
+		if match {
+			return t.row(r), true
+		}
+	}
+	return nil, false
+}
+
 func (t *Table) row(r runtime.Row) Row {
 	out := make(Row, len(r))
 	for i, c := range t.t.Columns {
