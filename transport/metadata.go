@@ -112,6 +112,10 @@ func load8(s string, i int) uint64 {
 	return binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i))[:])
 }
 
+// littleEndian: a native load puts the first byte lowest (TokenFinder's
+// fast case relies on it).
+var littleEndian = func() bool { x := uint16(1); return *(*byte)(unsafe.Pointer(&x)) == 1 }()
+
 // dotMask sets the high bit of each byte of x that is '.'.
 func dotMask(x uint64) uint64 {
 	const lo7, dots = 0x7f7f7f7f7f7f7f7f, 0x2e2e2e2e2e2e2e2e
@@ -175,7 +179,19 @@ type TokenFinder struct {
 	skip []int // tokens passed before token N (from its far side when back): length when literal, -1 when scanned
 	lit  int   // token N's length when literal, else -1
 	edge bool  // token N is the first (forward: the last) token: it runs to the subject's edge
+	// fixed: every skipped token is literal and token N is a wildcard, so
+	// token N starts (back: ends) off bytes from the subject's start (back:
+	// end) — one check of the dot there and one scan for its other end
+	// (none at an edge). The common case: plant.*.sensor.* token 2 or 4.
+	fixed bool
+	off   int
+	quick uint8 // fixed and not at the edge, on a little-endian machine: Find's fast case
 }
+
+const (
+	quickBack    = 1 + iota // token N ends off bytes before the subject's end
+	quickForward            // token N starts off (> 0) bytes after the subject's start
+)
 
 // NewTokenFinder prepares finding token n (1-based) in subjects matching
 // pattern ({...} tokens, '*' and '>' are wildcards).
@@ -219,6 +235,19 @@ func NewTokenFinder(pattern string, n int) *TokenFinder {
 		}
 		f.edge = n == len(toks)
 	}
+	f.fixed = f.lit < 0
+	for _, l := range f.skip {
+		f.fixed = f.fixed && l >= 0
+		f.off += l + 1
+	}
+	if f.fixed && !f.edge && littleEndian {
+		switch {
+		case f.back:
+			f.quick = quickBack
+		case f.off > 0:
+			f.quick = quickForward
+		}
+	}
 	return f
 }
 
@@ -230,7 +259,63 @@ func tokenSkip(t string, literal func(string) bool) int {
 }
 
 // Find returns token N of subject; false when it has fewer tokens.
+// The common case — a wildcard token at a fixed offset from one end of
+// the subject (every token between is literal) — is a check of the dot
+// there and a scan, 8 bytes a word, for the token's other end; the rest
+// is find.
 func (f *TokenFinder) Find(subject string) (string, bool) {
+	base := unsafe.Pointer(unsafe.StringData(subject))
+	switch f.quick {
+	case quickBack: // token N ends f.off bytes before the end
+		e := len(subject) - f.off
+		if e < 0 || f.off > 0 && *(*byte)(unsafe.Add(base, e)) != '.' {
+			break
+		}
+		for i := e; i >= 8; i -= 8 {
+			if m := dotMask(*(*uint64)(unsafe.Add(base, i-8))); m != 0 {
+				// the word's last dot is its byte 7-lz/8: the token starts lz/8 bytes before i
+				s := i - bits.LeadingZeros64(m)>>3
+				return unsafe.String((*byte)(unsafe.Add(base, s)), e-s), true
+			}
+		}
+	case quickForward: // token N starts f.off bytes after the start
+		p := f.off
+		if p > len(subject) || *(*byte)(unsafe.Add(base, p-1)) != '.' {
+			break
+		}
+		for i := p; i+8 <= len(subject); i += 8 {
+			if m := dotMask(*(*uint64)(unsafe.Add(base, i))); m != 0 {
+				e := i + bits.TrailingZeros64(m)>>3
+				return unsafe.String((*byte)(unsafe.Add(base, p)), e-p), true
+			}
+		}
+	}
+	return f.find(subject)
+}
+
+// find is Find past its inlined fast path.
+func (f *TokenFinder) find(subject string) (string, bool) {
+	if f.fixed {
+		if f.back {
+			if end := len(subject) - f.off; end >= 0 && (f.off == 0 || subject[end] == '.') {
+				if f.edge {
+					return subject[:end], true
+				}
+				if d := prevDot(subject, end); d >= 0 {
+					return subject[d+1 : end], true
+				}
+			}
+		} else if pos := f.off; pos <= len(subject) && (pos == 0 || subject[pos-1] == '.') {
+			if f.edge {
+				return subject[pos:], true
+			}
+			if d := nextDot(subject, pos); d >= 0 {
+				return subject[pos:d], true
+			}
+			return subject[pos:], true
+		}
+		return SubjectToken(subject, f.n) // lengths do not fit the pattern
+	}
 	if f.n < 0 {
 		return SubjectToken(subject, -f.n)
 	}

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"math/rand"
 	"strings"
 	"testing"
 )
@@ -82,6 +83,66 @@ func BenchmarkTokenFinder(b *testing.B) {
 	for range b.N {
 		if _, ok := f.Find("plant.north.sensor.d7"); !ok {
 			b.Fatal()
+		}
+	}
+}
+
+// BenchmarkTokenFinderCases: the finder on the subjects of the common
+// patterns: the last token (device), a token after a literal prefix
+// (site), and the device of a stream partitioned by NATS, whose stored
+// subjects end in the partition number.
+func BenchmarkTokenFinderCases(b *testing.B) {
+	for _, c := range []struct {
+		name, pattern, subject string
+		n                      int
+	}{
+		{"last", "plant.*.sensor.*", "plant.north.sensor.d7", 4},
+		{"second", "plant.*.sensor.*", "plant.north.sensor.d7", 2},
+		{"partitioned", "plant.*.sensor.*.3", "plant.north.sensor.d7.3", 4},
+		{"long", "plant.*.sensor.*", "plant.north-east-7.sensor.thermometer-0042", 4},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			f := NewTokenFinder(c.pattern, c.n)
+			want, _ := SubjectToken(c.subject, c.n)
+			for range b.N {
+				if tok, ok := f.Find(c.subject); !ok || len(tok) != len(want) {
+					b.Fatal(tok)
+				}
+			}
+		})
+	}
+}
+
+// TestTokenFinderRandom: on random subjects matching each pattern (tokens
+// of 1 to 24 bytes, so a token's end is sometimes past the first 8-byte
+// word scanned), TokenFinder answers as SubjectToken.
+func TestTokenFinderRandom(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	for _, pattern := range []string{"plant.*.sensor.*", "plant.*.sensor.*.3", "*.north.sensor.*", "*.*.*.d7", "a.*.*", "*", "x.*", "*.x", "plant.*.sensor.>", "averyveryverylongliteral.*.x.*"} {
+		pt := strings.Split(pattern, ".")
+		for n := 1; n <= len(pt)+1; n++ {
+			f := NewTokenFinder(pattern, n)
+			for range 3000 {
+				var toks []string
+				for _, p := range pt {
+					switch p {
+					case "*":
+						toks = append(toks, randomToken(rng))
+					case ">":
+						for k := rng.Intn(3); k >= 0; k-- {
+							toks = append(toks, randomToken(rng))
+						}
+					default:
+						toks = append(toks, p)
+					}
+				}
+				s := strings.Join(toks, ".")
+				got, ok := f.Find(s)
+				want, wok := SubjectToken(s, n)
+				if got != want || ok != wok {
+					t.Fatalf("pattern %q token %d of %q: %q %v, want %q %v", pattern, n, s, got, ok, want, wok)
+				}
+			}
 		}
 	}
 }
