@@ -200,6 +200,7 @@ func TestChangelogCheckpointKeepsTable(t *testing.T) {
 	start := func() *Loop {
 		l := changelogLoop(t, nc, changelogSQL, "adults")
 		l.cfg.SinkJetStream = true
+		l.outlet = l.newOutlet() // New picks the outlet from the configuration
 		if !l.EnableCheckpoints(blobs, "adults.0", time.Hour) {
 			t.Fatal("a changelog loop without a stage refused checkpoints")
 		}

@@ -203,15 +203,7 @@ func (l *Loop) checkpoint() error {
 	l.Stats.CheckpointSeq.Store(ck.seq)
 	l.Stats.CheckpointBytes.Store(int64(len(buf)))
 	l.Stats.CheckpointAtMs.Store(ck.at.UnixMilli())
-	if l.join.dur != nil {
-		return l.ackJoined()
-	}
-	if l.dur.lastReply == "" {
-		return nil
-	}
-	err = l.nc.Publish(l.dur.lastReply, ackPayload)
-	l.dur.lastReply = ""
-	return err
+	return l.intake.checkpointed()
 }
 
 type checkpointRecord struct {

@@ -33,7 +33,7 @@ func (l *Loop) enableJoinCheckpoints(store CheckpointStore, key string, interval
 	if interval <= 0 {
 		interval = time.Second
 	}
-	l.join.dur = &joinDurable{}
+	l.join.dur = &joinDurable{l: l}
 	l.dur.ck = &checkpointer{store: store, key: key, interval: interval, stage: cp, join: l.cfg.Pipeline.RegularJoin, at: time.Now(), wm: l.wm}
 	return true
 }

@@ -114,12 +114,16 @@ const (
 // dropWarnEvery rate-limits the warning about dropped records.
 const dropWarnEvery = 10 * time.Second
 
-// Loop is one partition's hot loop.
+// Loop is one partition's hot loop: an intake (where records come from),
+// a processor (what runs them) and an outlet (where results go), each
+// chosen once (see doc.go).
 type Loop struct {
-	cfg   Config
-	nc    *nats.Conn
-	sub   *nats.Subscription
-	Stats Stats
+	cfg    Config
+	nc     *nats.Conn
+	intake intake                // set by the Subscribe method called (intake.go)
+	proc   func(*nats.Msg) error // the processor, chosen in New
+	outlet outlet                // chosen in New (outlet.go)
+	Stats  Stats
 
 	dec     *runtime.Decoder
 	enc     *runtime.Encoder
@@ -131,15 +135,17 @@ type Loop struct {
 	out     []byte
 	maxET   int64
 	wm      int64
-	lastIn  time.Time // when input was last seen (kept by noteIdle, not per record)
-	seenIn  uint64    // Stats.In at the last idle check
-	srcMax  []int64   // per upstream partition, when Sources > 0
-	fwd     forwarder
+	lastIn  time.Time  // when input was last seen (kept by noteIdle, not per record)
+	seenIn  uint64     // Stats.In at the last idle check
+	srcMax  []int64    // per upstream partition, when Sources > 0 (intake_exchange.go)
+	fwd     forwarder  // the exchange outlet, when Forward is set (outlet_exchange.go)
 	batched bool       // input is taken a micro-batch at a time
 	batch   microBatch // see collect
-	dur     durable    // JetStream intake and acknowledgement state
-	join    joinIntake
+	dur     durable    // JetStream acknowledgement state (durable.go)
+	join    joinState
 	runCtx  context.Context
+	eofs    int     // end-of-input markers counted (Run)
+	eofFrom eofSeen // their writers
 
 	maxPayload int          // the server's max_payload at connect (0: unknown)
 	cur        *nats.Msg    // the input whose outputs are being published (nil: a watermark's)
@@ -184,6 +190,7 @@ func New(nc *nats.Conn, cfg Config) *Loop {
 		maxET: -1 << 62,
 		wm:    -1 << 62,
 	}
+	l.intake = noIntake{}
 	l.initWire()
 	l.ctx.Partition = cfg.Partition
 	l.ctx.MaxValueBytes = cfg.MaxValueBytes
@@ -212,34 +219,29 @@ func New(nc *nats.Conn, cfg Config) *Loop {
 		l.chg.init(&cfg)
 	}
 	l.clock = cfg.TimeIdx < 0 && (cfg.Forward != nil || cfg.Joined != nil || cfg.Pipeline == nil || cfg.Pipeline.Stage != nil)
+	l.outlet = l.newOutlet()
+	l.proc = l.processor()
 	return l
 }
 
-// Subscribe starts receiving the partition's subject. Call before any
-// input is published so nothing is missed.
-func (l *Loop) Subscribe() error {
-	if l.cfg.Joined != nil {
-		return l.subscribeJoined()
+// processor picks what runs each record: a join (interval or regular), a
+// changelog (its table of last rows, and either half of a repartition
+// over it), the first half of a repartition, a micro-batch, or the plain
+// decode → execute → publish of processPlain.
+func (l *Loop) processor() func(*nats.Msg) error {
+	switch {
+	case l.cfg.Joined != nil && l.cfg.Joined.Regular:
+		return l.processRegular
+	case l.cfg.Joined != nil:
+		return l.processJoined
+	case l.cfg.Changelog:
+		return l.processChange
+	case l.cfg.Forward != nil:
+		return l.processForward
+	case l.batched:
+		return l.collect
 	}
-	sub, err := l.nc.SubscribeSync(l.cfg.Subject)
-	if err != nil {
-		return err
-	}
-	msgs, bytes := l.cfg.IntakeMessages, l.cfg.IntakeBytes
-	if msgs <= 0 {
-		msgs = DefaultIntakeMessages
-	}
-	if bytes <= 0 {
-		bytes = DefaultIntakeBytes
-	}
-	if l.cfg.Replay { // --replay is flow-controlled: it never runs more than a window ahead
-		msgs, bytes = -1, -1
-	}
-	if err := sub.SetPendingLimits(msgs, bytes); err != nil {
-		return err
-	}
-	l.sub = sub
-	return nil
+	return l.processPlain
 }
 
 // Run is the hot loop. It returns when input ends (all EOF markers seen,
@@ -250,8 +252,7 @@ func (l *Loop) Run(ctx context.Context) error {
 	}
 	l.running.Store(true)
 	defer l.running.Store(false)
-	eofs := 0
-	var eofFrom eofSeen
+	l.eofs, l.eofFrom = 0, nil
 	l.lastIn = time.Now()
 	l.runCtx = ctx
 	for n := 1; ; n++ {
@@ -261,7 +262,7 @@ func (l *Loop) Run(ctx context.Context) error {
 			}
 			l.noteDropped()
 		}
-		m, err := l.next(200 * time.Millisecond)
+		m, err := l.intake.next(200 * time.Millisecond)
 		if err != nil {
 			if errors.Is(err, nats.ErrSlowConsumer) { // fell behind: counted, never fatal
 				l.noteDropped()
@@ -285,56 +286,59 @@ func (l *Loop) Run(ctx context.Context) error {
 			return err
 		}
 		l.dur.until = math.MinInt64
-		if l.batched && (IsWatermark(m) || IsEOF(m)) {
-			if err := l.runBatch(); err != nil {
+		if m.Header != nil { // records without headers (the common case) are no control messages
+			control, end, err := l.control(m)
+			if err != nil {
 				return err
 			}
-		}
-		if IsWatermark(m) {
-			l.sourceWatermark(m)
-			continue
-		}
-		if l.dur.pull && !l.track(m) {
-			continue // a redelivery of an input already processed
-		}
-		if IsEOF(m) {
-			if l.srcMax != nil {
-				l.sourceDone(m)
-			}
-			if !eofFrom.first(m) {
-				continue // a writer's marker again: an earlier run's, stored in a JetStream stream
-			}
-			if l.cfg.Joined != nil && !l.joinEOF(m) {
-				continue // a regular join side's marker beyond its writers (a restarted replay's)
-			}
-			eofs++
-			if l.cfg.EOFWriters > 0 && eofs >= l.cfg.EOFWriters {
+			if end {
 				return l.endOfInput()
 			}
-			continue
+			if control {
+				continue
+			}
 		}
-		if l.batched {
-			err = l.collect(m)
-		} else {
-			err = l.process(m)
-		}
-		if err != nil {
+		if err := l.proc(m); err != nil {
 			return err
-		}
-		if l.dur.pull && l.dur.ck == nil {
-			l.dur.queue[len(l.dur.queue)-1].until = l.dur.until
 		}
 	}
 }
 
-// process handles one record: decode → execute → publish.
-func (l *Loop) process(m *nats.Msg) error {
-	if l.cfg.Joined != nil {
-		return l.processJoined(m)
+// control applies m if it is a control message: an upstream's watermark
+// heartbeat, or an end-of-input marker (end: the input is complete).
+func (l *Loop) control(m *nats.Msg) (control, end bool, err error) {
+	wm, eof := IsWatermark(m), IsEOF(m)
+	if !wm && !eof {
+		return false, false, nil
 	}
-	if l.cfg.Changelog {
-		return l.processChange(m)
+	if l.batched {
+		if err := l.runBatch(); err != nil {
+			return true, false, err
+		}
 	}
+	if wm {
+		l.sourceWatermark(m)
+		return true, false, nil
+	}
+	if l.srcMax != nil {
+		l.sourceDone(m)
+	}
+	if !l.eofFrom.first(m) {
+		return true, false, nil // a writer's marker again: an earlier run's, stored in a JetStream stream
+	}
+	if l.cfg.Joined != nil && !l.joinEOF(m) {
+		return true, false, nil // a regular join side's marker beyond its writers (a restarted replay's)
+	}
+	l.eofs++
+	return true, l.cfg.EOFWriters > 0 && l.eofs >= l.cfg.EOFWriters, nil
+}
+
+// process runs one record through the loop's processor (as Run does).
+func (l *Loop) process(m *nats.Msg) error { return l.proc(m) }
+
+// processPlain is the plain processor: one record of an append-only
+// stream, decode → execute → publish.
+func (l *Loop) processPlain(m *nats.Msg) error {
 	l.Stats.In.Add(1)
 	l.ctx.Reset()
 	l.cur = m
@@ -363,9 +367,6 @@ func (l *Loop) process(m *nats.Msg) error {
 			return l.misrouted(m, p)
 		}
 	}
-	if l.cfg.Forward != nil {
-		return l.forward(m, et)
-	}
 	if l.cfg.AckAfter != nil && l.dur.ck == nil {
 		l.dur.until = l.cfg.AckAfter(et)
 	}
@@ -381,7 +382,7 @@ func (l *Loop) process(m *nats.Msg) error {
 		}
 		return l.deadLetter(m, l.ctx.Err.Error())
 	}
-	if err := l.publish(outs); err != nil {
+	if err := l.outlet.publish(outs); err != nil {
 		return err
 	}
 	if l.cfg.TimeIdx < 0 && !l.clock {
@@ -395,15 +396,7 @@ func (l *Loop) process(m *nats.Msg) error {
 // that over the upstream partitions.
 func (l *Loop) observe(m *nats.Msg, et int64) error {
 	if l.srcMax != nil {
-		src := sourceOf(m.Subject)
-		if src < 0 || src >= len(l.srcMax) || et <= l.srcMax[src] {
-			return nil
-		}
-		l.srcMax[src] = et
-		if et > l.maxET {
-			l.maxET = et
-		}
-		return l.advance(minOf(l.srcMax) - l.cfg.Delay.Milliseconds())
+		return l.observeSource(m, et)
 	}
 	if et > l.maxET {
 		l.maxET = et
@@ -449,83 +442,6 @@ func (l *Loop) idle() error {
 		return nil
 	}
 	return l.advance(base + since.Milliseconds())
-}
-
-func (l *Loop) publish(rows []runtime.Row) error {
-	var ids [][]byte
-	if l.cfg.SinkJetStream {
-		ids = l.cfg.Pipeline.IDs()
-	}
-	ops, keys := l.cfg.Pipeline.Ops(), l.cfg.Pipeline.Keys() // nil: append-only output
-	if t := l.cfg.Sink.Table; t != nil {
-		ids := l.cfg.Pipeline.IDs()
-		if ids == nil { // a changelog without a stage: rows are keyed like its input
-			ids = keys
-		}
-		for i, r := range rows {
-			if ops != nil && ops[i] == runtime.OpDelete {
-				t.Delete(ids[i])
-			} else {
-				t.Put(ids[i], r)
-			}
-			if w := l.cfg.Sink.Changes; w != nil && keys != nil {
-				l.out = l.enc.Append(l.out[:0], r)
-				if err := w.WriteChange(ops[i], keys[i], l.out); err != nil {
-					return err
-				}
-			}
-			l.Stats.Out.Add(1)
-		}
-		return nil
-	}
-	for i, r := range rows {
-		p := l.keyer.Partition(r)
-		subject := l.cfg.Sink.Subjects[p]
-		if l.cfg.Sink.Template != nil {
-			subject = l.templateSubject(r, !l.cfg.SinkJetStream)
-		}
-		if l.wire.enc == nil {
-			l.out = l.enc.Append(l.out[:0], r)
-		} else if err := l.encodeNative(r); err != nil {
-			if err := l.unencodable(subject, r, err); err != nil {
-				return err
-			}
-			continue
-		}
-		var err error
-		if l.cfg.Sink.Template != nil && l.cfg.Sink.Template.Headers != nil {
-			l.wire.tpl.row = r // publishDurable sets the headers from it (format.go)
-		}
-		switch {
-		case l.cfg.SinkJetStream:
-			var id []byte
-			if ids != nil {
-				id = ids[i]
-			}
-			if ops != nil {
-				err = l.publishDurable(subject, l.out, id, ops[i], keys[i])
-			} else {
-				err = l.publishDurable(subject, l.out, id, runtime.OpAppend, nil)
-			}
-		case ops != nil:
-			err = l.publishChange(subject, l.out, ops[i], keys[i])
-		case l.cfg.Sink.Template != nil && l.cfg.Sink.Template.Headers != nil:
-			err = l.publishWithHeaders(subject, r)
-		default:
-			err = l.nc.Publish(subject, l.out)
-		}
-		if err != nil {
-			if !errors.Is(err, nats.ErrMaxPayload) {
-				return err
-			}
-			if err := l.oversized(subject); err != nil {
-				return err
-			}
-			continue
-		}
-		l.Stats.Out.Add(1)
-	}
-	return nil
 }
 
 // deadLetter publishes the original payload with the reason. Processing
@@ -622,18 +538,9 @@ func (l *Loop) misrouted(m *nats.Msg, want int) error {
 // since the last call to Stats.Dropped, and warns (at most every
 // dropWarnEvery) that the query falls behind its source.
 func (l *Loop) noteDropped() {
-	if l.dur.pull || l.sub == nil {
+	n, ok := l.intake.dropped()
+	if !ok {
 		return
-	}
-	n := 0
-	if l.cfg.Joined != nil {
-		for _, s := range l.join.subs {
-			if d, err := s.Dropped(); err == nil {
-				n += d
-			}
-		}
-	} else if d, err := l.sub.Dropped(); err == nil {
-		n = d
 	}
 	c := &l.drops
 	if n > c.seen {
@@ -666,10 +573,7 @@ func (l *Loop) endOfInput() error {
 	if err := l.confirm(); err != nil {
 		return err
 	}
-	subjects := l.cfg.Sink.Subjects
-	if l.cfg.Forward != nil {
-		subjects = l.fwd.subjects
-	}
+	subjects := l.outlet.markers()
 	writer := l.cfg.Query + "/" + strconv.Itoa(l.cfg.Partition)
 	for _, s := range subjects {
 		if err := l.nc.PublishMsg(NewEOFFrom(s, writer)); err != nil {
@@ -693,11 +597,7 @@ func (l *Loop) unsubscribe() {
 		l.drops.warnedAt = time.Time{}
 		l.noteDropped()
 	}
-	if l.cfg.Joined != nil {
-		l.unsubscribeJoined()
-		return
-	}
-	_ = l.sub.Unsubscribe()
+	l.intake.unsubscribe()
 }
 
 // shutdown stops intake: outputs published so far are confirmed, the

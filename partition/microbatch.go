@@ -88,13 +88,7 @@ func (l *Loop) runBatchUnlessMore() error {
 }
 
 // inputWaiting reports whether the next message is already received.
-func (l *Loop) inputWaiting() bool {
-	if l.dur.pull {
-		return l.dur.bi < len(l.dur.batch)
-	}
-	n, _, err := l.sub.Pending()
-	return err == nil && n > 0
-}
+func (l *Loop) inputWaiting() bool { return l.intake.waiting() }
 
 // runBatch makes the batch calls, then projects and publishes each record
 // of the micro-batch. It is called before anything else happens (a

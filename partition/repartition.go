@@ -11,64 +11,40 @@ import (
 	"github.com/velort/velort/runtime"
 )
 
-// Forward configures the first half of a repartition. Subjects[t] is the
-// subject of target partition t for this source partition; it ends in the
-// source partition's number so the target can tell its upstreams apart.
-type Forward struct {
-	Subjects []string
-	Keys     []runtime.Expr // the group key, evaluated on the source row
-}
+// Repartitioning (a GROUP BY whose key is not the source's partition key)
+// runs as two loops per partition: the first half reads the source,
+// filters and forwards each record through the exchange outlet
+// (outlet_exchange.go) to the partition its group key hashes to; the
+// second half reads what every upstream forwards through an exchange
+// intake (intake_exchange.go) and runs the stage. This file holds the
+// processors of both halves.
 
-// HeaderWatermark carries an upstream partition's progress (max event time
-// seen) on a watermark control message.
-const HeaderWatermark = "Velort-Watermark"
-
-// ControlWatermark marks a watermark heartbeat from an idle upstream.
-const ControlWatermark = "watermark"
-
-// IsWatermark reports whether m is a watermark heartbeat published by
-// velort (see controlToken). Only the second half of a repartition, which
-// reads velort's internal _velort.repart subjects, applies them.
-func IsWatermark(m *nats.Msg) bool { return isControl(m, ControlWatermark) }
-
-// OpChange is the HeaderOp of a record the first half of a repartitioned
-// query over a changelog forwards when a change's old and new rows go to
-// the same partition: its payload is the old row's (HeaderRetractLen
-// bytes) followed by the new row's, so that the partition applies both or,
-// when the change fails there, neither. Like OpRetract it never leaves
-// velort's internal subjects.
-const OpChange = "change"
-
-// HeaderRetractLen is the length of the old row's payload at the start of
-// an OpChange record.
-const HeaderRetractLen = "Velort-Retract-Len"
-
-// forwarder is the state of a repartition: the first half's targets and
-// messages, and the second half's rows held in place of forwarded ones.
-type forwarder struct {
-	subjects []string
-	keys     []runtime.Expr
-	buf      []byte
-	// First half of a changelog: reused messages and their header values.
-	retMsg, insMsg, chgMsg nats.Msg
-	key, retLen            []string
-	pair, lenBuf           []byte
-	// Second half of a changelog: for an input key whose last change failed
-	// here, the payload this partition's groups hold for it (nil: none)
-	// instead of the row the first half has since forwarded.
-	held map[string][]byte
-}
-
-func (f *forwarder) init(cfg *Forward) {
-	f.subjects, f.keys = cfg.Subjects, cfg.Keys
-	f.key, f.retLen = make([]string, 1), make([]string, 1)
-	f.retMsg.Header = nats.Header{HeaderOp: []string{OpRetract}, HeaderKey: f.key}
-	f.insMsg.Header = nats.Header{HeaderKey: f.key}
-	f.chgMsg.Header = nats.Header{HeaderOp: []string{OpChange}, HeaderKey: f.key, HeaderRetractLen: f.retLen}
-}
-
-// forward sends a record that passes the filter to its group's partition.
-func (l *Loop) forward(m *nats.Msg, et int64) error {
+// processForward is the first half of a repartition over an append-only
+// stream: a record that passes the filter goes to its group's partition.
+func (l *Loop) processForward(m *nats.Msg) error {
+	l.Stats.In.Add(1)
+	l.ctx.Reset()
+	l.cur = m
+	if l.clock {
+		l.ctx.NowMs = time.Now().UnixMilli()
+	}
+	var err error
+	if l.wire.plain {
+		err = l.dec.Decode(m.Data, l.row)
+	} else {
+		err = l.decodeNative(m, l.row, false)
+	}
+	if err != nil {
+		return l.deadLetter(m, err.Error())
+	}
+	et := l.ctx.NowMs
+	if l.cfg.TimeIdx >= 0 {
+		v := l.row[l.cfg.TimeIdx]
+		if v.T == runtime.TNull {
+			return l.deadLetter(m, "event time column "+l.cfg.Schema[l.cfg.TimeIdx].Name+" is NULL")
+		}
+		et = v.I
+	}
 	if outs := l.cfg.Pipeline.Execute(&l.ctx, l.row, et); l.ctx.Err != nil {
 		return l.deadLetter(m, l.ctx.Err.Error())
 	} else if len(outs) == 0 {
@@ -149,19 +125,6 @@ func (l *Loop) forwardChange(m *nats.Msg, op runtime.Op, et int64) error {
 		l.maxET = et
 	}
 	return nil
-}
-
-// send publishes one forwarded record to target partition t. nats.go
-// encodes the message before PublishMsg returns: the payload and header
-// values need not outlive the call.
-func (f *forwarder) send(l *Loop, msg *nats.Msg, t int, data []byte) error {
-	msg.Subject, msg.Data = f.subjects[t], data
-	err := l.nc.PublishMsg(msg)
-	msg.Data = nil
-	if err == nil {
-		l.Stats.Out.Add(1)
-	}
-	return err
 }
 
 // processForwarded is the second half of a repartitioned query over a
@@ -245,65 +208,4 @@ func (l *Loop) processForwarded(m *nats.Msg) error {
 		return nil
 	}
 	return l.observe(m, et)
-}
-
-// heartbeat tells every target how far this idle upstream has got, so
-// their watermarks (a minimum over upstreams) keep moving.
-func (l *Loop) heartbeat() error {
-	l.noteIdle()
-	if l.maxET == -1<<62 || time.Since(l.lastIn) < l.cfg.Idle {
-		return nil
-	}
-	progress := l.maxET + time.Since(l.lastIn).Milliseconds()
-	for _, s := range l.fwd.subjects {
-		hb := nats.NewMsg(s)
-		hb.Header.Set(HeaderControl, ControlWatermark)
-		hb.Header.Set(HeaderToken, ControlToken())
-		hb.Header.Set(HeaderWatermark, strconv.FormatInt(progress, 10))
-		if err := l.nc.PublishMsg(hb); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// sourceWatermark applies an upstream's heartbeat.
-func (l *Loop) sourceWatermark(m *nats.Msg) {
-	if l.srcMax == nil {
-		return
-	}
-	v, err := strconv.ParseInt(m.Header.Get(HeaderWatermark), 10, 64)
-	if err == nil {
-		_ = l.observe(m, v)
-	}
-}
-
-// sourceDone marks an upstream as finished: it no longer holds the
-// watermark back.
-func (l *Loop) sourceDone(m *nats.Msg) {
-	if src := sourceOf(m.Subject); src >= 0 && src < len(l.srcMax) {
-		l.srcMax[src] = runtime.EndOfTime / 2
-	}
-}
-
-// sourceOf parses the upstream partition from a repartition subject's
-// last token; -1 if it is not a number.
-func sourceOf(subject string) int {
-	i := len(subject)
-	for i > 0 && subject[i-1] != '.' {
-		i--
-	}
-	n, err := strconv.Atoi(subject[i:])
-	if err != nil {
-		return -1
-	}
-	return n
-}
-
-func minOf(xs []int64) int64 {
-	m := xs[0]
-	for _, x := range xs[1:] {
-		m = min(m, x)
-	}
-	return m
 }

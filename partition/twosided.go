@@ -1,8 +1,6 @@
 package partition
 
 import (
-	"time"
-
 	"github.com/nats-io/nats.go"
 
 	"github.com/velort/velort/runtime"
@@ -39,8 +37,10 @@ type Joined struct {
 	OtherEOFWriters int
 }
 
-type joinIntake struct {
-	ch     chan *nats.Msg
+// joinState is the join processors' state (processJoined, processRegular):
+// both sides' decoders and rows, each side's progress, and which
+// subscription each side's messages come on (its intake's).
+type joinState struct {
 	subs   [2]*nats.Subscription
 	dec    [2]*runtime.Decoder
 	rows   [2]runtime.Row
@@ -51,8 +51,8 @@ type joinIntake struct {
 	seq    [2]uint64 // regular join: arrivals of an append-only side, its rows' keys
 	key    []byte    // regular join: the current record's row key
 	// dur, for a regular join over JetStream streams, reads both sides'
-	// consumers (twosided_durable.go); idTag is the current input's part
-	// of its outputs' message ids.
+	// consumers (intake_join_jetstream.go); idTag is the current input's
+	// part of its outputs' message ids.
 	dur   *joinDurable
 	idTag []byte
 	eofs  [2]int // regular join: end-of-input markers seen, by side
@@ -76,37 +76,6 @@ func (l *Loop) initJoined() {
 		in.dec[other] = runtime.NewDecoder(j.Schema, j.Read)
 		in.rows[other] = make(runtime.Row, len(j.Schema))
 		in.tcol[other] = j.OtherTime
-	}
-}
-
-// subscribeJoined subscribes to both sides into one queue.
-func (l *Loop) subscribeJoined() error {
-	j := l.cfg.Joined
-	in := &l.join
-	l.initJoined()
-	in.ch = make(chan *nats.Msg, 1<<18)
-	var err error
-	if in.subs[j.Side], err = l.nc.ChanSubscribe(l.cfg.Subject, in.ch); err != nil {
-		return err
-	}
-	if !in.self {
-		if in.subs[1-j.Side], err = l.nc.ChanSubscribe(j.Subject, in.ch); err != nil {
-			return err
-		}
-	}
-	// A channel subscription has no pending limits: the channel (2^18
-	// messages) is the buffer, and replay's flow control stays far below it.
-	l.sub = in.subs[j.Side]
-	return nil
-}
-
-// nextJoined waits for the next message of either side.
-func (l *Loop) nextJoined(timeout time.Duration) (*nats.Msg, error) {
-	select {
-	case m := <-l.join.ch:
-		return m, nil
-	case <-time.After(timeout):
-		return nil, nats.ErrTimeout
 	}
 }
 
@@ -150,13 +119,4 @@ func (l *Loop) processJoined(m *nats.Msg) error {
 		return l.advance(wm - l.cfg.Delay.Milliseconds())
 	}
 	return nil
-}
-
-// unsubscribeJoined stops both intakes.
-func (l *Loop) unsubscribeJoined() {
-	for _, s := range l.join.subs {
-		if s != nil {
-			_ = s.Unsubscribe()
-		}
-	}
 }

@@ -25,7 +25,12 @@ import (
 // side's last sequence processed (idTag): the state a change meets is a
 // function of both sides' prefixes, so an id always stands for one
 // content, even were the order to differ (a clock stepped back).
+//
+// It is the loop's intake once SubscribeJoinedPull is called; checkpoints
+// create it (enableJoinCheckpoints) so that RestoreCheckpoint can set its
+// positions before the consumers are created.
 type joinDurable struct {
+	l         *Loop
 	subs      [2]*nats.Subscription // by runtime side; nil: a self-join's other side
 	buf       [2][]*nats.Msg
 	ts        [2][]int64 // stored time of each buffered message (ns)
@@ -37,6 +42,7 @@ type joinDurable struct {
 	last      [2]uint64 // stream sequence of the last input of each side processed
 	reply     [2]string // its ack reply, until a checkpoint acknowledges it
 	saved     [2]uint64 // last, as of the stored checkpoint
+	fails     fetchFailures
 }
 
 // joinQuickWait bounds the fetch that asks whether a side has anything
@@ -62,7 +68,7 @@ func (l *Loop) SubscribeJoinedPull(own, other *nats.Subscription) error {
 		jd.subs[1-j.Side] = other
 	}
 	l.join.subs = jd.subs
-	l.sub, l.dur.pull = own, true
+	l.intake = jd
 	return nil
 }
 
@@ -78,11 +84,11 @@ func (l *Loop) JoinedResume() (own, other uint64) {
 	return jd.last[s], jd.last[1-s]
 }
 
-// nextJoinedDurable returns the next input of either side in stored-time order,
-// nats.ErrTimeout or errIntake. Between batches it does what next does
-// for one consumer: confirm outputs and checkpoint.
-func (l *Loop) nextJoinedDurable(timeout time.Duration) (*nats.Msg, error) {
-	jd := l.join.dur
+// next returns the next input of either side in stored-time order,
+// nats.ErrTimeout or errIntake. Between batches it does what jsIntake
+// does for one consumer: confirm outputs and checkpoint.
+func (jd *joinDurable) next(timeout time.Duration) (*nats.Msg, error) {
+	l := jd.l
 	for {
 		a, b := jd.bi[0] < len(jd.buf[0]), jd.bi[1] < len(jd.buf[1])
 		switch {
@@ -160,12 +166,9 @@ func (l *Loop) fetchJoined(s int, wait time.Duration) error {
 	jd.gen++
 	msgs, err := jd.subs[s].Fetch(256, nats.MaxWait(wait))
 	if err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) {
-		return l.intakeFailed(err)
+		return jd.fails.failed(l, err)
 	}
-	if !l.dur.failAt.IsZero() {
-		l.cfg.Logger.Info("JetStream intake resumed", "query", l.cfg.Query, "partition", l.cfg.Partition, "after", time.Since(l.dur.failAt).Round(time.Millisecond))
-		l.dur.failAt = time.Time{}
-	}
+	jd.fails.resumed(l)
 	if len(msgs) == 0 {
 		return nil // maybe none stored, maybe not delivered in time: drainedJoined tells
 	}
@@ -192,7 +195,7 @@ func (l *Loop) drainedJoined(s int) error {
 	jd.gen++
 	info, err := jd.subs[s].ConsumerInfo()
 	if err != nil {
-		return l.intakeFailed(err)
+		return jd.fails.failed(l, err)
 	}
 	if info.NumPending == 0 && info.Delivered.Consumer == jd.received[s] {
 		jd.emptyAt[s] = jd.gen
@@ -235,10 +238,10 @@ func (l *Loop) popJoined(s int) *nats.Msg {
 // stored checkpoint.
 func (jd *joinDurable) moved() bool { return jd.last != jd.saved }
 
-// ackJoined acknowledges each side's inputs up to its last one processed
-// (a checkpoint reflecting them is stored).
-func (l *Loop) ackJoined() error {
-	jd := l.join.dur
+// checkpointed acknowledges each side's inputs up to its last one
+// processed (a checkpoint reflecting them is stored).
+func (jd *joinDurable) checkpointed() error {
+	l := jd.l
 	jd.saved = jd.last
 	for s, r := range jd.reply {
 		if r == "" {
@@ -250,4 +253,21 @@ func (l *Loop) ackJoined() error {
 		}
 	}
 	return nil
+}
+
+// waiting: a regular join is never micro-batched.
+func (jd *joinDurable) waiting() bool { return false }
+
+// dropped: JetStream drops nothing.
+func (jd *joinDurable) dropped() (int, bool) { return 0, false }
+
+// commit: a regular join over JetStream acknowledges by checkpoint only.
+func (jd *joinDurable) commit(int64) error { return nil }
+
+func (jd *joinDurable) unsubscribe() {
+	for _, s := range jd.subs {
+		if s != nil {
+			_ = s.Unsubscribe()
+		}
+	}
 }
