@@ -288,6 +288,11 @@ func (e *Engine) resolveReplays() error {
 		}
 		e.replays[s] = r.Path
 	}
+	for _, s := range e.pl.Streams {
+		if s.Transform != nil && e.replayMode() { // its partitions take no end-of-input marker (planner/intake.go)
+			return fmt.Errorf("--replay: stream %s is partitioned by NATS (jetstream = '%s' on %s), whose partitions cannot be sent the end of input a --replay run ends with: run the file without --replay, or declare %s without jetstream", s.Name, s.JetStream, s.Transform.Source, s.Name)
+		}
+	}
 	return nil
 }
 

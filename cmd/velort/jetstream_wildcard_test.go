@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -97,5 +99,30 @@ SELECT site, device, SUM(v) AS total, COUNT(*) AS n, MAX(seq) AS last FROM readi
 	}
 	if len(tables) == 2 {
 		compareTables(t, "partitions=4 vs partitions=1", tables[4], tables[1])
+	}
+}
+
+// TestJetStreamWildcardReplayRefused: a --replay run ends every source
+// with end-of-input markers on its partition subjects, which a stream
+// partitioned by NATS cannot be sent (they are not its subjects): such a
+// run is refused at start instead of never ending.
+func TestJetStreamWildcardReplayRefused(t *testing.T) {
+	_, _, f, dir := nativeServer(t)
+	sqlFile := filepath.Join(dir, "q.sql")
+	os.WriteFile(sqlFile, []byte(`
+CREATE STREAM readings (device VARCHAR METADATA FROM 'subject.4', v BIGINT)
+  WITH (subject = 'plant.*.sensor.*', partitions = 4, key = 'device', jetstream = 'PLANT');
+CREATE STREAM other (v BIGINT) WITH (subject = 'other');
+CREATE STREAM o1 WITH (subject = 'o1') AS SELECT device, v FROM readings;
+CREATE STREAM o2 WITH (subject = 'o2') AS SELECT v FROM other;
+`), 0o644)
+	lines := filepath.Join(dir, "in.jsonl")
+	os.WriteFile(lines, []byte(`{"v":1}`+"\n"), 0o644)
+	for _, r := range []string{"other=" + lines, "readings=" + lines} {
+		f.replay = []string{r}
+		err := runFile(context.Background(), sqlFile, f, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "partitioned by NATS") {
+			t.Errorf("--replay %s: %v", r, err)
+		}
 	}
 }
