@@ -24,18 +24,26 @@ type IntervalJoin struct {
 	LeftFilter, RightFilter Expr
 
 	keys   map[string]*joinKeyState
-	fifo   [2][]joinRef // arrival order per side, for eviction; live from head
+	ints   map[int64]*joinKeyState // keys whose text is a BIGINT's, by number
+	fifo   [2][]joinRef            // arrival order per side, for eviction; live from head
 	head   [2]int
 	wide   Row
 	out    []Row
 	nout   int
 	kbuf   []byte
 	nextID uint64
+	// Rows leave in about the order they came (Advance), so they are
+	// copied into shared chunks, freed once their rows are; a key's state
+	// is reused once its rows are gone.
+	slab rowSlab
+	free []*joinKeyState
 }
 
 type joinKeyState struct {
-	key  string
-	rows [2][]joinRow // arrival order
+	key   string
+	ikey  int64 // isInt: the key (in ints)
+	isInt bool
+	rows  [2][]joinRow // arrival order
 }
 
 type joinRow struct {
@@ -61,6 +69,7 @@ const (
 func (j *IntervalJoin) Process(c *Ctx, side int, r Row) []Row {
 	if j.keys == nil {
 		j.keys = map[string]*joinKeyState{}
+		j.ints = map[int64]*joinKeyState{}
 		j.wide = make(Row, j.LeftWidth+j.RightWidth)
 	}
 	j.nout = 0
@@ -78,8 +87,17 @@ func (j *IntervalJoin) Process(c *Ctx, side int, r Row) []Row {
 	if k.T == TNull || t.T == TNull || c.Err != nil {
 		return j.out[:0]
 	}
-	j.kbuf = AppendValueKey(j.kbuf[:0], k)
-	st := j.keys[string(j.kbuf)]
+	var st *joinKeyState
+	ik, isInt := k.I, k.T == TInt
+	if !isInt {
+		j.kbuf = AppendValueKey(j.kbuf[:0], k)
+		ik, isInt = intKeyText(j.kbuf)
+	}
+	if isInt {
+		st = j.ints[ik]
+	} else {
+		st = j.keys[string(j.kbuf)]
+	}
 	if st != nil {
 		other := 1 - side
 		for _, o := range st.rows[other] {
@@ -96,16 +114,33 @@ func (j *IntervalJoin) Process(c *Ctx, side int, r Row) []Row {
 				j.emit(c, o.row, r)
 			}
 		}
-	} else {
-		st = &joinKeyState{key: string(j.kbuf)}
-		j.keys[st.key] = st
 	}
 	j.nextID++
 	keep := j.LeftKeep
 	if side == RightSide {
 		keep = j.RightKeep
 	}
-	st.rows[side] = append(st.rows[side], joinRow{id: j.nextID, ts: t.I, row: keptCopy(r, keep)})
+	var text []byte
+	if st == nil && !isInt {
+		text = j.kbuf
+	}
+	cp, key := j.slab.copyRow(r, keep, text)
+	if st == nil {
+		if n := len(j.free); n > 0 {
+			st = j.free[n-1]
+			j.free = j.free[:n-1]
+		} else {
+			st = &joinKeyState{}
+		}
+		if isInt {
+			st.ikey, st.isInt = ik, true
+			j.ints[ik] = st
+		} else {
+			st.key, st.isInt = key, false // in the chunk with the row: freed with it
+			j.keys[key] = st
+		}
+	}
+	st.rows[side] = append(st.rows[side], joinRow{id: j.nextID, ts: t.I, row: cp})
 	j.fifo[side] = append(j.fifo[side], joinRef{st: st, id: j.nextID, ts: t.I})
 	return j.out[:j.nout]
 }
@@ -173,37 +208,24 @@ func (j *IntervalJoin) remove(side int, ref joinRef) {
 		break
 	}
 	if len(st.rows[0]) == 0 && len(st.rows[1]) == 0 {
-		delete(j.keys, st.key)
+		if st.isInt {
+			delete(j.ints, st.ikey)
+		} else {
+			delete(j.keys, st.key)
+		}
+		if len(j.free) < maxFreeKeyStates {
+			st.key = ""
+			for s := range st.rows {
+				clear(st.rows[s][:cap(st.rows[s])]) // no row of a freed chunk kept
+				st.rows[s] = st.rows[s][:0]
+			}
+			j.free = append(j.free, st)
+		}
 	}
 }
 
-// keptCopy copies the kept columns of r (all when keep is nil) into one
-// row and one byte block that the join state owns; the rest are NULL.
-func keptCopy(r Row, keep []bool) Row {
-	n := 0
-	for i := range r {
-		if keep == nil || keep[i] {
-			n += len(r[i].S)
-		}
-	}
-	cp := make(Row, len(r))
-	var buf []byte
-	if n > 0 {
-		buf = make([]byte, 0, n)
-	}
-	for i := range r {
-		if keep != nil && !keep[i] {
-			continue
-		}
-		cp[i] = r[i]
-		if r[i].S != nil {
-			start := len(buf)
-			buf = append(buf, r[i].S...)
-			cp[i].S = buf[start:len(buf):len(buf)]
-		}
-	}
-	return cp
-}
+// maxFreeKeyStates bounds the key states kept for reuse.
+const maxFreeKeyStates = 1024
 
 // StateRows is the number of rows held, for tests and metrics.
 func (j *IntervalJoin) StateRows() int {

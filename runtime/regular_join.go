@@ -1,5 +1,7 @@
 package runtime
 
+import "strconv"
+
 // RegularJoin is a regular (non-windowed) equi-join of two inputs, at least
 // one of them a changelog (SPEC §2 "Changelogs", "Composed queries"). Each
 // side keeps its live rows by join key and by row key; a change of one
@@ -64,6 +66,7 @@ type RegularJoin struct {
 type joinSide struct {
 	byRow map[string]*regRow    // row key → row (nil for an append-only side)
 	byKey map[string]*joinGroup // join key → rows with it
+	byInt map[int64]*joinGroup  // the same, for join keys whose text is a BIGINT's
 	rows  int                   // live rows
 	nokey []*regRow             // an append-only side's rows whose join key is NULL
 }
@@ -71,15 +74,19 @@ type joinSide struct {
 // joinGroup is the rows of one side with one join key, in arrival order
 // until one leaves; key is the join key's text, shared by its rows.
 type joinGroup struct {
-	key  string
-	rows []*regRow
-	gone bool // removed from its side's byKey
+	key   string
+	rows  []*regRow
+	ikey  int64 // isInt: the key, whose text is its digits
+	isInt bool
+	gone  bool // removed from its side's byKey
 }
 
 // regRow is one live row of a side.
 type regRow struct {
 	rowKey  string
 	joinKey string // "" with hasKey false: a NULL join key, which matches nothing
+	ikey    int64  // isInt: the join key, whose text (joinKey "") is its digits
+	isInt   bool
 	hasKey  bool
 	row     Row
 	buf     []byte     // the bytes row's strings point into
@@ -97,7 +104,7 @@ type JoinEmitter interface {
 
 func (j *RegularJoin) init() {
 	for s := range j.sides {
-		j.sides[s] = joinSide{byKey: map[string]*joinGroup{}}
+		j.sides[s] = joinSide{byKey: map[string]*joinGroup{}, byInt: map[int64]*joinGroup{}}
 		if !j.AppendOnly[s] {
 			j.sides[s].byRow = map[string]*regRow{}
 		}
@@ -150,18 +157,16 @@ func (j *RegularJoin) Change(c *Ctx, side int, rowKey []byte, new Row, out JoinE
 				}
 			}
 			if k.T != TNull {
-				j.kbuf = AppendValueKey(j.kbuf[:0], k)
-				switch {
-				case old != nil && old.hasKey && old.joinKey == string(j.kbuf):
-					n.joinKey = old.joinKey
-				default:
-					if g := st.byKey[string(j.kbuf)]; g != nil {
-						n.joinKey, n.group = g.key, g // the key's text once per side
-					} else {
-						n.joinKey = string(j.kbuf)
-					}
-				}
 				n.hasKey = true
+				if n.ikey, n.isInt = j.intKey(k); n.isInt {
+					n.group = st.byInt[n.ikey]
+				} else if old != nil && old.hasKey && !old.isInt && old.joinKey == string(j.kbuf) {
+					n.joinKey = old.joinKey
+				} else if g := st.byKey[string(j.kbuf)]; g != nil {
+					n.joinKey, n.group = g.key, g // the key's text once per side
+				} else {
+					n.joinKey = string(j.kbuf)
+				}
 			}
 		}
 	}
@@ -171,16 +176,16 @@ func (j *RegularJoin) Change(c *Ctx, side int, rowKey []byte, new Row, out JoinE
 	other := &j.sides[1-side]
 	var og, ng []*regRow // the other side's rows matching old and new
 	if old != nil && old.hasKey {
-		if g := other.byKey[old.joinKey]; g != nil {
+		if g := other.group(old); g != nil {
 			og = g.rows
 		}
 	}
 	if n != nil && n.hasKey {
-		if g := other.byKey[n.joinKey]; g != nil {
+		if g := other.group(n); g != nil {
 			ng = g.rows
 		}
 	}
-	if old != nil && n != nil && old.hasKey && n.hasKey && old.joinKey == n.joinKey {
+	if old != nil && n != nil && old.hasKey && n.hasKey && sameJoinKey(old, n) {
 		for _, o := range ng {
 			was, is := j.matches(c, side, old.row, o.row), j.matches(c, side, n.row, o.row)
 			if is {
@@ -215,7 +220,7 @@ func (j *RegularJoin) Change(c *Ctx, side int, rowKey []byte, new Row, out JoinE
 	}
 	// Replace old by n in the side's state.
 	switch {
-	case old != nil && n != nil && old.hasKey == n.hasKey && old.joinKey == n.joinKey:
+	case old != nil && n != nil && old.hasKey == n.hasKey && sameJoinKey(old, n):
 		st.replace(old, n)
 	default:
 		if old != nil {
@@ -314,7 +319,7 @@ func (j *RegularJoin) pair(c *Ctx, side int, old, n, o *regRow, was, is bool, ou
 // alone emits the change of a preserved side's NULL-padded row: a (nil:
 // none before) becomes b (nil: none after); both are versions of one row.
 func (j *RegularJoin) alone(c *Ctx, side int, a, b *regRow, out JoinEmitter) {
-	if j.JoinKeyInKey && a != nil && b != nil && (a.hasKey != b.hasKey || a.joinKey != b.joinKey) {
+	if j.JoinKeyInKey && a != nil && b != nil && (a.hasKey != b.hasKey || !sameJoinKey(a, b)) {
 		j.alone(c, side, a, nil, out) // two output keys
 		j.alone(c, side, nil, b, out)
 		return
@@ -343,6 +348,9 @@ func (j *RegularJoin) appendJoinKey(dst []byte, r *regRow) []byte {
 	dst = append(dst, '|')
 	if !r.hasKey {
 		return append(dst, '\\', 'N')
+	}
+	if r.isInt {
+		return strconv.AppendInt(dst, r.ikey, 10)
 	}
 	for i := 0; i < len(r.joinKey); i++ {
 		if r.joinKey[i] == '\\' || r.joinKey[i] == '|' {
@@ -446,9 +454,13 @@ func (s *joinSide) add(r *regRow) {
 	}
 	g := r.group // the group Change found, unless it has gone since
 	if g == nil || g.gone {
-		if g = s.byKey[r.joinKey]; g == nil {
-			g = &joinGroup{key: r.joinKey}
-			s.byKey[r.joinKey] = g
+		if g = s.group(r); g == nil {
+			g = &joinGroup{key: r.joinKey, ikey: r.ikey, isInt: r.isInt}
+			if r.isInt {
+				s.byInt[r.ikey] = g
+			} else {
+				s.byKey[r.joinKey] = g
+			}
 		}
 	}
 	r.group, r.idx = g, len(g.rows)
@@ -488,21 +500,92 @@ func (s *joinSide) remove(r *regRow) {
 	g.rows = rows[:last]
 	r.group = nil
 	if last == 0 {
-		delete(s.byKey, r.joinKey)
+		if g.isInt {
+			delete(s.byInt, g.ikey)
+		} else {
+			delete(s.byKey, g.key)
+		}
 		g.gone = true
 	}
+}
+
+// group is the group of r's join key (r.hasKey), nil when it has none.
+func (s *joinSide) group(r *regRow) *joinGroup {
+	if r.isInt {
+		return s.byInt[r.ikey]
+	}
+	return s.byKey[r.joinKey]
+}
+
+// eachGroup calls f for every join key's rows; f may remove rows.
+func (s *joinSide) eachGroup(f func(*joinGroup)) {
+	for _, g := range s.byInt {
+		f(g)
+	}
+	for _, g := range s.byKey {
+		f(g)
+	}
+}
+
+// sameJoinKey reports whether two rows with a join key have the same one.
+func sameJoinKey(a, b *regRow) bool {
+	if a.isInt || b.isInt {
+		return a.isInt && b.isInt && a.ikey == b.ikey
+	}
+	return a.joinKey == b.joinKey
+}
+
+// intKey reports whether join key k's text (AppendValueKey) is a
+// BIGINT's digits, and its number if so: such keys are looked up by
+// number (no text kept, cheaper to hash), which matches the same keys as
+// their text. Otherwise j.kbuf holds the text.
+func (j *RegularJoin) intKey(k Value) (int64, bool) {
+	if k.T == TInt {
+		return k.I, true
+	}
+	j.kbuf = AppendValueKey(j.kbuf[:0], k)
+	return intKeyText(j.kbuf)
+}
+
+// intKeyText parses a BIGINT's text as strconv.FormatInt writes it (no
+// '+', no leading zero, no "-0"); ok false for any other text.
+func intKeyText(b []byte) (int64, bool) {
+	d := b
+	if len(d) > 0 && d[0] == '-' {
+		d = d[1:]
+	}
+	if len(d) == 0 || len(d) > 19 || d[0] == '0' && len(b) > 1 {
+		return 0, false
+	}
+	var u uint64
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		u = u*10 + uint64(c-'0')
+	}
+	if len(d) == len(b) {
+		if u > 1<<63-1 {
+			return 0, false
+		}
+		return int64(u), true
+	}
+	if u > 1<<63 {
+		return 0, false
+	}
+	return -int64(u), true
 }
 
 // each calls f for every live row of the side, join key by join key, then
 // the rows whose join key is NULL; f may remove the row it is given.
 func (s *joinSide) each(f func(*regRow)) {
-	for _, g := range s.byKey {
+	s.eachGroup(func(g *joinGroup) {
 		for i := len(g.rows) - 1; i >= 0; i-- {
 			if i < len(g.rows) {
 				f(g.rows[i])
 			}
 		}
-	}
+	})
 	if s.byRow == nil {
 		for i := len(s.nokey) - 1; i >= 0; i-- {
 			if i < len(s.nokey) {
@@ -565,14 +648,21 @@ func (s *rowSlab) row(r Row, keep []bool, rowKey []byte) *regRow {
 	}
 	s.rows = s.rows[:len(s.rows)+1]
 	n := &s.rows[len(s.rows)-1]
+	n.row, n.rowKey = s.copyRow(r, keep, rowKey)
+	return n
+}
+
+// copyRow copies r's kept columns (all when keep is nil; the rest NULL)
+// and text into the chunks: the copy of r, and of text as a string.
+func (s *rowSlab) copyRow(r Row, keep []bool, text []byte) (Row, string) {
 	w := len(r)
 	if len(s.vals)+w > cap(s.vals) {
 		s.vals = make([]Value, 0, max(slabVals, w))
 	}
 	at := len(s.vals)
 	s.vals = s.vals[:at+w]
-	n.row = s.vals[at : at+w : at+w]
-	size := len(rowKey)
+	cp := s.vals[at : at+w : at+w]
+	size := len(text)
 	for i := range r {
 		if keep == nil || keep[i] {
 			size += len(r[i].S)
@@ -582,18 +672,18 @@ func (s *rowSlab) row(r Row, keep []bool, rowKey []byte) *regRow {
 		s.buf = make([]byte, 0, max(slabBytes, size))
 	}
 	start := len(s.buf)
-	s.buf = append(s.buf, rowKey...)
-	n.rowKey = unsafeString(s.buf[start:len(s.buf)])
+	s.buf = append(s.buf, text...)
+	str := unsafeString(s.buf[start:len(s.buf)])
 	for i := range r {
 		if keep != nil && !keep[i] {
 			continue // Null: the chunk is zeroed
 		}
-		n.row[i] = r[i]
+		cp[i] = r[i]
 		if r[i].S != nil {
 			start := len(s.buf)
 			s.buf = append(s.buf, r[i].S...)
-			n.row[i].S = s.buf[start:len(s.buf):len(s.buf)]
+			cp[i].S = s.buf[start:len(s.buf):len(s.buf)]
 		}
 	}
-	return n
+	return cp, str
 }

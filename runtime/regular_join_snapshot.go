@@ -1,5 +1,7 @@
 package runtime
 
+import "strconv"
+
 // Checkpoints of a regular join: each side's live rows, grouped by join
 // key in the order the join keeps them (so that a restored join pairs a
 // change with the other side's rows in the same order, and emits the same
@@ -20,11 +22,11 @@ func (j *RegularJoin) Snapshot(dst []byte) []byte {
 	for s := range j.sides {
 		st := &j.sides[s]
 		e.uvar(uint64(st.rows))
-		for _, g := range st.byKey {
+		st.eachGroup(func(g *joinGroup) {
 			for _, r := range g.rows {
 				j.snapRow(e, r)
 			}
-		}
+		})
 		for _, r := range st.nokey {
 			j.snapRow(e, r)
 		}
@@ -40,7 +42,11 @@ func (j *RegularJoin) Snapshot(dst []byte) []byte {
 func (j *RegularJoin) snapRow(e *snapEnc, r *regRow) {
 	e.bytes([]byte(r.rowKey))
 	e.bool(r.hasKey)
-	e.bytes([]byte(r.joinKey))
+	if r.isInt {
+		e.bytes(strconv.AppendInt(nil, r.ikey, 10))
+	} else {
+		e.bytes([]byte(r.joinKey))
+	}
 	e.uvar(uint64(r.matches))
 	e.valueList(r.row)
 }
@@ -77,6 +83,9 @@ func (j *RegularJoin) Restore(b []byte) error {
 			}
 			r := j.newRow(s, vals, nil)
 			r.rowKey, r.hasKey, r.joinKey, r.matches = rowKey, hasKey, joinKey, int(matches)
+			if ik, ok := intKeyText([]byte(joinKey)); ok && hasKey {
+				r.ikey, r.isInt, r.joinKey = ik, true, ""
+			}
 			if _, dup := j.sides[s].byRow[rowKey]; dup {
 				d.fail(errSnapTruncated)
 				return d.err

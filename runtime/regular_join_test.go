@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -392,6 +393,47 @@ func TestRegularJoinAppendOnlySides(t *testing.T) {
 					}
 				})
 			})
+		}
+	}
+}
+
+// TestRegularJoinKeyTypes: rows match when their join keys' texts
+// (AppendValueKey) are equal, whatever their types — BIGINT keys and keys
+// whose text is a BIGINT's are looked up by number, the others by text —
+// through a snapshot too.
+func TestRegularJoinKeyTypes(t *testing.T) {
+	keys := []Value{Int(5), Int(-5), Int(0), Double(5), Double(5.5), Decimal(50, 1), Decimal(5, 0), String([]byte("5")),
+		String([]byte("05")), String([]byte("-0")), Double(math.Copysign(0, -1)), Bool(true), Int(9223372036854775807), Int(-9223372036854775808), Null}
+	col := func(c *Ctx, r Row) Value { return r[0] }
+	for _, restore := range []bool{false, true} {
+		j := &RegularJoin{LeftKey: col, RightKey: col, LeftWidth: 1, RightWidth: 1, Preserve: -1, JoinKeyInKey: true}
+		var got []string
+		out := emitFunc(func(c *Ctx, old, new Row, key []byte) { got = append(got, string(key)) })
+		c := &Ctx{}
+		for i, k := range keys {
+			j.Change(c, LeftSide, []byte(fmt.Sprint("l", i)), Row{k}, out)
+		}
+		if restore {
+			r := &RegularJoin{LeftKey: col, RightKey: col, LeftWidth: 1, RightWidth: 1, Preserve: -1, JoinKeyInKey: true}
+			if err := r.Restore(j.Snapshot(nil)); err != nil {
+				t.Fatal(err)
+			}
+			j = r
+		}
+		for i, k := range keys {
+			j.Change(c, RightSide, []byte(fmt.Sprint("r", i)), Row{k}, out)
+		}
+		var want []string
+		for i, r := range keys {
+			for l, lk := range keys {
+				if lk.T != TNull && r.T != TNull && string(AppendValueKey(nil, lk)) == string(AppendValueKey(nil, r)) {
+					kt := AppendValueKey(nil, r)
+					want = append(want, fmt.Sprintf("l%d|r%d|%s", l, i, AppendChangeKey(nil, String(kt))))
+				}
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("restore=%v: outputs\n got %q\nwant %q", restore, got, want)
 		}
 	}
 }
