@@ -122,7 +122,14 @@ type topnScratch struct {
 	// free: entries a Bounded stage dropped from its top n, reused for
 	// later rows (their rows were emitted by an earlier call).
 	free []*topnEntry
+	// entries and vals: chunks a Bounded stage's new entries and their
+	// values are cut from (a Bounded stage's entries are never garbage
+	// while it keeps reusing them).
+	entries []topnEntry
+	vals    []Value
 }
+
+const topnChunk = 64 // entries per chunk
 
 var (
 	_ RetractStage  = (*topnStage)(nil)
@@ -266,6 +273,17 @@ func (s *topnStage) newEntry(r Row, key []byte) *topnEntry {
 		e = s.sh.free[n-1]
 		s.sh.free[n-1] = nil
 		s.sh.free = s.sh.free[:n-1]
+	} else if s.cfg.Bounded {
+		sh := s.sh
+		w := s.cfg.Width + 1 + len(s.cfg.Keys)
+		if len(sh.entries) == cap(sh.entries) {
+			sh.entries = make([]topnEntry, 0, topnChunk)
+			sh.vals = make([]Value, 0, topnChunk*w)
+		}
+		es, vs := sh.entries, sh.vals
+		e = &es[:len(es)+1][len(es)]
+		e.row = vs[len(vs) : len(vs)+w : len(vs)+w]
+		sh.entries, sh.vals = es[:len(es)+1], vs[:len(vs)+w]
 	}
 	return s.fill(e, r, key)
 }
@@ -285,7 +303,7 @@ func (s *topnStage) fill(e *topnEntry, r Row, key []byte) *topnEntry {
 	if e != nil && cap(e.buf) >= n {
 		buf = e.buf[:0]
 	} else {
-		buf = make([]byte, 0, n)
+		buf = make([]byte, 0, n+n/4) // room for a longer row when e is reused
 	}
 	if e != nil {
 		vals = e.row[:cap(e.row)]
