@@ -18,7 +18,8 @@ import (
 // (canonCell) and, unless collect is set, only hashed: an append-only
 // stream keeps the count and the sum of its rows' hashes, a changelog the
 // hash of each key's row by the hash of the key — so checking costs no
-// allocation per row (a changelog's map grows with its keys). With collect set it keeps the rows' text (to show a difference).
+// allocation per row (a changelog's map grows with its keys). With
+// collect set it keeps the rows' text (to show a difference).
 type outSink struct {
 	cols      []int // checked columns of the stream's rows
 	changelog bool
@@ -39,6 +40,15 @@ var canonSeed = maphash.MakeSeed()
 func newOutSink(cols []int, changelog bool, sumCol int, collect bool) *outSink {
 	return &outSink{cols: cols, changelog: changelog, sumCol: sumCol, collect: collect,
 		byKey: map[uint64]uint64{}, rows: map[string]string{}, multi: map[string]int{}, sums: map[string]int64{}}
+}
+
+// presize makes room for a changelog's n keys (the oracle's count of
+// rows, known before the run) so that the check's map does not grow
+// inside the timed section.
+func (s *outSink) presize(n int) {
+	if s.changelog && s.sumCol < 0 && len(s.byKey) == 0 {
+		s.byKey = make(map[uint64]uint64, n)
+	}
 }
 
 func (s *outSink) add(r runtime.Row, op runtime.Op, key []byte) {

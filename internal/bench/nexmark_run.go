@@ -122,6 +122,7 @@ func runGraph(s *Scenario, q *query, in *nxInput, json, collect bool) (measureme
 	if g.sink, err = s.newSink(g.out, collect); err != nil {
 		return measurement{}, nil, err
 	}
+	g.sink.presize(int(in.want.n))
 	var decs [3]*runtime.Decoder
 	var rows [3]runtime.Row
 	if json {
