@@ -98,7 +98,9 @@ type MySQLOptions struct {
 type Options struct {
 	// Conn is the NATS connection to use; the engine never closes it.
 	// Partition loops read with synchronous subscriptions: give it
-	// nats.SyncQueueLen of at least IntakeMessages.
+	// nats.SyncQueueLen of at least IntakeMessages. (Its slow-consumer
+	// events are not counted in velort_nats_slow_consumer_events_total:
+	// the engine installs no handlers on a connection it did not make.)
 	Conn *nats.Conn
 	// NATS, when Conn is nil and NATS.URL is set, is the server to connect
 	// to with the nats CLI's options (user, password, token, creds, nkey,
@@ -167,6 +169,9 @@ func configErr(err error) error { return &ConfigError{Err: err} }
 var ErrRunning = errors.New("engine: Run called more than once")
 
 // Engine is a planned SQL file, connected to NATS, that runs its queries.
+// Several engines may run in one process; they share the process's
+// control token (read from the server by Run, partition.SetControlToken),
+// so they should run against the same NATS deployment.
 type Engine struct {
 	opts Options // defaults resolved: durations <= 0 mean off / no limit
 	log  *slog.Logger

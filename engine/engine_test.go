@@ -419,6 +419,10 @@ func TestHandover(t *testing.T) {
 		}
 		return true
 	})
+	waitFor(t, "the consumer lag of both partitions to be polled at 0", func() bool {
+		st := b.Stats()
+		return len(st) == 2 && st[0].Lag == 0 && st[1].Lag == 0 && st[0].AckPending >= 0 && st[1].AckPending >= 0
+	})
 	if err := b.Shutdown(ctx); err != nil {
 		t.Fatalf("b: Shutdown: %v", err)
 	}
