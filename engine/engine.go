@@ -120,7 +120,9 @@ type Options struct {
 	// Logger receives the engine's logs (nil: slog.Default()).
 	Logger *slog.Logger
 	// Registerer, if set, gets velort's metrics (the velort_* series of
-	// `velort run --metrics`, without Go and process collectors).
+	// `velort run --metrics`, without Go and process collectors) until
+	// Run returns. Several engines on one registry need distinct labels:
+	// prometheus.WrapRegistererWith(prometheus.Labels{"engine": "a"}, reg).
 	Registerer prometheus.Registerer
 
 	// InstanceID names this engine among instances sharing the file's
