@@ -50,7 +50,12 @@ func buildDataset(s *Scenario, q *query, n int, withJSON bool) (*Dataset, error)
 		ds.Rows[i] = r
 	}
 	ds.Expected = g.expected(ds.Rows)
-	if withJSON {
+	if withJSON && q.Source.PayloadFormat != nil { // the messages in the stream's format (payload_format.go)
+		var err error
+		if ds.JSON, err = encodePayloads(q, ds.Rows); err != nil {
+			return nil, err
+		}
+	} else if withJSON {
 		ds.JSON = encodeRows(schema, ds.Rows)
 	}
 	return ds, nil

@@ -41,6 +41,7 @@ type engine struct {
 	passed  []runtime.Row
 
 	json bool
+	fio  *formatIO // the formats' decoder and encoder of a format scenario (payload_engine.go)
 	dec  *runtime.Decoder
 	enc  *runtime.Encoder
 	row  runtime.Row
@@ -71,6 +72,10 @@ func newEngine(q *query, json bool) (*engine, error) {
 		e.enc = runtime.NewEncoder(names)
 		e.row = make(runtime.Row, len(q.Source.Columns))
 		e.buf = make([]byte, 0, 1024)
+		if err := e.initFormat(q); err != nil {
+			release()
+			return nil, err
+		}
 	}
 	e.initJoin(q)
 	if q.InputChangelog() {
@@ -82,7 +87,7 @@ func newEngine(q *query, json bool) (*engine, error) {
 
 // executeJSON decodes one message and executes it.
 func (e *engine) executeJSON(msg []byte) error {
-	if err := e.dec.Decode(msg, e.row); err != nil {
+	if err := e.decodeOne(msg, e.row); err != nil {
 		return fmt.Errorf("decode: %w", err)
 	}
 	if e.change != nil {
@@ -148,7 +153,7 @@ func (e *engine) emit(outs []runtime.Row) {
 	e.outs += int64(len(outs))
 	if e.json {
 		for _, o := range outs {
-			e.buf = e.enc.Append(e.buf[:0], o)
+			e.encodeOut(o)
 			e.bytes += int64(len(e.buf))
 		}
 	}

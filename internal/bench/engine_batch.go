@@ -43,9 +43,9 @@ func (e *engine) feedJSON(msgs [][]byte) error {
 		for len(e.brows) < len(chunk) {
 			e.brows = append(e.brows, make(runtime.Row, len(e.row)))
 		}
-		e.dec.ResetScratch()
+		e.resetScratch()
 		for k, m := range chunk {
-			if err := e.dec.DecodeMore(m, e.brows[k]); err != nil {
+			if err := e.decodeMore(m, e.brows[k]); err != nil {
 				return fmt.Errorf("record %d: decode: %w", i+k, err)
 			}
 		}

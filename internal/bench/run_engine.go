@@ -44,6 +44,9 @@ func runEngine(q *query, ds *Dataset, json bool) (measurement, error) {
 	if err := e.finish(); err != nil {
 		return measurement{}, fmt.Errorf("end of input: %w", err)
 	}
+	if err := e.formatErr(); err != nil {
+		return measurement{}, err
+	}
 	elapsed := time.Since(start)
 	goruntime.ReadMemStats(&m1)
 	if e.late != 0 {

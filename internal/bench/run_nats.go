@@ -90,6 +90,10 @@ func runNATS(env *natsEnv, q *query, ds *Dataset) (measurement, error) {
 		Pipeline: pipe, Sink: partition.Sink{Subjects: sinkSubjects, KeyIdx: q.Sink.KeyIdx, Columns: names},
 		EOFWriters: 1, Replay: true, Logger: env.log,
 	}
+	if f := q.Sink.PayloadFormat; f != nil { // a format scenario (payload_format.go)
+		cfg.Sink.Format, cfg.Sink.Schema = f, q.Columns
+	}
+	cfg.Format = q.Source.PayloadFormat
 	// An interval join reads two streams: sideSubjects[side] is where a
 	// record of that side is published (run_nats_join.go).
 	sideSubjects := configureJoin(q, ds, &cfg)
