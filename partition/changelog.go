@@ -30,16 +30,28 @@ const (
 // payload, and its decoded values, so that a change does not decode the
 // old payload again), a second row to decode an old payload into when the
 // table has no decoded row for it (restored from a checkpoint), and the
-// current key text.
+// current key text. A key of one BIGINT column is kept by its number
+// (ChangeTable.KeyInts); a record without a Velort-Key header then looks
+// its key up by the number, writing no key text, when nothing reads that
+// text (intCol >= 0: the rows are retracted here and the pipeline's
+// outputs are keyed by group, runtime.Pipeline.ChangeKeyUnused).
 type changeIntake struct {
 	table  *runtime.ChangeTable
 	oldDec *runtime.Decoder
 	oldRow runtime.Row
 	key    []byte
+	intCol int
 }
 
 func (ci *changeIntake) init(cfg *Config) {
 	ci.table = runtime.NewChangeTable()
+	ci.intCol = -1
+	if k := cfg.ChangelogKey; len(k) == 1 && cfg.Schema[k[0]].Type == runtime.TInt {
+		ci.table.KeyInts()
+		if cfg.Forward == nil && cfg.Pipeline != nil && cfg.Pipeline.ChangeKeyUnused() {
+			ci.intCol = k[0]
+		}
+	}
 	if cfg.Forward == nil {
 		// The old row of a change is retracted here: keep it decoded.
 		ci.table.KeepRows(len(cfg.Schema), cfg.Read)
@@ -97,6 +109,7 @@ func (l *Loop) processChange(m *nats.Msg) error {
 		decoded = err == nil // a delete by Velort-Key needs no readable row
 	}
 	ci := &l.chg
+	intKey := false
 	switch {
 	case hasKey:
 		ci.key = append(ci.key[:0], keyText...)
@@ -104,6 +117,8 @@ func (l *Loop) processChange(m *nats.Msg) error {
 		return l.deadLetter(m, "a delete with an empty payload needs a Velort-Key header naming the key it deletes")
 	case l.cfg.ChangelogKey == nil:
 		return l.deadLetter(m, "no Velort-Key header, and the stream's key is not in the record")
+	case ci.intCol >= 0 && l.row[ci.intCol].T == runtime.TInt:
+		intKey, ci.key = true, ci.key[:0] // looked up by number: no text
 	default:
 		ci.key = appendRowKey(ci.key[:0], l.row, l.cfg.ChangelogKey)
 	}
@@ -132,7 +147,13 @@ func (l *Loop) processChange(m *nats.Msg) error {
 		l.dur.until = math.MaxInt64
 	}
 	var oldRow, newRow runtime.Row
-	id, had := ci.table.Lookup(ci.key)
+	var id int32
+	var had bool
+	if intKey {
+		id, had = ci.table.LookupInt(l.row[ci.intCol].I)
+	} else {
+		id, had = ci.table.Lookup(ci.key)
+	}
 	if had {
 		if oldRow = ci.table.OldRow(id); oldRow == nil && ci.oldDec.Decode(ci.table.Payload(id), ci.oldRow) == nil {
 			oldRow = ci.oldRow
@@ -151,7 +172,9 @@ func (l *Loop) processChange(m *nats.Msg) error {
 	err := l.publish(outs)
 	// The table changes once the outputs, which may hold the old row's
 	// bytes, are published.
-	if op == runtime.OpUpsert {
+	if op == runtime.OpUpsert && intKey {
+		ci.table.SetInt(id, l.row[ci.intCol].I, m.Data, l.row)
+	} else if op == runtime.OpUpsert {
 		ci.table.Set(id, ci.key, m.Data, l.row)
 	} else if had {
 		ci.table.Remove(id)

@@ -84,6 +84,15 @@ func (p *Pipeline) Keys() [][]byte {
 	return p.keys[:p.nouts]
 }
 
+// ChangeKeyUnused reports whether ExecuteChange does not read its key
+// argument: the pipeline's outputs are a group stage's rows keyed by their
+// group (OutKey). A caller holding the input key as a number (a key of one
+// BIGINT column, ChangeTable.KeyInts) need not write its text then.
+func (p *Pipeline) ChangeKeyUnused() bool {
+	_, group := p.Stage.(*groupStage)
+	return group && p.Changelog && p.OutKey != nil
+}
+
 // Upsert implements ChangeDownstream.
 func (p *Pipeline) Upsert(c *Ctx, r Row) bool {
 	if p.Having != nil {

@@ -1,6 +1,11 @@
 package runtime
 
-import "slices"
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+)
 
 // ChangeTable holds the last row of each key of a changelog input, for one
 // partition: what an upsert replaces and a delete removes. Keys are the key
@@ -10,8 +15,15 @@ import "slices"
 // change retracts the old row without decoding its payload again. An
 // entry put from a payload alone (a restored checkpoint, Apply) has no
 // decoded row until the next Set.
+//
+// After KeyInts (a key of one BIGINT column), keys that are the text of a
+// BIGINT (strconv.FormatInt's: no sign but '-', no leading zero) are kept
+// by their number instead: no key text to hash or copy. The table is the
+// same map from key texts to rows; LookupInt and SetInt take the number
+// whose text is the key.
 type ChangeTable struct {
 	ids  map[string]int32 // key → entry
+	ints map[int64]int32  // KeyInts: canonical BIGINT key texts, by number
 	ents []changeEntry
 	free []int32
 	prev []byte // Apply: the replaced payload, valid until the next Apply
@@ -22,7 +34,9 @@ type ChangeTable struct {
 }
 
 type changeEntry struct {
-	key     string
+	key     string // the key text, unless isInt
+	ik      int64  // isInt: the key is ik's text
+	isInt   bool
 	payload []byte
 	buf     []byte // the bytes of the entry's kept string values
 	hasRow  bool
@@ -44,12 +58,69 @@ func (t *ChangeTable) KeepRows(width int, read []bool) {
 	}
 }
 
+// KeyInts keys the texts of BIGINTs by their number (see ChangeTable).
+// Call it before the first entry.
+func (t *ChangeTable) KeyInts() {
+	if t.ints == nil {
+		t.ints = map[int64]int32{}
+	}
+}
+
 // Lookup returns the entry of key, if it has one (else -1).
 func (t *ChangeTable) Lookup(key []byte) (id int32, ok bool) {
+	if k, isInt := t.intKey(key); isInt {
+		return t.LookupInt(k)
+	}
 	if id, ok := t.ids[string(key)]; ok {
 		return id, true
 	}
 	return -1, false
+}
+
+// LookupInt is Lookup of the key strconv.AppendInt(nil, k, 10), after
+// KeyInts.
+func (t *ChangeTable) LookupInt(k int64) (id int32, ok bool) {
+	if id, ok := t.ints[k]; ok {
+		return id, true
+	}
+	return -1, false
+}
+
+// intKey reports whether key is kept by its number, and which.
+func (t *ChangeTable) intKey(key []byte) (int64, bool) {
+	if t.ints == nil {
+		return 0, false
+	}
+	return canonicalInt(key)
+}
+
+// canonicalInt reports whether b is the text strconv.FormatInt writes for
+// some int64, and which.
+func canonicalInt(b []byte) (int64, bool) {
+	d := b
+	if len(d) > 0 && d[0] == '-' {
+		d = d[1:]
+	}
+	if len(d) == 0 || len(d) > 19 || (d[0] == '0' && len(b) > 1) {
+		return 0, false // empty, too long, a leading zero or -0
+	}
+	var u uint64
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		u = u*10 + uint64(c-'0') // 19 digits cannot overflow a uint64
+	}
+	if len(d) == len(b) {
+		if u > math.MaxInt64 {
+			return 0, false
+		}
+		return int64(u), true
+	}
+	if u > 1<<63 {
+		return 0, false
+	}
+	return -int64(u), true
 }
 
 // Payload returns entry id's payload (owned by the table: valid until the
@@ -73,8 +144,25 @@ func (t *ChangeTable) OldRow(id int32) Row {
 // decoded row).
 func (t *ChangeTable) Set(id int32, key, payload []byte, row Row) {
 	if id < 0 {
-		id = t.newEntry(string(key))
+		if k, isInt := t.intKey(key); isInt {
+			id = t.newIntEntry(k)
+		} else {
+			id = t.newEntry(string(key))
+		}
 	}
+	t.set(id, payload, row)
+}
+
+// SetInt is Set of the key strconv.AppendInt(nil, k, 10), after KeyInts.
+func (t *ChangeTable) SetInt(id int32, k int64, payload []byte, row Row) {
+	if id < 0 {
+		id = t.newIntEntry(k)
+	}
+	t.set(id, payload, row)
+}
+
+// set makes payload and row entry id's.
+func (t *ChangeTable) set(id int32, payload []byte, row Row) {
 	e := &t.ents[id]
 	e.payload = append(e.payload[:0], payload...)
 	e.hasRow = false
@@ -122,6 +210,22 @@ func (t *ChangeTable) Set(id int32, key, payload []byte, row Row) {
 
 // newEntry adds an entry for key.
 func (t *ChangeTable) newEntry(key string) int32 {
+	id := t.alloc()
+	t.ents[id].key, t.ents[id].isInt = key, false
+	t.ids[key] = id
+	return id
+}
+
+// newIntEntry adds an entry for the key that is k's text.
+func (t *ChangeTable) newIntEntry(k int64) int32 {
+	id := t.alloc()
+	t.ents[id].ik, t.ents[id].isInt = k, true
+	t.ints[k] = id
+	return id
+}
+
+// alloc returns an unused entry.
+func (t *ChangeTable) alloc() int32 {
 	var id int32
 	if n := len(t.free); n > 0 {
 		id = t.free[n-1]
@@ -133,16 +237,18 @@ func (t *ChangeTable) newEntry(key string) int32 {
 			t.rows = append(t.rows, Value{})
 		}
 	}
-	t.ents[id].key = key
-	t.ids[key] = id
 	return id
 }
 
 // Remove deletes entry id (its buffers are kept for the next entry).
 func (t *ChangeTable) Remove(id int32) {
 	e := &t.ents[id]
-	delete(t.ids, e.key)
-	e.key, e.hasRow = "", false
+	if e.isInt {
+		delete(t.ints, e.ik)
+	} else {
+		delete(t.ids, e.key)
+	}
+	e.key, e.isInt, e.hasRow = "", false, false
 	e.payload = e.payload[:0]
 	t.free = append(t.free, id)
 }
@@ -151,7 +257,7 @@ func (t *ChangeTable) Remove(id int32) {
 // returns the payload it replaced or deleted, if any. The returned slice
 // is valid until the next Apply. The entry keeps no decoded row.
 func (t *ChangeTable) Apply(op Op, key, payload []byte) (old []byte, ok bool) {
-	id, had := t.ids[string(key)]
+	id, had := t.Lookup(key)
 	if !had {
 		if op != OpDelete {
 			t.Set(-1, key, payload, nil)
@@ -173,7 +279,7 @@ func (t *ChangeTable) Apply(op Op, key, payload []byte) (old []byte, ok bool) {
 }
 
 // Len is the number of live keys.
-func (t *ChangeTable) Len() int { return len(t.ids) }
+func (t *ChangeTable) Len() int { return len(t.ids) + len(t.ints) }
 
 // Range calls f for each live key and payload (for checkpoints), in no
 // particular order; f must not keep the slices.
@@ -181,16 +287,16 @@ func (t *ChangeTable) Range(f func(key string, payload []byte)) {
 	for k, id := range t.ids {
 		f(k, t.ents[id].payload)
 	}
+	for k, id := range t.ints {
+		f(strconv.FormatInt(k, 10), t.ents[id].payload)
+	}
 }
 
 // Put sets the payload of key (restoring a checkpoint); the entry has no
 // decoded row.
 func (t *ChangeTable) Put(key string, payload []byte) {
-	id, ok := t.ids[key]
-	if !ok {
-		id = t.newEntry(key)
-	}
-	t.Set(id, nil, payload, nil)
+	id, _ := t.Lookup([]byte(key))
+	t.Set(id, []byte(key), payload, nil)
 }
 
 // ChangeTable snapshot layout (after the version byte, tag 'T'): #keys,
@@ -203,16 +309,23 @@ func (t *ChangeTable) Snapshot(dst []byte) []byte {
 	e := snapEnc{b: dst}
 	e.u8(snapVersion)
 	e.u8(snapTableTag)
-	keys := make([]string, 0, len(t.ids))
-	for k := range t.ids {
-		keys = append(keys, k)
+	type kp struct {
+		key string
+		id  int32
 	}
-	slices.Sort(keys)
+	keys := make([]kp, 0, t.Len())
+	for k, id := range t.ids {
+		keys = append(keys, kp{k, id})
+	}
+	for k, id := range t.ints {
+		keys = append(keys, kp{strconv.FormatInt(k, 10), id})
+	}
+	slices.SortFunc(keys, func(a, b kp) int { return strings.Compare(a.key, b.key) })
 	e.uvar(uint64(len(keys)))
 	for _, k := range keys {
-		e.uvar(uint64(len(k)))
-		e.b = append(e.b, k...)
-		e.bytes(t.ents[t.ids[k]].payload)
+		e.uvar(uint64(len(k.key)))
+		e.b = append(e.b, k.key...)
+		e.bytes(t.ents[k.id].payload)
 	}
 	return e.b
 }
@@ -243,5 +356,6 @@ func (t *ChangeTable) Restore(b []byte) error {
 // clear removes every entry.
 func (t *ChangeTable) clear() {
 	clear(t.ids)
+	clear(t.ints)
 	t.ents, t.free, t.rows = t.ents[:0], t.free[:0], t.rows[:0]
 }

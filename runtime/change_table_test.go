@@ -69,3 +69,65 @@ func TestChangeTableKeptRowsAllColumns(t *testing.T) {
 		t.Errorf("after a longer string: %s", got)
 	}
 }
+
+// A table keyed by BIGINT numbers (KeyInts) is the same map from key
+// texts: a key looked up or set by its text finds the entry set by its
+// number and back; texts that are not strconv.FormatInt's (a leading zero,
+// a '+', -0, NULL's \N, out of range) stay keys of their own; Range,
+// Snapshot and Restore give the texts.
+func TestChangeTableIntKeys(t *testing.T) {
+	tb := NewChangeTable()
+	tb.KeyInts()
+	tb.KeepRows(1, nil)
+	tb.SetInt(-1, 42, []byte("a"), Row{Int(42)})
+	tb.Set(-1, []byte("-7"), []byte("b"), Row{Int(-7)})
+	for _, k := range []string{"042", "+42", "-0", `\N`, "9223372036854775808", "42 "} {
+		tb.Set(-1, []byte(k), []byte("s:"+k), nil)
+	}
+	tb.Set(-1, []byte("-9223372036854775808"), []byte("min"), nil)
+	if id, ok := tb.Lookup([]byte("42")); !ok || string(tb.Payload(id)) != "a" || stFmt(tb.OldRow(id)) != "42" {
+		t.Errorf("42 by text: %v", ok)
+	}
+	if id, ok := tb.LookupInt(-7); !ok || string(tb.Payload(id)) != "b" {
+		t.Errorf("-7 by number: %v", ok)
+	}
+	if id, ok := tb.LookupInt(-9223372036854775808); !ok || string(tb.Payload(id)) != "min" {
+		t.Errorf("MinInt64 by number: %v", ok)
+	}
+	if _, ok := tb.LookupInt(0); ok {
+		t.Error("-0 found as 0")
+	}
+	if id, ok := tb.Lookup([]byte("042")); !ok || string(tb.Payload(id)) != "s:042" {
+		t.Error("042 is not 42")
+	}
+	if tb.Len() != 9 {
+		t.Errorf("len %d, want 9", tb.Len())
+	}
+	got := map[string]string{}
+	tb.Range(func(k string, p []byte) { got[k] = string(p) })
+	if got["42"] != "a" || got["-7"] != "b" || got[`\N`] != `s:\N` || len(got) != 9 {
+		t.Errorf("Range: %v", got)
+	}
+	if old, ok := tb.Apply(OpDelete, []byte("42"), nil); !ok || string(old) != "a" {
+		t.Errorf("Apply delete 42: %q %v", old, ok)
+	}
+	if _, ok := tb.LookupInt(42); ok {
+		t.Error("42 still there")
+	}
+	snap := tb.Snapshot(nil)
+	tb2 := NewChangeTable()
+	tb2.KeyInts()
+	if err := tb2.Restore(snap); err != nil {
+		t.Fatal(err)
+	}
+	if id, ok := tb2.LookupInt(-7); !ok || string(tb2.Payload(id)) != "b" || tb2.Len() != 8 {
+		t.Errorf("restored: %v, len %d", ok, tb2.Len())
+	}
+	plain := NewChangeTable()
+	if err := plain.Restore(snap); err != nil {
+		t.Fatal(err)
+	}
+	if string(plain.Snapshot(nil)) != string(snap) {
+		t.Error("a table keyed by text snapshots differently")
+	}
+}

@@ -5,7 +5,12 @@ package runtime
 // newGroup interns the current key (s.kv) at table slot pos; the group
 // starts without cells.
 func (s *groupStage) newGroup(h uint64, pos uint64) int32 {
-	gid := s.keys.insert(h, s.kv, pos)
+	return s.newGroupOf(h, pos, s.kv)
+}
+
+// newGroupOf interns key kv at table slot pos.
+func (s *groupStage) newGroupOf(h uint64, pos uint64, kv []Value) int32 {
+	gid := s.keys.insert(h, kv, pos)
 	if int(gid) == len(s.groups) {
 		s.groups = append(s.groups, groupInfo{})
 	}

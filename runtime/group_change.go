@@ -181,12 +181,12 @@ func (s *groupStage) Retract(c *Ctx, r Row, _ int64, out Downstream) {
 		c.Err = errNoRetract
 		return
 	}
-	s.rowKeys(c, r)
+	kv := s.keysOf(c, r)
 	s.retractArgs(c, r)
 	if c.Err != nil {
 		return
 	}
-	gid, _ := s.keys.find(s.keys.hash(s.kv), s.kv)
+	gid, _ := s.keys.find(s.keys.hash(kv), kv)
 	if gid < 0 || len(s.groups[gid].cells) == 0 {
 		return // never inserted: nothing to take back
 	}
@@ -199,6 +199,16 @@ func (s *groupStage) Retract(c *Ctx, r Row, _ int64, out Downstream) {
 	if !s.batching {
 		s.flush(c, out)
 	}
+}
+
+// keysOf returns r's group key: the row's own value when the key is one
+// column (not copied), else s.kv loaded by rowKeys.
+func (s *groupStage) keysOf(c *Ctx, r Row) []Value {
+	if k := s.oneKeyCol; k >= 0 {
+		return r[k : k+1 : k+1]
+	}
+	s.rowKeys(c, r)
+	return s.kv
 }
 
 // rowKeys loads r's group key into s.kv.
@@ -215,39 +225,46 @@ func (s *groupStage) rowKeys(c *Ctx, r Row) {
 // retractArgs loads the aggregate arguments of r, a row to retract, into
 // s.av (and the distinct keys into s.dk).
 func (s *groupStage) retractArgs(c *Ctx, r Row) {
-	for j := range s.aggs {
-		if sp := &s.aggs[j]; sp.ArgIsCol {
-			s.av[j] = r[sp.ArgCol]
-		} else if sp.Arg != nil {
-			s.av[j] = sp.Arg(c, r)
-		}
-	}
+	s.loadArgs(c, r)
 	if c.Err != nil || !s.hasDistinct {
 		return
 	}
 	for j := range s.aggs {
-		if s.aggs[j].keepsSet() && s.av[j].T != TNull {
-			s.dk[j] = aggDistinctKey(s.dk[j][:0], s.av[j])
+		if v := s.arg(j); s.aggs[j].keepsSet() && v.T != TNull {
+			s.dk[j] = aggDistinctKey(s.dk[j][:0], *v)
 		}
 	}
+}
+
+// loadArgs makes r the row whose aggregate arguments the retraction
+// functions read (s.arg): a column is read in place, an expression is
+// evaluated into s.av.
+func (s *groupStage) loadArgs(c *Ctx, r Row) {
+	s.cur = r
+	for _, j := range s.argExprs {
+		s.av[j] = s.aggs[j].Arg(c, r)
+	}
+}
+
+// arg returns the argument of aggregate j in the current row (loadArgs;
+// Process loads s.av and sets s.cur alike).
+func (s *groupStage) arg(j int) *Value {
+	if col := s.argAt[j]; col >= 0 {
+		return &s.cur[col]
+	}
+	return &s.av[j]
 }
 
 // insertArgs loads the aggregate arguments of r, a row to insert, as
 // Process does.
 func (s *groupStage) insertArgs(c *Ctx, r Row) {
-	for j := range s.aggs {
-		if sp := &s.aggs[j]; sp.ArgIsCol {
-			s.av[j] = r[sp.ArgCol]
-		} else if sp.Arg != nil {
-			s.av[j] = sp.Arg(c, r)
-		}
-	}
+	s.loadArgs(c, r)
 	if c.Err != nil || !s.hasDistinct {
 		return
 	}
 	for j := range s.aggs {
-		if s.aggs[j].keepsSet() && s.av[j].T != TNull {
-			v := s.av[j]
+		if p := s.arg(j); s.aggs[j].keepsSet() && p.T != TNull {
+			v := *p
 			if s.aggs[j].Ordered { // distinct by the text, not the sort key
 				v.S = orderedText(v.S)
 			}
@@ -281,12 +298,12 @@ func (s *groupStage) executeChange(c *Ctx, p *Pipeline, old, new Row, et int64) 
 // reports false, having changed nothing, when it leaves the change to
 // Retract and Process (old not counted).
 func (s *groupStage) change(c *Ctx, old, new Row, out Downstream) bool {
-	s.rowKeys(c, old)
+	kv := s.keysOf(c, old)
 	if c.Err != nil {
 		return true // Retract would stop here: nothing changed
 	}
-	h := s.keys.hash(s.kv)
-	gid, _ := s.keys.find(h, s.kv)
+	h := s.keys.hash(kv)
+	gid, _ := s.keys.find(h, kv)
 	if gid < 0 || len(s.groups[gid].cells) == 0 {
 		return false
 	}
@@ -294,12 +311,16 @@ func (s *groupStage) change(c *Ctx, old, new Row, out Downstream) bool {
 	if s.cells[cid].rows == 0 {
 		return false
 	}
-	s.rowKeys(c, new)
-	if c.Err != nil {
-		return true // Process(new) would fail here, and old be put back
+	var h2 uint64
+	same := s.sameKeyCols(old, new)
+	if !same {
+		kv = s.keysOf(c, new)
+		if c.Err != nil {
+			return true // Process(new) would fail here, and old be put back
+		}
+		h2 = s.keys.hash(kv)
+		same = h2 == h && s.keys.equal(gid, kv)
 	}
-	h2 := s.keys.hash(s.kv)
-	same := h2 == h && s.keys.equal(gid, s.kv)
 	s.retractArgs(c, old)
 	if c.Err != nil {
 		return true
@@ -315,9 +336,9 @@ func (s *groupStage) change(c *Ctx, old, new Row, out Downstream) bool {
 			s.rApply(c, cid, 1)
 		} else {
 			// Process(new) without a window, its key hashed already.
-			gid2, pos := s.keys.find(h2, s.kv)
+			gid2, pos := s.keys.find(h2, kv)
 			if gid2 < 0 {
-				gid2 = s.newGroup(h2, pos)
+				gid2 = s.newGroupOf(h2, pos, kv)
 			}
 			s.processTracked(c, gid2, s.cellIndex(gid2, 0), 0, 0, out)
 		}
@@ -330,6 +351,21 @@ func (s *groupStage) change(c *Ctx, old, new Row, out Downstream) bool {
 		s.seq++
 		s.rApply(c, cid, 1)
 		c.Err = err
+	}
+	return true
+}
+
+// sameKeyCols reports whether rows a and b have equal group keys, read
+// from their columns without hashing (false when a key is an expression:
+// the caller then compares hashes).
+func (s *groupStage) sameKeyCols(a, b Row) bool {
+	if !s.colKeys {
+		return false
+	}
+	for _, k := range s.keyCols {
+		if !aggKeyEqual(&a[k], &b[k]) {
+			return false
+		}
 	}
 	return true
 }
@@ -549,7 +585,7 @@ func (s *groupStage) vcClear(k int) {
 func (s *groupStage) rSumsOverflow(cid int32, sign int64) bool {
 	base := int(cid) * s.na
 	for _, j := range s.exactSums {
-		sp, v := &s.aggs[j], &s.av[j]
+		sp, v := &s.aggs[j], s.arg(j)
 		if v.T == TNull {
 			continue
 		}
@@ -616,7 +652,7 @@ func neumaierAdd(s, comp *float64, x float64) {
 	*s = t
 }
 
-// rApply adds (sign 1) or removes (-1) the current row (s.av, s.dk) to or
+// rApply adds (sign 1) or removes (-1) the current row (s.arg, s.dk) to or
 // from cell cid, over a changelog input. Exact SUMs are checked first, so
 // an overflow leaves every state unchanged.
 func (s *groupStage) rApply(c *Ctx, cid int32, sign int64) {
@@ -666,7 +702,11 @@ func (s *groupStage) rApply(c *Ctx, cid int32, sign int64) {
 
 // rOne applies the current row to one aggregate state k of a cell.
 func (s *groupStage) rOne(c *Ctx, k, j int, sign int64) {
-	a, v := &s.accs[k], &s.av[j]
+	a := &s.accs[k]
+	v := &s.av[j]
+	if col := s.argAt[j]; col >= 0 {
+		v = &s.cur[col]
+	}
 	switch s.rops[j] { // the common cases first
 	case ropCountStar:
 		a.n += sign
@@ -736,7 +776,7 @@ func ropOf(sp *AggSpec) uint8 {
 
 // rOneAny is rOne for every aggregate and value.
 func (s *groupStage) rOneAny(c *Ctx, k, j int, sign int64) {
-	sp, a, v := &s.aggs[j], &s.accs[k], &s.av[j]
+	sp, a, v := &s.aggs[j], &s.accs[k], s.arg(j)
 	switch sp.Func {
 	case CountStar:
 		a.n += sign
@@ -888,7 +928,7 @@ func (s *groupStage) rPicked(k, j int, sign int64) {
 		s.rCount(ko, j, sign)
 	}
 	pc := &s.picks[o]
-	sp, a, v := &s.aggs[j], &s.accs[k], &s.av[j]
+	sp, a, v := &s.aggs[j], &s.accs[k], s.arg(j)
 	if sign > 0 && s.heaps[k] != nil {
 		// Keep a built heap complete: a new value (MIN, MAX, FIRST), or
 		// the value's new latest arrival (LAST).
@@ -1008,7 +1048,7 @@ func (s *groupStage) repick(k, j, ko int) {
 // rCount adds or removes the current value of aggregate j in the value
 // counts k, recording what it did in s.picks[j].
 func (s *groupStage) rCount(k, j int, sign int64) {
-	s.rk[j] = rKey(s.rk[j][:0], s.av[j])
+	s.rk[j] = rKey(s.rk[j][:0], *s.arg(j))
 	key := s.rk[j]
 	m := s.vcMap(k)
 	i, ok := m[string(key)]
@@ -1045,7 +1085,7 @@ func (s *groupStage) rCount(k, j int, sign int64) {
 // their first live copy (with ORDER BY: by sort key, then that arrival),
 // each copy repeated unless DISTINCT, cut at the maximum length.
 func (s *groupStage) rConcat(k, j int, sign int64) {
-	sp, a, v := &s.aggs[j], &s.accs[k], &s.av[j]
+	sp, a, v := &s.aggs[j], &s.accs[k], s.arg(j)
 	s.rk[j] = aggDistinctKey(s.rk[j][:0], *v)
 	key := s.rk[j]
 	m := s.vcMap(k)

@@ -12,6 +12,11 @@ type groupStage struct {
 	final            bool
 	keyExprs         []Expr
 	keyCols          []int
+	colKeys          bool    // every group key is a column (keyCols[i] >= 0)
+	oneKeyCol        int     // the group key's column when it is one column, else -1
+	argAt            []int32 // per aggregate: the column of its argument, or -1
+	argExprs         []int   // aggregates whose argument is an expression
+	cur              Row     // retraction: the row whose arguments arg reads
 	aggs             []AggSpec
 	nk, na           int
 	mergeable        bool
@@ -102,6 +107,23 @@ func newGroupStage(cfg GroupConfig) *groupStage {
 		av:       make([]Value, len(cfg.Aggs)),
 		dk:       make([][]byte, len(cfg.Aggs)),
 		out:      make(Row, len(cfg.Keys)+len(cfg.Aggs)+2),
+	}
+	s.colKeys = len(cfg.KeyCols) == s.nk
+	for _, k := range cfg.KeyCols {
+		s.colKeys = s.colKeys && k >= 0
+	}
+	s.oneKeyCol = -1
+	if s.colKeys && s.nk == 1 {
+		s.oneKeyCol = cfg.KeyCols[0]
+	}
+	s.argAt = make([]int32, len(cfg.Aggs))
+	for j := range cfg.Aggs {
+		s.argAt[j] = -1
+		if sp := &cfg.Aggs[j]; sp.ArgIsCol {
+			s.argAt[j] = int32(sp.ArgCol)
+		} else if sp.Arg != nil {
+			s.argExprs = append(s.argExprs, j)
+		}
 	}
 	s.retract = cfg.Retract && s.kind == NoWindow
 	s.changelog = cfg.Changelog && !s.final
@@ -207,6 +229,9 @@ func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
 	}
 	if c.Err != nil {
 		return
+	}
+	if s.retract {
+		s.cur = r // (rApply reads column arguments from the row)
 	}
 	if s.hasDistinct {
 		for j := range s.aggs {

@@ -12,8 +12,13 @@ import (
 // the columns the query reads; in JSON mode the payload too), and hands the
 // pipeline each record as the retraction of the key's old row and the
 // insertion of the new one.
+//
+// As in the loop, a key of one BIGINT column is kept by its number
+// (ChangeTable.KeyInts), and its text is not written when the pipeline
+// does not read it (Pipeline.ChangeKeyUnused).
 type changeIntake struct {
 	keyCols []int
+	intCol  int // the key's one column when its text is not needed, else -1 (-2: not decided yet)
 	key     []byte
 	table   *runtime.ChangeTable
 }
@@ -21,7 +26,14 @@ type changeIntake struct {
 func newChangeIntake(keyCols []int, width int, read []bool) *changeIntake {
 	t := runtime.NewChangeTable()
 	t.KeepRows(width, read)
-	return &changeIntake{keyCols: keyCols, table: t}
+	ci := &changeIntake{keyCols: keyCols, table: t, intCol: -1}
+	if len(keyCols) == 1 {
+		// (The loop does this for a BIGINT key; for another one-column key
+		// it changes nothing but the cost: a key is a text either way.)
+		t.KeyInts()
+		ci.intCol = -2 // decided at the first record, from the pipeline
+	}
+	return ci
 }
 
 func (ci *changeIntake) keyOf(r runtime.Row) []byte {
@@ -39,9 +51,23 @@ func (ci *changeIntake) keyOf(r runtime.Row) []byte {
 // holds it decoded), nil in row mode.
 func (e *engine) executeChange(r runtime.Row, msg []byte) error {
 	ci := e.change
-	key := ci.keyOf(r)
+	if ci.intCol == -2 {
+		ci.intCol = -1
+		if e.pipe.ChangeKeyUnused() {
+			ci.intCol = ci.keyCols[0]
+		}
+	}
+	var key []byte
 	var old runtime.Row
-	id, had := ci.table.Lookup(key)
+	var id int32
+	var had bool
+	intKey := ci.intCol >= 0 && r[ci.intCol].T == runtime.TInt
+	if intKey {
+		id, had = ci.table.LookupInt(r[ci.intCol].I)
+	} else {
+		key = ci.keyOf(r)
+		id, had = ci.table.Lookup(key)
+	}
 	if had {
 		if old = ci.table.OldRow(id); old == nil {
 			return errors.New("the change table kept no row")
@@ -56,6 +82,10 @@ func (e *engine) executeChange(r runtime.Row, msg []byte) error {
 		return errors.New("a query over a changelog must publish a changelog")
 	}
 	e.emit(outs)
-	ci.table.Set(id, key, msg, r)
+	if intKey {
+		ci.table.SetInt(id, r[ci.intCol].I, msg, r)
+	} else {
+		ci.table.Set(id, key, msg, r)
+	}
 	return nil
 }
