@@ -65,7 +65,12 @@ func NewTopN(cfg TopNConfig) Stage {
 // newTopN returns a Top-N stage over cfg using the scratch space sh,
 // which the stages of a keyed Top-N share.
 func newTopN(cfg *TopNConfig, sh *topnScratch) *topnStage {
-	s := &topnStage{cfg: cfg, rng: 0x9e3779b97f4a7c15, sh: sh}
+	return initTopN(&topnStage{}, cfg, sh)
+}
+
+// initTopN makes s (zero) a Top-N stage over cfg using sh.
+func initTopN(s *topnStage, cfg *TopNConfig, sh *topnScratch) *topnStage {
+	s.cfg, s.rng, s.sh = cfg, 0x9e3779b97f4a7c15, sh
 	if !cfg.Bounded {
 		s.byKey = map[string]*topnEntry{}
 	}
@@ -127,6 +132,17 @@ type topnScratch struct {
 	// while it keeps reusing them).
 	entries []topnEntry
 	vals    []Value
+	bbuf    []byte
+}
+
+// bytes cuts an empty buffer of capacity n from a chunk.
+func (sh *topnScratch) bytes(n int) []byte {
+	if len(sh.bbuf)+n > cap(sh.bbuf) {
+		sh.bbuf = make([]byte, 0, max(n, 16<<10))
+	}
+	at := len(sh.bbuf)
+	sh.bbuf = sh.bbuf[:at+n]
+	return sh.bbuf[at:at:at+n]
 }
 
 const topnChunk = 64 // entries per chunk
@@ -300,9 +316,12 @@ func (s *topnStage) fill(e *topnEntry, r Row, key []byte) *topnEntry {
 	}
 	var buf []byte
 	var vals []Value
-	if e != nil && cap(e.buf) >= n {
+	switch {
+	case e != nil && cap(e.buf) >= n:
 		buf = e.buf[:0]
-	} else {
+	case e != nil && e.buf == nil && s.cfg.Bounded: // a new entry of a chunk
+		buf = s.sh.bytes(n + n/4)
+	default:
 		buf = make([]byte, 0, n+n/4) // room for a longer row when e is reused
 	}
 	if e != nil {

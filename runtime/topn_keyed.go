@@ -17,6 +17,7 @@ func NewKeyedTopN(cfg TopNConfig, partitionBy []Expr) Stage {
 type keyedTopN struct {
 	cfg      TopNConfig
 	sh       topnScratch // the subs' working space
+	stages   []topnStage // a chunk the subs are cut from (never dropped)
 	by       []Expr
 	subs     map[string]*topnStage
 	kbuf     []byte
@@ -56,7 +57,11 @@ func (k *keyedTopN) sub(c *Ctx, r Row) *topnStage {
 }
 
 func (k *keyedTopN) newSub(key []byte) *topnStage {
-	s := newTopN(&k.cfg, &k.sh)
+	if len(k.stages) == cap(k.stages) {
+		k.stages = make([]topnStage, 0, 64)
+	}
+	k.stages = k.stages[:len(k.stages)+1]
+	s := initTopN(&k.stages[len(k.stages)-1], &k.cfg, &k.sh)
 	s.prefix = string(append(key, '|')) // one copy: the prefix, and the map's key without its '|'
 	k.subs[s.prefix[:len(s.prefix)-1]] = s
 	return s
