@@ -61,7 +61,7 @@ func planWithModules(ctx context.Context, s *Scenario) (*planner.Plan, *udf.Host
 		return nil, nil, err
 	}
 	for _, f := range files {
-		if strings.HasSuffix(f.Name(), ".wasm") || f.Name() == s.File {
+		if strings.HasSuffix(f.Name(), ".wasm") || strings.HasSuffix(f.Name(), ".binpb") || f.Name() == s.File {
 			b, err := sqlFiles.ReadFile("sql/" + f.Name())
 			if err == nil {
 				err = os.WriteFile(filepath.Join(dir, f.Name()), b, 0o600)

@@ -62,6 +62,7 @@ var scenarios = []*Scenario{
 	{Name: "S3a-udf", Title: "S3a + wasm UDF in the projection", File: "s3a_udf.sql", UDF: true, newGen: func() generator { return s3Gen{final: true} }},
 	{Name: "S3b-udf", Title: "S3b + wasm UDF in the projection", File: "s3b_udf.sql", UDF: true, newGen: func() generator { return s3Gen{} }},
 	{Name: "S0-wasm", Title: "S0 over a wasm codec (MessagePack in and out, c_msgpack.wasm)", File: "s0_wasm.sql", UDF: true, newGen: func() generator { return s0Gen{} }},
+	{Name: "S0-protobuf", Title: "S0 over Protobuf (bench.Order in and out, s0.binpb)", File: "s0_protobuf.sql", UDF: true, newGen: func() generator { return s0Gen{} }},
 	// Nexmark q0–q2 are checked against their oracles too (runNexmark);
 	// Published for every Nexmark query is Flink 1.13's, see below.
 	{Name: "q0", Title: "Nexmark q0 pass-through", File: "nexmark_q0.sql", Published: 155.02e3, PublishedBy: "Flink", Target: 3e6, newGen: func() generator { return newBidGen(q0Expected) }, nx: &nxQuery{out: "q0_out", oracle: oracleQ0}},

@@ -5,11 +5,12 @@ import (
 	"io/fs"
 )
 
-// sqlFiles holds each scenario's SQL file and the wasm module the UDF
-// variants call; `velort check` reads the same files from
+// sqlFiles holds each scenario's SQL file, the wasm modules the UDF and
+// codec variants call and the Protobuf descriptor sets (S0-protobuf);
+// `velort check` reads the same files from
 // internal/bench/sql/.
 //
-//go:embed sql/*.sql sql/*.wasm
+//go:embed sql/*.sql sql/*.wasm sql/*.binpb
 var sqlFiles embed.FS
 
 func mustSQL(name string) string {

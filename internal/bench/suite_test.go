@@ -80,7 +80,7 @@ func TestEverySQLFileIsAScenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	used := map[string]bool{"numeric.wasm": true, "c_msgpack.wasm": true}
+	used := map[string]bool{"numeric.wasm": true, "c_msgpack.wasm": true, "s0.binpb": true}
 	for _, s := range scenarios {
 		used[s.File] = true
 		plan := s.plan
