@@ -21,20 +21,47 @@ static uint32_t types[MAX_COLS];
 static uint8_t wanted[MAX_COLS];
 static char *names[MAX_COLS];
 static uint32_t name_lens[MAX_COLS];
+static uint64_t name_w0[MAX_COLS], name_w1[MAX_COLS]; /* a name's first 16 bytes, zero-padded */
+static uint8_t *keys;                                  /* each column's map key, encoded (encode) */
+static uint32_t key_off[MAX_COLS], key_len[MAX_COLS], keys_total;
+
+/* Unaligned 8-byte loads and stores (clang makes them i64.load/i64.store). */
+static inline uint64_t ld64(const void *p) { uint64_t v; __builtin_memcpy(&v, p, 8); return v; }
+static inline void st64(void *p, uint64_t v) { __builtin_memcpy(p, &v, 8); }
+static inline uint64_t low_bytes(uint64_t v, uint32_t n) { return n >= 8 ? v : v & ((1ULL << (8 * n)) - 1); }
 
 VELORT_EXPORT("msgpack_init")
 velort_str msgpack_init(const velort_codec_columns *c, uint32_t len) {
 	(void)len;
 	if (c->n > MAX_COLS) return velort_codec_error("msgpack: at most 256 columns");
 	ncols = c->n;
+	keys_total = 0;
 	for (uint32_t k = 0; k < c->n; k++) {
 		const velort_codec_column *col = &c->col[k];
+		uint32_t n = col->name_len;
 		types[k] = col->type;
 		wanted[k] = col->flags & 1;
-		name_lens[k] = col->name_len;
-		names[k] = velort_malloc(col->name_len + 1);
+		name_lens[k] = n;
+		names[k] = velort_malloc(n + 16);
 		if (!names[k]) return velort_codec_error("msgpack: out of memory");
-		memcpy(names[k], (const void *)(uintptr_t)col->name, col->name_len);
+		memset(names[k], 0, n + 16);
+		memcpy(names[k], (const void *)(uintptr_t)col->name, n);
+		name_w0[k] = ld64(names[k]);
+		name_w1[k] = n > 8 ? ld64(names[k] + 8) : 0;
+		key_len[k] = n + (n < 32 ? 1 : n < 256 ? 2 : 3);
+		keys_total += key_len[k];
+	}
+	keys = velort_malloc(keys_total + 8);
+	if (!keys) return velort_codec_error("msgpack: out of memory");
+	uint32_t o = 0;
+	for (uint32_t k = 0; k < ncols; k++) {
+		uint32_t n = name_lens[k];
+		key_off[k] = o;
+		if (n < 32) keys[o++] = (uint8_t)(0xa0 | n);
+		else if (n < 256) { keys[o++] = 0xd9; keys[o++] = (uint8_t)n; }
+		else { keys[o++] = 0xda; keys[o++] = (uint8_t)(n >> 8); keys[o++] = (uint8_t)n; }
+		memcpy(keys + o, names[k], n);
+		o += n;
 	}
 	return 0;
 }
@@ -209,19 +236,22 @@ static int skip(int depth) {
 
 static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
-static int memcmp_eq(const char *a, const uint8_t *b, uint32_t n) {
+/* key_is: is the key at k (n bytes, the payload ending at e) column c's name? */
+static inline int key_is(uint32_t c, const uint8_t *k, uint32_t n, const uint8_t *e) {
+	if (name_lens[c] != n) return 0;
+	if (n <= 16 && e - k >= 16)
+		return low_bytes(ld64(k), n) == name_w0[c] && (n <= 8 || low_bytes(ld64(k + 8), n - 8) == name_w1[c]);
 	for (uint32_t j = 0; j < n; j++)
-		if ((uint8_t)a[j] != b[j]) return 0;
+		if ((uint8_t)names[c][j] != k[j]) return 0;
 	return 1;
 }
 
 /* column finds the column of a key; guess is where the previous key's
  * column was, plus one (keys usually come in column order). */
 static int column(const uint8_t *k, uint32_t n, uint32_t guess) {
-	for (uint32_t t = 0; t < ncols; t++) {
-		uint32_t c = (guess + t) % ncols;
-		if (name_lens[c] == n && memcmp_eq(names[c], k, n)) return (int)c;
-	}
+	if (guess < ncols && key_is(guess, k, n, end)) return (int)guess;
+	for (uint32_t c = 0; c < ncols; c++)
+		if (key_is(c, k, n, end)) return (int)c;
 	for (uint32_t c = 0; c < ncols; c++) {
 		if (name_lens[c] != n) continue;
 		uint32_t j = 0;
@@ -230,6 +260,8 @@ static int column(const uint8_t *k, uint32_t n, uint32_t guess) {
 	}
 	return -1;
 }
+
+static inline uint64_t bswap64(uint64_t v) { return __builtin_bswap64(v); }
 
 VELORT_EXPORT("msgpack_decode")
 velort_str msgpack_decode(const uint8_t *payload, uint32_t len, velort_slot *row) {
@@ -243,24 +275,53 @@ velort_str msgpack_decode(const uint8_t *payload, uint32_t len, velort_slot *row
 	else if (b == 0xde) { if (!need(3)) return velort_codec_error(err); entries = be16(p + 1); p += 3; }
 	else if (b == 0xdf) { if (!need(5)) return velort_codec_error(err); entries = be32(p + 1); p += 5; }
 	else { fail("the payload is not a map"); return velort_codec_error(err); }
+	const uint8_t *q = p, *e = end; /* the cursor in a local on the fast path */
 	uint32_t guess = 0;
-	for (uint32_t e = 0; e < entries; e++) {
-		int64_t n = str_head();
-		if (n < 0) {
-			fail("a map key that is not a string");
-			return velort_codec_error(err);
+	for (uint32_t i = 0; i < entries; i++) {
+		int c;
+		if (q < e && (*q & 0xe0) == 0xa0 && (uint32_t)(e - q) > (uint32_t)(*q & 0x1f)) { /* a fixstr key */
+			uint32_t n = *q & 0x1f;
+			c = column(q + 1, n, guess);
+			q += 1 + n;
+		} else {
+			p = q;
+			int64_t n = str_head();
+			if (n < 0) {
+				fail("a map key that is not a string");
+				return velort_codec_error(err);
+			}
+			c = column(p, (uint32_t)n, guess);
+			q = p + n;
 		}
-		int c = column(p, (uint32_t)n, guess);
-		p += n;
 		velort_slot *s = 0;
 		if (c >= 0) {
 			guess = (uint32_t)c + 1;
 			if (wanted[c]) s = &row[c];
 		}
+		/* the usual values inline, the rest in value() and skip() */
+		if (s && q < e) {
+			uint8_t t = *q;
+			if (t <= 0x7f) { s->tag = VELORT_BIGINT; s->v.i = t; q++; continue; }
+			if (t >= 0xe0) { s->tag = VELORT_BIGINT; s->v.i = (int8_t)t; q++; continue; }
+			if (t == 0xcb && e - q >= 9) {
+				union { uint64_t u; double f; } cv = {bswap64(ld64(q + 1))};
+				s->tag = VELORT_DOUBLE; s->v.f = cv.f; q += 9; continue;
+			}
+			if (t == 0xd2 && e - q >= 5) { s->tag = VELORT_BIGINT; s->v.i = (int32_t)be32(q + 1); q += 5; continue; }
+			if ((t & 0xe0) == 0xa0 && (uint32_t)(e - q) > (uint32_t)(t & 0x1f)) {
+				s->tag = types[c] == VELORT_JSON ? VELORT_JSON : VELORT_VARCHAR; /* a JSON column's text */
+				s->len = t & 0x1f; s->v.ptr = (uint32_t)(uintptr_t)(q + 1);
+				q += 1 + (t & 0x1f);
+				continue;
+			}
+		}
+		p = q;
 		if (!(s ? value(s, 0) : skip(0))) return velort_codec_error(err);
-		if (s && types[c] == VELORT_JSON && s->tag == VELORT_VARCHAR) s->tag = VELORT_JSON; /* a JSON column's text */
+		if (s && types[c] == VELORT_JSON && s->tag == VELORT_VARCHAR) s->tag = VELORT_JSON;
+		q = p;
 	}
-	if (p != end) {
+	if (q != e) {
+		p = q;
 		fail("bytes after the map");
 		return velort_codec_error(err);
 	}
@@ -284,31 +345,6 @@ static int grow(uint32_t n) {
 	return 1;
 }
 
-static void put8(uint8_t b) { out[out_len++] = b; }
-static void put16(uint32_t v) { put8((uint8_t)(v >> 8)); put8((uint8_t)v); }
-static void put32(uint32_t v) { put16(v >> 16); put16(v & 0xffff); }
-static void put64(uint64_t v) { put32((uint32_t)(v >> 32)); put32((uint32_t)v); }
-
-static int put_str(const void *s, uint32_t n) {
-	if (!grow(n + 5)) return 0;
-	if (n < 32) put8((uint8_t)(0xa0 | n));
-	else if (n < 256) { put8(0xd9); put8((uint8_t)n); }
-	else if (n < 65536) { put8(0xda); put16(n); }
-	else { put8(0xdb); put32(n); }
-	memcpy(out + out_len, s, n);
-	out_len += n;
-	return 1;
-}
-
-static void put_int(int64_t i) {
-	if (i >= 0 && i <= 0x7f) put8((uint8_t)i);
-	else if (i < 0 && i >= -32) put8((uint8_t)(int8_t)i);
-	else if (i >= -128 && i <= 127) { put8(0xd0); put8((uint8_t)(int8_t)i); }
-	else if (i >= -32768 && i <= 32767) { put8(0xd1); put16((uint16_t)(int16_t)i); }
-	else if (i >= -2147483648LL && i <= 2147483647LL) { put8(0xd2); put32((uint32_t)(int32_t)i); }
-	else { put8(0xd3); put64((uint64_t)i); }
-}
-
 /* decimal_text writes unscaled / 10^scale as text into buf. */
 static uint32_t decimal_text(char *buf, int64_t v, uint32_t scale) {
 	char digits[24];
@@ -324,45 +360,85 @@ static uint32_t decimal_text(char *buf, int64_t v, uint32_t scale) {
 	return o;
 }
 
+/* copy_words copies n bytes in 8-byte words; it may write up to 7 bytes
+ * past dst + n (the output keeps that slack) and read past src + n only
+ * when that stays inside memory. */
+static inline void copy_words(uint8_t *dst, const uint8_t *src, uint32_t n) {
+	uint32_t i = 0;
+	if ((uintptr_t)src + n + 8 <= __builtin_wasm_memory_size(0) * 65536) {
+		for (; i < n; i += 8) st64(dst + i, ld64(src + i));
+		return;
+	}
+	for (; i + 8 <= n; i += 8) st64(dst + i, ld64(src + i));
+	for (; i < n; i++) dst[i] = src[i];
+}
+
+static inline void put_be64(uint8_t *o, uint64_t v) { st64(o, bswap64(v)); }
+
 VELORT_EXPORT("msgpack_encode")
 velort_str msgpack_encode(const velort_slot *row) {
+	/* room for every key, the largest value header of each column and its text */
+	uint32_t room = 3 + keys_total + 16;
+	for (uint32_t c = 0; c < ncols; c++) {
+		uint32_t t = row[c].tag;
+		room += 16 + (t == VELORT_VARCHAR || t == VELORT_JSON || t == VELORT_VARBINARY ? row[c].len : t == VELORT_DECIMAL ? 48 : 0);
+	}
 	out_len = 0;
-	if (!grow(5)) return velort_codec_fail("msgpack: out of memory");
-	if (ncols < 16) put8((uint8_t)(0x80 | ncols));
-	else { put8(0xde); put16(ncols); }
+	if (!grow(room)) return velort_codec_fail("msgpack: out of memory");
+	uint8_t *o = out;
+	if (ncols < 16) *o++ = (uint8_t)(0x80 | ncols);
+	else { *o++ = 0xde; *o++ = (uint8_t)(ncols >> 8); *o++ = (uint8_t)ncols; }
 	for (uint32_t c = 0; c < ncols; c++) {
 		const velort_slot *s = &row[c];
-		if (!put_str(names[c], name_lens[c]) || !grow(16)) return velort_codec_fail("msgpack: out of memory");
+		copy_words(o, keys + key_off[c], key_len[c]); /* keys has 8 bytes of slack */
+		o += key_len[c];
 		switch (s->tag) {
-		case VELORT_NULL: put8(0xc0); break;
-		case VELORT_BOOLEAN: put8(s->v.i ? 0xc3 : 0xc2); break;
-		case VELORT_BIGINT: put_int(s->v.i); break;
+		case VELORT_NULL: *o++ = 0xc0; break;
+		case VELORT_BOOLEAN: *o++ = s->v.i ? 0xc3 : 0xc2; break;
+		case VELORT_BIGINT: {
+			int64_t i = s->v.i;
+			if (i >= -32 && i <= 0x7f) *o++ = (uint8_t)(int8_t)i;
+			else if (i >= -2147483648LL && i <= 2147483647LL) { *o = 0xd2; put_be64(o + 1, (uint64_t)i << 32); o += 5; }
+			else { *o = 0xd3; put_be64(o + 1, (uint64_t)i); o += 9; }
+			break;
+		}
 		case VELORT_DOUBLE: {
-			union { double f; uint64_t u; } c = {s->v.f};
-			put8(0xcb);
-			put64(c.u);
+			union { double f; uint64_t u; } cv = {s->v.f};
+			*o = 0xcb;
+			put_be64(o + 1, cv.u);
+			o += 9;
 			break;
 		}
 		case VELORT_TIMESTAMP: { /* timestamp 96: nanoseconds, seconds */
 			int64_t ms = s->v.i, sec = ms / 1000, rem = ms % 1000;
 			if (rem < 0) { rem += 1000; sec--; }
-			put8(0xc7); put8(12); put8(0xff);
-			put32((uint32_t)rem * 1000000u);
-			put64((uint64_t)sec);
+			o[0] = 0xc7; o[1] = 12; o[2] = 0xff;
+			put_be64(o + 3, (uint64_t)((uint32_t)rem * 1000000u) << 32);
+			put_be64(o + 7, (uint64_t)sec);
+			o += 15;
 			break;
 		}
-		case VELORT_VARCHAR: case VELORT_JSON: case VELORT_VARBINARY:
-			if (!put_str((const void *)(uintptr_t)s->v.ptr, s->len)) return velort_codec_fail("msgpack: out of memory");
+		case VELORT_VARCHAR: case VELORT_JSON: case VELORT_VARBINARY: {
+			uint32_t n = s->len;
+			if (n < 32) *o++ = (uint8_t)(0xa0 | n);
+			else if (n < 256) { *o++ = 0xd9; *o++ = (uint8_t)n; }
+			else if (n < 65536) { *o++ = 0xda; *o++ = (uint8_t)(n >> 8); *o++ = (uint8_t)n; }
+			else { *o = 0xdb; put_be64(o + 1, (uint64_t)n << 32); o += 5; }
+			copy_words(o, (const uint8_t *)(uintptr_t)s->v.ptr, n);
+			o += n;
 			break;
+		}
 		case VELORT_DECIMAL: {
 			char buf[48];
 			uint32_t n = decimal_text(buf, s->v.i, s->len);
-			if (!put_str(buf, n)) return velort_codec_fail("msgpack: out of memory");
+			*o++ = (uint8_t)(0xa0 | n); /* at most 21 characters: a fixstr */
+			for (uint32_t j = 0; j < n; j++) o[j] = (uint8_t)buf[j];
+			o += n;
 			break;
 		}
 		default:
 			return velort_codec_fail("msgpack: a value of an unknown tag");
 		}
 	}
-	return velort_return(out, out_len);
+	return velort_return(out, (uint32_t)(o - out));
 }
