@@ -337,10 +337,13 @@ func (s *topnStage) fill(e *topnEntry, r Row, key []byte) *topnEntry {
 			dst.S = buf[start:len(buf):len(buf)]
 		}
 	}
+	// The key first: at the start of buf whatever the row, so that an entry
+	// refilled under its key (upsert) keeps the key's bytes where the
+	// key's map entry points (byKey holds a view of them, not a copy).
+	cp(&vals[s.cfg.Width], String(key))
 	for i := 0; i < s.cfg.Width; i++ {
 		cp(&vals[i], r[i])
 	}
-	cp(&vals[s.cfg.Width], String(key))
 	sk := vals[s.cfg.Width+1:]
 	for i := range s.sh.sk {
 		cp(&sk[i], s.sh.sk[i])
@@ -403,7 +406,7 @@ func (s *topnStage) upsert(c *Ctx, key []byte, r Row) {
 		s.held = nil
 		h.live = true
 		s.insert(h)
-		s.byKey[string(h.row[s.cfg.Width].S)] = h
+		s.byKey[unsafeString(h.row[s.cfg.Width].S)] = h
 		if h.pub {
 			if i := len(s.removed) - 1; i >= 0 && s.removed[i] == h {
 				s.removed = s.removed[:i]
@@ -423,7 +426,7 @@ func (s *topnStage) upsert(c *Ctx, key []byte, r Row) {
 		e = s.fill(old, r, key)
 	} else {
 		e = s.newEntry(r, key)
-		s.byKey[string(e.row[s.cfg.Width].S)] = e
+		s.byKey[unsafeString(e.row[s.cfg.Width].S)] = e // the entry's own bytes: see fill
 	}
 	s.insert(e)
 	s.touch(e)
