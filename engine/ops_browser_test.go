@@ -122,6 +122,8 @@ func TestOpsPageInBrowser(t *testing.T) {
 		}
 	}
 
+	// bysize reads the trades over core NATS: publish once it subscribed.
+	waitState(t, addr, "ready", func(st opsState) bool { return st.Ready })
 	publishTrades(t, js, 0, 300)
 	waitState(t, addr, "300 records in, lag polled, checkpoints saved", settled(300, 0))
 	dom1 := string(headless(t, bin, url, "--dump-dom"))
@@ -131,7 +133,7 @@ func TestOpsPageInBrowser(t *testing.T) {
 	for _, want := range []string{
 		`id="stage-graph"`, `>trades</text>`, `>query big</text>`, `>query totals</text>`, `>totals</text>`,
 		`>stage t</text>`, `>query heavy__t (a stage of heavy)</text>`, `>a stage of heavy · trades → t`, `>ready<`, `data-query="bysize"`, `>0 forward<`, `>1 aggregate<`,
-		`data-f="checkpoint">`, `No dead letters.`, `query bysize: trades → bysize`,
+		`data-f="checkpoint">`, `No dead letters.`, `query bysize: ctrades → bysize`,
 	} {
 		if !strings.Contains(dom1, want) {
 			t.Errorf("first load lacks %s", want)

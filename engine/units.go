@@ -133,6 +133,10 @@ func newUnitBuilder(log *slog.Logger, conn *transport.Conn, ck *checkpoints, pl 
 			SourceKey: q.Source.KeyIdx, SourcePartitions: q.Source.Partitions, MaxValueBytes: pl.MaxValueBytes,
 			Changelog: q.InputChangelog(), ChangelogKey: q.SourceKeyCols(),
 		}
+		if ti, ok := q.AnnounceWatermarks(); ok { // one of several writers of a stage read by event time
+			base.Sink.Announce = &partition.Announce{TimeIdx: ti}
+		}
+		base.Writers = q.InputWriters()
 		if err := nativeConfig(q, &base); err != nil {
 			return nil, err
 		}

@@ -33,6 +33,10 @@ type Sink struct {
 	// Template, when set, builds each output's subject from its columns
 	// (Subjects then holds the stream's wildcard) and sets headers.
 	Template *Template
+	// Announce, when set, makes the loop one of several writers of a
+	// stage read by event time: it announces its progress to the stage's
+	// readers (stage_watermark.go).
+	Announce *Announce
 }
 
 // Config describes one (query, partition) loop.
@@ -98,6 +102,10 @@ type Config struct {
 	// repartition) the records are the first half's retractions and
 	// insertions instead.
 	Changelog bool
+	// Writers > 1 makes the input a stage written by that many loops that
+	// announce their progress: the watermark is the least announcement,
+	// not the records' own event times (stage_watermark.go).
+	Writers int
 	// ChangelogKey is the key columns in Schema a changelog record's key
 	// is computed from when it has no Velort-Key header (nil: the header
 	// is required).
@@ -157,6 +165,8 @@ type Loop struct {
 	wire       wire // formats other than JSON, metadata columns (format.go)
 	// recent keeps the latest dead letters for the operations page (deadletters.go).
 	recent deadLetterRing
+	ann    announcer   // a stage writer's progress announcements (stage_watermark.go)
+	marks  writerMarks // a stage reader's announcements by writer
 }
 
 // dropCount tracks the core NATS intake's dropped records (nats.go's
@@ -192,6 +202,10 @@ func New(nc *nats.Conn, cfg Config) *Loop {
 	}
 	l.intake = noIntake{}
 	l.initWire()
+	l.initAnnounce()
+	if cfg.Writers > 1 {
+		l.marks = writerMarks{n: cfg.Writers, at: map[string]int64{}}
+	}
 	l.ctx.Partition = cfg.Partition
 	l.ctx.MaxValueBytes = cfg.MaxValueBytes
 	if nc != nil {
@@ -214,7 +228,7 @@ func New(nc *nats.Conn, cfg Config) *Loop {
 	// Without event time, a record's time is the clock's — needed only by
 	// windows and frames, a repartition's forward half or a join (a clock
 	// read costs ~50 ns, as much as a filter and projection).
-	l.batched = cfg.Pipeline != nil && cfg.Pipeline.Batched() && cfg.Forward == nil && cfg.Joined == nil && !cfg.Changelog
+	l.batched = cfg.Pipeline != nil && cfg.Pipeline.Batched() && cfg.Forward == nil && cfg.Joined == nil && !cfg.Changelog && !l.ann.on
 	if cfg.Changelog && cfg.Joined == nil {
 		l.chg.init(&cfg)
 	}
@@ -273,6 +287,11 @@ func (l *Loop) Run(ctx context.Context) error {
 				if ctx.Err() != nil {
 					return l.shutdown()
 				}
+				if l.ann.on && err != errIntake {
+					if err := l.announceIdle(); err != nil {
+						return err
+					}
+				}
 				if !l.cfg.Replay && err != errIntake {
 					if err := l.idle(); err != nil {
 						return err
@@ -301,6 +320,11 @@ func (l *Loop) Run(ctx context.Context) error {
 		if err := l.proc(m); err != nil {
 			return err
 		}
+		if l.ann.on {
+			if err := l.announceSome(); err != nil {
+				return err
+			}
+		}
 	}
 }
 
@@ -317,11 +341,19 @@ func (l *Loop) control(m *nats.Msg) (control, end bool, err error) {
 		}
 	}
 	if wm {
+		if l.marks.at != nil { // a stage's writers' announcement (stage_watermark.go)
+			return true, false, l.writerWatermark(m)
+		}
 		l.sourceWatermark(m)
 		return true, false, nil
 	}
 	if l.srcMax != nil {
 		l.sourceDone(m)
+	}
+	if l.marks.at != nil {
+		if err := l.writerDone(m); err != nil {
+			return true, false, err
+		}
 	}
 	if !l.eofFrom.first(m) {
 		return true, false, nil // a writer's marker again: an earlier run's, stored in a JetStream stream
@@ -395,6 +427,10 @@ func (l *Loop) processPlain(m *nats.Msg) error {
 // max event time seen minus the delay, after a repartition the minimum of
 // that over the upstream partitions.
 func (l *Loop) observe(m *nats.Msg, et int64) error {
+	if l.marks.at != nil { // a stage's writers announce the watermark
+		l.maxET = max(l.maxET, et)
+		return nil
+	}
 	if l.srcMax != nil {
 		return l.observeSource(m, et)
 	}
@@ -426,7 +462,7 @@ func (l *Loop) idle() error {
 	if l.cfg.Forward != nil {
 		return l.heartbeat()
 	}
-	if l.cfg.Pipeline.Stage == nil || l.srcMax != nil {
+	if l.cfg.Pipeline.Stage == nil || l.srcMax != nil || l.marks.at != nil {
 		return nil
 	}
 	if l.cfg.TimeIdx < 0 { // processing time: the clock is the watermark

@@ -42,7 +42,12 @@ func (l *Loop) newOutlet() outlet {
 
 // publish hands the outputs of the current input (or of a watermark:
 // l.cur nil) to the outlet.
-func (l *Loop) publish(rows []runtime.Row) error { return l.outlet.publish(rows) }
+func (l *Loop) publish(rows []runtime.Row) error {
+	if l.ann.on {
+		l.noteOutputs(rows)
+	}
+	return l.outlet.publish(rows)
+}
 
 // errForwardRows: the first half of a repartition has no stage; its
 // pipeline only filters.

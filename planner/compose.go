@@ -159,6 +159,28 @@ func (c *composer) plan(p *parser, sink *Stream, name string, head, toks []token
 		if q == nil {
 			return
 		}
+		// A repartition becomes an exchange (exchange.go): a stage read
+		// is partitioned by q's key, a JetStream source read through one.
+		if !c.rekeyStage(q) {
+			if col, parts, ok := c.durableExchange(q); ok {
+				pl.Queries = pl.Queries[:len(pl.Queries)-1]
+				from := q.Source.Name
+				by := from + "_by_" + col
+				if parts == 1 {
+					by = from + "_all"
+				}
+				if !c.readThroughAs(p, b, "SELECT * FROM `%s`", parts, col, c.uniqueName(by)) {
+					return
+				}
+				ins = append(append([]insertion(nil), c.renames...), ins...)
+				if q = p.selectQuery(pl, sink, bName, bHead, b, bEnd, c.text, i > 0, rank, ins); q == nil {
+					return
+				}
+				if q.sourceAlias == "" { // readThrough named the stage AS the stream
+					q.sourceAlias = from
+				}
+			}
+		}
 		if len(branches) > 1 {
 			if i > 0 && q.outChangelog != pl.Queries[first].outChangelog {
 				p.errorf(b[0], "UNION ALL of an append-only and a changelog branch (this one is %s): expected branches of one kind; write them to two streams", q.OutputKindText())

@@ -171,6 +171,11 @@ func (c *composer) scalarStage(p *parser, toks []token, at token, body []token, 
 // stage (format: its SELECT, %s the stream) with parts partitions by
 // column key, which the FROM then names.
 func (c *composer) readThrough(p *parser, toks []token, format string, parts int, key string) bool {
+	return c.readThroughAs(p, toks, format, parts, key, "")
+}
+
+// readThroughAs is readThrough naming the stage name ("": _sq<n>_by).
+func (c *composer) readThroughAs(p *parser, toks []token, format string, parts int, key, name string) bool {
 	from := -1
 	for i, t := range toks {
 		if isKeyword(t, "FROM") && i+1 < len(toks) {
@@ -188,7 +193,9 @@ func (c *composer) readThrough(p *parser, toks []token, format string, parts int
 		return false
 	}
 	c.n++
-	name := fmt.Sprintf("_sq%d_by", c.n)
+	if name == "" {
+		name = fmt.Sprintf("_sq%d_by", c.n)
+	}
 	by := c.genStage(p, toks[from], name, fmt.Sprintf(format, outer.Name))
 	if by == nil {
 		return false

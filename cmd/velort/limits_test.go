@@ -530,7 +530,7 @@ CREATE STREAM js_out WITH (subject = 'ol.out.js', jetstream = 'OL_JS_OUT') AS SE
 	js, _ := nc.JetStream(nats.PublishAsyncMaxPending(8192))
 	start = time.Now()
 	for i := range burst {
-		if _, err := js.PublishAsync("ol.js", record(i)); err != nil {
+		if _, err := js.PublishAsync("ol.js", record(i), nats.StallWait(time.Minute)); err != nil { // a loaded machine stalls past the 200 ms default
 			t.Fatal(err)
 		}
 	}

@@ -1,0 +1,75 @@
+package planner
+
+import (
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql/expression"
+)
+
+// A stage read by event time and written by several loops (the
+// partitions of the queries writing it) carries its writers' progress
+// announcements, and its readers take their watermark from those — the
+// minimum over writers — rather than from the interleaved records
+// (partition/stage_watermark.go).
+
+// stageWriters is how many loops write s when s is a stage with an event
+// time written by more than one loop; 0 otherwise.
+func (pl *Plan) stageWriters(s *Stream) int {
+	if s == nil || !s.Hidden || s.EventTime == "" {
+		return 0
+	}
+	n := 0
+	for _, q := range pl.Queries {
+		if q.Sink == s {
+			n += q.Source.Partitions
+		}
+	}
+	if n < 2 {
+		return 0
+	}
+	return n
+}
+
+// AnnounceWatermarks tells whether q's loops announce their progress to
+// the readers of its sink, and which output column's largest published
+// value they announce (-1: their input's event time, which q passes
+// through unchanged as the sink's event time).
+func (q *Query) AnnounceWatermarks() (timeIdx int, ok bool) {
+	if q.plan.stageWriters(q.Sink) == 0 {
+		return 0, false
+	}
+	if q.passesEventTime(q.Sink.EventTimeIdx) {
+		return -1, true
+	}
+	return q.Sink.EventTimeIdx, true
+}
+
+// InputWriters is, for a query reading by event time a stage several
+// loops write, how many; 0 when its watermark comes from its records.
+// Joins keep their own watermarks per side; a query repartitioned over
+// core NATS forwards its records' event times to its second half.
+func (q *Query) InputWriters() int {
+	if q.TimeIdx < 0 || q.regular != nil || q.interval != nil || q.NeedsRepartition() {
+		return 0
+	}
+	return q.plan.stageWriters(q.Source)
+}
+
+// passesEventTime reports whether output column col of the stateless q
+// is its source's event-time column, unchanged.
+func (q *Query) passesEventTime(col int) bool {
+	if q.Kind != "stateless" || q.inChangelog || q.regular != nil || q.interval != nil || q.TimeIdx < 0 ||
+		q.shape == nil || len(q.shape.inner) > 0 || col < 0 || col >= len(q.shape.project) {
+		return false
+	}
+	e := q.shape.project[col]
+	for {
+		a, ok := e.(*expression.Alias)
+		if !ok {
+			break
+		}
+		e = a.Child
+	}
+	gf, ok := e.(*expression.GetField)
+	return ok && strings.EqualFold(gf.Name(), q.Source.EventTime)
+}
