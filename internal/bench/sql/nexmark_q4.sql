@@ -1,8 +1,8 @@
 -- Nexmark q4 (average price for a category): the winning (highest)
 -- bid of each auction among the bids made while it was open, averaged per
--- category — Nexmark's nested query. velort joins two append-only streams
--- only with a time bound, so the auctions are a CTE grouped by id (a
--- changelog: ids are unique) that the bids join.
+-- category — Nexmark's nested query in its own form: auction JOIN bid
+-- without a time bound is a regular join of two append-only streams (both
+-- sides kept), the MAX per auction a GROUP BY over its changelog.
 CREATE STREAM auction (
     id          BIGINT,
     item_name   VARCHAR,
@@ -27,13 +27,10 @@ CREATE STREAM bid (
 ) WITH (subject = 'bench.nexmark.q4.bid', format = 'json', event_time = 'date_time');
 
 CREATE STREAM q4_out WITH (subject = 'bench.nexmark.q4.out', format = 'json') AS
-WITH auctions AS (
-    SELECT id, category, date_time, expires FROM auction
-    GROUP BY id, category, date_time, expires)
 SELECT q.category, AVG(q.final) AS avg_final
 FROM (
     SELECT MAX(b.price) AS final, a.category
-    FROM bid b JOIN auctions a ON a.id = b.auction
+    FROM auction a JOIN bid b ON a.id = b.auction
     WHERE b.date_time BETWEEN a.date_time AND a.expires
     GROUP BY a.id, a.category) q
 GROUP BY q.category;
