@@ -61,6 +61,9 @@ func (c *capture) subscribe(conn *transport.Conn, subject string) error {
 func (c *capture) handle(m *nats.Msg) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if partition.IsWatermark(m) { // a writer's progress announcement (partition/stage_watermark.go)
+		return
+	}
 	if partition.IsEOF(m) {
 		if c.raw {
 			c.eofs++

@@ -6,16 +6,18 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/expression"
 )
 
-// A stage read by event time and written by several loops (the
-// partitions of the queries writing it) carries its writers' progress
+// A stream velort writes — a stage, or a derived stream — that several
+// loops write (the partitions of the queries writing it) and a query of
+// the file reads by event time carries its writers' progress
 // announcements, and its readers take their watermark from those — the
 // minimum over writers — rather than from the interleaved records
 // (partition/stage_watermark.go).
 
-// stageWriters is how many loops write s when s is a stage with an event
-// time written by more than one loop; 0 otherwise.
+// stageWriters is how many loops write s when s is a stream with an event
+// time that only queries of the file write, more than one loop; 0
+// otherwise.
 func (pl *Plan) stageWriters(s *Stream) int {
-	if s == nil || !s.Hidden || s.EventTime == "" {
+	if s == nil || !s.Derived || s.Materialized != nil || s.EventTime == "" {
 		return 0
 	}
 	n := 0
@@ -35,8 +37,14 @@ func (pl *Plan) stageWriters(s *Stream) int {
 // value they announce (-1: their input's event time, which q passes
 // through unchanged as the sink's event time).
 func (q *Query) AnnounceWatermarks() (timeIdx int, ok bool) {
-	if q.plan.stageWriters(q.Sink) == 0 {
-		return 0, false
+	read := false
+	for _, r := range q.plan.Queries {
+		if r.Source == q.Sink && r.InputWriters() > 0 {
+			read = true
+		}
+	}
+	if !read {
+		return 0, false // no query of the file reads it by event time
 	}
 	if q.passesEventTime(q.Sink.EventTimeIdx) {
 		return -1, true
