@@ -128,9 +128,9 @@ const dropWarnEvery = 10 * time.Second
 type Loop struct {
 	cfg    Config
 	nc     *nats.Conn
-	intake intake                // set by the Subscribe method called (intake.go)
-	proc   func(*nats.Msg) error // the processor, chosen in New
-	outlet outlet                // chosen in New (outlet.go)
+	intake intake                       // set by the Subscribe method called (intake.go)
+	proc   func(*Loop, *nats.Msg) error // the processor, chosen in New (a method expression: no wrapper per call)
+	outlet outlet                       // chosen in New (outlet.go)
 	Stats  Stats
 
 	dec     *runtime.Decoder
@@ -242,20 +242,20 @@ func New(nc *nats.Conn, cfg Config) *Loop {
 // changelog (its table of last rows, and either half of a repartition
 // over it), the first half of a repartition, a micro-batch, or the plain
 // decode → execute → publish of processPlain.
-func (l *Loop) processor() func(*nats.Msg) error {
+func (l *Loop) processor() func(*Loop, *nats.Msg) error {
 	switch {
 	case l.cfg.Joined != nil && l.cfg.Joined.Regular:
-		return l.processRegular
+		return (*Loop).processRegular
 	case l.cfg.Joined != nil:
-		return l.processJoined
+		return (*Loop).processJoined
 	case l.cfg.Changelog:
-		return l.processChange
+		return (*Loop).processChange
 	case l.cfg.Forward != nil:
-		return l.processForward
+		return (*Loop).processForward
 	case l.batched:
-		return l.collect
+		return (*Loop).collect
 	}
-	return l.processPlain
+	return (*Loop).processPlain
 }
 
 // Run is the hot loop. It returns when input ends (all EOF markers seen,
@@ -317,7 +317,7 @@ func (l *Loop) Run(ctx context.Context) error {
 				continue
 			}
 		}
-		if err := l.proc(m); err != nil {
+		if err := l.proc(l, m); err != nil {
 			return err
 		}
 		if l.ann.on {
@@ -366,7 +366,7 @@ func (l *Loop) control(m *nats.Msg) (control, end bool, err error) {
 }
 
 // process runs one record through the loop's processor (as Run does).
-func (l *Loop) process(m *nats.Msg) error { return l.proc(m) }
+func (l *Loop) process(m *nats.Msg) error { return l.proc(l, m) }
 
 // processPlain is the plain processor: one record of an append-only
 // stream, decode → execute → publish.
@@ -414,8 +414,10 @@ func (l *Loop) processPlain(m *nats.Msg) error {
 		}
 		return l.deadLetter(m, l.ctx.Err.Error())
 	}
-	if err := l.outlet.publish(outs); err != nil {
-		return err
+	if len(outs) > 0 { // filtered out: nothing to publish
+		if err := l.outlet.publish(outs); err != nil {
+			return err
+		}
 	}
 	if l.cfg.TimeIdx < 0 && !l.clock {
 		return nil // no time, no watermark
