@@ -178,7 +178,8 @@ type dropCount struct {
 	warnedAt time.Time // last warning
 }
 
-// New prepares a loop; it subscribes in Start.
+// New prepares a loop and picks its processor and outlet; Subscribe,
+// SubscribePull or SubscribeJoinedPull then gives it its intake.
 func New(nc *nats.Conn, cfg Config) *Loop {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
