@@ -142,7 +142,7 @@ func (sh *topnScratch) bytes(n int) []byte {
 	}
 	at := len(sh.bbuf)
 	sh.bbuf = sh.bbuf[:at+n]
-	return sh.bbuf[at:at:at+n]
+	return sh.bbuf[at : at : at+n]
 }
 
 const topnChunk = 64 // entries per chunk
