@@ -18,9 +18,12 @@ import (
 // … FROM s JOIN _sqN ON (e) = _sqN._in, the condition replaced by TRUE. A
 // row of s is in the result while its value is among the subquery's, as
 // the batch query answers: it is deleted when the value leaves and comes
-// back when it returns. Each subquery must be one of the AND-ed conditions
-// of WHERE; NOT IN, NOT EXISTS, subqueries under OR, in the SELECT list or
-// in HAVING, and scalar subqueries are refused for now.
+// back when it returns. NOT EXISTS is the anti-join: … FROM s LEFT JOIN
+// _sqN ON … WHERE _sqN._in IS NULL, a row of s in the result while no
+// value matches it. Each subquery must be one of the AND-ed conditions
+// of WHERE; NOT IN (NULL among the values makes it unknown for every
+// row), subqueries under OR, in the SELECT list or in HAVING are refused
+// for now.
 
 // whereSubqueries rewrites the IN/EXISTS subqueries of the SELECT in toks
 // (top level of its WHERE): it returns toks with each such condition
@@ -51,7 +54,8 @@ func (c *composer) whereSubqueries(p *parser, toks []token) ([]token, []insertio
 			p.errorf(toks[sub+1], "a subquery in WHERE needs one stream after FROM (FROM s [AS a]) to join it with")
 			return nil, nil
 		}
-		if closing := matchingParen(toks, sub+1); closing != b-1 || !(sub == a+1 && isKeyword(toks[a], "EXISTS") || sub > a && isKeyword(toks[sub-1], "IN")) {
+		notExists := sub == a+2 && isKeyword(toks[a], "NOT") && isKeyword(toks[a+1], "EXISTS")
+		if closing := matchingParen(toks, sub+1); closing != b-1 || !(sub == a+1 && isKeyword(toks[a], "EXISTS") || notExists || sub > a && isKeyword(toks[sub-1], "IN")) {
 			if closing < 0 || sub > a && (isKeyword(toks[sub-1], "IN") || isKeyword(toks[sub-1], "EXISTS")) {
 				continue // checkTokens refuses it
 			}
@@ -78,9 +82,9 @@ func (c *composer) whereSubqueries(p *parser, toks []token) ([]token, []insertio
 		case sub == a+1 && isKeyword(toks[a], "EXISTS"):
 			stage, on, col = c.existsStage(p, body, outer)
 		case sub >= a+2 && isKeyword(toks[sub-1], "IN") && isKeyword(toks[sub-2], "NOT"):
-			p.errorf(toks[sub-2], "NOT IN (SELECT …) is not supported yet (a NULL among the subquery's values makes it unknown for every row): expected IN, or a LEFT JOIN … WHERE … IS NULL")
-		case sub == a+2 && isKeyword(toks[a], "NOT") && isKeyword(toks[a+1], "EXISTS"):
-			p.errorf(toks[a], "NOT EXISTS (SELECT …) is not supported yet: expected EXISTS, or a LEFT JOIN … WHERE … IS NULL")
+			p.errorf(toks[sub-2], "NOT IN (SELECT …) is not supported yet (a NULL among the subquery's values makes it unknown for every row): expected NOT EXISTS (SELECT … FROM t WHERE t.c = s.x), which keeps a row no value equals")
+		case notExists: // an anti-join: LEFT JOIN the values, keep the rows without one
+			stage, on, col = c.existsStage(p, body, outer)
 		case sub >= a+2 && isKeyword(toks[sub-1], "IN"):
 			e := string(c.text[toks[a].start:toks[sub-2].end])
 			if stage = c.semiStage(p, toks[sub], body, ""); stage != "" {
@@ -102,9 +106,14 @@ func (c *composer) whereSubqueries(p *parser, toks []token) ([]token, []insertio
 		if !c.coPartition(p, toks, stage, col) {
 			return nil, nil
 		}
-		ins = append(ins, insertion{at: outerEnd, text: fmt.Sprintf(" JOIN `%s` ON %s", stage, on)})
 		c.blank(toks[a].start, toks[b-1].end)
-		copy(c.text[toks[a].start:], "TRUE")
+		if notExists {
+			ins = append(ins, insertion{at: outerEnd, text: fmt.Sprintf(" LEFT JOIN `%s` ON %s", stage, on)},
+				insertion{at: toks[a].start, text: fmt.Sprintf("`%s`.`_in` IS NULL", stage)})
+		} else {
+			ins = append(ins, insertion{at: outerEnd, text: fmt.Sprintf(" JOIN `%s` ON %s", stage, on)})
+			copy(c.text[toks[a].start:], "TRUE")
+		}
 		out = append(append(out, toks[last:a]...), token{kind: tokIdent, text: "TRUE", start: toks[a].start, end: toks[a].start + 4})
 		last = b
 	}

@@ -143,7 +143,7 @@ type composedShape struct {
 // composedShapes cover what the random chains do not: UNION ALL, joins of
 // derived tables (aggregates), views, a union inside a derived table and a
 // union of two GROUP BYs (changelogs), IN,
-// correlated EXISTS and scalar subqueries, a window join of two windowed
+// correlated EXISTS and NOT EXISTS and scalar subqueries, a window join of two windowed
 // aggregates, regular INNER and LEFT joins of append-only streams (no time
 // bound), and a global aggregate over a HAVING, all over the append-only
 // source s.
@@ -166,6 +166,10 @@ var composedShapes = []composedShape{
 		cols: []clCol{{name: "k1", typ: clString}, {name: "x", typ: clInt}}, changelog: true},
 	{name: "o_exists", velort: "SELECT a.k1, a.x, a.y FROM s AS a WHERE EXISTS (SELECT 1 FROM s WHERE s.y = a.x AND s.d < 0) AND a.k2 > 0",
 		cols: []clCol{{name: "k1", typ: clString}, {name: "x", typ: clInt}, {name: "y", typ: clInt}}, changelog: true},
+	{name: "o_notexists", velort: "SELECT a.k1, a.x, a.y FROM s AS a WHERE a.k2 > 0 AND NOT EXISTS (SELECT 1 FROM s WHERE s.y = a.x AND s.d < 0)",
+		cols: []clCol{{name: "k1", typ: clString}, {name: "x", typ: clInt}, {name: "y", typ: clInt}}, changelog: true},
+	{name: "o_notexists2", velort: "SELECT s.k1, s.t FROM s WHERE NOT EXISTS (SELECT 1 FROM s AS b WHERE b.k1 = s.t AND b.x > 3)",
+		cols: []clCol{{name: "k1", typ: clString}, {name: "t", typ: clString}}, changelog: true},
 	{name: "o_scalar", velort: "SELECT k1, x FROM s WHERE d > 0 AND x > (SELECT AVG(x) FROM s WHERE y > 1)",
 		cols: []clCol{{name: "k1", typ: clString}, {name: "x", typ: clInt}}, changelog: true},
 	{name: "o_wjoin", velort: "SELECT x.k, x.window_start AS ws, x.n, y.m FROM " +
