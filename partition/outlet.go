@@ -29,6 +29,15 @@ type outlet interface {
 
 // newOutlet picks the loop's outlet from its configuration.
 func (l *Loop) newOutlet() outlet {
+	o := l.sinkOutlet()
+	if l.ann.on && l.cfg.Sink.Announce.TimeIdx >= 0 {
+		return &announcingOutlet{outlet: o, l: l}
+	}
+	return o
+}
+
+// sinkOutlet is the outlet of the loop's sink.
+func (l *Loop) sinkOutlet() outlet {
 	switch {
 	case l.cfg.Forward != nil: // whatever the second half's sink
 		return &l.fwd
@@ -42,11 +51,20 @@ func (l *Loop) newOutlet() outlet {
 
 // publish hands the outputs of the current input (or of a watermark:
 // l.cur nil) to the outlet.
-func (l *Loop) publish(rows []runtime.Row) error {
-	if l.ann.on {
-		l.noteOutputs(rows)
-	}
-	return l.outlet.publish(rows)
+func (l *Loop) publish(rows []runtime.Row) error { return l.outlet.publish(rows) }
+
+// announcingOutlet is the outlet of a stage writer that announces the
+// largest event time it published (Sink.Announce with a TimeIdx,
+// stage_watermark.go): it notes each output's time, whichever processor
+// or watermark published it, then hands it on.
+type announcingOutlet struct {
+	outlet
+	l *Loop
+}
+
+func (o *announcingOutlet) publish(rows []runtime.Row) error {
+	o.l.noteOutputs(rows)
+	return o.outlet.publish(rows)
 }
 
 // errForwardRows: the first half of a repartition has no stage; its
