@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	goruntime "runtime"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -203,6 +204,26 @@ func (m *Module) checkCodec(spec *CodecSpec) error {
 	return nil
 }
 
+// setCodecs checks the codecs a manifest declares (Load: a module in a
+// --plugins directory), so that a broken one fails its load too.
+func (m *Module) setCodecs(manifest []byte) error {
+	specs, err := parseCodecs(manifest)
+	if err != nil {
+		return err
+	}
+	for i := range specs {
+		if err := m.checkCodec(&specs[i]); err != nil {
+			return err
+		}
+	}
+	m.codecs = specs
+	return nil
+}
+
+// Codecs returns the codecs the module's manifest declares (Load),
+// defaults filled.
+func (m *Module) Codecs() []CodecSpec { return append([]CodecSpec(nil), m.codecs...) }
+
 // Spec returns the codec as declared, defaults filled.
 func (c *Codec) Spec() CodecSpec { return c.spec }
 
@@ -243,11 +264,17 @@ func (c *Codec) newInst(mode uint32, cols runtime.Schema, read []bool) (*codecIn
 		in.Close(c.ctx)
 		return nil, err
 	}
+	// A partition loop drops its decoder and encoder without closing them
+	// (runtime.PayloadDecoder has no Close): release the instance then.
+	goruntime.SetFinalizer(ci, func(ci *codecInst) { _ = ci.in.Close(ci.c.ctx) })
 	return ci, nil
 }
 
 // Close releases the instance.
-func (ci *codecInst) Close() error { return ci.in.Close(ci.c.ctx) }
+func (ci *codecInst) Close() error {
+	goruntime.SetFinalizer(ci, nil)
+	return ci.in.Close(ci.c.ctx)
+}
 
 // setup runs init on a fresh instance (the first, or one that replaced a
 // faulted one): the guest learns the columns and may refuse them.

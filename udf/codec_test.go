@@ -280,9 +280,14 @@ func TestLoadCodecChecks(t *testing.T) {
 			t.Errorf("picked codec %s, want %s", c.Spec().Name, tc.name)
 		}
 	}
-	// A codec-only module loads as a plugin module without functions.
+	// A codec-only module loads as a plugin module without functions; a
+	// module whose codec breaks the ABI fails its load.
 	m, err := h.Load(context.Background(), plugin("c_msgpack.wasm"))
-	if err != nil || len(m.Functions()) != 0 {
-		t.Errorf("Load of a codec module: %v", err)
+	if err != nil || len(m.Functions()) != 0 || len(m.Codecs()) != 1 || m.Codecs()[0] != (CodecSpec{"msgpack", "msgpack_init", "msgpack_decode", "msgpack_encode"}) {
+		t.Errorf("Load of a codec module: %v %v", err, m.Codecs())
+	}
+	_, err = h.Load(context.Background(), gen(`{"codecs":[{"name":"x"}]}`, tEncode, true))
+	if err == nil || !strings.Contains(err.Error(), `codec x: signature mismatch: decode export "x_decode"`) {
+		t.Errorf("Load of a module with a broken codec: %v", err)
 	}
 }

@@ -85,7 +85,7 @@ func TestLoadDir(t *testing.T) {
 		names = append(names, filepath.Base(m.Path()))
 		defer m.Close(ctx)
 	}
-	if got := strings.Join(names, " "); got != "c_faults.wasm c_numeric.wasm c_stats.wasm c_strings.wasm risk.wasm" {
+	if got := strings.Join(names, " "); got != "c_codec_faults.wasm c_faults.wasm c_msgpack.wasm c_numeric.wasm c_stats.wasm c_strings.wasm msgpack.wasm risk.wasm" { // codec modules load with no functions
 		t.Errorf("loaded %s", got)
 	}
 

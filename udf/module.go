@@ -26,6 +26,7 @@ type Module struct {
 	parsed   *wasmbin.Module // the module as written, before the rewrite
 	compiled wazero.CompiledModule
 	sigs     []Signature
+	codecs   []CodecSpec // declared by the manifest, checked (codec.go)
 	stats    []funcStats // per function, sampled (stats.go)
 }
 
@@ -42,10 +43,17 @@ func (h *Host) Load(ctx context.Context, path string) (*Module, error) {
 		m.Close(ctx)
 		return nil, fmt.Errorf("udf: %s: %w", path, err)
 	}
-	sigs, err := m.manifest(in)
+	data, err := m.manifestData(in)
 	in.Close(ctx)
+	var sigs []Signature
+	if err == nil {
+		sigs, err = parseManifest(data)
+	}
 	if err == nil && len(sigs) > 0 { // none: a module of codecs only (codec.go)
 		err = m.setSignatures(sigs)
+	}
+	if err == nil {
+		err = m.setCodecs(data)
 	}
 	if err != nil {
 		m.Close(ctx)

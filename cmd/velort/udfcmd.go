@@ -50,6 +50,9 @@ func newUDFCmd() *cobra.Command {
 				}
 				fmt.Fprintln(out)
 			}
+			for _, c := range m.Codecs() { // format = 'wasm' (docs/udf.md "Codecs")
+				fmt.Fprintf(out, "  codec %s  [init %s, decode %s, encode %s]\n", c.Name, c.Init, or(c.Decode, "-"), or(c.Encode, "-"))
+			}
 			return nil
 		},
 	}
@@ -57,4 +60,11 @@ func newUDFCmd() *cobra.Command {
 		"run the module on wazero's interpreter if its optimizing compilation takes longer (negative: no limit)")
 	cmd.AddCommand(inspect)
 	return cmd
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
