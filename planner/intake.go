@@ -31,8 +31,7 @@ func (p *parser) intakeStage(pl *Plan, s *Stream, at token) {
 	case len(s.Key) == 0:
 		p.errorf(at, "stream %s has %d partitions on the wildcard subject %q: expected key = 'column' to partition it by", s.Name, s.Partitions, s.Subject)
 		return
-	case s.JetStream != "":
-		p.natsPartitioned(pl, s)
+	case s.JetStream != "" && p.natsPartitioned(pl, s):
 		return
 	}
 	raw := *s
@@ -43,6 +42,12 @@ func (p *parser) intakeStage(pl *Plan, s *Stream, at token) {
 
 	name := strings.ToLower(s.Name)
 	s.Subject = fmt.Sprintf("_velort.in.%s.{partition}", subjectToken(name))
+	if s.JetStream != "" {
+		// a key NATS cannot partition by (natsPartitioned): the intake reads
+		// the user's stream durably and writes the partitions to a stream of
+		// velort's, so the whole path stays effectively once
+		s.JetStream, s.Start = "VELORT_IN_"+strings.ToUpper(subjectToken(name)), "earliest"
+	}
 	s.Format, s.PayloadFormat, s.Template = "json", nil, nil
 	s.IntakeOf = &raw
 	cols := append(s.Columns[:0:0], s.Columns...)
@@ -60,9 +65,9 @@ func (p *parser) intakeStage(pl *Plan, s *Stream, at token) {
 }
 
 // A JetStream source on a wildcard subject with partitions > 1 is
-// partitioned by NATS itself: the stream velort creates has a subject
-// transform that appends NATS's partition of the key's subject token
-// (transport.PartitionTransform):
+// partitioned by NATS itself when its key is one VARCHAR subject token: the
+// stream velort creates has a subject transform that appends NATS's
+// partition of the token (transport.PartitionTransform):
 //
 //	subject 'plant.*.sensor.*', key = 'device' (METADATA FROM 'subject.4'), partitions = 4
 //	stores plant.north.sensor.d7 as plant.north.sensor.d7.{{partition(4,2)}}
@@ -71,37 +76,31 @@ func (p *parser) intakeStage(pl *Plan, s *Stream, at token) {
 // the token's bytes with FNV-1a, as velort hashes a VARCHAR key
 // (transport.PartitionOf), so the loop's check that a record's key hashes
 // to its partition agrees (TestPartitionTransformAgreesWithNATS). Other
-// keys are refused: a payload column is not known to NATS, a non-VARCHAR
-// token hashes as its text (007 vs 7), and a compound key's text is
-// a|b where NATS hashes ab.
+// keys go through the intake stage over JetStream instead (intakeStage): a
+// payload column is not known to NATS, a non-VARCHAR token hashes as its
+// text (007 vs 7), a compound key's text is a|b where NATS hashes ab, and
+// a '>' subject cannot be transformed so.
 
 // natsPartitioned declares s as a JetStream stream partitioned by NATS's
-// subject transform, or refuses it at its key.
-func (p *parser) natsPartitioned(pl *Plan, s *Stream) {
-	at := p.src.tokenAt(s.keyPos)
-	instead := "or leave out jetstream (velort's intake partitions core NATS traffic), or set partitions = 1"
+// subject transform and reports true, or reports false when its key is
+// not one VARCHAR subject token of a '*'.
+func (p *parser) natsPartitioned(pl *Plan, s *Stream) bool {
 	if len(s.KeyIdx) != 1 {
-		p.errorf(at, "stream %s: a JetStream stream on the wildcard subject %q is partitioned by NATS, by one subject token: expected key = 'column' with one VARCHAR column METADATA FROM 'subject.N' (N a '*' of the subject; GROUP BY may add more columns), %s", s.Name, s.Subject, instead)
-		return
+		return false
 	}
 	c := s.Columns[s.KeyIdx[0]]
 	m, ok := transport.ParseMetadata(c.Meta)
-	if c.Meta == "" || !ok || m.Kind != transport.MetaSubject {
-		p.errorf(at, "stream %s: a JetStream stream on the wildcard subject %q is partitioned by NATS, which knows only the subject: expected the key to be a VARCHAR column METADATA FROM 'subject.N' (N a '*' of the subject), not %s, %s", s.Name, s.Subject, c.Name, instead)
-		return
-	}
-	if c.Type != runtime.TString {
-		p.errorf(at, "stream %s: key %s is %s; NATS partitions by the token's text: declare it VARCHAR (CAST it where a number is needed), %s", s.Name, c.Name, c.Type, instead)
-		return
+	if c.Meta == "" || !ok || m.Kind != transport.MetaSubject || c.Type != runtime.TString {
+		return false
 	}
 	tr, err := transport.PartitionTransform(s.Subject, s.Partitions, []int{m.Token})
 	if err != nil {
-		p.errorf(at, "stream %s: key %s cannot be partitioned by NATS: %v; expected a key column METADATA FROM 'subject.N' with N a '*' of the subject (no '>'), %s", s.Name, c.Name, err, instead)
-		return
+		return false
 	}
 	s.Transform = &tr
 	s.Subject = transport.StoredPattern(s.Subject)
 	pl.addStream(s)
+	return true
 }
 
 // JetStreamSubjects returns the subjects a JetStream source's stream

@@ -43,26 +43,33 @@ CREATE STREAM totals AS SELECT site, device, SUM(v) AS total FROM readings GROUP
 	}
 }
 
-// TestJetStreamWildcardKeyRefused: keys NATS cannot partition by are
-// refused at the key option, saying what to write instead.
-func TestJetStreamWildcardKeyRefused(t *testing.T) {
+// TestJetStreamWildcardIntakeOverJetStream: keys NATS cannot partition by
+// (a payload column, a BIGINT token, a compound key, a literal token, a
+// '>' subject) go through the intake stage over JetStream: the raw stream
+// reads the user's stream, and the partitions are a stream of velort's.
+func TestJetStreamWildcardIntakeOverJetStream(t *testing.T) {
 	const tail = ";\nCREATE STREAM o AS SELECT v FROM s;"
-	for _, c := range []struct{ name, decl, want string }{
-		{"payload key", "CREATE STREAM s (d VARCHAR METADATA FROM 'subject.2', v BIGINT, k VARCHAR) WITH (subject = 'p.*', partitions = 4, key = 'k', jetstream = 'P')",
-			"q.sql:1:121: stream s: a JetStream stream on the wildcard subject \"p.*\" is partitioned by NATS, which knows only the subject: expected the key to be a VARCHAR column METADATA FROM 'subject.N'"},
-		{"number token", "CREATE STREAM s (d BIGINT METADATA FROM 'subject.2', v BIGINT) WITH (subject = 'p.*', partitions = 4, key = 'd', jetstream = 'P')",
-			"key d is BIGINT; NATS partitions by the token's text: declare it VARCHAR"},
-		{"literal token", "CREATE STREAM s (d VARCHAR METADATA FROM 'subject.1', v BIGINT) WITH (subject = 'p.*', partitions = 4, key = 'd', jetstream = 'P')",
-			"token 1 of subject \"p.*\" is not a '*'"},
-		{"tail", "CREATE STREAM s (d VARCHAR METADATA FROM 'subject.2', v BIGINT) WITH (subject = 'p.*.>', partitions = 4, key = 'd', jetstream = 'P')",
-			"ends in '>'"},
-		{"compound", "CREATE STREAM s (a VARCHAR METADATA FROM 'subject.2', d VARCHAR METADATA FROM 'subject.3', v BIGINT) WITH (subject = 'p.*.*', partitions = 4, key = 'a, d', jetstream = 'P')",
-			"by one subject token: expected key = 'column' with one VARCHAR column"},
+	for _, c := range []struct{ name, decl string }{
+		{"payload key", "CREATE STREAM s (d VARCHAR METADATA FROM 'subject.2', v BIGINT, k VARCHAR) WITH (subject = 'p.*', partitions = 4, key = 'k', jetstream = 'P', start = 'latest')"},
+		{"number token", "CREATE STREAM s (d BIGINT METADATA FROM 'subject.2', v BIGINT) WITH (subject = 'p.*', partitions = 4, key = 'd', jetstream = 'P', start = 'latest')"},
+		{"literal token", "CREATE STREAM s (d VARCHAR METADATA FROM 'subject.1', v BIGINT) WITH (subject = 'p.*', partitions = 4, key = 'd', jetstream = 'P', start = 'latest')"},
+		{"tail", "CREATE STREAM s (d VARCHAR METADATA FROM 'subject.2', v BIGINT) WITH (subject = 'p.*.>', partitions = 4, key = 'd', jetstream = 'P', start = 'latest')"},
+		{"compound", "CREATE STREAM s (a VARCHAR METADATA FROM 'subject.2', d VARCHAR METADATA FROM 'subject.3', v BIGINT) WITH (subject = 'p.*.*', partitions = 4, key = 'a, d', jetstream = 'P', start = 'latest')"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := Parse("q.sql", c.decl+tail, Options{})
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("error %v\nwant it to contain %s", err, c.want)
+			pl, err := Parse("q.sql", c.decl+tail, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := pl.Stream("s")
+			if s.Transform != nil || s.IntakeOf == nil {
+				t.Fatalf("transform %v, intake of %v", s.Transform, s.IntakeOf)
+			}
+			if raw := s.IntakeOf; raw.JetStream != "P" || raw.Start != "latest" || raw.Partitions != 1 {
+				t.Errorf("raw stream: jetstream %q, start %s, %d partitions", raw.JetStream, raw.Start, raw.Partitions)
+			}
+			if s.JetStream != "VELORT_IN_S" || s.Start != "earliest" || s.Subject != "_velort.in.s.{partition}" {
+				t.Errorf("partitions: jetstream %q, start %s, subject %s", s.JetStream, s.Start, s.Subject)
 			}
 		})
 	}
