@@ -159,6 +159,16 @@ func (c *composer) plan(p *parser, sink *Stream, name string, head, toks []token
 		if q == nil {
 			return
 		}
+		if q.regular != nil && q.regular.exchange { // exchange.go
+			pl.Queries = pl.Queries[:len(pl.Queries)-1]
+			if !c.exchangeJoinSides(p, q, b) {
+				return
+			}
+			ins = append(append([]insertion(nil), c.renames...), ins...)
+			if q = p.selectQuery(pl, sink, bName, bHead, b, bEnd, c.text, i > 0, rank, ins); q == nil {
+				return
+			}
+		}
 		// A repartition becomes an exchange (exchange.go): a stage read
 		// is partitioned by q's key, a JetStream source read through one.
 		if !c.rekeyStage(q) {

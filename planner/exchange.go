@@ -2,6 +2,9 @@ package planner
 
 import (
 	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
 )
 
 // Repartitioning over JetStream (SPEC §2 "Composed queries": the whole
@@ -110,4 +113,85 @@ func keyColumn(q *Query, k string) string {
 		return q.Source.Columns[i].Name
 	}
 	return ""
+}
+
+// exchangeable reports whether each side of the regular join that needs
+// repartitioning can be read through a stage partitioned by its join
+// column: the key is a column, and the side is append-only or a changelog
+// whose key is that column (a row of a key then never changes partition;
+// a changelog partitioned by another column would leave a row's old
+// version behind in its old partition).
+func (s *regularSpec) exchangeable() bool {
+	for i, side := range [2]*Stream{s.left, s.right} {
+		if !s.repart[i] {
+			continue
+		}
+		if s.joinColumn(i) == "" || side.Changelog && !isKeyColumn([2]sql.Expression{s.leftKey, s.rightKey}[i], side) {
+			return false
+		}
+	}
+	return true
+}
+
+// joinColumn is the column of side i that the join key is, or "".
+func (s *regularSpec) joinColumn(i int) string {
+	side := [2]*Stream{s.left, s.right}[i]
+	gf, ok := [2]sql.Expression{s.leftKey, s.rightKey}[i].(*expression.GetField)
+	if !ok || gf.Index() < 0 || gf.Index() >= len(side.Columns) {
+		return ""
+	}
+	return side.Columns[gf.Index()].Name
+}
+
+// exchangeJoinSides makes the regular join of q (toks, its SELECT) read
+// each side it must repartition over JetStream through a stage
+// partitioned by the side's join column into the FROM stream's
+// partitions: the join then needs no core-NATS forwarders, and every
+// exchange is checkpointed and deduplicated.
+func (c *composer) exchangeJoinSides(p *parser, q *Query, toks []token) bool {
+	s := q.regular
+	items := joinItems(toks)
+	if len(items) != 2 || len(c.renames) > 0 {
+		p.errorf(toks[0], "a join over JetStream streams not partitioned alike by the join column reads its sides through stages, which needs a FROM stream and one JOIN stream: expected both partitioned by the join column into the same partitions")
+		return false
+	}
+	n := q.Source.Partitions
+	for i, side := range [2]*Stream{s.left, s.right} {
+		if !s.repart[i] {
+			continue
+		}
+		at := -1
+		for k, it := range items {
+			if at < 0 && c.pl.Stream(toks[it].text) == side && (s.left != s.right || k == i) {
+				at = it
+			}
+		}
+		col := s.joinColumn(i)
+		if at < 0 || col == "" {
+			p.errorf(toks[0], "internal error: the join side %s to read through a stage was not found", side.Name)
+			return false
+		}
+		if !c.readThroughAt(p, toks, at, "SELECT * FROM `%s`", n, col, c.uniqueName(side.Name+"_by_"+col)) {
+			return false
+		}
+	}
+	return true
+}
+
+// joinItems is the token indexes of the stream names after the top-level
+// FROM and JOIN of a SELECT.
+func joinItems(toks []token) []int {
+	var out []int
+	depth := 0
+	for i, t := range toks {
+		switch {
+		case isPunct(t, "("):
+			depth++
+		case isPunct(t, ")"):
+			depth--
+		case depth == 0 && (isKeyword(t, "FROM") || isKeyword(t, "JOIN")) && i+1 < len(toks) && toks[i+1].kind == tokIdent:
+			out = append(out, i+1)
+		}
+	}
+	return out
 }

@@ -14,6 +14,10 @@ type parser struct {
 	// inline: offsets of the ( of derived tables go-mysql-server plans
 	// inside this query (fused, fuse.go), which checkTokens lets pass.
 	inline map[int]bool
+	// exchangeJoins: the composer can read a regular join's sides through
+	// stages (exchange.go), so refuseRegularJoin notes a JetStream join
+	// whose sides are partitioned otherwise instead of refusing it.
+	exchangeJoins bool
 }
 
 func (p *parser) peek() token {

@@ -378,7 +378,7 @@ func (p *parser) query(pl *Plan, sink *Stream, name string) {
 func (p *parser) selectQuery(pl *Plan, sink *Stream, name string, head, toks []token, end int, text []byte, union bool, rank *rankSpec, ins []insertion) *Query {
 	all := append(append([]token(nil), head...), toks...)
 	sp := &parser{src: p.src, st: statement{toks: all, start: all[0].start, end: end}, i: len(head)}
-	sp.extra, sp.inline = ins, p.inline
+	sp.extra, sp.inline, sp.exchangeJoins = ins, p.inline, true
 	q := sp.planSelect(pl, sink, name, append([]byte(nil), text[:end]...), union, rank)
 	if sp.fail != nil && p.fail == nil {
 		p.fail = sp.fail

@@ -35,6 +35,10 @@ type regularSpec struct {
 	// refuseRegularJoin; a side read directly is partitioned by its join
 	// column into as many partitions (or both have one).
 	repart [2]bool
+	// exchange: the sides to repartition are on JetStream; the composer
+	// reads each through a stage partitioned by its join column instead
+	// (exchange.go).
+	exchange bool
 	// refusal: why the join cannot run, reported at the JOIN by
 	// refuseRegularJoin ("" when it can).
 	refusal string
@@ -192,11 +196,13 @@ func (q *Query) refuseRegularJoin(p *parser) *Error {
 			key := [2]sql.Expression{s.leftKey, s.rightKey}[i]
 			s.repart[i] = side.Partitions != n || n > 1 && !isKeyColumn(key, side)
 		}
-		if (s.repart[0] || s.repart[1]) && (s.left.JetStream != "" || s.right.JetStream != "") {
-			return p.src.errorAt(at, "a join over a changelog whose streams are not partitioned alike by the join column is repartitioned over core NATS subjects, which JetStream streams cannot use yet: %s (%s) and %s (%s); expected both partitioned by the join column (%s and %s) into the same partitions, or streams without jetstream",
+		if (s.repart[0] || s.repart[1]) && (s.left.JetStream != "" || s.right.JetStream != "") && p.exchangeJoins && s.exchangeable() {
+			s.exchange = true // the composer reads the sides through stages (exchange.go)
+		} else if (s.repart[0] || s.repart[1]) && (s.left.JetStream != "" || s.right.JetStream != "") {
+			return p.src.errorAt(at, "a join of JetStream streams not partitioned alike by the join column reads each such side through a stage partitioned by its join column, which a changelog keyed by another column (or a join key that is an expression) cannot be: %s (%s) and %s (%s); expected both partitioned by the join column (%s and %s) into the same partitions, or streams without jetstream",
 				s.left.Name, partText(s.left), s.right.Name, partText(s.right), s.leftKey, s.rightKey)
 		}
-		if n > 1 && q.Kind == "group" && s.repart[s.sideOfStream(q.Source)] {
+		if n > 1 && q.Kind == "group" && s.repart[s.sideOfStream(q.Source)] && !s.exchange {
 			return p.src.errorAt(at, "a GROUP BY over a join on %d partitions whose FROM stream %s is repartitioned by the join column (%s) is not supported yet; expected %s partitioned by the join column, or partitions = 1",
 				n, q.Source.Name, partText(q.Source), q.Source.Name)
 		}
@@ -208,7 +214,7 @@ func (q *Query) refuseRegularJoin(p *parser) *Error {
 	if lerr == nil && rerr == nil && (lk.typ != rk.typ && lk.typ != runtime.TNull && rk.typ != runtime.TNull || lk.typ == runtime.TDecimal && lk.scale != rk.scale) {
 		return p.src.errorAt(at, "the join keys %s (%s) and %s (%s) have different types: a join over a changelog matches keys of one type; expected CAST(… AS …) of one side to the other's type", s.leftKey, typeText(lk), s.rightKey, typeText(rk))
 	}
-	if q.Kind == "group" && q.NeedsRepartition() {
+	if q.Kind == "group" && q.NeedsRepartition() && !s.exchange { // with stages, the query planned again decides
 		return p.src.errorAt(at, "a GROUP BY over a join over a changelog on %d partitions must group by the partition key (%s): repartitioning a join's output is not supported yet; expected GROUP BY the join column, or partitions = 1",
 			q.Source.Partitions, strings.Join(q.Source.Key, ", "))
 	}

@@ -25,8 +25,9 @@ func TestRegularJoinRefusals(t *testing.T) {
 	cases := []struct{ name, sql, want string }{
 		{"GROUP BY over a repartitioned FROM stream", "CREATE STREAM o AS SELECT d.k, COUNT(*) AS m FROM d JOIN c ON d.k = c.k GROUP BY d.k;",
 			"q.sql:7:53: a GROUP BY over a join on 4 partitions whose FROM stream d is repartitioned by the join column (partitions = 4, key = 'id') is not supported yet"},
-		{"repartitioned JetStream", "CREATE STREAM js4 (k VARCHAR, y BIGINT) WITH (subject = 'js4.{partition}', partitions = 4, key = 'y', jetstream = 'JS4'); CREATE STREAM o AS SELECT js.n, js4.y FROM js4 JOIN js ON js4.k = js.k;",
-			"q.sql:7:170: a join over a changelog whose streams are not partitioned alike by the join column is repartitioned over core NATS subjects, which JetStream streams cannot use yet"},
+		{"repartitioned JetStream changelog keyed otherwise", "CREATE STREAM js4 (k VARCHAR, y BIGINT) WITH (subject = 'js4.{partition}', partitions = 4, key = 'y', jetstream = 'JS4'); " +
+			"CREATE STREAM js5 (id VARCHAR, k VARCHAR) WITH (subject = 'js5.{partition}', partitions = 4, key = 'id', changelog = 'upsert', jetstream = 'JS5'); CREATE STREAM o AS SELECT js5.id, js4.y FROM js4 JOIN js5 ON js4.k = js5.k;",
+			"q.sql:7:319: a join of JetStream streams not partitioned alike by the join column reads each such side through a stage partitioned by its join column, which a changelog keyed by another column"},
 		{"no equality", "CREATE STREAM o AS SELECT e.id, f.x FROM e JOIN f ON e.n < f.x;",
 			"q.sql:7:44: a join over a changelog needs an equality of the two streams' columns in ON"},
 		{"JetStream", "CREATE STREAM o AS SELECT e.id, js.n FROM e JOIN js ON e.k = js.k;",
@@ -48,6 +49,31 @@ func TestRegularJoinRefusals(t *testing.T) {
 				t.Errorf("error\n  %s\nwant it to contain\n  %s", err, c.want)
 			}
 		})
+	}
+}
+
+// TestRegularJoinJetStreamSidesThroughStages: a join of JetStream streams
+// partitioned otherwise than by the join column (was refused: "JetStream
+// streams cannot use yet") reads each such side through a stage
+// partitioned by its join column into the FROM stream's partitions — an
+// append-only side, and a changelog keyed by the join column on another
+// number of partitions — so the join needs no core-NATS forwarders.
+func TestRegularJoinJetStreamSidesThroughStages(t *testing.T) {
+	pl, err := Parse("q.sql", rjDecl+"CREATE STREAM js4 (k VARCHAR, y BIGINT) WITH (subject = 'js4.{partition}', partitions = 4, key = 'y', jetstream = 'JS4'); "+
+		"CREATE STREAM o WITH (subject = 'o', jetstream = 'O') AS SELECT js.n, js4.y FROM js4 JOIN js ON js4.k = js.k;", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := pl.Queries[len(pl.Queries)-1]
+	if q.Name != "o" || q.regular == nil || q.regular.repart[0] || q.regular.repart[1] {
+		t.Fatalf("query %s: the join still repartitions (%+v)", q.Name, q.regular)
+	}
+	for i, want := range []string{"js4_by_k", "js_by_k"} {
+		side := [2]*Stream{q.regular.left, q.regular.right}[i]
+		if side.Name != want || !side.Hidden || side.Partitions != 4 || side.JetStream == "" || len(side.Key) != 1 || side.Key[0] != "k" {
+			t.Errorf("side %d: %s (hidden %v, %d partitions, key %v, jetstream %q), want stage %s on 4 partitions by k over JetStream",
+				i, side.Name, side.Hidden, side.Partitions, side.Key, side.JetStream, want)
+		}
 	}
 }
 

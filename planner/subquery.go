@@ -201,6 +201,18 @@ func (c *composer) readThroughAs(p *parser, toks []token, format string, parts i
 		p.errorf(toks[from], "two subqueries reading %s differently are not supported: expected one", outer.Name)
 		return false
 	}
+	if !c.readThroughAt(p, toks, from, format, parts, key, name) {
+		return false
+	}
+	c.outerCols = outer
+	return true
+}
+
+// readThroughAt makes the stream named at toks[from] (a FROM or JOIN item)
+// read through a stage (format: its SELECT, %s the stream) with parts
+// partitions by column key, named name ("": _sq<n>_by).
+func (c *composer) readThroughAt(p *parser, toks []token, from int, format string, parts int, key, name string) bool {
+	outer := c.pl.Stream(toks[from].text)
 	c.n++
 	if name == "" {
 		name = fmt.Sprintf("_sq%d_by", c.n)
@@ -217,7 +229,6 @@ func (c *composer) readThroughAs(p *parser, toks []token, format string, parts i
 	c.blank(toks[from].start, toks[from].end)
 	c.renames = append(c.renames, insertion{at: toks[from].start, text: "`" + name + "`" + alias})
 	toks[from] = token{kind: tokIdent, text: name, start: toks[from].start, end: toks[from].end}
-	c.outerCols = outer
 	return true
 }
 

@@ -168,3 +168,68 @@ func TestRepartitionOverJetStreamSurvivesKills(t *testing.T) {
 		}
 	}
 }
+
+// exchangeJoinSQL: a regular join of two JetStream streams partitioned by
+// their ids, on the bid's auction: the bids are read through a stage
+// partitioned by auction (planner/exchange.go); this was refused before.
+const exchangeJoinSQL = `
+CREATE STREAM bids (id BIGINT, auction BIGINT, price BIGINT)
+WITH (subject = 'xj.bids.{partition}', partitions = 4, key = 'id', jetstream = 'XJ_BIDS');
+CREATE STREAM auctions (id BIGINT, seller VARCHAR)
+WITH (subject = 'xj.auctions.{partition}', partitions = 4, key = 'id', jetstream = 'XJ_AUCTIONS');
+CREATE STREAM joined WITH (subject = 'xj.joined', jetstream = 'XJ_JOINED') AS
+SELECT b.id, b.price, a.seller FROM bids b JOIN auctions a ON b.auction = a.id;
+`
+
+// TestJetStreamJoinRepartitionedSurvivesKills: the join above, SIGKILLed
+// 3 times mid-stream and restarted, ends with the table of the batch
+// join: each bid once with its auction's seller.
+func TestJetStreamJoinRepartitionedSurvivesKills(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts velort processes")
+	}
+	const n = 30000
+	dir := t.TempDir()
+	emb := persistentServer(t, dir)
+	nc := natsConnect(t, emb.ClientURL())
+	rng := rand.New(rand.NewSource(9))
+	var bids, auctions []string
+	want := map[string]int{}
+	for a := range 400 {
+		auctions = append(auctions, fmt.Sprintf(`{"id":%d,"seller":"p%d"}`, a, a%37))
+	}
+	for i := range n {
+		a, price := rng.Intn(500), rng.Intn(10000) // auctions 400-499 never come
+		bids = append(bids, fmt.Sprintf(`{"id":%d,"auction":%d,"price":%d}`, i, a, price))
+		if a < 400 {
+			want[fmt.Sprintf(`{"id":%d,"price":%d,"seller":"p%d"}`, i, price, a%37)]++
+		}
+	}
+	bidsPath, auctionsPath := filepath.Join(dir, "bids.jsonl"), filepath.Join(dir, "auctions.jsonl")
+	os.WriteFile(bidsPath, []byte(strings.Join(bids, "\n")+"\n"), 0o644)
+	os.WriteFile(auctionsPath, []byte(strings.Join(auctions, "\n")+"\n"), 0o644)
+	query := filepath.Join(dir, "q.sql")
+	os.WriteFile(query, []byte(exchangeJoinSQL), 0o644)
+	args := []string{"run", query, "--nats", emb.ClientURL(), "--replay", "bids=" + bidsPath, "--replay", "auctions=" + auctionsPath, "--checkpoint-interval", "150ms"}
+	rng = rand.New(rand.NewSource(6))
+	interrupted := 0
+	for range 3 {
+		if killWhen(t, storedGrows(t, nc, "XJ_JOINED", n/8), time.Duration(rng.Intn(300))*time.Millisecond, args...) {
+			interrupted++
+		}
+	}
+	if interrupted == 0 {
+		t.Fatal("every run finished before it could be killed: the test proves nothing; raise n")
+	}
+	t.Logf("%d of 3 runs killed mid-stream", interrupted)
+	_, errOut, code := velort(t, nil, args...)
+	if code != 0 {
+		t.Fatalf("final run: exit %d: %s", code, errOut)
+	}
+	js, _ := nc.JetStream()
+	got := map[string]int{}
+	for _, r := range readChangelogTable(t, js, "XJ_JOINED") {
+		got[r]++
+	}
+	compareMultisets(t, "joined vs batch join", got, want)
+}
