@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/velort/velort/runtime"
@@ -88,7 +89,7 @@ func (pl *Plan) Explain() string {
 		}
 		fmt.Fprintf(&b, "  input kind: %s\n", q.InputKindText())
 		fmt.Fprintf(&b, "  output kind: %s\n", q.OutputKindText())
-		fmt.Fprintf(&b, "  decode %s: %s\n", q.Source.Format, strings.Join(read, ", "))
+		fmt.Fprintf(&b, "  decode %s: %s\n", formatText(q.Source), strings.Join(read, ", "))
 		if q.inChangelog && q.regular == nil {
 			how := "from the key columns when a record has no Velort-Key header"
 			if q.SourceKeyCols() == nil {
@@ -162,9 +163,9 @@ func (pl *Plan) Explain() string {
 		} else if q.Sink.Materialized != nil {
 			fmt.Fprintf(&b, "  sink: table %s (upsert by group)\n", q.Sink.Name)
 		} else if q.outChangelog {
-			fmt.Fprintf(&b, "  sink: %s, encode %s, headers Velort-Op (upsert|delete) and Velort-Key%s\n", sinkSubjects(q.Sink), q.Sink.Format, templateText(q.Sink))
+			fmt.Fprintf(&b, "  sink: %s, encode %s, headers Velort-Op (upsert|delete) and Velort-Key%s\n", sinkSubjects(q.Sink), formatText(q.Sink), templateText(q.Sink))
 		} else {
-			fmt.Fprintf(&b, "  sink: %s, encode %s%s\n", sinkSubjects(q.Sink), q.Sink.Format, templateText(q.Sink))
+			fmt.Fprintf(&b, "  sink: %s, encode %s%s\n", sinkSubjects(q.Sink), formatText(q.Sink), templateText(q.Sink))
 		}
 	}
 	return b.String()
@@ -321,4 +322,18 @@ func templateText(s *Stream) string {
 		out += fmt.Sprintf(", header %s from %s", h.Name, h.Column)
 	}
 	return out
+}
+
+// formatText is a stream's payload format as explain names it: a wasm
+// codec with its module (and codec name when it picks one).
+func formatText(s *Stream) string {
+	f := s.PayloadFormat
+	if s.Format != "wasm" || f == nil || f.CodecPath == "" {
+		return s.Format
+	}
+	t := "wasm (codec " + filepath.Base(f.CodecPath)
+	if f.CodecName != "" {
+		t += "#" + f.CodecName
+	}
+	return t + ")"
 }
