@@ -20,7 +20,10 @@ import (
 // out for acknowledgement. It acknowledges nothing before the loop says
 // the input's outputs are published (commit, after the outlet confirmed
 // them) and its effect on state is durable (commit's watermark, or
-// checkpointed).
+// checkpointed). Where a JetStream intake resumes is the checkpoint's
+// position (RestoreCheckpoint, JoinedResume): the consumer is created
+// from it before the intake exists, and the intake skips what is at or
+// before it.
 type intake interface {
 	// next returns the next input message, nats.ErrTimeout when none came
 	// within timeout, or errIntake for a transient failure (retried).
