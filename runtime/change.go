@@ -119,6 +119,75 @@ func (p *Pipeline) Delete(c *Ctx, r Row) {
 	}
 }
 
+// groupKeyed reports whether the output key of a group stage row is
+// OutKey's text of its group key alone: a changelog with OutKey, the stage
+// a group stage without a window. The planner's OutKey for a group stage
+// (group keys, then window bounds) reads nothing else, so the stage may
+// keep each group's text (with KeyPrefix) and pass it to upsertKeyed and
+// deleteKeyed.
+func (p *Pipeline) groupKeyed() bool { return p.Changelog && p.OutKey != nil }
+
+// upsertKeyed is Upsert of a row whose output key (KeyPrefix included) is
+// key.
+func (p *Pipeline) upsertKeyed(c *Ctx, r Row, key []byte) bool {
+	if p.Having != nil {
+		v := p.Having(c, r)
+		if c.Err != nil {
+			p.downErr = true
+			return false
+		}
+		if v.T == TNull || !Truthy(v) {
+			return false
+		}
+	}
+	if p.recordKeyed(c, r, OpUpsert, key); c.Err != nil {
+		p.downErr = true
+	}
+	return c.Err == nil
+}
+
+// deleteKeyed is Delete of a row whose output key is key.
+func (p *Pipeline) deleteKeyed(c *Ctx, r Row, key []byte) {
+	if p.recordKeyed(c, r, OpDelete, key); c.Err != nil {
+		p.downErr = true
+	}
+}
+
+// recordKeyed is record (pipeline.go) for a changelog output whose key
+// text is given, not written by OutKey.
+func (p *Pipeline) recordKeyed(c *Ctx, r Row, op Op, key []byte) {
+	if p.nouts == len(p.outs) {
+		p.outs = append(p.outs, make(Row, len(p.Project)))
+		p.ids = append(p.ids, nil)
+		p.ops = append(p.ops, OpAppend)
+		p.keys = append(p.keys, nil)
+	}
+	n := p.nouts
+	if p.Identity != nil {
+		p.ids[n] = p.Identity(p.ids[n][:0], r)
+	}
+	p.ops[n] = op
+	p.keys[n] = append(p.keys[n][:0], key...)
+	out := p.outs[n]
+	if cols := p.ProjectCols; cols != nil {
+		for i, e := range p.Project {
+			if k := cols[i]; k >= 0 {
+				out[i] = r[k]
+			} else {
+				out[i] = e(c, r)
+			}
+		}
+	} else {
+		for i, e := range p.Project {
+			out[i] = e(c, r)
+		}
+	}
+	if c.Err != nil {
+		return
+	}
+	p.nouts++
+}
+
 // passes applies WHERE to r.
 func (p *Pipeline) passes(c *Ctx, r Row) bool {
 	if p.Filter == nil {

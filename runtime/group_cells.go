@@ -11,6 +11,9 @@ func (s *groupStage) newGroup(h uint64, pos uint64) int32 {
 // newGroupOf interns key kv at table slot pos.
 func (s *groupStage) newGroupOf(h uint64, pos uint64, kv []Value) int32 {
 	gid := s.keys.insert(h, kv, pos)
+	if int(gid) < len(s.keyTexts) {
+		s.keyTexts[gid].ok = false // the id's key text was another group's
+	}
 	if int(gid) == len(s.groups) {
 		s.groups = append(s.groups, groupInfo{})
 	}

@@ -476,6 +476,15 @@ func (s *groupStage) emitOne(c *Ctx, p *pendCell, cd ChangeDownstream, out Downs
 		ci.vis = true
 		return
 	}
+	if pl, ok := out.(*Pipeline); ok && s.kind == NoWindow && pl.groupKeyed() {
+		if pl.upsertKeyed(c, s.out, s.groupKeyText(pl, ci.gid, s.out)) {
+			ci.vis = true
+		} else if c.Err == nil && ci.vis {
+			s.emitDelete(c, cd, p, out)
+			ci.vis = false
+		}
+		return
+	}
 	if cd.Upsert(c, s.out) {
 		ci.vis = true
 	} else if c.Err == nil && ci.vis {
@@ -493,7 +502,32 @@ func (s *groupStage) emitDelete(c *Ctx, cd ChangeDownstream, p *pendCell, out Do
 		cd.Delete(c, s.out)
 		return
 	}
+	if pl, ok := out.(*Pipeline); ok && s.kind == NoWindow && pl.groupKeyed() {
+		pl.deleteKeyed(c, p.pre, s.groupKeyText(pl, s.cells[p.cid].gid, p.pre))
+		return
+	}
 	cd.Delete(c, p.pre)
+}
+
+// groupKeyText returns the output key text of group gid (KeyPrefix, then
+// pl.OutKey of a row r of the group), written at the group's first output
+// and kept until the group is dropped (newGroupOf forgets it).
+func (s *groupStage) groupKeyText(pl *Pipeline, gid int32, r Row) []byte {
+	if int(gid) >= len(s.keyTexts) {
+		s.keyTexts = append(s.keyTexts, make([]groupKeyText, int(gid)+1-len(s.keyTexts))...)
+	}
+	t := &s.keyTexts[gid]
+	if !t.ok {
+		t.b = pl.OutKey(append(t.b[:0], pl.KeyPrefix...), r)
+		t.ok = true
+	}
+	return t.b
+}
+
+// groupKeyText is a group's output key text, once written.
+type groupKeyText struct {
+	b  []byte
+	ok bool
 }
 
 // deleteVisible deletes the visible row of cell cid now (a SESSION whose
@@ -677,6 +711,10 @@ func (s *groupStage) rApply(c *Ctx, cid int32, sign int64) {
 		s.cells[cid].rows += sign
 		return
 	}
+	if s.rorder != nil {
+		s.rApplyOrdered(c, cid, sign)
+		return
+	}
 	if sf := s.sumFirst; sf >= 0 {
 		// The one exact SUM first: its overflow returns before any
 		// other aggregate changes.
@@ -695,6 +733,50 @@ func (s *groupStage) rApply(c *Ctx, cid int32, sign int64) {
 		}
 		for j := range s.aggs {
 			s.rOne(c, base+j, j, sign)
+		}
+	}
+	s.cells[cid].rows += sign
+}
+
+// rApplyOrdered is rApply without user aggregates and with at most one
+// exact SUM (s.rorder: that SUM first, then the others): COUNT(*), and
+// SUM of a BIGINT and AVG of a DOUBLE column, are applied in the loop,
+// the others by rOne. Only the first can overflow (errSumOverflow),
+// before any state changed.
+func (s *groupStage) rApplyOrdered(c *Ctx, cid int32, sign int64) {
+	base := int(cid) * s.na
+	accs := s.accs[base : base+s.na]
+	r := s.cur
+	for n, j := range s.rorder {
+		a := &accs[j]
+		switch s.rops[j] {
+		case ropCountStar:
+			a.n += sign
+			continue
+		case ropAvg:
+			if col := s.argAt[j]; col >= 0 {
+				if v := &r[col]; v.T == TDouble {
+					neumaierAdd(&a.f, &a.m2, float64(sign)*v.F)
+					a.n += sign
+					continue
+				}
+			}
+		case ropSumInt:
+			if col := s.argAt[j]; col >= 0 {
+				if v := &r[col]; v.T == TInt && v.I != math.MinInt64 {
+					x, ok := aggAddExact(a.i, sign*v.I)
+					if !ok { // the state is unchanged
+						c.Err = errSumOverflow
+						return
+					}
+					a.i = x
+					a.n += sign
+					continue
+				}
+			}
+		}
+		if s.rOne(c, base+j, j, sign); c.Err != nil && n == 0 {
+			return
 		}
 	}
 	s.cells[cid].rows += sign

@@ -12,11 +12,13 @@ type groupStage struct {
 	final            bool
 	keyExprs         []Expr
 	keyCols          []int
-	colKeys          bool    // every group key is a column (keyCols[i] >= 0)
-	oneKeyCol        int     // the group key's column when it is one column, else -1
-	argAt            []int32 // per aggregate: the column of its argument, or -1
-	argExprs         []int   // aggregates whose argument is an expression
-	cur              Row     // retraction: the row whose arguments arg reads
+	colKeys          bool           // every group key is a column (keyCols[i] >= 0)
+	oneKeyCol        int            // the group key's column when it is one column, else -1
+	argAt            []int32        // per aggregate: the column of its argument, or -1
+	argExprs         []int          // aggregates whose argument is an expression
+	cur              Row            // retraction: the row whose arguments arg reads
+	keyTexts         []groupKeyText // per group: its output key text (changelog, no window)
+	rorder           []int          // retraction without user aggregates, at most one exact SUM: that SUM, then the others (rApplyOrdered)
 	aggs             []AggSpec
 	nk, na           int
 	mergeable        bool
@@ -164,6 +166,16 @@ func newGroupStage(cfg GroupConfig) *groupStage {
 	if len(s.exactSums) == 1 && !s.hasUDF {
 		if sp := &s.aggs[s.exactSums[0]]; sp.ResultType == TInt && !sp.Distinct {
 			s.sumFirst = s.exactSums[0]
+		}
+	}
+	if s.retract && !s.hasUDF && (s.sumFirst >= 0 || len(s.exactSums) == 0) {
+		if s.sumFirst >= 0 {
+			s.rorder = append(s.rorder, s.sumFirst)
+		}
+		for j := range s.aggs {
+			if j != s.sumFirst {
+				s.rorder = append(s.rorder, j)
+			}
 		}
 	}
 	switch s.kind {
