@@ -20,7 +20,9 @@ type Scenario struct {
 	// Target is the engine-mode target, records/s on one core (issue 5;
 	// issue 7 for the joins q3 and q8).
 	Target float64
-	// UDF marks a variant whose projection calls a WebAssembly function.
+	// UDF marks a variant whose projection calls a WebAssembly function,
+	// or whose streams need a file copied beside the SQL (S0-wasm's codec
+	// module, S0-protobuf's descriptor set).
 	UDF bool
 
 	newGen func() generator
