@@ -45,6 +45,10 @@ type composer struct {
 	// directly; fusedInto: it did.
 	into      *target
 	fusedInto bool
+	// readAs: the stream name a stage read through (readThroughAt) was
+	// named AS in the text, so that the query's group keys qualified by
+	// it are the stage's (Query.sourceAlias).
+	readAs map[*Stream]string
 }
 
 type target struct {
@@ -154,40 +158,38 @@ func (c *composer) plan(p *parser, sink *Stream, name string, head, toks []token
 			p.errorf(b[0], "ROW_NUMBER() … <= n over a UNION ALL is not supported: expected it over one SELECT")
 			return
 		}
-		p.inline = c.inline
-		q := p.selectQuery(pl, sink, bName, bHead, b, bEnd, c.text, i > 0, rank, ins)
+		planBranch := func() *Query {
+			p.inline, p.readAs = c.inline, c.readAs
+			return p.selectQuery(pl, sink, bName, bHead, b, bEnd, c.text, i > 0, rank, ins)
+		}
+		// replan plans the branch again once exchange.go has read streams
+		// of it through stages (c.renames, which were empty before).
+		replan := func(q *Query, through func() bool) *Query {
+			pl.Queries = pl.Queries[:len(pl.Queries)-1]
+			if !through() {
+				return nil
+			}
+			ins = append(append([]insertion(nil), c.renames...), ins...)
+			return planBranch()
+		}
+		q := planBranch()
 		if q == nil {
 			return
 		}
-		if q.regular != nil && q.regular.exchange { // exchange.go
-			pl.Queries = pl.Queries[:len(pl.Queries)-1]
-			if !c.exchangeJoinSides(p, q, b) {
-				return
-			}
-			ins = append(append([]insertion(nil), c.renames...), ins...)
-			if q = p.selectQuery(pl, sink, bName, bHead, b, bEnd, c.text, i > 0, rank, ins); q == nil {
+		// A repartition becomes an exchange (exchange.go): the sides of a
+		// JetStream join, or a JetStream source, read through stages
+		// partitioned by the key; a stage read is partitioned by it.
+		if q.regular != nil && q.regular.exchange {
+			if q = replan(q, func() bool { return c.exchangeJoinSides(p, q, b) }); q == nil {
 				return
 			}
 		}
-		// A repartition becomes an exchange (exchange.go): a stage read
-		// is partitioned by q's key, a JetStream source read through one.
 		if !c.rekeyStage(q) {
 			if col, parts, ok := c.durableExchange(q); ok {
-				pl.Queries = pl.Queries[:len(pl.Queries)-1]
-				from := q.Source.Name
-				by := from + "_by_" + col
-				if parts == 1 {
-					by = from + "_all"
-				}
-				if !c.readThroughAs(p, b, "SELECT * FROM `%s`", parts, col, c.uniqueName(by)) {
+				if q = replan(q, func() bool {
+					return c.readThroughAs(p, b, "SELECT * FROM `%s`", parts, col, c.exchangeName(q.Source, col, parts))
+				}); q == nil {
 					return
-				}
-				ins = append(append([]insertion(nil), c.renames...), ins...)
-				if q = p.selectQuery(pl, sink, bName, bHead, b, bEnd, c.text, i > 0, rank, ins); q == nil {
-					return
-				}
-				if q.sourceAlias == "" { // readThrough named the stage AS the stream
-					q.sourceAlias = from
 				}
 			}
 		}

@@ -282,3 +282,31 @@ func TestTopNPerKeyStarIsOneQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupByOverStageReadAsItsStream: a stream read through a stage the
+// composer names AS the stream (FROM trades → FROM `_sqN_by` AS `trades`)
+// keeps its name as the alias group keys are qualified by, so grouping
+// by the stage's partition column needs no repartition. Both statements
+// were refused ("must group by the partition key") before readAs.
+func TestGroupByOverStageReadAsItsStream(t *testing.T) {
+	for name, sql := range map[string]string{
+		"JetStream join without aliases": `CREATE STREAM bids (id BIGINT, auction BIGINT, price BIGINT) WITH (subject = 'jb.{partition}', partitions = 4, key = 'id', jetstream = 'JB');
+CREATE STREAM auctions (id BIGINT, seller VARCHAR) WITH (subject = 'ja.{partition}', partitions = 4, key = 'id', jetstream = 'JA');
+CREATE STREAM per_auction WITH (subject = 'jo', jetstream = 'JO') AS
+SELECT bids.auction, COUNT(*) AS n FROM bids JOIN auctions ON bids.auction = auctions.id GROUP BY bids.auction;`,
+		"IN subquery on 4 partitions": `CREATE STREAM trades (id BIGINT, symbol VARCHAR, price DOUBLE) WITH (subject = 'trades.{partition}', partitions = 4, key = 'id');
+CREATE STREAM totals WITH (subject = 'totals') AS
+SELECT symbol, COUNT(*) AS n FROM trades WHERE symbol IN (SELECT symbol FROM trades WHERE price > 10) GROUP BY symbol;`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			pl, err := Parse("q.sql", sql, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := pl.Queries[len(pl.Queries)-1]
+			if !q.Source.Hidden || q.NeedsRepartition() {
+				t.Errorf("query %s reads %s (hidden %v), needs a repartition %v: want a stage partitioned by the group key", q.Name, q.Source.Name, q.Source.Hidden, q.NeedsRepartition())
+			}
+		})
+	}
+}

@@ -171,7 +171,7 @@ func (c *composer) exchangeJoinSides(p *parser, q *Query, toks []token) bool {
 			p.errorf(toks[0], "internal error: the join side %s to read through a stage was not found", side.Name)
 			return false
 		}
-		if !c.readThroughAt(p, toks, at, "SELECT * FROM `%s`", n, col, c.uniqueName(side.Name+"_by_"+col)) {
+		if !c.readThroughAt(p, toks, at, "SELECT * FROM `%s`", n, col, c.exchangeName(side, col, n)) {
 			return false
 		}
 	}
@@ -194,4 +194,13 @@ func joinItems(toks []token) []int {
 		}
 	}
 	return out
+}
+
+// exchangeName names the stage reading s partitioned by col into parts
+// partitions: <s>_by_<col>, or <s>_all on one partition.
+func (c *composer) exchangeName(s *Stream, col string, parts int) string {
+	if parts == 1 {
+		return c.uniqueName(s.Name + "_all")
+	}
+	return c.uniqueName(s.Name + "_by_" + col)
 }

@@ -18,6 +18,9 @@ type parser struct {
 	// stages (exchange.go), so refuseRegularJoin notes a JetStream join
 	// whose sides are partitioned otherwise instead of refusing it.
 	exchangeJoins bool
+	// readAs: the stream names stages read through were named AS
+	// (composer.readAs): the FROM stream's alias when the text has none.
+	readAs map[*Stream]string
 }
 
 func (p *parser) peek() token {

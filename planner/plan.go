@@ -378,7 +378,7 @@ func (p *parser) query(pl *Plan, sink *Stream, name string) {
 func (p *parser) selectQuery(pl *Plan, sink *Stream, name string, head, toks []token, end int, text []byte, union bool, rank *rankSpec, ins []insertion) *Query {
 	all := append(append([]token(nil), head...), toks...)
 	sp := &parser{src: p.src, st: statement{toks: all, start: all[0].start, end: end}, i: len(head)}
-	sp.extra, sp.inline, sp.exchangeJoins = ins, p.inline, true
+	sp.extra, sp.inline, sp.readAs, sp.exchangeJoins = ins, p.inline, p.readAs, true
 	q := sp.planSelect(pl, sink, name, append([]byte(nil), text[:end]...), union, rank)
 	if sp.fail != nil && p.fail == nil {
 		p.fail = sp.fail
@@ -414,7 +414,9 @@ func (p *parser) planSelect(pl *Plan, sink *Stream, name string, text []byte, un
 		return nil
 	}
 	q.Source = src
-	q.sourceAlias = fromAlias(toks)
+	if q.sourceAlias = fromAlias(toks); q.sourceAlias == "" {
+		q.sourceAlias = p.readAs[src] // a stage the composer named AS the stream it reads
+	}
 	if err := q.analyze(p); err != nil {
 		if p.fail == nil {
 			p.fail = err

@@ -225,6 +225,10 @@ func (c *composer) readThroughAt(p *parser, toks []token, from int, format strin
 	alias := ""
 	if from+1 >= len(toks) || toks[from+1].kind != tokIdent || isClauseKeyword(toks[from+1]) {
 		alias = " AS `" + toks[from].text + "`"
+		if c.readAs == nil {
+			c.readAs = map[*Stream]string{}
+		}
+		c.readAs[by] = toks[from].text
 	}
 	c.blank(toks[from].start, toks[from].end)
 	c.renames = append(c.renames, insertion{at: toks[from].start, text: "`" + name + "`" + alias})

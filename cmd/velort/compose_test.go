@@ -166,6 +166,8 @@ var composedShapes = []composedShape{
 		cols: []clCol{{name: "k1", typ: clString}, {name: "x", typ: clInt}}, changelog: true},
 	{name: "o_exists", velort: "SELECT a.k1, a.x, a.y FROM s AS a WHERE EXISTS (SELECT 1 FROM s WHERE s.y = a.x AND s.d < 0) AND a.k2 > 0",
 		cols: []clCol{{name: "k1", typ: clString}, {name: "x", typ: clInt}, {name: "y", typ: clInt}}, changelog: true},
+	{name: "o_in_group", velort: "SELECT x, COUNT(*) AS n, SUM(y) AS sy FROM s WHERE x IN (SELECT y FROM s WHERE d < 0) GROUP BY x",
+		cols: []clCol{{name: "x", typ: clInt}, {name: "n", typ: clInt}, {name: "sy", typ: clInt}}, changelog: true},
 	{name: "o_notexists", velort: "SELECT a.k1, a.x, a.y FROM s AS a WHERE a.k2 > 0 AND NOT EXISTS (SELECT 1 FROM s WHERE s.y = a.x AND s.d < 0)",
 		cols: []clCol{{name: "k1", typ: clString}, {name: "x", typ: clInt}, {name: "y", typ: clInt}}, changelog: true},
 	{name: "o_notexists2", velort: "SELECT s.k1, s.t FROM s WHERE NOT EXISTS (SELECT 1 FROM s AS b WHERE b.k1 = s.t AND b.x > 3)",
