@@ -127,7 +127,7 @@ func (l *Loop) processChange(m *nats.Msg) error {
 		if v := l.row[l.cfg.TimeIdx]; decoded && v.T != runtime.TNull {
 			et = v.I
 		} else if op == runtime.OpUpsert {
-			return l.deadLetter(m, "event time column "+l.cfg.Schema[l.cfg.TimeIdx].Name+" is NULL")
+			return l.deadLetter(m, l.nullEventTime())
 		} else {
 			et, decoded = max(l.maxET, l.wm), false // a delete takes no time of its own
 		}

@@ -369,31 +369,47 @@ func (l *Loop) control(m *nats.Msg) (control, end bool, err error) {
 // process runs one record through the loop's processor (as Run does).
 func (l *Loop) process(m *nats.Msg) error { return l.proc(l, m) }
 
-// processPlain is the plain processor: one record of an append-only
-// stream, decode → execute → publish.
-func (l *Loop) processPlain(m *nats.Msg) error {
+// decodeIn takes in one record of an append-only stream: it counts it,
+// decodes its payload and metadata into l.row and returns its event time.
+// A record that cannot be decoded, or whose event time is NULL, is
+// dead-lettered: ok is false and err the dead letter's publish error.
+func (l *Loop) decodeIn(m *nats.Msg) (et int64, ok bool, err error) {
 	l.Stats.In.Add(1)
 	l.ctx.Reset()
 	l.cur = m
 	if l.clock {
 		l.ctx.NowMs = time.Now().UnixMilli()
 	}
-	var err error
 	if l.wire.plain {
 		err = l.dec.Decode(m.Data, l.row)
 	} else {
 		err = l.decodeNative(m, l.row, false)
 	}
 	if err != nil {
-		return l.deadLetter(m, err.Error())
+		return 0, false, l.deadLetter(m, err.Error())
 	}
-	et := l.ctx.NowMs
+	et = l.ctx.NowMs
 	if l.cfg.TimeIdx >= 0 {
 		v := l.row[l.cfg.TimeIdx]
 		if v.T == runtime.TNull {
-			return l.deadLetter(m, "event time column "+l.cfg.Schema[l.cfg.TimeIdx].Name+" is NULL")
+			return 0, false, l.deadLetter(m, l.nullEventTime())
 		}
 		et = v.I
+	}
+	return et, true, nil
+}
+
+// nullEventTime is the dead letter's reason for a record without an event time.
+func (l *Loop) nullEventTime() string {
+	return "event time column " + l.cfg.Schema[l.cfg.TimeIdx].Name + " is NULL"
+}
+
+// processPlain is the plain processor: one record of an append-only
+// stream, decode → execute → publish.
+func (l *Loop) processPlain(m *nats.Msg) error {
+	et, ok, err := l.decodeIn(m)
+	if !ok {
+		return err
 	}
 	if l.route != nil {
 		if p := l.route.Partition(l.row); p != l.cfg.Partition {

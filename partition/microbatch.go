@@ -54,7 +54,7 @@ func (l *Loop) collect(m *nats.Msg) error {
 	if l.cfg.TimeIdx >= 0 {
 		v := r[l.cfg.TimeIdx]
 		if v.T == runtime.TNull {
-			if err := l.deadLetter(m, "event time column "+l.cfg.Schema[l.cfg.TimeIdx].Name+" is NULL"); err != nil {
+			if err := l.deadLetter(m, l.nullEventTime()); err != nil {
 				return err
 			}
 			return l.runBatchUnlessMore()

@@ -3,7 +3,6 @@ package partition
 import (
 	"math"
 	"strconv"
-	"time"
 	"unsafe"
 
 	"github.com/nats-io/nats.go"
@@ -22,28 +21,9 @@ import (
 // processForward is the first half of a repartition over an append-only
 // stream: a record that passes the filter goes to its group's partition.
 func (l *Loop) processForward(m *nats.Msg) error {
-	l.Stats.In.Add(1)
-	l.ctx.Reset()
-	l.cur = m
-	if l.clock {
-		l.ctx.NowMs = time.Now().UnixMilli()
-	}
-	var err error
-	if l.wire.plain {
-		err = l.dec.Decode(m.Data, l.row)
-	} else {
-		err = l.decodeNative(m, l.row, false)
-	}
-	if err != nil {
-		return l.deadLetter(m, err.Error())
-	}
-	et := l.ctx.NowMs
-	if l.cfg.TimeIdx >= 0 {
-		v := l.row[l.cfg.TimeIdx]
-		if v.T == runtime.TNull {
-			return l.deadLetter(m, "event time column "+l.cfg.Schema[l.cfg.TimeIdx].Name+" is NULL")
-		}
-		et = v.I
+	et, ok, err := l.decodeIn(m)
+	if !ok {
+		return err
 	}
 	if outs := l.cfg.Pipeline.Execute(&l.ctx, l.row, et); l.ctx.Err != nil {
 		return l.deadLetter(m, l.ctx.Err.Error())
