@@ -64,6 +64,10 @@ type GroupConfig struct {
 	// upserted). With EmptyRow, a global aggregate that saw no record
 	// upserts its empty-input row at end of input.
 	Changelog bool
+	// StateTTL (ms; 0: none), without a window: a group whose last change
+	// had an event time older than the watermark less StateTTL is
+	// forgotten, emitting nothing (state_ttl.go).
+	StateTTL int64
 }
 
 // Output row layout of a group stage:
@@ -185,5 +189,9 @@ func ValidateGroupConfig(cfg *GroupConfig) error {
 // NewGroupStage returns a grouped aggregation stage for one partition.
 // The configuration must pass ValidateGroupConfig.
 func NewGroupStage(cfg GroupConfig) Stage {
-	return newGroupStage(cfg)
+	s := newGroupStage(cfg)
+	if s.ttl != 0 && s.retract {
+		return ttlGroupStage{s}
+	}
+	return s
 }

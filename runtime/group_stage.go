@@ -47,6 +47,10 @@ type groupStage struct {
 	dk       [][]byte
 	out      Row
 
+	// state_ttl (state_ttl.go; no window only): ttl in ms (0: none), the
+	// watermark of the next sweep, and the groups forgotten so far.
+	ttl, ttlNext, expired int64
+
 	// Changelogs (group_change.go): retract keeps rows per cell and value
 	// counts (vcs, one map per cell and aggregate that needs one);
 	// changelog emits upserts and deletes; track is either. Changed cells
@@ -75,6 +79,7 @@ type groupStage struct {
 
 type groupInfo struct {
 	cells []int32 // live cells sorted by window start
+	at    int64   // state_ttl: ttlStamp of the event time of its last change (0: not known)
 }
 
 type cellInfo struct {
@@ -183,6 +188,7 @@ func newGroupStage(cfg GroupConfig) *groupStage {
 		s.slide = s.size
 	case NoWindow:
 		s.slide = 1
+		s.ttl = max(cfg.StateTTL, 0)
 	}
 	return s
 }
@@ -265,7 +271,9 @@ func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
 		}
 		return
 	}
-	if gid < 0 {
+	if s.ttl != 0 {
+		gid = s.ttlGroup(h, gid, pos, t)
+	} else if gid < 0 {
 		gid = s.newGroup(h, pos)
 	}
 	s.seq++
@@ -425,6 +433,9 @@ func (s *groupStage) Advance(c *Ctx, watermarkMs int64, out Downstream) {
 			}
 			s.wins.popFront()
 		}
+	}
+	if s.ttl != 0 {
+		s.ttlSweep()
 	}
 	s.sweep()
 }

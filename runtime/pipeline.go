@@ -161,6 +161,9 @@ func (p *Pipeline) Advance(c *Ctx, watermarkMs int64) []Row {
 	if p.Join != nil {
 		p.Join.Advance(watermarkMs)
 	}
+	if p.RegularJoin != nil {
+		p.RegularJoin.Advance(watermarkMs) // state_ttl: forgets expired rows
+	}
 	if p.Stage != nil {
 		p.Stage.Advance(c, watermarkMs, p)
 	}

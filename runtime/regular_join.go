@@ -53,6 +53,15 @@ type RegularJoin struct {
 	// deleted. Such a side keeps no index by row key, and its rows are
 	// copied into shared chunks instead of a row each.
 	AppendOnly [2]bool
+	// TTL (ms; 0: none): a row whose last change had an event time older
+	// than the watermark (Advance) less TTL is forgotten, emitting nothing
+	// (state_ttl.go). Now is the event time of the change being applied.
+	TTL int64
+	Now int64
+
+	wm, ttlNext int64 // state_ttl: the watermark (once wmSet), the next sweep's
+	wmSet       bool
+	expired     int64 // rows forgotten by the TTL
 
 	sides [2]joinSide
 	slab  [2]rowSlab // append-only sides' rows
@@ -93,6 +102,7 @@ type regRow struct {
 	group   *joinGroup // its join key's rows (hasKey), once added
 	idx     int        // position in group.rows
 	matches int        // rows of the other side it joins (kept for a preserved side)
+	at      int64      // TTL: ttlStamp of the event time of its last change (0: not known)
 }
 
 // JoinEmitter receives the joined rows one change produces: for each output
@@ -124,6 +134,11 @@ func (j *RegularJoin) Change(c *Ctx, side int, rowKey []byte, new Row, out JoinE
 	var old *regRow
 	if st.byRow != nil {
 		old = st.byRow[string(rowKey)]
+		if old != nil && j.TTL != 0 && j.ttlExpired(old) {
+			st.remove(old) // forgotten: this change finds no row
+			j.expired++
+			old = nil
+		}
 	} else if new == nil {
 		return // an append-only side's rows are never deleted
 	}
@@ -174,6 +189,13 @@ func (j *RegularJoin) Change(c *Ctx, side int, rowKey []byte, new Row, out JoinE
 		return
 	}
 	other := &j.sides[1-side]
+	if j.TTL != 0 {
+		if n != nil {
+			n.at = ttlStamp(j.Now)
+		}
+		j.ttlPurge(other, old)
+		j.ttlPurge(other, n)
+	}
 	var og, ng []*regRow // the other side's rows matching old and new
 	if old != nil && old.hasKey {
 		if g := other.group(old); g != nil {

@@ -13,6 +13,7 @@ func (p *Pipeline) ExecuteJoinChange(c *Ctx, side int, key []byte, new Row, even
 	p.nouts = 0
 	p.op = OpUpsert
 	p.joinET = eventTimeMs
+	p.RegularJoin.Now = eventTimeMs
 	b, batch := p.Stage.(changeBatcher)
 	if batch {
 		b.beginChange()
