@@ -243,6 +243,9 @@ func (b *unitBuilder) build(q *planner.Query, p int) (u *unit, err error) {
 		// Second half: aggregate what all source partitions forward.
 		cfg = b.bases[q]
 		cfg.Partition, cfg.Subject, cfg.Sources, cfg.AckAfter = p, q.RepartitionWildcard(p), n, nil
+		// Over a stage of several writers the first half relays their
+		// announcements: the second half's upstream progress comes from those.
+		cfg.SourcesAnnounce, cfg.Writers = cfg.Writers > 1, 0
 		if b.replay {
 			cfg.EOFWriters = n
 		}

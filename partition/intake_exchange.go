@@ -43,6 +43,16 @@ func IsWatermark(m *nats.Msg) bool { return isControl(m, ControlWatermark) }
 // observeSource records event time et of upstream src's record and moves
 // the watermark to the minimum over the upstreams.
 func (l *Loop) observeSource(m *nats.Msg, et int64) error {
+	if l.cfg.SourcesAnnounce {
+		l.maxET = max(l.maxET, et)
+		return nil // only the upstreams' heartbeats move the watermark
+	}
+	return l.sourceProgress(m, et)
+}
+
+// sourceProgress moves upstream src's progress to et, and the watermark to
+// the minimum over the upstreams.
+func (l *Loop) sourceProgress(m *nats.Msg, et int64) error {
 	src := sourceOf(m.Subject)
 	if src < 0 || src >= len(l.srcMax) || et <= l.srcMax[src] {
 		return nil
@@ -61,7 +71,7 @@ func (l *Loop) sourceWatermark(m *nats.Msg) {
 	}
 	v, err := strconv.ParseInt(m.Header.Get(HeaderWatermark), 10, 64)
 	if err == nil {
-		_ = l.observe(m, v)
+		_ = l.sourceProgress(m, v)
 	}
 }
 

@@ -70,6 +70,12 @@ type Config struct {
 	// comes from Sources upstream partitions (the subject's last token
 	// names which) and the watermark is the minimum over them.
 	Sources int
+	// SourcesAnnounce makes each upstream's progress come from its
+	// heartbeats only, not from the event times of the records it
+	// forwards: the upstreams read a stage of several writers
+	// (Writers > 1), whose records they forward interleaved, and relay its
+	// writers' least announcement instead (stage_watermark.go).
+	SourcesAnnounce bool
 	// Joined, when set, makes this loop read two streams for an interval join.
 	Joined *Joined
 	// AckAfter gives, for a record's event time, the watermark after which a

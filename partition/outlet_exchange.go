@@ -47,10 +47,13 @@ type forwarder struct {
 	// here, the payload this partition's groups hold for it (nil: none)
 	// instead of the row the first half has since forwarded.
 	held map[string][]byte
+	// relayed is the last progress relayed from a stage's writers
+	// (relayProgress).
+	relayed int64
 }
 
 func (f *forwarder) init(cfg *Forward) {
-	f.subjects, f.keys = cfg.Subjects, cfg.Keys
+	f.subjects, f.keys, f.relayed = cfg.Subjects, cfg.Keys, -1<<62
 	f.key, f.retLen = make([]string, 1), make([]string, 1)
 	f.retMsg.Header = nats.Header{HeaderOp: []string{OpRetract}, HeaderKey: f.key}
 	f.insMsg.Header = nats.Header{HeaderKey: f.key}
@@ -89,10 +92,24 @@ func (f *forwarder) send(l *Loop, msg *nats.Msg, t int, data []byte) error {
 // their watermarks (a minimum over upstreams) keep moving.
 func (l *Loop) heartbeat() error {
 	l.noteIdle()
-	if l.maxET == -1<<62 || time.Since(l.lastIn) < l.cfg.Idle {
+	if l.marks.at != nil || l.maxET == -1<<62 || time.Since(l.lastIn) < l.cfg.Idle {
+		return nil // over a stage of several writers, their announcements are relayed instead
+	}
+	return l.sendProgress(l.maxET + time.Since(l.lastIn).Milliseconds())
+}
+
+// relayProgress passes a stage's writers' least announcement on to every
+// target, once it has moved.
+func (l *Loop) relayProgress(v int64) error {
+	if v <= l.fwd.relayed {
 		return nil
 	}
-	progress := l.maxET + time.Since(l.lastIn).Milliseconds()
+	l.fwd.relayed = v
+	return l.sendProgress(v)
+}
+
+// sendProgress publishes a watermark heartbeat with progress v to every target.
+func (l *Loop) sendProgress(progress int64) error {
 	for _, s := range l.fwd.subjects {
 		hb := nats.NewMsg(s)
 		hb.Header.Set(HeaderControl, ControlWatermark)

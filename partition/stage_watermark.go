@@ -158,5 +158,11 @@ func (l *Loop) markWriter(w string, v int64) error {
 	if least >= runtime.EndOfTime/2 {
 		return nil // every writer ended: end of input flushes
 	}
+	if l.cfg.Forward != nil {
+		// A repartition's first half: its records reach the second half
+		// interleaved as the writers wrote them, so it passes their least
+		// announcement on as its progress (Config.SourcesAnnounce).
+		return l.relayProgress(least)
+	}
 	return l.advance(least - l.cfg.Delay.Milliseconds())
 }

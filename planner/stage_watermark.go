@@ -54,10 +54,12 @@ func (q *Query) AnnounceWatermarks() (timeIdx int, ok bool) {
 
 // InputWriters is, for a query reading by event time a stage several
 // loops write, how many; 0 when its watermark comes from its records.
-// Joins keep their own watermarks per side; a query repartitioned over
-// core NATS forwards its records' event times to its second half.
+// Joins keep their own watermarks per side. A query repartitioned over
+// core NATS takes them in its first half, which relays their least
+// announcement to its second half as its progress (the records it
+// forwards are as interleaved as it received them).
 func (q *Query) InputWriters() int {
-	if q.TimeIdx < 0 || q.regular != nil || q.interval != nil || q.NeedsRepartition() {
+	if q.TimeIdx < 0 || q.regular != nil || q.interval != nil {
 		return 0
 	}
 	return q.plan.stageWriters(q.Source)

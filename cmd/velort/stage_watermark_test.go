@@ -19,7 +19,11 @@ import (
 // interleaved writers reached as its progress: on e1e1926 `both` got 399
 // of its ~400 windows wrong (records late, windows split), and `chained`,
 // whose reader took its watermark from the largest event time its 4
-// writers had reached, 396.
+// writers had reached, 396. `regrouped` reads a derived stream of 2
+// partitions (4 writers) grouped by a column it is not partitioned by,
+// through a core NATS repartition: on 05e0468 its first halves forwarded
+// the interleaved records' event times as their progress, and 399 of its
+// windows were wrong (2936 records late).
 func TestWindowsOverStagesOfSeveralWriters(t *testing.T) {
 	const n = 6000
 	rng := rand.New(rand.NewSource(3))
@@ -55,8 +59,12 @@ WITH d AS (SELECT * FROM a WHERE qty > 20)
 SELECT sym, window_start, COUNT(*) AS n FROM d GROUP BY sym, TUMBLE(ts, INTERVAL '1' SECOND) EMIT FINAL;
 CREATE STREAM x WITH (subject = 'sw.x', event_time = 'ts') AS SELECT sym, ts FROM a;
 CREATE STREAM chained WITH (subject = 'sw.chained') AS
-SELECT sym, window_start, COUNT(*) AS n FROM x GROUP BY sym, TUMBLE(ts, INTERVAL '1' SECOND) EMIT FINAL;`,
-		inputs, "=both", "=dear", "=chained", "=x")
+SELECT sym, window_start, COUNT(*) AS n FROM x GROUP BY sym, TUMBLE(ts, INTERVAL '1' SECOND) EMIT FINAL;
+CREATE STREAM y WITH (subject = 'sw.y.{partition}', partitions = 2, key = 'id', event_time = 'ts') AS SELECT id, sym, ts FROM a;
+CREATE STREAM regrouped WITH (subject = 'sw.regrouped') AS
+SELECT sym, window_start, COUNT(*) AS n FROM y GROUP BY sym, TUMBLE(ts, INTERVAL '1' SECOND) EMIT FINAL;
+CREATE STREAM ids WITH (subject = 'sw.ids') AS SELECT id FROM y WHERE id < 0;`,
+		inputs, "=both", "=dear", "=chained", "=x", "=regrouped")
 	// x (a derived stream of 1 partition, 4 writers) carries their
 	// announcements; its capture shows its records only.
 	records := 0
@@ -70,7 +78,7 @@ SELECT sym, window_start, COUNT(*) AS n FROM x GROUP BY sym, TUMBLE(ts, INTERVAL
 	if records != n {
 		t.Errorf("x: %d records captured, want %d", records, n)
 	}
-	for name, counts := range map[string]map[string]int{"both": union, "dear": dear, "chained": chained} {
+	for name, counts := range map[string]map[string]int{"both": union, "dear": dear, "chained": chained, "regrouped": chained} {
 		want := map[string]string{}
 		for w, c := range counts {
 			want[fmt.Sprintf(`{%s,"n":%d}`, w, c)] = "1"
