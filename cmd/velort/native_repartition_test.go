@@ -26,7 +26,11 @@ CREATE STREAM sums WITH (subject = 'rp.sums', jetstream = 'RP_SUMS') AS
 SELECT dev, region, SUM(v) AS total, COUNT(*) AS n, MAX(seq) AS last_seq FROM s GROUP BY dev, region EMIT CHANGES;
 `), 0o644)
 	stop, exited := runInBackground(t, sqlFile, f)
-	waitUntil(t, "the input stream", exited, func() bool { _, err := js.StreamInfo("RP_IN"); return err == nil })
+	waitUntil(t, "the input and output streams", exited, func() bool {
+		_, err := js.StreamInfo("RP_IN")
+		_, err2 := js.StreamInfo("RP_SUMS") // made after the input's (streamMsgs fails without it)
+		return err == nil && err2 == nil
+	})
 	type key struct{ dev, region string }
 	want := map[key][3]int64{}
 	for i := 0; i < 40; i++ {
