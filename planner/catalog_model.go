@@ -28,7 +28,12 @@ type Stream struct {
 	JetStream      string           // JetStream stream name, "" = core NATS
 	Start          string           // earliest | latest
 	DedupWindow    time.Duration
-	Derived        bool // declared by CREATE STREAM ... AS SELECT (schema from the query)
+	// StateTTL (state_ttl.go), of a derived stream or table: how long the
+	// state of its statement's GROUP BY without a window, DISTINCT and
+	// regular joins keeps an entry after its last change (0: for good).
+	StateTTL    time.Duration
+	stateTTLPos int  // where state_ttl = '…' is written
+	Derived     bool // declared by CREATE STREAM ... AS SELECT (schema from the query)
 	// Hidden marks a stage's stream (a CTE, derived table or view;
 	// compose.go): named only inside its statement (a view: in the file),
 	// on an internal subject.

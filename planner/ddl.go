@@ -188,6 +188,12 @@ func (p *parser) applyStreamOptions(s *Stream, opts []option) bool {
 			default:
 				s.DedupWindow = d
 			}
+		case "state_ttl":
+			d, ok := p.stateTTL(o)
+			if !ok {
+				return false
+			}
+			s.StateTTL, s.stateTTLPos = d, o.tok.start
 		case "late":
 			v := strings.ToLower(o.value)
 			if v != "drop" && v != "dlq" {
@@ -211,7 +217,7 @@ func (p *parser) applyStreamOptions(s *Stream, opts []option) bool {
 			}
 			s.Start = v
 		default:
-			p.errorf(o.tok, "unknown stream option %s: expected subject, partitions, key, changelog, format, event_time, watermark_delay, idle_timeout, late, dlq, jetstream, start, dedup_window, delimiter, header, schema, message, codec or headers", o.name)
+			p.errorf(o.tok, "unknown stream option %s: expected subject, partitions, key, changelog, format, event_time, watermark_delay, idle_timeout, late, dlq, jetstream, start, dedup_window, state_ttl, delimiter, header, schema, message, codec or headers", o.name)
 			return false
 		}
 	}
@@ -269,6 +275,10 @@ func (p *parser) resolveStreamColumns(s *Stream, at token) bool {
 			return false
 		}
 		s.KeyIdx = append(s.KeyIdx, i)
+	}
+	if s.StateTTL > 0 && !s.Derived {
+		p.errorf(p.src.tokenAt(s.stateTTLPos), "state_ttl bounds the state of a query: it belongs in the WITH (...) of CREATE STREAM %s ... AS SELECT (or CREATE TABLE ... AS SELECT), not of a declared stream", s.Name)
+		return false
 	}
 	if s.Changelog && !s.Derived {
 		if len(s.Key) == 0 {

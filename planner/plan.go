@@ -366,9 +366,11 @@ func (p *parser) createFunction(pl *Plan) {
 // query plans the statement's query at the parser's cursor into sink: its
 // nested SELECTs become stages first (compose.go), then the SELECT itself.
 func (p *parser) query(pl *Plan, sink *Stream, name string) {
+	first := len(pl.Queries)
 	c := &composer{pl: pl, stmt: name, text: []byte(p.src.text)}
 	c.plan(p, sink, name, p.st.toks[:p.i], p.st.toks[p.i:], p.st.end)
 	p.i = len(p.st.toks)
+	p.applyStateTTL(pl, sink, first) // state_ttl.go
 }
 
 // selectQuery plans one SELECT (toks, ending at byte end, after head: the

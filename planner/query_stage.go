@@ -338,6 +338,7 @@ func (q *Query) groupStage(in *exprEnv, partition int) (runtime.Stage, *exprEnv,
 	// retraction needs; a changelog output upserts and deletes rows.
 	cfg.Retract = q.inChangelog
 	cfg.Changelog = q.outChangelog
+	cfg.StateTTL = q.stateTTLMs() // state_ttl.go
 	// A global aggregate's row over no records: once, from the partition
 	// the empty group key hashes to (all of them forward there).
 	n := q.Source.Partitions

@@ -53,8 +53,11 @@ func (p *parser) createTable(pl *Plan) {
 	if !ok {
 		return
 	}
+	var ttl option // state_ttl (state_ttl.go), of a materialized table
 	for _, o := range opts {
 		switch o.name {
+		case "state_ttl":
+			ttl = o
 		case "kv":
 			t.Bucket = o.value
 		case "format":
@@ -63,7 +66,7 @@ func (p *parser) createTable(pl *Plan) {
 				return
 			}
 		default:
-			p.errorf(o.tok, "unknown table option %s: expected kv or format", o.name)
+			p.errorf(o.tok, "unknown table option %s: expected kv, format or state_ttl", o.name)
 			return
 		}
 	}
@@ -76,6 +79,12 @@ func (p *parser) createTable(pl *Plan) {
 		sink := newStream(t.Name, name.start)
 		sink.Derived, sink.Subject = true, ""
 		sink.Materialized = t
+		if ttl.name != "" {
+			if sink.StateTTL, ok = p.stateTTL(ttl); !ok {
+				return
+			}
+			sink.stateTTLPos = ttl.tok.start
+		}
 		pl.addTable(t)
 		p.query(pl, sink, strings.ToLower(t.Name))
 		if p.fail != nil {
@@ -96,6 +105,10 @@ func (p *parser) createTable(pl *Plan) {
 	}
 	if !hasColumns {
 		p.errorf(p.peek(), "expected a column list or AS SELECT for table %s, found %s", t.Name, describe(p.peek()))
+		return
+	}
+	if ttl.name != "" {
+		p.errorf(ttl.tok, "state_ttl bounds the state of a query: it belongs to CREATE TABLE %s ... AS SELECT, not to a KV-backed table", t.Name)
 		return
 	}
 	if t.Bucket == "" {
