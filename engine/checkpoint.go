@@ -40,8 +40,8 @@ func newCheckpoints(conn *transport.Conn, interval time.Duration) *checkpoints {
 // restored checkpoint, else after the consumer's acknowledged floor.
 func (c *checkpoints) subscribe(l *partition.Loop, q *planner.Query, p int) error {
 	s := q.Source
-	if _, _, join := q.RegularJoin(); join && s.JetStream != "" {
-		return c.subscribeRegularJoin(l, q, p) // both streams' consumers (regular_join.go)
+	if _, _, join := twoStreams(q); join && s.JetStream != "" {
+		return c.subscribeJoin(l, q, p) // both streams' consumers (regular_join.go)
 	}
 	if s.JetStream == "" {
 		if err := c.handover(l, q, p); err != nil {

@@ -51,12 +51,22 @@ func (b *unitBuilder) regularJoined(q *planner.Query, p int, cfg *partition.Conf
 	return other
 }
 
-// subscribeRegularJoin attaches partition p of a regular join over
+// twoStreams is the left and right stream of q's regular or interval
+// join (the same stream for a self-join).
+func twoStreams(q *planner.Query) (left, right *planner.Stream, ok bool) {
+	if left, right, ok = q.RegularJoin(); ok {
+		return left, right, true
+	}
+	left, right, _, _, ok = q.IntervalJoin()
+	return left, right, ok
+}
+
+// subscribeJoin attaches partition p of a regular or interval join over
 // JetStream streams to a durable consumer of each stream (one for a
 // self-join): its checkpoint, restored first, holds both sides' state and
 // each stream's last input, and each consumer starts right after it.
-func (c *checkpoints) subscribeRegularJoin(l *partition.Loop, q *planner.Query, p int) error {
-	left, right, _ := q.RegularJoin()
+func (c *checkpoints) subscribeJoin(l *partition.Loop, q *planner.Query, p int) error {
+	left, right, _ := twoStreams(q)
 	other := right
 	if right == q.Source && left != q.Source {
 		other = left

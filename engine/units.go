@@ -143,9 +143,6 @@ func newUnitBuilder(log *slog.Logger, conn *transport.Conn, ck *checkpoints, pl 
 		if q.Source.JetStream != "" {
 			base.AckAfter = q.AckAfter
 		}
-		if left, right, _, _, isJoin := q.IntervalJoin(); isJoin && (left.JetStream != "" || right.JetStream != "") {
-			return nil, fmt.Errorf("query %s: stream–stream joins run on core NATS streams only for now", q.Name)
-		}
 		b.bases[q] = base
 	}
 	return b, nil

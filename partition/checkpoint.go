@@ -27,7 +27,7 @@ type checkpointer struct {
 	interval time.Duration
 	stage    runtime.Checkpointer // nil: a changelog query without a stage
 	changes  *runtime.ChangeTable // a changelog input's last payload per key
-	join     *runtime.RegularJoin // a regular join's state (twosided_durable.go)
+	join     joinSnapshotter      // a two-stream join's state (checkpoint_join.go)
 	at       time.Time            // last save (or restore)
 	seq      uint64               // input sequence the stored checkpoint reflects
 	wm       int64                // loop watermark when it was taken
@@ -39,10 +39,11 @@ type checkpointer struct {
 // loop watermark, max event time, save time (epoch ms), stage snapshot.
 // Version 2 (a loop whose input is a changelog) puts its ChangeTable
 // before the stage snapshot: a count, then each key and payload, every
-// one a uvarint length and its bytes. Version 3 (a regular join) puts
+// one a uvarint length and its bytes. Version 3 (a two-stream join) puts
 // there the other stream's last sequence, the arrivals of each side (an
 // append-only side's row keys) and the join's state (a uvarint length and
-// runtime.RegularJoin.Snapshot); the header's sequence is the loop's own
+// runtime.RegularJoin.Snapshot, or each side's latest event time and
+// runtime.IntervalJoin.Snapshot); the header's sequence is the loop's own
 // stream's.
 const (
 	checkpointMagic        = "VLCK\x01"
@@ -61,7 +62,7 @@ const (
 // checkpoints its ChangeTable too, with or without a stage. Call before
 // RestoreCheckpoint and Run.
 func (l *Loop) EnableCheckpoints(store CheckpointStore, key string, interval time.Duration) bool {
-	if j := l.cfg.Joined; j != nil && j.Regular && l.cfg.Pipeline != nil && l.cfg.Pipeline.RegularJoin != nil && l.cfg.Sink.Table == nil {
+	if l.checkpointedJoin() != nil {
 		return l.enableJoinCheckpoints(store, key, interval)
 	}
 	if l.cfg.Pipeline == nil || l.cfg.Forward != nil || l.cfg.Sources > 0 || l.cfg.Joined != nil || l.cfg.Sink.Table != nil {

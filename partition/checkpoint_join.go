@@ -8,17 +8,43 @@ import (
 	"github.com/velort/velort/runtime"
 )
 
+// joinSnapshotter is a two-stream join's state in a checkpoint:
+// *runtime.RegularJoin or *runtime.IntervalJoin.
+type joinSnapshotter interface {
+	Snapshot(dst []byte) []byte
+	Restore(b []byte) error
+}
+
 // joinRecord is the join part of a version 3 checkpoint.
 type joinRecord struct {
 	otherSeq uint64    // the other stream's last input
 	arrivals [2]uint64 // each side's arrival counter (append-only row keys)
-	state    []byte    // runtime.RegularJoin.Snapshot
+	state    []byte    // the join's state (appendJoin)
 }
 
-// enableJoinCheckpoints is EnableCheckpoints for a regular join: the
-// loop saves both sides' rows, their arrival counters, the other stream's
-// position and the stage after the join; it reads its inputs through
-// SubscribeJoinedPull. False when the stage cannot be saved.
+// checkpointedJoin is the join whose state the loop's checkpoints hold
+// (with both streams' positions), nil when it is not a two-stream join
+// that can be checkpointed: a regular join, or an interval join, not
+// writing a materialized table.
+func (l *Loop) checkpointedJoin() joinSnapshotter {
+	j, p := l.cfg.Joined, l.cfg.Pipeline
+	if j == nil || p == nil || l.cfg.Sink.Table != nil {
+		return nil
+	}
+	if j.Regular && p.RegularJoin != nil {
+		return p.RegularJoin
+	}
+	if !j.Regular && p.Join != nil {
+		return p.Join
+	}
+	return nil
+}
+
+// enableJoinCheckpoints is EnableCheckpoints for a two-stream join: the
+// loop saves both sides' rows, the other stream's position, the stage
+// after the join, and for a regular join the arrivals of each side, for
+// an interval join each side's latest event time; it reads its inputs
+// through SubscribeJoinedPull. False when the stage cannot be saved.
 func (l *Loop) enableJoinCheckpoints(store CheckpointStore, key string, interval time.Duration) bool {
 	var cp runtime.Checkpointer
 	if st := l.cfg.Pipeline.Stage; st != nil {
@@ -34,12 +60,13 @@ func (l *Loop) enableJoinCheckpoints(store CheckpointStore, key string, interval
 		interval = time.Second
 	}
 	l.join.dur = &joinDurable{l: l}
-	l.dur.ck = &checkpointer{store: store, key: key, interval: interval, stage: cp, join: l.cfg.Pipeline.RegularJoin, at: time.Now(), wm: l.wm}
+	l.dur.ck = &checkpointer{store: store, key: key, interval: interval, stage: cp, join: l.checkpointedJoin(), at: time.Now(), wm: l.wm}
 	return true
 }
 
-// appendJoin appends the join part of a checkpoint.
-func (l *Loop) appendJoin(dst []byte, j *runtime.RegularJoin) []byte {
+// appendJoin appends the join part of a checkpoint. An interval join's
+// state is each side's latest event time (varints), then its rows.
+func (l *Loop) appendJoin(dst []byte, j joinSnapshotter) []byte {
 	var other uint64
 	if jd := l.join.dur; jd != nil && l.cfg.Joined != nil {
 		other = jd.last[1-l.cfg.Joined.Side]
@@ -47,7 +74,12 @@ func (l *Loop) appendJoin(dst []byte, j *runtime.RegularJoin) []byte {
 	dst = binary.AppendUvarint(dst, other)
 	dst = binary.AppendUvarint(dst, l.join.seq[0])
 	dst = binary.AppendUvarint(dst, l.join.seq[1])
-	state := j.Snapshot(nil)
+	var state []byte
+	if _, interval := j.(*runtime.IntervalJoin); interval {
+		state = binary.AppendVarint(state, l.join.max[0])
+		state = binary.AppendVarint(state, l.join.max[1])
+	}
+	state = j.Snapshot(state)
 	dst = binary.AppendUvarint(dst, uint64(len(state)))
 	return append(dst, state...)
 }
@@ -71,8 +103,20 @@ func decodeJoin(b []byte) (*joinRecord, []byte, error) {
 }
 
 // restoreJoin loads the join part of rec into the loop.
-func (l *Loop) restoreJoin(j *runtime.RegularJoin, rec checkpointRecord) error {
-	if err := j.Restore(rec.join.state); err != nil {
+func (l *Loop) restoreJoin(j joinSnapshotter, rec checkpointRecord) error {
+	state := rec.join.state
+	if _, interval := j.(*runtime.IntervalJoin); interval {
+		var max [2]int64
+		for s := range max {
+			var n int
+			if max[s], n = binary.Varint(state); n <= 0 {
+				return errors.New("truncated checkpoint")
+			}
+			state = state[n:]
+		}
+		l.join.max, l.join.maxSet = max, true
+	}
+	if err := j.Restore(state); err != nil {
 		return err
 	}
 	l.join.seq = rec.join.arrivals

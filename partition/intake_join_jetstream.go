@@ -11,15 +11,17 @@ import (
 	"github.com/velort/velort/transport"
 )
 
-// joinDurable reads a regular join's two JetStream consumers (one for a
-// self-join) in one order that a restart reproduces: by the time JetStream
-// stored each message (ties: the left side first). A message of one side
-// is taken only once the other side has a later message, or was found to
-// have nothing stored after the message was fetched: whatever it stores
-// later carries a later time. After a crash the loop restores the
-// checkpoint (both sides' state and last sequences) and reads on from
-// there in the same order, so it publishes the same outputs with the same
-// message ids, and the sink keeps each once.
+// joinDurable reads a two-stream join's JetStream consumers (one for a
+// self-join), of a regular or an interval join, in one order that a
+// restart reproduces: by the time JetStream stored each message (ties:
+// the left side first). A message of one side is taken only once the
+// other side has a later message, or was found to have nothing stored
+// after the message was fetched: whatever it stores later carries a later
+// time. After a crash the loop restores the checkpoint (both sides' state
+// and last sequences; for an interval join also each side's latest event
+// time, which makes the watermark) and reads on from there in the same
+// order, so it publishes the same outputs with the same message ids, and
+// the sink keeps each once.
 //
 // Each output's message id also names the input's side and the other
 // side's last sequence processed (idTag): the state a change meets is a
@@ -49,15 +51,15 @@ type joinDurable struct {
 // stored (JetStream answers at once when it has).
 const joinQuickWait = 2 * time.Millisecond
 
-// SubscribeJoinedPull makes a regular join loop read its own stream from
+// SubscribeJoinedPull makes a join loop (regular or interval) read its own stream from
 // the JetStream consumer own and the other stream from other (nil for a
 // self-join). Call after EnableCheckpoints and RestoreCheckpoint (the
 // consumers start after JoinedResume's sequences).
 func (l *Loop) SubscribeJoinedPull(own, other *nats.Subscription) error {
 	j := l.cfg.Joined
 	jd := l.join.dur
-	if j == nil || !j.Regular || jd == nil {
-		return errors.New("partition: SubscribeJoinedPull needs a regular join loop with checkpoints enabled")
+	if j == nil || jd == nil {
+		return errors.New("partition: SubscribeJoinedPull needs a join loop with checkpoints enabled")
 	}
 	l.initJoined()
 	jd.subs[j.Side] = own
@@ -72,7 +74,7 @@ func (l *Loop) SubscribeJoinedPull(own, other *nats.Subscription) error {
 	return nil
 }
 
-// JoinedResume is, for a regular join loop whose checkpoint was restored,
+// JoinedResume is, for a join loop whose checkpoint was restored,
 // the stream sequence of the last input of its own stream and of the
 // other stream the checkpoint reflects (0: none).
 func (l *Loop) JoinedResume() (own, other uint64) {
@@ -255,13 +257,13 @@ func (jd *joinDurable) checkpointed() error {
 	return nil
 }
 
-// waiting: a regular join is never micro-batched.
+// waiting: a join is never micro-batched.
 func (jd *joinDurable) waiting() bool { return false }
 
 // dropped: JetStream drops nothing.
 func (jd *joinDurable) dropped() (int, bool) { return 0, false }
 
-// commit: a regular join over JetStream acknowledges by checkpoint only.
+// commit: a join over JetStream acknowledges by checkpoint only.
 func (jd *joinDurable) commit(int64) error { return nil }
 
 func (jd *joinDurable) unsubscribe() {

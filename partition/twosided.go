@@ -8,8 +8,11 @@ import (
 
 // Joined configures a loop that reads two streams for a stream–stream
 // interval join: the loop's own source is one side (Config.Side), Other
-// the other. Both are read in arrival order from one intake queue; the
-// watermark is the minimum of the two sides'.
+// the other. Over core NATS both are read in arrival order from one
+// intake queue; over JetStream from a durable consumer of each, in the
+// order JetStream stored them (SubscribeJoinedPull), with checkpoints of
+// the join's rows (checkpoint_join.go). The watermark is the minimum of
+// the two sides'.
 type Joined struct {
 	Side      int            // runtime.LeftSide or RightSide: the side of Config.Subject
 	Subject   string         // the other side's subject ("" for a self-join)
@@ -55,7 +58,9 @@ type joinState struct {
 	// part of its outputs' message ids.
 	dur   *joinDurable
 	idTag []byte
-	eofs  [2]int // regular join: end-of-input markers seen, by side
+	// maxSet: max was restored from a checkpoint (initJoined keeps it)
+	maxSet bool
+	eofs   [2]int // regular join: end-of-input markers seen, by side
 	// evicted, of a window join: rows of windows ending before it are
 	// dropped (max holds each side's latest window_end)
 	evicted int64
@@ -69,7 +74,9 @@ func (l *Loop) initJoined() {
 	other := 1 - j.Side
 	in.dec[j.Side], in.rows[j.Side], in.tcol[j.Side] = l.dec, l.row, j.TimeIdx
 	in.self = j.Subject == ""
-	in.max = [2]int64{-1 << 62, -1 << 62}
+	if !in.maxSet {
+		in.max = [2]int64{-1 << 62, -1 << 62}
+	}
 	if in.self {
 		in.dec[other], in.rows[other], in.tcol[other] = l.dec, l.row, j.OtherTime
 	} else {
@@ -87,6 +94,7 @@ func (l *Loop) processJoined(m *nats.Msg) error {
 	in := &l.join
 	l.Stats.In.Add(1)
 	l.ctx.Reset()
+	l.cur = m
 	side := in.mySide
 	if !in.self && m.Sub == in.subs[1-in.mySide] {
 		side = 1 - in.mySide
@@ -116,7 +124,13 @@ func (l *Loop) processJoined(m *nats.Msg) error {
 		wm = in.max[0]
 	}
 	if wm > -1<<62 {
-		return l.advance(wm - l.cfg.Delay.Milliseconds())
+		wm -= l.cfg.Delay.Milliseconds()
+		if wm > l.wm && l.cfg.Pipeline.Stage == nil {
+			// advance moves a stage (and the join with it) only: a join
+			// without one drops its rows here.
+			l.cfg.Pipeline.Join.Advance(wm)
+		}
+		return l.advance(wm)
 	}
 	return nil
 }

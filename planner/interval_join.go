@@ -134,11 +134,21 @@ func (q *Query) decomposeIntervalJoin(j *plan.JoinNode, ln, rn string, lf, rf sq
 			return fmt.Errorf("join time column %s of %s must be TIMESTAMP", t.s.Columns[t.col].Name, t.s.Name)
 		}
 	}
+	if js := [2]bool{spec.left.JetStream != "", spec.right.JetStream != ""}; js[0] != js[1] {
+		onJS, onCore := spec.left, spec.right
+		if js[1] {
+			onJS, onCore = onCore, onJS
+		}
+		return fmt.Errorf("an interval join reads both streams from JetStream or both from core NATS: %s is on JetStream (%s), %s on core NATS; "+
+			"give %s a jetstream = '…' too (over JetStream the join's state is checkpointed with both streams' positions: effectively once), or read %s from core NATS",
+			onJS.Name, onJS.JetStream, onCore.Name, onCore.Name, onJS.Name)
+	}
 	if spec.left.Partitions != spec.right.Partitions {
 		return fmt.Errorf("streams %s and %s must have the same number of partitions to be joined", spec.left.Name, spec.right.Name)
 	}
 	if spec.left.Partitions > 1 && (!isKeyColumn(spec.leftKey, spec.left) || !isKeyColumn(spec.rightKey, spec.right)) {
-		return fmt.Errorf("streams %s and %s must both be partitioned by the join key to be joined", spec.left.Name, spec.right.Name)
+		return fmt.Errorf("streams %s and %s must both be partitioned by the join key to be joined by an interval join (key = the join column of each; "+
+			"an interval join does not read a side through a repartitioning stage)", spec.left.Name, spec.right.Name)
 	}
 	q.interval = spec
 	return nil

@@ -143,3 +143,33 @@ SELECT a.id, s.rating FROM auction a LEFT JOIN sellers s ON a.seller = s.id;`, O
 		t.Errorf("%d rows held, want 3 (the filtered auction is not kept)", n)
 	}
 }
+
+// TestIntervalJoinSidesOnJetStream: an interval join of two JetStream
+// streams plans (its loops read both through durable consumers and
+// checkpoint); one of a JetStream and a core NATS stream is refused at
+// the statement, saying what to write; so is one whose sides are not
+// partitioned by the join key.
+func TestIntervalJoinSidesOnJetStream(t *testing.T) {
+	streams := func(bJS, bKey string) string {
+		return `CREATE STREAM a (k BIGINT, t TIMESTAMP, v BIGINT) WITH (subject = 'a.{partition}', partitions = 2, key = 'k', jetstream = 'A', event_time = 't');
+CREATE STREAM b (k BIGINT, t TIMESTAMP, w BIGINT) WITH (subject = 'b.{partition}', partitions = 2, key = '` + bKey + `'` + bJS + `, event_time = 't');
+CREATE STREAM o WITH (subject = 'o', jetstream = 'O') AS
+SELECT a.k, a.v, b.w FROM a JOIN b ON a.k = b.k AND b.t BETWEEN a.t AND a.t + INTERVAL '10' SECOND;`
+	}
+	pl, err := Parse("j.sql", streams(", jetstream = 'B'", "k"), Options{})
+	if err != nil {
+		t.Fatalf("both on JetStream: %v", err)
+	}
+	if _, _, _, _, ok := pl.Queries[0].IntervalJoin(); !ok {
+		t.Fatal("not planned as an interval join")
+	}
+	for _, c := range []struct{ name, sql, want string }{
+		{"mixed", streams("", "k"), "j.sql:4:1: an interval join reads both streams from JetStream or both from core NATS: a is on JetStream (A), b on core NATS; give b a jetstream = '…' too"},
+		{"keyed otherwise", streams(", jetstream = 'B'", "w"), "must both be partitioned by the join key to be joined by an interval join"},
+	} {
+		_, err := Parse("j.sql", c.sql, Options{})
+		if err == nil || !strings.HasPrefix(err.Error(), "j.sql:4:1: ") || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v\nwant %s", c.name, err, c.want)
+		}
+	}
+}
