@@ -1,8 +1,10 @@
 package planner
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"unicode/utf8"
 
@@ -88,11 +90,11 @@ type regexpCache struct {
 
 type regexpEntry struct {
 	pat, flags string
-	re         *regexp.Regexp
+	re         *regexpFinder
 	err        error
 }
 
-func (rc *regexpCache) get(pat, flags []byte) (*regexp.Regexp, error) {
+func (rc *regexpCache) get(pat, flags []byte) (*regexpFinder, error) {
 	for i := 0; i < rc.n; i++ {
 		e := &rc.entries[i]
 		if e.pat == string(pat) && e.flags == string(flags) {
@@ -102,13 +104,17 @@ func (rc *regexpCache) get(pat, flags []byte) (*regexp.Regexp, error) {
 			return hit.re, hit.err
 		}
 	}
+	var f *regexpFinder
 	re, err := compileMySQLRegexp(string(pat), string(flags))
+	if err == nil {
+		f = newRegexpFinder(re)
+	}
 	if rc.n < len(rc.entries) {
 		rc.n++
 	}
 	copy(rc.entries[1:rc.n], rc.entries[:rc.n-1])
-	rc.entries[0] = regexpEntry{pat: string(pat), flags: string(flags), re: re, err: err}
-	return re, err
+	rc.entries[0] = regexpEntry{pat: string(pat), flags: string(flags), re: f, err: err}
+	return f, err
 }
 
 func nativeRegexp(env *exprEnv, f sql.FunctionExpression, args []compiled) (compiled, bool, error) {
@@ -119,7 +125,7 @@ func nativeRegexp(env *exprEnv, f sql.FunctionExpression, args []compiled) (comp
 	}
 	children := f.Children()
 	// The pattern: constant (compiled now) or per record (cached).
-	var constRE *regexp.Regexp
+	var constRE *regexpFinder
 	patConst, flagsConst := constText(children[1]), ""
 	hasFlags := len(args) > spec.flags
 	flagsKnown := true
@@ -135,7 +141,7 @@ func nativeRegexp(env *exprEnv, f sql.FunctionExpression, args []compiled) (comp
 		if err != nil {
 			return compiled{}, true, err
 		}
-		constRE = re
+		constRE = newRegexpFinder(re)
 	}
 	cache := &regexpCache{}
 	patFn := args[1].fn
@@ -145,7 +151,7 @@ func nativeRegexp(env *exprEnv, f sql.FunctionExpression, args []compiled) (comp
 	}
 	// pattern returns the record's compiled pattern; null is true when the
 	// pattern or flags are NULL.
-	pattern := func(c *runtime.Ctx, r runtime.Row) (re *regexp.Regexp, null bool) {
+	pattern := func(c *runtime.Ctx, r runtime.Row) (re *regexpFinder, null bool) {
 		if constRE != nil {
 			return constRE, false
 		}
@@ -190,7 +196,7 @@ func nativeRegexp(env *exprEnv, f sql.FunctionExpression, args []compiled) (comp
 				if v.T == runtime.TNull {
 					return runtime.Null
 				}
-				return runtime.Bool(constRE.Match(textOf(c, v)))
+				return runtime.Bool(constRE.match(textOf(c, v)))
 			}, typ: runtime.TBool}, true, nil
 		}
 		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
@@ -199,7 +205,7 @@ func nativeRegexp(env *exprEnv, f sql.FunctionExpression, args []compiled) (comp
 			if v.T == runtime.TNull || null {
 				return runtime.Null
 			}
-			return runtime.Bool(re.Match(textOf(c, v)))
+			return runtime.Bool(re.match(textOf(c, v)))
 		}, typ: runtime.TBool}, true, nil
 	case "regexp_instr":
 		posFn, occFn, optFn := intArg(2, 1), intArg(3, 1), intArg(4, 0)
@@ -288,12 +294,12 @@ func regexpStart(c *runtime.Ctx, s []byte, pos int64) (int, bool) {
 
 // nthMatch returns the occ-th (1-based) match of re in s at or after
 // byte offset off, as absolute offsets, or nil.
-func nthMatch(re *regexp.Regexp, s []byte, off int, occ int64) []int {
+func nthMatch(re *regexpFinder, s []byte, off int, occ int64) []int {
 	if occ < 1 {
 		occ = 1
 	}
 	for off <= len(s) {
-		m := re.FindIndex(s[off:])
+		m := re.find(s[off:], false)
 		if m == nil {
 			return nil
 		}
@@ -321,13 +327,13 @@ func nextSearch(s []byte, m []int) int {
 
 // regexpReplace replaces the occ-th match (every match when occ is 0)
 // from byte offset off, expanding $n group references.
-func regexpReplace(c *runtime.Ctx, re *regexp.Regexp, s []byte, off int, occ int64, tmpl []byte) runtime.Value {
+func regexpReplace(c *runtime.Ctx, f *regexpFinder, s []byte, off int, occ int64, tmpl []byte) runtime.Value {
 	start := len(c.Arena)
 	out := append(c.Arena, s[:off]...)
 	last := off
 	n := int64(0)
 	for p := off; p <= len(s); {
-		m := re.FindSubmatchIndex(s[p:])
+		m := f.find(s[p:], true)
 		if m == nil {
 			break
 		}
@@ -339,7 +345,7 @@ func regexpReplace(c *runtime.Ctx, re *regexp.Regexp, s []byte, off int, occ int
 		n++
 		if occ == 0 || n == occ {
 			out = append(out, s[last:m[0]]...)
-			out = re.Expand(out, tmpl, s, m)
+			out = f.re.Expand(out, tmpl, s, m)
 			last = m[1]
 			if int64(len(out)-start) > int64(c.ValueLimit()) {
 				c.Arena = c.Arena[:start]
@@ -408,4 +414,179 @@ func constStringOrNull(e sql.Expression) (string, bool) {
 		return *p, true
 	}
 	return "", false
+}
+
+// regexpFinder searches with one compiled pattern. When every match of
+// the pattern contains a literal (a top-level part of it, "channel_id="
+// in '(&|^)channel_id=[^&]*') that starts at most lead bytes after the
+// match does, a search first finds the literal's first occurrence with
+// bytes.Index: none, no match; else no match can start more than lead
+// bytes before it, so RE2 runs from there (mid: the pattern with ^ and \A,
+// which cannot match past the text's start, made never to match) instead
+// of trying every earlier position.
+type regexpFinder struct {
+	re   *regexp.Regexp
+	lit  []byte // nil: no shortcut
+	lead int
+	mid  *regexp.Regexp
+}
+
+// newRegexpFinder returns a finder of re (compiled from its String()).
+func newRegexpFinder(re *regexp.Regexp) *regexpFinder {
+	f := &regexpFinder{re: re}
+	if p, _ := re.LiteralPrefix(); p != "" {
+		return f // RE2 itself skips to a literal prefix
+	}
+	tree, err := syntax.Parse(re.String(), syntax.Perl)
+	if err != nil || !regexpShortcutSafe(tree) {
+		return f
+	}
+	parts := []*syntax.Regexp{tree}
+	if tree.Op == syntax.OpConcat {
+		parts = tree.Sub
+	}
+	lead := 0
+	for _, part := range parts {
+		if part.Op == syntax.OpLiteral && part.Flags&syntax.FoldCase == 0 {
+			lit := []byte(string(part.Rune))
+			if len(lit) > len(f.lit) && !bytes.ContainsRune(lit, utf8.RuneError) {
+				f.lit, f.lead = lit, lead
+			}
+		}
+		w, ok := regexpMaxWidth(part)
+		if !ok {
+			break
+		}
+		lead += w
+	}
+	if f.lit == nil {
+		return f
+	}
+	mid, err := regexp.Compile(regexpNoBeginText(tree).String())
+	if err != nil || mid.NumSubexp() != re.NumSubexp() {
+		f.lit = nil
+		return f
+	}
+	f.mid = mid
+	return f
+}
+
+// find is f.re.FindIndex(s), or FindSubmatchIndex(s) when sub is set.
+func (f *regexpFinder) find(s []byte, sub bool) []int {
+	re, start := f.re, 0
+	if f.lit != nil {
+		i := bytes.Index(s, f.lit)
+		if i < 0 {
+			return nil
+		}
+		if start = i - f.lead; start > 0 {
+			re = f.mid
+		} else {
+			start = 0
+		}
+	}
+	var m []int
+	if sub {
+		m = re.FindSubmatchIndex(s[start:])
+	} else {
+		m = re.FindIndex(s[start:])
+	}
+	if start > 0 {
+		for i := range m {
+			if m[i] >= 0 {
+				m[i] += start
+			}
+		}
+	}
+	return m
+}
+
+// match is f.re.Match(s).
+func (f *regexpFinder) match(s []byte) bool {
+	if f.lit == nil {
+		return f.re.Match(s)
+	}
+	i := bytes.Index(s, f.lit)
+	switch {
+	case i < 0:
+		return false
+	case i-f.lead > 0:
+		return f.mid.Match(s[i-f.lead:])
+	}
+	return f.re.Match(s)
+}
+
+// regexpShortcutSafe: t has no assertion that reads the character before
+// where a search starts (multi-line ^, \b, \B), which a search from the
+// middle of the text cannot see.
+func regexpShortcutSafe(t *syntax.Regexp) bool {
+	switch t.Op {
+	case syntax.OpBeginLine, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return false
+	}
+	for _, s := range t.Sub {
+		if !regexpShortcutSafe(s) {
+			return false
+		}
+	}
+	return true
+}
+
+// regexpNoBeginText returns t with every ^/\A (start of text) made
+// never to match (t is changed).
+func regexpNoBeginText(t *syntax.Regexp) *syntax.Regexp {
+	if t.Op == syntax.OpBeginText {
+		return &syntax.Regexp{Op: syntax.OpNoMatch}
+	}
+	for i, s := range t.Sub {
+		t.Sub[i] = regexpNoBeginText(s)
+	}
+	return t
+}
+
+// regexpMaxWidth is the most bytes t can match; ok is false when it is
+// unbounded (or huge).
+func regexpMaxWidth(t *syntax.Regexp) (int, bool) {
+	const limit = 1 << 16
+	w := 0
+	switch t.Op {
+	case syntax.OpNoMatch, syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine,
+		syntax.OpBeginText, syntax.OpEndText, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+	case syntax.OpLiteral:
+		for _, r := range t.Rune {
+			if n := utf8.RuneLen(r); n > 0 && t.Flags&syntax.FoldCase == 0 {
+				w += n
+			} else {
+				w += utf8.UTFMax // a case variant may be longer
+			}
+		}
+	case syntax.OpCharClass, syntax.OpAnyCharNotNL, syntax.OpAnyChar:
+		w = utf8.UTFMax
+	case syntax.OpCapture, syntax.OpQuest:
+		return regexpMaxWidth(t.Sub[0])
+	case syntax.OpRepeat:
+		if t.Max < 0 {
+			return 0, false
+		}
+		s, ok := regexpMaxWidth(t.Sub[0])
+		if !ok || t.Max > limit {
+			return 0, false
+		}
+		w = s * t.Max
+	case syntax.OpConcat, syntax.OpAlternate:
+		for _, sub := range t.Sub {
+			s, ok := regexpMaxWidth(sub)
+			if !ok {
+				return 0, false
+			}
+			if t.Op == syntax.OpConcat {
+				w += s
+			} else {
+				w = max(w, s)
+			}
+		}
+	default: // star, plus
+		return 0, false
+	}
+	return w, w <= limit
 }
