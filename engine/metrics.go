@@ -98,6 +98,10 @@ var loopMetrics = func() []metric {
 			stat(func(st *partition.Stats) float64 { return float64(st.Oversized.Load()) })),
 		newMetric("velort_records_misrouted_total", "Records on a partition subject their key does not hash to, dead-lettered (keyed stateful queries).", counter,
 			stat(func(st *partition.Stats) float64 { return float64(st.Misrouted.Load()) })),
+		newMetric("velort_state_expired_total", "State entries (groups, join rows) forgotten by the query's state_ttl.", counter,
+			stat(func(st *partition.Stats) float64 { return float64(st.StateExpired.Load()) })),
+		newMetric("velort_state_rows", "State entries the partition's operators hold: groups (x windows), join rows, Top-N rows, row-frame keys (noted every 1024 records and when idle).", gauge,
+			stat(func(st *partition.Stats) float64 { return float64(st.StateRows.Load()) })),
 		newMetric("velort_watermark_ms", "Current watermark (epoch ms).", gauge, stat(func(st *partition.Stats) float64 { return float64(st.Watermark.Load()) })),
 	}
 	all[0].merge, all[1].merge, all[len(all)-1].merge = mergeFirst, mergeLast, mergeLast

@@ -242,6 +242,11 @@ type PartitionStats struct {
 	// those delivered and not yet acknowledged (polled every few seconds;
 	// -1: unknown or not a JetStream source).
 	Lag, AckPending int64
+	// StateRows is the entries its operators hold (groups × windows, join
+	// rows, …), StateExpired those its state_ttl forgot (velort_state_rows,
+	// velort_state_expired_total).
+	StateRows    int64
+	StateExpired uint64
 	// LastCheckpoint is when its state was last saved (zero: never).
 	LastCheckpoint time.Time
 	// DeadLetters are its latest dead letters, newest first.
@@ -269,6 +274,8 @@ func (e *Engine) Stats() []PartitionStats {
 		ps.DeadLettered += s.DeadLettered.Load()
 		ps.Late += s.Late.Load()
 		ps.Dropped += s.Dropped.Load()
+		ps.StateRows += s.StateRows.Load()
+		ps.StateExpired += s.StateExpired.Load()
 		switch wm := s.Watermark.Load(); {
 		case wm >= runtime.EndOfTime-1:
 			ps.EndOfInput, ps.Watermark = true, time.Time{}

@@ -282,6 +282,7 @@ func (l *Loop) Run(ctx context.Context) error {
 				return l.shutdown()
 			}
 			l.noteDropped()
+			l.noteState()
 		}
 		m, err := l.intake.next(200 * time.Millisecond)
 		if err != nil {
@@ -291,6 +292,7 @@ func (l *Loop) Run(ctx context.Context) error {
 			}
 			if errors.Is(err, nats.ErrTimeout) || err == errIntake {
 				l.noteDropped()
+				l.noteState()
 				if ctx.Err() != nil {
 					return l.shutdown()
 				}
@@ -622,6 +624,7 @@ func (l *Loop) endOfInput() error {
 	if err := l.runBatch(); err != nil {
 		return err
 	}
+	l.noteState() // the state held when input ended (the flush below empties it)
 	l.wm = runtime.EndOfTime - 1
 	l.ctx.Reset()
 	if l.cfg.Pipeline.Stage != nil {
@@ -666,6 +669,7 @@ func (l *Loop) unsubscribe() {
 // ready is acknowledged.
 func (l *Loop) shutdown() error {
 	err := l.runBatch() // records already received are processed, not lost
+	l.noteState()
 	if err == nil {
 		err = l.commit()
 	}

@@ -10,6 +10,12 @@ type Stats struct {
 	Late         atomic.Uint64 // late records dropped or dead-lettered
 	Watermark    atomic.Int64  // current watermark, epoch ms
 
+	// State (state_ttl.go): entries the partition's operators hold (groups
+	// × windows, join rows, Top-N rows…) and those state_ttl forgot; noted
+	// every 1 024 records, on idle ticks and at end of input.
+	StateRows    atomic.Int64
+	StateExpired atomic.Uint64
+
 	// Overload and bad input that never stop the loop.
 	Dropped   atomic.Uint64 // core NATS records dropped because the intake was full (nats.go slow consumer)
 	Oversized atomic.Uint64 // outputs over the server's max_payload, dead-lettered instead

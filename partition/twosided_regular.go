@@ -23,7 +23,8 @@ func (l *Loop) processRegular(m *nats.Msg) error {
 	l.Stats.In.Add(1)
 	l.ctx.Reset()
 	l.cur = m
-	if l.clock {
+	ttl := l.regularTTL() // state_ttl.go: reads the clock
+	if l.clock && !ttl {
 		l.ctx.NowMs = time.Now().UnixMilli()
 	}
 	side := in.mySide
@@ -108,6 +109,9 @@ func (l *Loop) processRegular(m *nats.Msg) error {
 	}
 	if rj := l.cfg.Pipeline.RegularJoin; rj.Window && newRow != nil {
 		l.evictWindows(rj, side, newRow)
+	}
+	if ttl {
+		return l.regularAdvance()
 	}
 	return nil
 }

@@ -1,0 +1,129 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// TestStateTTLOverNATS runs a materialized GROUP BY with state_ttl over a
+// real NATS server. By event time: a key idle for longer than the ttl is
+// forgotten (its count restarts after the gap, with nothing emitted at
+// expiry: the row of a key never seen again stays), a key whose records
+// are closer than the ttl keeps its full count, and the state the
+// partition holds (velort_state_rows) falls while velort_state_expired_total
+// counts the forgotten groups. By arrival time (no event_time): the clock
+// moves the watermark, so an idle group expires too.
+func TestStateTTLOverNATS(t *testing.T) {
+	t.Run("event time", func(t *testing.T) {
+		_, nc := testServer(t)
+		reg := prometheus.NewRegistry()
+		sql := `CREATE STREAM events (k VARCHAR, ts TIMESTAMP) WITH (subject = 'ttl.events', event_time = 'ts', idle_timeout = '1h');
+CREATE TABLE counts WITH (state_ttl = '1m') AS SELECT k, COUNT(*) AS n FROM events GROUP BY k;`
+		e, err := Open(context.Background(), SQL("ttl.sql", sql), Options{Conn: nc, Logger: quiet, Registerer: reg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runEngine(t, e)
+		<-e.Ready()
+		pub := func(k string, sec int) {
+			if err := nc.Publish("ttl.events", fmt.Appendf(nil, `{"k":%q,"ts":%d}`, k, 1_700_000_000_000+int64(sec)*1000)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pub("idle", 0)
+		pub("gone", 5)
+		pub("idle", 10)
+		for sec := 30; sec <= 330; sec += 30 {
+			if sec == 300 {
+				pub("idle", 300) // 290 s after its last record: a new group
+			}
+			pub("busy", sec)
+		}
+		want := map[string]int64{"idle": 1, "busy": 11, "gone": 1}
+		counts := e.Table("counts")
+		waitFor(t, "the table to show idle restarted at 1, busy at 11 and gone's last row", func() bool {
+			rows := counts.Rows()
+			if len(rows) != len(want) {
+				return false
+			}
+			for _, r := range rows {
+				if r["n"] != want[r["k"].(string)] {
+					return false
+				}
+			}
+			return true
+		})
+		waitFor(t, "the partition to hold 2 groups and to have forgotten 2", func() bool {
+			for _, s := range e.Stats() {
+				if s.Query == "counts" {
+					return s.StateRows == 2 && s.StateExpired == 2
+				}
+			}
+			return false
+		})
+		if rows, expired := gathered(t, reg, "velort_state_rows", "counts"), gathered(t, reg, "velort_state_expired_total", "counts"); rows != 2 || expired != 2 {
+			t.Errorf("metrics: velort_state_rows %v, velort_state_expired_total %v; want 2 and 2", rows, expired)
+		}
+	})
+	t.Run("arrival time", func(t *testing.T) {
+		_, nc := testServer(t)
+		sql := `CREATE STREAM events (k VARCHAR) WITH (subject = 'ttl.events');
+CREATE TABLE counts WITH (state_ttl = '300ms') AS SELECT k, COUNT(*) AS n FROM events GROUP BY k;`
+		e, err := Open(context.Background(), SQL("ttl.sql", sql), Options{Conn: nc, Logger: quiet, Registerer: prometheus.NewRegistry()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runEngine(t, e)
+		<-e.Ready()
+		counts := e.Table("counts")
+		for range 2 {
+			if err := nc.Publish("ttl.events", []byte(`{"k":"a"}`)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitFor(t, "a counted twice", func() bool { r, ok := counts.Get("a"); return ok && r["n"] == int64(2) })
+		waitFor(t, "the idle group to expire as the clock moves the watermark", func() bool {
+			for _, s := range e.Stats() {
+				if s.Query == "counts" {
+					return s.StateExpired == 1 && s.StateRows == 0
+				}
+			}
+			return false
+		})
+		if err := nc.Publish("ttl.events", []byte(`{"k":"a"}`)); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "a's count to restart at 1", func() bool { r, ok := counts.Get("a"); return ok && r["n"] == int64(1) })
+	})
+}
+
+// gathered is the value of metric name for query (partition 0) in reg.
+func gathered(t *testing.T, reg *prometheus.Registry, name, query string) float64 {
+	t.Helper()
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["query"] == query && labels["partition"] == "0" {
+				if g := m.GetGauge(); g != nil {
+					return g.GetValue()
+				}
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	t.Fatalf("no %s{query=%q}", name, query)
+	return 0
+}
