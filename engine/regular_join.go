@@ -71,6 +71,9 @@ func (c *checkpoints) subscribeJoin(l *partition.Loop, q *planner.Query, p int) 
 	if right == q.Source && left != q.Source {
 		other = left
 	}
+	if q.Sink.Materialized != nil {
+		return fmt.Errorf("query %s: a join over JetStream streams keeps its state in checkpoints, and a materialized table (CREATE TABLE … AS SELECT) lives in memory without them: write the join into a stream (CREATE STREAM … WITH (jetstream = '…') AS SELECT), or read both sides from core NATS", q.Name)
+	}
 	if c.interval <= 0 || !l.EnableCheckpoints(c, checkpointKey(q.Name, p), c.interval) {
 		return fmt.Errorf("query %s: a join over JetStream streams keeps its state in checkpoints: expected --checkpoint-interval > 0 and aggregates that can be checkpointed (no WebAssembly aggregates after the join)", q.Name)
 	}

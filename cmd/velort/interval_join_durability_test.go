@@ -195,3 +195,25 @@ func TestIntervalJoinOverJetStreamSurvivesKills(t *testing.T) {
 		}
 	}
 }
+
+// TestJoinOverJetStreamIntoTableRefused: a join of two JetStream streams
+// written into a materialized table (held in memory, never checkpointed)
+// is refused at start with a message saying what to write instead; it
+// used to ask for --checkpoint-interval > 0, which was already set.
+func TestJoinOverJetStreamIntoTableRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a velort process")
+	}
+	dir := t.TempDir()
+	query := filepath.Join(dir, "q.sql")
+	os.WriteFile(query, []byte(`
+CREATE STREAM a (k BIGINT, t TIMESTAMP, v BIGINT) WITH (subject = 'ijt.a', jetstream = 'IJT_A', event_time = 't');
+CREATE STREAM b (k BIGINT, t TIMESTAMP, w BIGINT) WITH (subject = 'ijt.b', jetstream = 'IJT_B', event_time = 't');
+CREATE TABLE pairs AS
+SELECT a.k, COUNT(*) AS n FROM a JOIN b ON a.k = b.k AND b.t BETWEEN a.t AND a.t + INTERVAL '2' SECOND GROUP BY a.k;
+`), 0o644)
+	_, errOut, code := velort(t, nil, "run", query, "--data", filepath.Join(dir, "nats"))
+	if code == 0 || !strings.Contains(errOut, "query pairs: a join over JetStream streams keeps its state in checkpoints, and a materialized table") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}
