@@ -21,6 +21,8 @@ import (
 //	changelog    stateless (filter, projection)          changelog: the input's key
 //	changelog    GROUP BY without window, EMIT CHANGES   changelog: group keys
 //	changelog    GROUP BY without window, EMIT FINAL     append-only
+//	append-only  regular INNER join, window join           append-only
+//	append-only  regular LEFT/RIGHT/FULL join              changelog: left row key | right row key
 //	changelog    regular join (equi-join, INNER/LEFT/RIGHT/FULL)  changelog: left row key | right row key
 //	             with a stream, a changelog or a KV table (regular_join_table.go);
 //	             KV table with KV table alike
@@ -30,6 +32,14 @@ import (
 //	                                                     input, else the input's key or group keys
 //
 // A global aggregate (no GROUP BY keys) is keyed by the empty text.
+
+// retracts reports whether the join of append-only streams takes back
+// rows it emitted: an outer join's row padded with NULLs is deleted when
+// its first match comes. An INNER join (or a window join) of append-only
+// streams only ever adds pairs — its rows are never updated or deleted —
+// so its output is append-only, and a GROUP BY over it needs no
+// retraction. (Over a changelog side every join retracts: inChangelog.)
+func (s *regularSpec) retracts() bool { return s.windowEnd == nil && s.preserve >= 0 }
 
 // InputChangelog reports whether the query reads a changelog: each input
 // record upserts or deletes the row of its key, and the partition loop

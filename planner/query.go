@@ -400,7 +400,7 @@ func (q *Query) finish(p *parser) *Error {
 	// The output's kind is known from the shape (its key once compiled:
 	// inferKinds); the group stage and the pipeline are wired by it.
 	q.outChangelog = q.Kind == "group" && q.Emit == runtime.EmitChanges || q.Kind == "stateless" && q.inChangelog || sh.topn != nil ||
-		q.Kind == "stateless" && q.regular != nil && q.regular.windowEnd == nil // a regular join of append-only streams: a LEFT JOIN's padded row is deleted when a match comes
+		q.Kind == "stateless" && q.regular != nil && q.regular.retracts() // an outer join of append-only streams: a padded row is deleted when a match comes
 	q.markReads(src)
 	// Output columns: compile once (partition -1) to learn their types.
 	pipe, outTypes, err := q.compile(-1, nil)

@@ -336,7 +336,7 @@ func (q *Query) groupStage(in *exprEnv, partition int) (runtime.Stage, *exprEnv,
 	cfg.Emit = q.Emit
 	// Kinds (kinds.go): over a changelog input the stage keeps what
 	// retraction needs; a changelog output upserts and deletes rows.
-	cfg.Retract = q.inChangelog
+	cfg.Retract = q.inChangelog || q.regular != nil && q.regular.retracts()
 	cfg.Changelog = q.outChangelog
 	cfg.StateTTL = q.stateTTLMs() // state_ttl.go
 	// A global aggregate's row over no records: once, from the partition
