@@ -38,7 +38,9 @@ func TestIntervalJoinHandover(t *testing.T) {
 	base := int64(1_700_000_000_000)
 	a := open("a")
 	aDone := runEngine(t, a)
-	waitFor(t, "engine a to run the join", func() bool { return slices.Equal(a.Owned(), []string{"conv.0"}) && totalIn(a) == 0 && len(a.Stats()) == 1 })
+	waitFor(t, "engine a to run the join", func() bool {
+		return slices.Equal(a.Owned(), []string{"conv.0"}) && totalIn(a) == 0 && len(a.Stats()) == 1
+	})
 	for i := range n {
 		if err := nc.Publish("hj.imp", fmt.Appendf(nil, `{"ad":%d,"t":%d}`, i, base+int64(i)*1000)); err != nil {
 			t.Fatal(err)
