@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -66,6 +67,56 @@ CREATE TABLE counts WITH (state_ttl = '1m') AS SELECT k, COUNT(*) AS n FROM even
 		})
 		if rows, expired := gathered(t, reg, "velort_state_rows", "counts"), gathered(t, reg, "velort_state_expired_total", "counts"); rows != 2 || expired != 2 {
 			t.Errorf("metrics: velort_state_rows %v, velort_state_expired_total %v; want 2 and 2", rows, expired)
+		}
+	})
+	t.Run("regular join by event time", func(t *testing.T) {
+		_, nc := testServer(t)
+		sql := `CREATE STREAM a (k BIGINT, x BIGINT, ts BIGINT) WITH (subject = 'ttl.a', event_time = 'ts', idle_timeout = '1h');
+CREATE STREAM b (k BIGINT, y BIGINT, ts BIGINT) WITH (subject = 'ttl.b', event_time = 'ts', idle_timeout = '1h');
+CREATE STREAM j WITH (subject = 'ttl.j', state_ttl = '1m') AS SELECT a.k, a.x, b.y FROM a JOIN b ON a.k = b.k;`
+		sub, err := nc.SubscribeSync("ttl.j")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := Open(context.Background(), SQL("ttl.sql", sql), Options{Conn: nc, Logger: quiet, Registerer: prometheus.NewRegistry()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runEngine(t, e)
+		<-e.Ready()
+		pub := func(subject string, k, v, sec int) {
+			if err := nc.Publish(subject, fmt.Appendf(nil, `{"k":%d,"x":%d,"y":%d,"ts":%d}`, k, v, v, int64(sec)*1000)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		next := func() string {
+			m, err := sub.NextMsg(30 * time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(m.Data)
+		}
+		pub("ttl.a", 1, 1, 0)
+		pub("ttl.b", 1, 1, 10)
+		if got := next(); got != `{"k":1,"x":1,"y":1}` {
+			t.Fatalf("first pair: %s", got)
+		}
+		pub("ttl.b", 2, 2, 200) // the watermark passes a's row (0 s) + 1 min
+		pub("ttl.b", 1, 3, 210) // a's row is forgotten: no pair
+		pub("ttl.a", 1, 2, 220) // pairs with b's row of 210 s, not with the one of 10 s
+		if got := next(); got != `{"k":1,"x":2,"y":3}` {
+			t.Fatalf("after expiry: %s (a forgotten row matched)", got)
+		}
+		waitFor(t, "the join to hold 3 rows and to have forgotten 2", func() bool {
+			for _, s := range e.Stats() {
+				if s.Query == "j" {
+					return s.StateRows == 3 && s.StateExpired == 2
+				}
+			}
+			return false
+		})
+		if m, err := sub.NextMsg(300 * time.Millisecond); err == nil {
+			t.Errorf("an output beyond the two pairs: %s", m.Data)
 		}
 	})
 	t.Run("arrival time", func(t *testing.T) {

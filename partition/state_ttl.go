@@ -17,21 +17,26 @@ func (l *Loop) noteState() {
 }
 
 // regularTTL reports whether the loop's regular join forgets its rows by
-// a state_ttl, and then reads the clock for the current record: a regular
-// join has no watermark of its own, its ttl runs on arrival time.
+// a state_ttl, and then, when its sides have no event time, reads the
+// clock for the current record (its time is then its arrival).
 func (l *Loop) regularTTL() bool {
-	if rj := l.cfg.Pipeline.RegularJoin; rj == nil || rj.TTL == 0 {
+	rj := l.cfg.Pipeline.RegularJoin
+	if rj == nil || rj.TTL == 0 {
 		return false
 	}
-	l.ctx.NowMs = time.Now().UnixMilli()
+	if !rj.EventTime {
+		l.ctx.NowMs = time.Now().UnixMilli()
+	}
 	return true
 }
 
-// regularAdvance moves a regular join's watermark to the current record's
-// arrival time (less the watermark delay): rows (and the groups of a GROUP
-// BY over the join) whose last change is older than the ttl are forgotten.
+// regularAdvance moves a regular join's watermark to the largest time of
+// the records it applied (event time, or arrival), less the watermark
+// delay: rows (and the groups of a GROUP BY over the join) whose last
+// change is older than the ttl are forgotten.
 func (l *Loop) regularAdvance() error {
-	wm := l.ctx.NowMs - l.cfg.Delay.Milliseconds()
+	l.maxET = max(l.maxET, l.cfg.Pipeline.RegularJoin.Now)
+	wm := l.maxET - l.cfg.Delay.Milliseconds()
 	if wm <= l.wm {
 		return nil
 	}

@@ -346,7 +346,7 @@ func (q *Query) compileRegular(udfs udfBinder) (*runtime.RegularJoin, error) {
 		LeftKey: x.keys[0], RightKey: x.keys[1], LeftWidth: len(s.left.Columns), RightWidth: len(s.right.Columns),
 		Cond: x.cond, LeftFilter: x.filters[0], RightFilter: x.filters[1], Preserve: s.preserve,
 		LeftKeep: q.sideRead[0], RightKeep: q.sideRead[1], AppendOnly: [2]bool{!s.left.Changelog, !s.right.Changelog},
-		TTL: q.stateTTLMs(), // state_ttl.go
+		TTL: q.stateTTLMs(), EventTime: q.ttlEventTime(), TimeCol: [2]int{max(s.left.EventTimeIdx, 0), max(s.right.EventTimeIdx, 0)}, // state_ttl.go
 	}, nil
 }
 

@@ -37,6 +37,11 @@ func (p *parser) applyStateTTL(pl *Plan, sink *Stream, first int) {
 		}
 		bounded = bounded || q.stateTTLMs() > 0
 	}
+	for _, q := range pl.Queries[first:] {
+		if q.ttlEventTime() {
+			q.readTTLTimes()
+		}
+	}
 	if !bounded {
 		p.errorf(p.src.tokenAt(sink.stateTTLPos), "state_ttl bounds the state of a GROUP BY without a window (SELECT DISTINCT too) and of a regular join, and the query of %s has none: %s; remove state_ttl", sink.Name, unboundedWhy(pl.Queries[first:]))
 	}
@@ -71,4 +76,26 @@ func (q *Query) stateTTLMs() int64 {
 		return q.Sink.StateTTL.Milliseconds()
 	}
 	return 0
+}
+
+// ttlEventTime reports whether q's regular join expires its rows by event
+// time: it has a ttl and both its sides an event_time (otherwise by
+// arrival).
+func (q *Query) ttlEventTime() bool {
+	s := q.regular
+	return s != nil && q.stateTTLMs() > 0 && s.left.EventTimeIdx >= 0 && s.right.EventTimeIdx >= 0
+}
+
+// readTTLTimes makes q's regular join decode and keep each side's event
+// time column, which its rows' expiry reads.
+func (q *Query) readTTLTimes() {
+	s := q.regular
+	for side, st := range [2]*Stream{s.left, s.right} {
+		if read := q.sideRead[side]; read != nil && st.EventTimeIdx < len(read) {
+			read[st.EventTimeIdx] = true
+		}
+		if st == q.Source && q.Read != nil && st.EventTimeIdx < len(q.Read) {
+			q.Read[st.EventTimeIdx] = true
+		}
+	}
 }

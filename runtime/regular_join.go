@@ -58,6 +58,11 @@ type RegularJoin struct {
 	// (state_ttl.go). Now is the event time of the change being applied.
 	TTL int64
 	Now int64
+	// EventTime: a change's time (Now) is its new row's TimeCol (of its
+	// side's row) when not NULL, else the join's watermark; without it
+	// the caller's (arrival) time. Set only with a TTL.
+	EventTime bool
+	TimeCol   [2]int
 
 	wm, ttlNext int64 // state_ttl: the watermark (once wmSet), the next sweep's
 	wmSet       bool

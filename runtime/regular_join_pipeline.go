@@ -12,6 +12,9 @@ package runtime
 func (p *Pipeline) ExecuteJoinChange(c *Ctx, side int, key []byte, new Row, eventTimeMs int64) []Row {
 	p.nouts = 0
 	p.op = OpUpsert
+	if j := p.RegularJoin; j.EventTime { // state_ttl by event time (state_ttl.go)
+		eventTimeMs = j.changeTime(side, new)
+	}
 	p.joinET = eventTimeMs
 	p.RegularJoin.Now = eventTimeMs
 	b, batch := p.Stage.(changeBatcher)

@@ -249,5 +249,19 @@ func (j *RegularJoin) Advance(watermarkMs int64) {
 	}
 }
 
+// changeTime is the event time of a change of side's row to new (nil: a
+// delete): new's time column, else (a delete, a NULL time) the watermark.
+func (j *RegularJoin) changeTime(side int, new Row) int64 {
+	if new != nil {
+		if v := new[j.TimeCol[side]]; v.T != TNull {
+			return v.I
+		}
+	}
+	if j.wmSet {
+		return j.wm
+	}
+	return math.MinInt64 + 1
+}
+
 // StateExpired is the number of rows forgotten by the TTL.
 func (j *RegularJoin) StateExpired() int64 { return j.expired }
