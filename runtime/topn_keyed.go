@@ -8,8 +8,17 @@ package runtime
 // by their input key.
 
 // NewKeyedTopN returns a Top-N stage ranking the rows of each value of
-// partitionBy apart. cfg.Inner must be nil.
+// partitionBy apart. cfg.Inner must be nil. A Top-1 over an append-only
+// input is the cheaper keyedTop1 (topn_top1.go), with the same output.
 func NewKeyedTopN(cfg TopNConfig, partitionBy []Expr) Stage {
+	if cfg.N == 1 && cfg.Bounded && cfg.Inner == nil {
+		return newKeyedTop1(cfg, partitionBy)
+	}
+	return newKeyedTopN(cfg, partitionBy)
+}
+
+// newKeyedTopN returns the general keyed Top-N.
+func newKeyedTopN(cfg TopNConfig, partitionBy []Expr) *keyedTopN {
 	return &keyedTopN{cfg: cfg, by: partitionBy, subs: map[string]*topnStage{},
 		sh: topnScratch{sk: make([]Value, len(cfg.Keys))}}
 }
