@@ -117,7 +117,7 @@ func ijStoreInterleaved(t *testing.T, url, sqlPath, dir string) {
 	for i := range max(len(msgs[0]), len(msgs[1])) {
 		for s := range msgs {
 			if i < len(msgs[s]) {
-				if _, err := js.PublishMsgAsync(msgs[s][i]); err != nil {
+				if _, err := js.PublishMsgAsync(msgs[s][i], nats.StallWait(time.Minute)); err != nil {
 					t.Fatal(err)
 				}
 			}
