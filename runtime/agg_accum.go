@@ -24,8 +24,10 @@ type accum struct {
 	h   int64   // UDF state handle
 	t   Type    // stored value's type (MIN/MAX/FIRST/LAST)
 	sc  uint8   // scale of i
+	vt  Type    // the type of the values in vc
 	s   []byte  // owned bytes of the stored value
 	set map[string]struct{}
+	vc  []numCount // MIN/MAX over a changelog: numeric value counts (group_change_num.go)
 }
 
 // reset empties the state for reuse, freeing UDF state. The string
@@ -43,6 +45,12 @@ func (a *accum) reset(sp *AggSpec) {
 	}
 	a.n, a.i, a.f, a.m2, a.seq, a.h, a.t, a.sc = 0, 0, 0, 0, 0, 0, TNull, 0
 	a.s = a.s[:0]
+	if a.vc != nil {
+		a.vc = a.vc[:0]
+		if cap(a.vc) > 2*numCountsMax {
+			a.vc = nil
+		}
+	}
 }
 
 // init prepares a fresh state (UDF Init).

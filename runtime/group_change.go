@@ -998,6 +998,9 @@ type pickCount struct {
 	added   string  // an insertion's new value key ("" if the value was there)
 	ok      bool    // a removal found the value
 	dropped bool    // a removal took the value's last copy
+	num     bool    // the update was numeric (group_change_num.go)
+	mode    int8    // pickNumeric: the owner's cells count numerically when they can
+	numMax  int     // distinct values a cell counts numerically
 }
 
 // rPicked maintains MIN, MAX, FIRST_VALUE or LAST_VALUE from value counts.
@@ -1005,11 +1008,19 @@ type pickCount struct {
 // them (vcOwner), which updates them before the others read them.
 func (s *groupStage) rPicked(k, j int, sign int64) {
 	o := int(s.vcOwner[j])
+	pc := &s.picks[o]
+	if pc.mode != pickGeneric {
+		if pc.mode == pickUnset {
+			s.initPicks()
+		}
+		if pc.mode == pickNumeric && s.rPickedNum(k, j, o, sign) {
+			return
+		}
+	}
 	ko := k - j + o
 	if o == j {
 		s.rCount(ko, j, sign)
 	}
-	pc := &s.picks[o]
 	sp, a, v := &s.aggs[j], &s.accs[k], s.arg(j)
 	if sign > 0 && s.heaps[k] != nil {
 		// Keep a built heap complete: a new value (MIN, MAX, FIRST), or
@@ -1025,10 +1036,11 @@ func (s *groupStage) rPicked(k, j int, sign int64) {
 		}
 	}
 	if sign > 0 && len(s.stale) > 0 {
-		if i := slices.Index(s.stale, k); i >= 0 {
+		if i := slices.Index(s.stale, k); i >= 0 && !(a.t == TDouble && a.f != a.f) {
 			// The picked value left earlier in this change: a new value
 			// at least as extreme (or a new LAST) replaces it without
-			// looking at the others.
+			// looking at the others (not when it was a NaN, which
+			// compares equal to every value).
 			switch c := a.cmpStored(v); {
 			case sp.Func == Max && c >= 0, sp.Func == Min && c <= 0:
 				a.store(v)
@@ -1302,6 +1314,9 @@ func heapLess(f AggFunc, x, y *hEnt) bool {
 		return x.seq > y.seq
 	}
 	vx, vy := rValue(x.key), rValue(y.key)
+	if nx, ny := isNaN(&vx), isNaN(&vy); nx || ny {
+		return ny && !nx // a NaN, unordered, comes after every number: the heap stays ordered
+	}
 	c := aggCompare(&vx, &vy)
 	if f == Min {
 		return c < 0
@@ -1398,3 +1413,6 @@ func (s *groupStage) heapBuild(k int, f AggFunc, m map[string]int32) {
 	}
 	s.heaps[k] = h
 }
+
+// isNaN reports whether v is a DOUBLE NaN.
+func isNaN(v *Value) bool { return v.T == TDouble && v.F != v.F }

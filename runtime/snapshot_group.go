@@ -46,26 +46,8 @@ func (s *groupStage) snapTrack(e *snapEnc, cid int32) {
 	if !s.retract {
 		return
 	}
-	var keys []string
 	for j := range s.na {
-		m := s.vcs[int(cid)*s.na+j]
-		e.uvar(uint64(len(m)))
-		if len(m) == 0 {
-			continue
-		}
-		keys = keys[:0]
-		for k := range m {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			en := &s.slab[m[k]]
-			e.uvar(uint64(len(k)))
-			e.b = append(e.b, k...)
-			e.ivar(en.n)
-			e.ivar(en.first)
-			e.ivar(en.last)
-		}
+		s.snapCounts(e, int(cid)*s.na+j) // group_change_num.go
 	}
 }
 
@@ -79,15 +61,7 @@ func (s *groupStage) restoreTrack(d *snapDec, cid int32) {
 		return
 	}
 	for j := range s.na {
-		n := d.count(4)
-		for range n {
-			k := d.bytes()
-			e := vcEntry{n: d.ivar(), first: d.ivar(), last: d.ivar()}
-			if d.err != nil {
-				return
-			}
-			s.vcNew(s.vcMap(int(cid)*s.na+j), k, e)
-		}
+		s.restoreCounts(d, int(cid)*s.na+j)
 	}
 }
 

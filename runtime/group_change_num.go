@@ -1,0 +1,346 @@
+package runtime
+
+import (
+	"bytes"
+	"math"
+	"slices"
+)
+
+// Numeric MIN/MAX over a changelog (SPEC §2 "Changelogs").
+//
+// A MIN or MAX whose value counts are read by MIN/MAX aggregates only (no
+// FIRST_VALUE/LAST_VALUE sharing them, no DISTINCT) and whose argument is
+// BIGINT, DOUBLE, TIMESTAMP or BOOLEAN keeps its counts, per cell, in the
+// owner's accumulator (accum.vc): the live values as order-preserving
+// 64-bit keys (numKey), sorted, each with its live copies. A count is
+// found by binary search; the extreme is the first (MIN) or last (MAX)
+// entry, so when the picked value's last copy leaves the next one is read
+// at once — no string key written, hashed or allocated, no heap, no scan.
+//
+// A cell falls back to the generic value counts (s.vcs: a map by the
+// value's bytes, and heaps) when a value cannot be kept so — a NaN, a
+// value of another type than the cell's, a DECIMAL or string (planned so
+// from the argument's type: the generic path throughout), or more than
+// pickCount.numMax distinct values (inserting in a sorted slice costs a
+// copy of the slice; a map does not grow worse). The generic counts are
+// used while they hold any value; once the cell's rows are all retracted
+// it counts numerically again. Values equal as numbers share a key
+// (-0 and +0: a MIN/MAX read back from the counts is +0, as the generic
+// path's is). Snapshots write both kinds in the generic format (value
+// key, copies, first and latest arrival — arrivals are 0 for numeric
+// counts: only FIRST/LAST read them), so the snapshot layout is unchanged;
+// a restored cell adopts numeric counts when it can (restoreCounts).
+
+// numCount is one live value of a numeric MIN/MAX: its key (numKey) and
+// live copies.
+type numCount struct {
+	k uint64
+	n int64
+}
+
+// numCountsMax is how many distinct values a cell counts numerically
+// before it falls back to the generic counts.
+const numCountsMax = 128
+
+// Value-count modes of an owner (pickCount.mode).
+const (
+	pickUnset int8 = iota
+	pickNumeric
+	pickGeneric
+)
+
+// numPickable reports whether sp can read numeric value counts.
+func numPickable(sp *AggSpec) bool {
+	if (sp.Func != Min && sp.Func != Max) || sp.Distinct {
+		return false
+	}
+	switch sp.ArgType {
+	case TInt, TDouble, TTimestamp, TBool:
+		return true
+	}
+	return false
+}
+
+// initPicks decides, for every aggregate owning value counts, whether its
+// cells count numerically.
+func (s *groupStage) initPicks() {
+	for o := range s.aggs {
+		pc := &s.picks[o]
+		pc.mode, pc.numMax = pickGeneric, numCountsMax
+		if int(s.vcOwner[o]) != o || !numPickable(&s.aggs[o]) {
+			continue
+		}
+		pc.mode = pickNumeric
+		for j := o + 1; j < len(s.aggs); j++ {
+			if int(s.vcOwner[j]) == o && !numPickable(&s.aggs[j]) {
+				pc.mode = pickGeneric
+			}
+		}
+	}
+}
+
+// numKey returns v's order-preserving key, false for a value numeric
+// counts do not keep (NaN, DECIMAL, strings).
+func numKey(v *Value) (uint64, bool) {
+	switch v.T {
+	case TInt, TTimestamp, TBool:
+		return uint64(v.I) ^ 1<<63, true
+	case TDouble:
+		b := math.Float64bits(v.F)
+		if b == 1<<63 {
+			b = 0 // -0 is +0
+		}
+		if v.F != v.F {
+			return 0, false
+		}
+		if b>>63 != 0 {
+			return ^b, true
+		}
+		return b | 1<<63, true
+	}
+	return 0, false
+}
+
+// numValue decodes key k of a value of type t.
+func numValue(t Type, k uint64) Value {
+	if t == TDouble {
+		if k>>63 != 0 {
+			k &^= 1 << 63
+		} else {
+			k = ^k
+		}
+		return Value{T: TDouble, F: math.Float64frombits(k)}
+	}
+	return Value{T: t, I: int64(k ^ 1<<63)}
+}
+
+// storeNum makes key k of type t the stored value (a MIN/MAX picked again).
+func (a *accum) storeNum(t Type, k uint64) {
+	v := numValue(t, k)
+	a.t, a.sc, a.i, a.f = v.T, 0, v.I, v.F
+	a.s = a.s[:0]
+}
+
+// numFind returns the position of key in vc (sorted), or where it would go.
+func numFind(vc []numCount, key uint64) (int, bool) {
+	lo, hi := 0, len(vc)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if vc[m].k < key {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(vc) && vc[lo].k == key
+}
+
+// rPickedNum is rPicked for an owner o that counts numerically. It
+// reports false, having changed nothing, when the cell uses (or must now
+// use) the generic counts; the caller then takes the generic path.
+func (s *groupStage) rPickedNum(k, j, o int, sign int64) bool {
+	ko := k - j + o
+	own := &s.accs[ko]
+	pc := &s.picks[o]
+	v := s.arg(j)
+	if o == j {
+		pc.num = false
+		if len(s.vcs[ko]) > 0 {
+			return false // the generic counts hold values
+		}
+		key, ok := numKey(v)
+		if ok && len(own.vc) > 0 && v.T != own.vt {
+			ok = false
+		}
+		if !ok {
+			if sign > 0 {
+				s.numToGeneric(ko, o)
+			}
+			return false // a retraction of it finds nothing, as the generic path says
+		}
+		i, found := numFind(own.vc, key)
+		if sign > 0 {
+			if found {
+				own.vc[i].n++
+			} else {
+				if len(own.vc) >= pc.numMax {
+					s.numToGeneric(ko, o)
+					return false
+				}
+				if len(own.vc) == 0 {
+					own.vt = v.T
+				}
+				own.vc = slices.Insert(own.vc, i, numCount{k: key, n: 1})
+			}
+		} else {
+			pc.ok, pc.dropped = found, false
+			if found {
+				if own.vc[i].n > 1 {
+					own.vc[i].n--
+				} else {
+					own.vc = slices.Delete(own.vc, i, i+1)
+					pc.dropped = true
+				}
+			}
+		}
+		pc.num = true
+	} else if !pc.num {
+		return false
+	}
+	a := &s.accs[k]
+	mx := s.aggs[j].Func == Max
+	if sign > 0 {
+		if a.n == 0 {
+			a.store(v)
+		} else if c := a.cmpStored(v); (c < 0 && !mx) || (c > 0 && mx) {
+			a.store(v)
+		}
+		a.n++
+		return true
+	}
+	if !pc.ok {
+		return true
+	}
+	a.n--
+	if !pc.dropped {
+		return true
+	}
+	if a.n == 0 {
+		a.t, a.seq = TNull, 0
+		return true
+	}
+	if a.cmpStored(v) != 0 {
+		return true
+	}
+	// The picked value's last copy left: the next is at the end.
+	e := own.vc[0]
+	if mx {
+		e = own.vc[len(own.vc)-1]
+	}
+	a.storeNum(own.vt, e.k)
+	return true
+}
+
+// numToGeneric moves the numeric counts of accumulator ko (owner o) into
+// the generic counts, which then count the cell's values until they are
+// all retracted; the heaps of the aggregates reading them are dropped
+// (built again, complete, when first needed).
+func (s *groupStage) numToGeneric(ko, o int) {
+	own := &s.accs[ko]
+	if len(own.vc) > 0 {
+		m := s.vcMap(ko)
+		for _, e := range own.vc {
+			s.rk[o] = rKey(s.rk[o][:0], numValue(own.vt, e.k))
+			s.vcNew(m, s.rk[o], vcEntry{n: e.n})
+		}
+		own.vc = own.vc[:0]
+	}
+	base := ko - o
+	for j := range s.aggs {
+		if int(s.vcOwner[j]) == o {
+			s.heaps[base+j] = nil
+		}
+	}
+}
+
+// snapCounts writes the value counts of accumulator k (snapshot layout:
+// #values, per value in value-key order: key, copies, first and latest
+// arrival), numeric or generic.
+func (s *groupStage) snapCounts(e *snapEnc, k int) {
+	if vc := s.accs[k].vc; len(vc) > 0 {
+		t := s.accs[k].vt
+		keys := make([][]byte, len(vc))
+		for i := range vc {
+			keys[i] = rKey(nil, numValue(t, vc[i].k))
+		}
+		idx := make([]int, len(vc))
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortFunc(idx, func(x, y int) int { return bytes.Compare(keys[x], keys[y]) })
+		e.uvar(uint64(len(vc)))
+		for _, i := range idx {
+			e.uvar(uint64(len(keys[i])))
+			e.b = append(e.b, keys[i]...)
+			e.ivar(vc[i].n)
+			e.ivar(0)
+			e.ivar(0)
+		}
+		return
+	}
+	m := s.vcs[k]
+	e.uvar(uint64(len(m)))
+	if len(m) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(m))
+	for key := range m {
+		keys = append(keys, key)
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
+		en := &s.slab[m[key]]
+		e.uvar(uint64(len(key)))
+		e.b = append(e.b, key...)
+		e.ivar(en.n)
+		e.ivar(en.first)
+		e.ivar(en.last)
+	}
+}
+
+// restoreCounts reads the value counts of accumulator k written by
+// snapCounts (or an earlier version, which wrote the generic counts
+// alike) and keeps them numerically when the aggregate counts so and
+// every value fits.
+func (s *groupStage) restoreCounts(d *snapDec, k int) {
+	n := d.count(4)
+	for range n {
+		key := d.bytes()
+		e := vcEntry{n: d.ivar(), first: d.ivar(), last: d.ivar()}
+		if d.err != nil {
+			return
+		}
+		s.vcNew(s.vcMap(k), key, e)
+	}
+	if n > 0 {
+		s.adoptCounts(k)
+	}
+}
+
+// adoptCounts moves the generic counts of accumulator k into numeric
+// counts when its aggregate is an owner counting numerically and the
+// values fit (one type, no NaN, at most numMax).
+func (s *groupStage) adoptCounts(k int) {
+	j := k % s.na
+	pc := &s.picks[j]
+	if pc.mode == pickUnset {
+		s.initPicks()
+	}
+	m := s.vcs[k]
+	if pc.mode != pickNumeric || int(s.vcOwner[j]) != j || len(m) > pc.numMax {
+		return
+	}
+	a := &s.accs[k]
+	vc := a.vc[:0]
+	var t Type
+	for key, i := range m {
+		v := rValue(key)
+		nk, ok := numKey(&v)
+		if !ok || (len(vc) > 0 && v.T != t) {
+			return
+		}
+		t = v.T
+		vc = append(vc, numCount{k: nk, n: s.slab[i].n})
+	}
+	slices.SortFunc(vc, func(x, y numCount) int {
+		switch {
+		case x.k < y.k:
+			return -1
+		case x.k > y.k:
+			return 1
+		}
+		return 0
+	})
+	s.vcClear(k)
+	a.vc, a.vt = vc, t
+}
