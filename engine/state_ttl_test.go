@@ -3,6 +3,10 @@ package engine
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,6 +153,80 @@ CREATE TABLE counts WITH (state_ttl = '300ms') AS SELECT k, COUNT(*) AS n FROM e
 		}
 		waitFor(t, "a's count to restart at 1", func() bool { r, ok := counts.Get("a"); return ok && r["n"] == int64(1) })
 	})
+}
+
+// TestStateTTLReplay: a .sql file with state_ttl replayed by event time
+// over 2 partitions gives, run after run, the same changelog: each key's
+// count restarts after a gap over the ttl (a, c), a key whose records are
+// closer keeps counting (b), and a key that stops keeps its last row (d).
+func TestStateTTLReplay(t *testing.T) {
+	dir := t.TempDir()
+	sqlFile := filepath.Join(dir, "ttl.sql")
+	if err := os.WriteFile(sqlFile, []byte(`CREATE STREAM events (k VARCHAR, ts BIGINT)
+  WITH (subject = 'ev.{partition}', partitions = 2, key = 'k', event_time = 'ts');
+CREATE STREAM counts WITH (subject = 'counts', state_ttl = '10s') AS
+  SELECT k, COUNT(*) AS n FROM events GROUP BY k;
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var in strings.Builder
+	want := map[string]int{}
+	last := map[string]int{}
+	for sec := 0; sec <= 120; sec++ {
+		for _, k := range []string{"a", "b", "c", "d"} {
+			on := map[string]bool{"a": sec%25 == 0, "b": sec%4 == 0, "c": sec < 30 || sec > 90 && sec%3 == 0, "d": sec < 12}[k]
+			if !on {
+				continue
+			}
+			fmt.Fprintf(&in, "{\"k\":%q,\"ts\":%d}\n", k, 1_700_000_000_000+int64(sec)*1000)
+			if l, ok := last[k]; ok && sec-l > 10 {
+				want[k] = 0 // the key's group expired: a new one
+			}
+			want[k]++
+			last[k] = sec
+		}
+	}
+	input := filepath.Join(dir, "events.jsonl")
+	if err := os.WriteFile(input, []byte(in.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func() (string, map[string]string) {
+		var out strings.Builder
+		e, err := Open(context.Background(), File(sqlFile), Options{Logger: quiet, DataDir: t.TempDir(),
+			Replay: []Replay{{Stream: "events", Path: input}}, Capture: []Capture{{Target: "counts", Path: "-"}}, Stdout: &out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		table := map[string]string{}
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		for _, l := range lines {
+			var k string
+			if i := strings.Index(l, `"k":"`); i >= 0 {
+				k = l[i+5 : i+6]
+			}
+			if i := strings.Index(l, `"row":`); i >= 0 {
+				table[k] = strings.TrimSuffix(l[i+6:], "}")
+			}
+		}
+		sorted := append([]string(nil), lines...)
+		slices.Sort(sorted)
+		return strings.Join(sorted, "\n"), table
+	}
+	first, table := run()
+	for k, n := range want {
+		if got, w := table[k], fmt.Sprintf(`{"k":%q,"n":%d}`, k, n); got != w {
+			t.Errorf("%s: last row %s, want %s", k, got, w)
+		}
+	}
+	if want["a"] != 1 || want["b"] != 31 || want["d"] != 12 {
+		t.Fatalf("the test's own expectations: %v", want)
+	}
+	if second, _ := run(); second != first {
+		t.Errorf("a second replay gave another changelog:\n%s\n---\n%s", first, second)
+	}
 }
 
 // gathered is the value of metric name for query (partition 0) in reg.
