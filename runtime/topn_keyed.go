@@ -8,11 +8,11 @@ package runtime
 // by their input key.
 
 // NewKeyedTopN returns a Top-N stage ranking the rows of each value of
-// partitionBy apart. cfg.Inner must be nil. A Top-1 over an append-only
-// input is the cheaper keyedTop1 (topn_top1.go), with the same output.
+// partitionBy apart. cfg.Inner must be nil. A Top-N of a few rows over an append-only
+// input is the cheaper keyedTopSmall (topn_top1.go), with the same output.
 func NewKeyedTopN(cfg TopNConfig, partitionBy []Expr) Stage {
-	if cfg.N == 1 && cfg.Bounded && cfg.Inner == nil {
-		return newKeyedTop1(cfg, partitionBy)
+	if cfg.N >= 1 && cfg.N <= topnSmallMax && cfg.Bounded && cfg.Inner == nil {
+		return newKeyedTopSmall(cfg, partitionBy)
 	}
 	return newKeyedTopN(cfg, partitionBy)
 }

@@ -2,58 +2,65 @@ package runtime
 
 import "strconv"
 
-// A keyed Top-1 over an append-only input: ROW_NUMBER() OVER (PARTITION
-// BY p ORDER BY o) <= 1 over a stream whose rows are never retracted —
-// Flink's deduplication (Nexmark q18: each bidder's last bid on each
-// auction). It emits what the keyed Top-N (topn_keyed.go) emits for n = 1,
-// with the same keys (the PARTITION BY key's text, '|' and the row's
-// arrival number within it), but keeps one map entry per key holding its
-// best row instead of a Top-N stage and a treap: a row that does not beat
-// its key's best (ties: the earlier row stays) costs one comparison; one
-// that does emits a delete of the old best and an upsert of itself.
+// A keyed Top-N of a few rows (n <= topnSmallMax) over an append-only
+// input: ROW_NUMBER() OVER (PARTITION BY p ORDER BY o) <= n over a stream
+// whose rows are never retracted — Flink's deduplication for n = 1
+// (Nexmark q18: each bidder's last bid on each auction), Nexmark q19's
+// top 10 bids per auction. It emits what the keyed Top-N (topn_keyed.go)
+// emits, with the same keys (the PARTITION BY key's text, '|' and the
+// row's arrival number within it), but keeps one map entry per key
+// holding its best rows in order in a small array instead of a Top-N
+// stage and a treap: a row that cannot enter a full top n costs one
+// comparison (with the n-th); one that enters is put in place, and pushes
+// out the n-th (its delete is emitted before the new row's upsert).
 
-// keyedTop1 is NewKeyedTopN's stage when N = 1 over an append-only input.
-type keyedTop1 struct {
+// topnSmallMax is the largest n ranked by keyedTopSmall.
+const topnSmallMax = 16
+
+// keyedTopSmall is NewKeyedTopN's stage when n <= topnSmallMax over an
+// append-only input.
+type keyedTopSmall struct {
 	cfg  TopNConfig
 	by   []Expr
-	keys map[string]*top1Key
+	keys map[string]*topSmallKey
 	kbuf []byte
 	obuf []byte  // the output key being built
 	sk   []Value // ORDER BY values of the row being considered
-	// chunks keys and slots are cut from (never dropped: a slot a key
-	// gives up is reused by a later row of any key).
-	kchunk []top1Key
+	// chunks keys, their arrays and slots are cut from (never dropped: a
+	// slot a key gives up is reused by a later row of any key).
+	kchunk []topSmallKey
+	achunk []topSmallSlot
 	vchunk []Value
 	bchunk []byte
-	free   []top1Slot // slots whose rows' deletes were emitted by an earlier call
-	freed  []top1Slot // slots given up by this call: reusable from the next one
+	free   []topSmallSlot // slots whose rows' deletes were emitted by an earlier call
+	freed  []topSmallSlot // slots given up by this call: reusable from the next one
 }
 
-// top1Key is a PARTITION BY key's state.
-type top1Key struct {
-	best   top1Slot
-	prefix string // the key's text and '|': the map's key is its prefix
-	seq    int64  // rows of this key so far
+// topSmallKey is a PARTITION BY key's state.
+type topSmallKey struct {
+	rows   []topSmallSlot // its top rows, best first (at most n)
+	prefix string         // the key's text and '|': the map's key is its prefix
+	seq    int64          // rows of this key so far
 }
 
-// top1Slot holds one kept row: vals[:width] the row, vals[width] its key
-// slot, vals[width+1:] its ORDER BY values; their bytes live in buf.
-type top1Slot struct {
+// topSmallSlot holds one kept row: vals[:width] the row, vals[width] its
+// key slot, vals[width+1:] its ORDER BY values; their bytes live in buf.
+type topSmallSlot struct {
 	vals []Value
 	buf  []byte
 }
 
 var (
-	_ RetractStage = (*keyedTop1)(nil)
-	_ Checkpointer = (*keyedTop1)(nil)
+	_ RetractStage = (*keyedTopSmall)(nil)
+	_ Checkpointer = (*keyedTopSmall)(nil)
 )
 
-func newKeyedTop1(cfg TopNConfig, partitionBy []Expr) *keyedTop1 {
-	return &keyedTop1{cfg: cfg, by: partitionBy, keys: map[string]*top1Key{}, sk: make([]Value, len(cfg.Keys))}
+func newKeyedTopSmall(cfg TopNConfig, partitionBy []Expr) *keyedTopSmall {
+	return &keyedTopSmall{cfg: cfg, by: partitionBy, keys: map[string]*topSmallKey{}, sk: make([]Value, len(cfg.Keys))}
 }
 
 // Process implements Stage.
-func (k *keyedTop1) Process(c *Ctx, r Row, _ int64, out Downstream) {
+func (k *keyedTopSmall) Process(c *Ctx, r Row, _ int64, out Downstream) {
 	if len(k.freed) > 0 { // the previous call's outputs are consumed
 		k.free = append(k.free, k.freed...)
 		clear(k.freed)
@@ -77,39 +84,61 @@ func (k *keyedTop1) Process(c *Ctx, r Row, _ int64, out Downstream) {
 		}
 	}
 	key := k.keys[string(k.kbuf)]
-	cd, _ := out.(ChangeDownstream)
 	if key == nil {
 		key = k.newKey(k.kbuf)
-		key.seq = 1
-		key.best = k.fill(k.slot(), k.outKey(key), r)
-		k.emit(c, cd, out, key.best)
-		return
 	}
 	key.seq++
-	if topnCmpKeys(k.sk, key.best.vals[k.cfg.Width+1:], k.cfg.Desc) >= 0 {
-		return // equal: the earlier row stays
+	n, w := int(k.cfg.N), k.cfg.Width
+	rows := key.rows
+	// The new row goes after every row it does not precede (ties: the
+	// earlier row first).
+	at := len(rows)
+	for at > 0 && topnCmpKeys(k.sk, rows[at-1].vals[w+1:], k.cfg.Desc) < 0 {
+		at--
 	}
-	old := key.best
-	key.best = k.fill(k.slot(), k.outKey(key), r)
-	k.freed = append(k.freed, old)
+	if at >= n {
+		return
+	}
+	cd, _ := out.(ChangeDownstream)
+	var pushed topSmallSlot
+	if len(rows) == n {
+		pushed = rows[n-1]
+		rows = rows[:n-1]
+	} else if len(rows) == cap(rows) {
+		rows = k.grow(rows)
+	}
+	rows = rows[:len(rows)+1]
+	copy(rows[at+1:], rows[at:])
+	rows[at] = k.fill(k.slot(), k.outKey(key), r)
+	key.rows = rows
+	if pushed.vals != nil {
+		k.freed = append(k.freed, pushed)
+		if cd != nil {
+			cd.Delete(c, pushed.vals[:w+1])
+		}
+	}
 	if cd != nil {
-		cd.Delete(c, old.vals[:k.cfg.Width+1])
+		cd.Upsert(c, rows[at].vals[:w+1])
+	} else {
+		out.Emit(c, rows[at].vals[:w+1])
 	}
-	k.emit(c, cd, out, key.best)
 }
 
-func (k *keyedTop1) emit(c *Ctx, cd ChangeDownstream, out Downstream, s top1Slot) {
-	if cd != nil {
-		cd.Upsert(c, s.vals[:k.cfg.Width+1])
-	} else {
-		out.Emit(c, s.vals[:k.cfg.Width+1])
+// grow returns rows (full) with room for more (up to n), cut from a chunk.
+func (k *keyedTopSmall) grow(rows []topSmallSlot) []topSmallSlot {
+	c := min(max(2*cap(rows), 1), int(k.cfg.N))
+	if len(k.achunk)+c > cap(k.achunk) {
+		k.achunk = make([]topSmallSlot, 0, max(256, c))
 	}
+	at := len(k.achunk)
+	k.achunk = k.achunk[:at+c]
+	return append(k.achunk[at:at:at+c], rows...)
 }
 
 // newKey adds the state of key text key (copied).
-func (k *keyedTop1) newKey(key []byte) *top1Key {
+func (k *keyedTopSmall) newKey(key []byte) *topSmallKey {
 	if len(k.kchunk) == cap(k.kchunk) {
-		k.kchunk = make([]top1Key, 0, topnChunk)
+		k.kchunk = make([]topSmallKey, 0, topnChunk)
 	}
 	k.kchunk = k.kchunk[:len(k.kchunk)+1]
 	s := &k.kchunk[len(k.kchunk)-1]
@@ -119,10 +148,10 @@ func (k *keyedTop1) newKey(key []byte) *top1Key {
 }
 
 // slot returns a slot to fill: a freed one, or one cut from a chunk.
-func (k *keyedTop1) slot() top1Slot {
+func (k *keyedTopSmall) slot() topSmallSlot {
 	if n := len(k.free); n > 0 {
 		s := k.free[n-1]
-		k.free[n-1] = top1Slot{}
+		k.free[n-1] = topSmallSlot{}
 		k.free = k.free[:n-1]
 		return s
 	}
@@ -132,18 +161,18 @@ func (k *keyedTop1) slot() top1Slot {
 	}
 	at := len(k.vchunk)
 	k.vchunk = k.vchunk[:at+w]
-	return top1Slot{vals: k.vchunk[at : at+w : at+w]}
+	return topSmallSlot{vals: k.vchunk[at : at+w : at+w]}
 }
 
 // outKey is the output key of key's latest row: its prefix and arrival
 // number.
-func (k *keyedTop1) outKey(key *top1Key) []byte {
+func (k *keyedTopSmall) outKey(key *topSmallKey) []byte {
 	k.obuf = strconv.AppendInt(append(k.obuf[:0], key.prefix...), key.seq, 10)
 	return k.obuf
 }
 
 // fill copies r, its output key ok and k.sk into s.
-func (k *keyedTop1) fill(s top1Slot, ok []byte, r Row) top1Slot {
+func (k *keyedTopSmall) fill(s topSmallSlot, ok []byte, r Row) topSmallSlot {
 	w := k.cfg.Width
 	n := len(ok)
 	for i := range r[:w] {
@@ -209,60 +238,72 @@ func topnCmpKeys(a, b []Value, desc []bool) int {
 }
 
 // Retract implements RetractStage: an append-only input retracts nothing.
-func (k *keyedTop1) Retract(*Ctx, Row, int64, Downstream) {}
+func (k *keyedTopSmall) Retract(*Ctx, Row, int64, Downstream) {}
 
 // Advance implements Stage: rows are ranked as they come.
-func (k *keyedTop1) Advance(*Ctx, int64, Downstream) {}
+func (k *keyedTopSmall) Advance(*Ctx, int64, Downstream) {}
 
 // Snapshot implements Checkpointer: the number of keys, then each key's
-// text, its number of rows and its best row with its ORDER BY values.
-func (k *keyedTop1) Snapshot(dst []byte) ([]byte, error) {
+// text, its number of rows so far and its top rows with their ORDER BY
+// values, best first.
+func (k *keyedTopSmall) Snapshot(dst []byte) ([]byte, error) {
 	e := &snapEnc{b: dst}
 	e.u8(snapVersion)
-	e.u8('1')
+	e.u8('S')
+	e.ivar(k.cfg.N)
 	e.uvar(uint64(len(k.cfg.Keys)))
 	e.uvar(uint64(k.cfg.Width))
 	e.uvar(uint64(len(k.keys)))
 	for text, key := range k.keys {
 		e.bytes([]byte(text))
 		e.ivar(key.seq)
-		e.valueList(key.best.vals)
+		e.uvar(uint64(len(key.rows)))
+		for _, s := range key.rows {
+			e.valueList(s.vals)
+		}
 	}
 	return e.b, nil
 }
 
 // Restore implements Checkpointer.
-func (k *keyedTop1) Restore(b []byte) error {
+func (k *keyedTopSmall) Restore(b []byte) error {
 	d := &snapDec{b: b}
 	d.expect("snapshot version", int64(d.u8()), snapVersion)
-	d.expect("stage kind (1 = keyed Top-1)", int64(d.u8()), '1')
+	d.expect("stage kind (S = keyed Top-N of a few rows)", int64(d.u8()), 'S')
+	d.expect("n", d.ivar(), k.cfg.N)
 	d.expect("number of ORDER BY expressions", int64(d.uvar()), int64(len(k.cfg.Keys)))
 	d.expect("row width", int64(d.uvar()), int64(k.cfg.Width))
 	n := d.count(3)
-	type saved struct {
-		text []byte
-		seq  int64
-		vals []Value
+	if d.err != nil {
+		return d.err
 	}
-	var all []saved
+	fresh := newKeyedTopSmall(k.cfg, k.by)
 	w := k.cfg.Width + 1 + len(k.cfg.Keys)
+	var vals []Value
 	for range n {
-		x := saved{text: d.bytes(), seq: d.ivar()}
-		x.vals = d.valuesInto(nil, w)
+		text, seq, rows := d.bytes(), d.ivar(), d.count(1)
 		if d.err != nil {
 			return d.err
 		}
-		all = append(all, x)
+		if int64(rows) > k.cfg.N {
+			return errSnapTruncated
+		}
+		key := fresh.newKey(text)
+		key.seq = seq
+		for range rows {
+			vals = d.valuesInto(vals, w)
+			if d.err != nil {
+				return d.err
+			}
+			copy(fresh.sk, vals[k.cfg.Width+1:])
+			if len(key.rows) == cap(key.rows) {
+				key.rows = fresh.grow(key.rows)
+			}
+			key.rows = append(key.rows, fresh.fill(fresh.slot(), vals[k.cfg.Width].S, vals))
+		}
 	}
 	if err := d.done(); err != nil {
 		return err
-	}
-	fresh := newKeyedTop1(k.cfg, k.by)
-	for _, x := range all {
-		key := fresh.newKey(x.text)
-		key.seq = x.seq
-		copy(fresh.sk, x.vals[k.cfg.Width+1:])
-		key.best = fresh.fill(fresh.slot(), x.vals[k.cfg.Width].S, x.vals)
 	}
 	*k = *fresh
 	return nil

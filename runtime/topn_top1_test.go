@@ -3,14 +3,15 @@ package runtime
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
 
 // top1Pipe is SELECT k, s, v, w FROM (SELECT …, ROW_NUMBER() OVER
 // (PARTITION BY k ORDER BY v [DESC], w [DESC]) AS rn FROM t) x WHERE rn <=
-// 1 over an append-only input, ranked by stage (keyedTop1 or the general
-// keyed Top-N).
+// n over an append-only input, ranked by stage (keyedTopSmall or the
+// general keyed Top-N).
 func top1Pipe(st Stage) *Pipeline {
 	colv := func(i int) Expr { return func(_ *Ctx, r Row) Value { return r[i] } }
 	p := NewPipeline(nil, st, nil, []Expr{colv(0), colv(1), colv(2), colv(3)})
@@ -19,26 +20,30 @@ func top1Pipe(st Stage) *Pipeline {
 	return p
 }
 
-func top1Cfg(desc []bool) (TopNConfig, []Expr) {
+func top1Cfg(n int64, desc []bool) (TopNConfig, []Expr) {
 	colv := func(i int) Expr { return func(_ *Ctx, r Row) Value { return r[i] } }
-	return TopNConfig{N: 1, Keys: []Expr{colv(2), colv(3)}, Desc: desc, Width: 4, Bounded: true}, []Expr{colv(0)}
+	return TopNConfig{N: n, Keys: []Expr{colv(2), colv(3)}, Desc: desc, Width: 4, Bounded: true}, []Expr{colv(0)}
 }
 
-// TestKeyedTop1AgainstTopNAndBruteForce: the keyed Top-1 over an
-// append-only input emits exactly what the general keyed Top-N emits for
-// n = 1 — the same deletes and upserts, keys and rows, in the same order —
-// and its changelog applied as a table after every record is the batch
-// answer (each key's first row by v then w, NULL lowest, ties to the
-// earlier row), while the input row's bytes are overwritten after each
+// TestKeyedTopSmallAgainstTopNAndBruteForce: the keyed Top-N of a few
+// rows over an append-only input emits exactly what the general keyed
+// Top-N emits — the same deletes and upserts, keys and rows, in the same
+// order — and its changelog applied as a table after every record is the
+// batch answer (each key's first n rows by v then w, NULL lowest, ties to
+// the earlier row), while the input row's bytes are overwritten after each
 // call; a stage restored from a snapshot taken mid-stream (and from one
 // of that restored stage) emits what the original emits from there on.
-func TestKeyedTop1AgainstTopNAndBruteForce(t *testing.T) {
+func TestKeyedTopSmallAgainstTopNAndBruteForce(t *testing.T) {
 	forSeeds(t, 18, 9, func(t *testing.T, rng *rand.Rand) {
-		for _, desc := range [][]bool{{true, false}, {false, true}, {true, true}} {
-			cfg, by := top1Cfg(desc)
+		for _, tc := range []struct {
+			n    int64
+			desc []bool
+		}{{1, []bool{true, false}}, {1, []bool{false, true}}, {1, []bool{true, true}}, {2, []bool{true, false}}, {3, []bool{false, false}}, {10, []bool{true, true}}, {16, []bool{false, true}}} {
+			n, desc := tc.n, tc.desc
+			cfg, by := top1Cfg(n, desc)
 			st1 := NewKeyedTopN(cfg, by)
-			if _, ok := st1.(*keyedTop1); !ok {
-				t.Fatalf("NewKeyedTopN(N = 1, append-only) is %T", st1)
+			if _, ok := st1.(*keyedTopSmall); !ok {
+				t.Fatalf("NewKeyedTopN(N = %d, append-only) is %T", n, st1)
 			}
 			one, ref := top1Pipe(st1), top1Pipe(newKeyedTopN(cfg, by))
 			var restored *Pipeline
@@ -49,7 +54,7 @@ func TestKeyedTop1AgainstTopNAndBruteForce(t *testing.T) {
 				seq     int
 				key, tx string
 			}
-			best := map[string]live{}
+			lives := map[string][]live{}
 			seqs := map[string]int{}
 			kb, sb := make([]byte, 0, 8), make([]byte, 0, 64)
 			render := func(p *Pipeline, outs []Row) string {
@@ -85,7 +90,7 @@ func TestKeyedTop1AgainstTopNAndBruteForce(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					cfg2, by2 := top1Cfg(desc)
+					cfg2, by2 := top1Cfg(n, desc)
 					restored = top1Pipe(NewKeyedTopN(cfg2, by2))
 					if err := restored.Stage.(Checkpointer).Restore(snap); err != nil {
 						t.Fatal(err)
@@ -99,7 +104,7 @@ func TestKeyedTop1AgainstTopNAndBruteForce(t *testing.T) {
 				topnTableRows(t, one, outs, table)
 				want := render(ref, ref.Execute(&c, r, 0))
 				if got != want {
-					t.Fatalf("desc=%v record %d: Top-1 emits\n%sthe keyed Top-N\n%s", desc, i, got, want)
+					t.Fatalf("n=%d desc=%v record %d: Top-N emits\n%sthe keyed Top-N\n%s", n, desc, i, got, want)
 				}
 				if restored != nil {
 					if rg := render(restored, restored.Execute(&c, r, 0)); rg != got {
@@ -107,23 +112,29 @@ func TestKeyedTop1AgainstTopNAndBruteForce(t *testing.T) {
 					}
 					restored.Execute(&c, r, 0)
 				}
-				// The same row again never wins (a tie), for each stage.
-				if n := len(one.Execute(&c, r, 0)); n != 0 {
-					t.Fatalf("the same row again emits %d rows", n)
+				// The same row again (a tie: after the first).
+				again := one.Execute(&c, r, 0)
+				got = render(one, again)
+				topnTableRows(t, one, again, table)
+				if want := render(ref, ref.Execute(&c, r, 0)); got != want {
+					t.Fatalf("n=%d desc=%v record %d again: emits\n%sthe keyed Top-N\n%s", n, desc, i, got, want)
 				}
-				ref.Execute(&c, r, 0)
-				// Brute force: two arrivals per record, the second never wins.
-				seqs[k] += 2
-				x := live{v: v, w: w, seq: seqs[k] - 1}
-				x.key = string(AppendChangeKey(nil, String([]byte(k)))) + "|" + fmt.Sprint(x.seq)
-				x.tx = fmt.Sprintf("%s %s %s %s", AppendValueJSON(nil, r[0]), AppendValueJSON(nil, r[1]), AppendValueJSON(nil, v), AppendValueJSON(nil, w))
-				if b, ok := best[k]; !ok || topnCmpKeys([]Value{v, w}, []Value{b.v, b.w}, desc) < 0 {
-					best[k] = x
+				// Brute force: two arrivals per record.
+				for range 2 {
+					seqs[k]++
+					x := live{v: v, w: w, seq: seqs[k]}
+					x.key = string(AppendChangeKey(nil, String([]byte(k)))) + "|" + fmt.Sprint(x.seq)
+					x.tx = fmt.Sprintf("%s %s %s %s", AppendValueJSON(nil, r[0]), AppendValueJSON(nil, r[1]), AppendValueJSON(nil, v), AppendValueJSON(nil, w))
+					lives[k] = append(lives[k], x)
 				}
 				kb[0], sb = '#', append(sb[:0], "overwritten"...) // the stage keeps copies
 				wantTable := map[string]string{}
-				for _, b := range best {
-					wantTable[b.key] = b.tx
+				for _, l := range lives {
+					l = slices.Clone(l)
+					slices.SortStableFunc(l, func(a, b live) int { return topnCmpKeys([]Value{a.v, a.w}, []Value{b.v, b.w}, desc) })
+					for _, x := range l[:min(len(l), int(n))] {
+						wantTable[x.key] = x.tx
+					}
 				}
 				if !sameTable(table, wantTable) {
 					t.Fatalf("desc=%v after %d records:\n got %v\nwant %v", desc, i+1, table, wantTable)
