@@ -51,6 +51,8 @@ func (p *parser) applyStateTTL(pl *Plan, sink *Stream, first int) {
 func unboundedWhy(qs []*Query) string {
 	for _, q := range qs {
 		switch {
+		case q.Source != nil && q.Source.View:
+			return "it reads view " + q.Source.Name + ", whose state is the view's own (a view's queries run once for all their readers; state_ttl does not reach them yet)"
 		case q.Kind == "group" && q.Window.Kind != runtime.NoWindow:
 			return "a windowed GROUP BY's state is already bounded by the watermark (each window is dropped when it closes)"
 		case q.Kind == "group" && q.Emit == runtime.EmitFinal:

@@ -18,6 +18,8 @@ func TestStateTTLRefused(t *testing.T) {
 			"q.sql:2:35: state_ttl bounds the state of a GROUP BY without a window (SELECT DISTINCT too) and of a regular join, and the query of o has none: a windowed GROUP BY's state is already bounded by the watermark"},
 		{"EMIT FINAL", checkDecl + "CREATE STREAM o WITH (state_ttl = '1h') AS SELECT k, COUNT(*) AS n FROM s GROUP BY k EMIT FINAL;",
 			"q.sql:2:35: state_ttl bounds the state of a GROUP BY without a window (SELECT DISTINCT too) and of a regular join, and the query of o has none: a GROUP BY with EMIT FINAL emits each group once, at end of input"},
+		{"over a view", checkDecl + "CREATE VIEW v AS SELECT k, COUNT(*) AS n FROM s GROUP BY k;\nCREATE STREAM o WITH (state_ttl = '1h') AS SELECT k, n FROM v WHERE n > 1;",
+			"q.sql:3:35: state_ttl bounds the state of a GROUP BY without a window (SELECT DISTINCT too) and of a regular join, and the query of o has none: it reads view v, whose state is the view's own"},
 		{"bad duration", checkDecl + "CREATE STREAM o WITH (state_ttl = 'soon') AS SELECT k, COUNT(*) AS n FROM s GROUP BY k;",
 			"q.sql:2:35: expected a duration like '30m', '1h' or '90s' for state_ttl"},
 		{"zero duration", checkDecl + "CREATE STREAM o WITH (state_ttl = '0s') AS SELECT DISTINCT k FROM s;",
