@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/bits"
 	"strconv"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -37,16 +36,13 @@ func (env *exprEnv) function(f sql.FunctionExpression) (compiled, bool, error) {
 		if !ok || t != runtime.TString {
 			return compiled{}, false, nil
 		}
-		mapRune := unicode.ToLower
-		if name == "upper" || name == "ucase" {
-			mapRune = unicode.ToUpper
-		}
+		upper := name == "upper" || name == "ucase"
 		return compiled{fn: func(c *runtime.Ctx, r runtime.Row) runtime.Value {
 			v := x(c, r)
 			if v.T == runtime.TNull {
 				return v
 			}
-			return runtime.String(mapString(c, v.S, mapRune))
+			return runtime.String(mapCase(c, v.S, upper))
 		}, typ: runtime.TString}, true, nil
 	case "length", "octet_length", "char_length", "character_length":
 		x, t, ok := one()

@@ -227,8 +227,8 @@ func nativeRegexp(env *exprEnv, f sql.FunctionExpression, args []compiled) (comp
 				c.Err = fmt.Errorf("Incorrect arguments to regexp_instr: return_option must be 0 or 1")
 				return runtime.Null
 			}
-			m := nthMatch(re, s, off, occ)
-			if m == nil {
+			m, found := nthMatch(c, re, s, off, occ)
+			if !found {
 				return runtime.Int(0)
 			}
 			at := m[0]
@@ -252,14 +252,18 @@ func nativeRegexp(env *exprEnv, f sql.FunctionExpression, args []compiled) (comp
 			if !ok {
 				return runtime.Null
 			}
-			m := nthMatch(re, s, off, occ)
-			if m == nil {
+			m, found := nthMatch(c, re, s, off, occ)
+			if !found {
 				return runtime.Null
 			}
 			return runtime.String(s[m[0]:m[1]:m[1]])
 		}), true, nil
 	case "regexp_replace":
 		replFn := args[2].fn
+		var replConst []byte // a constant replacement, translated once
+		if p := constText(children[2]); p != nil {
+			replConst = icuReplacement([]byte(*p))
+		}
 		posFn, occFn := intArg(3, 1), intArg(4, 0)
 		return strResult(func(c *runtime.Ctx, r runtime.Row) runtime.Value {
 			v := x(c, r)
@@ -275,7 +279,11 @@ func nativeRegexp(env *exprEnv, f sql.FunctionExpression, args []compiled) (comp
 			if !ok {
 				return runtime.Null
 			}
-			return regexpReplace(c, re, s, off, occ, icuReplacement(textOf(c, rv)))
+			tmpl := replConst
+			if tmpl == nil {
+				tmpl = icuReplacement(textOf(c, rv))
+			}
+			return regexpReplace(c, re, s, off, occ, tmpl)
 		}), true, nil
 	}
 	return compiled{}, false, nil
@@ -293,23 +301,76 @@ func regexpStart(c *runtime.Ctx, s []byte, pos int64) (int, bool) {
 }
 
 // nthMatch returns the occ-th (1-based) match of re in s at or after
-// byte offset off, as absolute offsets, or nil.
-func nthMatch(re *regexpFinder, s []byte, off int, occ int64) []int {
+// byte offset off, as absolute offsets; found is false when there is none.
+func nthMatch(c *runtime.Ctx, re *regexpFinder, s []byte, off int, occ int64) (m [2]int, found bool) {
+	if occ <= 1 && off == 0 {
+		return re.first(c, s)
+	}
 	if occ < 1 {
 		occ = 1
 	}
 	for off <= len(s) {
-		m := re.find(s[off:], false)
-		if m == nil {
-			return nil
+		x := re.find(s[off:], false)
+		if x == nil {
+			return m, false
 		}
-		m[0], m[1] = m[0]+off, m[1]+off
+		m = [2]int{x[0] + off, x[1] + off}
 		if occ--; occ == 0 {
+			return m, true
+		}
+		off = nextSearch(s, m[:])
+	}
+	return m, false
+}
+
+// regexpMemo is a partition's last search for a first match (regexpFinder.first):
+// a pattern's text, the text searched (a copy) and the match.
+type regexpMemo struct {
+	pat   string
+	in    []byte
+	m     [2]int
+	found bool
+	set   bool
+}
+
+// regexpMemoMax bounds the texts the memo keeps.
+const regexpMemoMax = 1 << 10
+
+// regexpMemoOf returns the memo of c's partition (kept in c.Extensions).
+func regexpMemoOf(c *runtime.Ctx) *regexpMemo {
+	for _, x := range c.Extensions {
+		if m, ok := x.(*regexpMemo); ok {
 			return m
 		}
-		off = nextSearch(s, m)
 	}
-	return nil
+	m := &regexpMemo{}
+	c.Extensions = append(c.Extensions, m)
+	return m
+}
+
+// first is the first match of f in s. The same search repeated on the
+// same text — REGEXP_SUBSTR(url, p) in WHERE and again in the SELECT list
+// (Nexmark q21), two calls compiled apart — is answered by the partition's
+// memo of its last search instead of running again.
+func (f *regexpFinder) first(c *runtime.Ctx, s []byte) ([2]int, bool) {
+	if len(s) > regexpMemoMax {
+		x := f.find(s, false)
+		if x == nil {
+			return [2]int{}, false
+		}
+		return [2]int{x[0], x[1]}, true
+	}
+	memo := regexpMemoOf(c)
+	if memo.set && memo.pat == f.src && bytes.Equal(memo.in, s) {
+		return memo.m, memo.found
+	}
+	x := f.find(s, false)
+	memo.pat, memo.in, memo.set = f.src, append(memo.in[:0], s...), true
+	memo.m, memo.found = [2]int{}, x != nil
+	if x != nil {
+		memo.m = [2]int{x[0], x[1]}
+	}
+	return memo.m, memo.found
 }
 
 // nextSearch is where the search after match m resumes: its end, or one
@@ -426,6 +487,7 @@ func constStringOrNull(e sql.Expression) (string, bool) {
 // of trying every earlier position.
 type regexpFinder struct {
 	re   *regexp.Regexp
+	src  string // re's pattern text (with its flags)
 	lit  []byte // nil: no shortcut
 	lead int
 	mid  *regexp.Regexp
@@ -433,7 +495,7 @@ type regexpFinder struct {
 
 // newRegexpFinder returns a finder of re (compiled from its String()).
 func newRegexpFinder(re *regexp.Regexp) *regexpFinder {
-	f := &regexpFinder{re: re}
+	f := &regexpFinder{re: re, src: re.String()}
 	if p, _ := re.LiteralPrefix(); p != "" {
 		return f // RE2 itself skips to a literal prefix
 	}

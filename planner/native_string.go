@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -656,4 +657,40 @@ func nativeSubstringIndex(_ *exprEnv, _ sql.FunctionExpression, args []compiled)
 		}
 		return runtime.String(s[end+len(delim):])
 	}), true, nil
+}
+
+// mapCase is LOWER(s) (UPPER when upper is set): s itself when no
+// character changes (an ASCII text already in the case: no copy), else
+// the mapped text in arena space — ASCII by a byte test, other
+// characters through unicode.ToLower/ToUpper as mapString does.
+func mapCase(c *runtime.Ctx, s []byte, upper bool) []byte {
+	lo, hi := byte('A'), byte('Z') // the bytes that change
+	if upper {
+		lo, hi = 'a', 'z'
+	}
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf && (s[i] < lo || s[i] > hi) {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	start := len(c.Arena)
+	c.Arena = append(c.Arena, s[:i]...)
+	for ; i < len(s); i++ {
+		b := s[i]
+		if b >= utf8.RuneSelf {
+			m := unicode.ToLower
+			if upper {
+				m = unicode.ToUpper
+			}
+			mapString(c, s[i:], m) // appends to the arena, after the ASCII part
+			return c.Arena[start:len(c.Arena):len(c.Arena)]
+		}
+		if b >= lo && b <= hi {
+			b ^= 0x20
+		}
+		c.Arena = append(c.Arena, b)
+	}
+	return c.Arena[start:len(c.Arena):len(c.Arena)]
 }
