@@ -326,6 +326,12 @@ func (s *groupStage) change(c *Ctx, old, new Row, out Downstream) bool {
 		return true
 	}
 	s.touch(c, cid, out, !same)
+	if same && !s.hasUDF {
+		if n := s.changedArgs(old, new); n < s.na {
+			s.changeSome(c, cid, old, new, n)
+			return true
+		}
+	}
 	if s.rApply(c, cid, -1); c.Err != nil {
 		return true
 	}
@@ -617,10 +623,16 @@ func (s *groupStage) vcClear(k int) {
 // rSumsOverflow reports whether adding (sign 1) or removing (-1) the
 // current row would overflow an exact SUM of cell cid.
 func (s *groupStage) rSumsOverflow(cid int32, sign int64) bool {
+	return s.rSumsOverflowOf(cid, sign, false)
+}
+
+// rSumsOverflowOf is rSumsOverflow, of the changed aggregates only when
+// changedOnly (picks[j].chg, changedArgs).
+func (s *groupStage) rSumsOverflowOf(cid int32, sign int64, changedOnly bool) bool {
 	base := int(cid) * s.na
 	for _, j := range s.exactSums {
 		sp, v := &s.aggs[j], s.arg(j)
-		if v.T == TNull {
+		if v.T == TNull || (changedOnly && !s.picks[j].chg) {
 			continue
 		}
 		if sp.Distinct {
@@ -753,6 +765,8 @@ func (s *groupStage) rApplyOrdered(c *Ctx, cid int32, sign int64) {
 		case ropCountStar:
 			a.n += sign
 			continue
+		case ropShared:
+			continue
 		case ropAvg:
 			if col := s.argAt[j]; col >= 0 {
 				if v := &r[col]; v.T == TDouble {
@@ -820,6 +834,8 @@ func (s *groupStage) rOne(c *Ctx, k, j int, sign int64) {
 			s.rPicked(k, j, sign)
 		}
 		return
+	case ropShared:
+		return
 	}
 	s.rOneAny(c, k, j, sign)
 }
@@ -833,6 +849,7 @@ const (
 	ropSumInt
 	ropAvg
 	ropPicked
+	ropShared // a MIN/MAX whose numeric counts' owner updates it (rPicked)
 )
 
 func ropOf(sp *AggSpec) uint8 {
@@ -994,13 +1011,15 @@ func leUint64(b string) uint64 {
 // pickCount is what the value-count owner's update did (rCount), read by
 // every MIN/MAX/FIRST/LAST sharing its counts (rPick).
 type pickCount struct {
-	e       vcEntry // the value's entry after an insertion, before a removal
-	added   string  // an insertion's new value key ("" if the value was there)
-	ok      bool    // a removal found the value
-	dropped bool    // a removal took the value's last copy
-	num     bool    // the update was numeric (group_change_num.go)
-	mode    int8    // pickNumeric: the owner's cells count numerically when they can
-	numMax  int     // distinct values a cell counts numerically
+	e       vcEntry  // the value's entry after an insertion, before a removal
+	added   string   // an insertion's new value key ("" if the value was there)
+	ok      bool     // a removal found the value
+	dropped bool     // a removal took the value's last copy
+	mode    int8     // pickNumeric: the owner's cells count numerically when they can
+	pickers []picker // pickNumeric: the owner and the aggregates reading its counts
+	numMax  int      // distinct values a cell counts numerically
+	same    bool     // kept as it is by a change within its cell that keeps its argument (keepsOnSame)
+	chg     bool     // the current change within a cell applies it (changedArgs)
 }
 
 // rPicked maintains MIN, MAX, FIRST_VALUE or LAST_VALUE from value counts.
@@ -1013,10 +1032,24 @@ func (s *groupStage) rPicked(k, j int, sign int64) {
 		if pc.mode == pickUnset {
 			s.initPicks()
 		}
-		if pc.mode == pickNumeric && s.rPickedNum(k, j, o, sign) {
+		if pc.mode == pickNumeric {
+			// The owner updates the counts and every aggregate reading
+			// them (group_change_num.go).
+			if j == o && !s.rPickedNum(k, o, sign) {
+				for _, p := range pc.pickers {
+					s.rPickedGeneric(k+int(p.off), j+int(p.off), o, sign)
+				}
+			}
 			return
 		}
 	}
+	s.rPickedGeneric(k, j, o, sign)
+}
+
+// rPickedGeneric is rPicked over the generic value counts: aggregate j's
+// state k, its counts owned by aggregate o.
+func (s *groupStage) rPickedGeneric(k, j, o int, sign int64) {
+	pc := &s.picks[o]
 	ko := k - j + o
 	if o == j {
 		s.rCount(ko, j, sign)

@@ -49,6 +49,121 @@ const (
 	pickGeneric
 )
 
+// A change within one cell (the new row in the old row's group) whose
+// aggregate arguments are the old row's leaves COUNT, SUM, AVG, MIN, MAX,
+// the variances and the DISTINCT aggregates as they are: retracting a
+// value and inserting the same one gives back the same multiset. Only the
+// aggregates whose argument changed (and FIRST_VALUE/LAST_VALUE and
+// GROUP_CONCAT, which order by arrival) are applied (changeSome): an
+// upsert that changes one column of a row updates one aggregate. Values
+// are the same when they are bit for bit (sameArg: -0 is not +0, 1.50 not
+// 1.5), so the state is what retracting and inserting would leave, up to
+// the rounding of a DOUBLE sum, which skipping avoids.
+
+// keepsOnSame reports whether aggregate j is unchanged by a change within
+// its cell whose argument value is unchanged: COUNT to VAR_SAMP, a
+// MIN/MAX only when no FIRST/LAST reads its value counts.
+func (s *groupStage) keepsOnSame(j int) bool {
+	if s.aggs[j].Func >= FirstValue {
+		return false
+	}
+	if f := s.aggs[j].Func; f == Min || f == Max {
+		o := s.vcOwner[j]
+		for i := range s.aggs {
+			if s.vcOwner[i] == o && s.aggs[i].Func != Min && s.aggs[i].Func != Max {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// sameArg reports whether a and b are the same value, bit for bit.
+func sameArg(a, b *Value) bool {
+	if a.T != b.T {
+		return false
+	}
+	switch a.T {
+	case TNull:
+		return true
+	case TDouble:
+		return math.Float64bits(a.F) == math.Float64bits(b.F)
+	case TString, TJSON:
+		return bytes.Equal(a.S, b.S)
+	case TDecimal:
+		return a.I == b.I && a.Scale == b.Scale
+	}
+	return a.I == b.I
+}
+
+// changedArgs marks (picks[j].chg) the aggregates a change from old to new
+// within one cell must apply, and returns how many.
+func (s *groupStage) changedArgs(old, new Row) int {
+	if s.picks[0].mode == pickUnset {
+		s.initPicks()
+	}
+	n := 0
+	for j := range s.aggs {
+		pc := &s.picks[j]
+		chg := true
+		if pc.same {
+			if col := s.argAt[j]; col >= 0 {
+				chg = !sameArg(&old[col], &new[col])
+			} else {
+				chg = s.aggs[j].Arg != nil // COUNT(*) counts the row either way
+			}
+		}
+		pc.chg = chg
+		if chg {
+			n++
+		}
+	}
+	return n
+}
+
+// changeSome applies a change within cell cid (old's arguments loaded)
+// to the aggregates changedArgs marked, as change does to all of them: the
+// old values leave, the new ones come in, and if that fails (a SUM
+// overflow) the old ones are put back. n of them are marked.
+func (s *groupStage) changeSome(c *Ctx, cid int32, old, new Row, n int) {
+	if n == 0 {
+		s.seq++ // an arrival, as the insertion would count
+		return
+	}
+	s.rApplyChanged(c, cid, -1)
+	if c.Err != nil {
+		return
+	}
+	s.insertArgs(c, new)
+	s.seq++
+	if c.Err == nil {
+		s.rApplyChanged(c, cid, 1)
+	}
+	if c.Err != nil {
+		err := c.Err
+		c.Err = nil
+		s.insertArgs(c, old)
+		s.seq++
+		s.rApplyChanged(c, cid, 1)
+		c.Err = err
+	}
+}
+
+// rApplyChanged is rApply for the aggregates changedArgs marked (no user
+// aggregates).
+func (s *groupStage) rApplyChanged(c *Ctx, cid int32, sign int64) {
+	if len(s.exactSums) > 0 && s.rSumsOverflowOf(cid, sign, true) {
+		c.Err = errSumOverflow
+		return
+	}
+	base := int(cid) * s.na
+	for j := range s.aggs {
+		if s.picks[j].chg {
+			s.rOne(c, base+j, j, sign)
+		}
+	}
+}
+
 // numPickable reports whether sp can read numeric value counts.
 func numPickable(sp *AggSpec) bool {
 	if (sp.Func != Min && sp.Func != Max) || sp.Distinct {
@@ -66,14 +181,35 @@ func numPickable(sp *AggSpec) bool {
 func (s *groupStage) initPicks() {
 	for o := range s.aggs {
 		pc := &s.picks[o]
-		pc.mode, pc.numMax = pickGeneric, numCountsMax
+		pc.mode, pc.numMax, pc.same = pickGeneric, numCountsMax, s.keepsOnSame(o)
 		if int(s.vcOwner[o]) != o || !numPickable(&s.aggs[o]) {
 			continue
 		}
 		pc.mode = pickNumeric
-		for j := o + 1; j < len(s.aggs); j++ {
-			if int(s.vcOwner[j]) == o && !numPickable(&s.aggs[j]) {
+		pc.pickers = pc.pickers[:0]
+		for j := o; j < len(s.aggs); j++ {
+			if int(s.vcOwner[j]) != o {
+				continue
+			}
+			if !numPickable(&s.aggs[j]) {
 				pc.mode = pickGeneric
+			}
+			pc.pickers = append(pc.pickers, picker{off: int32(j - o), max: s.aggs[j].Func == Max})
+		}
+		s.setPickMode(o, pc.mode)
+	}
+}
+
+// setPickMode sets the value-count mode of owner o: numerically, the
+// owner updates every aggregate reading its counts (their rops say so).
+func (s *groupStage) setPickMode(o int, mode int8) {
+	pc := &s.picks[o]
+	pc.mode = mode
+	for _, p := range pc.pickers {
+		if j := o + int(p.off); j != o {
+			s.rops[j] = ropPicked
+			if mode == pickNumeric {
+				s.rops[j] = ropShared
 			}
 		}
 	}
@@ -135,90 +271,100 @@ func numFind(vc []numCount, key uint64) (int, bool) {
 	return lo, lo < len(vc) && vc[lo].k == key
 }
 
-// rPickedNum is rPicked for an owner o that counts numerically. It
-// reports false, having changed nothing, when the cell uses (or must now
-// use) the generic counts; the caller then takes the generic path.
-func (s *groupStage) rPickedNum(k, j, o int, sign int64) bool {
-	ko := k - j + o
+// picker is an aggregate reading numeric value counts: its offset from
+// the owner's index, and whether it is a MAX.
+type picker struct {
+	off int32
+	max bool
+}
+
+// rPickedNum is rPicked for an owner o that counts numerically, state ko:
+// it updates the counts, then every MIN/MAX reading them. It reports
+// false, having changed nothing, when the cell uses (or must now use) the
+// generic counts; the caller then takes the generic path for each.
+func (s *groupStage) rPickedNum(ko, o int, sign int64) bool {
 	own := &s.accs[ko]
 	pc := &s.picks[o]
-	v := s.arg(j)
-	if o == j {
-		pc.num = false
-		if len(s.vcs[ko]) > 0 {
-			return false // the generic counts hold values
-		}
-		key, ok := numKey(v)
-		if ok && len(own.vc) > 0 && v.T != own.vt {
-			ok = false
-		}
-		if !ok {
-			if sign > 0 {
-				s.numToGeneric(ko, o)
-			}
-			return false // a retraction of it finds nothing, as the generic path says
-		}
-		i, found := numFind(own.vc, key)
+	v := s.arg(o)
+	if len(s.vcs[ko]) > 0 {
+		return false // the generic counts hold values
+	}
+	key, ok := numKey(v)
+	if ok && len(own.vc) > 0 && v.T != own.vt {
+		ok = false
+	}
+	if !ok {
 		if sign > 0 {
-			if found {
-				own.vc[i].n++
-			} else {
-				if len(own.vc) >= pc.numMax {
-					s.numToGeneric(ko, o)
-					return false
-				}
-				if len(own.vc) == 0 {
-					own.vt = v.T
-				}
-				own.vc = slices.Insert(own.vc, i, numCount{k: key, n: 1})
-			}
-		} else {
-			pc.ok, pc.dropped = found, false
-			if found {
-				if own.vc[i].n > 1 {
-					own.vc[i].n--
-				} else {
-					own.vc = slices.Delete(own.vc, i, i+1)
-					pc.dropped = true
-				}
-			}
+			s.numToGeneric(ko, o)
 		}
-		pc.num = true
-	} else if !pc.num {
-		return false
+		return false // a retraction of it finds nothing, as the generic path says
 	}
-	a := &s.accs[k]
-	mx := s.aggs[j].Func == Max
+	i, found := numFind(own.vc, key)
 	if sign > 0 {
-		if a.n == 0 {
-			a.store(v)
-		} else if c := a.cmpStored(v); (c < 0 && !mx) || (c > 0 && mx) {
-			a.store(v)
+		if found {
+			own.vc[i].n++
+		} else {
+			if len(own.vc) >= pc.numMax {
+				s.numToGeneric(ko, o)
+				return false
+			}
+			if len(own.vc) == 0 {
+				own.vt = v.T
+			}
+			own.vc = slices.Insert(own.vc, i, numCount{k: key, n: 1})
 		}
-		a.n++
+		for _, p := range pc.pickers {
+			a := &s.accs[ko+int(p.off)]
+			if a.n == 0 || numBeyond(v, a, p.max) {
+				a.t, a.sc, a.i, a.f = v.T, 0, v.I, v.F
+			}
+			a.n++
+		}
 		return true
 	}
-	if !pc.ok {
+	if !found {
 		return true
 	}
-	a.n--
-	if !pc.dropped {
+	if own.vc[i].n > 1 {
+		own.vc[i].n--
+		for _, p := range pc.pickers {
+			s.accs[ko+int(p.off)].n--
+		}
 		return true
 	}
-	if a.n == 0 {
-		a.t, a.seq = TNull, 0
-		return true
+	own.vc = slices.Delete(own.vc, i, i+1)
+	for _, p := range pc.pickers {
+		a := &s.accs[ko+int(p.off)]
+		if a.n--; a.n == 0 {
+			a.t, a.seq = TNull, 0
+			continue
+		}
+		if numBeyond(v, a, !p.max) || numBeyond(v, a, p.max) {
+			continue // not the picked value
+		}
+		// The picked value's last copy left: the next is at the end.
+		e := own.vc[0]
+		if p.max {
+			e = own.vc[len(own.vc)-1]
+		}
+		a.storeNum(own.vt, e.k)
 	}
-	if a.cmpStored(v) != 0 {
-		return true
-	}
-	// The picked value's last copy left: the next is at the end.
-	e := own.vc[0]
-	if mx {
-		e = own.vc[len(own.vc)-1]
-	}
-	a.storeNum(own.vt, e.k)
 	return true
+}
+
+// numBeyond reports whether v is above (max) or below the value a holds,
+// both numbers of the same type.
+func numBeyond(v *Value, a *accum, max bool) bool {
+	if v.T == TDouble {
+		if max {
+			return v.F > a.f
+		}
+		return v.F < a.f
+	}
+	if max {
+		return v.I > a.i
+	}
+	return v.I < a.i
 }
 
 // numToGeneric moves the numeric counts of accumulator ko (owner o) into

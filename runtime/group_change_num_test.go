@@ -372,3 +372,24 @@ func TestNumericCountsFallBackTwiceKeptCell(t *testing.T) {
 	chExpect(t, "min 10 leaves", chChange(t, p, row(10), nil), "+: 20|30")
 	chExpect(t, "max 30 leaves", chChange(t, p, row(30), nil), "+: 20|20")
 }
+
+// A change within a cell that keeps an aggregate's argument skips that
+// aggregate, but not a FIRST_VALUE (a value inserted again arrives anew)
+// nor a MIN reading the value counts a FIRST_VALUE shares; and -0 is not
+// +0 (the MIN and MAX become the new row's +0).
+func TestChangeWithinCellSameArgument(t *testing.T) {
+	p := chPipe(chCfg(chAgg(Min, TInt), chAgg(FirstValue, TInt), chAgg(Sum, TInt)), nil)
+	a1, a2 := chKV("a", Int(1)), chKV("a", Int(2))
+	chChange(t, p, nil, a1)
+	chExpect(t, "first 1", chChange(t, p, nil, a2), "+a: 'a'|1|1|3")
+	chExpect(t, "1 again: it arrives after 2", chChange(t, p, a1, chKV("a", Int(1))), "+a: 'a'|1|2|3")
+	chExpect(t, "2 again", chChange(t, p, a2, chKV("a", Int(2))), "+a: 'a'|1|1|3")
+
+	d := chPipe(chCfg(chAgg(Min, TDouble), chAgg(Max, TDouble), chAgg(Sum, TDouble)), nil)
+	for j := range 3 {
+		numStage(d).aggs[j].ArgType = TDouble
+	}
+	neg := chKV("a", Double(math.Copysign(0, -1)))
+	chExpect(t, "-0", chChange(t, d, nil, neg), "+a: 'a'|-0|-0|0")
+	chExpect(t, "-0 becomes +0", chChange(t, d, neg, chKV("a", Double(0))), "+a: 'a'|0|0|0")
+}

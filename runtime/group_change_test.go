@@ -86,7 +86,7 @@ func genericCounts(p *Pipeline) {
 	st := p.Stage.(*groupStage)
 	st.initPicks()
 	for o := range st.picks {
-		st.picks[o].mode = pickGeneric
+		st.setPickMode(o, pickGeneric)
 	}
 }
 
