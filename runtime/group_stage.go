@@ -48,8 +48,10 @@ type groupStage struct {
 	out      Row
 
 	// state_ttl (state_ttl.go; no window only): ttl in ms (0: none), the
-	// watermark of the next sweep, and the groups forgotten so far.
+	// watermark of the next sweep, the groups forgotten so far, and the
+	// stamp (as uint64) below which a group has expired (0: none yet).
 	ttl, ttlNext, expired int64
+	ttlLim                uint64
 
 	// Changelogs (group_change.go): retract keeps rows per cell and value
 	// counts (vcs, one map per cell and aggregate that needs one);
@@ -272,7 +274,11 @@ func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
 		return
 	}
 	if s.ttl != 0 {
-		gid = s.ttlGroup(h, gid, pos, t)
+		if gid >= 0 && uint64(s.groups[gid].at) >= s.ttlLim { // live (the common case)
+			s.ttlTouch(gid, t)
+		} else {
+			gid = s.ttlGroup(h, gid, pos, t)
+		}
 	} else if gid < 0 {
 		gid = s.newGroup(h, pos)
 	}
@@ -435,7 +441,7 @@ func (s *groupStage) Advance(c *Ctx, watermarkMs int64, out Downstream) {
 		}
 	}
 	if s.ttl != 0 {
-		s.ttlSweep()
+		s.ttlAdvance()
 	}
 	s.sweep()
 }

@@ -20,7 +20,8 @@ import "math"
 // sees after the restore.
 
 // ttlStamp encodes event time t for an entry's last-change field (zero is
-// "not known": t = math.MinInt64, which no record has).
+// "not known": t = math.MinInt64, which no record has). Stamps compare as
+// uint64 in the order of their times.
 func ttlStamp(t int64) int64 { return t ^ math.MinInt64 }
 
 // ttlTime decodes a last-change field.
@@ -95,27 +96,28 @@ func (s *topnStage) StateExpired() int64 {
 func (s *rowsStage) StateRows() int { return s.keys.count }
 
 // ttlExpired reports whether group gid's last change is older than the
-// watermark less the ttl. A group restored from a checkpoint (its time
-// not known) counts as changed now.
+// watermark less the ttl (its at below s.ttlLim). A group restored from a
+// checkpoint (its time not known) counts as changed now; one changed by
+// the change being applied has not expired.
 func (s *groupStage) ttlExpired(gid int32) bool {
 	g := &s.groups[gid]
-	if s.wm <= math.MinInt64+s.ttl { // no watermark yet
+	if s.ttlLim == 0 { // no watermark yet
 		return false
-	}
-	if len(g.cells) > 0 && s.cells[g.cells[0]].pend {
-		return false // changed by the change being applied
 	}
 	if g.at == 0 {
 		g.at = ttlStamp(s.wm)
 		return false
 	}
-	return ttlTime(g.at) < s.wm-s.ttl
+	if uint64(g.at) >= s.ttlLim {
+		return false
+	}
+	return len(g.cells) == 0 || !s.cells[g.cells[0]].pend
 }
 
-// ttlGroup is Process's group lookup under a ttl: group gid (found at
-// hash h; -1: none, pos its free slot) is forgotten first when it has
-// expired, then made when missing; its last change becomes t (or stays
-// later, for a record behind an earlier one).
+// ttlGroup is Process's group lookup under a ttl when group gid (found at
+// hash h; -1: none, pos its free slot) may have expired or is missing: an
+// expired group is forgotten first, a missing one made; its last change
+// becomes t (or stays later, for a record behind an earlier one).
 func (s *groupStage) ttlGroup(h uint64, gid int32, pos uint64, t int64) int32 {
 	if gid >= 0 && s.ttlExpired(gid) {
 		s.expireGroup(gid)
@@ -126,10 +128,36 @@ func (s *groupStage) ttlGroup(h uint64, gid int32, pos uint64, t int64) int32 {
 		s.groups[gid].at = ttlStamp(t)
 		return gid
 	}
-	if g := &s.groups[gid]; ttlTime(g.at) < t {
-		g.at = ttlStamp(t)
-	}
+	s.ttlTouch(gid, t)
 	return gid
+}
+
+// ttlTouch makes t the last change of group gid unless it has a later one.
+func (s *groupStage) ttlTouch(gid int32, t int64) {
+	if e := ttlStamp(t); uint64(e) > uint64(s.groups[gid].at) {
+		s.groups[gid].at = e
+	}
+}
+
+// ttlAdvance follows the watermark (s.wm): the limit below which a
+// group's last change has expired, and a sweep of every expired group
+// once the watermark has moved by ttlSweepEvery since the last one. Not at
+// end of input: that is no time passing (an EMIT FINAL group is emitted
+// then).
+func (s *groupStage) ttlAdvance() {
+	if s.wm == EndOfTime || s.wm <= math.MinInt64+s.ttl {
+		return
+	}
+	s.ttlLim = uint64(ttlStamp(s.wm - s.ttl))
+	if s.wm < s.ttlNext {
+		return
+	}
+	s.ttlNext = s.wm + ttlSweepEvery(s.ttl)
+	for id := range s.groups {
+		if s.keys.live[id] && s.ttlExpired(int32(id)) {
+			s.expireGroup(int32(id))
+		}
+	}
 }
 
 // expireGroup forgets group gid (no window: at most one cell) without
@@ -142,20 +170,6 @@ func (s *groupStage) expireGroup(gid int32) {
 	}
 	s.keys.remove(gid)
 	s.empty--
-}
-
-// ttlSweep forgets every expired group, once the watermark has moved by
-// ttlSweepEvery since the last sweep. Not at end of input: that is no
-// time passing (an EMIT FINAL group is emitted then).
-func (s *groupStage) ttlSweep() {
-	if s.wm >= s.ttlNext && s.wm != EndOfTime && s.wm > math.MinInt64+s.ttl {
-		s.ttlNext = s.wm + ttlSweepEvery(s.ttl)
-		for id := range s.groups {
-			if s.keys.live[id] && s.ttlExpired(int32(id)) {
-				s.expireGroup(int32(id))
-			}
-		}
-	}
 }
 
 // ttlGroupStage is a GROUP BY over a changelog with a ttl: a retraction
@@ -175,8 +189,8 @@ func (s ttlGroupStage) Retract(c *Ctx, r Row, t int64, out Downstream) {
 		if gid, _ := g.keys.find(g.keys.hash(kv), kv); gid >= 0 {
 			if g.ttlExpired(gid) {
 				g.expireGroup(gid)
-			} else if gi := &g.groups[gid]; ttlTime(gi.at) < t {
-				gi.at = ttlStamp(t)
+			} else {
+				g.ttlTouch(gid, t)
 			}
 		}
 	}
