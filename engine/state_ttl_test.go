@@ -19,7 +19,8 @@ import (
 // expiry: the row of a key never seen again stays), a key whose records
 // are closer than the ttl keeps its full count, and the state the
 // partition holds (velort_state_rows) falls while velort_state_expired_total
-// counts the forgotten groups. By arrival time (no event_time): the clock
+// counts the forgotten groups (3 groups held, then 2 after 4 were made).
+// By arrival time (no event_time): the clock
 // moves the watermark, so an idle group expires too.
 func TestStateTTLOverNATS(t *testing.T) {
 	t.Run("event time", func(t *testing.T) {
@@ -38,10 +39,22 @@ CREATE TABLE counts WITH (state_ttl = '1m') AS SELECT k, COUNT(*) AS n FROM even
 				t.Fatal(err)
 			}
 		}
+		state := func(rows int64, expired uint64) func() bool {
+			return func() bool {
+				for _, s := range e.Stats() {
+					if s.Query == "counts" {
+						return s.StateRows == rows && s.StateExpired == expired
+					}
+				}
+				return false
+			}
+		}
 		pub("idle", 0)
 		pub("gone", 5)
 		pub("idle", 10)
-		for sec := 30; sec <= 330; sec += 30 {
+		pub("busy", 30)
+		waitFor(t, "the partition to hold 3 groups, none forgotten", state(3, 0))
+		for sec := 60; sec <= 330; sec += 30 {
 			if sec == 300 {
 				pub("idle", 300) // 290 s after its last record: a new group
 			}
@@ -61,14 +74,7 @@ CREATE TABLE counts WITH (state_ttl = '1m') AS SELECT k, COUNT(*) AS n FROM even
 			}
 			return true
 		})
-		waitFor(t, "the partition to hold 2 groups and to have forgotten 2", func() bool {
-			for _, s := range e.Stats() {
-				if s.Query == "counts" {
-					return s.StateRows == 2 && s.StateExpired == 2
-				}
-			}
-			return false
-		})
+		waitFor(t, "the state to fall to 2 groups, 2 forgotten", state(2, 2))
 		if rows, expired := gathered(t, reg, "velort_state_rows", "counts"), gathered(t, reg, "velort_state_expired_total", "counts"); rows != 2 || expired != 2 {
 			t.Errorf("metrics: velort_state_rows %v, velort_state_expired_total %v; want 2 and 2", rows, expired)
 		}
