@@ -114,7 +114,9 @@ func replayFile(log *slog.Logger, nc *nats.Conn, s *planner.Stream, path string,
 			bar(1024)
 		}
 		if js == nil && progress != nil && n%4096 == 0 {
-			for uint64(n)-progress() > replayWindow {
+			// A join's loops count both its streams' records: progress
+			// may pass n (uint64(n)-progress() would wrap and wait forever).
+			for uint64(n) > progress()+replayWindow {
 				time.Sleep(time.Millisecond)
 			}
 		}
