@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/velort/velort/runtime"
 )
@@ -157,6 +158,21 @@ func (pl *Plan) Explain() string {
 			fmt.Fprintf(&b, "  time: event time from %s\n", q.Source.Columns[q.TimeIdx].Name)
 		} else if q.Stateful() {
 			b.WriteString("  time: processing time\n")
+		}
+		if ttl := q.stateTTLMs(); ttl > 0 {
+			what := "groups"
+			if q.regular != nil {
+				what = "join rows of both sides"
+				if q.Kind == "group" {
+					what = "join rows and groups"
+				}
+			}
+			clock := "event time"
+			if q.regular != nil && !q.ttlEventTime() || q.regular == nil && q.TimeIdx < 0 {
+				clock = "arrival time"
+			}
+			fmt.Fprintf(&b, "  state_ttl: %s — %s whose last change is older than the watermark less %s are forgotten (by %s)\n",
+				time.Duration(ttl)*time.Millisecond, what, time.Duration(ttl)*time.Millisecond, clock)
 		}
 		if q.Sink.Materialized != nil && q.outChangelog {
 			fmt.Fprintf(&b, "  sink: table %s (upsert and delete by group%s)\n", q.Sink.Name, kvWritten(q.Sink.Materialized))
