@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/nats-io/nats.go"
 
@@ -16,12 +17,14 @@ import (
 // columns filled from the message. A JSON stream without metadata columns
 // leaves it empty and keeps the JSON decoder's path unchanged.
 type wire struct {
-	plain bool                   // JSON payloads, no metadata columns: Loop.dec alone
-	dec   runtime.PayloadDecoder // nil: JSON (Loop.dec)
-	enc   runtime.PayloadEncoder // nil: JSON (Loop.enc)
-	meta  []metaSlot             // read metadata columns
-	err   error                  // why the loop cannot run (returned by Run)
-	tpl   templateState          // a sink Template's buffers
+	plain  bool                   // JSON payloads, no metadata columns: Loop.dec alone
+	tokens bool                   // JSON payloads, VARCHAR subject tokens the only metadata columns: Loop.dec and fillTokens
+	dec    runtime.PayloadDecoder // nil: JSON (Loop.dec)
+	enc    runtime.PayloadEncoder // nil: JSON (Loop.enc)
+	toks   []tokenSlot            // read VARCHAR subject-token columns of the message's own subject
+	meta   []metaSlot             // the other read metadata columns
+	err    error                  // why the loop cannot run (returned by Run)
+	tpl    templateState          // a sink Template's buffers
 }
 
 // templateState is the reused buffers of a sink Template.
@@ -38,6 +41,17 @@ type metaSlot struct {
 	c   runtime.Column
 	m   transport.Metadata
 	tok *transport.TokenFinder // subject.N: finds the token in subjects of cfg.Subject
+}
+
+// tokenSlot is a read VARCHAR column `METADATA FROM 'subject.N'` of a
+// stream that reads its messages' own subjects (not a repartition's
+// second half): fillTokens sets it by the finder's fast case inline (its
+// kind and offset copied here), findTokens by Find.
+type tokenSlot struct {
+	col  int
+	kind uint8 // transport.TokenFinder.Quick's
+	off  int
+	f    *transport.TokenFinder
 }
 
 // payloadRead is the read set of the payload decoder: cfg.Read without
@@ -82,6 +96,12 @@ func (l *Loop) initWire() {
 				pattern = ">"
 			}
 			s.tok = transport.NewTokenFinder(pattern, m.Token)
+			if cfg.Sources == 0 && c.Type == runtime.TString {
+				t := tokenSlot{col: i, f: s.tok}
+				t.kind, t.off = s.tok.Quick()
+				w.toks = append(w.toks, t)
+				continue
+			}
 		}
 		w.meta = append(w.meta, s)
 	}
@@ -101,7 +121,8 @@ func (l *Loop) initWire() {
 		}
 		w.enc = enc
 	}
-	w.plain = w.dec == nil && w.meta == nil
+	w.plain = w.dec == nil && w.meta == nil && w.toks == nil
+	w.tokens = w.dec == nil && w.meta == nil && w.toks != nil
 }
 
 // decodeNative decodes m into row through the stream's format (more: keep
@@ -123,12 +144,80 @@ func (l *Loop) decodeNative(m *nats.Msg, row runtime.Row, more bool) error {
 	if err != nil {
 		return err
 	}
+	if !l.wire.fillTokens(m.Subject, row) {
+		l.wire.findTokens(m.Subject, row)
+	}
 	for i := range l.wire.meta {
 		if err := l.fillMeta(&l.wire.meta[i], m, row); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// fillTokens sets the VARCHAR subject-token columns from subject when
+// each is at a fixed offset from one end of the subject and shorter than
+// 8 bytes: found inline from one 8-byte load (transport.TokenStart,
+// TokenEnd), in a function that calls nothing but the write barrier;
+// false when one is not (the caller then runs findTokens). The payload
+// decoder left the columns NULL (Value{}: it sets every column it does
+// not read so), so only T and S are written. The value is a view of the
+// subject's bytes, valid as long as the message (as a JSON string value
+// is a view of the payload).
+func (w *wire) fillTokens(subject string, row runtime.Row) bool {
+	for _, t := range w.toks {
+		var s, e int
+		switch t.kind {
+		case transport.QuickBack: // the token ends t.off bytes before the end
+			e = len(subject) - t.off
+			if e < 8 || t.off != 0 && subject[e] != '.' {
+				return false
+			}
+			var ok bool
+			if s, ok = transport.TokenStart(subject, e); !ok {
+				return false
+			}
+		case transport.QuickForward: // it starts t.off bytes after the start
+			s = t.off
+			if s+8 > len(subject) || subject[s-1] != '.' {
+				return false
+			}
+			var ok bool
+			if e, ok = transport.TokenEnd(subject, s); !ok {
+				return false
+			}
+		default:
+			return false
+		}
+		if s == e { // an empty token (not a valid subject): Find, whose view stays inside the subject
+			return false
+		}
+		v := &row[t.col]
+		v.T = runtime.TString
+		*(*bytesHeader)(unsafe.Pointer(&v.S)) = bytesHeader{unsafe.Add(unsafe.Pointer(unsafe.StringData(subject)), s), e - s, e - s}
+	}
+	return true
+}
+
+// bytesHeader is a []byte's layout: fillTokens builds a view of the
+// subject from offsets it has checked (s < e <= len(subject)), without
+// the slice expression's checks; the pointer field is written with the
+// write barrier as any pointer.
+type bytesHeader struct {
+	p      unsafe.Pointer
+	n, cap int
+}
+
+// findTokens sets the VARCHAR subject-token columns from subject by Find
+// (a missing token leaves its column NULL).
+func (w *wire) findTokens(subject string, row runtime.Row) {
+	for _, t := range w.toks {
+		if tok, ok := t.f.Find(subject); ok {
+			row[t.col] = runtime.Value{T: runtime.TString, S: runtime.UnsafeBytes(tok)}
+		} else {
+			row[t.col] = runtime.Value{}
+		}
+	}
 }
 
 // resetScratch ends a micro-batch (see runtime.Decoder.ResetScratch).
@@ -329,7 +418,7 @@ const (
 // second half, with its metadata in headers when the stream has metadata
 // columns.
 func (l *Loop) forwardRecord(subject string, m *nats.Msg) error {
-	if l.wire.meta == nil {
+	if l.wire.meta == nil && l.wire.toks == nil {
 		return l.nc.Publish(subject, m.Data)
 	}
 	fm := &l.wire.tpl.hdrMsg

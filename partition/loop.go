@@ -388,9 +388,14 @@ func (l *Loop) decodeIn(m *nats.Msg) (et int64, ok bool, err error) {
 	if l.clock {
 		l.ctx.NowMs = time.Now().UnixMilli()
 	}
-	if l.wire.plain {
+	switch {
+	case l.wire.plain:
 		err = l.dec.Decode(m.Data, l.row)
-	} else {
+	case l.wire.tokens: // JSON, VARCHAR subject tokens the only metadata (format.go)
+		if err = l.dec.Decode(m.Data, l.row); err == nil && !l.wire.fillTokens(m.Subject, l.row) {
+			l.wire.findTokens(m.Subject, l.row)
+		}
+	default:
 		err = l.decodeNative(m, l.row, false)
 	}
 	if err != nil {
