@@ -99,6 +99,9 @@ func sameArg(a, b *Value) bool {
 // changedArgs marks (picks[j].chg) the aggregates a change from old to new
 // within one cell must apply, and returns how many.
 func (s *groupStage) changedArgs(old, new Row) int {
+	if len(s.aggs) == 0 {
+		return 0 // SELECT DISTINCT: the row itself is the group
+	}
 	if s.picks[0].mode == pickUnset {
 		s.initPicks()
 	}
