@@ -32,6 +32,7 @@ type keyedTopSmall struct {
 	achunk []topSmallSlot
 	vchunk []Value
 	bchunk []byte
+	tchunk []byte // the keys' texts
 	free   []topSmallSlot // slots whose rows' deletes were emitted by an earlier call
 	freed  []topSmallSlot // slots given up by this call: reusable from the next one
 }
@@ -142,7 +143,22 @@ func (k *keyedTopSmall) newKey(key []byte) *topSmallKey {
 	}
 	k.kchunk = k.kchunk[:len(k.kchunk)+1]
 	s := &k.kchunk[len(k.kchunk)-1]
-	s.prefix = string(append(key, '|')) // one copy: the prefix, and the map's key without its '|'
+	// One copy, cut from a chunk of the keys' texts (never changed after):
+	// the prefix, and the map's key without its '|'.
+	n := len(key) + 1
+	var text []byte
+	if n > 1<<10 {
+		text = make([]byte, 0, n)
+	} else {
+		if len(k.tchunk)+n > cap(k.tchunk) {
+			k.tchunk = make([]byte, 0, 16<<10)
+		}
+		at := len(k.tchunk)
+		k.tchunk = k.tchunk[:at+n]
+		text = k.tchunk[at:at:at+n]
+	}
+	text = append(append(text, key...), '|')
+	s.prefix = unsafeString(text)
 	k.keys[s.prefix[:len(s.prefix)-1]] = s
 	return s
 }
