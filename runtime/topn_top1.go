@@ -32,7 +32,7 @@ type keyedTopSmall struct {
 	achunk []topSmallSlot
 	vchunk []Value
 	bchunk []byte
-	tchunk []byte // the keys' texts
+	tchunk []byte         // the keys' texts
 	free   []topSmallSlot // slots whose rows' deletes were emitted by an earlier call
 	freed  []topSmallSlot // slots given up by this call: reusable from the next one
 }
@@ -155,7 +155,7 @@ func (k *keyedTopSmall) newKey(key []byte) *topSmallKey {
 		}
 		at := len(k.tchunk)
 		k.tchunk = k.tchunk[:at+n]
-		text = k.tchunk[at:at:at+n]
+		text = k.tchunk[at : at : at+n]
 	}
 	text = append(append(text, key...), '|')
 	s.prefix = unsafeString(text)
