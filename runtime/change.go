@@ -170,11 +170,12 @@ func (p *Pipeline) recordKeyed(c *Ctx, r Row, op Op, key []byte) {
 	p.keys[n] = append(p.keys[n][:0], key...)
 	out := p.outs[n]
 	if cols := p.ProjectCols; cols != nil {
-		for i, e := range p.Project {
-			if k := cols[i]; k >= 0 {
+		out = out[:len(cols)] // (one bounds check; the loop reads only locals)
+		for i, k := range cols {
+			if k >= 0 {
 				out[i] = r[k]
 			} else {
-				out[i] = e(c, r)
+				out[i] = p.Project[i](c, r)
 			}
 		}
 	} else {
