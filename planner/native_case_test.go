@@ -55,3 +55,46 @@ func isASCII(s []byte) bool {
 	}
 	return true
 }
+
+// TestReplaceNative: REPLACE natively, as MySQL with a binary collation
+// (values from MariaDB 10.11 with utf8mb4_bin); random texts against
+// strings.ReplaceAll.
+func TestReplaceNative(t *testing.T) {
+	runFbCases(t, []fbCase{
+		{"REPLACE('www.mysql.com', 'w', 'Ww')", fbRec, `"WwWwWw.mysql.com"`},
+		{"REPLACE('aaa', 'aa', 'b')", fbRec, `"ba"`},
+		{"REPLACE('abc', '', 'x')", fbRec, `"abc"`},
+		{"REPLACE('abcABC', 'b', '')", fbRec, `"acABC"`},
+		{"REPLACE(s, 'ö', 'o')", fbRec, `"Hello world"`},
+		{"REPLACE(NULL, 'a', 'b')", fbRec, `null`},
+		{"REPLACE('a', NULL, 'b')", fbRec, `null`},
+		{"REPLACE('a', 'a', NULL)", fbRec, `null`},
+		{"REPLACE('a', 'x', NULL)", fbRec, `null`},
+		{"REPLACE(1231, 1, 9)", fbRec, `"9239"`},
+		{"CHAR_LENGTH(s) - CHAR_LENGTH(REPLACE(s, 'l', ''))", fbRec, `3`},
+	})
+	if got := fbEval(t, "REPLACE(REPEAT('a', 1000), 'a', REPEAT('b', 100))", fbRec, Options{MaxValueBytes: 50000}); !strings.HasPrefix(got, "ERR: Result of replace() was larger") {
+		t.Errorf("REPLACE past max_value_bytes = %s, want an error", got)
+	}
+	pl, err := Parse("e.sql", fbStream+"CREATE STREAM o WITH (subject = 'o') AS SELECT REPLACE(s, SUBSTRING(s, 1, 2), SUBSTRING(s, 3, 3)) AS x FROM t;", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(9, 14))
+	for range 3000 {
+		b := make([]byte, rng.IntN(9))
+		for i := range b {
+			b[i] = "aabx"[rng.IntN(4)]
+		}
+		s := string(b)
+		from, to := s[:min(2, len(s))], s[min(2, len(s)):min(5, len(s))]
+		want := s // an empty from changes nothing
+		if from != "" {
+			want = strings.ReplaceAll(s, from, to)
+		}
+		want = `"` + want + `"`
+		if got := fbExec(t, pl, fbRow(`{"s":"`+s+`"}`)); got != want {
+			t.Fatalf("REPLACE(%q, …) = %s, want %s", s, got, want)
+		}
+	}
+}
