@@ -98,6 +98,8 @@ var loopMetrics = func() []metric {
 			stat(func(st *partition.Stats) float64 { return float64(st.Oversized.Load()) })),
 		newMetric("velort_records_misrouted_total", "Records on a partition subject their key does not hash to, dead-lettered (keyed stateful queries).", counter,
 			stat(func(st *partition.Stats) float64 { return float64(st.Misrouted.Load()) })),
+		newMetric("velort_internal_errors_total", "velort bugs met while processing (a panic in an operator): the record was dead-lettered; a stateful partition stops (see docs/delivery.md#internal-errors).", counter,
+			stat(func(st *partition.Stats) float64 { return float64(st.InternalErrors.Load()) })),
 		newMetric("velort_state_expired_total", "State entries (groups, join rows) forgotten by the query's state_ttl.", counter,
 			stat(func(st *partition.Stats) float64 { return float64(st.StateExpired.Load()) })),
 		newMetric("velort_state_rows", "State entries the partition's operators hold: groups (x windows), join rows, Top-N rows, row-frame keys (noted every 1024 records and when idle).", gauge,

@@ -163,6 +163,7 @@ type Loop struct {
 
 	maxPayload int          // the server's max_payload at connect (0: unknown)
 	cur        *nats.Msg    // the input whose outputs are being published (nil: a watermark's)
+	handling   *nats.Msg    // the input being processed, for an internal error (internal_error.go)
 	route      *Keyer       // non-nil: check that each record's key hashes to this partition
 	chg        changeIntake // a changelog input's state (Config.Changelog)
 	chgOut     changeOut    // a changelog output's reused headers
@@ -276,6 +277,15 @@ func (l *Loop) Run(ctx context.Context) error {
 	l.eofs, l.eofFrom = 0, nil
 	l.lastIn = time.Now()
 	l.runCtx = ctx
+	for {
+		if err, again := l.runGuarded(ctx); !again {
+			return err
+		}
+	}
+}
+
+// run is Run's loop, until input ends, ctx is cancelled or an error.
+func (l *Loop) run(ctx context.Context) error {
 	for n := 1; ; n++ {
 		if n&1023 == 0 { // busy input: still notice shutdown and drops
 			if ctx.Err() != nil {
@@ -326,9 +336,11 @@ func (l *Loop) Run(ctx context.Context) error {
 				continue
 			}
 		}
+		l.handling = m
 		if err := l.proc(l, m); err != nil {
 			return err
 		}
+		l.handling = nil
 		if l.ann.on {
 			if err := l.announceSome(); err != nil {
 				return err

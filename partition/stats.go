@@ -20,6 +20,9 @@ type Stats struct {
 	Dropped   atomic.Uint64 // core NATS records dropped because the intake was full (nats.go slow consumer)
 	Oversized atomic.Uint64 // outputs over the server's max_payload, dead-lettered instead
 	Misrouted atomic.Uint64 // records on a partition subject their key does not hash to, dead-lettered
+	// InternalErrors counts velort bugs met (a panic in an operator):
+	// the record is dead-lettered (internal_error.go).
+	InternalErrors atomic.Uint64
 
 	// JetStream sources and sinks.
 	Redelivered      atomic.Uint64 // inputs delivered more than once by JetStream
