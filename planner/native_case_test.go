@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -95,6 +96,35 @@ func TestReplaceNative(t *testing.T) {
 		want = `"` + want + `"`
 		if got := fbExec(t, pl, fbRow(`{"s":"`+s+`"}`)); got != want {
 			t.Fatalf("REPLACE(%q, …) = %s, want %s", s, got, want)
+		}
+	}
+}
+
+// TestSubstringIndexConstantArgs: SUBSTRING_INDEX with a constant
+// delimiter and count (computed once) gives what the same call with the
+// count read from the record gives, over random texts and counts -4..4;
+// NULL text is NULL.
+func TestSubstringIndexConstantArgs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(22, 4))
+	for n := -4; n <= 4; n++ {
+		pl, err := Parse("e.sql", fbStream+fmt.Sprintf("CREATE STREAM o WITH (subject = 'o') AS SELECT CONCAT_WS('|', COALESCE(SUBSTRING_INDEX(s, '/', %d), 'null'), COALESCE(SUBSTRING_INDEX(s, '/', i), 'null'), COALESCE(SUBSTRING_INDEX(s, 'ab', %d), 'null'), COALESCE(SUBSTRING_INDEX(s, 'ab', i), 'null')) AS x FROM t;", n, n), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 500 {
+			b := make([]byte, rng.IntN(9))
+			for j := range b {
+				b[j] = "a/bx"[rng.IntN(4)]
+			}
+			rec := fmt.Sprintf(`{"s":"%s","i":%d}`, b, n)
+			if rng.IntN(20) == 0 {
+				rec = fmt.Sprintf(`{"s":null,"i":%d}`, n)
+			}
+			got := fbExec(t, pl, fbRow(rec))
+			parts := strings.Split(strings.Trim(got, `"`), "|")
+			if len(parts) != 4 || parts[0] != parts[1] || parts[2] != parts[3] {
+				t.Fatalf("n=%d %s: %s (constant and per-record counts differ)", n, rec, got)
+			}
 		}
 	}
 }
