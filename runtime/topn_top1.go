@@ -33,6 +33,7 @@ type keyedTopSmall struct {
 	vchunk []Value
 	bchunk []byte
 	tchunk []byte         // the keys' texts
+	held   int            // rows kept (StateRows)
 	free   []topSmallSlot // slots whose rows' deletes were emitted by an earlier call
 	freed  []topSmallSlot // slots given up by this call: reusable from the next one
 }
@@ -54,7 +55,11 @@ type topSmallSlot struct {
 var (
 	_ RetractStage = (*keyedTopSmall)(nil)
 	_ Checkpointer = (*keyedTopSmall)(nil)
+	_ StateHolder  = (*keyedTopSmall)(nil)
 )
+
+// StateRows implements StateHolder: the rows kept, over all keys.
+func (k *keyedTopSmall) StateRows() int { return k.held }
 
 func newKeyedTopSmall(cfg TopNConfig, partitionBy []Expr) *keyedTopSmall {
 	return &keyedTopSmall{cfg: cfg, by: partitionBy, keys: map[string]*topSmallKey{}, sk: make([]Value, len(cfg.Keys))}
@@ -105,8 +110,11 @@ func (k *keyedTopSmall) Process(c *Ctx, r Row, _ int64, out Downstream) {
 	if len(rows) == n {
 		pushed = rows[n-1]
 		rows = rows[:n-1]
-	} else if len(rows) == cap(rows) {
-		rows = k.grow(rows)
+	} else {
+		k.held++
+		if len(rows) == cap(rows) {
+			rows = k.grow(rows)
+		}
 	}
 	rows = rows[:len(rows)+1]
 	copy(rows[at+1:], rows[at:])
@@ -316,6 +324,7 @@ func (k *keyedTopSmall) Restore(b []byte) error {
 				key.rows = fresh.grow(key.rows)
 			}
 			key.rows = append(key.rows, fresh.fill(fresh.slot(), vals[k.cfg.Width].S, vals))
+			fresh.held++
 		}
 	}
 	if err := d.done(); err != nil {

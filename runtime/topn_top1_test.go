@@ -136,6 +136,12 @@ func TestKeyedTopSmallAgainstTopNAndBruteForce(t *testing.T) {
 						wantTable[x.key] = x.tx
 					}
 				}
+				if got := one.StateRows(); got != len(table) {
+					t.Fatalf("n=%d desc=%v after %d records: StateRows %d, %d rows kept", n, desc, i+1, got, len(table))
+				}
+				if restored != nil && restored.StateRows() != len(table) {
+					t.Fatalf("n=%d desc=%v after %d records: restored StateRows %d, %d rows kept", n, desc, i+1, restored.StateRows(), len(table))
+				}
 				if !sameTable(table, wantTable) {
 					t.Fatalf("desc=%v after %d records:\n got %v\nwant %v", desc, i+1, table, wantTable)
 				}
