@@ -146,6 +146,22 @@ func (p *Pipeline) upsertKeyed(c *Ctx, r Row, key []byte) bool {
 	return c.Err == nil
 }
 
+// keyedSlot is recordKeyed's bookkeeping for an output row its caller
+// writes itself (in projected order) into the row returned: op and key
+// are set; the caller counts the row (nouts++) once written.
+func (p *Pipeline) keyedSlot(op Op, key []byte) Row {
+	if p.nouts == len(p.outs) {
+		p.outs = append(p.outs, make(Row, len(p.Project)))
+		p.ids = append(p.ids, nil)
+		p.ops = append(p.ops, OpAppend)
+		p.keys = append(p.keys, nil)
+	}
+	n := p.nouts
+	p.ops[n] = op
+	p.keys[n] = append(p.keys[n][:0], key...)
+	return p.outs[n]
+}
+
 // deleteKeyed is Delete of a row whose output key is key.
 func (p *Pipeline) deleteKeyed(c *Ctx, r Row, key []byte) {
 	if p.recordKeyed(c, r, OpDelete, key); c.Err != nil {

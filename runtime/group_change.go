@@ -476,6 +476,11 @@ func (s *groupStage) flush(c *Ctx, out Downstream) {
 // upserted when HAVING no longer holds.
 func (s *groupStage) emitOne(c *Ctx, p *pendCell, cd ChangeDownstream, out Downstream) {
 	ci := &s.cells[p.cid]
+	if cd != nil && s.kind == NoWindow {
+		if pl, ok := out.(*Pipeline); ok && pl.groupKeyed() && s.emitDirect(c, pl, p.cid) {
+			return
+		}
+	}
 	s.fillRow(c, p.cid, s.out)
 	if cd == nil {
 		out.Emit(c, s.out)

@@ -18,6 +18,7 @@ type groupStage struct {
 	argExprs         []int          // aggregates whose argument is an expression
 	cur              Row            // retraction: the row whose arguments arg reads
 	keyTexts         []groupKeyText // per group: its output key text (changelog, no window)
+	direct           int8           // emitDirect applies: 0 not known yet, 1 yes, -1 no
 	rorder           []int          // retraction without user aggregates, at most one exact SUM: that SUM, then the others (rApplyOrdered)
 	aggs             []AggSpec
 	nk, na           int
