@@ -551,26 +551,7 @@ const maxTopNFree = 64
 
 // cmpKey orders sort key sk against entry e (equal keys: 0).
 func (s *topnStage) cmpKey(sk []Value, e *topnEntry) int {
-	for i := range sk {
-		x, y := &sk[i], &e.sk[i]
-		var d int
-		switch {
-		case x.T == TNull && y.T == TNull:
-		case x.T == TNull:
-			d = -1
-		case y.T == TNull:
-			d = 1
-		default:
-			d = aggCompare(x, y)
-		}
-		if d != 0 {
-			if s.cfg.Desc[i] {
-				return -d
-			}
-			return d
-		}
-	}
-	return 0
+	return topnCmpKeys(sk, e.sk, s.cfg.Desc)
 }
 
 // less orders entries: ORDER BY, then arrival.
