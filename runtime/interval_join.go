@@ -37,13 +37,36 @@ type IntervalJoin struct {
 	// is reused once its rows are gone.
 	slab rowSlab
 	free []*joinKeyState
+	// A side is indexed by key (its rows also in their key's state) only
+	// once scanning its live rows for a key costs more than keeping the
+	// index would: a row of the other side meets an unindexed side's rows
+	// by a scan of its fifo, which for a small side (q7's one maximum per
+	// window) or a side rarely probed (q7's bids, probed once per window)
+	// is cheaper than a hash map's insert, lookup and delete per row.
+	// scanned counts the rows scans of a side compared, work its rows kept
+	// plus its probes; a side is indexed once scanned > scanFactor*work +
+	// slack, and stays so. Either way the same rows meet in the same order
+	// (a key's rows in arrival order).
+	indexed [2]bool
+	scanned [2]int64
+	work    [2]int64
+	// indexing is for tests: 0 adaptive, 1 both sides indexed from the
+	// start, -1 never; indexFactor and indexSlack replace scanFactor and
+	// scanSlack when > 0.
+	indexing                int8
+	indexFactor, indexSlack int64
 }
+
+const (
+	scanFactor = 8
+	scanSlack  = 4096
+)
 
 type joinKeyState struct {
 	key   string
 	ikey  int64 // isInt: the key (in ints)
 	isInt bool
-	rows  [2][]joinRow // arrival order
+	rows  [2][]joinRow // arrival order (indexed sides only)
 }
 
 type joinRow struct {
@@ -52,10 +75,16 @@ type joinRow struct {
 	row Row
 }
 
+// joinRef is a kept row in its side's fifo: its key, time and kept
+// columns, and, when the side is indexed, its key's state.
 type joinRef struct {
-	st *joinKeyState
-	id uint64
-	ts int64
+	st    *joinKeyState
+	id    uint64
+	ts    int64
+	ikey  int64
+	key   string // !isInt
+	isInt bool
+	row   Row
 }
 
 // Side of an input row.
@@ -64,13 +93,48 @@ const (
 	RightSide = 1
 )
 
+func (j *IntervalJoin) init() {
+	j.keys = map[string]*joinKeyState{}
+	j.ints = map[int64]*joinKeyState{}
+	j.wide = make(Row, j.LeftWidth+j.RightWidth)
+	if j.indexing > 0 {
+		j.indexed = [2]bool{true, true}
+	}
+}
+
+// lookup returns the state of a key (nil: none).
+func (j *IntervalJoin) lookup(isInt bool, ik int64, text []byte) *joinKeyState {
+	if isInt {
+		return j.ints[ik]
+	}
+	return j.keys[string(text)]
+}
+
+// newState returns a fresh state for a key, in the index (key: the key's
+// text, kept in a chunk).
+func (j *IntervalJoin) newState(isInt bool, ik int64, key string) *joinKeyState {
+	var st *joinKeyState
+	if n := len(j.free); n > 0 {
+		st = j.free[n-1]
+		j.free = j.free[:n-1]
+	} else {
+		st = &joinKeyState{}
+	}
+	if isInt {
+		st.ikey, st.isInt = ik, true
+		j.ints[ik] = st
+	} else {
+		st.key, st.isInt = key, false
+		j.keys[key] = st
+	}
+	return st
+}
+
 // Process takes one row of a side and returns the joined rows it completes
 // (owned by the join, valid until the next call).
 func (j *IntervalJoin) Process(c *Ctx, side int, r Row) []Row {
 	if j.keys == nil {
-		j.keys = map[string]*joinKeyState{}
-		j.ints = map[int64]*joinKeyState{}
-		j.wide = make(Row, j.LeftWidth+j.RightWidth)
+		j.init()
 	}
 	j.nout = 0
 	keyFn, tcol, filter := j.LeftKey, j.LeftTime, j.LeftFilter
@@ -87,62 +151,109 @@ func (j *IntervalJoin) Process(c *Ctx, side int, r Row) []Row {
 	if k.T == TNull || t.T == TNull || c.Err != nil {
 		return j.out[:0]
 	}
-	var st *joinKeyState
 	ik, isInt := k.I, k.T == TInt
 	if !isInt {
 		j.kbuf = AppendValueKey(j.kbuf[:0], k)
 		ik, isInt = intKeyText(j.kbuf)
 	}
-	if isInt {
-		st = j.ints[ik]
-	} else {
-		st = j.keys[string(j.kbuf)]
-	}
-	if st != nil {
-		other := 1 - side
-		for _, o := range st.rows[other] {
-			d := o.ts - t.I // right − left
-			if side == RightSide {
-				d = t.I - o.ts
+	other := 1 - side
+	var st *joinKeyState
+	looked := false
+	if j.indexed[other] {
+		st, looked = j.lookup(isInt, ik, j.kbuf), true
+		if st != nil {
+			for _, o := range st.rows[other] {
+				j.meet(c, side, r, t.I, o.ts, o.row)
 			}
-			if d < j.Lo || d > j.Hi {
+		}
+		j.work[other]++
+	} else {
+		live := j.fifo[other][j.head[other]:]
+		for i := range live {
+			o := &live[i]
+			if o.isInt != isInt || isInt && o.ikey != ik || !isInt && o.key != string(j.kbuf) {
 				continue
 			}
-			if side == LeftSide {
-				j.emit(c, r, o.row)
-			} else {
-				j.emit(c, o.row, r)
+			j.meet(c, side, r, t.I, o.ts, o.row)
+		}
+		j.scanned[other] += int64(len(live))
+		j.work[other]++
+		if j.indexing == 0 {
+			factor, slack := int64(scanFactor), int64(scanSlack)
+			if j.indexFactor > 0 {
+				factor, slack = j.indexFactor, j.indexSlack
+			}
+			if j.scanned[other] > factor*j.work[other]+slack {
+				j.index(other)
 			}
 		}
 	}
 	j.nextID++
+	j.work[side]++
 	keep := j.LeftKeep
 	if side == RightSide {
 		keep = j.RightKeep
 	}
+	indexed := j.indexed[side]
+	if indexed && !looked {
+		st = j.lookup(isInt, ik, j.kbuf)
+	}
 	var text []byte
-	if st == nil && !isInt {
+	if !isInt && (!indexed || st == nil) {
 		text = j.kbuf
 	}
 	cp, key := j.slab.copyRow(r, keep, text)
-	if st == nil {
-		if n := len(j.free); n > 0 {
-			st = j.free[n-1]
-			j.free = j.free[:n-1]
-		} else {
-			st = &joinKeyState{}
+	if indexed {
+		if st == nil {
+			st = j.newState(isInt, ik, key) // the key's text in the chunk with the row: freed with it
 		}
-		if isInt {
-			st.ikey, st.isInt = ik, true
-			j.ints[ik] = st
-		} else {
-			st.key, st.isInt = key, false // in the chunk with the row: freed with it
-			j.keys[key] = st
-		}
+		st.rows[side] = append(st.rows[side], joinRow{id: j.nextID, ts: t.I, row: cp})
+	} else {
+		st = nil
 	}
-	st.rows[side] = append(st.rows[side], joinRow{id: j.nextID, ts: t.I, row: cp})
-	j.fifo[side] = append(j.fifo[side], joinRef{st: st, id: j.nextID, ts: t.I})
+	if !isInt && st != nil {
+		key = st.key
+	}
+	j.fifo[side] = append(j.fifo[side], joinRef{st: st, id: j.nextID, ts: t.I, ikey: ik, key: key, isInt: isInt, row: cp})
 	return j.out[:j.nout]
+}
+
+// meet joins r (of side, at time ts) with a kept row o of the other side
+// (at time ots) when their times are within the bound.
+func (j *IntervalJoin) meet(c *Ctx, side int, r Row, ts, ots int64, o Row) {
+	d := ots - ts // right − left
+	if side == RightSide {
+		d = -d
+	}
+	if d < j.Lo || d > j.Hi {
+		return
+	}
+	if side == LeftSide {
+		j.emit(c, r, o)
+	} else {
+		j.emit(c, o, r)
+	}
+}
+
+// index starts keeping side's rows by key: its live rows, in arrival
+// order, join their key's state.
+func (j *IntervalJoin) index(side int) {
+	q := j.fifo[side]
+	for i := j.head[side]; i < len(q); i++ {
+		ref := &q[i]
+		var st *joinKeyState
+		if ref.isInt {
+			st = j.ints[ref.ikey]
+		} else {
+			st = j.keys[ref.key]
+		}
+		if st == nil {
+			st = j.newState(ref.isInt, ref.ikey, ref.key)
+		}
+		st.rows[side] = append(st.rows[side], joinRow{id: ref.id, ts: ref.ts, row: ref.row})
+		ref.st = st
+	}
+	j.indexed[side] = true
 }
 
 func (j *IntervalJoin) emit(c *Ctx, left, right Row) {
@@ -178,20 +289,24 @@ func (j *IntervalJoin) Advance(wm int64) {
 			if limit >= wm {
 				break
 			}
-			j.remove(side, q[n])
+			if q[n].st != nil {
+				j.remove(side, q[n])
+			}
 			n++
 		}
 		// Compact only when the dead prefix dominates: amortised O(1) per row.
 		if n > 0 && n >= len(q)/2 {
-			j.fifo[side] = append(q[:0], q[n:]...)
+			live := copy(q, q[n:])
+			clear(q[live:]) // no dropped row kept
+			j.fifo[side] = q[:live]
 			n = 0
 		}
 		j.head[side] = n
 	}
 }
 
-// remove drops the row ref names. Rows leave in arrival order, so it is
-// almost always the key's oldest row of that side.
+// remove drops the row ref names from its key's state. Rows leave in
+// arrival order, so it is almost always the key's oldest row of that side.
 func (j *IntervalJoin) remove(side int, ref joinRef) {
 	st := ref.st
 	rows := st.rows[side]

@@ -18,37 +18,19 @@ func (j *IntervalJoin) Snapshot(dst []byte) []byte {
 	for side := range j.fifo {
 		live := j.fifo[side][j.head[side]:]
 		e.uvar(uint64(len(live)))
-		next := make(map[*joinKeyState]int) // each key's live rows are its refs in fifo order
-		for _, ref := range live {
-			st := ref.st
-			e.bool(st.isInt)
-			if st.isInt {
-				e.ivar(st.ikey)
+		for i := range live {
+			ref := &live[i]
+			e.bool(ref.isInt)
+			if ref.isInt {
+				e.ivar(ref.ikey)
 			} else {
-				e.bytes([]byte(st.key))
+				e.bytes([]byte(ref.key))
 			}
 			e.ivar(ref.ts)
-			e.valueList(j.rowOf(side, ref, next))
+			e.valueList(ref.row)
 		}
 	}
 	return e.b
-}
-
-// rowOf returns the kept row ref names: its key's next row of side in
-// arrival order (next counts them), else found by id.
-func (j *IntervalJoin) rowOf(side int, ref joinRef, next map[*joinKeyState]int) Row {
-	rows := ref.st.rows[side]
-	i := next[ref.st]
-	next[ref.st] = i + 1
-	if i < len(rows) && rows[i].id == ref.id {
-		return rows[i].row
-	}
-	for _, r := range rows {
-		if r.id == ref.id {
-			return r.row
-		}
-	}
-	return nil // unreachable: a live ref's row is held
 }
 
 // Restore replaces the join's state with a snapshot taken by Snapshot
@@ -64,11 +46,10 @@ func (j *IntervalJoin) Restore(b []byte) error {
 	if d.err != nil {
 		return d.err
 	}
-	j.keys = map[string]*joinKeyState{}
-	j.ints = map[int64]*joinKeyState{}
-	j.wide = make(Row, j.LeftWidth+j.RightWidth)
 	j.fifo, j.head, j.nextID = [2][]joinRef{}, [2]int{}, 0
 	j.slab, j.free = rowSlab{}, nil
+	j.indexed, j.scanned, j.work = [2]bool{}, [2]int64{}, [2]int64{}
+	j.init() // indexes both sides when the join always does
 	var vals []Value
 	var text []byte
 	for side := range j.fifo {
@@ -104,27 +85,24 @@ func (j *IntervalJoin) Restore(b []byte) error {
 // restoreRow keeps a row of side as Process does, after its matches.
 func (j *IntervalJoin) restoreRow(side int, isInt bool, ik int64, text []byte, ts int64, r Row) {
 	var st *joinKeyState
-	if isInt {
-		st = j.ints[ik]
-	} else {
-		st = j.keys[string(text)]
+	if j.indexed[side] {
+		st = j.lookup(isInt, ik, text)
 	}
 	var keyText []byte
 	if st == nil && !isInt {
 		keyText = text
 	}
 	cp, key := j.slab.copyRow(r, nil, keyText)
-	if st == nil {
-		st = &joinKeyState{}
-		if isInt {
-			st.ikey, st.isInt = ik, true
-			j.ints[ik] = st
-		} else {
-			st.key = key
-			j.keys[key] = st
-		}
+	if j.indexed[side] && st == nil {
+		st = j.newState(isInt, ik, key)
+	}
+	if !isInt && st != nil {
+		key = st.key
 	}
 	j.nextID++
-	st.rows[side] = append(st.rows[side], joinRow{id: j.nextID, ts: ts, row: cp})
-	j.fifo[side] = append(j.fifo[side], joinRef{st: st, id: j.nextID, ts: ts})
+	j.work[side]++
+	if st != nil {
+		st.rows[side] = append(st.rows[side], joinRow{id: j.nextID, ts: ts, row: cp})
+	}
+	j.fifo[side] = append(j.fifo[side], joinRef{st: st, id: j.nextID, ts: ts, ikey: ik, key: key, isInt: isInt, row: cp})
 }

@@ -12,17 +12,29 @@ import (
 // is snapshotted and restored into a fresh join every few rows (its
 // input bytes reused, as a loop's are). Both give the same joined rows in
 // the same order after every row, and hold the same number of rows; a
-// snapshot restored into a join of another interval is refused.
+// snapshot restored into a join of another interval is refused. The
+// uninterrupted join scans both sides (never indexes them); the restored
+// one indexes from the start, never, or part-way (after a small slack,
+// again after each restore): the same rows in the same order either way.
 func TestIntervalJoinSnapshotRoundTrip(t *testing.T) {
+	for _, mode := range []int8{-1, 1, 0} {
+		t.Run(fmt.Sprintf("indexing=%d", mode), func(t *testing.T) { testIntervalJoinSnapshotRoundTrip(t, mode) })
+	}
+}
+
+func testIntervalJoinSnapshotRoundTrip(t *testing.T, mode int8) {
 	forSeeds(t, 31, 7, func(t *testing.T, rng *rand.Rand) {
 		col := func(i int) Expr { return func(c *Ctx, r Row) Value { return r[i] } }
 		lo, hi := int64(-rng.IntN(20)), int64(rng.IntN(30))
 		const delay = 15
 		mk := func() *IntervalJoin {
 			return &IntervalJoin{LeftKey: col(0), RightKey: col(0), LeftTime: 1, RightTime: 1, Lo: lo, Hi: hi,
-				LeftWidth: 3, RightWidth: 3, LeftFirst: true, RightKeep: []bool{true, true, false}}
+				LeftWidth: 3, RightWidth: 3, LeftFirst: true, RightKeep: []bool{true, true, false},
+				indexing: mode, indexFactor: 1, indexSlack: int64(rng.IntN(100))}
 		}
 		a, b := mk(), mk()
+		a.indexing = -1
+		indexed := 0
 		render := func(rows []Row) []string {
 			var out []string
 			for _, o := range rows {
@@ -63,6 +75,9 @@ func TestIntervalJoinSnapshotRoundTrip(t *testing.T) {
 			if a.StateRows() != b.StateRows() {
 				t.Fatalf("row %d: %d rows held, want %d", i, b.StateRows(), a.StateRows())
 			}
+			if b.indexed[0] || b.indexed[1] {
+				indexed++
+			}
 			if rng.IntN(7) == 0 {
 				snap := b.Snapshot([]byte("prefix"))
 				b = mk()
@@ -75,7 +90,7 @@ func TestIntervalJoinSnapshotRoundTrip(t *testing.T) {
 				}
 			}
 		}
-		if joined == 0 || restores == 0 {
+		if joined == 0 || restores == 0 || mode >= 0 && indexed == 0 {
 			t.Fatalf("%d joined rows, %d restores: the test proves nothing", joined, restores)
 		}
 		other := mk()
