@@ -26,6 +26,7 @@ type IntervalJoin struct {
 	keys   map[string]*joinKeyState
 	ints   map[int64]*joinKeyState // keys whose text is a BIGINT's, by number
 	fifo   [2][]joinRef            // arrival order per side, for eviction; live from head
+	scan   [2][]scanRow            // an unindexed side's rows, as its fifo (same positions)
 	head   [2]int
 	wide   Row
 	out    []Row
@@ -40,7 +41,7 @@ type IntervalJoin struct {
 	// A side is indexed by key (its rows also in their key's state) only
 	// once scanning its live rows for a key costs more than keeping the
 	// index would: a row of the other side meets an unindexed side's rows
-	// by a scan of its fifo, which for a small side (q7's one maximum per
+	// by a scan of its rows (scan), which for a small side (q7's one maximum per
 	// window) or a side rarely probed (q7's bids, probed once per window)
 	// is cheaper than a hash map's insert, lookup and delete per row.
 	// scanned counts the rows scans of a side compared, work its rows kept
@@ -75,16 +76,20 @@ type joinRow struct {
 	row Row
 }
 
-// joinRef is a kept row in its side's fifo: its key, time and kept
-// columns, and, when the side is indexed, its key's state.
+// joinRef is a kept row in its side's fifo: its time and, when the side
+// is indexed, its key's state (else its row is in scan).
 type joinRef struct {
-	st    *joinKeyState
-	id    uint64
-	ts    int64
-	ikey  int64
-	key   string // !isInt
-	isInt bool
-	row   Row
+	st *joinKeyState
+	id uint64
+	ts int64
+}
+
+// scanRow is an unindexed side's kept row: its key (a number, or text
+// when key != "": a text key is never empty) and kept columns.
+type scanRow struct {
+	ikey int64
+	key  string
+	row  Row
 }
 
 // Side of an input row.
@@ -168,13 +173,15 @@ func (j *IntervalJoin) Process(c *Ctx, side int, r Row) []Row {
 		}
 		j.work[other]++
 	} else {
-		live := j.fifo[other][j.head[other]:]
+		h := j.head[other]
+		live, refs := j.scan[other][h:], j.fifo[other][h:]
+		refs = refs[:len(live)]
 		for i := range live {
 			o := &live[i]
-			if o.isInt != isInt || isInt && o.ikey != ik || !isInt && o.key != string(j.kbuf) {
+			if isInt && (o.key != "" || o.ikey != ik) || !isInt && o.key != string(j.kbuf) {
 				continue
 			}
-			j.meet(c, side, r, t.I, o.ts, o.row)
+			j.meet(c, side, r, t.I, refs[i].ts, o.row)
 		}
 		j.scanned[other] += int64(len(live))
 		j.work[other]++
@@ -210,11 +217,9 @@ func (j *IntervalJoin) Process(c *Ctx, side int, r Row) []Row {
 		st.rows[side] = append(st.rows[side], joinRow{id: j.nextID, ts: t.I, row: cp})
 	} else {
 		st = nil
+		j.scan[side] = append(j.scan[side], scanRow{ikey: ik, key: key, row: cp})
 	}
-	if !isInt && st != nil {
-		key = st.key
-	}
-	j.fifo[side] = append(j.fifo[side], joinRef{st: st, id: j.nextID, ts: t.I, ikey: ik, key: key, isInt: isInt, row: cp})
+	j.fifo[side] = append(j.fifo[side], joinRef{st: st, id: j.nextID, ts: t.I})
 	return j.out[:j.nout]
 }
 
@@ -238,22 +243,23 @@ func (j *IntervalJoin) meet(c *Ctx, side int, r Row, ts, ots int64, o Row) {
 // index starts keeping side's rows by key: its live rows, in arrival
 // order, join their key's state.
 func (j *IntervalJoin) index(side int) {
-	q := j.fifo[side]
+	q, rows := j.fifo[side], j.scan[side]
 	for i := j.head[side]; i < len(q); i++ {
-		ref := &q[i]
+		ref, sr := &q[i], &rows[i]
+		isInt := sr.key == ""
 		var st *joinKeyState
-		if ref.isInt {
-			st = j.ints[ref.ikey]
+		if isInt {
+			st = j.ints[sr.ikey]
 		} else {
-			st = j.keys[ref.key]
+			st = j.keys[sr.key]
 		}
 		if st == nil {
-			st = j.newState(ref.isInt, ref.ikey, ref.key)
+			st = j.newState(isInt, sr.ikey, sr.key)
 		}
-		st.rows[side] = append(st.rows[side], joinRow{id: ref.id, ts: ref.ts, row: ref.row})
+		st.rows[side] = append(st.rows[side], joinRow{id: ref.id, ts: ref.ts, row: sr.row})
 		ref.st = st
 	}
-	j.indexed[side] = true
+	j.indexed[side], j.scan[side] = true, nil
 }
 
 func (j *IntervalJoin) emit(c *Ctx, left, right Row) {
@@ -296,9 +302,12 @@ func (j *IntervalJoin) Advance(wm int64) {
 		}
 		// Compact only when the dead prefix dominates: amortised O(1) per row.
 		if n > 0 && n >= len(q)/2 {
-			live := copy(q, q[n:])
-			clear(q[live:]) // no dropped row kept
-			j.fifo[side] = q[:live]
+			j.fifo[side] = append(q[:0], q[n:]...)
+			if sr := j.scan[side]; sr != nil {
+				live := copy(sr, sr[n:])
+				clear(sr[live:]) // no dropped row kept
+				j.scan[side] = sr[:live]
+			}
 			n = 0
 		}
 		j.head[side] = n

@@ -18,19 +18,50 @@ func (j *IntervalJoin) Snapshot(dst []byte) []byte {
 	for side := range j.fifo {
 		live := j.fifo[side][j.head[side]:]
 		e.uvar(uint64(len(live)))
-		for i := range live {
-			ref := &live[i]
-			e.bool(ref.isInt)
-			if ref.isInt {
-				e.ivar(ref.ikey)
+		if !j.indexed[side] {
+			for i, sr := range j.scan[side][j.head[side]:] {
+				e.bool(sr.key == "")
+				if sr.key == "" {
+					e.ivar(sr.ikey)
+				} else {
+					e.bytes([]byte(sr.key))
+				}
+				e.ivar(live[i].ts)
+				e.valueList(sr.row)
+			}
+			continue
+		}
+		next := make(map[*joinKeyState]int) // each key's live rows are its refs in fifo order
+		for _, ref := range live {
+			st := ref.st
+			e.bool(st.isInt)
+			if st.isInt {
+				e.ivar(st.ikey)
 			} else {
-				e.bytes([]byte(ref.key))
+				e.bytes([]byte(st.key))
 			}
 			e.ivar(ref.ts)
-			e.valueList(ref.row)
+			e.valueList(j.rowOf(side, ref, next))
 		}
 	}
 	return e.b
+}
+
+// rowOf returns the kept row ref names: its key's next row of side in
+// arrival order (next counts them), else found by id.
+func (j *IntervalJoin) rowOf(side int, ref joinRef, next map[*joinKeyState]int) Row {
+	rows := ref.st.rows[side]
+	i := next[ref.st]
+	next[ref.st] = i + 1
+	if i < len(rows) && rows[i].id == ref.id {
+		return rows[i].row
+	}
+	for _, r := range rows {
+		if r.id == ref.id {
+			return r.row
+		}
+	}
+	return nil // unreachable: a live ref's row is held
 }
 
 // Restore replaces the join's state with a snapshot taken by Snapshot
@@ -46,7 +77,7 @@ func (j *IntervalJoin) Restore(b []byte) error {
 	if d.err != nil {
 		return d.err
 	}
-	j.fifo, j.head, j.nextID = [2][]joinRef{}, [2]int{}, 0
+	j.fifo, j.scan, j.head, j.nextID = [2][]joinRef{}, [2][]scanRow{}, [2]int{}, 0
 	j.slab, j.free = rowSlab{}, nil
 	j.indexed, j.scanned, j.work = [2]bool{}, [2]int64{}, [2]int64{}
 	j.init() // indexes both sides when the join always does
@@ -96,13 +127,12 @@ func (j *IntervalJoin) restoreRow(side int, isInt bool, ik int64, text []byte, t
 	if j.indexed[side] && st == nil {
 		st = j.newState(isInt, ik, key)
 	}
-	if !isInt && st != nil {
-		key = st.key
-	}
 	j.nextID++
 	j.work[side]++
 	if st != nil {
 		st.rows[side] = append(st.rows[side], joinRow{id: j.nextID, ts: ts, row: cp})
+	} else {
+		j.scan[side] = append(j.scan[side], scanRow{ikey: ik, key: key, row: cp})
 	}
-	j.fifo[side] = append(j.fifo[side], joinRef{st: st, id: j.nextID, ts: ts, ikey: ik, key: key, isInt: isInt, row: cp})
+	j.fifo[side] = append(j.fifo[side], joinRef{st: st, id: j.nextID, ts: ts})
 }
