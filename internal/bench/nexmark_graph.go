@@ -23,7 +23,7 @@ type graph struct {
 	nodes     []*gnode
 	consumers map[*planner.Stream][]gin // who reads each stream
 	out       *planner.Stream           // the stream whose rows are checked
-	sink      *outSink
+	capture   *outCapture               // keeps them for the check (after the timed section)
 	clock     int
 	now       int64
 
@@ -151,13 +151,13 @@ func (g *graph) feedTo(to []gin, r runtime.Row) error {
 }
 
 // deliver hands one record (op and key for a changelog's) to the queries
-// reading its stream (to), and to the checker when it is the checked
-// stream's.
+// reading its stream (to); when it is the checked stream's, a copy of it
+// is kept for the check (outCapture).
 func (g *graph) deliver(to []gin, out bool, r runtime.Row, op runtime.Op, key []byte) error {
 	if out {
 		g.outs++
-		if g.sink != nil {
-			g.sink.add(r, op, key)
+		if g.capture != nil {
+			g.capture.add(r, op, key)
 		}
 	}
 	for _, in := range to {

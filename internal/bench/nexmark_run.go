@@ -104,8 +104,22 @@ func (s *Scenario) newSink(out *planner.Stream, collect bool) (*outSink, error) 
 
 // runGraph times one engine-mode (or, with in.msgs, json-mode) run of
 // every query of the scenario on one core, and returns what the checked
-// stream's result is.
+// stream's result is. The timed section (wall clock, the process's CPU
+// time, heap allocations) is the loop over the pre-generated events and
+// the end of input: each record fed to the queries reading its stream,
+// their outputs to the queries downstream, and each row of the checked
+// stream copied into the capture buffer (outCapture.add). Putting those
+// rows in canonical form, hashing them and keeping a changelog's last row
+// per key (outSink.add) is done after it — or, when the buffer fills up,
+// with the clocks stopped.
 func runGraph(s *Scenario, q *query, in *nxInput, json, collect bool) (measurement, *outSink, error) {
+	return runGraphCapture(s, q, in, json, collect, captureBytes, nil)
+}
+
+// runGraphCapture is runGraph with a capture buffer of size bytes; tamper,
+// when set, is called with the capture after the timed section, before the
+// rows it holds are checked (tests: a corrupted output must fail).
+func runGraphCapture(s *Scenario, q *query, in *nxInput, json, collect bool, size int, tamper func(*outCapture)) (measurement, *outSink, error) {
 	if t := s.sideTable(q); t != nil {
 		t.Store = runtime.NewTable(t.Columns)
 		var key []byte
@@ -119,10 +133,12 @@ func runGraph(s *Scenario, q *query, in *nxInput, json, collect bool) (measureme
 		return measurement{}, nil, err
 	}
 	defer g.release()
-	if g.sink, err = s.newSink(g.out, collect); err != nil {
+	sink, err := s.newSink(g.out, collect)
+	if err != nil {
 		return measurement{}, nil, err
 	}
-	g.sink.presize(int(in.want.n))
+	sink.presize(int(in.want.n))
+	g.capture = newOutCapture(sink, size)
 	var decs [3]*runtime.Decoder
 	var rows [3]runtime.Row
 	if json {
@@ -134,16 +150,21 @@ func runGraph(s *Scenario, q *query, in *nxInput, json, collect bool) (measureme
 	}
 	prev := goruntime.GOMAXPROCS(1)
 	defer goruntime.GOMAXPROCS(prev)
-	goruntime.GC()
-	var m0, m1 goruntime.MemStats
-	goruntime.ReadMemStats(&m0)
 	var to [3][]gin
 	for k, st := range in.ev.streams {
 		if st != nil {
 			to[k] = g.consumers[st]
 		}
 	}
-	start, cpu0 := time.Now(), cpuTime()
+	var clock runClock
+	g.capture.drain = func() {
+		g.capture.drains++
+		clock.stop()
+		g.capture.replay()
+		clock.start()
+	}
+	goruntime.GC()
+	clock.start()
 	ev := in.ev
 	for i, r := range ev.rows {
 		k := ev.kind[i]
@@ -160,14 +181,19 @@ func runGraph(s *Scenario, q *query, in *nxInput, json, collect bool) (measureme
 	if err := g.finish(); err != nil {
 		return measurement{}, nil, fmt.Errorf("end of input: %w", err)
 	}
-	elapsed := time.Since(start)
-	lastCPU = cpuTime() - cpu0
-	goruntime.ReadMemStats(&m1)
+	clock.stop()
+	lastCPU = clock.cpu
+	m := measurement{elapsed: clock.wall, allocs: clock.allocs, bytes: clock.bytes}
 	if g.late != 0 {
 		return measurement{}, nil, fmt.Errorf("%d records dropped as late; the data is in order", g.late)
 	}
-	n, _ := g.sink.digest()
-	return measurement{elapsed: elapsed, outputs: n, allocs: m1.Mallocs - m0.Mallocs, bytes: m1.TotalAlloc - m0.TotalAlloc}, g.sink, nil
+	g.capture.drain = g.capture.replay
+	if tamper != nil {
+		tamper(g.capture)
+	}
+	g.capture.replay()
+	m.outputs, _ = sink.digest()
+	return m, sink, nil
 }
 
 // checkResult compares a run's result with the oracle's; on a difference

@@ -1,0 +1,154 @@
+package bench
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/velort/velort/runtime"
+)
+
+// corruptOne appends to c a copy of the first row it holds with one
+// checked value changed to a marker, as an upsert of its key (a string column's to "corrupt-row",
+// else an integer column's to 987654321987), as the last row of the run's
+// output: for an append-only stream one row too many, for a changelog a
+// wrong last row of a key. It returns the marker.
+func corruptOne(t *testing.T, c *outCapture) string {
+	t.Helper()
+	if len(c.buf) == 0 {
+		t.Fatal("the capture holds no row")
+	}
+	r, _, key, _ := c.decode(c.buf)
+	r = append(runtime.Row(nil), r...)
+	for i := range r {
+		r[i].S = append([]byte(nil), r[i].S...)
+	}
+	key = append([]byte(nil), key...)
+	cols := c.cols
+	if cols == nil {
+		for i := range r {
+			cols = append(cols, i)
+		}
+	}
+	marker := ""
+	for _, i := range cols {
+		if r[i].T == runtime.TString {
+			r[i].S, marker = []byte("corrupt-row"), "corrupt-row"
+			break
+		}
+	}
+	if marker == "" {
+		for _, i := range cols {
+			if r[i].T == runtime.TInt && i != c.sink.sumCol {
+				r[i].I, marker = 987654321987, "987654321987"
+				break
+			}
+		}
+	}
+	if marker == "" {
+		t.Fatal("no string or integer column to corrupt")
+	}
+	c.add(r, runtime.OpUpsert, key)
+	return marker
+}
+
+// TestNexmarkDeferredCheck: the check made after the timed section, from
+// the rows outCapture copied during it, passes a correct run — with a
+// buffer small enough to be drained (clocks stopped) several times
+// during the run, and with the default one — and
+// fails, showing the row, a run whose output has one wrong row: appended
+// (append-only), or a key's last row with a wrong value (changelog).
+func TestNexmarkDeferredCheck(t *testing.T) {
+	for _, name := range []string{"q0", "q4", "q12", "q18", "q19"} {
+		t.Run(name, func(t *testing.T) {
+			s, ok := Lookup(name)
+			if !ok {
+				t.Fatalf("no scenario %s", name)
+			}
+			q, err := s.planNx(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer q.close()
+			in, err := s.nxInput(q, 20_000, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, size := range []int{captureSlack + 4<<10, captureBytes} {
+				drains := -1
+				m, sink, err := runGraphCapture(s, q, in, false, false, size, func(c *outCapture) { drains = c.drains })
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := checkResult(in, sink, func() (*outSink, error) {
+					_, again, err := runGraphCapture(s, q, in, false, true, size, nil)
+					return again, err
+				}); err != nil {
+					t.Fatalf("buffer of %d bytes: %v", size, err)
+				}
+				if m.outputs != in.want.n || m.outputs == 0 {
+					t.Fatalf("buffer of %d bytes: %d rows, the oracle %d", size, m.outputs, in.want.n)
+				}
+				if size < captureBytes && drains < 2 {
+					t.Fatalf("buffer of %d bytes drained %d times during the run: the test means it to drain often", size, drains)
+				}
+				var marker string
+				corrupt := func(c *outCapture) { marker = corruptOne(t, c) }
+				_, sink, err = runGraphCapture(s, q, in, false, false, size, corrupt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				err = checkResult(in, sink, func() (*outSink, error) {
+					_, again, err := runGraphCapture(s, q, in, false, true, size, corrupt)
+					return again, err
+				})
+				if err == nil || !strings.Contains(err.Error(), "differs from the oracle's") || !strings.Contains(err.Error(), marker) {
+					t.Fatalf("buffer of %d bytes, one row corrupted (%s): %v", size, marker, err)
+				}
+			}
+		})
+	}
+}
+
+// TestNexmarkCaptureCopies: what the check sees of a run is what the
+// engine handed out at the time, not what the memory it pointed to holds
+// later — every input's values and strings, which outputs may alias, are
+// overwritten after the timed section, before the check, and the check
+// still passes.
+func TestNexmarkCaptureCopies(t *testing.T) {
+	for _, name := range []string{"q0", "q18"} {
+		s, _ := Lookup(name)
+		q, err := s.planNx(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, err := s.nxInput(q, 10_000, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scribble := func(*outCapture) {
+			for _, r := range in.ev.rows {
+				for i := range r {
+					for j := range r[i].S {
+						r[i].S[j] = 'x'
+					}
+					r[i].I, r[i].F = -1, -1
+				}
+			}
+		}
+		_, sink, err := runGraphCapture(s, q, in, false, false, captureBytes, scribble)
+		if err == nil {
+			err = checkResult(in, sink, func() (*outSink, error) { return nil, errTest })
+		}
+		q.close()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+}
+
+var errTest = errorString("no rerun in this test")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
