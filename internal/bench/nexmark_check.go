@@ -123,20 +123,38 @@ func (s *outSink) texts() []string {
 	return out
 }
 
-// oracleResult is an oracle's rows as canonical texts, sorted, and their digest.
+// oracleResult is an oracle's rows as canonical texts, sorted, and their
+// digest. The texts are kept end to end in one string (text, ends): one
+// object without pointers, which a garbage collection during a timed run
+// does not have to scan row by row.
 type oracleResult struct {
-	rows []string
+	text string
+	ends []int
 	n    int64
 	sum  uint64
 }
 
 func newOracleResult(rows []string) *oracleResult {
 	slices.Sort(rows)
-	o := &oracleResult{rows: rows, n: int64(len(rows))}
-	for _, r := range rows {
+	o := &oracleResult{n: int64(len(rows)), ends: make([]int, len(rows))}
+	var b strings.Builder
+	for i, r := range rows {
 		o.sum += maphash.String(canonSeed, r)
+		b.WriteString(r)
+		o.ends[i] = b.Len()
 	}
+	o.text = b.String()
 	return o
+}
+
+// rows are the oracle's row texts, sorted.
+func (o *oracleResult) rows() []string {
+	out := make([]string, len(o.ends))
+	at := 0
+	for i, e := range o.ends {
+		out[i], at = o.text[at:e], e
+	}
+	return out
 }
 
 // canonRow appends the canonical text of r's columns cols (all when nil),
