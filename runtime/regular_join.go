@@ -51,7 +51,9 @@ type RegularJoin struct {
 	// AppendOnly marks a side whose input is append-only: each change is a
 	// new row under a key of its own (its arrival), never updated or
 	// deleted. Such a side keeps no index by row key, and its rows are
-	// copied into shared chunks instead of a row each.
+	// copied into shared chunks instead of a row each — packed as bytes,
+	// without a row object each, when the join does not preserve the side
+	// and has no TTL and no window (regular_join_packed.go).
 	AppendOnly [2]bool
 	// TTL (ms; 0: none): a row whose last change had an event time older
 	// than the watermark (Advance) less TTL is forgotten, emitting nothing
@@ -69,11 +71,20 @@ type RegularJoin struct {
 	expired     int64 // rows forgotten by the TTL
 
 	sides [2]joinSide
-	slab  [2]rowSlab // append-only sides' rows
-	spare [2]*regRow // a side's row that left the state, reused by its next change
-	wide  [2]Row     // the old and the new joined row of one output key
-	kbuf  []byte     // join key text
-	obuf  []byte     // output key text
+	slab  [2]rowSlab // append-only sides' rows (not packed)
+	// packed: the sides whose rows are packed bytes (regular_join_packed.go);
+	// keepIdx: each side's kept columns; in, cur: a packed side's changing
+	// row; dec: a packed side's row decoded.
+	packed  [2]bool
+	arena   [2]rowArena
+	keepIdx [2][]int
+	in      [2]Row
+	cur     [2]regRow
+	dec     [2]regRow
+	spare   [2]*regRow // a side's row that left the state, reused by its next change
+	wide    [2]Row     // the old and the new joined row of one output key
+	kbuf    []byte     // join key text
+	obuf    []byte     // output key text
 }
 
 // joinSide is one input's live rows.
@@ -83,6 +94,8 @@ type joinSide struct {
 	byInt map[int64]*joinGroup  // the same, for join keys whose text is a BIGINT's
 	rows  int                   // live rows
 	nokey []*regRow             // an append-only side's rows whose join key is NULL
+	// nokeyList: a packed side's rows whose join key is NULL.
+	nokeyList rowList
 }
 
 // joinGroup is the rows of one side with one join key, in arrival order
@@ -93,6 +106,9 @@ type joinGroup struct {
 	ikey  int64 // isInt: the key, whose text is its digits
 	isInt bool
 	gone  bool // removed from its side's byKey
+	// packed: the group of a packed side, whose rows are list (no rows).
+	packed bool
+	list   rowList
 }
 
 // regRow is one live row of a side.
@@ -126,6 +142,26 @@ func (j *RegularJoin) init() {
 	}
 	w := j.LeftWidth + j.RightWidth
 	j.wide = [2]Row{make(Row, w), make(Row, w)}
+	for s := range j.sides {
+		width, keep := j.LeftWidth, j.LeftKeep
+		if s == RightSide {
+			width, keep = j.RightWidth, j.RightKeep
+		}
+		j.keepIdx[s] = j.keepIdx[s][:0]
+		for i := range width {
+			if keep == nil || keep[i] {
+				j.keepIdx[s] = append(j.keepIdx[s], i)
+			}
+		}
+		// A side's rows can be packed when they are never updated, deleted,
+		// forgotten or NULL-padded (a preserved side's count matches).
+		j.packed[s] = j.AppendOnly[s] && !j.keeps(s) && j.TTL == 0 && !j.Window
+		j.arena[s] = rowArena{}
+		if j.packed[s] {
+			j.in[s] = make(Row, width)
+			j.dec[s] = regRow{row: make(Row, width)}
+		}
+	}
 }
 
 // Change applies one change of side's row with key rowKey: new is its new
@@ -166,9 +202,12 @@ func (j *RegularJoin) Change(c *Ctx, side int, rowKey []byte, new Row, out JoinE
 			if c.Err != nil {
 				return
 			}
-			if st.byRow == nil {
+			switch {
+			case j.packed[side]:
+				n = j.packedIn(side, new, rowKey)
+			case st.byRow == nil:
 				n = j.slab[side].row(new, keep, rowKey)
-			} else {
+			default:
 				n = j.newRow(side, new, keep)
 				if old != nil {
 					n.rowKey = old.rowKey
@@ -201,19 +240,19 @@ func (j *RegularJoin) Change(c *Ctx, side int, rowKey []byte, new Row, out JoinE
 		j.ttlPurge(other, old)
 		j.ttlPurge(other, n)
 	}
-	var og, ng []*regRow // the other side's rows matching old and new
+	var og, ng *joinGroup // the other side's rows matching old and new
 	if old != nil && old.hasKey {
-		if g := other.group(old); g != nil {
-			og = g.rows
-		}
+		og = other.group(old)
 	}
 	if n != nil && n.hasKey {
-		if g := other.group(n); g != nil {
-			ng = g.rows
-		}
+		ng = other.group(n)
 	}
 	if old != nil && n != nil && old.hasKey && n.hasKey && sameJoinKey(old, n) {
-		for _, o := range ng {
+		for it := j.rowsOf(1-side, ng); ; {
+			o := it.next()
+			if o == nil {
+				break
+			}
 			was, is := j.matches(c, side, old.row, o.row), j.matches(c, side, n.row, o.row)
 			if is {
 				n.matches++
@@ -221,10 +260,18 @@ func (j *RegularJoin) Change(c *Ctx, side int, rowKey []byte, new Row, out JoinE
 			j.pair(c, side, old, n, o, was, is, out)
 		}
 	} else {
-		for _, o := range og {
+		for it := j.rowsOf(1-side, og); ; {
+			o := it.next()
+			if o == nil {
+				break
+			}
 			j.pair(c, side, old, nil, o, j.matches(c, side, old.row, o.row), false, out)
 		}
-		for _, o := range ng {
+		for it := j.rowsOf(1-side, ng); ; {
+			o := it.next()
+			if o == nil {
+				break
+			}
 			is := j.matches(c, side, n.row, o.row)
 			if is {
 				n.matches++
@@ -247,6 +294,8 @@ func (j *RegularJoin) Change(c *Ctx, side int, rowKey []byte, new Row, out JoinE
 	}
 	// Replace old by n in the side's state.
 	switch {
+	case j.packed[side]: // old is nil: a packed side has no row keys
+		j.storePacked(side, n, rowKey)
 	case old != nil && n != nil && old.hasKey == n.hasKey && sameJoinKey(old, n):
 		st.replace(old, n)
 	default:

@@ -22,6 +22,10 @@ func (j *RegularJoin) Snapshot(dst []byte) []byte {
 	for s := range j.sides {
 		st := &j.sides[s]
 		e.uvar(uint64(st.rows))
+		if j.packed[s] {
+			j.snapPacked(e, s, st)
+			continue
+		}
 		st.eachGroup(func(g *joinGroup) {
 			for _, r := range g.rows {
 				j.snapRow(e, r)
@@ -73,13 +77,18 @@ func (j *RegularJoin) Restore(b []byte) error {
 		}
 		n := d.count(4)
 		for range n {
-			rowKey := string(d.bytes())
+			rowKeyText := d.bytes()
+			rowKey := string(rowKeyText)
 			hasKey := d.bool()
 			joinKey := string(d.bytes())
 			matches := d.uvar()
 			vals = d.valuesInto(vals, width)
 			if d.err != nil {
 				return d.err
+			}
+			if j.packed[s] {
+				j.restorePacked(s, rowKeyText, hasKey, joinKey, vals)
+				continue
 			}
 			r := j.newRow(s, vals, nil)
 			r.rowKey, r.hasKey, r.joinKey, r.matches = rowKey, hasKey, joinKey, int(matches)
@@ -94,4 +103,19 @@ func (j *RegularJoin) Restore(b []byte) error {
 		}
 	}
 	return d.done()
+}
+
+// restorePacked adds a row of packed side from a snapshot.
+func (j *RegularJoin) restorePacked(side int, rowKey []byte, hasKey bool, joinKey string, vals Row) {
+	st := &j.sides[side]
+	r := &j.cur[side]
+	*r = regRow{row: vals, hasKey: hasKey}
+	if hasKey {
+		if ik, ok := intKeyText([]byte(joinKey)); ok {
+			r.ikey, r.isInt, r.group = ik, true, st.byInt[ik]
+		} else {
+			r.joinKey, r.group = joinKey, st.byKey[joinKey]
+		}
+	}
+	j.storePacked(side, r, rowKey)
 }
