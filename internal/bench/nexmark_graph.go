@@ -54,9 +54,10 @@ type gnode struct {
 	maxET   [2]int64
 	wm      int64
 	delay   int64
-	// changelog input: the last row of each key (copies).
-	last map[string]runtime.Row
-	key  []byte
+	// changelog input: the last row of each key, kept as a partition
+	// loop keeps it (the values of the columns the query reads).
+	table *runtime.ChangeTable
+	key   []byte
 	// regular join: arrival numbers of append-only sides.
 	seq      [2]uint64
 	sideChg  [2]bool
@@ -111,7 +112,11 @@ func newGraph(q *query, out string, json bool) (*graph, error) {
 			}
 		} else {
 			if pq.InputChangelog() {
-				n.kind, n.last = nodeChange, map[string]runtime.Row{}
+				n.kind, n.table = nodeChange, runtime.NewChangeTable()
+				n.table.KeepRows(len(pq.Source.Columns), pq.Read)
+				if k := pq.SourceKeyCols(); len(k) == 1 && pq.Source.Columns[k[0]].Type == runtime.TInt {
+					n.table.KeyInts()
+				}
 			}
 			g.consumers[pq.Source] = append(g.consumers[pq.Source], gin{n, 0})
 		}
@@ -190,20 +195,33 @@ func (g *graph) run(n *gnode, side int, r runtime.Row, op runtime.Op, key []byte
 			n.key = appendKeyCols(n.key[:0], r, n.q.SourceKeyCols())
 			key = n.key
 		}
-		old, had := n.last[string(key)]
-		var nr runtime.Row
+		id, had := n.table.Lookup(key)
+		var old, nr runtime.Row
+		if had {
+			if old = n.table.OldRow(id); old == nil {
+				return errors.New("the change table kept no row")
+			}
+		}
 		if op == runtime.OpUpsert {
 			nr = r
 		}
 		outs = n.pipe.ExecuteChange(ctx, old, nr, key, et)
-		switch {
-		case op == runtime.OpDelete:
-			delete(n.last, string(key))
-		case had:
-			ownRow(old, r)
-		default:
-			n.last[string(key)] = ownRow(make(runtime.Row, len(r)), r)
+		if ctx.Err != nil {
+			break // the loop dead-letters it; the key keeps its row
 		}
+		err := g.emit(n, outs)
+		// As in the loop, the table changes once the outputs, which may
+		// hold the old row's bytes, are passed on.
+		switch {
+		case op == runtime.OpUpsert:
+			n.table.Set(id, key, nil, r)
+		case had:
+			n.table.Remove(id)
+		}
+		if err != nil {
+			return err
+		}
+		outs = nil
 	case nodeRegular:
 		if !n.sideChg[side] {
 			n.seq[side]++
@@ -328,26 +346,6 @@ func appendKeyCols(dst []byte, r runtime.Row, idx []int) []byte {
 			dst = append(dst, '|')
 		}
 		dst = runtime.AppendChangeKey(dst, r[c])
-	}
-	return dst
-}
-
-// ownRow copies r into dst with strings of its own (r's may alias the
-// upstream stage's buffers, reused by its next call), as a partition loop
-// keeps each key's payload.
-func ownRow(dst, r runtime.Row) runtime.Row {
-	size := 0
-	for _, v := range r {
-		size += len(v.S)
-	}
-	buf := make([]byte, 0, size)
-	for i, v := range r {
-		if v.S != nil {
-			start := len(buf)
-			buf = append(buf, v.S...)
-			v.S = buf[start:len(buf):len(buf)]
-		}
-		dst[i] = v
 	}
 	return dst
 }
