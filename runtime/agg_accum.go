@@ -16,18 +16,18 @@ const maxKeptDistinct = 1024
 // memory (string buffer, distinct set) is kept when the state is reset so
 // reused states allocate nothing.
 type accum struct {
-	n   int64   // values accumulated (rows for COUNT(*))
-	i   int64   // exact sum (unscaled at sc); stored value's I
-	f   float64 // float sum; Welford mean; stored value's F
-	m2  float64 // Welford sum of squared deviations
-	seq int64   // arrival of the stored FIRST/LAST value
-	h   int64   // UDF state handle
-	t   Type    // stored value's type (MIN/MAX/FIRST/LAST)
-	sc  uint8   // scale of i
-	vt  Type    // the type of the values in vc
-	s   []byte  // owned bytes of the stored value
-	set map[string]struct{}
-	vc  []numCount // MIN/MAX over a changelog: numeric value counts (group_change_num.go)
+	n   int64        // values accumulated (rows for COUNT(*))
+	i   int64        // exact sum (unscaled at sc); stored value's I
+	f   float64      // float sum; Welford mean; stored value's F
+	m2  float64      // Welford sum of squared deviations
+	seq int64        // arrival of the stored FIRST/LAST value
+	h   int64        // UDF state handle
+	t   Type         // stored value's type (MIN/MAX/FIRST/LAST)
+	sc  uint8        // scale of i
+	vt  Type         // the type of the values in vc
+	s   []byte       // owned bytes of the stored value
+	set *distinctSet // DISTINCT aggregates over an append-only input (agg_distinct.go)
+	vc  []numCount   // MIN/MAX over a changelog: numeric value counts (group_change_num.go)
 }
 
 // reset empties the state for reuse, freeing UDF state. The string
@@ -37,11 +37,7 @@ func (a *accum) reset(sp *AggSpec) {
 		sp.UDF.Free(a.h)
 	}
 	if a.set != nil {
-		if len(a.set) > maxKeptDistinct {
-			a.set = nil
-		} else {
-			clear(a.set)
-		}
+		a.set.reset()
 	}
 	a.n, a.i, a.f, a.m2, a.seq, a.h, a.t, a.sc = 0, 0, 0, 0, 0, 0, TNull, 0
 	a.s = a.s[:0]
@@ -164,12 +160,11 @@ func (a *accum) update(c *Ctx, sp *AggSpec, v *Value, dk []byte, seq int64) {
 	}
 	if sp.keepsSet() {
 		if a.set == nil {
-			a.set = make(map[string]struct{})
+			a.set = &distinctSet{}
 		}
-		if _, ok := a.set[string(dk)]; ok {
+		if !a.set.add(v, dk) {
 			return
 		}
-		a.set[string(dk)] = struct{}{}
 	}
 	switch sp.Func {
 	case Count, CountDistinct:
@@ -269,7 +264,7 @@ func (a *accum) sumOverflows(sp *AggSpec, v *Value, dk []byte) bool {
 		return false
 	}
 	if sp.Distinct {
-		if _, seen := a.set[string(dk)]; seen {
+		if a.set.has(v, dk) {
 			return false
 		}
 	}
@@ -303,16 +298,16 @@ func (a *accum) sumOverflows(sp *AggSpec, v *Value, dk []byte) bool {
 // merge folds the state b into a (session windows). b is left as is.
 func (a *accum) merge(c *Ctx, sp *AggSpec, b *accum) {
 	if sp.Distinct { // SUM/AVG(DISTINCT): fold b's values that a has not seen
-		if len(b.set) > 0 && a.set == nil {
-			a.set = make(map[string]struct{}, len(b.set))
+		if b.set == nil {
+			return
 		}
-		for k := range b.set {
-			if _, ok := a.set[k]; ok {
-				continue
+		b.set.eachKey(func(k []byte) {
+			if a.set.hasKey(k) {
+				return
 			}
-			v := aggDistinctValue(k)
-			a.update(c, sp, &v, []byte(k), b.seq)
-		}
+			v := aggDistinctValue(string(k))
+			a.update(c, sp, &v, k, b.seq)
+		})
 		return
 	}
 	switch sp.Func {
@@ -347,13 +342,14 @@ func (a *accum) merge(c *Ctx, sp *AggSpec, b *accum) {
 		a.n += b.n
 		return
 	case CountDistinct:
-		if len(b.set) > 0 && a.set == nil {
-			a.set = make(map[string]struct{}, len(b.set))
+		if b.set == nil {
+			return
 		}
-		for k := range b.set {
-			a.set[k] = struct{}{}
+		if a.set == nil {
+			a.set = &distinctSet{}
 		}
-		a.n = int64(len(a.set))
+		b.set.eachKey(func(k []byte) { a.set.addKey(k) })
+		a.n = int64(a.set.len())
 		return
 	}
 	if b.n == 0 {

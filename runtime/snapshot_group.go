@@ -140,15 +140,12 @@ func (a *accum) snapshot(e *snapEnc) {
 	e.u8(uint8(a.t))
 	e.u8(a.sc)
 	e.bytes(a.s)
-	e.uvar(uint64(len(a.set)))
-	if len(a.set) == 0 {
+	if a.set == nil || a.set.len() == 0 {
+		e.uvar(0)
 		return
 	}
-	keys := make([]string, 0, len(a.set)) // sorted: equal states encode equally
-	for k := range a.set {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := a.set.sortedKeys() // sorted: equal states encode equally
+	e.uvar(uint64(len(keys)))
 	for _, k := range keys {
 		e.uvar(uint64(len(k)))
 		e.b = append(e.b, k...)
@@ -169,10 +166,10 @@ func (a *accum) restore(d *snapDec) {
 		return
 	}
 	if a.set == nil {
-		a.set = make(map[string]struct{}, n)
+		a.set = &distinctSet{}
 	}
 	for range n {
-		a.set[string(d.bytes())] = struct{}{}
+		a.set.addKey(d.bytes())
 	}
 }
 
