@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"unicode/utf8"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/expression/function"
 
 	"github.com/velort/velort/runtime"
 )
@@ -271,6 +273,25 @@ func timestampOperands(l, r compiled, le, re sql.Expression, equality bool) (com
 }
 
 func (env *exprEnv) comparison(op cmpOp, le, re sql.Expression) (compiled, error) {
+	if op == opEQ {
+		x, k := le, re
+		if _, isConstant := isConst(le); isConstant {
+			x, k = re, le
+		}
+		if x, upper, k, ok, err := env.caseMapConst(x, []sql.Expression{k}); err != nil || ok {
+			if err != nil {
+				return compiled{}, err
+			}
+			k0 := k[0]
+			return compiled{fn: func(c *runtime.Ctx, row runtime.Row) runtime.Value {
+				v := x(c, row)
+				if v.T == runtime.TNull {
+					return runtime.Null
+				}
+				return runtime.Bool(caseMappedEquals(c, v.S, k0, upper))
+			}, typ: runtime.TBool}, nil
+		}
+	}
 	l, err := env.compile(le)
 	if err != nil {
 		return compiled{}, err
@@ -450,6 +471,23 @@ func (env *exprEnv) inTuple(e *expression.InTuple) (compiled, bool, error) {
 	if !ok {
 		return compiled{}, false, nil
 	}
+	if x, upper, ks, ok, err := env.caseMapConst(e.Left(), tuple); err != nil || ok {
+		if err != nil {
+			return compiled{}, true, err
+		}
+		return compiled{fn: func(c *runtime.Ctx, row runtime.Row) runtime.Value {
+			v := x(c, row)
+			if v.T == runtime.TNull {
+				return runtime.Null
+			}
+			for _, k := range ks {
+				if caseMappedEquals(c, v.S, k, upper) {
+					return runtime.Bool(true)
+				}
+			}
+			return runtime.Bool(false)
+		}, typ: runtime.TBool}, true, nil
+	}
 	x, err := env.compile(e.Left())
 	if err != nil {
 		return compiled{}, true, err
@@ -572,4 +610,75 @@ func columnConstCompare(op cmpOp, l, r compiled, re sql.Expression) runtime.Expr
 		}
 		return runtime.Value{T: runtime.TBool}
 	}
+}
+
+// caseMapConst recognizes LOWER(s) or UPPER(s) of a string s compared
+// with constant strings (LOWER(channel) = 'apple', LOWER(channel) IN
+// ('apple', 'google'): Nexmark q21's CASE and WHERE). It returns s's
+// closure, whether the map is UPPER, and the constants' bytes; ok is
+// false for anything else (a NULL or non-string constant, a non-string s).
+func (env *exprEnv) caseMapConst(x sql.Expression, consts []sql.Expression) (runtime.Expr, bool, [][]byte, bool, error) {
+	var child sql.Expression
+	upper := false
+	switch f := x.(type) {
+	case *function.Lower:
+		child = f.Child
+	case *function.Upper:
+		child, upper = f.Child, true
+	default:
+		return nil, false, nil, false, nil
+	}
+	ks := make([][]byte, len(consts))
+	for i, k := range consts {
+		v, isConstant := isConst(k)
+		if !isConstant || v == nil {
+			return nil, false, nil, false, nil
+		}
+		ck, err := env.compile(k)
+		if err != nil || ck.typ != runtime.TString {
+			return nil, false, nil, false, err
+		}
+		kv := ck.fn(&runtime.Ctx{}, nil)
+		if kv.T != runtime.TString {
+			return nil, false, nil, false, nil
+		}
+		ks[i] = bytes.Clone(kv.S)
+	}
+	cx, err := env.compile(child)
+	if err != nil || cx.typ != runtime.TString {
+		return nil, false, nil, false, err
+	}
+	return cx.fn, upper, ks, true, nil
+}
+
+// caseMappedEquals reports whether LOWER(s) (UPPER(s) when upper) is k,
+// byte for byte, without building it while s is ASCII: an ASCII byte maps
+// to one byte, so the first one that differs from k's byte at its place
+// decides. At the first non-ASCII byte the whole mapping (mapCase) is
+// built and compared (a non-ASCII character may map to ASCII: the Kelvin
+// sign to 'k').
+func caseMappedEquals(c *runtime.Ctx, s, k []byte, upper bool) bool {
+	lo, hi := byte('A'), byte('Z') // the bytes that change
+	if upper {
+		lo, hi = 'a', 'z'
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if b >= utf8.RuneSelf {
+			start := len(c.Arena)
+			eq := bytes.Equal(mapCase(c, s, upper), k)
+			c.Arena = c.Arena[:start]
+			return eq
+		}
+		if i >= len(k) {
+			return false
+		}
+		if b >= lo && b <= hi {
+			b ^= 0x20
+		}
+		if b != k[i] {
+			return false
+		}
+	}
+	return len(s) == len(k)
 }
