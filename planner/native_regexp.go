@@ -19,7 +19,9 @@ import (
 // constant pattern is compiled once at check time (an unsupported one is
 // refused there); a varying one through a small per-closure cache.
 // velort's strings use a binary collation: matching is case-sensitive
-// unless match_type says 'i'. Positions count characters.
+// unless match_type says 'i'. Positions count characters. Patterns of a
+// few simple shapes find their matches with simpleRE instead (the same
+// leftmost-first matches, also linear, without allocating).
 
 func init() {
 	nativeFuncs["regexp_like"] = nativeRegexp
@@ -310,8 +312,8 @@ func nthMatch(c *runtime.Ctx, re *regexpFinder, s []byte, off int, occ int64) (m
 		occ = 1
 	}
 	for off <= len(s) {
-		x := re.find(s[off:], false)
-		if x == nil {
+		x, ok := re.findIndex(s[off:])
+		if !ok {
 			return m, false
 		}
 		m = [2]int{x[0] + off, x[1] + off}
@@ -354,22 +356,14 @@ func regexpMemoOf(c *runtime.Ctx) *regexpMemo {
 // memo of its last search instead of running again.
 func (f *regexpFinder) first(c *runtime.Ctx, s []byte) ([2]int, bool) {
 	if len(s) > regexpMemoMax {
-		x := f.find(s, false)
-		if x == nil {
-			return [2]int{}, false
-		}
-		return [2]int{x[0], x[1]}, true
+		return f.findIndex(s)
 	}
 	memo := regexpMemoOf(c)
 	if memo.set && memo.pat == f.src && bytes.Equal(memo.in, s) {
 		return memo.m, memo.found
 	}
-	x := f.find(s, false)
+	memo.m, memo.found = f.findIndex(s)
 	memo.pat, memo.in, memo.set = f.src, append(memo.in[:0], s...), true
-	memo.m, memo.found = [2]int{}, x != nil
-	if x != nil {
-		memo.m = [2]int{x[0], x[1]}
-	}
 	return memo.m, memo.found
 }
 
@@ -393,10 +387,24 @@ func regexpReplace(c *runtime.Ctx, f *regexpFinder, s []byte, off int, occ int64
 	out := append(c.Arena, s[:off]...)
 	last := off
 	n := int64(0)
+	// A template without $ needs no groups: the match alone (findIndex,
+	// which allocates nothing) and the template as it is (what Expand
+	// appends then).
+	groups := bytes.IndexByte(tmpl, '$') >= 0
+	var whole [2]int
 	for p := off; p <= len(s); {
-		m := f.find(s[p:], true)
-		if m == nil {
-			break
+		var m []int
+		if groups {
+			if m = f.find(s[p:], true); m == nil {
+				break
+			}
+		} else {
+			x, ok := f.findIndex(s[p:])
+			if !ok {
+				break
+			}
+			whole = x
+			m = whole[:]
 		}
 		for i := range m {
 			if m[i] >= 0 {
@@ -406,7 +414,11 @@ func regexpReplace(c *runtime.Ctx, f *regexpFinder, s []byte, off int, occ int64
 		n++
 		if occ == 0 || n == occ {
 			out = append(out, s[last:m[0]]...)
-			out = f.re.Expand(out, tmpl, s, m)
+			if groups {
+				out = f.re.Expand(out, tmpl, s, m)
+			} else {
+				out = append(out, tmpl...)
+			}
 			last = m[1]
 			if int64(len(out)-start) > int64(c.ValueLimit()) {
 				c.Arena = c.Arena[:start]
@@ -491,11 +503,17 @@ type regexpFinder struct {
 	lit  []byte // nil: no shortcut
 	lead int
 	mid  *regexp.Regexp
+	// simple, when the pattern has one of its shapes, finds matches (not
+	// groups) instead of RE2 (native_regexp_simple.go).
+	simple *simpleRE
 }
 
 // newRegexpFinder returns a finder of re (compiled from its String()).
 func newRegexpFinder(re *regexp.Regexp) *regexpFinder {
 	f := &regexpFinder{re: re, src: re.String()}
+	if tree, err := syntax.Parse(re.String(), syntax.Perl); err == nil {
+		f.simple = newSimpleRE(tree)
+	}
 	if p, _ := re.LiteralPrefix(); p != "" {
 		return f // RE2 itself skips to a literal prefix
 	}
@@ -563,8 +581,25 @@ func (f *regexpFinder) find(s []byte, sub bool) []int {
 	return m
 }
 
+// findIndex is f.re.FindIndex(s), without allocating when the pattern
+// is simple.
+func (f *regexpFinder) findIndex(s []byte) ([2]int, bool) {
+	if f.simple != nil {
+		return f.simple.find(s)
+	}
+	x := f.find(s, false)
+	if x == nil {
+		return [2]int{}, false
+	}
+	return [2]int{x[0], x[1]}, true
+}
+
 // match is f.re.Match(s).
 func (f *regexpFinder) match(s []byte) bool {
+	if f.simple != nil {
+		_, ok := f.simple.find(s)
+		return ok
+	}
 	if f.lit == nil {
 		return f.re.Match(s)
 	}
