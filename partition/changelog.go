@@ -149,6 +149,7 @@ func (l *Loop) processChange(m *nats.Msg) error {
 	var oldRow, newRow runtime.Row
 	var id int32
 	var had bool
+	var at uint32
 	if intKey {
 		id, had = ci.table.LookupInt(l.row[ci.intCol].I)
 	} else {
@@ -158,11 +159,12 @@ func (l *Loop) processChange(m *nats.Msg) error {
 		if oldRow = ci.table.OldRow(id); oldRow == nil && ci.oldDec.Decode(ci.table.Payload(id), ci.oldRow) == nil {
 			oldRow = ci.oldRow
 		}
+		at = ci.table.At(id)
 	}
 	if op == runtime.OpUpsert {
 		newRow = l.row
 	}
-	outs := l.cfg.Pipeline.ExecuteChange(&l.ctx, oldRow, newRow, ci.key, et)
+	outs, at := l.cfg.Pipeline.ExecuteChangeAt(&l.ctx, oldRow, newRow, ci.key, et, at)
 	if l.ctx.Err != nil {
 		// A failed change leaves the stage's state as it was (ExecuteChange
 		// puts a retracted row back), and publishes nothing: the key keeps
@@ -173,9 +175,9 @@ func (l *Loop) processChange(m *nats.Msg) error {
 	// The table changes once the outputs, which may hold the old row's
 	// bytes, are published.
 	if op == runtime.OpUpsert && intKey {
-		ci.table.SetInt(id, l.row[ci.intCol].I, m.Data, l.row)
+		ci.table.SetAt(ci.table.SetInt(id, l.row[ci.intCol].I, m.Data, l.row), at)
 	} else if op == runtime.OpUpsert {
-		ci.table.Set(id, ci.key, m.Data, l.row)
+		ci.table.SetAt(ci.table.Set(id, ci.key, m.Data, l.row), at)
 	} else if had {
 		ci.table.Remove(id)
 	}

@@ -230,10 +230,22 @@ func (p *Pipeline) passes(c *Ctx, r Row) bool {
 // e.g. a SUM overflow) after old was retracted, old is put back, so the
 // dead-lettered change leaves the stage's state as it was.
 func (p *Pipeline) ExecuteChange(c *Ctx, old, new Row, key []byte, eventTimeMs int64) []Row {
+	outs, _ := p.ExecuteChangeAt(c, old, new, key, eventTimeMs, 0)
+	return outs
+}
+
+// ExecuteChangeAt is ExecuteChange with a hint of where the stage counted
+// old: at is what ExecuteChangeAt returned for the change that inserted
+// old (0: not known). It also returns the hint for new (0: none). A hint
+// only spares a group stage the lookup of old's group by its key (a
+// change table keeps it beside the row: ChangeTable.SetAt); one that is
+// wrong or stale is detected and ignored, so any at gives the same result.
+func (p *Pipeline) ExecuteChangeAt(c *Ctx, old, new Row, key []byte, eventTimeMs int64, at uint32) ([]Row, uint32) {
 	p.nouts = 0
 	p.op = OpUpsert
 	p.inKey = key
 	if p.Stage == nil {
+		at = 0
 		if new != nil && p.passes(c, new) {
 			p.record(c, new, OpUpsert)
 		} else if c.Err == nil && old != nil && p.passes(c, old) {
@@ -241,7 +253,7 @@ func (p *Pipeline) ExecuteChange(c *Ctx, old, new Row, key []byte, eventTimeMs i
 		}
 	} else {
 		p.downErr = false
-		p.stageChange(c, old, new, eventTimeMs)
+		at = p.stageChange(c, old, new, eventTimeMs, at)
 		if c.Err != nil && p.downErr {
 			// HAVING or the projection failed on a row the stage emitted:
 			// the stage holds the change, which is dead-lettered. Undo it
@@ -249,25 +261,27 @@ func (p *Pipeline) ExecuteChange(c *Ctx, old, new Row, key []byte, eventTimeMs i
 			// table of last rows, keeps the old row.
 			err := c.Err
 			c.Err = nil
-			p.stageChange(c, new, old, eventTimeMs)
+			p.stageChange(c, new, old, eventTimeMs, 0)
 			c.Err = err
 		}
 	}
 	if c.Err != nil {
 		p.nouts = 0
-		return nil
+		return nil, 0
 	}
-	return p.outs[:p.nouts]
+	return p.outs[:p.nouts], at
 }
 
 // stageChange retracts old from the pipeline's stage and inserts new, as
-// one change.
-func (p *Pipeline) stageChange(c *Ctx, old, new Row, eventTimeMs int64) {
+// one change; at and the result are ExecuteChangeAt's hints.
+func (p *Pipeline) stageChange(c *Ctx, old, new Row, eventTimeMs int64, at uint32) uint32 {
 	if g, ok := p.Stage.(*groupStage); ok {
+		g.atIn, g.atOut = at, 0
 		g.beginChange()
 		g.executeChange(c, p, old, new, eventTimeMs)
 		g.endChange(c, p)
-		return
+		at, g.atIn, g.atOut = g.atOut, 0, 0
+		return at
 	}
 	rs, ok := p.Stage.(RetractStage)
 	if !ok {
@@ -281,6 +295,7 @@ func (p *Pipeline) stageChange(c *Ctx, old, new Row, eventTimeMs int64) {
 	if batch {
 		b.endChange(c, p)
 	}
+	return 0
 }
 
 // executeChange retracts old from stage s and inserts new, each when it

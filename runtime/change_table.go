@@ -23,7 +23,7 @@ import (
 // whose text is the key.
 type ChangeTable struct {
 	ids  map[string]int32 // key → entry
-	ints map[int64]int32  // KeyInts: canonical BIGINT key texts, by number
+	ints *intIndex        // KeyInts: canonical BIGINT key texts, by number
 	ents []changeEntry
 	free []int32
 	prev []byte // Apply: the replaced payload, valid until the next Apply
@@ -40,6 +40,7 @@ type changeEntry struct {
 	payload []byte
 	buf     []byte // the bytes of the entry's kept string values
 	hasRow  bool
+	at      uint32 // Pipeline.ExecuteChangeAt's hint for the row (0: none)
 }
 
 // NewChangeTable returns an empty table.
@@ -62,7 +63,7 @@ func (t *ChangeTable) KeepRows(width int, read []bool) {
 // Call it before the first entry.
 func (t *ChangeTable) KeyInts() {
 	if t.ints == nil {
-		t.ints = map[int64]int32{}
+		t.ints = newIntIndex()
 	}
 }
 
@@ -80,10 +81,7 @@ func (t *ChangeTable) Lookup(key []byte) (id int32, ok bool) {
 // LookupInt is Lookup of the key strconv.AppendInt(nil, k, 10), after
 // KeyInts.
 func (t *ChangeTable) LookupInt(k int64) (id int32, ok bool) {
-	if id, ok := t.ints[k]; ok {
-		return id, true
-	}
-	return -1, false
+	return t.ints.get(k)
 }
 
 // intKey reports whether key is kept by its number, and which.
@@ -139,10 +137,10 @@ func (t *ChangeTable) OldRow(id int32) Row {
 }
 
 // Set makes payload and row the last row of key, in entry id when id >= 0
-// (from Lookup), in a new entry otherwise. Both are copied; payload may be
-// nil (rows only) and row nil (payload only: the entry then has no
-// decoded row).
-func (t *ChangeTable) Set(id int32, key, payload []byte, row Row) {
+// (from Lookup), in a new entry otherwise, and returns the entry. Both are
+// copied; payload may be nil (rows only) and row nil (payload only: the
+// entry then has no decoded row). The entry's hint is reset (SetAt).
+func (t *ChangeTable) Set(id int32, key, payload []byte, row Row) int32 {
 	if id < 0 {
 		if k, isInt := t.intKey(key); isInt {
 			id = t.newIntEntry(k)
@@ -151,21 +149,30 @@ func (t *ChangeTable) Set(id int32, key, payload []byte, row Row) {
 		}
 	}
 	t.set(id, payload, row)
+	return id
 }
 
 // SetInt is Set of the key strconv.AppendInt(nil, k, 10), after KeyInts.
-func (t *ChangeTable) SetInt(id int32, k int64, payload []byte, row Row) {
+func (t *ChangeTable) SetInt(id int32, k int64, payload []byte, row Row) int32 {
 	if id < 0 {
 		id = t.newIntEntry(k)
 	}
 	t.set(id, payload, row)
+	return id
 }
+
+// At returns entry id's hint: what Pipeline.ExecuteChangeAt returned for
+// the change that set its row (0: none), to pass when the row is replaced.
+func (t *ChangeTable) At(id int32) uint32 { return t.ents[id].at }
+
+// SetAt keeps hint at for entry id's current row (after Set).
+func (t *ChangeTable) SetAt(id int32, at uint32) { t.ents[id].at = at }
 
 // set makes payload and row entry id's.
 func (t *ChangeTable) set(id int32, payload []byte, row Row) {
 	e := &t.ents[id]
 	e.payload = append(e.payload[:0], payload...)
-	e.hasRow = false
+	e.hasRow, e.at = false, 0
 	if row == nil || t.cols == nil {
 		return
 	}
@@ -220,7 +227,7 @@ func (t *ChangeTable) newEntry(key string) int32 {
 func (t *ChangeTable) newIntEntry(k int64) int32 {
 	id := t.alloc()
 	t.ents[id].ik, t.ents[id].isInt = k, true
-	t.ints[k] = id
+	t.ints.put(k, id)
 	return id
 }
 
@@ -244,11 +251,11 @@ func (t *ChangeTable) alloc() int32 {
 func (t *ChangeTable) Remove(id int32) {
 	e := &t.ents[id]
 	if e.isInt {
-		delete(t.ints, e.ik)
+		t.ints.del(e.ik)
 	} else {
 		delete(t.ids, e.key)
 	}
-	e.key, e.isInt, e.hasRow = "", false, false
+	e.key, e.isInt, e.hasRow, e.at = "", false, false, 0
 	e.payload = e.payload[:0]
 	t.free = append(t.free, id)
 }
@@ -273,13 +280,18 @@ func (t *ChangeTable) Apply(op Op, key, payload []byte) (old []byte, ok bool) {
 		t.Remove(id)
 	} else {
 		e.payload = append(e.payload[:0], payload...)
-		e.hasRow = false
+		e.hasRow, e.at = false, 0
 	}
 	return t.prev, true
 }
 
 // Len is the number of live keys.
-func (t *ChangeTable) Len() int { return len(t.ids) + len(t.ints) }
+func (t *ChangeTable) Len() int {
+	if t.ints == nil {
+		return len(t.ids)
+	}
+	return len(t.ids) + t.ints.n
+}
 
 // Range calls f for each live key and payload (for checkpoints), in no
 // particular order; f must not keep the slices.
@@ -287,8 +299,8 @@ func (t *ChangeTable) Range(f func(key string, payload []byte)) {
 	for k, id := range t.ids {
 		f(k, t.ents[id].payload)
 	}
-	for k, id := range t.ints {
-		f(strconv.FormatInt(k, 10), t.ents[id].payload)
+	if t.ints != nil {
+		t.ints.each(func(k int64, id int32) { f(strconv.FormatInt(k, 10), t.ents[id].payload) })
 	}
 }
 
@@ -317,8 +329,8 @@ func (t *ChangeTable) Snapshot(dst []byte) []byte {
 	for k, id := range t.ids {
 		keys = append(keys, kp{k, id})
 	}
-	for k, id := range t.ints {
-		keys = append(keys, kp{strconv.FormatInt(k, 10), id})
+	if t.ints != nil {
+		t.ints.each(func(k int64, id int32) { keys = append(keys, kp{strconv.FormatInt(k, 10), id}) })
 	}
 	slices.SortFunc(keys, func(a, b kp) int { return strings.Compare(a.key, b.key) })
 	e.uvar(uint64(len(keys)))
@@ -356,6 +368,8 @@ func (t *ChangeTable) Restore(b []byte) error {
 // clear removes every entry.
 func (t *ChangeTable) clear() {
 	clear(t.ids)
-	clear(t.ints)
+	if t.ints != nil {
+		t.ints.clear()
+	}
 	t.ents, t.free, t.rows = t.ents[:0], t.free[:0], t.rows[:0]
 }

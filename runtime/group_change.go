@@ -298,20 +298,27 @@ func (s *groupStage) executeChange(c *Ctx, p *Pipeline, old, new Row, et int64) 
 // reports false, having changed nothing, when it leaves the change to
 // Retract and Process (old not counted).
 func (s *groupStage) change(c *Ctx, old, new Row, out Downstream) bool {
-	kv := s.keysOf(c, old)
-	if c.Err != nil {
-		return true // Retract would stop here: nothing changed
-	}
-	h := s.keys.hash(kv)
-	gid, _ := s.keys.find(h, kv)
-	if gid < 0 || len(s.groups[gid].cells) == 0 {
-		return false
-	}
-	cid := s.groups[gid].cells[0]
-	if s.cells[cid].rows == 0 {
-		return false
+	var h uint64
+	cid, gid := s.hintedCell(old)
+	if cid < 0 {
+		kv := s.keysOf(c, old)
+		if c.Err != nil {
+			return true // Retract would stop here: nothing changed
+		}
+		h = s.keys.hash(kv)
+		gid, _ = s.keys.find(h, kv)
+		if gid < 0 || len(s.groups[gid].cells) == 0 {
+			return false
+		}
+		cid = s.groups[gid].cells[0]
+		if s.cells[cid].rows == 0 {
+			return false
+		}
+	} else {
+		h = s.keys.hashes[gid]
 	}
 	var h2 uint64
+	var kv []Value
 	same := s.sameKeyCols(old, new)
 	if !same {
 		kv = s.keysOf(c, new)
@@ -328,7 +335,9 @@ func (s *groupStage) change(c *Ctx, old, new Row, out Downstream) bool {
 	s.touch(c, cid, out, !same)
 	if same && !s.hasUDF {
 		if n := s.changedArgs(old, new); n < s.na {
-			s.changeSome(c, cid, old, new, n)
+			if s.changeSome(c, cid, old, new, n); c.Err == nil {
+				s.atOut = uint32(cid) + 1
+			}
 			return true
 		}
 	}
@@ -339,7 +348,9 @@ func (s *groupStage) change(c *Ctx, old, new Row, out Downstream) bool {
 	s.seq++
 	if c.Err == nil {
 		if same {
-			s.rApply(c, cid, 1)
+			if s.rApply(c, cid, 1); c.Err == nil {
+				s.atOut = uint32(cid) + 1
+			}
 		} else {
 			// Process(new) without a window, its key hashed already.
 			gid2, pos := s.keys.find(h2, kv)
@@ -347,6 +358,9 @@ func (s *groupStage) change(c *Ctx, old, new Row, out Downstream) bool {
 				gid2 = s.newGroupOf(h2, pos, kv)
 			}
 			s.processTracked(c, gid2, s.cellIndex(gid2, 0), 0, 0, out)
+			if cells := s.groups[gid2].cells; c.Err == nil && len(cells) == 1 {
+				s.atOut = uint32(cells[0]) + 1
+			}
 		}
 	}
 	if c.Err != nil {
@@ -359,6 +373,33 @@ func (s *groupStage) change(c *Ctx, old, new Row, out Downstream) bool {
 		c.Err = err
 	}
 	return true
+}
+
+// hintedCell returns the cell that ExecuteChangeAt's hint (s.atIn) names
+// for old, and its group, when it is the live cell of old's group key
+// (read from its columns), else -1: the hint is a cell of an earlier
+// change, which may since have been freed or reused for another group.
+func (s *groupStage) hintedCell(old Row) (cid, gid int32) {
+	at := s.atIn
+	if at == 0 || !s.colKeys || int(at) > len(s.cells) {
+		return -1, -1
+	}
+	cid = int32(at - 1)
+	ci := &s.cells[cid]
+	gid = ci.gid
+	if ci.rows <= 0 || int(gid) >= len(s.groups) || !s.keys.live[gid] {
+		return -1, -1
+	}
+	if cells := s.groups[gid].cells; len(cells) != 1 || cells[0] != cid {
+		return -1, -1
+	}
+	stored := s.keys.key(gid)
+	for i, k := range s.keyCols {
+		if !aggKeyEqual(&stored[i], &old[k]) {
+			return -1, -1
+		}
+	}
+	return cid, gid
 }
 
 // sameKeyCols reports whether rows a and b have equal group keys, read

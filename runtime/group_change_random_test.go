@@ -16,6 +16,8 @@ import (
 // fresh ones) at random points, and compares the final table (last op per
 // output key, deletes removed) with the same GROUP BY recomputed over the
 // live rows. Every delete must carry the row last upserted for its key.
+// Changes pass ExecuteChangeAt's hint of the replaced row, or none, or a
+// wrong one: the result is the same.
 func TestRetractRandomAgainstBruteForce(t *testing.T) {
 	forSeeds(t, 15, 2026, func(t *testing.T, rng *rand.Rand) {
 		for _, tc := range []struct {
@@ -219,7 +221,8 @@ func rxRun(t *testing.T, rng *rand.Rand, global, withHaving, heaps bool) {
 	enc := NewEncoder([]string{"id", "k", "v", "d", "s"})
 	decOld, decNew := NewDecoder(rxSchema, nil), NewDecoder(rxSchema, nil)
 	oldRow, newRow := make(Row, len(rxSchema)), make(Row, len(rxSchema))
-	result := map[string]Row{} // the consumer's table
+	result := map[string]Row{}   // the consumer's table
+	hints := map[string]uint32{} // ExecuteChangeAt's hint of each key's row
 	c := &Ctx{}
 	var payload, key, snap []byte
 	nops := 300 + rng.IntN(300)
@@ -251,10 +254,18 @@ func rxRun(t *testing.T, rng *rand.Rand, global, withHaving, heaps bool) {
 			n = newRow
 		}
 		c.Reset()
-		outs := p.ExecuteChange(c, o, n, key, 0)
+		at := hints[string(key)]
+		switch rng.IntN(4) {
+		case 0:
+			at = 0
+		case 1:
+			at = uint32(rng.IntN(40)) // a wrong hint: ignored
+		}
+		outs, at := p.ExecuteChangeAt(c, o, n, key, 0, at)
 		if c.Err != nil {
 			t.Fatalf("op %d: %v", op, c.Err)
 		}
+		hints[string(key)] = at // (stale after a restart: ignored too)
 		for i, r := range outs {
 			k := string(p.Keys()[i])
 			if p.Ops()[i] == OpDelete {

@@ -62,6 +62,7 @@ type groupStage struct {
 	retract, changelog, track bool
 	keepEmpty                 bool // a global aggregate with changelog output: never deleted
 	batching                  bool
+	atIn, atOut               uint32 // ExecuteChangeAt's hints: cell+1 of the change's old row, of its new row (hintedCell)
 	vcs                       []map[string]int32
 	slab                      []vcEntry
 	slabFree                  []int32

@@ -61,6 +61,7 @@ func (e *engine) executeChange(r runtime.Row, msg []byte) error {
 	var old runtime.Row
 	var id int32
 	var had bool
+	var at uint32
 	intKey := ci.intCol >= 0 && r[ci.intCol].T == runtime.TInt
 	if intKey {
 		id, had = ci.table.LookupInt(r[ci.intCol].I)
@@ -72,9 +73,10 @@ func (e *engine) executeChange(r runtime.Row, msg []byte) error {
 		if old = ci.table.OldRow(id); old == nil {
 			return errors.New("the change table kept no row")
 		}
+		at = ci.table.At(id)
 	}
 	e.ctx.Reset()
-	outs := e.pipe.ExecuteChange(&e.ctx, old, r, key, e.now)
+	outs, at := e.pipe.ExecuteChangeAt(&e.ctx, old, r, key, e.now, at)
 	if e.ctx.Err != nil {
 		return e.ctx.Err
 	}
@@ -83,9 +85,10 @@ func (e *engine) executeChange(r runtime.Row, msg []byte) error {
 	}
 	e.emit(outs)
 	if intKey {
-		ci.table.SetInt(id, r[ci.intCol].I, msg, r)
+		id = ci.table.SetInt(id, r[ci.intCol].I, msg, r)
 	} else {
-		ci.table.Set(id, key, msg, r)
+		id = ci.table.Set(id, key, msg, r)
 	}
+	ci.table.SetAt(id, at)
 	return nil
 }
