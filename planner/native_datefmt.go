@@ -19,6 +19,7 @@ func nativeDateFormat(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (co
 	if len(args) != 2 {
 		return compiled{}, false, nil
 	}
+	var cache dateFmtCache
 	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
 		ms, ok := timeArg(v[0])
 		if !ok {
@@ -39,13 +40,74 @@ func nativeDateFormat(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (co
 		}
 		f := textOf(c, v[1])
 		start := len(c.Arena)
+		if text, ok := cache.get(ms, f); ok {
+			c.Arena = append(c.Arena, text...)
+			return runtime.String(c.Arena[start:len(c.Arena):len(c.Arena)])
+		}
 		c.Arena = appendDateFormat(c.Arena, ms, f)
 		if !checkSize(c, "date_format", int64(len(c.Arena)-start)) {
 			c.Arena = c.Arena[:start]
 			return runtime.Null
 		}
+		cache.put(ms, f, c.Arena[start:])
 		return runtime.String(c.Arena[start:len(c.Arena):len(c.Arena)])
 	}), true, nil
+}
+
+// dateFmtCache keeps a DATE_FORMAT call's last result with the period of
+// time it holds for: a format whose finest specifier is the day
+// ('%Y-%m-%d') gives the same text for every instant of a UTC day, one
+// with minutes ('%H:%i') for a minute. Records come roughly in time
+// order, so most calls copy the last text instead of formatting.
+type dateFmtCache struct {
+	f      []byte // the format of text (owned)
+	unit   int64  // the format's period in ms; 0: every millisecond differs (%f)
+	period int64  // floor(ms / unit) of text
+	ok     bool   // text holds a result
+	text   []byte
+}
+
+// get returns the text of ms in format f when the cache holds it.
+func (k *dateFmtCache) get(ms int64, f []byte) ([]byte, bool) {
+	if !k.ok || k.unit == 0 || floorDiv(ms, k.unit) != k.period || string(f) != string(k.f) {
+		return nil, false
+	}
+	return k.text, true
+}
+
+// put keeps text, the result of ms in format f.
+func (k *dateFmtCache) put(ms int64, f, text []byte) {
+	if string(f) != string(k.f) || !k.ok {
+		k.f, k.unit = append(k.f[:0], f...), dateFmtUnit(f)
+	}
+	k.ok = k.unit != 0
+	if k.ok {
+		k.period, k.text = floorDiv(ms, k.unit), append(k.text[:0], text...)
+	}
+}
+
+// dateFmtUnit is the period in ms over which every specifier of f keeps
+// its value (UTC: days, hours, minutes and seconds have fixed lengths),
+// 0 when f shows fractions of a second.
+func dateFmtUnit(f []byte) int64 {
+	unit := int64(86_400_000)
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] != '%' {
+			continue
+		}
+		i++
+		switch f[i] {
+		case 'H', 'h', 'I', 'k', 'l', 'p':
+			unit = min(unit, 3_600_000)
+		case 'i':
+			unit = min(unit, 60_000)
+		case 'S', 's', 'T', 'r':
+			unit = min(unit, 1000)
+		case 'f':
+			return 0
+		}
+	}
+	return unit
 }
 
 var (
