@@ -16,7 +16,8 @@ import (
 // depth first, to the queries reading its sink stream — what a chain of
 // partition loops does over NATS, without NATS. Each stage is fed the way
 // its partition loop feeds it: Execute and Advance for an append-only
-// input, ExecuteChange with the key's previous row for a changelog input,
+// input, ExecuteChangeAt with the key's previous row (and where the stage
+// counted it) for a changelog input,
 // ExecuteSide for an interval join, ExecuteJoinChange for a regular join.
 // At the end every stage, in plan order, gets Advance(EndOfTime).
 type graph struct {
@@ -197,15 +198,17 @@ func (g *graph) run(n *gnode, side int, r runtime.Row, op runtime.Op, key []byte
 		}
 		id, had := n.table.Lookup(key)
 		var old, nr runtime.Row
+		var at uint32
 		if had {
 			if old = n.table.OldRow(id); old == nil {
 				return errors.New("the change table kept no row")
 			}
+			at = n.table.At(id)
 		}
 		if op == runtime.OpUpsert {
 			nr = r
 		}
-		outs = n.pipe.ExecuteChange(ctx, old, nr, key, et)
+		outs, at = n.pipe.ExecuteChangeAt(ctx, old, nr, key, et, at)
 		if ctx.Err != nil {
 			break // the loop dead-letters it; the key keeps its row
 		}
@@ -214,7 +217,7 @@ func (g *graph) run(n *gnode, side int, r runtime.Row, op runtime.Op, key []byte
 		// hold the old row's bytes, are passed on.
 		switch {
 		case op == runtime.OpUpsert:
-			n.table.Set(id, key, nil, r)
+			n.table.SetAt(n.table.Set(id, key, nil, r), at)
 		case had:
 			n.table.Remove(id)
 		}
