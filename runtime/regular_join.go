@@ -75,16 +75,19 @@ type RegularJoin struct {
 	// packed: the sides whose rows are packed bytes (regular_join_packed.go);
 	// keepIdx: each side's kept columns; in, cur: a packed side's changing
 	// row; dec: a packed side's row decoded.
-	packed  [2]bool
-	arena   [2]rowArena
-	keepIdx [2][]int
-	in      [2]Row
-	cur     [2]regRow
-	dec     [2]regRow
-	spare   [2]*regRow // a side's row that left the state, reused by its next change
-	wide    [2]Row     // the old and the new joined row of one output key
-	kbuf    []byte     // join key text
-	obuf    []byte     // output key text
+	packed [2]bool
+	arena  [2]rowArena
+	reads  [2]int64 // packed rows decoded by changes of the other side
+	// unpackFloor, when not 0, replaces the constant (tests).
+	unpackFloor int64
+	keepIdx     [2][]int
+	in          [2]Row
+	cur         [2]regRow
+	dec         [2]regRow
+	spare       [2]*regRow // a side's row that left the state, reused by its next change
+	wide        [2]Row     // the old and the new joined row of one output key
+	kbuf        []byte     // join key text
+	obuf        []byte     // output key text
 }
 
 // joinSide is one input's live rows.
@@ -157,6 +160,7 @@ func (j *RegularJoin) init() {
 		// forgotten or NULL-padded (a preserved side's count matches).
 		j.packed[s] = j.AppendOnly[s] && !j.keeps(s) && j.TTL == 0 && !j.Window
 		j.arena[s] = rowArena{}
+		j.reads[s] = 0
 		if j.packed[s] {
 			j.in[s] = make(Row, width)
 			j.dec[s] = regRow{row: make(Row, width)}
@@ -170,6 +174,9 @@ func (j *RegularJoin) init() {
 func (j *RegularJoin) Change(c *Ctx, side int, rowKey []byte, new Row, out JoinEmitter) {
 	if j.sides[0].byKey == nil {
 		j.init()
+	}
+	if j.packed[1-side] {
+		j.maybeUnpack(1 - side)
 	}
 	st := &j.sides[side]
 	var old *regRow
@@ -478,19 +485,32 @@ func (j *RegularJoin) fill(i, side int, r, o Row) Row {
 	if side == RightSide {
 		l, rr = o, r
 	}
-	fillPart(w[:j.LeftWidth], l)
-	fillPart(w[j.LeftWidth:], rr)
+	fillPart(w[:j.LeftWidth], l, j.keepIdx[LeftSide])
+	fillPart(w[j.LeftWidth:], rr, j.keepIdx[RightSide])
 	return w
 }
 
-func fillPart(dst, src Row) {
+// fillPart writes src's kept columns (idx) into dst. A side's rows are NULL
+// in the columns it does not keep, and so is dst there: wide rows are
+// written only here.
+func fillPart(dst, src Row, idx []int) {
+	if len(idx) == len(dst) {
+		if src == nil {
+			clear(dst)
+			return
+		}
+		copy(dst, src)
+		return
+	}
 	if src == nil {
-		for i := range dst {
+		for _, i := range idx {
 			dst[i] = Null
 		}
 		return
 	}
-	copy(dst, src)
+	for _, i := range idx {
+		dst[i] = src[i]
+	}
 }
 
 // outKey appends the output key of the row of side keyed mine and the

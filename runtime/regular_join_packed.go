@@ -3,6 +3,7 @@ package runtime
 import (
 	"encoding/binary"
 	"math"
+	"unsafe"
 )
 
 // Packed sides of a regular join. A side whose rows are never updated,
@@ -224,6 +225,7 @@ func (it *groupRows) next() *regRow {
 		}
 		o := &it.j.dec[it.side]
 		it.ref = it.j.unpackRow(it.side, it.ref, o)
+		it.j.reads[it.side]++
 		return o
 	}
 	if it.i >= len(it.rows) {
@@ -250,4 +252,53 @@ func (j *RegularJoin) snapPacked(e *snapEnc, side int, st *joinSide) {
 		o.hasKey, o.isInt, o.ikey, o.joinKey, o.matches = false, false, 0, "", 0
 		j.snapRow(e, o)
 	}
+}
+
+// A packed row costs a decode each time a change of the other side meets
+// it. A side whose rows are met many times each (an auction side that
+// every bid meets) is cheaper as rows of Values: once its rows have been
+// decoded more than unpackRatio times as many times as it has rows (and
+// unpackFloor times at least), unpackSide turns it into an unpacked
+// append-only side (rows in shared chunks, rowSlab) for good.
+const (
+	unpackRatio = 4
+	unpackFloor = 4096
+)
+
+// maybeUnpack unpacks side if its rows are decoded often enough.
+func (j *RegularJoin) maybeUnpack(side int) {
+	floor := int64(unpackFloor)
+	if j.unpackFloor != 0 {
+		floor = j.unpackFloor
+	}
+	if r := j.reads[side]; r >= floor && r > unpackRatio*int64(j.sides[side].rows) {
+		j.unpackSide(side)
+	}
+}
+
+// unpackSide turns packed side into rows of Values in shared chunks, each
+// join key's in the order it had them.
+func (j *RegularJoin) unpackSide(side int) {
+	st := &j.sides[side]
+	o := &j.dec[side]
+	slab := &j.slab[side]
+	st.eachGroup(func(g *joinGroup) {
+		for ref := g.list.head; ref != 0; {
+			ref = j.unpackRow(side, ref, o)
+			n := slab.row(o.row, nil, unsafe.Slice(unsafe.StringData(o.rowKey), len(o.rowKey)))
+			n.hasKey, n.isInt, n.ikey, n.joinKey = true, g.isInt, g.ikey, g.key
+			n.group, n.idx = g, len(g.rows)
+			g.rows = append(g.rows, n)
+		}
+		g.packed, g.list = false, rowList{}
+	})
+	for ref := st.nokeyList.head; ref != 0; {
+		ref = j.unpackRow(side, ref, o)
+		n := slab.row(o.row, nil, unsafe.Slice(unsafe.StringData(o.rowKey), len(o.rowKey)))
+		n.idx = len(st.nokey)
+		st.nokey = append(st.nokey, n)
+	}
+	st.nokeyList = rowList{}
+	j.arena[side] = rowArena{}
+	j.packed[side] = false
 }

@@ -19,8 +19,9 @@ import (
 // joins, one or both sides append-only, BIGINT, digit-text and other text
 // join keys, NULL join keys, every value type, strings longer than an
 // arena chunk, random kept-column masks, input bytes reused after each
-// change, and snapshots taken midway restored both ways (packed into a
-// changelog join and back).
+// change, snapshots taken midway restored both ways (packed into a
+// changelog join and back), and packed sides unpacked midway (a low
+// unpackFloor) or not.
 func TestRegularJoinPackedSides(t *testing.T) {
 	for _, preserve := range []int{-1, LeftSide, RightSide} {
 		for _, mask := range []int{1, 2, 3} {
@@ -47,6 +48,10 @@ func testPackedSides(t *testing.T, rng *rand.Rand, preserve int, ao [2]bool, key
 			keep[s][i] = i == 0 || i == 3 || rng.IntN(3) != 0 // the key and Cond's column are read
 		}
 	}
+	var floor int64 // packed sides unpack after this many decodes (0: the default)
+	if rng.IntN(2) == 0 {
+		floor = 1 + rng.Int64N(60)
+	}
 	mk := func(mark bool) *RegularJoin {
 		j := &RegularJoin{LeftKey: col(0), RightKey: col(0), LeftWidth: width, RightWidth: width, Preserve: preserve,
 			Cond: func(c *Ctx, r Row) Value { // ON … AND l.c3 <= r.c3 + 2
@@ -58,7 +63,7 @@ func testPackedSides(t *testing.T, rng *rand.Rand, preserve int, ao [2]bool, key
 			LeftFilter: func(c *Ctx, r Row) Value { return Bool(r[3].I != 5) },
 			LeftKeep:   keep[0], RightKeep: keep[1]}
 		if mark {
-			j.AppendOnly = ao
+			j.AppendOnly, j.unpackFloor = ao, floor
 		}
 		return j
 	}
@@ -215,4 +220,46 @@ func valuesText(r Row) string {
 		s += fmt.Sprintf("[%d %d %d %x %s]", v.T, v.Scale, v.I, math.Float64bits(v.F), str)
 	}
 	return s
+}
+
+// BenchmarkRegularJoinAppendOnly: Nexmark's auction ⋈ bid shape — an
+// INNER join of two append-only sides, 1,000 auctions (10 columns, three
+// strings) each met by the bids after it (7 columns, three strings, of
+// which the query keeps three); an op is one bid.
+func BenchmarkRegularJoinAppendOnly(b *testing.B) {
+	for _, name := range []string{"default", "packed", "allread", "q4", "q4packed"} {
+		b.Run(name, func(b *testing.B) {
+			col := func(i int) Expr { return func(c *Ctx, r Row) Value { return r[i] } }
+			bidKeep := []bool{true, false, true, false, false, true, false}
+			if name == "allread" {
+				bidKeep = nil
+			}
+			j := &RegularJoin{LeftKey: col(0), RightKey: col(0), LeftWidth: 10, RightWidth: 7, Preserve: -1,
+				AppendOnly: [2]bool{true, true}, RightKeep: bidKeep}
+			if name == "packed" || name == "q4packed" {
+				j.unpackFloor = math.MaxInt64
+			}
+			if name == "q4" || name == "q4packed" { // auction: id, date_time, expires, category
+				j.LeftKeep = []bool{true, false, false, false, false, true, true, false, true, false}
+			}
+			n := 0
+			out := emitFunc(func(c *Ctx, old, new Row, key []byte) { n++ })
+			c := &Ctx{}
+			str := func(s string) Value { return String([]byte(s)) }
+			var key []byte
+			for i := range 1000 {
+				key = strconv.AppendInt(append(key[:0], "0."...), int64(i), 10)
+				j.Change(c, LeftSide, key, Row{Int(int64(i)), str("item name"), str("a description of the item"), Int(100), Int(200),
+					Timestamp(int64(i)), Timestamp(int64(i) + 1000), Int(7), Int(10), str("extra extra extra")}, out)
+			}
+			bid := Row{Null, Int(5), Int(300), str("Google"), str("https://www.nexmark.com/abc/def/item.htm?query=1"), Null, str("some extra text")}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				bid[0], bid[5] = Int(int64(i%1000)), Timestamp(int64(i))
+				key = strconv.AppendInt(append(key[:0], "0."...), int64(i), 10)
+				j.Change(c, RightSide, key, bid, out)
+			}
+		})
+	}
 }
