@@ -108,6 +108,11 @@ type topnStage struct {
 	batching bool
 	ops      int          // changes since the last reconcile
 	held     *topnEntry   // the entry retracted in the current change
+	// pending: the entry of the key the current change retracted, still
+	// ranked: the change's insertion of the same key may replace its row
+	// in place (replace); anything else removes it first (settle).
+	pending *topnEntry
+	changed []*topnEntry // published entries whose rows replace took in place
 	removed  []*topnEntry // published entries removed since then
 	touched  []*topnEntry // entries inserted since then
 }
@@ -174,7 +179,14 @@ func (s *topnStage) Retract(c *Ctx, r Row, eventTimeMs int64, out Downstream) {
 			rs.Retract(c, r, eventTimeMs, &s.in)
 		}
 	} else if s.byKey != nil {
-		s.remove(s.inputKey(c, r, out))
+		key := s.inputKey(c, r, out)
+		if s.batching && s.pending == nil {
+			if old := s.byKey[string(key)]; old != nil {
+				s.pending = old // removed when the change does not replace it
+				return
+			}
+		}
+		s.remove(key)
 	}
 	if !s.batching {
 		s.reconcile(c, out)
@@ -398,6 +410,12 @@ func (s *topnStage) upsert(c *Ctx, key []byte, r Row) {
 	if !s.sortKey(c, r) {
 		return
 	}
+	if p := s.pending; p != nil {
+		if string(p.row[s.cfg.Width].S) == string(key) && s.replace(p, r, key) {
+			return
+		}
+		s.settle()
+	}
 	old := s.byKey[string(key)]
 	if old != nil && s.sameRow(old, r) {
 		return
@@ -433,8 +451,45 @@ func (s *topnStage) upsert(c *Ctx, key []byte, r Row) {
 	s.ops++
 }
 
+// replace takes r (ORDER BY values s.sh.sk) as the new row of pending
+// entry e, of key key, in place when that moves no row: the same row
+// (nothing changes), or the same ORDER BY values and no later row with
+// them (the new version, the latest arrival, ranks where e is). A
+// published entry's new row is upserted by reconcile; an unpublished one
+// stays out. It reports whether it did.
+func (s *topnStage) replace(e *topnEntry, r Row, key []byte) bool {
+	if s.sameRow(e, r) {
+		s.pending = nil
+		return true
+	}
+	if s.cmpKey(s.sh.sk, e) != 0 {
+		return false
+	}
+	if i := s.rank(e) + 1; i < size(s.root) && s.cmpKey(s.sh.sk, s.at(i)) == 0 {
+		return false
+	}
+	s.seq++
+	l, rt, prio, sz, pub := e.l, e.r, e.prio, e.size, e.pub
+	s.fill(e, r, key) // the key first in its buffer: where byKey's view of it points
+	e.l, e.r, e.prio, e.size, e.pub = l, rt, prio, sz, pub
+	s.pending = nil
+	if pub {
+		s.changed = append(s.changed, e)
+	}
+	return true
+}
+
+// settle removes the pending entry, which the change did not replace.
+func (s *topnStage) settle() {
+	if e := s.pending; e != nil {
+		s.pending = nil
+		s.remove(e.row[s.cfg.Width].S)
+	}
+}
+
 // remove deletes the row of key.
 func (s *topnStage) remove(key []byte) {
+	s.settle()
 	if old := s.byKey[string(key)]; old != nil {
 		s.drop(old)
 		delete(s.byKey, string(key))
@@ -478,7 +533,8 @@ func (s *topnStage) drop(e *topnEntry) {
 // N: deletes of rows that left it, then upserts of rows that entered it or
 // changed in it.
 func (s *topnStage) reconcile(c *Ctx, out Downstream) {
-	if s.ops == 0 && len(s.removed) == 0 && len(s.touched) == 0 {
+	s.settle()
+	if s.ops == 0 && len(s.removed) == 0 && len(s.touched) == 0 && len(s.changed) == 0 {
 		return
 	}
 	n := int(min(s.cfg.N, int64(1<<40)))
@@ -511,6 +567,7 @@ func (s *topnStage) reconcile(c *Ctx, out Downstream) {
 			s.sh.ups = append(s.sh.ups, e)
 		}
 	}
+	s.sh.ups = append(s.sh.ups, s.changed...)
 	if s.cfg.Bounded {
 		for size(s.root) > n {
 			e := s.at(size(s.root) - 1)
@@ -533,6 +590,8 @@ func (s *topnStage) reconcile(c *Ctx, out Downstream) {
 	}
 	clear(s.removed)
 	clear(s.touched)
+	clear(s.changed)
+	s.changed = s.changed[:0]
 	s.removed, s.touched, s.ops, s.held = s.removed[:0], s.touched[:0], 0, nil
 	if len(s.sh.free) > maxTopNFree {
 		clear(s.sh.free[maxTopNFree:])

@@ -32,6 +32,7 @@ type keyedTopN struct {
 	kbuf     []byte
 	batching bool
 	touched  []*topnStage // subs changed in the current change
+	last     *topnStage   // the sub of the latest row
 }
 
 var (
@@ -54,9 +55,12 @@ func (k *keyedTopN) sub(c *Ctx, r Row) *topnStage {
 		}
 		k.kbuf = AppendChangeKey(k.kbuf, v)
 	}
-	s := k.subs[string(k.kbuf)]
-	if s == nil {
-		s = k.newSub(k.kbuf)
+	s := k.last // a change's retraction and insertion: mostly one key
+	if s == nil || s.prefix[:len(s.prefix)-1] != string(k.kbuf) {
+		if s = k.subs[string(k.kbuf)]; s == nil {
+			s = k.newSub(k.kbuf)
+		}
+		k.last = s
 	}
 	if k.batching && !s.batching {
 		s.beginChange()
@@ -142,6 +146,7 @@ func (k *keyedTopN) Restore(b []byte) error {
 		return err
 	}
 	clear(k.subs)
+	k.last = nil
 	for _, x := range all {
 		if err := k.newSub(x.key).Restore(x.body); err != nil {
 			return err
