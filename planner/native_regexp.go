@@ -312,11 +312,11 @@ func nthMatch(c *runtime.Ctx, re *regexpFinder, s []byte, off int, occ int64) (m
 		occ = 1
 	}
 	for off <= len(s) {
-		x, ok := re.findIndex(s[off:])
+		x, ok := re.findIndexFrom(s, off)
 		if !ok {
 			return m, false
 		}
-		m = [2]int{x[0] + off, x[1] + off}
+		m = x
 		if occ--; occ == 0 {
 			return m, true
 		}
@@ -395,21 +395,16 @@ func regexpReplace(c *runtime.Ctx, f *regexpFinder, s []byte, off int, occ int64
 	for p := off; p <= len(s); {
 		var m []int
 		if groups {
-			if m = f.find(s[p:], true); m == nil {
+			if m = f.findFrom(s, p, true); m == nil {
 				break
 			}
 		} else {
-			x, ok := f.findIndex(s[p:])
+			x, ok := f.findIndexFrom(s, p)
 			if !ok {
 				break
 			}
 			whole = x
 			m = whole[:]
-		}
-		for i := range m {
-			if m[i] >= 0 {
-				m[i] += p
-			}
 		}
 		n++
 		if occ == 0 || n == occ {
@@ -506,6 +501,11 @@ type regexpFinder struct {
 	// simple, when the pattern has one of its shapes, finds matches (not
 	// groups) instead of RE2 (native_regexp_simple.go).
 	simple *simpleRE
+	// ctx, when the pattern reads the text before where it matches (^ or
+	// \A, a multi-line ^, \b, \B), is (?s:.)(pattern): a search from
+	// inside the text cannot run on the text's rest alone, so it runs ctx
+	// from the character before.
+	ctx *regexp.Regexp
 }
 
 // newRegexpFinder returns a finder of re (compiled from its String()).
@@ -513,6 +513,9 @@ func newRegexpFinder(re *regexp.Regexp) *regexpFinder {
 	f := &regexpFinder{re: re, src: re.String()}
 	if tree, err := syntax.Parse(re.String(), syntax.Perl); err == nil {
 		f.simple = newSimpleRE(tree)
+		if regexpReadsBefore(tree) {
+			f.ctx, _ = regexp.Compile(`(?s:.)(` + f.src + `)`) // f.src compiles alone: balanced
+		}
 	}
 	if p, _ := re.LiteralPrefix(); p != "" {
 		return f // RE2 itself skips to a literal prefix
@@ -585,7 +588,7 @@ func (f *regexpFinder) find(s []byte, sub bool) []int {
 // is simple.
 func (f *regexpFinder) findIndex(s []byte) ([2]int, bool) {
 	if f.simple != nil {
-		return f.simple.find(s)
+		return f.simple.findFrom(s, 0)
 	}
 	x := f.find(s, false)
 	if x == nil {
@@ -594,10 +597,76 @@ func (f *regexpFinder) findIndex(s []byte) ([2]int, bool) {
 	return [2]int{x[0], x[1]}, true
 }
 
+// findFrom is the first match of f in s at or after byte offset from (a
+// character's start), its offsets (and with sub its groups') in s; the
+// text before from is the match's context, as in MySQL (ICU), whose
+// search after a match, or from a position, goes on in the same text:
+// REGEXP_REPLACE('aaa', '^a', 'b') is 'baa', not 'bbb'.
+func (f *regexpFinder) findFrom(s []byte, from int, sub bool) []int {
+	if from == 0 {
+		return f.find(s, sub)
+	}
+	if !sub && f.simple != nil {
+		m, ok := f.simple.findFrom(s, from)
+		if !ok {
+			return nil
+		}
+		return m[:]
+	}
+	var m []int
+	base := from
+	if f.ctx != nil {
+		_, w := utf8.DecodeLastRune(s[:from])
+		base = from - w
+		if m = f.ctx.FindSubmatchIndex(s[base:]); m != nil {
+			m = m[2:] // the pattern's match and groups
+			if !sub {
+				m = m[:2]
+			}
+		}
+	} else {
+		m = f.find(s[from:], sub)
+	}
+	for i := range m {
+		if m[i] >= 0 {
+			m[i] += base
+		}
+	}
+	return m
+}
+
+// findIndexFrom is findFrom without groups, without allocating when the
+// pattern is simple.
+func (f *regexpFinder) findIndexFrom(s []byte, from int) ([2]int, bool) {
+	if f.simple != nil {
+		return f.simple.findFrom(s, from)
+	}
+	m := f.findFrom(s, from, false)
+	if m == nil {
+		return [2]int{}, false
+	}
+	return [2]int{m[0], m[1]}, true
+}
+
+// regexpReadsBefore: t has an assertion that reads the text before where
+// it is tested (^ or \A, a multi-line ^, \b, \B).
+func regexpReadsBefore(t *syntax.Regexp) bool {
+	switch t.Op {
+	case syntax.OpBeginText, syntax.OpBeginLine, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return true
+	}
+	for _, s := range t.Sub {
+		if regexpReadsBefore(s) {
+			return true
+		}
+	}
+	return false
+}
+
 // match is f.re.Match(s).
 func (f *regexpFinder) match(s []byte) bool {
 	if f.simple != nil {
-		_, ok := f.simple.find(s)
+		_, ok := f.simple.findFrom(s, 0)
 		return ok
 	}
 	if f.lit == nil {

@@ -293,21 +293,23 @@ func (m *simpleRE) from(s []byte, i, pos int) int {
 	return -1
 }
 
-// find is RE2's FindIndex(s): the leftmost-first match.
-func (m *simpleRE) find(s []byte) (match [2]int, found bool) {
-	pos := 0
+// findFrom is the leftmost-first match at or after from (a character's
+// start; RE2's FindIndex(s) from 0), ^ matching only at 0.
+func (m *simpleRE) findFrom(s []byte, from int) (match [2]int, found bool) {
+	pos := from
 	if m.lit != nil {
-		i := bytes.Index(s, m.lit)
+		i := bytes.Index(s[from:], m.lit)
 		if i < 0 {
 			return match, false
 		}
-		// Start where RE2's character-by-character walk from 0 passes at
-		// or before i-lead: a byte that is not a UTF-8 continuation byte
-		// is never inside a character the walk steps over.
-		if pos = i - m.lead; pos < 0 {
-			pos = 0
+		// Start where RE2's character-by-character walk from from passes
+		// at or before the literal's position - lead: a byte that is not a
+		// UTF-8 continuation byte is never inside a character the walk
+		// steps over.
+		if pos = from + i - m.lead; pos < from {
+			pos = from
 		}
-		for pos > 0 && s[pos]&0xc0 == 0x80 {
+		for pos > from && s[pos]&0xc0 == 0x80 {
 			pos--
 		}
 	}

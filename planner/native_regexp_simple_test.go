@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -83,7 +84,7 @@ func TestSimpleREAgainstRE2(t *testing.T) {
 				found++
 			}
 			if m != nil {
-				got, ok := m.find(s)
+				got, ok := m.findFrom(s, 0)
 				if ok != (want != nil) || ok && !slices.Equal(got[:], want) {
 					t.Fatalf("%s in %q: simple %v %v, RE2 %v", p.pat, s, got, ok, want)
 				}
@@ -94,6 +95,18 @@ func TestSimpleREAgainstRE2(t *testing.T) {
 			}
 			if got, want := f.match(s), re.Match(s); got != want {
 				t.Fatalf("%s in %q: match %v, RE2 %v", p.pat, s, got, want)
+			}
+			// a search from inside the text, which sees the text before
+			from := charOffset(s, int64(1+rng.IntN(utf8.RuneCount(s)+1)))
+			want = regexpFromReference(re, s, from, false)
+			if got, ok := f.findIndexFrom(s, from); ok != (want != nil) || ok && !slices.Equal(got[:], want) {
+				t.Fatalf("%s in %q from %d: %v %v, want %v", p.pat, s, from, got, ok, want)
+			}
+			if got := old.findFrom(s, from, false); !slices.Equal(got, want) {
+				t.Fatalf("%s in %q from %d: RE2 %v, want %v", p.pat, s, from, got, want)
+			}
+			if got, want := old.findFrom(s, from, true), regexpFromReference(re, s, from, true); !slices.Equal(got, want) {
+				t.Fatalf("%s in %q from %d: RE2's groups %v, want %v", p.pat, s, from, got, want)
 			}
 			// REGEXP_SUBSTR/INSTR's n-th match and REGEXP_REPLACE (without
 			// groups) from a character position: as with RE2 (old: the
@@ -117,4 +130,56 @@ func TestSimpleREAgainstRE2(t *testing.T) {
 			t.Fatalf("%s: %d of 20000 texts match: the test proves little", p.pat, found)
 		}
 	}
+}
+
+// regexpFromReference is the first match of re in s starting at or after
+// from, with the whole text as context: at each character start q from
+// from on, \A(?s:.){n}(re) (n characters before q) anchored at 0 says
+// whether and how re matches starting at q. Offsets (and with sub the
+// groups') in s.
+func regexpFromReference(re *regexp.Regexp, s []byte, from int, sub bool) []int {
+	for q := from; q <= len(s); {
+		key := strconv.Itoa(utf8.RuneCount(s[:q])) + " " + re.String()
+		at := regexpAtCache[key]
+		if at == nil {
+			at = regexp.MustCompile(`\A(?s:.){` + strconv.Itoa(utf8.RuneCount(s[:q])) + `}(` + re.String() + `)`)
+			regexpAtCache[key] = at
+		}
+		if m := at.FindSubmatchIndex(s); m != nil {
+			if sub {
+				return m[2:]
+			}
+			return m[2:4]
+		}
+		if q == len(s) {
+			break
+		}
+		_, w := utf8.DecodeRune(s[q:])
+		q += w
+	}
+	return nil
+}
+
+var regexpAtCache = map[string]*regexp.Regexp{}
+
+// TestRegexpSearchAfterAMatchSeesTheText: ^ anchors to the text, not to
+// where a search after a match (or from a position) starts, and \b, \B
+// and a multi-line ^ see the character before it — MySQL 8 and MariaDB
+// (REGEXP_REPLACE('aaa', '^a', 'b') is 'baa'; velort gave 'bbb').
+func TestRegexpSearchAfterAMatchSeesTheText(t *testing.T) {
+	runFbCases(t, []fbCase{
+		{"REGEXP_REPLACE('aaa', '^a', 'b')", fbRec, `"baa"`},
+		{"REGEXP_REPLACE('abab', '^ab', 'x')", fbRec, `"xab"`},
+		{"REGEXP_REPLACE('aaa', '^a?', '-')", fbRec, `"-aa"`},
+		{"REGEXP_REPLACE('aa', '(?m)^a', 'b')", fbRec, `"ba"`},
+		{"REGEXP_REPLACE('a\\na', '(?m)^a', 'b')", fbRec, `"b\nb"`},
+		{"REGEXP_REPLACE('aab', '\\\\ba', 'x')", fbRec, `"xab"`},
+		{"REGEXP_REPLACE('aa a', '\\\\Ba', 'x')", fbRec, `"ax a"`},
+		{"REGEXP_SUBSTR('aaa', '^a', 1, 2)", fbRec, `null`},
+		{"REGEXP_SUBSTR('&channel_id=1&channel_id=2', '(&|^)channel_id=[^&]*', 1, 2)", fbRec, `"&channel_id=2"`},
+		{"REGEXP_INSTR('aaa', '^a', 2)", fbRec, `0`},
+		{"REGEXP_INSTR('aaa', 'a$', 2)", fbRec, `3`},
+		{"REGEXP_REPLACE('aaa', '^a', 'b', 2)", fbRec, `"aaa"`},
+		{"REGEXP_REPLACE('channel_id=channel_id=5', '^&?channel_id=', '')", fbRec, `"channel_id=5"`},
+	})
 }
