@@ -153,6 +153,9 @@ func aggSpec(in *exprEnv, f runtime.AggFunc, arg sql.Expression) (runtime.AggSpe
 		}
 		spec.Arg, spec.ArgType = c.fn, c.typ
 		spec.ArgCol, spec.ArgIsCol = c.column(), c.column() >= 0
+		if err := splitFilter(in, &spec, arg, c); err != nil { // agg_filter.go
+			return spec, out, err
+		}
 		out.scale = c.scale
 		switch f {
 		case runtime.Sum:
@@ -260,6 +263,7 @@ func (q *Query) groupStage(in *exprEnv, partition int) (runtime.Stage, *exprEnv,
 	}
 	deps := make([]depSlot, len(gb.SelectedExprs))
 	var aggOut []compiled
+	var aggArgs []sql.Expression // per aggregate: its argument (shareConds)
 	for i, d := range gb.SelectedExprs {
 		deps[i] = depSlot{agg: -1, key: -1, win: -1}
 		if w, ok := isWindowCol(d); ok {
@@ -272,6 +276,10 @@ func (q *Query) groupStage(in *exprEnv, partition int) (runtime.Stage, *exprEnv,
 				return nil, nil, atCall(d, err)
 			}
 			deps[i].agg = len(cfg.Aggs)
+			for len(aggArgs) < len(cfg.Aggs) {
+				aggArgs = append(aggArgs, nil)
+			}
+			aggArgs = append(aggArgs, arg)
 			cfg.Aggs = append(cfg.Aggs, spec)
 			aggOut = append(aggOut, out)
 			continue
@@ -332,6 +340,7 @@ func (q *Query) groupStage(in *exprEnv, partition int) (runtime.Stage, *exprEnv,
 		cfg.Aggs = append(cfg.Aggs, spec)
 		aggOut = append(aggOut, compiled{typ: u.fn.Returns})
 	}
+	shareConds(cfg.Aggs, aggArgs)
 	cfg.Window = q.Window
 	cfg.Emit = q.Emit
 	// Kinds (kinds.go): over a changelog input the stage keeps what

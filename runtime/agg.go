@@ -74,6 +74,17 @@ type AggSpec struct {
 	// columns come from one row and an expression of them equals the group
 	// key it spells (GROUP BY k2 + y, SELECT k2 + y).
 	AnyValue bool
+	// Cond, when set, says Arg is CASE WHEN Cond THEN Then END (Flink's
+	// FILTER (WHERE Cond)): the argument is Then's value when Cond is
+	// TRUE, else NULL. A GROUP BY stage evaluates it split (ThenCol when
+	// ThenIsCol), each condition once per record: aggregates with the same
+	// CondID > 0 have the same condition (0: not shared). Arg stays the
+	// whole expression for every other reader.
+	Cond      Expr
+	CondID    int
+	Then      Expr
+	ThenIsCol bool
+	ThenCol   int
 }
 
 // AggUDF is a user aggregate whose state lives outside Go (a wasm

@@ -47,6 +47,7 @@ type groupStage struct {
 	kv, av   []Value
 	dk       [][]byte
 	out      Row
+	conds    *aggConds // CASE WHEN ... THEN x END arguments split (agg_args.go), nil if none
 
 	// state_ttl (state_ttl.go; no window only): ttl in ms (0: none), the
 	// watermark of the next sweep, the groups forgotten so far, and the
@@ -119,6 +120,7 @@ func newGroupStage(cfg GroupConfig) *groupStage {
 		dk:       make([][]byte, len(cfg.Aggs)),
 		out:      make(Row, len(cfg.Keys)+len(cfg.Aggs)+2),
 	}
+	s.conds = newAggConds(cfg.Aggs)
 	s.colKeys = len(cfg.KeyCols) == s.nk
 	for _, k := range cfg.KeyCols {
 		s.colKeys = s.colKeys && k >= 0
@@ -242,11 +244,15 @@ func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
 			s.kv[i] = e(c, r)
 		}
 	}
-	for j := range s.aggs {
-		if sp := &s.aggs[j]; sp.ArgIsCol {
-			s.av[j] = r[sp.ArgCol]
-		} else if sp.Arg != nil {
-			s.av[j] = sp.Arg(c, r)
+	if s.conds != nil {
+		s.condArgs(c, r)
+	} else {
+		for j := range s.aggs {
+			if sp := &s.aggs[j]; sp.ArgIsCol {
+				s.av[j] = r[sp.ArgCol]
+			} else if sp.Arg != nil {
+				s.av[j] = sp.Arg(c, r)
+			}
 		}
 	}
 	if c.Err != nil {

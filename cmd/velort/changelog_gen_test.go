@@ -117,6 +117,10 @@ type clGen struct {
 	rng *rand.Rand
 	db  *sql.DB
 	n   int // alias counter
+	// frng draws the FILTER-like aggregate arguments (CASE WHEN p THEN x
+	// END, filterArg) apart from rng, so that each seed's queries are
+	// otherwise those it had before they were added.
+	frng *rand.Rand
 }
 
 // genChangelogCase builds seed's case; the SQLite database it returns holds
@@ -128,7 +132,7 @@ func genChangelogCase(t *testing.T, seed int64) *clCase {
 		t.Fatal(err)
 	}
 	db.SetMaxOpenConns(1) // one connection: one :memory: database
-	g := &clGen{t: t, rng: rand.New(rand.NewSource(seed)), db: db}
+	g := &clGen{t: t, rng: rand.New(rand.NewSource(seed)), db: db, frng: rand.New(rand.NewSource(seed + 1<<40))}
 	c := &clCase{seed: seed, db: db}
 	// One source, or (one case in four) both: a chain can then read the
 	// other source further down.
@@ -557,6 +561,30 @@ func (g *clGen) pred(r *clRel, depth int) clExpr {
 	return clExpr{v: c.name + " " + op + " " + lit.v, s: c.name + " " + op + " " + lit.s, typ: clInt}
 }
 
+// filterArg returns, one time in three, the aggregate argument a as
+// CASE WHEN p THEN a END (Flink's FILTER (WHERE p), as Nexmark q15-q17
+// write it; the stage evaluates p once for all aggregates that share it),
+// p one of at most two conditions per query (filters), else a. It draws
+// from g.frng only.
+func (g *clGen) filterArg(r *clRel, a clExpr, filters []clExpr) (clExpr, []clExpr) {
+	if a.v == "*" || g.frng.Intn(3) != 0 {
+		return a, filters
+	}
+	var p clExpr
+	if k := g.frng.Intn(3); k < len(filters) {
+		p = filters[k]
+	} else {
+		main := g.rng
+		g.rng = g.frng
+		p = g.pred(r, 1)
+		g.rng = main
+		filters = append(filters, p)
+	}
+	a.v = "CASE WHEN " + p.v + " THEN " + a.v + " END"
+	a.s = "CASE WHEN " + p.s + " THEN " + a.s + " END"
+	return a, filters
+}
+
 // statelessQuery: a projection with a filter. Over a changelog it keeps
 // the input's key columns (so the output may be partitioned by them).
 func (g *clGen) statelessQuery(name string, from *clRel) *clQuery {
@@ -745,7 +773,10 @@ func (g *clGen) groupQuery(name string, from *clRel, global, changes bool, win *
 		vs, ss = append(vs, v+" AS "+c.name), append(ss, s+" AS "+c.name)
 		aggs = append(aggs, agg{v, s, c})
 	}
+	// The conditions of filterArg: few, so that aggregates share them.
+	var filters []clExpr
 	add := func(f string, a clExpr, typ clType, frac, inexact bool) { // f: "SUM(" or "SUM(DISTINCT "
+		a, filters = g.filterArg(from, a, filters)
 		addRaw(f+a.v+")", f+a.s+")", typ, frac, inexact, a.rough && !strings.HasPrefix(f, "COUNT"))
 	}
 	numeric := func() (clExpr, bool) {

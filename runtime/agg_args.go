@@ -1,0 +1,75 @@
+package runtime
+
+// aggConds evaluates the arguments of aggregates that are CASE WHEN cond
+// THEN x END (AggSpec.Cond) split: each distinct condition at most once
+// per record, when the first aggregate using it is reached (so the order
+// of evaluation, and of any error, is the whole expressions'), then x
+// only where the condition holds, as CASE does.
+type aggConds struct {
+	slot []int32  // per aggregate: its condition's slot, -1 when not split
+	seen []uint32 // per slot: gen when val holds the current record's value
+	val  []bool
+	gen  uint32
+}
+
+// newAggConds returns nil when no aggregate is split.
+func newAggConds(aggs []AggSpec) *aggConds {
+	var f *aggConds
+	ids := map[int]int32{}
+	for j := range aggs {
+		sp := &aggs[j]
+		if sp.Cond == nil || (!sp.ThenIsCol && sp.Then == nil) {
+			continue
+		}
+		if f == nil {
+			f = &aggConds{slot: make([]int32, len(aggs))}
+			for i := range f.slot {
+				f.slot[i] = -1
+			}
+		}
+		k, ok := ids[sp.CondID]
+		if !ok || sp.CondID <= 0 {
+			k = int32(len(f.val))
+			f.val = append(f.val, false)
+			f.seen = append(f.seen, 0)
+			if sp.CondID > 0 {
+				ids[sp.CondID] = k
+			}
+		}
+		f.slot[j] = k
+	}
+	return f
+}
+
+// condArgs loads every aggregate argument of r into s.av, as Process's
+// loop does, with split conditions evaluated once.
+func (s *groupStage) condArgs(c *Ctx, r Row) {
+	f := s.conds
+	f.gen++
+	if f.gen == 0 {
+		clear(f.seen)
+		f.gen = 1
+	}
+	for j := range s.aggs {
+		sp := &s.aggs[j]
+		if k := f.slot[j]; k >= 0 {
+			if f.seen[k] != f.gen {
+				f.seen[k] = f.gen
+				cv := sp.Cond(c, r)
+				f.val[k] = cv.T != TNull && Truthy(cv)
+			}
+			switch {
+			case !f.val[k]:
+				s.av[j] = Null
+			case sp.ThenIsCol:
+				s.av[j] = r[sp.ThenCol]
+			default:
+				s.av[j] = sp.Then(c, r)
+			}
+		} else if sp.ArgIsCol {
+			s.av[j] = r[sp.ArgCol]
+		} else if sp.Arg != nil {
+			s.av[j] = sp.Arg(c, r)
+		}
+	}
+}
