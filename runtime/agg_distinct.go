@@ -53,6 +53,12 @@ func distinctWord(v *Value) (w uint64, ok bool) {
 	return 0, false
 }
 
+// distinctWordType reports whether distinctSet keeps values of type t as
+// words (their aggDistinctKey is not read).
+func distinctWordType(t Type) bool {
+	return t == TInt || t == TTimestamp || t == TBool || t == TDouble
+}
+
 // wordValue is the value of type t whose word is w.
 func wordValue(t Type, w uint64) Value {
 	if t == TDouble {
@@ -71,11 +77,16 @@ func (d *distinctSet) slot(w uint64) uint64 {
 }
 
 // add inserts v (non-NULL; dk its aggDistinctKey encoding, read only
-// when v is not kept as a word) and reports whether it was new.
+// for a value not of a word type: the stage computes it only for those)
+// and reports whether it was new.
 func (d *distinctSet) add(v *Value, dk []byte) bool {
-	if w, ok := distinctWord(v); ok && (v.T == d.wt || d.wt == TNull) {
-		d.wt = v.T
-		return d.addWord(w)
+	if w, ok := distinctWord(v); ok {
+		if v.T == d.wt || d.wt == TNull {
+			d.wt = v.T
+			return d.addWord(w)
+		}
+		var buf [16]byte // a second word type: kept by its key
+		dk = aggDistinctKey(buf[:0], *v)
 	}
 	if d.other == nil {
 		d.other = make(map[string]struct{})
@@ -92,8 +103,12 @@ func (d *distinctSet) has(v *Value, dk []byte) bool {
 	if d == nil {
 		return false
 	}
-	if w, ok := distinctWord(v); ok && v.T == d.wt {
-		return d.hasWord(w)
+	if w, ok := distinctWord(v); ok {
+		if v.T == d.wt {
+			return d.hasWord(w)
+		}
+		var buf [16]byte
+		dk = aggDistinctKey(buf[:0], *v)
 	}
 	_, ok := d.other[string(dk)]
 	return ok

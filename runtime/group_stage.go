@@ -263,7 +263,7 @@ func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
 	}
 	if s.hasDistinct {
 		for j := range s.aggs {
-			if s.aggs[j].keepsSet() && s.av[j].T != TNull {
+			if s.aggs[j].keepsSet() && s.av[j].T != TNull && (s.retract || !distinctWordType(s.av[j].T)) { // (agg_distinct.go)
 				v := s.av[j]
 				if s.aggs[j].Ordered { // distinct by the text, not the sort key
 					v.S = orderedText(v.S)
