@@ -9,6 +9,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/expression/function"
+	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"github.com/velort/velort/runtime"
 )
@@ -626,6 +627,11 @@ func (env *exprEnv) caseMapConst(x sql.Expression, consts []sql.Expression) (run
 	case *function.Upper:
 		child, upper = f.Child, true
 	default:
+		return nil, false, nil, false, nil
+	}
+	if _, isKey := env.groupKeyOf(x); isKey || !types.IsText(child.Type()) {
+		// LOWER(s) is a GROUP BY key read from the group (s may not be
+		// there); a non-text s goes the general way (compiled once).
 		return nil, false, nil, false, nil
 	}
 	ks := make([][]byte, len(consts))
