@@ -16,13 +16,21 @@ import (
 // equality (−0 = +0, one NaN), so the two representations never hold
 // one value twice.
 type distinctSet struct {
-	wt    Type     // the type of the values in words (TNull: none yet)
-	words []uint64 // power-of-two table; 0 marks a free slot (the word 0 is hasZero)
-	shift uint8    // 64 − log2(len(words))
+	wt     Type  // the type of the words (TNull: none yet)
+	shift  uint8 // 64 − log2(len(words))
+	zero   bool  // the word 0 is held
+	nsmall uint8 // words in small (while words is nil)
+	// small holds the first nonzero words, before a table is needed: most
+	// groups of a fine-grained GROUP BY see few values, and their set then
+	// costs one allocation and is read in one or two cache lines.
+	small [distinctSmall]uint64
+	words []uint64 // power-of-two table; 0 marks a free slot
 	nw    int      // words held, the word 0 included
-	zero  bool     // the word 0 is held
 	other map[string]struct{}
 }
+
+// distinctSmall is the number of words a set holds without a table.
+const distinctSmall = 6
 
 // distinctMaxSlots bounds the table a reset set keeps for reuse.
 const distinctMaxSlots = 2 * maxKeptDistinct
@@ -123,8 +131,25 @@ func (d *distinctSet) addWord(w uint64) bool {
 		d.nw++
 		return true
 	}
-	if len(d.words) == 0 {
-		d.words, d.shift = make([]uint64, 8), 64-3
+	if d.words == nil {
+		for _, x := range d.small[:d.nsmall] {
+			if x == w {
+				return false
+			}
+		}
+		d.nw++
+		if int(d.nsmall) < len(d.small) {
+			d.small[d.nsmall] = w
+			d.nsmall++
+			return true
+		}
+		d.words, d.shift = make([]uint64, 16), 64-4 // the small words and w move to a table
+		for _, x := range d.small {
+			d.put(x)
+		}
+		d.nsmall = 0
+		d.put(w)
+		return true
 	}
 	mask := uint64(len(d.words) - 1)
 	for i := d.slot(w); ; i = (i + 1) & mask {
@@ -142,11 +167,26 @@ func (d *distinctSet) addWord(w uint64) bool {
 	}
 }
 
+// put stores w, known to be absent and nonzero, in the table (which has room).
+func (d *distinctSet) put(w uint64) {
+	mask := uint64(len(d.words) - 1)
+	i := d.slot(w)
+	for d.words[i] != 0 {
+		i = (i + 1) & mask
+	}
+	d.words[i] = w
+}
+
 func (d *distinctSet) hasWord(w uint64) bool {
 	if w == 0 {
 		return d.zero
 	}
-	if len(d.words) == 0 {
+	if d.words == nil {
+		for _, x := range d.small[:d.nsmall] {
+			if x == w {
+				return true
+			}
+		}
 		return false
 	}
 	mask := uint64(len(d.words) - 1)
@@ -163,16 +203,10 @@ func (d *distinctSet) hasWord(w uint64) bool {
 func (d *distinctSet) grow() {
 	old := d.words
 	d.words, d.shift = make([]uint64, 2*len(old)), d.shift-1
-	mask := uint64(len(d.words) - 1)
 	for _, w := range old {
-		if w == 0 {
-			continue
+		if w != 0 {
+			d.put(w)
 		}
-		i := d.slot(w)
-		for d.words[i] != 0 {
-			i = (i + 1) & mask
-		}
-		d.words[i] = w
 	}
 }
 
@@ -183,6 +217,7 @@ func (d *distinctSet) reset() {
 	} else {
 		clear(d.words)
 	}
+	d.nsmall = 0
 	if len(d.other) > maxKeptDistinct {
 		d.other = nil
 	} else {
@@ -197,6 +232,10 @@ func (d *distinctSet) eachKey(fn func(k []byte)) {
 	var buf []byte
 	if d.zero {
 		fn(aggDistinctKey(buf[:0], wordValue(d.wt, 0)))
+	}
+	for _, w := range d.small[:d.nsmall] {
+		buf = aggDistinctKey(buf[:0], wordValue(d.wt, w))
+		fn(buf)
 	}
 	for _, w := range d.words {
 		if w != 0 {
