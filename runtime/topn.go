@@ -108,13 +108,13 @@ type topnStage struct {
 	batching bool
 	ops      int          // changes since the last reconcile
 	held     *topnEntry   // the entry retracted in the current change
+	removed  []*topnEntry // published entries removed since then
+	touched  []*topnEntry // entries inserted since then
+	changed  []*topnEntry // published entries whose rows replace took in place
 	// pending: the entry of the key the current change retracted, still
 	// ranked: the change's insertion of the same key may replace its row
 	// in place (replace); anything else removes it first (settle).
 	pending *topnEntry
-	changed []*topnEntry // published entries whose rows replace took in place
-	removed  []*topnEntry // published entries removed since then
-	touched  []*topnEntry // entries inserted since then
 }
 
 // topnScratch is a Top-N stage's working space between calls, shared by
