@@ -2,9 +2,7 @@ package bench
 
 import (
 	"fmt"
-	goruntime "runtime"
 	"strings"
-	"syscall"
 	"unsafe"
 
 	"github.com/velort/velort/planner"
@@ -19,6 +17,7 @@ type nxEvents struct {
 	kind    []EventKind
 	rows    []runtime.Row
 	streams [3]*planner.Stream // by EventKind; nil when not read
+	mem     []byte             // the rows after moveOffHeap
 }
 
 var nxStreamNames = [3]string{"person", "auction", "bid"}
@@ -128,50 +127,92 @@ func (ev *nxEvents) json() [][]byte {
 	return encodeEach(ev.rows, func(i int) [][]byte { return heads[ev.kind[i]] })
 }
 
-// moveOffHeap moves the events (their rows, values and strings) into
-// memory mapped outside the Go heap, so that a garbage collection during
-// a timed run does not scan them: a partition loop's heap holds the few
-// records it is decoding, not the whole input. (Nothing there points into
-// the heap, which is what makes it safe; the mapping is released when ev
-// is unreachable.) Left on the heap if the mapping fails.
+// moveOffHeap moves the events (their rows, values and strings) into one
+// byte slice, which holds no pointers for a garbage collection to scan:
+// during a timed run the collector would otherwise scan the whole input,
+// where a partition loop's heap holds the few records it is decoding.
+// (The rows' values point into the slice itself; the slice lives as long
+// as the events, or an engine's reference into it.) The layout keeps what
+// the heap's was, which an engine's reads depend on: the rows of each kind
+// together, in event order; the strings bids share (the generator's
+// channels, URLs and extra letters) once, still shared; every other
+// string column by column (as small strings of one size were together on
+// the heap).
 func (ev *nxEvents) moveOffHeap() {
-	var nvals, nbytes int
-	for _, r := range ev.rows {
-		nvals += len(r)
-		for _, v := range r {
-			nbytes += len(v.S)
+	if len(ev.rows) == 0 {
+		return
+	}
+	valAt := make([]int, len(ev.rows)) // where each row's values go, rows of a kind together
+	nvals := 0
+	for k := range ev.streams {
+		for i, r := range ev.rows {
+			if int(ev.kind[i]) == k {
+				valAt[i] = nvals
+				nvals += len(r)
+			}
+		}
+	}
+	// The strings' bytes: the generator's pools, then column by column.
+	var strs []byte
+	pooled := map[*byte]int{}
+	var letters uintptr
+	lettersAt, lettersLen := 0, 0
+	if g := ev.nx; g != nil {
+		lettersAt, lettersLen = len(strs), len(g.letters)
+		letters = uintptr(unsafe.Pointer(unsafe.SliceData(g.letters)))
+		strs = append(strs, g.letters...)
+		for _, pool := range [][][2][]byte{g.hot, g.channels} {
+			for _, p := range pool {
+				for _, b := range p {
+					if len(b) > 0 {
+						pooled[unsafe.SliceData(b)] = len(strs)
+						strs = append(strs, b...)
+					}
+				}
+			}
+		}
+	}
+	strAt := make([]int, nvals)
+	for k := range ev.streams {
+		for c := range len(nxColumns[k]) {
+			for i, r := range ev.rows {
+				if int(ev.kind[i]) != k || c >= len(r) || r[c].S == nil {
+					continue
+				}
+				b := r[c].S
+				p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+				if at, ok := pooled[unsafe.SliceData(b)]; ok {
+					strAt[valAt[i]+c] = at
+				} else if letters != 0 && p >= letters && p+uintptr(len(b)) <= letters+uintptr(lettersLen) {
+					strAt[valAt[i]+c] = lettersAt + int(p-letters)
+				} else {
+					strAt[valAt[i]+c] = len(strs)
+					strs = append(strs, b...)
+				}
+			}
 		}
 	}
 	hdr := len(ev.rows) * int(unsafe.Sizeof(runtime.Row(nil)))
 	vals := nvals * int(unsafe.Sizeof(runtime.Value{}))
-	size := hdr + vals + nbytes
-	if size == 0 {
-		return
-	}
-	mem, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		return
-	}
+	mem := make([]byte, hdr+vals+len(strs))
 	rows := unsafe.Slice((*runtime.Row)(unsafe.Pointer(&mem[0])), len(ev.rows))
 	var all []runtime.Value
 	if nvals > 0 {
 		all = unsafe.Slice((*runtime.Value)(unsafe.Pointer(&mem[hdr])), nvals)
 	}
-	strs := mem[hdr+vals:]
-	at, sat := 0, 0
+	region := mem[hdr+vals:]
+	copy(region, strs)
 	for i, r := range ev.rows {
+		at := valAt[i]
 		dst := all[at : at+len(r) : at+len(r)]
-		at += len(r)
 		for j, v := range r {
 			if v.S != nil {
-				n := copy(strs[sat:], v.S)
-				v.S = strs[sat : sat+n : sat+n]
-				sat += n
+				o := strAt[at+j]
+				v.S = region[o : o+len(v.S) : o+len(v.S)]
 			}
 			dst[j] = v
 		}
 		rows[i] = dst
 	}
-	ev.rows, ev.nx = rows, nil
-	goruntime.AddCleanup(ev, func(m []byte) { syscall.Munmap(m) }, mem)
+	ev.rows, ev.nx, ev.mem = rows, nil, mem
 }
