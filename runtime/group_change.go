@@ -141,14 +141,17 @@ func (s *groupStage) processTracked(c *Ctx, gid int32, i int, first, last int64,
 				}
 				i++
 				p.cid, p.hasPre = cid, false
-				if having && s.cells[cid].vis {
+				keeps := s.keepsRow(cid)
+				if having && s.cells[cid].vis && !keeps {
 					s.stash(c, p)
 				}
 				s.updateCell(c, cid)
 				if c.Err != nil {
 					return
 				}
-				s.emitOne(c, p, cd, out)
+				if !keeps {
+					s.emitOne(c, p, cd, out)
+				}
 			}
 			return
 		}
@@ -159,7 +162,9 @@ func (s *groupStage) processTracked(c *Ctx, gid int32, i int, first, last int64,
 			break
 		}
 		i++
-		s.touch(c, cid, out, false)
+		if !s.keepsRow(cid) {
+			s.touch(c, cid, out, false)
+		}
 		if s.retract {
 			s.rApply(c, cid, 1)
 		} else {
@@ -332,15 +337,18 @@ func (s *groupStage) change(c *Ctx, old, new Row, out Downstream) bool {
 	if c.Err != nil {
 		return true
 	}
-	s.touch(c, cid, out, !same)
 	if same && !s.hasUDF {
 		if n := s.changedArgs(old, new); n < s.na {
+			if n > 0 || !s.quietUnchanged() {
+				s.touch(c, cid, out, false)
+			}
 			if s.changeSome(c, cid, old, new, n); c.Err == nil {
 				s.atOut = uint32(cid) + 1
 			}
 			return true
 		}
 	}
+	s.touch(c, cid, out, !same)
 	if s.rApply(c, cid, -1); c.Err != nil {
 		return true
 	}

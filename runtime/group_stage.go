@@ -64,6 +64,7 @@ type groupStage struct {
 	keepEmpty                 bool // a global aggregate with changelog output: never deleted
 	batching                  bool
 	atIn, atOut               uint32 // ExecuteChangeAt's hints: cell+1 of the change's old row, of its new row (hintedCell)
+	minMaxOnly                bool   // every aggregate is a MIN or a MAX (group_unchanged.go)
 	vcs                       []map[string]int32
 	slab                      []vcEntry
 	slabFree                  []int32
@@ -165,7 +166,9 @@ func newGroupStage(cfg GroupConfig) *groupStage {
 		}
 	}
 	s.mergeable = true
+	s.minMaxOnly = len(s.aggs) > 0
 	for j := range s.aggs {
+		s.minMaxOnly = s.minMaxOnly && (s.aggs[j].Func == Min || s.aggs[j].Func == Max)
 		s.mergeable = s.mergeable && s.aggs[j].mergeable()
 		s.hasDistinct = s.hasDistinct || s.aggs[j].keepsSet()
 		s.hasUDF = s.hasUDF || s.aggs[j].Func == UDF

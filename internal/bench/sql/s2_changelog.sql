@@ -3,7 +3,7 @@
 -- row and inserts the new one (SPEC §2 "Changelogs").
 -- Data: id=i%10000, symbol='SYM'||((id*7 + (i/10000)*(id%2)) % 200) (odd ids
 -- move to another symbol on each pass, even ids stay), price=100+(i%100),
--- quantity=i%1000.
+-- quantity=i%997 (an even id's update changes its quantity).
 CREATE STREAM positions (
     id       BIGINT,
     symbol   VARCHAR,
