@@ -14,12 +14,11 @@ import (
 // a changelog's key, are only valid until the stage's next call: strings
 // may alias buffers it reuses), is copied field by field into a byte
 // buffer allocated before the run — per row the op, the key's bytes and,
-// for each checked column, the value's type, scale, integer, the bits of
-// its float and its string's bytes. Nothing is put in canonical form,
-// hashed or looked up there. replay, outside the timed section, rebuilds
-// each row (the same values, field for field) and hands it, in order, to
-// the outSink, so the result and its check are the ones outSink.add
-// called during the run would make.
+// for each checked column, the value's type and what of it the check
+// reads (appendCaptured). Nothing is put in canonical form, hashed or
+// looked up there. replay, outside the timed section, rebuilds each row
+// and hands it, in order, to the outSink, so the result and its check are
+// the ones outSink.add called during the run would make.
 //
 // When the buffer is full (a run with more output than it holds), add
 // first calls drain, which stops the clocks, replays what the buffer
@@ -83,8 +82,31 @@ func (c *outCapture) add(r runtime.Row, op runtime.Op, key []byte) {
 	c.buf = b
 }
 
+// capFull marks a value of a type appendCaptured has no short form for:
+// every field follows.
+const capFull = 0xff
+
+// appendCaptured appends v: its type and what canonCell and a summed
+// column read of it — the integer (also kept for NULL), the float's bits,
+// a DECIMAL's scale and integer, a string's bytes; any other type with
+// every field.
 func appendCaptured(b []byte, v *runtime.Value) []byte {
-	b = append(b, byte(v.T), v.Scale)
+	switch v.T {
+	case runtime.TInt, runtime.TTimestamp, runtime.TBool, runtime.TNull:
+		b = append(b, byte(v.T))
+		return binary.LittleEndian.AppendUint64(b, uint64(v.I))
+	case runtime.TString, runtime.TJSON:
+		b = append(b, byte(v.T))
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(v.S)))
+		return append(b, v.S...)
+	case runtime.TDouble:
+		b = append(b, byte(v.T))
+		return binary.LittleEndian.AppendUint64(b, math.Float64bits(v.F))
+	case runtime.TDecimal:
+		b = append(b, byte(v.T), v.Scale)
+		return binary.LittleEndian.AppendUint64(b, uint64(v.I))
+	}
+	b = append(b, capFull, byte(v.T), v.Scale)
 	b = binary.LittleEndian.AppendUint64(b, uint64(v.I))
 	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v.F))
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(v.S)))
@@ -94,14 +116,35 @@ func appendCaptured(b []byte, v *runtime.Value) []byte {
 // readCaptured is the value appendCaptured wrote at the start of b (its
 // string aliases b) and the rest of b.
 func readCaptured(b []byte) (runtime.Value, []byte) {
-	v := runtime.Value{T: runtime.Type(b[0]), Scale: b[1],
-		I: int64(binary.LittleEndian.Uint64(b[2:])), F: math.Float64frombits(binary.LittleEndian.Uint64(b[10:]))}
-	n := int(binary.LittleEndian.Uint32(b[18:]))
-	b = b[22:]
-	if n > 0 {
-		v.S = b[:n:n]
+	if b[0] == capFull {
+		v := runtime.Value{T: runtime.Type(b[1]), Scale: b[2],
+			I: int64(binary.LittleEndian.Uint64(b[3:])), F: math.Float64frombits(binary.LittleEndian.Uint64(b[11:]))}
+		n := int(binary.LittleEndian.Uint32(b[19:]))
+		b = b[23:]
+		if n > 0 {
+			v.S = b[:n:n]
+		}
+		return v, b[n:]
 	}
-	return v, b[n:]
+	v := runtime.Value{T: runtime.Type(b[0])}
+	switch v.T {
+	case runtime.TString, runtime.TJSON:
+		n := int(binary.LittleEndian.Uint32(b[1:]))
+		b = b[5:]
+		if n > 0 {
+			v.S = b[:n:n]
+		}
+		return v, b[n:]
+	case runtime.TDouble:
+		v.F = math.Float64frombits(binary.LittleEndian.Uint64(b[1:]))
+	case runtime.TDecimal:
+		v.Scale = b[1]
+		v.I = int64(binary.LittleEndian.Uint64(b[2:]))
+		return v, b[10:]
+	default:
+		v.I = int64(binary.LittleEndian.Uint64(b[1:]))
+	}
+	return v, b[9:]
 }
 
 // replay hands every captured row, in order, to the sink and empties the

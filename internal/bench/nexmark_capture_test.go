@@ -152,3 +152,39 @@ var errTest = errorString("no rerun in this test")
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+// TestCaptureRoundTrip: a row comes back from the capture buffer with the
+// canonical text and integers it went in with, for every type (also one
+// without a short form), with its op and key.
+func TestCaptureRoundTrip(t *testing.T) {
+	rows := []runtime.Row{
+		{runtime.Int(-42), runtime.Timestamp(1705276800123), runtime.Bool(true), runtime.Null, runtime.Double(0.1 + 0.2),
+			runtime.Decimal(-123450, 3), runtime.String([]byte("héllo|x")), {T: runtime.TJSON, S: []byte(`{"a":1}`)},
+			{T: runtime.Type(200), Scale: 7, I: 9, F: 1.5, S: []byte("odd")}, runtime.String(nil), {T: runtime.TNull, I: 5}},
+		{runtime.Int(1 << 62), runtime.String([]byte("second"))},
+	}
+	c := newOutCapture(newOutSink(nil, true, -1, false), captureSlack+1024)
+	keys := [][]byte{[]byte("k1"), nil}
+	ops := []runtime.Op{runtime.OpUpsert, runtime.OpDelete}
+	for i, r := range rows {
+		c.add(r, ops[i], keys[i])
+	}
+	b := c.buf
+	for i, want := range rows {
+		var got runtime.Row
+		var op runtime.Op
+		var key []byte
+		got, op, key, b = c.decode(b)
+		if op != ops[i] || string(key) != string(keys[i]) || len(got) != len(want) {
+			t.Fatalf("row %d: op %v key %q width %d, want %v %q %d", i, op, key, len(got), ops[i], keys[i], len(want))
+		}
+		for j := range want {
+			if g, w := string(canonCell(nil, got[j])), string(canonCell(nil, want[j])); g != w || got[j].I != want[j].I && want[j].T != runtime.TString && want[j].T != runtime.TJSON && want[j].T != runtime.TDouble {
+				t.Errorf("row %d column %d: %q (I %d), want %q (I %d)", i, j, g, got[j].I, w, want[j].I)
+			}
+		}
+	}
+	if len(b) != 0 {
+		t.Fatalf("%d bytes left", len(b))
+	}
+}
