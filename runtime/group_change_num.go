@@ -155,6 +155,22 @@ func (s *groupStage) changeSome(c *Ctx, cid int32, old, new Row, n int) {
 // rApplyChanged is rApply for the aggregates changedArgs marked (no user
 // aggregates).
 func (s *groupStage) rApplyChanged(c *Ctx, cid int32, sign int64) {
+	if sf := s.sumFirst; sf >= 0 {
+		// The one exact SUM first, as rApply does: its overflow returns
+		// before any other aggregate changes.
+		base := int(cid) * s.na
+		if s.picks[sf].chg {
+			if s.rOne(c, base+sf, sf, sign); c.Err != nil {
+				return
+			}
+		}
+		for j := range s.aggs {
+			if j != sf && s.picks[j].chg {
+				s.rOne(c, base+j, j, sign)
+			}
+		}
+		return
+	}
 	if len(s.exactSums) > 0 && s.rSumsOverflowOf(cid, sign, true) {
 		c.Err = errSumOverflow
 		return
