@@ -99,6 +99,7 @@ type joinSide struct {
 	nokey []*regRow             // an append-only side's rows whose join key is NULL
 	// nokeyList: a packed side's rows whose join key is NULL.
 	nokeyList rowList
+	other     *joinSide // the other side (set by init)
 }
 
 // joinGroup is the rows of one side with one join key, in arrival order
@@ -112,6 +113,11 @@ type joinGroup struct {
 	// packed: the group of a packed side, whose rows are list (no rows).
 	packed bool
 	list   rowList
+	// peer is the other side's group of the same join key (nil: none), so
+	// that a change whose side has the key's group finds the other side's
+	// without a second lookup. Groups are linked when made and unlinked
+	// when removed (joinSide.link, joinSide.unlink).
+	peer *joinGroup
 }
 
 // regRow is one live row of a side.
@@ -145,6 +151,7 @@ func (j *RegularJoin) init() {
 	}
 	w := j.LeftWidth + j.RightWidth
 	j.wide = [2]Row{make(Row, w), make(Row, w)}
+	j.sides[0].other, j.sides[1].other = &j.sides[1], &j.sides[0]
 	for s := range j.sides {
 		width, keep := j.LeftWidth, j.LeftKeep
 		if s == RightSide {
@@ -249,10 +256,10 @@ func (j *RegularJoin) Change(c *Ctx, side int, rowKey []byte, new Row, out JoinE
 	}
 	var og, ng *joinGroup // the other side's rows matching old and new
 	if old != nil && old.hasKey {
-		og = other.group(old)
+		og = other.peerGroup(old)
 	}
 	if n != nil && n.hasKey {
-		ng = other.group(n)
+		ng = other.peerGroup(n)
 	}
 	if old != nil && n != nil && old.hasKey && n.hasKey && sameJoinKey(old, n) {
 		for it := j.rowsOf(1-side, ng); ; {
@@ -552,11 +559,7 @@ func (s *joinSide) add(r *regRow) {
 	if g == nil || g.gone {
 		if g = s.group(r); g == nil {
 			g = &joinGroup{key: r.joinKey, ikey: r.ikey, isInt: r.isInt}
-			if r.isInt {
-				s.byInt[r.ikey] = g
-			} else {
-				s.byKey[r.joinKey] = g
-			}
+			s.link(g)
 		}
 	}
 	r.group, r.idx = g, len(g.rows)
@@ -596,13 +599,49 @@ func (s *joinSide) remove(r *regRow) {
 	g.rows = rows[:last]
 	r.group = nil
 	if last == 0 {
-		if g.isInt {
-			delete(s.byInt, g.ikey)
-		} else {
-			delete(s.byKey, g.key)
-		}
-		g.gone = true
+		s.unlink(g)
 	}
+}
+
+// link adds new group g to the side's groups and links it with the other
+// side's group of its key.
+func (s *joinSide) link(g *joinGroup) {
+	o := s.other
+	if g.isInt {
+		s.byInt[g.ikey] = g
+		g.peer = o.byInt[g.ikey]
+	} else {
+		s.byKey[g.key] = g
+		g.peer = o.byKey[g.key]
+	}
+	if g.peer != nil {
+		g.peer.peer = g
+	}
+}
+
+// unlink removes group g (no rows left) from the side's groups.
+func (s *joinSide) unlink(g *joinGroup) {
+	if g.isInt {
+		delete(s.byInt, g.ikey)
+	} else {
+		delete(s.byKey, g.key)
+	}
+	g.gone = true
+	if g.peer != nil {
+		g.peer.peer = nil
+		g.peer = nil
+	}
+}
+
+// peerGroup is the group of this side with the join key of r, a row of the
+// other side (r.hasKey), nil when it has none: the peer of r's group when
+// r has one (a row of the other side's state, or a change's row whose
+// group was found), else looked up.
+func (s *joinSide) peerGroup(r *regRow) *joinGroup {
+	if g := r.group; g != nil && !g.gone {
+		return g.peer
+	}
+	return s.group(r)
 }
 
 // group is the group of r's join key (r.hasKey), nil when it has none.

@@ -186,11 +186,7 @@ func (j *RegularJoin) storePacked(side int, n *regRow, rowKey []byte) {
 	g := n.group
 	if g == nil {
 		g = &joinGroup{key: n.joinKey, ikey: n.ikey, isInt: n.isInt, packed: true}
-		if n.isInt {
-			st.byInt[n.ikey] = g
-		} else {
-			st.byKey[n.joinKey] = g
-		}
+		st.link(g)
 	}
 	j.packRow(&g.list, side, rowKey, n.row)
 }
