@@ -1,0 +1,6 @@
+CREATE STREAM s (k VARCHAR, x BIGINT, y BIGINT) WITH (subject = 's', format = 'json');
+CREATE STREAM o WITH (subject = 'o', format = 'json') AS
+WITH c0 AS (SELECT k, x, y FROM s WHERE x >= 0),
+     c1 AS (SELECT k, x, y FROM c0 WHERE x >= 0),
+     c2 AS (SELECT k, x, y FROM c1 WHERE x >= 0)
+SELECT k, x, y FROM c2 WHERE y >= 0;
