@@ -51,20 +51,34 @@ CREATE STREAM agg WITH (subject = 'al.agg') AS SELECT k, COUNT(*) AS n, SUM(v) A
 		// allocates for, on its own goroutines: counted up to a flush): the
 		// loop may allocate what a bare PublishMsg of such a message does,
 		// and nothing more.
+		calls := 0
 		if q.OutputChangelog() {
 			h := &nats.Msg{Subject: "al.bare", Data: []byte(`{"k":"AAPL","n":1,"total":7}`),
 				Header: nats.Header{HeaderOp: []string{"upsert"}, HeaderKey: []string{"AAPL"}}}
 			want := allocsFlushed(t, nc, func() { _ = nc.PublishMsg(h) })
-			if a := allocsFlushed(t, nc, func() { _ = l.process(m) }); a > want {
+			if a := allocsFlushed(t, nc, func() { calls++; _ = l.process(m) }); a > want {
 				t.Errorf("%s: %v allocations per record, want at most %v (a bare PublishMsg)", q.Name, a, want)
 			}
-		} else if a := testing.AllocsPerRun(1000, func() { _ = l.process(m) }); a != 0 {
+		} else if a := leastAllocsPerRun(1000, func() { calls++; _ = l.process(m) }); a != 0 {
 			t.Errorf("%s: %v allocations per record", q.Name, a)
 		}
-		if l.Stats.Out.Load() != 1001+1 || l.Stats.DeadLettered.Load() != 0 {
+		if l.Stats.Out.Load() != uint64(calls)+1 || l.Stats.DeadLettered.Load() != 0 {
 			t.Errorf("%s: %d outputs, %d dead letters", q.Name, l.Stats.Out.Load(), l.Stats.DeadLettered.Load())
 		}
 	}
+}
+
+// leastAllocsPerRun is the least of 5 testing.AllocsPerRun(runs, f): the
+// count is of the whole process, and the in-process NATS server's
+// goroutines allocate now and then for the messages f publishes (on a
+// loaded machine, once in a few dozen runs, enough for a whole allocation
+// per call in one count). An allocation of f's own is in every count.
+func leastAllocsPerRun(runs int, f func()) float64 {
+	least := testing.AllocsPerRun(runs, f)
+	for i := 1; i < 5 && least > 0; i++ {
+		least = min(least, testing.AllocsPerRun(runs, f))
+	}
+	return least
 }
 
 // allocsFlushed is testing.AllocsPerRun(1000, f) counting, as well, what
