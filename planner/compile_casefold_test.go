@@ -71,15 +71,7 @@ func TestCaseMappedComparisonsInSQL(t *testing.T) {
 	in := "'apple', 'google', 'facebook', 'baidu', 'k', 'ß'"
 	sel = append(sel, "LOWER(s) IN ("+in+") AS fin, CONCAT(LOWER(s)) IN ("+in+") AS gin",
 		"UPPER(s) NOT IN ('APPLE', 'K', 'SS') AS fnin, CONCAT(UPPER(s)) NOT IN ('APPLE', 'K', 'SS') AS gnin")
-	pl, err := Parse("e.sql", fbStream+"CREATE STREAM o WITH (subject = 'o') AS SELECT "+strings.Join(sel, ", ")+" FROM t;", Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := pl.Queries[0]
-	pipe, err := q.NewPipeline(0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	q, pipe := checkPipeline(t, fbStream+"CREATE STREAM o WITH (subject = 'o') AS SELECT "+strings.Join(sel, ", ")+" FROM t;")
 	dec := runtime.NewDecoder(q.Source.Columns, q.Read)
 	row := make(runtime.Row, len(q.Source.Columns))
 	var names []string
