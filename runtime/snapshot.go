@@ -45,8 +45,11 @@ func (e *snapEnc) valueList(r []Value) {
 	}
 }
 
-// value encodes every field of v exactly (a flags byte says which are set).
-func (e *snapEnc) value(v *Value) {
+// valueFields is the flags byte of an exact encoding of v: which of its
+// fields are set (1 Scale, 2 I, 4 F's bits, 8 S, even empty). Snapshots
+// and the Top-N arena (topnPutValue) write a value as its type, these
+// flags and the fields set.
+func valueFields(v *Value) uint8 {
 	var fl uint8
 	if v.Scale != 0 {
 		fl |= 1
@@ -60,6 +63,12 @@ func (e *snapEnc) value(v *Value) {
 	if v.S != nil {
 		fl |= 8
 	}
+	return fl
+}
+
+// value encodes every field of v exactly (a flags byte says which are set).
+func (e *snapEnc) value(v *Value) {
+	fl := valueFields(v)
 	e.u8(uint8(v.T))
 	e.u8(fl)
 	if fl&1 != 0 {

@@ -111,23 +111,11 @@ func topnValueSize(v *Value) int {
 	return n
 }
 
-// topnPutValue encodes every field of v exactly at b[at:] (a flags byte
-// says which are set: 1 Scale, 2 I, 4 F, 8 S) and returns the offset
-// after it.
+// topnPutValue encodes every field of v exactly at b[at:] (its type, its
+// valueFields flags, the fields set: fixed-width, where a snapshot writes
+// varints) and returns the offset after it.
 func topnPutValue(b []byte, at int, v *Value) int {
-	var fl uint8
-	if v.Scale != 0 {
-		fl |= 1
-	}
-	if v.I != 0 {
-		fl |= 2
-	}
-	if math.Float64bits(v.F) != 0 {
-		fl |= 4
-	}
-	if v.S != nil {
-		fl |= 8
-	}
+	fl := valueFields(v)
 	b[at], b[at+1] = uint8(v.T), fl
 	at += 2
 	if fl&1 != 0 {
