@@ -150,12 +150,7 @@ func (p *Pipeline) upsertKeyed(c *Ctx, r Row, key []byte) bool {
 // writes itself (in projected order) into the row returned: op and key
 // are set; the caller counts the row (nouts++) once written.
 func (p *Pipeline) keyedSlot(op Op, key []byte) Row {
-	if p.nouts == len(p.outs) {
-		p.outs = append(p.outs, make(Row, len(p.Project)))
-		p.ids = append(p.ids, nil)
-		p.ops = append(p.ops, OpAppend)
-		p.keys = append(p.keys, nil)
-	}
+	p.growOuts()
 	n := p.nouts
 	p.ops[n] = op
 	p.keys[n] = append(p.keys[n][:0], key...)
@@ -172,12 +167,7 @@ func (p *Pipeline) deleteKeyed(c *Ctx, r Row, key []byte) {
 // recordKeyed is record (pipeline.go) for a changelog output whose key
 // text is given, not written by OutKey.
 func (p *Pipeline) recordKeyed(c *Ctx, r Row, op Op, key []byte) {
-	if p.nouts == len(p.outs) {
-		p.outs = append(p.outs, make(Row, len(p.Project)))
-		p.ids = append(p.ids, nil)
-		p.ops = append(p.ops, OpAppend)
-		p.keys = append(p.keys, nil)
-	}
+	p.growOuts()
 	n := p.nouts
 	if p.Identity != nil {
 		p.ids[n] = p.Identity(p.ids[n][:0], r)

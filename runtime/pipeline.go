@@ -187,14 +187,20 @@ func (p *Pipeline) Emit(c *Ctx, r Row) {
 	}
 }
 
-// record projects r into the next output, with op and key for a changelog.
-func (p *Pipeline) record(c *Ctx, r Row, op Op) {
+// growOuts makes room for one more output (the buffers are reused from
+// call to call: only the first records that far allocate).
+func (p *Pipeline) growOuts() {
 	if p.nouts == len(p.outs) {
 		p.outs = append(p.outs, make(Row, len(p.Project)))
 		p.ids = append(p.ids, nil)
 		p.ops = append(p.ops, OpAppend)
 		p.keys = append(p.keys, nil)
 	}
+}
+
+// record projects r into the next output, with op and key for a changelog.
+func (p *Pipeline) record(c *Ctx, r Row, op Op) {
+	p.growOuts()
 	if p.Identity != nil {
 		p.ids[p.nouts] = p.Identity(p.ids[p.nouts][:0], r)
 	}
