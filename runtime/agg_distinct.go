@@ -49,14 +49,7 @@ func distinctWord(v *Value) (w uint64, ok bool) {
 	case TInt, TTimestamp, TBool:
 		return uint64(v.I), true
 	case TDouble:
-		f := v.F
-		if f == 0 {
-			f = 0 // -0 == +0
-		}
-		if f != f {
-			f = math.NaN()
-		}
-		return math.Float64bits(f), true
+		return distinctFloatBits(v.F), true
 	}
 	return 0, false
 }

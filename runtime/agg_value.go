@@ -159,20 +159,25 @@ func aggKeyEqual(a, b *Value) bool {
 	return a.I == b.I
 }
 
+// distinctFloatBits is f's bits with the DOUBLEs DISTINCT takes as equal
+// made equal: -0 is +0, every NaN the one NaN.
+func distinctFloatBits(f float64) uint64 {
+	if f == 0 {
+		f = 0 // -0 == +0
+	}
+	if f != f {
+		f = math.NaN()
+	}
+	return math.Float64bits(f)
+}
+
 // aggDistinctKey appends a byte encoding of a non-NULL value such that two
 // values encode equally exactly when they are equal.
 func aggDistinctKey(dst []byte, v Value) []byte {
 	dst = append(dst, byte(v.T))
 	switch v.T {
 	case TDouble:
-		f := v.F
-		if f == 0 {
-			f = 0 // -0 == +0
-		}
-		if f != f {
-			f = math.NaN()
-		}
-		return binary.LittleEndian.AppendUint64(dst, math.Float64bits(f))
+		return binary.LittleEndian.AppendUint64(dst, distinctFloatBits(v.F))
 	case TString, TJSON:
 		return append(dst, v.S...)
 	case TDecimal:
