@@ -70,11 +70,15 @@ func wordValue(t Type, w uint64) Value {
 
 func (d *distinctSet) len() int { return d.nw + len(d.other) }
 
-// slot is the home slot of word w (Fibonacci hashing of the seeded word).
-func (d *distinctSet) slot(w uint64) uint64 {
+// slot is the home slot of word w.
+func (d *distinctSet) slot(w uint64) uint64 { return distinctSlot(w, d.shift) }
+
+// distinctSlot is the home slot of word w in a table of 2^(64−shift)
+// slots (Fibonacci hashing of the seeded word).
+func distinctSlot(w uint64, shift uint8) uint64 {
 	h := (w ^ distinctSeed) * 0x9e3779b97f4a7c15
 	h ^= h >> 29
-	return (h * 0xbf58476d1ce4e5b9) >> d.shift
+	return (h * 0xbf58476d1ce4e5b9) >> shift
 }
 
 // add inserts v (non-NULL; dk its aggDistinctKey encoding, read only

@@ -31,6 +31,9 @@ func (s *groupStage) allocCell(c *Ctx, gid int32, start, end int64) int32 {
 	} else {
 		cid = int32(len(s.cells))
 		s.cells = append(s.cells, cellInfo{})
+		for range s.fams {
+			s.msets = append(s.msets, maskSet{})
+		}
 		for range s.na {
 			s.accs = append(s.accs, accum{})
 			if s.retract {
@@ -63,6 +66,9 @@ func (s *groupStage) releaseCell(cid int32) {
 	base := int(cid) * s.na
 	for j := range s.aggs {
 		s.accs[base+j].reset(&s.aggs[j])
+	}
+	for f := range s.fams {
+		s.msets[int(cid)*len(s.fams)+f].reset()
 	}
 	if s.vcs != nil {
 		for j := range s.aggs {

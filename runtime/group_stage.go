@@ -48,6 +48,13 @@ type groupStage struct {
 	dk       [][]byte
 	out      Row
 	conds    *aggConds // CASE WHEN ... THEN x END arguments split (agg_args.go), nil if none
+	// Shared distinct sets (agg_distinct_shared.go): the families, each
+	// aggregate's family (-1: none; nil: no family), a set per cell and
+	// family, and a scratch key.
+	fams  []distinctFamily
+	famOf []int8
+	msets []maskSet
+	kb    []byte
 
 	// state_ttl (state_ttl.go; no window only): ttl in ms (0: none), the
 	// watermark of the next sweep, the groups forgotten so far, and the
@@ -165,6 +172,9 @@ func newGroupStage(cfg GroupConfig) *groupStage {
 			}
 		}
 	}
+	if !s.retract && s.kind != Session {
+		s.fams, s.famOf = distinctFamilies(cfg.Aggs, s.conds)
+	}
 	s.mergeable = true
 	s.minMaxOnly = len(s.aggs) > 0
 	for j := range s.aggs {
@@ -266,7 +276,7 @@ func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
 	}
 	if s.hasDistinct {
 		for j := range s.aggs {
-			if s.aggs[j].keepsSet() && s.av[j].T != TNull && (s.retract || !distinctWordType(s.av[j].T)) { // (agg_distinct.go)
+			if s.aggs[j].keepsSet() && s.av[j].T != TNull && (s.retract || !distinctWordType(s.av[j].T)) && (s.famOf == nil || s.famOf[j] < 0) { // (agg_distinct.go)
 				v := s.av[j]
 				if s.aggs[j].Ordered { // distinct by the text, not the sort key
 					v.S = orderedText(v.S)
@@ -349,9 +359,12 @@ func (s *groupStage) updateCell(c *Ctx, cid int32) {
 			}
 		}
 		for j := range accs {
-			if s.aggs[j].Func != UDF {
+			if s.aggs[j].Func != UDF && (s.famOf == nil || s.famOf[j] < 0) {
 				accs[j].update(c, &s.aggs[j], &s.av[j], s.dk[j], s.seq)
 			}
+		}
+		if s.famOf != nil {
+			s.updateFamilies(accs, cid)
 		}
 		return
 	}
@@ -360,10 +373,22 @@ func (s *groupStage) updateCell(c *Ctx, cid int32) {
 			return // overflow: the sum and every other aggregate unchanged
 		}
 		for j := range accs {
-			if j != sf {
+			if j != sf && (s.famOf == nil || s.famOf[j] < 0) {
 				accs[j].update(c, &s.aggs[j], &s.av[j], s.dk[j], s.seq)
 			}
 		}
+		if s.famOf != nil {
+			s.updateFamilies(accs, cid)
+		}
+		return
+	}
+	if s.famOf != nil {
+		for j := range accs {
+			if s.famOf[j] < 0 {
+				accs[j].update(c, &s.aggs[j], &s.av[j], s.dk[j], s.seq)
+			}
+		}
+		s.updateFamilies(accs, cid)
 		return
 	}
 	for j := range accs {

@@ -126,12 +126,32 @@ func (s *groupStage) snapConfig(e *snapEnc) {
 
 func (s *groupStage) snapAccs(e *snapEnc, cid int32) {
 	for j := range s.na {
-		s.accs[int(cid)*s.na+j].snapshot(e)
+		a := &s.accs[int(cid)*s.na+j]
+		if s.famOf == nil || s.famOf[j] < 0 {
+			a.snapshot(e)
+			continue
+		}
+		// A shared set's member: its values as a set of its own (agg_distinct_shared.go).
+		f := int(s.famOf[j])
+		a.snapshotFields(e)
+		keys := s.msets[int(cid)*len(s.fams)+f].memberKeys(slices.Index(s.fams[f].members, j))
+		snapKeys(e, keys)
 	}
 }
 
 // snapshot encodes every field of an aggregate state (not UDF state).
 func (a *accum) snapshot(e *snapEnc) {
+	a.snapshotFields(e)
+	if a.set == nil || a.set.len() == 0 {
+		e.uvar(0)
+		return
+	}
+	snapKeys(e, a.set.sortedKeys()) // sorted: equal states encode equally
+}
+
+// snapshotFields encodes the fields of an aggregate state before its
+// distinct values.
+func (a *accum) snapshotFields(e *snapEnc) {
 	e.ivar(a.n)
 	e.ivar(a.i)
 	e.f64(a.f)
@@ -140,11 +160,10 @@ func (a *accum) snapshot(e *snapEnc) {
 	e.u8(uint8(a.t))
 	e.u8(a.sc)
 	e.bytes(a.s)
-	if a.set == nil || a.set.len() == 0 {
-		e.uvar(0)
-		return
-	}
-	keys := a.set.sortedKeys() // sorted: equal states encode equally
+}
+
+// snapKeys encodes distinct values' sorted keys.
+func snapKeys(e *snapEnc, keys []string) {
 	e.uvar(uint64(len(keys)))
 	for _, k := range keys {
 		e.uvar(uint64(len(k)))
@@ -271,14 +290,23 @@ func (s *groupStage) restoreGroup(d *snapDec) int32 {
 
 func (s *groupStage) restoreAccs(d *snapDec, cid int32) {
 	for j := range s.na {
-		s.accs[int(cid)*s.na+j].restore(d)
+		a := &s.accs[int(cid)*s.na+j]
+		a.restore(d)
+		if s.famOf == nil || s.famOf[j] < 0 || a.set == nil {
+			continue
+		}
+		// A shared set's member: its values join the family's set with its bit.
+		f := int(s.famOf[j])
+		ms, b := &s.msets[int(cid)*len(s.fams)+f], slices.Index(s.fams[f].members, j)
+		a.set.eachKey(func(k []byte) { ms.addKey(k, b) })
+		a.set = nil
 	}
 }
 
 // reset empties the stage (fresh state, as after newGroupStage).
 func (s *groupStage) reset() {
 	s.keys = newKeyIndex(s.nk)
-	s.groups, s.cells, s.accs, s.freeCells, s.heap = nil, nil, nil, nil, nil
+	s.groups, s.cells, s.accs, s.freeCells, s.heap, s.msets = nil, nil, nil, nil, nil, nil
 	s.vcs, s.slab, s.slabFree, s.npend, s.batching = nil, nil, nil, 0, false
 	s.heaps, s.stale = nil, s.stale[:0]
 	s.wins = windowSet{}

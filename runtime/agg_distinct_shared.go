@@ -1,0 +1,275 @@
+package runtime
+
+import (
+	"math/bits"
+	"slices"
+)
+
+// Shared distinct sets. COUNT(DISTINCT x) and COUNT(DISTINCT CASE WHEN c
+// THEN x END) of one stage often count the same column under different
+// conditions (Nexmark q15–q17, Flink's COUNT(DISTINCT x) FILTER (WHERE c)).
+// Instead of one set per aggregate, each cell keeps one set per such
+// column (a family), and each value in it a bit per aggregate that has
+// counted it: a record costs one lookup per column instead of one per
+// aggregate, and the cell holds each value once (Flink's DistinctAggregate
+// view shares its state the same way). A member's count is its accum's n,
+// as for a set of its own; its set is the values with its bit.
+//
+// Families exist only over an append-only input without session windows:
+// retraction keeps counts per value instead (group_change.go) and session
+// merges fold sets (session.go). Checkpoints encode each member's values
+// as they encode a set of its own, so a checkpoint does not depend on
+// whether the values were shared.
+
+// distinctFamily is the COUNT(DISTINCT) aggregates that share one set:
+// bit b of a value's mask stands for aggregate members[b].
+type distinctFamily struct {
+	members []int
+}
+
+// maxFamily bounds a family's members (a mask is a uint64).
+const maxFamily = 64
+
+// distinctFamilies groups the stage's COUNT(DISTINCT) aggregates whose
+// argument, when not NULL, is the same column: the column itself
+// (ArgIsCol), or CASE WHEN c THEN column END split by aggConds. famOf[j]
+// is aggregate j's family, -1 for none; both are nil when no two
+// aggregates share a column.
+func distinctFamilies(aggs []AggSpec, conds *aggConds) (fams []distinctFamily, famOf []int8) {
+	colOf := func(j int) int {
+		sp := &aggs[j]
+		if sp.Func != CountDistinct || sp.Ordered {
+			return -1
+		}
+		if conds != nil && conds.slot[j] >= 0 {
+			if sp.ThenIsCol {
+				return sp.ThenCol
+			}
+			return -1
+		}
+		if sp.ArgIsCol && sp.Cond == nil {
+			return sp.ArgCol
+		}
+		return -1
+	}
+	byCol := map[int]int{}
+	for j := range aggs {
+		col := colOf(j)
+		if col < 0 {
+			continue
+		}
+		f, ok := byCol[col]
+		if !ok || len(fams[f].members) == maxFamily {
+			f = len(fams)
+			byCol[col] = f
+			fams = append(fams, distinctFamily{})
+		}
+		fams[f].members = append(fams[f].members, j)
+	}
+	fams = slices.DeleteFunc(fams, func(f distinctFamily) bool { return len(f.members) < 2 })
+	if len(fams) == 0 || len(fams) > 127 {
+		return nil, nil
+	}
+	famOf = make([]int8, len(aggs))
+	for j := range famOf {
+		famOf[j] = -1
+	}
+	for f := range fams {
+		for _, j := range fams[f].members {
+			famOf[j] = int8(f)
+		}
+	}
+	return fams, famOf
+}
+
+// updateFamilies counts the current record (its arguments in s.av) in
+// each family of cell cid: one lookup per family, and each member whose
+// argument is not NULL and whose bit the value did not have yet counts
+// one more.
+func (s *groupStage) updateFamilies(accs []accum, cid int32) {
+	sets := s.msets[int(cid)*len(s.fams) : int(cid)*len(s.fams)+len(s.fams)]
+	for f := range s.fams {
+		var m uint64
+		var v *Value
+		for b, j := range s.fams[f].members {
+			if s.av[j].T != TNull {
+				m |= 1 << b
+				v = &s.av[j]
+			}
+		}
+		if m == 0 {
+			continue
+		}
+		var dk []byte
+		if !distinctWordType(v.T) {
+			s.kb = aggDistinctKey(s.kb[:0], *v)
+			dk = s.kb
+		}
+		for nb := sets[f].add(v, dk, m); nb != 0; nb &= nb - 1 {
+			accs[s.fams[f].members[bits.TrailingZeros64(nb)]].n++
+		}
+	}
+}
+
+// maskSet is a family's set: distinctSet's representation (words of one
+// word type in an open-addressing table, the first few inline, any other
+// value by its aggDistinctKey in a map), each value with its mask.
+type maskSet struct {
+	wt     Type  // the type of the words (TNull: none yet)
+	shift  uint8 // 64 − log2(len(tab))
+	nsmall uint8 // entries in small (while tab is nil)
+	zero   uint64
+	small  [maskSmall]maskEntry
+	tab    []maskEntry // power-of-two table; w == 0 marks a free slot
+	nw     int         // entries in tab
+	other  map[string]uint64
+}
+
+// maskEntry is a nonzero word and its mask (nonzero once held).
+type maskEntry struct{ w, m uint64 }
+
+// maskSmall is the number of words a set holds without a table.
+const maskSmall = 4
+
+// add records v (non-NULL; dk its aggDistinctKey encoding when v is not
+// of a word type) with the bits m, and returns the bits of m that v did
+// not have.
+func (d *maskSet) add(v *Value, dk []byte, m uint64) uint64 {
+	if w, ok := distinctWord(v); ok {
+		if v.T == d.wt || d.wt == TNull {
+			d.wt = v.T
+			return d.addWord(w, m)
+		}
+		var buf [16]byte // a second word type: kept by its key
+		dk = aggDistinctKey(buf[:0], *v)
+	}
+	if d.other == nil {
+		d.other = make(map[string]uint64)
+	}
+	old := d.other[string(dk)]
+	if nb := m &^ old; nb != 0 {
+		d.other[string(dk)] = old | m
+		return nb
+	}
+	return 0
+}
+
+func (d *maskSet) addWord(w, m uint64) uint64 {
+	if w == 0 {
+		nb := m &^ d.zero
+		d.zero |= m
+		return nb
+	}
+	if d.tab == nil {
+		for i := range d.small[:d.nsmall] {
+			if e := &d.small[i]; e.w == w {
+				nb := m &^ e.m
+				e.m |= m
+				return nb
+			}
+		}
+		if int(d.nsmall) < len(d.small) {
+			d.small[d.nsmall] = maskEntry{w, m}
+			d.nsmall++
+			return m
+		}
+		d.tab, d.shift = make([]maskEntry, 16), 64-4 // the small entries and w move to a table
+		for _, e := range d.small {
+			d.put(e)
+		}
+		d.nw, d.nsmall = len(d.small), 0
+		d.put(maskEntry{w, m})
+		d.nw++
+		return m
+	}
+	mask := uint64(len(d.tab) - 1)
+	for i := distinctSlot(w, d.shift); ; i = (i + 1) & mask {
+		e := &d.tab[i]
+		switch e.w {
+		case w:
+			nb := m &^ e.m
+			e.m |= m
+			return nb
+		case 0:
+			*e = maskEntry{w, m}
+			d.nw++
+			if 4*d.nw > 3*len(d.tab) {
+				d.grow()
+			}
+			return m
+		}
+	}
+}
+
+// put stores e, whose word is known to be absent and nonzero, in the table
+// (which has room).
+func (d *maskSet) put(e maskEntry) {
+	mask := uint64(len(d.tab) - 1)
+	i := distinctSlot(e.w, d.shift)
+	for d.tab[i].w != 0 {
+		i = (i + 1) & mask
+	}
+	d.tab[i] = e
+}
+
+func (d *maskSet) grow() {
+	old := d.tab
+	d.tab, d.shift = make([]maskEntry, 2*len(old)), d.shift-1
+	for _, e := range old {
+		if e.w != 0 {
+			d.put(e)
+		}
+	}
+}
+
+// reset empties the set, keeping a small table and map for reuse.
+func (d *maskSet) reset() {
+	if len(d.tab) > distinctMaxSlots {
+		d.tab, d.shift = nil, 0
+	} else {
+		clear(d.tab)
+	}
+	if len(d.other) > maxKeptDistinct {
+		d.other = nil
+	} else {
+		clear(d.other)
+	}
+	d.wt, d.nw, d.nsmall, d.zero = TNull, 0, 0, 0
+}
+
+// memberKeys returns the aggDistinctKey encodings of the values with bit
+// b, sorted, as distinctSet.sortedKeys does for a set of its own.
+func (d *maskSet) memberKeys(b int) []string {
+	bit := uint64(1) << b
+	var keys []string
+	var buf []byte
+	word := func(w, m uint64) {
+		if m&bit != 0 {
+			buf = aggDistinctKey(buf[:0], wordValue(d.wt, w))
+			keys = append(keys, string(buf))
+		}
+	}
+	word(0, d.zero)
+	for _, e := range d.small[:d.nsmall] {
+		word(e.w, e.m)
+	}
+	for _, e := range d.tab {
+		if e.w != 0 {
+			word(e.w, e.m)
+		}
+	}
+	for k, m := range d.other {
+		if m&bit != 0 {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// addKey records the value whose aggDistinctKey encoding is k (a
+// checkpoint's) with bit b, and reports whether it was new to b.
+func (d *maskSet) addKey(k []byte, b int) bool {
+	v := keyWordValue(k)
+	return d.add(&v, k, 1<<b) != 0
+}

@@ -1,0 +1,202 @@
+package runtime
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestMaskSetAgainstMaps checks a shared set against one map per member
+// of the values' aggDistinctKey encodings (what separate sets hold): the
+// bits add reports new, each member's sorted keys, restoring from them,
+// and reuse after reset. Fails when a value's mask is replaced instead of
+// extended, when the word 0 or a value moved by growth loses its mask, or
+// when a second word type is kept as words.
+func TestMaskSetAgainstMaps(t *testing.T) {
+	forSeeds(t, 0x3a5c, 0xb175, func(t *testing.T, rng *rand.Rand) {
+		const members = 5
+		var d maskSet
+		for round := range 6 {
+			if round%3 == 2 {
+				d = maskSet{}
+			}
+			ref := make([]map[string]bool, members)
+			for b := range ref {
+				ref[b] = map[string]bool{}
+			}
+			words := rng.IntN(2) == 0
+			for range 1 + rng.IntN(3000) {
+				v := distinctRandValue(rng, words, rng.IntN(2) == 0)
+				dk := aggDistinctKey(nil, v)
+				m := uint64(1 + rng.IntN(1<<members-1))
+				var want uint64
+				for b := range members {
+					if m&(1<<b) != 0 && !ref[b][string(dk)] {
+						want |= 1 << b
+						ref[b][string(dk)] = true
+					}
+				}
+				var key []byte
+				if !distinctWordType(v.T) {
+					key = dk
+				}
+				if got := d.add(&v, key, m); got != want {
+					t.Fatalf("add(%v, %b): new bits %b, want %b", v, m, got, want)
+				}
+			}
+			var back maskSet
+			for b := range members {
+				want := make([]string, 0, len(ref[b]))
+				for k := range ref[b] {
+					want = append(want, k)
+				}
+				slices.Sort(want)
+				got := d.memberKeys(b)
+				if !slices.Equal(got, want) && (len(got) > 0 || len(want) > 0) {
+					t.Fatalf("member %d: %d keys, want %d", b, len(got), len(want))
+				}
+				for _, k := range got {
+					if !back.addKey([]byte(k), b) {
+						t.Fatalf("member %d: key %x listed twice", b, k)
+					}
+				}
+			}
+			for b := range members {
+				if got := back.memberKeys(b); !slices.Equal(got, d.memberKeys(b)) {
+					t.Fatalf("member %d: restored set differs", b)
+				}
+			}
+			d.reset()
+			for b := range members {
+				if len(d.memberKeys(b)) != 0 {
+					t.Fatal("reset set not empty")
+				}
+			}
+		}
+	})
+}
+
+// TestSharedDistinctMatchesOwnSets runs GROUP BY stages whose
+// COUNT(DISTINCT) aggregates share sets (plain and CASE-filtered over the
+// same columns, beside other aggregates) against the same stages with a
+// set per aggregate, over random rows of mixed types: the same rows come
+// out, and the checkpoints are byte for byte the same, at several points,
+// so a checkpoint of either restores into the other. Fails when a member
+// counts a value another member saw first, or when a member's checkpoint
+// lists the family's values instead of its own.
+func TestSharedDistinctMatchesOwnSets(t *testing.T) {
+	forSeeds(t, 0xfa3, 0x11e5, func(t *testing.T, rng *rand.Rand) {
+		lt := func(col int, lim int64) Expr {
+			return func(_ *Ctx, r Row) Value {
+				if r[col].T != TInt {
+					return Null
+				}
+				return Bool(r[col].I < lim)
+			}
+		}
+		caseOf := func(cond, then Expr) Expr {
+			return func(c *Ctx, r Row) Value {
+				if v := cond(c, r); v.T != TNull && Truthy(v) {
+					return then(c, r)
+				}
+				return Null
+			}
+		}
+		condA, condB, condC := lt(1, 30), lt(1, 70), lt(4, 2)
+		plain := func(col int) AggSpec {
+			return AggSpec{Func: CountDistinct, Arg: stCol(col), ArgIsCol: true, ArgCol: col, ResultType: TInt}
+		}
+		filtered := func(f AggFunc, cond Expr, id, col int) AggSpec {
+			return AggSpec{Func: f, Arg: caseOf(cond, stCol(col)), ResultType: TInt,
+				Cond: cond, CondID: id, ThenIsCol: true, ThenCol: col}
+		}
+		aggs := []AggSpec{
+			{Func: CountStar, ResultType: TInt},
+			plain(2), filtered(CountDistinct, condA, 1, 2), filtered(CountDistinct, condB, 2, 2),
+			filtered(Count, condA, 1, 3),
+			plain(3), filtered(CountDistinct, condC, 3, 3), filtered(CountDistinct, condA, 1, 3),
+			filtered(CountDistinct, condB, 2, 0), // alone on its column: a set of its own
+		}
+		for _, win := range []WindowSpec{{Kind: NoWindow}, {Kind: NoWindow}, {Kind: Tumble, Size: 400}, {Kind: Hop, Size: 600, Slide: 200}} {
+			changelog := win.Kind == NoWindow && rng.IntN(2) == 0
+			sharedAgainstOwn(t, rng, aggs, win, changelog)
+		}
+	})
+}
+
+// sharedAgainstOwn runs one window kind of TestSharedDistinctMatchesOwnSets.
+func sharedAgainstOwn(t *testing.T, rng *rand.Rand, aggs []AggSpec, win WindowSpec, changelog bool) {
+	mk := func(shared bool) *groupStage {
+		cfg := GroupConfig{Keys: []Expr{stCol(0)}, KeyTypes: []Type{TInt}, KeyCols: []int{0},
+			Aggs: slices.Clone(aggs), Window: win, Changelog: changelog}
+		s := NewGroupStage(cfg).(*groupStage)
+		if !shared {
+			s.fams, s.famOf = nil, nil
+		} else if len(s.fams) != 2 {
+			t.Fatalf("%d families, want 2", len(s.fams))
+		}
+		return s
+	}
+	var rows []Row
+	for range 500 + rng.IntN(1500) {
+		words := rng.IntN(4) > 0
+		r := Row{Int(rng.Int64N(6)), Int(rng.Int64N(100)), distinctRandValue(rng, words, false),
+			distinctRandValue(rng, words, rng.IntN(3) == 0), Int(rng.Int64N(4))}
+		if rng.IntN(8) == 0 {
+			r[1+rng.IntN(4)] = Null
+		}
+		rows = append(rows, r)
+	}
+	own, shared := mk(false), mk(true)
+	ownSink, sharedSink := &stSink{}, &stSink{}
+	c := &Ctx{}
+	var t0 int64
+	for i, r := range rows {
+		t0 += rng.Int64N(6)
+		for _, x := range []struct {
+			s    *groupStage
+			sink *stSink
+		}{{own, ownSink}, {shared, sharedSink}} {
+			c.Reset()
+			x.s.Process(c, r, t0, x.sink)
+			if i%97 == 0 {
+				x.s.Advance(c, t0-30, x.sink)
+			}
+		}
+		if i%211 == 0 || i == len(rows)-1 {
+			a, err := own.Snapshot(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := shared.Snapshot(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(a, b) {
+				t.Fatalf("row %d: checkpoints differ (%d and %d bytes)", i, len(a), len(b))
+			}
+			// Each continues from the other's checkpoint.
+			if err := own.Restore(b); err != nil {
+				t.Fatal(err)
+			}
+			if err := shared.Restore(a); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	c.Reset()
+	own.Advance(c, EndOfTime, ownSink)
+	shared.Advance(c, EndOfTime, sharedSink)
+	if !slices.Equal(ownSink.lines, sharedSink.lines) {
+		for i := range min(len(ownSink.lines), len(sharedSink.lines)) {
+			if ownSink.lines[i] != sharedSink.lines[i] {
+				t.Fatalf("row %d: shared %s, own %s", i, sharedSink.lines[i], ownSink.lines[i])
+			}
+		}
+		t.Fatalf("%d rows shared, %d own", len(sharedSink.lines), len(ownSink.lines))
+	}
+	if len(ownSink.lines) == 0 {
+		t.Fatal("no rows")
+	}
+}
