@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"math"
 	"strconv"
 	"time"
 
@@ -15,12 +16,12 @@ import (
 
 func init() { nativeFuncs["date_format"] = nativeDateFormat }
 
-func nativeDateFormat(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (compiled, bool, error) {
+func nativeDateFormat(_ *exprEnv, fe sql.FunctionExpression, args []compiled) (compiled, bool, error) {
 	if len(args) != 2 {
 		return compiled{}, false, nil
 	}
 	var cache dateFmtCache
-	return strFunc(args, func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
+	body := func(c *runtime.Ctx, v []runtime.Value) runtime.Value {
 		ms, ok := timeArg(v[0])
 		if !ok {
 			// A number with a zero month or day (0, 1000 is 2000-10-00):
@@ -51,7 +52,43 @@ func nativeDateFormat(_ *exprEnv, _ sql.FunctionExpression, args []compiled) (co
 		}
 		cache.put(ms, f, c.Arena[start:])
 		return runtime.String(c.Arena[start:len(c.Arena):len(c.Arena)])
-	}), true, nil
+	}
+	if fe != nil {
+		if ch := fe.Children(); len(ch) == 2 {
+			if f := constText(ch[1]); f != nil {
+				return dateFormatConst(args[0], *f, &cache, body), true, nil
+			}
+		}
+	}
+	return strFunc(args, body), true, nil
+}
+
+// dateFormatConst is DATE_FORMAT(t, 'format') with a constant format
+// (Nexmark's '%Y-%m-%d' and '%H:%i'): a TIMESTAMP in the period of the
+// cached text takes that text without the format being evaluated or
+// compared; anything else goes through body.
+func dateFormatConst(t compiled, format string, cache *dateFmtCache, body func(*runtime.Ctx, []runtime.Value) runtime.Value) compiled {
+	arg, col := t.fn, t.column()
+	fv := runtime.String([]byte(format))
+	vals := make([]runtime.Value, 2)
+	return strResult(func(c *runtime.Ctx, r runtime.Row) runtime.Value {
+		var v runtime.Value
+		if col >= 0 {
+			v = r[col]
+		} else {
+			v = arg(c, r)
+		}
+		if v.T == runtime.TTimestamp && v.I >= cache.lo && v.I < cache.hi {
+			start := len(c.Arena)
+			c.Arena = append(c.Arena, cache.text...)
+			return runtime.String(c.Arena[start:len(c.Arena):len(c.Arena)])
+		}
+		if v.T == runtime.TNull {
+			return runtime.Null
+		}
+		vals[0], vals[1] = v, fv
+		return body(c, vals)
+	})
 }
 
 // dateFmtCache keeps a DATE_FORMAT call's last result with the period of
@@ -65,6 +102,7 @@ type dateFmtCache struct {
 	period int64  // floor(ms / unit) of text
 	ok     bool   // text holds a result
 	text   []byte
+	lo, hi int64 // the instants [lo, hi) of text's period (empty when !ok)
 }
 
 // get returns the text of ms in format f when the cache holds it.
@@ -81,8 +119,17 @@ func (k *dateFmtCache) put(ms int64, f, text []byte) {
 		k.f, k.unit = append(k.f[:0], f...), dateFmtUnit(f)
 	}
 	k.ok = k.unit != 0
+	k.lo, k.hi = 0, 0
 	if k.ok {
 		k.period, k.text = floorDiv(ms, k.unit), append(k.text[:0], text...)
+		k.lo = k.period * k.unit
+		k.hi = k.lo + k.unit
+		if k.hi < k.lo { // the last period before the end of int64
+			k.hi = math.MaxInt64
+		}
+		if ms < k.lo || ms >= k.hi { // wrapped at the start of int64
+			k.lo, k.hi = 0, 0
+		}
 	}
 }
 

@@ -1,8 +1,14 @@
 package planner
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/expression/function"
+	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"github.com/velort/velort/runtime"
 )
@@ -46,6 +52,60 @@ func TestDateFormatCacheAgainstFormatting(t *testing.T) {
 		want := appendDateFormat(nil, ms, []byte(f))
 		if got.T != runtime.TString || string(got.S) != string(want) {
 			t.Fatalf("call %d: DATE_FORMAT(%d, %q) = %q, want %q", i, ms, f, got.S, want)
+		}
+	}
+}
+
+// TestDateFormatConstAgainstFormatting: DATE_FORMAT with a constant
+// format, which takes its cached text for an instant in the cached
+// period without evaluating the format, gives what formatting each
+// instant gives, for every format of the test above, over instants
+// drifting, jumping, going back, near both ends of int64, and NULL or
+// text instead of a TIMESTAMP. A period bound off by one millisecond, or
+// a cache kept across a NULL, fails it.
+func TestDateFormatConstAgainstFormatting(t *testing.T) {
+	formats := []string{"%Y-%m-%d", "%H:%i", "%Y-%m-%d %H", "%T", "%r", "%p", "%k", "%l",
+		"%W %a %w %j %U %u %V %v %X %x", "%D %b %M %c %e %y", "%f", "%s.%f", "plain", "%%i%", "%i%"}
+	arg := compiled{fn: func(_ *runtime.Ctx, r runtime.Row) runtime.Value { return r[0] }, col: 1}
+	for _, f := range formats {
+		fe := function.NewDateFormat(expression.NewGetField(0, types.Datetime, "t", true),
+			expression.NewLiteral(f, types.LongText)).(sql.FunctionExpression)
+		df, ok, err := nativeDateFormat(nil, fe, []compiled{arg, constant(runtime.String([]byte(f)), runtime.TString, 0)})
+		if err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		gen, _, _ := nativeDateFormat(nil, nil, []compiled{arg, constant(runtime.String([]byte(f)), runtime.TString, 0)})
+		rng := rand.New(rand.NewPCG(0xc0, uint64(len(f))))
+		c := &runtime.Ctx{}
+		ms := int64(-86_400_000*3 + 59_999)
+		for i := range 50_000 {
+			in := runtime.Timestamp(ms)
+			switch rng.IntN(60) {
+			case 0:
+				ms += rng.Int64N(10 * 86_400_000) // a jump
+			case 1:
+				ms -= rng.Int64N(2 * 3_600_000) // back in time
+			case 2:
+				ms = -ms
+			case 3:
+				in = runtime.Null
+			case 4:
+				in = runtime.String([]byte("2024-01-15 10:11:12"))
+			case 5:
+				in = runtime.Timestamp(math.MaxInt64 - rng.Int64N(3))
+			case 6:
+				in = runtime.Timestamp(math.MinInt64 + rng.Int64N(3))
+			case 7, 8:
+				ms += 1 // one millisecond: across a period's end now and then
+			default:
+				ms += rng.Int64N(2000)
+			}
+			c.Reset()
+			got := df.fn(c, runtime.Row{in})
+			want := gen.fn(c, runtime.Row{in})
+			if got.T != want.T || string(got.S) != string(want.S) {
+				t.Fatalf("%q call %d: DATE_FORMAT(%v) = %v %q, want %v %q", f, i, in, got.T, got.S, want.T, want.S)
+			}
 		}
 	}
 }
