@@ -338,11 +338,11 @@ func (s *groupStage) change(c *Ctx, old, new Row, out Downstream) bool {
 		return true
 	}
 	if same && !s.hasUDF {
-		if n := s.changedArgs(old, new); n < s.na {
+		if m, n := s.changedArgs(old, new); n < s.na {
 			if n > 0 || !s.quietUnchanged() {
 				s.touch(c, cid, out, false)
 			}
-			if s.changeSome(c, cid, old, new, n); c.Err == nil {
+			if s.changeSome(c, cid, old, new, m); c.Err == nil {
 				s.atOut = uint32(cid) + 1
 			}
 			return true
@@ -677,16 +677,16 @@ func (s *groupStage) vcClear(k int) {
 // rSumsOverflow reports whether adding (sign 1) or removing (-1) the
 // current row would overflow an exact SUM of cell cid.
 func (s *groupStage) rSumsOverflow(cid int32, sign int64) bool {
-	return s.rSumsOverflowOf(cid, sign, false)
+	return s.rSumsOverflowOf(cid, sign, false, 0)
 }
 
-// rSumsOverflowOf is rSumsOverflow, of the changed aggregates only when
-// changedOnly (picks[j].chg, changedArgs).
-func (s *groupStage) rSumsOverflowOf(cid int32, sign int64, changedOnly bool) bool {
+// rSumsOverflowOf is rSumsOverflow, of the aggregates of mask m only when
+// changedOnly (changedArgs).
+func (s *groupStage) rSumsOverflowOf(cid int32, sign int64, changedOnly bool, m uint64) bool {
 	base := int(cid) * s.na
 	for _, j := range s.exactSums {
 		sp, v := &s.aggs[j], s.arg(j)
-		if v.T == TNull || (changedOnly && !s.picks[j].chg) {
+		if v.T == TNull || (changedOnly && m&(1<<j) == 0) {
 			continue
 		}
 		if sp.Distinct {
@@ -1073,7 +1073,6 @@ type pickCount struct {
 	pickers []picker // pickNumeric: the owner and the aggregates reading its counts
 	numMax  int      // distinct values a cell counts numerically
 	same    bool     // kept as it is by a change within its cell that keeps its argument (keepsOnSame)
-	chg     bool     // the current change within a cell applies it (changedArgs)
 }
 
 // rPicked maintains MIN, MAX, FIRST_VALUE or LAST_VALUE from value counts.

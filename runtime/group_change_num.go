@@ -3,6 +3,7 @@ package runtime
 import (
 	"bytes"
 	"math"
+	"math/bits"
 	"slices"
 )
 
@@ -96,90 +97,129 @@ func sameArg(a, b *Value) bool {
 	return a.I == b.I
 }
 
-// changedArgs marks (picks[j].chg) the aggregates a change from old to new
-// within one cell must apply, and returns how many.
-func (s *groupStage) changedArgs(old, new Row) int {
-	if len(s.aggs) == 0 {
-		return 0 // SELECT DISTINCT: the row itself is the group
-	}
+// changePlan is which aggregates a change within one cell applies, by
+// the argument columns that changed (changedArgs): per distinct argument
+// column of the aggregates kept on an unchanged argument (keepsOnSame),
+// the mask of those aggregates, and the mask of the aggregates every
+// change applies (FIRST/LAST and the like, arguments that are
+// expressions). COUNT(*) is in neither. Built at the first change; a stage
+// of more than 64 aggregates has none (every change applies them all).
+type changePlan struct {
+	built  bool
+	ok     bool // at most 64 aggregates
+	cols   []planCol
+	always uint64
+}
+
+// planCol is one argument column of a changePlan and its aggregates.
+type planCol struct {
+	col  int32
+	aggs uint64
+}
+
+// buildPlan builds s.cplan.
+func (s *groupStage) buildPlan() {
 	if s.picks[0].mode == pickUnset {
 		s.initPicks()
 	}
-	n := 0
+	p := &s.cplan
+	p.built, p.ok, p.cols, p.always = true, len(s.aggs) <= 64, p.cols[:0], 0
+	if !p.ok {
+		return
+	}
 	for j := range s.aggs {
-		pc := &s.picks[j]
-		chg := true
-		if pc.same {
-			if col := s.argAt[j]; col >= 0 {
-				chg = !sameArg(&old[col], &new[col])
-			} else {
-				chg = s.aggs[j].Arg != nil // COUNT(*) counts the row either way
+		bit := uint64(1) << j
+		col := s.argAt[j]
+		switch {
+		case !s.picks[j].same:
+			p.always |= bit
+		case col < 0:
+			if s.aggs[j].Arg != nil { // (COUNT(*) counts the row either way)
+				p.always |= bit
 			}
-		}
-		pc.chg = chg
-		if chg {
-			n++
+		default:
+			i := slices.IndexFunc(p.cols, func(c planCol) bool { return c.col == col })
+			if i < 0 {
+				i = len(p.cols)
+				p.cols = append(p.cols, planCol{col: col})
+			}
+			p.cols[i].aggs |= bit
 		}
 	}
-	return n
+}
+
+// changedArgs returns the mask of the aggregates (bit j: aggregate j) a
+// change from old to new within one cell must apply, and how many; n is
+// s.na (all of them: the caller applies the change as a whole) when the
+// stage has no plan.
+func (s *groupStage) changedArgs(old, new Row) (m uint64, n int) {
+	if len(s.aggs) == 0 {
+		return 0, 0 // SELECT DISTINCT: the row itself is the group
+	}
+	p := &s.cplan
+	if !p.built {
+		s.buildPlan()
+	}
+	if !p.ok {
+		return 0, s.na
+	}
+	m = p.always
+	for i := range p.cols {
+		if c := &p.cols[i]; !sameArg(&old[c.col], &new[c.col]) {
+			m |= c.aggs
+		}
+	}
+	return m, bits.OnesCount64(m)
 }
 
 // changeSome applies a change within cell cid (old's arguments loaded)
-// to the aggregates changedArgs marked, as change does to all of them: the
-// old values leave, the new ones come in, and if that fails (a SUM
-// overflow) the old ones are put back. n of them are marked.
-func (s *groupStage) changeSome(c *Ctx, cid int32, old, new Row, n int) {
-	if n == 0 {
+// to the aggregates of mask m (changedArgs), as change does to all of
+// them: the old values leave, the new ones come in, and if that fails (a
+// SUM overflow) the old ones are put back.
+func (s *groupStage) changeSome(c *Ctx, cid int32, old, new Row, m uint64) {
+	if m == 0 {
 		s.seq++ // an arrival, as the insertion would count
 		return
 	}
-	s.rApplyChanged(c, cid, -1)
+	s.rApplyChanged(c, cid, -1, m)
 	if c.Err != nil {
 		return
 	}
 	s.insertArgs(c, new)
 	s.seq++
 	if c.Err == nil {
-		s.rApplyChanged(c, cid, 1)
+		s.rApplyChanged(c, cid, 1, m)
 	}
 	if c.Err != nil {
 		err := c.Err
 		c.Err = nil
 		s.insertArgs(c, old)
 		s.seq++
-		s.rApplyChanged(c, cid, 1)
+		s.rApplyChanged(c, cid, 1, m)
 		c.Err = err
 	}
 }
 
-// rApplyChanged is rApply for the aggregates changedArgs marked (no user
-// aggregates).
-func (s *groupStage) rApplyChanged(c *Ctx, cid int32, sign int64) {
+// rApplyChanged is rApply for the aggregates of mask m (changedArgs; no
+// user aggregates), in their order.
+func (s *groupStage) rApplyChanged(c *Ctx, cid int32, sign int64, m uint64) {
+	base := int(cid) * s.na
 	if sf := s.sumFirst; sf >= 0 {
 		// The one exact SUM first, as rApply does: its overflow returns
 		// before any other aggregate changes.
-		base := int(cid) * s.na
-		if s.picks[sf].chg {
+		if bit := uint64(1) << sf; m&bit != 0 {
 			if s.rOne(c, base+sf, sf, sign); c.Err != nil {
 				return
 			}
+			m &^= bit
 		}
-		for j := range s.aggs {
-			if j != sf && s.picks[j].chg {
-				s.rOne(c, base+j, j, sign)
-			}
-		}
-		return
-	}
-	if len(s.exactSums) > 0 && s.rSumsOverflowOf(cid, sign, true) {
+	} else if len(s.exactSums) > 0 && s.rSumsOverflowOf(cid, sign, true, m) {
 		c.Err = errSumOverflow
 		return
 	}
-	base := int(cid) * s.na
-	for j := range s.aggs {
-		if s.picks[j].chg {
-			s.rOne(c, base+j, j, sign)
-		}
+	for ; m != 0; m &= m - 1 {
+		j := bits.TrailingZeros64(m)
+		s.rOne(c, base+j, j, sign)
 	}
 }
 

@@ -88,6 +88,7 @@ type groupStage struct {
 	heaps                     [][]hEnt            // MIN/MAX/FIRST/LAST per accumulator: live values, nil until first needed
 	pickScanMax               int                 // up to this many values, pick by scanning (tests lower it)
 	rescans                   int64               // MIN/MAX/FIRST/LAST picked again by scanning (tests)
+	cplan                     changePlan          // a change within one cell: which aggregates it applies (group_change_num.go)
 }
 
 type groupInfo struct {
