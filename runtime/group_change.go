@@ -821,6 +821,18 @@ func (s *groupStage) rApplyOrdered(c *Ctx, cid int32, sign int64) {
 			continue
 		case ropShared:
 			continue
+		case ropPicked:
+			// A MIN/MAX owning numeric counts updates them and every
+			// MIN/MAX reading them (rPicked without rOne's and its own
+			// dispatch).
+			if col := s.argAt[j]; col >= 0 && s.vcOwner[j] == int32(j) && s.picks[j].mode == pickNumeric {
+				if r[col].T != TNull && !s.rPickedNum(base+j, j, sign) {
+					for _, p := range s.picks[j].pickers {
+						s.rPickedGeneric(base+j+int(p.off), j+int(p.off), j, sign)
+					}
+				}
+				continue
+			}
 		case ropAvg:
 			if col := s.argAt[j]; col >= 0 {
 				if v := &r[col]; v.T == TDouble {
