@@ -171,7 +171,9 @@ func (t *ChangeTable) SetAt(id int32, at uint32) { t.ents[id].at = at }
 // set makes payload and row entry id's.
 func (t *ChangeTable) set(id int32, payload []byte, row Row) {
 	e := &t.ents[id]
-	e.payload = append(e.payload[:0], payload...)
+	if len(payload) > 0 || len(e.payload) > 0 {
+		e.payload = append(e.payload[:0], payload...)
+	}
 	e.hasRow, e.at = false, 0
 	if row == nil || t.cols == nil {
 		return
@@ -180,25 +182,15 @@ func (t *ChangeTable) set(id int32, payload []byte, row Row) {
 	kept := t.rows[int(id)*w : int(id)*w+w : int(id)*w+w]
 	b := e.buf[:0]
 	c0 := cap(b)
-	if len(t.cols) == w {
-		// Every column: one bulk copy, then the strings into the buffer.
-		copy(kept, row)
-		for c := range kept {
-			if v := &kept[c]; v.S != nil {
-				off := len(b)
-				b = append(b, v.S...)
-				v.S = b[off:len(b):len(b)]
-			}
-		}
-	} else {
-		for _, c := range t.cols {
-			v := row[c]
-			if v.S != nil {
-				off := len(b)
-				b = append(b, v.S...)
-				v.S = b[off:len(b):len(b)]
-			}
-			kept[c] = v
+	// Value by value (a bulk copy of the row is a typedslicecopy call),
+	// each string into the entry's buffer.
+	for _, c := range t.cols {
+		v := &kept[c]
+		*v = row[c]
+		if v.S != nil {
+			off := len(b)
+			b = append(b, v.S...)
+			v.S = b[off:len(b):len(b)]
 		}
 	}
 	if cap(b) != c0 {
