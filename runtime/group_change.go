@@ -76,7 +76,9 @@ func (s *groupStage) beginChange() { s.batching = s.track }
 func (s *groupStage) endChange(c *Ctx, out Downstream) {
 	if s.batching {
 		s.batching = false
-		s.flush(c, out)
+		if s.npend > 0 || len(s.stale) > 0 {
+			s.flush(c, out)
+		}
 	}
 }
 
@@ -281,14 +283,16 @@ func (s *groupStage) insertArgs(c *Ctx, r Row) {
 // executeChange is Pipeline.ExecuteChange's work for a group stage (between
 // beginChange and endChange).
 func (s *groupStage) executeChange(c *Ctx, p *Pipeline, old, new Row, et int64) {
-	if old != nil && !p.passes(c, old) {
-		old = nil
-	}
-	if new != nil && c.Err == nil && !p.passes(c, new) {
-		new = nil
-	}
-	if c.Err != nil {
-		return
+	if p.Filter != nil {
+		if old != nil && !p.passes(c, old) {
+			old = nil
+		}
+		if new != nil && c.Err == nil && !p.passes(c, new) {
+			new = nil
+		}
+		if c.Err != nil {
+			return
+		}
 	}
 	if old == nil || new == nil || !s.retract || s.kind != NoWindow || !s.change(c, old, new, p) {
 		applyChange(c, p, s, old, new, et)
@@ -339,9 +343,18 @@ func (s *groupStage) change(c *Ctx, old, new Row, out Downstream) bool {
 	}
 	if same && !s.hasUDF {
 		if m, n := s.changedArgs(old, new); n < s.na {
-			if n > 0 || !s.quietUnchanged() {
-				s.touch(c, cid, out, false)
+			if n == 0 && s.quietUnchanged() {
+				s.changeSome(c, cid, old, new, m) // (an arrival: nothing to apply or emit)
+				s.atOut = uint32(cid) + 1
+				return true
 			}
+			if s.changelog && s.npend == 0 {
+				if cd, having := changeOut(out); cd != nil && !having {
+					s.changeCell(c, cid, old, new, m, cd, out)
+					return true
+				}
+			}
+			s.touch(c, cid, out, false)
 			if s.changeSome(c, cid, old, new, m); c.Err == nil {
 				s.atOut = uint32(cid) + 1
 			}
@@ -381,6 +394,27 @@ func (s *groupStage) change(c *Ctx, old, new Row, out Downstream) bool {
 		c.Err = err
 	}
 	return true
+}
+
+// changeCell applies a change within cell cid to the aggregates of mask m
+// (changeSome) and upserts the cell's row, as touch, changeSome and flush
+// would, without the pending list: nothing else is pending, and without
+// HAVING the row is upserted whatever it is (no delete can follow, so no
+// row to save beforehand); the cell keeps its rows, so it is not freed.
+func (s *groupStage) changeCell(c *Ctx, cid int32, old, new Row, m uint64, cd ChangeDownstream, out Downstream) {
+	if s.changeSome(c, cid, old, new, m); c.Err != nil {
+		return
+	}
+	if len(s.stale) > 0 {
+		s.resolveStale()
+	}
+	s.atOut = uint32(cid) + 1
+	if len(s.pend) == 0 {
+		s.pend = append(s.pend, pendCell{})
+	}
+	p := &s.pend[0] // (free: nothing is pending)
+	p.cid, p.hasPre = cid, false
+	s.emitOne(c, p, cd, out)
 }
 
 // hintedCell returns the cell that ExecuteChangeAt's hint (s.atIn) names
