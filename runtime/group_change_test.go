@@ -564,3 +564,26 @@ func TestChangeMoveOverflowLeavesBothGroups(t *testing.T) {
 	chExpect(t, "c → c", chChange(t, p, chKV("c", Int(5)), chKV("c", Int(6))), "+c: 'c'|1|6|6")
 	chExpect(t, "c → a empties c", chChange(t, p, chKV("c", Int(6)), chKV("a", Int(2))), "-c: 'c'|1|6|6", "+a: 'a'|3|7|5")
 }
+
+// A change whose output row fails the projection is dead-lettered and
+// undone: within one group (changeCell upserts without the pending list)
+// and across groups, the next change finds the state as it was.
+func TestChangeProjectionErrorUndone(t *testing.T) {
+	p := chPipe(chCfg(chAgg(CountStar, TInt), chAgg(Sum, TInt)), nil)
+	tooBig := errors.New("SUM is too big")
+	p.ProjectCols[2] = -1
+	p.Project[2] = func(c *Ctx, r Row) Value {
+		if r[2].I > 100 {
+			c.Err = tooBig
+		}
+		return r[2]
+	}
+	a1 := chKV("a", Int(1))
+	chExpect(t, "a1", chChange(t, p, nil, a1), "+a: 'a'|1|1")
+	chExpect(t, "a1 → a500 fails", chChange(t, p, a1, chKV("a", Int(500))), "ERR "+tooBig.Error())
+	chExpect(t, "a unchanged", chChange(t, p, nil, chKV("a", Int(2))), "+a: 'a'|2|3")
+	chExpect(t, "a1 → a7", chChange(t, p, a1, chKV("a", Int(7))), "+a: 'a'|2|9")
+	chExpect(t, "b", chChange(t, p, nil, chKV("b", Int(99))), "+b: 'b'|1|99")
+	chExpect(t, "a7 → b fails", chChange(t, p, chKV("a", Int(7)), chKV("b", Int(7))), "ERR "+tooBig.Error())
+	chExpect(t, "a and b unchanged", chChange(t, p, chKV("a", Int(7)), chKV("b", Int(1))), "+a: 'a'|1|2", "+b: 'b'|2|100")
+}
