@@ -51,6 +51,9 @@ func splitFilter(in *exprEnv, spec *runtime.AggSpec, arg sql.Expression, whole c
 	}
 	spec.Cond, spec.Then = cond.fn, then.fn
 	spec.ThenCol, spec.ThenIsCol = then.column(), then.column() >= 0
+	if v, ok := isConst(cs.Branches[0].Value); ok && v != nil {
+		spec.ThenConst = true
+	}
 	return nil
 }
 

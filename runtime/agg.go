@@ -85,6 +85,9 @@ type AggSpec struct {
 	Then      Expr
 	ThenIsCol bool
 	ThenCol   int
+	// ThenConst says Then is a constant that is not NULL (THEN 1): a
+	// COUNT of it counts the rows where Cond holds.
+	ThenConst bool
 }
 
 // AggUDF is a user aggregate whose state lives outside Go (a wasm

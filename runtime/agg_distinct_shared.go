@@ -15,9 +15,10 @@ import (
 // view shares its state the same way). A member's count is its accum's n,
 // as for a set of its own; its set is the values with its bit.
 //
-// Families exist only over an append-only input without session windows:
-// retraction keeps counts per value instead (group_change.go) and session
-// merges fold sets (session.go). Checkpoints encode each member's values
+// Families exist only under a plan (agg_plan.go: an append-only input
+// without session windows or user aggregates): retraction keeps counts
+// per value instead (group_change.go) and session merges fold sets
+// (session.go). Checkpoints encode each member's values
 // as they encode a set of its own, so a checkpoint does not depend on
 // whether the values were shared.
 
@@ -25,6 +26,8 @@ import (
 // bit b of a value's mask stands for aggregate members[b].
 type distinctFamily struct {
 	members []int
+	conds   []int32 // per member: its condition's slot (aggConds), -1 for none
+	col     int     // the column counted
 }
 
 // maxFamily bounds a family's members (a mask is a uint64).
@@ -64,7 +67,13 @@ func distinctFamilies(aggs []AggSpec, conds *aggConds) (fams []distinctFamily, f
 			byCol[col] = f
 			fams = append(fams, distinctFamily{})
 		}
+		k := int32(-1)
+		if conds != nil {
+			k = conds.slot[j]
+		}
 		fams[f].members = append(fams[f].members, j)
+		fams[f].conds = append(fams[f].conds, k)
+		fams[f].col = col
 	}
 	fams = slices.DeleteFunc(fams, func(f distinctFamily) bool { return len(f.members) < 2 })
 	if len(fams) == 0 || len(fams) > 127 {
@@ -82,24 +91,18 @@ func distinctFamilies(aggs []AggSpec, conds *aggConds) (fams []distinctFamily, f
 	return fams, famOf
 }
 
-// updateFamilies counts the current record (its arguments in s.av) in
-// each family of cell cid: one lookup per family, and each member whose
-// argument is not NULL and whose bit the value did not have yet counts
-// one more.
+// updateFamilies counts the current record in each family of cell cid
+// (its value and mask worked out by plannedArgs): one lookup per family,
+// and each member whose bit the value did not have yet counts one more.
 func (s *groupStage) updateFamilies(accs []accum, cid int32) {
+	p := s.plan
 	sets := s.msets[int(cid)*len(s.fams) : int(cid)*len(s.fams)+len(s.fams)]
 	for f := range s.fams {
-		var m uint64
-		var v *Value
-		for b, j := range s.fams[f].members {
-			if s.av[j].T != TNull {
-				m |= 1 << b
-				v = &s.av[j]
-			}
-		}
+		m := p.masks[f]
 		if m == 0 {
 			continue
 		}
+		v := &p.row[s.fams[f].col]
 		var dk []byte
 		if !distinctWordType(v.T) {
 			s.kb = aggDistinctKey(s.kb[:0], *v)

@@ -79,8 +79,9 @@ func TestMaskSetAgainstMaps(t *testing.T) {
 
 // TestSharedDistinctMatchesOwnSets runs GROUP BY stages whose
 // COUNT(DISTINCT) aggregates share sets (plain and CASE-filtered over the
-// same columns, beside other aggregates) against the same stages with a
-// set per aggregate, over random rows of mixed types: the same rows come
+// same columns) and whose counts are planned (agg_plan.go), beside other
+// aggregates, against the same stages with a set per aggregate and every
+// argument loaded, over random rows of mixed types: the same rows come
 // out, and the checkpoints are byte for byte the same, at several points,
 // so a checkpoint of either restores into the other. Fails when a member
 // counts a value another member saw first, or when a member's checkpoint
@@ -104,6 +105,7 @@ func TestSharedDistinctMatchesOwnSets(t *testing.T) {
 			}
 		}
 		condA, condB, condC := lt(1, 30), lt(1, 70), lt(4, 2)
+		one := func(*Ctx, Row) Value { return Int(1) }
 		plain := func(col int) AggSpec {
 			return AggSpec{Func: CountDistinct, Arg: stCol(col), ArgIsCol: true, ArgCol: col, ResultType: TInt}
 		}
@@ -117,6 +119,10 @@ func TestSharedDistinctMatchesOwnSets(t *testing.T) {
 			filtered(Count, condA, 1, 3),
 			plain(3), filtered(CountDistinct, condC, 3, 3), filtered(CountDistinct, condA, 1, 3),
 			filtered(CountDistinct, condB, 2, 0), // alone on its column: a set of its own
+			{Func: Count, Arg: caseOf(condC, one), ResultType: TInt, Cond: condC, CondID: 3, Then: one, ThenConst: true},
+			{Func: Count, Arg: stCol(2), ArgIsCol: true, ArgCol: 2, ResultType: TInt},
+			filtered(Sum, condB, 2, 1),
+			{Func: Max, Arg: stCol(3), ArgIsCol: true, ArgCol: 3, ResultType: TString},
 		}
 		for _, win := range []WindowSpec{{Kind: NoWindow}, {Kind: NoWindow}, {Kind: Tumble, Size: 400}, {Kind: Hop, Size: 600, Slide: 200}} {
 			changelog := win.Kind == NoWindow && rng.IntN(2) == 0
@@ -132,7 +138,7 @@ func sharedAgainstOwn(t *testing.T, rng *rand.Rand, aggs []AggSpec, win WindowSp
 			Aggs: slices.Clone(aggs), Window: win, Changelog: changelog}
 		s := NewGroupStage(cfg).(*groupStage)
 		if !shared {
-			s.fams, s.famOf = nil, nil
+			s.fams, s.famOf, s.plan = nil, nil, nil
 		} else if len(s.fams) != 2 {
 			t.Fatalf("%d families, want 2", len(s.fams))
 		}

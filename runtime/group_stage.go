@@ -55,6 +55,7 @@ type groupStage struct {
 	famOf []int8
 	msets []maskSet
 	kb    []byte
+	plan  *aggPlan // counting without argument values (agg_plan.go), nil if none
 
 	// state_ttl (state_ttl.go; no window only): ttl in ms (0: none), the
 	// watermark of the next sweep, the groups forgotten so far, and the
@@ -173,9 +174,6 @@ func newGroupStage(cfg GroupConfig) *groupStage {
 			}
 		}
 	}
-	if !s.retract && s.kind != Session {
-		s.fams, s.famOf = distinctFamilies(cfg.Aggs, s.conds)
-	}
 	s.mergeable = true
 	s.minMaxOnly = len(s.aggs) > 0
 	for j := range s.aggs {
@@ -185,6 +183,12 @@ func newGroupStage(cfg GroupConfig) *groupStage {
 		s.hasUDF = s.hasUDF || s.aggs[j].Func == UDF
 		if s.aggs[j].Func == Sum && s.aggs[j].ResultType != TDouble {
 			s.exactSums = append(s.exactSums, j)
+		}
+	}
+	if !s.retract && s.kind != Session && !s.hasUDF {
+		s.fams, s.famOf = distinctFamilies(cfg.Aggs, s.conds)
+		if s.plan = newAggPlan(cfg.Aggs, s.conds, s.fams, s.famOf); s.plan == nil {
+			s.fams, s.famOf = nil, nil // families need the plan
 		}
 	}
 	s.sumFirst = -1
@@ -258,7 +262,9 @@ func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
 			s.kv[i] = e(c, r)
 		}
 	}
-	if s.conds != nil {
+	if s.plan != nil {
+		s.plannedArgs(c, r) // (agg_plan.go)
+	} else if s.conds != nil {
 		s.condArgs(c, r)
 	} else {
 		for j := range s.aggs {
@@ -351,6 +357,10 @@ func (s *groupStage) sumsOverflow(c *Ctx, gid int32, i int, first, last int64) b
 
 func (s *groupStage) updateCell(c *Ctx, cid int32) {
 	accs := s.accs[int(cid)*s.na : int(cid)*s.na+s.na]
+	if s.plan != nil {
+		s.updatePlanned(c, accs, cid)
+		return
+	}
 	if s.hasUDF { // user aggregates first: one that fails leaves the built-in ones unchanged
 		for j := range accs {
 			if s.aggs[j].Func == UDF {
@@ -360,12 +370,9 @@ func (s *groupStage) updateCell(c *Ctx, cid int32) {
 			}
 		}
 		for j := range accs {
-			if s.aggs[j].Func != UDF && (s.famOf == nil || s.famOf[j] < 0) {
+			if s.aggs[j].Func != UDF {
 				accs[j].update(c, &s.aggs[j], &s.av[j], s.dk[j], s.seq)
 			}
-		}
-		if s.famOf != nil {
-			s.updateFamilies(accs, cid)
 		}
 		return
 	}
@@ -374,22 +381,10 @@ func (s *groupStage) updateCell(c *Ctx, cid int32) {
 			return // overflow: the sum and every other aggregate unchanged
 		}
 		for j := range accs {
-			if j != sf && (s.famOf == nil || s.famOf[j] < 0) {
+			if j != sf {
 				accs[j].update(c, &s.aggs[j], &s.av[j], s.dk[j], s.seq)
 			}
 		}
-		if s.famOf != nil {
-			s.updateFamilies(accs, cid)
-		}
-		return
-	}
-	if s.famOf != nil {
-		for j := range accs {
-			if s.famOf[j] < 0 {
-				accs[j].update(c, &s.aggs[j], &s.av[j], s.dk[j], s.seq)
-			}
-		}
-		s.updateFamilies(accs, cid)
 		return
 	}
 	for j := range accs {

@@ -1,0 +1,177 @@
+package runtime
+
+import "math/bits"
+
+// Counting without argument values. Nexmark q15–q17 (and any report of
+// counts under several filters) have a dozen aggregates per group, most
+// of them COUNT(*), COUNT(CASE WHEN c THEN 1 END) and COUNT(DISTINCT
+// [CASE WHEN c THEN] x END). Loading each one's argument into s.av and
+// calling accum.update for it costs more than the counting: for these the
+// stage instead works out, once per record, which counts go up (a bit per
+// count) and each shared set's mask (agg_distinct_shared.go), and applies
+// them to each cell the record joins. Every other aggregate goes through
+// s.av and accum.update as before.
+//
+// A plan exists over an append-only input without session windows or
+// user aggregates, when some aggregate has a split condition or shares a
+// distinct set.
+
+// argKind says what the plan reads of an aggregate's argument per record.
+type argKind uint8
+
+const (
+	argValue argKind = iota // its value, into s.av (accum.update)
+	argCond                 // its condition only (a count, or a shared set's member)
+	argNone                 // nothing (COUNT(*), COUNT(x), a member without condition)
+)
+
+// countStep is a count the plan applies: aggregate j counts the record
+// when condition slot k holds (k < 0: no condition) and column col is not
+// NULL (col < 0: no column).
+type countStep struct {
+	j, col int
+	k      int32
+}
+
+type aggPlan struct {
+	kind    []argKind // per aggregate
+	generic []int     // aggregates updated through s.av and accum.update, in order
+	counts  []countStep
+	// Per record: the counts that go up (bit b: counts[b]), each family's
+	// mask of members that count its column's value, and the row.
+	hits  uint64
+	masks []uint64
+	row   Row
+}
+
+// newAggPlan returns the plan of a stage's aggregates, or nil when it
+// would not replace any argument load (or has more counts than a mask
+// holds).
+func newAggPlan(aggs []AggSpec, conds *aggConds, fams []distinctFamily, famOf []int8) *aggPlan {
+	if conds == nil && fams == nil {
+		return nil
+	}
+	p := &aggPlan{kind: make([]argKind, len(aggs)), masks: make([]uint64, len(fams))}
+	for j := range aggs {
+		sp := &aggs[j]
+		split := conds != nil && conds.slot[j] >= 0
+		switch {
+		case famOf != nil && famOf[j] >= 0:
+			p.kind[j] = argNone
+			if split {
+				p.kind[j] = argCond
+			}
+		case sp.Func == CountStar:
+			p.kind[j] = argNone
+			p.counts = append(p.counts, countStep{j: j, col: -1, k: -1})
+		case sp.Func == Count && split && (sp.ThenConst || sp.ThenIsCol):
+			p.kind[j] = argCond
+			st := countStep{j: j, col: -1, k: conds.slot[j]}
+			if !sp.ThenConst {
+				st.col = sp.ThenCol
+			}
+			p.counts = append(p.counts, st)
+		case sp.Func == Count && !split && sp.ArgIsCol && sp.Cond == nil:
+			p.kind[j] = argNone
+			p.counts = append(p.counts, countStep{j: j, col: sp.ArgCol, k: -1})
+		default:
+			p.kind[j] = argValue
+			p.generic = append(p.generic, j)
+		}
+	}
+	if len(p.counts) > 64 || len(p.generic) == len(aggs) {
+		return nil
+	}
+	return p
+}
+
+// plannedArgs is condArgs under a plan: aggregates are visited in order
+// (each condition evaluated once, when the first aggregate using it is
+// reached, so the order of any error is the whole expressions'); only
+// argValue aggregates load s.av. Then it works out the counts that go up
+// and the families' masks.
+func (s *groupStage) plannedArgs(c *Ctx, r Row) {
+	p, f := s.plan, s.conds
+	if f != nil {
+		f.gen++
+		if f.gen == 0 {
+			clear(f.seen)
+			f.gen = 1
+		}
+	}
+	for j, kind := range p.kind {
+		if kind == argNone {
+			continue
+		}
+		sp := &s.aggs[j]
+		k := int32(-1)
+		if f != nil {
+			k = f.slot[j]
+		}
+		if k >= 0 && f.seen[k] != f.gen {
+			f.seen[k] = f.gen
+			cv := sp.Cond(c, r)
+			f.val[k] = cv.T != TNull && Truthy(cv)
+		}
+		if kind == argCond {
+			continue
+		}
+		switch {
+		case k >= 0 && !f.val[k]:
+			s.av[j] = Null
+		case k >= 0 && sp.ThenIsCol:
+			s.av[j] = r[sp.ThenCol]
+		case k >= 0:
+			s.av[j] = sp.Then(c, r)
+		case sp.ArgIsCol:
+			s.av[j] = r[sp.ArgCol]
+		case sp.Arg != nil:
+			s.av[j] = sp.Arg(c, r)
+		}
+	}
+	var hits uint64
+	for b := range p.counts {
+		st := &p.counts[b]
+		if (st.k < 0 || f.val[st.k]) && (st.col < 0 || r[st.col].T != TNull) {
+			hits |= 1 << b
+		}
+	}
+	p.hits = hits
+	for fi := range s.fams {
+		fam := &s.fams[fi]
+		var m uint64
+		if r[fam.col].T != TNull {
+			for b, k := range fam.conds {
+				if k < 0 || f.val[k] {
+					m |= 1 << b
+				}
+			}
+		}
+		p.masks[fi] = m
+	}
+	p.row = r
+}
+
+// updatePlanned is updateCell under a plan: the aggregates that need
+// their values first (an exact SUM that may overflow before them), then
+// the counts and the shared sets.
+func (s *groupStage) updatePlanned(c *Ctx, accs []accum, cid int32) {
+	p := s.plan
+	sf := s.sumFirst
+	if sf >= 0 {
+		if accs[sf].update(c, &s.aggs[sf], &s.av[sf], s.dk[sf], s.seq); c.Err != nil {
+			return // overflow: the sum and every other aggregate unchanged
+		}
+	}
+	for _, j := range p.generic {
+		if j != sf {
+			accs[j].update(c, &s.aggs[j], &s.av[j], s.dk[j], s.seq)
+		}
+	}
+	for h := p.hits; h != 0; h &= h - 1 {
+		accs[p.counts[bits.TrailingZeros64(h)].j].n++
+	}
+	if s.fams != nil {
+		s.updateFamilies(accs, cid)
+	}
+}
