@@ -20,8 +20,8 @@ package runtime
 // row as it was may emit nothing.
 func (s *groupStage) quietUnchanged() bool { return s.changelog && s.ttl == 0 }
 
-// keepsRow reports whether inserting the current record (its arguments in
-// s.av) into cell cid leaves the cell's row as it was and the cell was
+// keepsRow reports whether inserting the current record (its arguments:
+// s.av, or over a changelog s.arg) into cell cid leaves the cell's row as it was and the cell was
 // emitted: every aggregate is a MIN or MAX that already holds a value and
 // the record's is NULL or not beyond it (as accum.update compares). A
 // cell the current change touched already (pending: a retraction may have
@@ -36,6 +36,9 @@ func (s *groupStage) keepsRow(cid int32) bool {
 	accs := s.accs[int(cid)*s.na : int(cid)*s.na+s.na]
 	for j := range accs {
 		v := &s.av[j]
+		if s.retract {
+			v = s.arg(j) // (a change loads only s.cur for column arguments)
+		}
 		if v.T == TNull {
 			continue
 		}
