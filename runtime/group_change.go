@@ -437,7 +437,7 @@ func (s *groupStage) hintedCell(old Row) (cid, gid int32) {
 	}
 	stored := s.keys.key(gid)
 	for i, k := range s.keyCols {
-		if !aggKeyEqual(&stored[i], &old[k]) {
+		if !sameKeyValue(&stored[i], &old[k]) {
 			return -1, -1
 		}
 	}
@@ -452,11 +452,20 @@ func (s *groupStage) sameKeyCols(a, b Row) bool {
 		return false
 	}
 	for _, k := range s.keyCols {
-		if !aggKeyEqual(&a[k], &b[k]) {
+		if !sameKeyValue(&a[k], &b[k]) {
 			return false
 		}
 	}
 	return true
+}
+
+// sameKeyValue is aggKeyEqual with two strings compared in place (a group
+// key is often a short string).
+func sameKeyValue(a, b *Value) bool {
+	if a.T == TString && b.T == TString {
+		return string(a.S) == string(b.S)
+	}
+	return aggKeyEqual(a, b)
 }
 
 // touch marks cell cid pending, saving the row it last upserted when a
