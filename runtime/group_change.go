@@ -361,6 +361,19 @@ func (s *groupStage) change(c *Ctx, old, new Row, out Downstream) bool {
 			return true
 		}
 	}
+	var gid2 int32 = -1
+	var pos uint64
+	if !same {
+		gid2, pos = s.keys.find(h2, kv)
+		if gid2 >= 0 && s.changelog && s.npend == 0 && s.cells[cid].rows > 1 {
+			if cells := s.groups[gid2].cells; len(cells) == 1 {
+				if cd, having := changeOut(out); cd != nil && !having {
+					s.moveRow(c, cid, cells[0], old, new, cd, out)
+					return true
+				}
+			}
+		}
+	}
 	s.touch(c, cid, out, !same)
 	if s.rApply(c, cid, -1); c.Err != nil {
 		return true
@@ -374,7 +387,6 @@ func (s *groupStage) change(c *Ctx, old, new Row, out Downstream) bool {
 			}
 		} else {
 			// Process(new) without a window, its key hashed already.
-			gid2, pos := s.keys.find(h2, kv)
 			if gid2 < 0 {
 				gid2 = s.newGroupOf(h2, pos, kv)
 			}
@@ -415,6 +427,50 @@ func (s *groupStage) changeCell(c *Ctx, cid int32, old, new Row, m uint64, cd Ch
 	p := &s.pend[0] // (free: nothing is pending)
 	p.cid, p.hasPre = cid, false
 	s.emitOne(c, p, cd, out)
+}
+
+// moveRow applies a change whose old row leaves cell cid and whose new
+// row joins cell cid2 of another group, and upserts both cells' rows, as
+// touch, rApply, processTracked and flush would, without the pending list:
+// nothing else is pending, and without HAVING each row is upserted
+// whatever it is; cid keeps rows (the caller saw more than one), so it is
+// not deleted, and cid2 exists already, so it is not freed on a failure.
+func (s *groupStage) moveRow(c *Ctx, cid, cid2 int32, old, new Row, cd ChangeDownstream, out Downstream) {
+	if s.rApply(c, cid, -1); c.Err != nil {
+		return
+	}
+	s.insertArgs(c, new)
+	s.seq++
+	keeps := false
+	if c.Err == nil {
+		keeps = s.keepsRow(cid2)
+		s.rApply(c, cid2, 1)
+	}
+	if c.Err != nil {
+		// The insertion failed (a SUM overflow): put old back.
+		err := c.Err
+		c.Err = nil
+		s.insertArgs(c, old)
+		s.seq++
+		s.rApply(c, cid, 1)
+		c.Err = err
+	}
+	if len(s.stale) > 0 {
+		s.resolveStale()
+	}
+	if c.Err != nil {
+		return
+	}
+	s.atOut = uint32(cid2) + 1
+	if len(s.pend) == 0 {
+		s.pend = append(s.pend, pendCell{})
+	}
+	p := &s.pend[0] // (free: nothing is pending)
+	p.cid, p.hasPre = cid, false
+	if s.emitOne(c, p, cd, out); c.Err == nil && !keeps {
+		p.cid = cid2
+		s.emitOne(c, p, cd, out)
+	}
 }
 
 // hintedCell returns the cell that ExecuteChangeAt's hint (s.atIn) names
