@@ -22,18 +22,10 @@ func TestSplitConditionsMatchCase(t *testing.T) {
 			return Bool(r[col].I < lim)
 		}
 	}
-	caseOf := func(cond, then Expr) Expr {
-		return func(c *Ctx, r Row) Value {
-			if v := cond(c, r); v.T != TNull && Truthy(v) {
-				return then(c, r)
-			}
-			return Null
-		}
-	}
 	condA, condB := lt(1, 50), lt(2, 3)
 	specs := func(split bool) []AggSpec {
 		mk := func(f AggFunc, cond Expr, id, col int) AggSpec {
-			sp := AggSpec{Func: f, Arg: caseOf(cond, stCol(col)), ArgType: TInt, ResultType: TInt}
+			sp := AggSpec{Func: f, Arg: stCase(cond, stCol(col)), ArgType: TInt, ResultType: TInt}
 			if split {
 				sp.Cond, sp.CondID, sp.ThenIsCol, sp.ThenCol = cond, id, true, col
 			}

@@ -96,21 +96,13 @@ func TestSharedDistinctMatchesOwnSets(t *testing.T) {
 				return Bool(r[col].I < lim)
 			}
 		}
-		caseOf := func(cond, then Expr) Expr {
-			return func(c *Ctx, r Row) Value {
-				if v := cond(c, r); v.T != TNull && Truthy(v) {
-					return then(c, r)
-				}
-				return Null
-			}
-		}
 		condA, condB, condC := lt(1, 30), lt(1, 70), lt(4, 2)
 		one := func(*Ctx, Row) Value { return Int(1) }
 		plain := func(col int) AggSpec {
 			return AggSpec{Func: CountDistinct, Arg: stCol(col), ArgIsCol: true, ArgCol: col, ResultType: TInt}
 		}
 		filtered := func(f AggFunc, cond Expr, id, col int) AggSpec {
-			return AggSpec{Func: f, Arg: caseOf(cond, stCol(col)), ResultType: TInt,
+			return AggSpec{Func: f, Arg: stCase(cond, stCol(col)), ResultType: TInt,
 				Cond: cond, CondID: id, ThenIsCol: true, ThenCol: col}
 		}
 		aggs := []AggSpec{
@@ -119,7 +111,7 @@ func TestSharedDistinctMatchesOwnSets(t *testing.T) {
 			filtered(Count, condA, 1, 3),
 			plain(3), filtered(CountDistinct, condC, 3, 3), filtered(CountDistinct, condA, 1, 3),
 			filtered(CountDistinct, condB, 2, 0), // alone on its column: a set of its own
-			{Func: Count, Arg: caseOf(condC, one), ResultType: TInt, Cond: condC, CondID: 3, Then: one, ThenConst: true},
+			{Func: Count, Arg: stCase(condC, one), ResultType: TInt, Cond: condC, CondID: 3, Then: one, ThenConst: true},
 			{Func: Count, Arg: stCol(2), ArgIsCol: true, ArgCol: 2, ResultType: TInt},
 			filtered(Sum, condB, 2, 1),
 			{Func: Max, Arg: stCol(3), ArgIsCol: true, ArgCol: 3, ResultType: TString},

@@ -18,6 +18,16 @@ func (s *stSink) Emit(_ *Ctx, r Row) { s.lines = append(s.lines, stFmt(r)) }
 // stCol compiles a column reference.
 func stCol(i int) Expr { return func(_ *Ctx, r Row) Value { return r[i] } }
 
+// stCase is CASE WHEN cond THEN then END.
+func stCase(cond, then Expr) Expr {
+	return func(c *Ctx, r Row) Value {
+		if v := cond(c, r); v.T != TNull && Truthy(v) {
+			return then(c, r)
+		}
+		return Null
+	}
+}
+
 func stStr(s string) Value { return String([]byte(s)) }
 
 // stFmtValue renders a value for exact comparison: NULL, 12, 1.5 (DOUBLE),
