@@ -230,8 +230,17 @@ func (s *groupStage) rowKeys(c *Ctx, r Row) {
 }
 
 // retractArgs loads the aggregate arguments of r, a row to retract, into
-// s.av (and the distinct keys into s.dk).
+// s.av (and the distinct keys into s.dk). When every argument is a column
+// and no aggregate is DISTINCT, that is s.cur alone (inlined).
 func (s *groupStage) retractArgs(c *Ctx, r Row) {
+	if len(s.argExprs) == 0 && !s.hasDistinct {
+		s.cur = r
+		return
+	}
+	s.retractArgsAll(c, r)
+}
+
+func (s *groupStage) retractArgsAll(c *Ctx, r Row) {
 	s.loadArgs(c, r)
 	if c.Err != nil || !s.hasDistinct {
 		return
@@ -263,8 +272,16 @@ func (s *groupStage) arg(j int) *Value {
 }
 
 // insertArgs loads the aggregate arguments of r, a row to insert, as
-// Process does.
+// Process does (s.cur alone, inlined, as retractArgs).
 func (s *groupStage) insertArgs(c *Ctx, r Row) {
+	if len(s.argExprs) == 0 && !s.hasDistinct {
+		s.cur = r
+		return
+	}
+	s.insertArgsAll(c, r)
+}
+
+func (s *groupStage) insertArgsAll(c *Ctx, r Row) {
 	s.loadArgs(c, r)
 	if c.Err != nil || !s.hasDistinct {
 		return
@@ -278,6 +295,18 @@ func (s *groupStage) insertArgs(c *Ctx, r Row) {
 			s.dk[j] = aggDistinctKey(s.dk[j][:0], v)
 		}
 	}
+}
+
+// changeAt is Pipeline.ExecuteChangeAt's work for a group stage: the
+// change, between beginChange and endChange, with the hints at (of old)
+// and the result (of new).
+func (s *groupStage) changeAt(c *Ctx, p *Pipeline, old, new Row, et int64, at uint32) uint32 {
+	s.atIn, s.atOut = at, 0
+	s.beginChange()
+	s.executeChange(c, p, old, new, et)
+	s.endChange(c, p)
+	at, s.atIn, s.atOut = s.atOut, 0, 0
+	return at
 }
 
 // executeChange is Pipeline.ExecuteChange's work for a group stage (between
