@@ -450,6 +450,16 @@ func (s *groupStage) changeCell(c *Ctx, cid int32, old, new Row, m uint64, cd Ch
 		s.resolveStale()
 	}
 	s.atOut = uint32(cid) + 1
+	s.upsertCell(c, cid, cd, out)
+}
+
+// upsertCell is emitOne of cell cid, which nothing but the current change
+// touched, without HAVING (changeCell, moveRow): written straight into a
+// group-keyed pipeline's output row when it can be (emitDirect).
+func (s *groupStage) upsertCell(c *Ctx, cid int32, cd ChangeDownstream, out Downstream) {
+	if pl, ok := out.(*Pipeline); ok && pl.groupKeyed() && s.emitDirect(c, pl, cid) {
+		return
+	}
 	if len(s.pend) == 0 {
 		s.pend = append(s.pend, pendCell{})
 	}
@@ -491,14 +501,8 @@ func (s *groupStage) moveRow(c *Ctx, cid, cid2 int32, old, new Row, cd ChangeDow
 		return
 	}
 	s.atOut = uint32(cid2) + 1
-	if len(s.pend) == 0 {
-		s.pend = append(s.pend, pendCell{})
-	}
-	p := &s.pend[0] // (free: nothing is pending)
-	p.cid, p.hasPre = cid, false
-	if s.emitOne(c, p, cd, out); c.Err == nil && !keeps {
-		p.cid = cid2
-		s.emitOne(c, p, cd, out)
+	if s.upsertCell(c, cid, cd, out); c.Err == nil && !keeps {
+		s.upsertCell(c, cid2, cd, out)
 	}
 }
 
