@@ -12,8 +12,8 @@ import (
 // column (a family), and each value in it a bit per aggregate that has
 // counted it: a record costs one lookup per column instead of one per
 // aggregate, and the cell holds each value once (Flink's DistinctAggregate
-// view shares its state the same way). A member's count is its accum's n,
-// as for a set of its own; its set is the values with its bit.
+// view shares its state the same way). A member's count is one of the
+// cell's planned counts (agg_plan.go); its set is the values with its bit.
 //
 // Families exist only under a plan (agg_plan.go: an append-only input
 // without session windows or user aggregates): retraction keeps counts
@@ -92,9 +92,10 @@ func distinctFamilies(aggs []AggSpec, conds *aggConds) (fams []distinctFamily, f
 }
 
 // updateFamilies counts the current record in each family of cell cid
-// (its value and mask worked out by plannedArgs): one lookup per family,
-// and each member whose bit the value did not have yet counts one more.
-func (s *groupStage) updateFamilies(accs []accum, cid int32) {
+// (its value and mask worked out by plannedArgs; cn the cell's counts):
+// one lookup per family, and each member whose bit the value did not have
+// yet counts one more.
+func (s *groupStage) updateFamilies(cn []int64, cid int32) {
 	p := s.plan
 	sets := s.msets[int(cid)*len(s.fams) : int(cid)*len(s.fams)+len(s.fams)]
 	for f := range s.fams {
@@ -109,7 +110,7 @@ func (s *groupStage) updateFamilies(accs []accum, cid int32) {
 			dk = s.kb
 		}
 		for nb := sets[f].add(v, dk, m); nb != 0; nb &= nb - 1 {
-			accs[s.fams[f].members[bits.TrailingZeros64(nb)]].n++
+			cn[p.cslot[s.fams[f].members[bits.TrailingZeros64(nb)]]]++
 		}
 	}
 }

@@ -31,12 +31,19 @@ const (
 type countStep struct {
 	j, col int
 	k      int32
+	slot   int32 // its count in the cell's counts (s.cnts)
 }
 
 type aggPlan struct {
 	kind    []argKind // per aggregate
 	generic []int     // aggregates updated through s.av and accum.update, in order
 	counts  []countStep
+	// cslot is, per aggregate, its count's position among the cell's
+	// counts (-1: its state is its accum). A count's accum is unused: the
+	// counts of a cell are adjacent (s.cnts), so a record touches them in
+	// a cache line or two, and an output reads them there (s.result).
+	cslot []int32
+	nc    int
 	// Per record: the counts that go up (bit b: counts[b]), each family's
 	// mask of members that count its column's value, and the row.
 	hits  uint64
@@ -51,7 +58,16 @@ func newAggPlan(aggs []AggSpec, conds *aggConds, fams []distinctFamily, famOf []
 	if conds == nil && fams == nil {
 		return nil
 	}
-	p := &aggPlan{kind: make([]argKind, len(aggs)), masks: make([]uint64, len(fams))}
+	p := &aggPlan{kind: make([]argKind, len(aggs)), masks: make([]uint64, len(fams)), cslot: make([]int32, len(aggs))}
+	for j := range p.cslot {
+		p.cslot[j] = -1
+	}
+	count := func(st countStep) {
+		st.slot = int32(p.nc)
+		p.cslot[st.j] = st.slot
+		p.nc++
+		p.counts = append(p.counts, st)
+	}
 	for j := range aggs {
 		sp := &aggs[j]
 		split := conds != nil && conds.slot[j] >= 0
@@ -61,19 +77,21 @@ func newAggPlan(aggs []AggSpec, conds *aggConds, fams []distinctFamily, famOf []
 			if split {
 				p.kind[j] = argCond
 			}
+			p.cslot[j] = int32(p.nc)
+			p.nc++
 		case sp.Func == CountStar:
 			p.kind[j] = argNone
-			p.counts = append(p.counts, countStep{j: j, col: -1, k: -1})
+			count(countStep{j: j, col: -1, k: -1})
 		case sp.Func == Count && split && (sp.ThenConst || sp.ThenIsCol):
 			p.kind[j] = argCond
 			st := countStep{j: j, col: -1, k: conds.slot[j]}
 			if !sp.ThenConst {
 				st.col = sp.ThenCol
 			}
-			p.counts = append(p.counts, st)
+			count(st)
 		case sp.Func == Count && !split && sp.ArgIsCol && sp.Cond == nil:
 			p.kind[j] = argNone
-			p.counts = append(p.counts, countStep{j: j, col: sp.ArgCol, k: -1})
+			count(countStep{j: j, col: sp.ArgCol, k: -1})
 		default:
 			p.kind[j] = argValue
 			p.generic = append(p.generic, j)
@@ -168,10 +186,24 @@ func (s *groupStage) updatePlanned(c *Ctx, accs []accum, cid int32) {
 			accs[j].update(c, &s.aggs[j], &s.av[j], s.dk[j], s.seq)
 		}
 	}
+	cn := s.cnts[int(cid)*p.nc : int(cid)*p.nc+p.nc]
 	for h := p.hits; h != 0; h &= h - 1 {
-		accs[p.counts[bits.TrailingZeros64(h)].j].n++
+		cn[p.counts[bits.TrailingZeros64(h)].slot]++
 	}
 	if s.fams != nil {
-		s.updateFamilies(accs, cid)
+		s.updateFamilies(cn, cid)
 	}
+}
+
+// result writes aggregate j's result in cell cid (whose states are accs)
+// to dst: a planned count from the cell's counts, any other from its
+// accum.
+func (s *groupStage) result(c *Ctx, accs []accum, cid int32, j int, dst *Value) {
+	if s.cnts != nil {
+		if k := s.plan.cslot[j]; k >= 0 {
+			aggSetInt(dst, s.cnts[int(cid)*s.plan.nc+int(k)])
+			return
+		}
+	}
+	accs[j].resultInto(c, &s.aggs[j], dst)
 }

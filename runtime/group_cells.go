@@ -34,6 +34,11 @@ func (s *groupStage) allocCell(c *Ctx, gid int32, start, end int64) int32 {
 		for range s.fams {
 			s.msets = append(s.msets, maskSet{})
 		}
+		if s.plan != nil {
+			for range s.plan.nc {
+				s.cnts = append(s.cnts, 0)
+			}
+		}
 		for range s.na {
 			s.accs = append(s.accs, accum{})
 			if s.retract {
@@ -69,6 +74,9 @@ func (s *groupStage) releaseCell(cid int32) {
 	}
 	for f := range s.fams {
 		s.msets[int(cid)*len(s.fams)+f].reset()
+	}
+	if s.plan != nil {
+		clear(s.cnts[int(cid)*s.plan.nc : int(cid)*s.plan.nc+s.plan.nc])
 	}
 	if s.vcs != nil {
 		for j := range s.aggs {

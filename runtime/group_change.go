@@ -610,7 +610,7 @@ func (s *groupStage) fillRow(c *Ctx, cid int32, dst Row) {
 	accs := s.accs[int(cid)*s.na : int(cid)*s.na+s.na]
 	res := dst[s.nk : s.nk+s.na+2]
 	for j := range accs {
-		accs[j].resultInto(c, &s.aggs[j], &res[j])
+		s.result(c, accs, cid, j, &res[j])
 	}
 	if s.kind != NoWindow {
 		res[s.na] = Value{T: TTimestamp, I: ci.start}

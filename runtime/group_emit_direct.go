@@ -39,7 +39,7 @@ func (s *groupStage) emitDirect(c *Ctx, pl *Pipeline, cid int32) bool {
 		case k < s.nk:
 			dst[i] = keys[k]
 		case k < s.nk+s.na:
-			accs[k-s.nk].resultInto(c, &s.aggs[k-s.nk], &dst[i])
+			s.result(c, accs, cid, k-s.nk, &dst[i])
 		default: // window_start, window_end: none without a window
 			dst[i] = Null
 		}

@@ -56,6 +56,7 @@ type groupStage struct {
 	msets []maskSet
 	kb    []byte
 	plan  *aggPlan // counting without argument values (agg_plan.go), nil if none
+	cnts  []int64  // plan.nc per cell: the planned counts (nil without a plan)
 
 	// state_ttl (state_ttl.go; no window only): ttl in ms (0: none), the
 	// watermark of the next sweep, the groups forgotten so far, and the
@@ -401,7 +402,7 @@ func (s *groupStage) emitCell(c *Ctx, cid int32, out Downstream) {
 	accs := s.accs[int(cid)*s.na : int(cid)*s.na+s.na]
 	res := s.out[s.nk : s.nk+s.na+2]
 	for j := range accs {
-		accs[j].resultInto(c, &s.aggs[j], &res[j])
+		s.result(c, accs, cid, j, &res[j])
 	}
 	if s.kind != NoWindow {
 		res[s.na] = Value{T: TTimestamp, I: ci.start}

@@ -127,6 +127,12 @@ func (s *groupStage) snapConfig(e *snapEnc) {
 func (s *groupStage) snapAccs(e *snapEnc, cid int32) {
 	for j := range s.na {
 		a := &s.accs[int(cid)*s.na+j]
+		if s.plan != nil && s.plan.cslot[j] >= 0 {
+			// A planned count (agg_plan.go): encoded as its accum with the count.
+			x := *a
+			x.n = s.cnts[int(cid)*s.plan.nc+int(s.plan.cslot[j])]
+			a = &x
+		}
 		if s.famOf == nil || s.famOf[j] < 0 {
 			a.snapshot(e)
 			continue
@@ -292,6 +298,9 @@ func (s *groupStage) restoreAccs(d *snapDec, cid int32) {
 	for j := range s.na {
 		a := &s.accs[int(cid)*s.na+j]
 		a.restore(d)
+		if s.plan != nil && s.plan.cslot[j] >= 0 {
+			s.cnts[int(cid)*s.plan.nc+int(s.plan.cslot[j])], a.n = a.n, 0
+		}
 		if s.famOf == nil || s.famOf[j] < 0 || a.set == nil {
 			continue
 		}
@@ -306,7 +315,7 @@ func (s *groupStage) restoreAccs(d *snapDec, cid int32) {
 // reset empties the stage (fresh state, as after newGroupStage).
 func (s *groupStage) reset() {
 	s.keys = newKeyIndex(s.nk)
-	s.groups, s.cells, s.accs, s.freeCells, s.heap, s.msets = nil, nil, nil, nil, nil, nil
+	s.groups, s.cells, s.accs, s.freeCells, s.heap, s.msets, s.cnts = nil, nil, nil, nil, nil, nil, nil
 	s.vcs, s.slab, s.slabFree, s.npend, s.batching = nil, nil, nil, 0, false
 	s.heaps, s.stale = nil, s.stale[:0]
 	s.wins = windowSet{}
