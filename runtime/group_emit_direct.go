@@ -39,7 +39,11 @@ func (s *groupStage) emitDirect(c *Ctx, pl *Pipeline, cid int32) bool {
 		case k < s.nk:
 			dst[i] = keys[k]
 		case k < s.nk+s.na:
-			s.result(c, accs, cid, k-s.nk, &dst[i])
+			if j := k - s.nk; s.cnts == nil {
+				accs[j].resultInto(c, &s.aggs[j], &dst[i]) // (result's, without its call)
+			} else {
+				s.result(c, accs, cid, j, &dst[i])
+			}
 		default: // window_start, window_end: none without a window
 			dst[i] = Null
 		}
