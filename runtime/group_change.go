@@ -426,15 +426,20 @@ func (s *groupStage) change(c *Ctx, old, new Row, out Downstream) bool {
 		}
 	}
 	if c.Err != nil {
-		// The insertion failed (a SUM overflow): put old back.
-		err := c.Err
-		c.Err = nil
-		s.insertArgs(c, old)
-		s.seq++
-		s.rApply(c, cid, 1)
-		c.Err = err
+		s.putBack(c, cid, old) // the insertion failed (a SUM overflow)
 	}
 	return true
+}
+
+// putBack counts old in cell cid again after its replacement failed to
+// insert (c.Err, which it keeps).
+func (s *groupStage) putBack(c *Ctx, cid int32, old Row) {
+	err := c.Err
+	c.Err = nil
+	s.insertArgs(c, old)
+	s.seq++
+	s.rApply(c, cid, 1)
+	c.Err = err
 }
 
 // changeCell applies a change within cell cid to the aggregates of mask m
@@ -486,13 +491,7 @@ func (s *groupStage) moveRow(c *Ctx, cid, cid2 int32, old, new Row, cd ChangeDow
 		s.rApply(c, cid2, 1)
 	}
 	if c.Err != nil {
-		// The insertion failed (a SUM overflow): put old back.
-		err := c.Err
-		c.Err = nil
-		s.insertArgs(c, old)
-		s.seq++
-		s.rApply(c, cid, 1)
-		c.Err = err
+		s.putBack(c, cid, old) // the insertion failed (a SUM overflow)
 	}
 	if len(s.stale) > 0 {
 		s.resolveStale()
