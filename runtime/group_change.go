@@ -935,6 +935,23 @@ func (s *groupStage) rApply(c *Ctx, cid int32, sign int64) {
 	s.cells[cid].rows += sign
 }
 
+// sumIntInPlace adds sign × v to the state a of a BIGINT column's exact
+// SUM and reports whether it did: false, touching nothing, when v is not a
+// BIGINT it can negate (rOne's case). On overflow it sets c.Err and leaves
+// a unchanged.
+func sumIntInPlace(c *Ctx, a *accum, v *Value, sign int64) bool {
+	if v.T != TInt || v.I == math.MinInt64 {
+		return false
+	}
+	x, ok := aggAddExact(a.i, sign*v.I)
+	if !ok {
+		c.Err = errSumOverflow
+		return true
+	}
+	a.i, a.n = x, a.n+sign
+	return true
+}
+
 // rApplyOrdered is rApply without user aggregates and with at most one
 // exact SUM (s.rorder: that SUM first, then the others): COUNT(*), and
 // SUM of a BIGINT and AVG of a DOUBLE column, are applied in the loop,
@@ -973,17 +990,11 @@ func (s *groupStage) rApplyOrdered(c *Ctx, cid int32, sign int64) {
 				}
 			}
 		case ropSumInt:
-			if col := s.argAt[j]; col >= 0 {
-				if v := &r[col]; v.T == TInt && v.I != math.MinInt64 {
-					x, ok := aggAddExact(a.i, sign*v.I)
-					if !ok { // the state is unchanged
-						c.Err = errSumOverflow
-						return
-					}
-					a.i = x
-					a.n += sign
-					continue
+			if col := s.argAt[j]; col >= 0 && sumIntInPlace(c, a, &r[col], sign) {
+				if c.Err != nil {
+					return
 				}
+				continue
 			}
 		}
 		if s.rOne(c, base+j, j, sign); c.Err != nil && n == 0 {

@@ -209,21 +209,11 @@ func (s *groupStage) rApplyChanged(c *Ctx, cid int32, sign int64, m uint64) {
 		// before any other aggregate changes.
 		if bit := uint64(1) << sf; m&bit != 0 {
 			m &^= bit
-			if col := s.argAt[sf]; col >= 0 && s.rops[sf] == ropSumInt {
-				// A BIGINT column's SUM in place, as rApplyOrdered does.
-				if v := &s.cur[col]; v.T == TInt && v.I != math.MinInt64 {
-					a := &s.accs[base+sf]
-					x, ok := aggAddExact(a.i, sign*v.I)
-					if !ok { // the state is unchanged
-						c.Err = errSumOverflow
-						return
-					}
-					a.i = x
-					a.n += sign
-					goto rest
-				}
+			col := s.argAt[sf]
+			if col < 0 || s.rops[sf] != ropSumInt || !sumIntInPlace(c, &s.accs[base+sf], &s.cur[col], sign) {
+				s.rOne(c, base+sf, sf, sign)
 			}
-			if s.rOne(c, base+sf, sf, sign); c.Err != nil {
+			if c.Err != nil {
 				return
 			}
 		}
@@ -231,7 +221,6 @@ func (s *groupStage) rApplyChanged(c *Ctx, cid int32, sign int64, m uint64) {
 		c.Err = errSumOverflow
 		return
 	}
-rest:
 	for ; m != 0; m &= m - 1 {
 		j := bits.TrailingZeros64(m)
 		s.rOne(c, base+j, j, sign)
