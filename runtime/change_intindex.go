@@ -72,21 +72,7 @@ func (x *intIndex) del(k int64) {
 		}
 		i = (i + 1) & x.mask
 	}
-	// Backward shift: move later entries of the probe run into the hole
-	// when their home is not between the hole and them.
-	j := i
-	for {
-		j = (j + 1) & x.mask
-		s := x.slots[j]
-		if s.id == 0 {
-			break
-		}
-		if h := x.home(s.k); (j-h)&x.mask >= (j-i)&x.mask {
-			x.slots[i] = s
-			i = j
-		}
-	}
-	x.slots[i] = intSlot{}
+	shiftDelete(x.slots, i, x.mask, func(s *intSlot) bool { return s.id == 0 }, func(s *intSlot) uint64 { return x.home(s.k) })
 	x.n--
 }
 
@@ -118,4 +104,27 @@ func (x *intIndex) each(f func(k int64, id int32)) {
 func (x *intIndex) clear() {
 	clear(x.slots)
 	x.n = 0
+}
+
+// shiftDelete empties slot i of an open-addressing table with linear
+// probing (len(slots) = mask+1, a power of two) by backward shift: each
+// later entry of i's probe run moves into the hole when its home is not
+// cyclically between the hole and it, so every entry stays reachable from
+// its home without tombstones. free reports an empty slot, home an
+// entry's home slot. (intIndex, keyIndex.)
+func shiftDelete[S any](slots []S, i, mask uint64, free func(*S) bool, home func(*S) uint64) {
+	j := i
+	for {
+		j = (j + 1) & mask
+		s := &slots[j]
+		if free(s) {
+			break
+		}
+		if h := home(s); (j-h)&mask >= (j-i)&mask {
+			slots[i] = *s
+			i = j
+		}
+	}
+	var zero S
+	slots[i] = zero
 }

@@ -153,22 +153,7 @@ func (x *keyIndex) remove(id int32) {
 	for x.slots[i].id != id+1 {
 		i = (i + 1) & x.mask
 	}
-	j := i
-	for {
-		j = (j + 1) & x.mask
-		s := x.slots[j]
-		if s.id == 0 {
-			break
-		}
-		k := s.h & x.mask
-		// s may stay if its home k lies cyclically in (i, j].
-		if (i < j && i < k && k <= j) || (i > j && (k > i || k <= j)) {
-			continue
-		}
-		x.slots[i] = s
-		i = j
-	}
-	x.slots[i] = keySlot{}
+	shiftDelete(x.slots, i, x.mask, func(s *keySlot) bool { return s.id == 0 }, func(s *keySlot) uint64 { return s.h & x.mask })
 	x.live[id] = false
 	x.free = append(x.free, id)
 	x.count--
