@@ -13,6 +13,11 @@ import (
 	"github.com/velort/velort/runtime"
 )
 
+// dateFmtTestFormats: every specifier, periods of a day, hour, minute and
+// second, fractions (no period), text without specifiers, and '%' edges.
+var dateFmtTestFormats = []string{"%Y-%m-%d", "%H:%i", "%Y-%m-%d %H", "%T", "%r", "%p", "%k", "%l",
+	"%W %a %w %j %U %u %V %v %X %x", "%D %b %M %c %e %y", "%f", "%s.%f", "plain", "%%i%", "%i%"}
+
 // TestDateFormatCacheAgainstFormatting: DATE_FORMAT's compiled closure,
 // which reuses its last text while the instant stays in the period its
 // format shows, gives what formatting each instant gives, over instants
@@ -21,8 +26,6 @@ import (
 // an hour, truncated periods toward zero or ignored a change of format
 // fails it.
 func TestDateFormatCacheAgainstFormatting(t *testing.T) {
-	formats := []string{"%Y-%m-%d", "%H:%i", "%Y-%m-%d %H", "%T", "%r", "%p", "%k", "%l",
-		"%W %a %w %j %U %u %V %v %X %x", "%D %b %M %c %e %y", "%f", "%s.%f", "plain", "%%i%", "%i%"}
 	arg := func(i int) compiled {
 		return compiled{fn: func(_ *runtime.Ctx, r runtime.Row) runtime.Value { return r[i] }}
 	}
@@ -33,7 +36,7 @@ func TestDateFormatCacheAgainstFormatting(t *testing.T) {
 	rng := rand.New(rand.NewPCG(0xda7e, 0xf0))
 	c := &runtime.Ctx{}
 	ms := int64(-86_400_000 * 3)
-	f := formats[0]
+	f := dateFmtTestFormats[0]
 	for i := range 200_000 {
 		switch rng.IntN(50) {
 		case 0:
@@ -41,7 +44,7 @@ func TestDateFormatCacheAgainstFormatting(t *testing.T) {
 		case 1:
 			ms -= rng.Int64N(2 * 3_600_000) // back in time
 		case 2:
-			f = formats[rng.IntN(len(formats))]
+			f = dateFmtTestFormats[rng.IntN(len(dateFmtTestFormats))]
 		case 3:
 			ms = -ms
 		default:
@@ -64,10 +67,8 @@ func TestDateFormatCacheAgainstFormatting(t *testing.T) {
 // text instead of a TIMESTAMP. A period bound off by one millisecond, or
 // a cache kept across a NULL, fails it.
 func TestDateFormatConstAgainstFormatting(t *testing.T) {
-	formats := []string{"%Y-%m-%d", "%H:%i", "%Y-%m-%d %H", "%T", "%r", "%p", "%k", "%l",
-		"%W %a %w %j %U %u %V %v %X %x", "%D %b %M %c %e %y", "%f", "%s.%f", "plain", "%%i%", "%i%"}
 	arg := compiled{fn: func(_ *runtime.Ctx, r runtime.Row) runtime.Value { return r[0] }, col: 1}
-	for _, f := range formats {
+	for _, f := range dateFmtTestFormats {
 		fe := function.NewDateFormat(expression.NewGetField(0, types.Datetime, "t", true),
 			expression.NewLiteral(f, types.LongText)).(sql.FunctionExpression)
 		df, ok, err := nativeDateFormat(nil, fe, []compiled{arg, constant(runtime.String([]byte(f)), runtime.TString, 0)})
