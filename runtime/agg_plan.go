@@ -111,40 +111,28 @@ func newAggPlan(aggs []AggSpec, conds *aggConds, fams []distinctFamily, famOf []
 func (s *groupStage) plannedArgs(c *Ctx, r Row) {
 	p, f := s.plan, s.conds
 	if f != nil {
-		f.gen++
-		if f.gen == 0 {
-			clear(f.seen)
-			f.gen = 1
-		}
+		f.next()
 	}
 	for j, kind := range p.kind {
-		if kind == argNone {
-			continue
-		}
-		sp := &s.aggs[j]
-		k := int32(-1)
-		if f != nil {
-			k = f.slot[j]
-		}
-		if k >= 0 && f.seen[k] != f.gen {
-			f.seen[k] = f.gen
-			cv := sp.Cond(c, r)
-			f.val[k] = cv.T != TNull && Truthy(cv)
-		}
-		if kind == argCond {
-			continue
-		}
-		switch {
-		case k >= 0 && !f.val[k]:
-			s.av[j] = Null
-		case k >= 0 && sp.ThenIsCol:
-			s.av[j] = r[sp.ThenCol]
-		case k >= 0:
-			s.av[j] = sp.Then(c, r)
-		case sp.ArgIsCol:
-			s.av[j] = r[sp.ArgCol]
-		case sp.Arg != nil:
-			s.av[j] = sp.Arg(c, r)
+		switch kind {
+		case argValue: // as condArgs
+			sp := &s.aggs[j]
+			if k := s.slotOf(j); k >= 0 {
+				switch {
+				case !f.holds(c, r, sp, k):
+					s.av[j] = Null
+				case sp.ThenIsCol:
+					s.av[j] = r[sp.ThenCol]
+				default:
+					s.av[j] = sp.Then(c, r)
+				}
+			} else if sp.ArgIsCol {
+				s.av[j] = r[sp.ArgCol]
+			} else if sp.Arg != nil {
+				s.av[j] = sp.Arg(c, r)
+			}
+		case argCond:
+			f.holds(c, r, &s.aggs[j], f.slot[j])
 		}
 	}
 	var hits uint64
@@ -168,6 +156,14 @@ func (s *groupStage) plannedArgs(c *Ctx, r Row) {
 		p.masks[fi] = m
 	}
 	p.row = r
+}
+
+// slotOf is aggregate j's condition slot, -1 when it is not split.
+func (s *groupStage) slotOf(j int) int32 {
+	if s.conds == nil {
+		return -1
+	}
+	return s.conds.slot[j]
 }
 
 // updatePlanned is updateCell under a plan: the aggregates that need
