@@ -570,6 +570,11 @@ func (g *clGen) filterArg(r *clRel, a clExpr, filters []clExpr) (clExpr, []clExp
 	if a.v == "*" || g.frng.Intn(3) != 0 {
 		return a, filters
 	}
+	return g.filtered(r, a, filters)
+}
+
+// filtered returns CASE WHEN p THEN a END, p as filterArg draws it.
+func (g *clGen) filtered(r *clRel, a clExpr, filters []clExpr) (clExpr, []clExpr) {
 	var p clExpr
 	if k := g.frng.Intn(3); k < len(filters) {
 		p = filters[k]
@@ -810,6 +815,14 @@ func (g *clGen) groupQuery(name string, from *clRel, global, changes bool, win *
 		case 6, 7:
 			if a, ok := g.anyScalar(from, true); ok {
 				add("COUNT(DISTINCT ", a, clInt, false, false)
+				// Up to two more of the same argument under filters: the
+				// COUNT(DISTINCT) of one column share a set per group
+				// (runtime/agg_distinct_shared.go). Drawn from frng only.
+				for k := g.frng.Intn(3); k > 0; k-- {
+					var b clExpr
+					b, filters = g.filtered(from, a, filters)
+					addRaw("COUNT(DISTINCT "+b.v+")", "COUNT(DISTINCT "+b.s+")", clInt, false, false, false)
+				}
 			}
 		case 9:
 			// MySQL's population and sample variances and deviations;
