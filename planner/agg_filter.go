@@ -54,6 +54,9 @@ func splitFilter(in *exprEnv, spec *runtime.AggSpec, arg sql.Expression, whole c
 	if v, ok := isConst(cs.Branches[0].Value); ok && v != nil {
 		spec.ThenConst = true
 	}
+	if g, ok := in.intRange(cs.Branches[0].Cond); ok {
+		spec.CondRange = &g
+	}
 	return nil
 }
 

@@ -88,6 +88,23 @@ type AggSpec struct {
 	// ThenConst says Then is a constant that is not NULL (THEN 1): a
 	// COUNT of it counts the rows where Cond holds.
 	ThenConst bool
+	// CondRange, when set, is Cond as a range of one BIGINT column (price
+	// < 10000, price >= 10000 AND price < 1000000): the stage checks it in
+	// place instead of calling Cond.
+	CondRange *IntRange
+}
+
+// IntRange is a condition on input column Col, a BIGINT: it holds when the
+// column is not NULL and Lo <= its value <= Hi (Lo > Hi: never).
+type IntRange struct {
+	Col    int
+	Lo, Hi int64
+}
+
+// holds reports whether the range holds for r.
+func (g *IntRange) holds(r Row) bool {
+	x := &r[g.Col]
+	return x.T != TNull && g.Lo <= x.I && x.I <= g.Hi
 }
 
 // AggUDF is a user aggregate whose state lives outside Go (a wasm

@@ -87,6 +87,10 @@ func (f *aggConds) holds(c *Ctx, r Row, sp *AggSpec, k int32) bool {
 
 func (f *aggConds) eval(c *Ctx, r Row, sp *AggSpec, k int32) {
 	f.seen[k] = f.gen
+	if g := sp.CondRange; g != nil {
+		f.val[k] = g.holds(r)
+		return
+	}
 	cv := sp.Cond(c, r)
 	f.val[k] = cv.T != TNull && Truthy(cv)
 }
