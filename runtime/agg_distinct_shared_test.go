@@ -131,6 +131,7 @@ func sharedAgainstOwn(t *testing.T, rng *rand.Rand, aggs []AggSpec, win WindowSp
 		s := NewGroupStage(cfg).(*groupStage)
 		if !shared {
 			s.fams, s.famOf, s.plan = nil, nil, nil
+			s.ownSets = s.ownSetsOf()
 		} else if len(s.fams) != 2 {
 			t.Fatalf("%d families, want 2", len(s.fams))
 		}

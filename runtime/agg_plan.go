@@ -49,7 +49,26 @@ type aggPlan struct {
 	hits  uint64
 	masks []uint64
 	row   Row
+	// Tabled (non-nil ranges): every condition is a range (IntRange, at
+	// most maxTabled of them), so a record's conditions are a few bits,
+	// cb, checked first, and hitTab[cb] and famTab[f][cb] are its hits
+	// and masks, less the counts and families of a NULL column (colSteps,
+	// fams' columns). visit is then the aggregates that load a value.
+	ranges   []IntRange // per condition slot
+	hitTab   []uint64
+	famTab   [][]uint64
+	colSteps []colStep
+	visit    []int
 }
+
+// colStep is a planned count of a column: bit in hits, its column.
+type colStep struct {
+	bit uint64
+	col int
+}
+
+// maxTabled bounds the conditions of a tabled plan (tables of 2^n words).
+const maxTabled = 6
 
 // newAggPlan returns the plan of a stage's aggregates, or nil when it
 // would not replace any argument load (or has more counts than a mask
@@ -100,7 +119,70 @@ func newAggPlan(aggs []AggSpec, conds *aggConds, fams []distinctFamily, famOf []
 	if len(p.counts) > 64 || len(p.generic) == len(aggs) {
 		return nil
 	}
+	p.tabulate(aggs, conds, fams)
 	return p
+}
+
+// tabulate makes p tabled when every condition is a range.
+func (p *aggPlan) tabulate(aggs []AggSpec, conds *aggConds, fams []distinctFamily) {
+	n := 0
+	if conds != nil {
+		n = len(conds.val)
+	}
+	if n > maxTabled {
+		return
+	}
+	ranges := make([]IntRange, n)
+	set := make([]bool, n)
+	for j := range aggs {
+		if conds == nil || conds.slot[j] < 0 {
+			continue
+		}
+		k := conds.slot[j]
+		if aggs[j].CondRange == nil {
+			return
+		}
+		ranges[k], set[k] = *aggs[j].CondRange, true
+	}
+	for _, ok := range set {
+		if !ok {
+			return
+		}
+	}
+	p.hitTab = make([]uint64, 1<<n)
+	p.famTab = make([][]uint64, len(fams))
+	for f := range fams {
+		p.famTab[f] = make([]uint64, 1<<n)
+	}
+	holds := func(cb int, k int32) bool { return k < 0 || cb>>k&1 != 0 }
+	for cb := range 1 << n {
+		for b, st := range p.counts {
+			if holds(cb, st.k) {
+				p.hitTab[cb] |= 1 << b
+			}
+		}
+		for f := range fams {
+			for b, k := range fams[f].conds {
+				if holds(cb, k) {
+					p.famTab[f][cb] |= 1 << b
+				}
+			}
+		}
+	}
+	for b, st := range p.counts {
+		if st.col >= 0 {
+			p.colSteps = append(p.colSteps, colStep{bit: 1 << b, col: st.col})
+		}
+	}
+	for j, kind := range p.kind {
+		if kind == argValue {
+			p.visit = append(p.visit, j)
+		}
+	}
+	p.ranges = ranges
+	if p.ranges == nil {
+		p.ranges = []IntRange{} // tabled without conditions
+	}
 }
 
 // plannedArgs is condArgs under a plan: aggregates are visited in order
@@ -110,6 +192,10 @@ func newAggPlan(aggs []AggSpec, conds *aggConds, fams []distinctFamily, famOf []
 // and the families' masks.
 func (s *groupStage) plannedArgs(c *Ctx, r Row) {
 	p, f := s.plan, s.conds
+	if p.ranges != nil {
+		s.tabledArgs(c, r)
+		return
+	}
 	if f != nil {
 		f.next()
 	}
@@ -158,6 +244,57 @@ func (s *groupStage) plannedArgs(c *Ctx, r Row) {
 	p.row = r
 }
 
+// tabledArgs is plannedArgs under a tabled plan: the ranges first (they
+// cannot fail, so checking them before any other argument is not seen),
+// then the aggregates that load a value, in order, then hits and masks
+// from the tables.
+func (s *groupStage) tabledArgs(c *Ctx, r Row) {
+	p, f := s.plan, s.conds
+	cb := 0
+	if f != nil {
+		f.next()
+		for k := range p.ranges {
+			ok := p.ranges[k].holds(r)
+			f.val[k], f.seen[k] = ok, f.gen
+			if ok {
+				cb |= 1 << k
+			}
+		}
+	}
+	for _, j := range p.visit {
+		sp := &s.aggs[j]
+		if k := s.slotOf(j); k >= 0 {
+			switch {
+			case !f.val[k]:
+				s.av[j] = Null
+			case sp.ThenIsCol:
+				s.av[j] = r[sp.ThenCol]
+			default:
+				s.av[j] = sp.Then(c, r)
+			}
+		} else if sp.ArgIsCol {
+			s.av[j] = r[sp.ArgCol]
+		} else if sp.Arg != nil {
+			s.av[j] = sp.Arg(c, r)
+		}
+	}
+	hits := p.hitTab[cb]
+	for _, st := range p.colSteps {
+		if r[st.col].T == TNull {
+			hits &^= st.bit
+		}
+	}
+	p.hits = hits
+	for fi := range s.fams {
+		var m uint64
+		if r[s.fams[fi].col].T != TNull {
+			m = p.famTab[fi][cb]
+		}
+		p.masks[fi] = m
+	}
+	p.row = r
+}
+
 // slotOf is aggregate j's condition slot, -1 when it is not split.
 func (s *groupStage) slotOf(j int) int32 {
 	if s.conds == nil {
@@ -171,6 +308,11 @@ func (s *groupStage) slotOf(j int) int32 {
 // the counts and the shared sets.
 func (s *groupStage) updatePlanned(c *Ctx, accs []accum, cid int32) {
 	p := s.plan
+	if len(p.generic) > 0 {
+		if b := accs[p.generic[0]].s; len(b) > 0 {
+			s.warmed += int64(b[0])
+		}
+	}
 	sf := s.sumFirst
 	if sf >= 0 {
 		if accs[sf].update(c, &s.aggs[sf], &s.av[sf], s.dk[sf], s.seq); c.Err != nil {
@@ -183,6 +325,9 @@ func (s *groupStage) updatePlanned(c *Ctx, accs []accum, cid int32) {
 		}
 	}
 	cn := s.cnts[int(cid)*p.nc : int(cid)*p.nc+p.nc]
+	if s.fams != nil {
+		s.warmSets(cid)
+	}
 	for h := p.hits; h != 0; h &= h - 1 {
 		cn[p.counts[bits.TrailingZeros64(h)].slot]++
 	}
@@ -202,4 +347,55 @@ func (s *groupStage) result(c *Ctx, accs []accum, cid int32, j int, dst *Value) 
 		}
 	}
 	accs[j].resultInto(c, &s.aggs[j], dst)
+}
+
+// warm reads a word of each line the record will update in cell cid
+// before updating any: the cell's planned counts, its shared sets, the
+// first aggregate that loads a value and, for an emit, its group's key
+// text. In a cell not touched lately each is a cache miss; read one after
+// another as the update goes they follow one another, read here they
+// overlap.
+func (s *groupStage) warm(cid int32) {
+	p := s.plan
+	x := s.cnts[int(cid)*p.nc]
+	if len(p.generic) > 0 {
+		x += s.accs[int(cid)*s.na+p.generic[0]].n
+	}
+	if nf := len(s.fams); nf > 0 {
+		x += int64(s.msets[int(cid)*nf].nw)
+		x += int64(s.msets[int(cid)*nf+nf-1].nw)
+	}
+	if gid := s.cells[cid].gid; int(gid) < len(s.keyTexts) {
+		x += int64(len(s.keyTexts[gid].b))
+	}
+	s.warmed += x
+}
+
+// warmSets reads the table slot where each family's value of the record
+// goes, before any is updated (as warm, for the second line of each).
+func (s *groupStage) warmSets(cid int32) {
+	p := s.plan
+	sets := s.msets[int(cid)*len(s.fams) : int(cid)*len(s.fams)+len(s.fams)]
+	for f := range sets {
+		d := &sets[f]
+		if p.masks[f] == 0 || d.tab == nil {
+			continue
+		}
+		if w, ok := distinctWord(&p.row[s.fams[f].col]); ok && w != 0 {
+			s.warmed += int64(d.tab[distinctSlot(w, d.shift)].m)
+		}
+	}
+}
+
+// warmGroup reads group gid's cell and key text (as warm) while its key is
+// compared (gid, from keyIndex.peek, may be another group or -1).
+func (s *groupStage) warmGroup(gid int32) {
+	if gid < 0 {
+		return
+	}
+	x := int64(s.groups[gid].first)
+	if int(gid) < len(s.keyTexts) {
+		x += int64(len(s.keyTexts[gid].b))
+	}
+	s.warmed += x
 }

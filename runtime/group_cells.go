@@ -18,6 +18,7 @@ func (s *groupStage) newGroupOf(h uint64, pos uint64, kv []Value) int32 {
 		s.groups = append(s.groups, groupInfo{})
 	}
 	s.groups[gid].cells = s.groups[gid].cells[:0]
+	s.groups[gid].first = 0
 	s.empty++
 	return gid
 }
@@ -91,6 +92,9 @@ func (s *groupStage) releaseCell(cid int32) {
 // starting at or after ws (cells are sorted by start; the common case,
 // a record in the newest window, is checked first).
 func (s *groupStage) cellIndex(gid int32, ws int64) int {
+	if s.kind == NoWindow {
+		return 0 // at most one cell (cellAt reads it from first)
+	}
 	cells := s.groups[gid].cells
 	n := len(cells)
 	if n == 0 || s.cells[cells[n-1]].start < ws {
@@ -115,7 +119,11 @@ func (s *groupStage) cellIndex(gid int32, ws int64) int {
 // which is at position i of the group's list if it exists, creating it
 // there otherwise.
 func (s *groupStage) cellAt(c *Ctx, gid int32, i int, ws int64) int32 {
-	if cells := s.groups[gid].cells; i < len(cells) && s.cells[cells[i]].start == ws {
+	if s.kind == NoWindow {
+		if f := s.groups[gid].first; f != 0 {
+			return f - 1
+		}
+	} else if cells := s.groups[gid].cells; i < len(cells) && s.cells[cells[i]].start == ws {
 		return cells[i]
 	}
 	end := ws + s.size
@@ -142,6 +150,7 @@ func (s *groupStage) insertGroupCell(gid int32, i int, cid int32) {
 	g.cells = append(g.cells, 0)
 	copy(g.cells[i+1:], g.cells[i:])
 	g.cells[i] = cid
+	g.first = g.cells[0] + 1
 }
 
 func (s *groupStage) removeGroupCell(gid, cid int32) {
@@ -153,7 +162,10 @@ func (s *groupStage) removeGroupCell(gid, cid int32) {
 			break
 		}
 	}
+	g.first = 0
 	if len(g.cells) == 0 {
 		s.empty++
+	} else {
+		g.first = g.cells[0] + 1
 	}
 }

@@ -142,6 +142,9 @@ func (s *groupStage) processTracked(c *Ctx, gid int32, i int, first, last int64,
 					return
 				}
 				i++
+				if s.plan != nil {
+					s.warm(cid)
+				}
 				p.cid, p.hasPre = cid, false
 				keeps := s.keepsRow(cid)
 				if having && s.cells[cid].vis && !keeps {

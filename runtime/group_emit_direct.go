@@ -10,19 +10,27 @@ package runtime
 // stage columns, and the group's key text is known (its first upsert took
 // the general path and wrote it).
 
+// emitSrc says where a direct emit takes output columns at..at+n-1 from:
+// group key idx, the planned counts (s.cnts) at the slots
+// s.emitSlots[idx:idx+n], aggregate idx's accum, or NULL (window_start,
+// window_end: none without a window). Only counts come n > 1 at a time.
+type emitSrc struct {
+	kind       uint8
+	at, idx, n int32
+}
+
+const (
+	srcNull uint8 = iota
+	srcKey
+	srcCounts
+	srcAccum
+)
+
 // emitDirect upserts cell cid's row into pl as recordKeyed would, and
 // reports whether it could.
 func (s *groupStage) emitDirect(c *Ctx, pl *Pipeline, cid int32) bool {
 	if s.direct == 0 {
-		s.direct = -1
-		if pl.Having == nil && pl.Identity == nil && pl.ProjectCols != nil && len(pl.ProjectCols) == len(pl.Project) {
-			s.direct = 1
-			for _, k := range pl.ProjectCols {
-				if k < 0 || k >= s.nk+s.na+2 {
-					s.direct = -1
-				}
-			}
-		}
+		s.direct = s.directPlan(pl)
 	}
 	if s.direct < 0 {
 		return false
@@ -33,19 +41,24 @@ func (s *groupStage) emitDirect(c *Ctx, pl *Pipeline, cid int32) bool {
 	}
 	dst := pl.keyedSlot(OpUpsert, s.keyTexts[ci.gid].b)
 	keys := s.keys.key(ci.gid)
-	accs := s.accs[int(cid)*s.na : int(cid)*s.na+s.na]
-	for i, k := range pl.ProjectCols {
-		switch {
-		case k < s.nk:
-			dst[i] = keys[k]
-		case k < s.nk+s.na:
-			if j := k - s.nk; s.cnts == nil {
-				accs[j].resultInto(c, &s.aggs[j], &dst[i]) // (result's, without its call)
-			} else {
-				s.result(c, accs, cid, j, &dst[i])
+	var cn []int64
+	if s.cnts != nil {
+		cn = s.cnts[int(cid)*s.plan.nc : int(cid)*s.plan.nc+s.plan.nc]
+	}
+	base := int(cid) * s.na
+	for _, e := range s.emitSrcs {
+		switch e.kind {
+		case srcCounts:
+			out := dst[e.at : e.at+e.n]
+			for k, sl := range s.emitSlots[e.idx : e.idx+e.n] {
+				setIntValue(&out[k], cn[sl])
 			}
-		default: // window_start, window_end: none without a window
-			dst[i] = Null
+		case srcKey:
+			dst[e.at] = keys[e.idx]
+		case srcAccum:
+			s.accs[base+int(e.idx)].resultInto(c, &s.aggs[e.idx], &dst[e.at])
+		default:
+			dst[e.at] = Null
 		}
 	}
 	if c.Err != nil {
@@ -55,4 +68,49 @@ func (s *groupStage) emitDirect(c *Ctx, pl *Pipeline, cid int32) bool {
 	pl.nouts++
 	ci.vis = true
 	return true
+}
+
+// directPlan decides whether emitDirect applies to pl (1) or not (-1),
+// and where it takes each output column from (s.emitSrcs).
+func (s *groupStage) directPlan(pl *Pipeline) int8 {
+	if pl.Having != nil || pl.Identity != nil || pl.ProjectCols == nil || len(pl.ProjectCols) != len(pl.Project) {
+		return -1
+	}
+	var srcs []emitSrc
+	var slots []int32
+	for i, k := range pl.ProjectCols {
+		e := emitSrc{kind: srcNull, at: int32(i), n: 1}
+		switch {
+		case k < 0 || k >= s.nk+s.na+2:
+			return -1
+		case k < s.nk:
+			e.kind, e.idx = srcKey, int32(k)
+		case k < s.nk+s.na:
+			j := k - s.nk
+			e.kind, e.idx = srcAccum, int32(j)
+			if s.plan != nil && s.plan.cslot[j] >= 0 {
+				e.kind, e.idx = srcCounts, int32(len(slots))
+				slots = append(slots, s.plan.cslot[j])
+			}
+		}
+		if n := len(srcs); e.kind == srcCounts && n > 0 {
+			if l := &srcs[n-1]; l.kind == srcCounts {
+				l.n++ // the next column of a run of counts
+				continue
+			}
+		}
+		srcs = append(srcs, e)
+	}
+	s.emitSrcs, s.emitSlots = srcs, slots
+	return 1
+}
+
+// setIntValue makes *d the BIGINT x; when *d already is a BIGINT (the
+// slot's previous output, usually) only its integer is written.
+func setIntValue(d *Value, x int64) {
+	if d.T == TInt && d.S == nil && d.Scale == 0 {
+		d.I, d.F = x, 0
+		return
+	}
+	*d = Value{T: TInt, I: x}
 }

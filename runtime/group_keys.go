@@ -88,6 +88,15 @@ func (x *keyIndex) find(h uint64, k []Value) (int32, uint64) {
 	}
 }
 
+// peek returns the id in the slot where a lookup of hash h starts, if its
+// hash is h (-1 otherwise): likely h's id, known before its key is read.
+func (x *keyIndex) peek(h uint64) int32 {
+	if s := x.slots[h&x.mask]; s.h == h {
+		return s.id - 1
+	}
+	return -1
+}
+
 // insert stores a copy of k at slot pos (from find) and returns its id.
 func (x *keyIndex) insert(h uint64, k []Value, pos uint64) int32 {
 	var id int32

@@ -19,11 +19,14 @@ type groupStage struct {
 	cur              Row            // retraction: the row whose arguments arg reads
 	keyTexts         []groupKeyText // per group: its output key text (changelog, no window)
 	direct           int8           // emitDirect applies: 0 not known yet, 1 yes, -1 no
+	emitSrcs         []emitSrc      // emitDirect: where the output columns come from
+	emitSlots        []int32        // emitDirect: count slots of runs of count columns
 	rorder           []int          // retraction without user aggregates, at most one exact SUM: that SUM, then the others (rApplyOrdered)
 	aggs             []AggSpec
 	nk, na           int
 	mergeable        bool
 	hasDistinct      bool
+	ownSets          []int // aggregates keeping a distinct set of their own (not a family's)
 	hasUDF           bool
 	lastWs           int64 // TUMBLE: start of the previous record's window
 	keys             keyIndex
@@ -51,12 +54,13 @@ type groupStage struct {
 	// Shared distinct sets (agg_distinct_shared.go): the families, each
 	// aggregate's family (-1: none; nil: no family), a set per cell and
 	// family, and a scratch key.
-	fams  []distinctFamily
-	famOf []int8
-	msets []maskSet
-	kb    []byte
-	plan  *aggPlan // counting without argument values (agg_plan.go), nil if none
-	cnts  []int64  // plan.nc per cell: the planned counts (nil without a plan)
+	fams   []distinctFamily
+	famOf  []int8
+	msets  []maskSet
+	kb     []byte
+	plan   *aggPlan // counting without argument values (agg_plan.go), nil if none
+	cnts   []int64  // plan.nc per cell: the planned counts (nil without a plan)
+	warmed int64    // warm's sum, so that its reads are not dropped
 
 	// state_ttl (state_ttl.go; no window only): ttl in ms (0: none), the
 	// watermark of the next sweep, the groups forgotten so far, and the
@@ -95,6 +99,7 @@ type groupStage struct {
 
 type groupInfo struct {
 	cells []int32 // live cells sorted by window start
+	first int32   // cells[0]+1, 0 when it has none: a group without a window reads its cell here, a cache miss fewer
 	at    int64   // state_ttl: ttlStamp of the event time of its last change (0: not known)
 }
 
@@ -192,6 +197,7 @@ func newGroupStage(cfg GroupConfig) *groupStage {
 			s.fams, s.famOf = nil, nil // families need the plan
 		}
 	}
+	s.ownSets = s.ownSetsOf()
 	s.sumFirst = -1
 	if len(s.exactSums) == 1 && !s.hasUDF {
 		if sp := &s.aggs[s.exactSums[0]]; sp.ResultType == TInt && !sp.Distinct {
@@ -216,6 +222,18 @@ func newGroupStage(cfg GroupConfig) *groupStage {
 		s.ttl = max(cfg.StateTTL, 0)
 	}
 	return s
+}
+
+// ownSetsOf lists the aggregates that keep a distinct set of their own
+// (not a family's).
+func (s *groupStage) ownSetsOf() []int {
+	var js []int
+	for j := range s.aggs {
+		if s.aggs[j].keepsSet() && (s.famOf == nil || s.famOf[j] < 0) {
+			js = append(js, j)
+		}
+	}
+	return js
 }
 
 // LateCount implements LateCounter.
@@ -282,18 +300,19 @@ func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
 	if s.retract {
 		s.cur = r // (rApply reads column arguments from the row)
 	}
-	if s.hasDistinct {
-		for j := range s.aggs {
-			if s.aggs[j].keepsSet() && s.av[j].T != TNull && (s.retract || !distinctWordType(s.av[j].T)) && (s.famOf == nil || s.famOf[j] < 0) { // (agg_distinct.go)
-				v := s.av[j]
-				if s.aggs[j].Ordered { // distinct by the text, not the sort key
-					v.S = orderedText(v.S)
-				}
-				s.dk[j] = aggDistinctKey(s.dk[j][:0], v)
+	for _, j := range s.ownSets {
+		if s.av[j].T != TNull && (s.retract || !distinctWordType(s.av[j].T)) { // (agg_distinct.go)
+			v := s.av[j]
+			if s.aggs[j].Ordered { // distinct by the text, not the sort key
+				v.S = orderedText(v.S)
 			}
+			s.dk[j] = aggDistinctKey(s.dk[j][:0], v)
 		}
 	}
 	h := s.keys.hash(s.kv)
+	if s.plan != nil {
+		s.warmGroup(s.keys.peek(h))
+	}
 	gid, pos := s.keys.find(h, s.kv)
 	if s.kind == Session {
 		s.processSession(c, h, gid, pos, t, out)
