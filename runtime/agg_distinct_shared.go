@@ -118,15 +118,20 @@ func (s *groupStage) updateFamilies(cn []int64, cid int32) {
 // maskSet is a family's set: distinctSet's representation (words of one
 // word type in an open-addressing table, the first few inline, any other
 // value by its aggDistinctKey in a map), each value with its mask.
+//
+// What a lookup reads comes first and a set is 128 bytes: in a cell's
+// sets (s.msets, whose backing array is page-aligned once large) each
+// set's lookup fields sit in one cache line.
 type maskSet struct {
 	wt     Type  // the type of the words (TNull: none yet)
 	shift  uint8 // 64 − log2(len(tab))
 	nsmall uint8 // entries in small (while tab is nil)
 	zero   uint64
-	small  [maskSmall]maskEntry
 	tab    []maskEntry // power-of-two table; w == 0 marks a free slot
 	nw     int         // entries in tab
 	other  map[string]uint64
+	small  [maskSmall]maskEntry
+	_      [8]byte
 }
 
 // maskEntry is a nonzero word and its mask (nonzero once held).

@@ -119,6 +119,7 @@ func newAggPlan(aggs []AggSpec, conds *aggConds, fams []distinctFamily, famOf []
 	if len(p.counts) > 64 || len(p.generic) == len(aggs) {
 		return nil
 	}
+	p.nc = (p.nc + 7) &^ 7 // a cell's counts fill whole cache lines (unused slots stay 0)
 	p.tabulate(aggs, conds, fams)
 	return p
 }
@@ -308,11 +309,7 @@ func (s *groupStage) slotOf(j int) int32 {
 // the counts and the shared sets.
 func (s *groupStage) updatePlanned(c *Ctx, accs []accum, cid int32) {
 	p := s.plan
-	if len(p.generic) > 0 {
-		if b := accs[p.generic[0]].s; len(b) > 0 {
-			s.warmed += int64(b[0])
-		}
-	}
+	s.warmSecond(accs, cid)
 	sf := s.sumFirst
 	if sf >= 0 {
 		if accs[sf].update(c, &s.aggs[sf], &s.av[sf], s.dk[sf], s.seq); c.Err != nil {
@@ -325,9 +322,6 @@ func (s *groupStage) updatePlanned(c *Ctx, accs []accum, cid int32) {
 		}
 	}
 	cn := s.cnts[int(cid)*p.nc : int(cid)*p.nc+p.nc]
-	if s.fams != nil {
-		s.warmSets(cid)
-	}
 	for h := p.hits; h != 0; h &= h - 1 {
 		cn[p.counts[bits.TrailingZeros64(h)].slot]++
 	}
@@ -355,26 +349,34 @@ func (s *groupStage) result(c *Ctx, accs []accum, cid int32, j int, dst *Value) 
 // text. In a cell not touched lately each is a cache miss; read one after
 // another as the update goes they follow one another, read here they
 // overlap.
-func (s *groupStage) warm(cid int32) {
+func (s *groupStage) warm(cid, gid int32) {
 	p := s.plan
-	x := s.cnts[int(cid)*p.nc]
+	x := s.cnts[int(cid)*p.nc] + s.cnts[int(cid)*p.nc+p.nc-1]
 	if len(p.generic) > 0 {
-		x += s.accs[int(cid)*s.na+p.generic[0]].n
+		a := &s.accs[int(cid)*s.na+p.generic[0]]
+		x += a.n + int64(len(a.s))
 	}
 	if nf := len(s.fams); nf > 0 {
 		x += int64(s.msets[int(cid)*nf].nw)
 		x += int64(s.msets[int(cid)*nf+nf-1].nw)
 	}
-	if gid := s.cells[cid].gid; int(gid) < len(s.keyTexts) {
+	if int(gid) < len(s.keyTexts) {
 		x += int64(len(s.keyTexts[gid].b))
 	}
 	s.warmed += x
 }
 
-// warmSets reads the table slot where each family's value of the record
-// goes, before any is updated (as warm, for the second line of each).
-func (s *groupStage) warmSets(cid int32) {
+// warmSecond reads, as warm, the lines found through those warm read:
+// the first value-loading aggregate's stored bytes, the table slot where
+// each family's value of the record goes, and the group's key text.
+func (s *groupStage) warmSecond(accs []accum, cid int32) {
 	p := s.plan
+	var x int64
+	if len(p.generic) > 0 {
+		if b := accs[p.generic[0]].s; len(b) > 0 {
+			x += int64(b[0])
+		}
+	}
 	sets := s.msets[int(cid)*len(s.fams) : int(cid)*len(s.fams)+len(s.fams)]
 	for f := range sets {
 		d := &sets[f]
@@ -382,9 +384,15 @@ func (s *groupStage) warmSets(cid int32) {
 			continue
 		}
 		if w, ok := distinctWord(&p.row[s.fams[f].col]); ok && w != 0 {
-			s.warmed += int64(d.tab[distinctSlot(w, d.shift)].m)
+			x += int64(d.tab[distinctSlot(w, d.shift)].m)
 		}
 	}
+	if gid := s.cells[cid].gid; int(gid) < len(s.keyTexts) {
+		if b := s.keyTexts[gid].b; len(b) > 0 {
+			x += int64(b[0])
+		}
+	}
+	s.warmed += x
 }
 
 // warmGroup reads group gid's cell and key text (as warm) while its key is

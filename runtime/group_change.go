@@ -143,7 +143,7 @@ func (s *groupStage) processTracked(c *Ctx, gid int32, i int, first, last int64,
 				}
 				i++
 				if s.plan != nil {
-					s.warm(cid)
+					s.warm(cid, gid)
 				}
 				p.cid, p.hasPre = cid, false
 				keeps := s.keepsRow(cid)
