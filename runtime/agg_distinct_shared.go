@@ -27,6 +27,7 @@ import (
 type distinctFamily struct {
 	members []int
 	conds   []int32 // per member: its condition's slot (aggConds), -1 for none
+	slots   []int32 // per member: its count's slot among the cell's planned counts (newAggPlan)
 	col     int     // the column counted
 }
 
@@ -109,8 +110,9 @@ func (s *groupStage) updateFamilies(cn []int64, cid int32) {
 			s.kb = aggDistinctKey(s.kb[:0], *v)
 			dk = s.kb
 		}
+		slots := s.fams[f].slots
 		for nb := sets[f].add(v, dk, m); nb != 0; nb &= nb - 1 {
-			cn[p.cslot[s.fams[f].members[bits.TrailingZeros64(nb)]]]++
+			cn[slots[bits.TrailingZeros64(nb)]]++
 		}
 	}
 }

@@ -54,11 +54,12 @@ type aggPlan struct {
 	// cb, checked first, and hitTab[cb] and famTab[f][cb] are its hits
 	// and masks, less the counts and families of a NULL column (colSteps,
 	// fams' columns). visit is then the aggregates that load a value.
-	ranges   []IntRange // per condition slot
-	hitTab   []uint64
-	famTab   [][]uint64
-	colSteps []colStep
-	visit    []int
+	ranges     []IntRange // per condition slot
+	visitConds bool       // some aggregate in visit is split: it reads the conditions' values (aggConds.val)
+	hitTab     []uint64
+	famTab     [][]uint64
+	colSteps   []colStep
+	visit      []int
 }
 
 // colStep is a planned count of a column: bit in hits, its column.
@@ -120,6 +121,12 @@ func newAggPlan(aggs []AggSpec, conds *aggConds, fams []distinctFamily, famOf []
 		return nil
 	}
 	p.nc = (p.nc + 7) &^ 7 // a cell's counts fill whole cache lines (unused slots stay 0)
+	for f := range fams {
+		fams[f].slots = make([]int32, len(fams[f].members))
+		for b, j := range fams[f].members {
+			fams[f].slots[b] = p.cslot[j]
+		}
+	}
 	p.tabulate(aggs, conds, fams)
 	return p
 }
@@ -178,6 +185,7 @@ func (p *aggPlan) tabulate(aggs []AggSpec, conds *aggConds, fams []distinctFamil
 	for j, kind := range p.kind {
 		if kind == argValue {
 			p.visit = append(p.visit, j)
+			p.visitConds = p.visitConds || (conds != nil && conds.slot[j] >= 0)
 		}
 	}
 	p.ranges = ranges
@@ -252,14 +260,15 @@ func (s *groupStage) plannedArgs(c *Ctx, r Row) {
 func (s *groupStage) tabledArgs(c *Ctx, r Row) {
 	p, f := s.plan, s.conds
 	cb := 0
-	if f != nil {
+	for k := range p.ranges {
+		if p.ranges[k].holds(r) {
+			cb |= 1 << k
+		}
+	}
+	if p.visitConds {
 		f.next()
 		for k := range p.ranges {
-			ok := p.ranges[k].holds(r)
-			f.val[k], f.seen[k] = ok, f.gen
-			if ok {
-				cb |= 1 << k
-			}
+			f.val[k], f.seen[k] = cb>>k&1 != 0, f.gen
 		}
 	}
 	for _, j := range p.visit {
