@@ -318,7 +318,9 @@ func (s *groupStage) slotOf(j int) int32 {
 // the counts and the shared sets.
 func (s *groupStage) updatePlanned(c *Ctx, accs []accum, cid int32) {
 	p := s.plan
-	s.warmSecond(accs, cid)
+	if cid != s.warmCid {
+		s.warmSecond(cid)
+	}
 	sf := s.sumFirst
 	if sf >= 0 {
 		if accs[sf].update(c, &s.aggs[sf], &s.av[sf], s.dk[sf], s.seq); c.Err != nil {
@@ -378,11 +380,11 @@ func (s *groupStage) warm(cid, gid int32) {
 // warmSecond reads, as warm, the lines found through those warm read:
 // the first value-loading aggregate's stored bytes, the table slot where
 // each family's value of the record goes, and the group's key text.
-func (s *groupStage) warmSecond(accs []accum, cid int32) {
+func (s *groupStage) warmSecond(cid int32) {
 	p := s.plan
 	var x int64
 	if len(p.generic) > 0 {
-		if b := accs[p.generic[0]].s; len(b) > 0 {
+		if b := s.accs[int(cid)*s.na+p.generic[0]].s; len(b) > 0 {
 			x += int64(b[0])
 		}
 	}
@@ -404,15 +406,22 @@ func (s *groupStage) warmSecond(accs []accum, cid int32) {
 	s.warmed += x
 }
 
-// warmGroup reads group gid's cell and key text (as warm) while its key is
-// compared (gid, from keyIndex.peek, may be another group or -1).
+// warmGroup warms (warm) the cell of group gid before the record's
+// arguments are loaded and its key compared with gid's (Process warms the
+// second lines, warmSecond, once the arguments are known): gid comes from
+// keyIndex.peek and may be another group or -1. It notes the cell it
+// warmed (s.warmCid, -1 for none) so that the update does not warm it
+// again.
 func (s *groupStage) warmGroup(gid int32) {
-	if gid < 0 {
+	s.warmCid = -1
+	if gid < 0 || s.kind != NoWindow {
 		return
 	}
-	x := int64(s.groups[gid].first)
-	if int(gid) < len(s.keyTexts) {
-		x += int64(len(s.keyTexts[gid].b))
+	f := s.groups[gid].first
+	if f == 0 {
+		return
 	}
-	s.warmed += x
+	cid := f - 1
+	s.warm(cid, gid)
+	s.warmCid = cid
 }

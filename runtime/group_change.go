@@ -142,7 +142,7 @@ func (s *groupStage) processTracked(c *Ctx, gid int32, i int, first, last int64,
 					return
 				}
 				i++
-				if s.plan != nil {
+				if s.plan != nil && cid != s.warmCid {
 					s.warm(cid, gid)
 				}
 				p.cid, p.hasPre = cid, false

@@ -54,13 +54,14 @@ type groupStage struct {
 	// Shared distinct sets (agg_distinct_shared.go): the families, each
 	// aggregate's family (-1: none; nil: no family), a set per cell and
 	// family, and a scratch key.
-	fams   []distinctFamily
-	famOf  []int8
-	msets  []maskSet
-	kb     []byte
-	plan   *aggPlan // counting without argument values (agg_plan.go), nil if none
-	cnts   []int64  // plan.nc per cell: the planned counts (nil without a plan)
-	warmed int64    // warm's sum, so that its reads are not dropped
+	fams    []distinctFamily
+	famOf   []int8
+	msets   []maskSet
+	kb      []byte
+	plan    *aggPlan // counting without argument values (agg_plan.go), nil if none
+	cnts    []int64  // plan.nc per cell: the planned counts (nil without a plan)
+	warmed  int64    // warm's sum, so that its reads are not dropped
+	warmCid int32    // the cell warmGroup warmed for the current record, -1 for none
 
 	// state_ttl (state_ttl.go; no window only): ttl in ms (0: none), the
 	// watermark of the next sweep, the groups forgotten so far, and the
@@ -131,6 +132,7 @@ func newGroupStage(cfg GroupConfig) *groupStage {
 		wm:       math.MinInt64,
 		lastWs:   math.MaxInt64,
 		sweepMin: 1024,
+		warmCid:  -1,
 		kv:       make([]Value, len(cfg.Keys)),
 		av:       make([]Value, len(cfg.Aggs)),
 		dk:       make([][]byte, len(cfg.Aggs)),
@@ -281,8 +283,13 @@ func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
 			s.kv[i] = e(c, r)
 		}
 	}
+	var h uint64
 	if s.plan != nil {
-		s.plannedArgs(c, r) // (agg_plan.go)
+		// The group's lines first: their cache misses overlap the
+		// arguments' work (agg_plan.go).
+		h = s.keys.hash(s.kv)
+		s.warmGroup(s.keys.peek(h))
+		s.plannedArgs(c, r)
 	} else if s.conds != nil {
 		s.condArgs(c, r)
 	} else {
@@ -309,9 +316,10 @@ func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
 			s.dk[j] = aggDistinctKey(s.dk[j][:0], v)
 		}
 	}
-	h := s.keys.hash(s.kv)
-	if s.plan != nil {
-		s.warmGroup(s.keys.peek(h))
+	if s.plan == nil {
+		h = s.keys.hash(s.kv)
+	} else if s.warmCid >= 0 {
+		s.warmSecond(s.warmCid)
 	}
 	gid, pos := s.keys.find(h, s.kv)
 	if s.kind == Session {
