@@ -210,22 +210,8 @@ func (s *groupStage) plannedArgs(c *Ctx, r Row) {
 	}
 	for j, kind := range p.kind {
 		switch kind {
-		case argValue: // as condArgs
-			sp := &s.aggs[j]
-			if k := s.slotOf(j); k >= 0 {
-				switch {
-				case !f.holds(c, r, sp, k):
-					s.av[j] = Null
-				case sp.ThenIsCol:
-					s.av[j] = r[sp.ThenCol]
-				default:
-					s.av[j] = sp.Then(c, r)
-				}
-			} else if sp.ArgIsCol {
-				s.av[j] = r[sp.ArgCol]
-			} else if sp.Arg != nil {
-				s.av[j] = sp.Arg(c, r)
-			}
+		case argValue:
+			s.valueArg(c, r, j)
 		case argCond:
 			f.holds(c, r, &s.aggs[j], f.slot[j])
 		}
@@ -272,21 +258,7 @@ func (s *groupStage) tabledArgs(c *Ctx, r Row) {
 		}
 	}
 	for _, j := range p.visit {
-		sp := &s.aggs[j]
-		if k := s.slotOf(j); k >= 0 {
-			switch {
-			case !f.val[k]:
-				s.av[j] = Null
-			case sp.ThenIsCol:
-				s.av[j] = r[sp.ThenCol]
-			default:
-				s.av[j] = sp.Then(c, r)
-			}
-		} else if sp.ArgIsCol {
-			s.av[j] = r[sp.ArgCol]
-		} else if sp.Arg != nil {
-			s.av[j] = sp.Arg(c, r)
-		}
+		s.valueArg(c, r, j)
 	}
 	hits := p.hitTab[cb]
 	for _, st := range p.colSteps {
@@ -303,6 +275,27 @@ func (s *groupStage) tabledArgs(c *Ctx, r Row) {
 		p.masks[fi] = m
 	}
 	p.row = r
+}
+
+// valueArg loads aggregate j's argument of r into s.av (a split
+// condition evaluated once per record; a tabled plan has set every
+// condition's value before).
+func (s *groupStage) valueArg(c *Ctx, r Row, j int) {
+	sp := &s.aggs[j]
+	if k := s.slotOf(j); k >= 0 {
+		switch {
+		case !s.conds.holds(c, r, sp, k):
+			s.av[j] = Null
+		case sp.ThenIsCol:
+			s.av[j] = r[sp.ThenCol]
+		default:
+			s.av[j] = sp.Then(c, r)
+		}
+	} else if sp.ArgIsCol {
+		s.av[j] = r[sp.ArgCol]
+	} else if sp.Arg != nil {
+		s.av[j] = sp.Arg(c, r)
+	}
 }
 
 // slotOf is aggregate j's condition slot, -1 when it is not split.
