@@ -17,8 +17,8 @@ import (
 // integer, NULL aside), without a call per condition.
 
 // intRange returns e as a range of one BIGINT column, if it is one: a
-// comparison of the column with an integer constant, or an AND of such
-// comparisons of the same column.
+// comparison of the column with an integer constant, a BETWEEN of two
+// such constants, or an AND of those on the same column.
 func (env *exprEnv) intRange(e sql.Expression) (runtime.IntRange, bool) {
 	switch e := e.(type) {
 	case *expression.And:
@@ -27,6 +27,16 @@ func (env *exprEnv) intRange(e sql.Expression) (runtime.IntRange, bool) {
 			return a, false
 		}
 		b, ok := env.intRange(e.RightChild)
+		if !ok || a.Col != b.Col {
+			return a, false
+		}
+		return runtime.IntRange{Col: a.Col, Lo: max(a.Lo, b.Lo), Hi: min(a.Hi, b.Hi)}, true
+	case *expression.Between: // x >= lower AND x <= upper
+		a, ok := env.intBound(opGE, e.Val, e.Lower)
+		if !ok {
+			return a, false
+		}
+		b, ok := env.intBound(opLE, e.Val, e.Upper)
 		if !ok || a.Col != b.Col {
 			return a, false
 		}
