@@ -22,37 +22,27 @@ import (
 func (env *exprEnv) intRange(e sql.Expression) (runtime.IntRange, bool) {
 	switch e := e.(type) {
 	case *expression.And:
-		a, ok := env.intRange(e.LeftChild)
-		if !ok {
-			return a, false
-		}
-		b, ok := env.intRange(e.RightChild)
-		if !ok || a.Col != b.Col {
-			return a, false
-		}
-		return runtime.IntRange{Col: a.Col, Lo: max(a.Lo, b.Lo), Hi: min(a.Hi, b.Hi)}, true
+		a, aok := env.intRange(e.LeftChild)
+		b, bok := env.intRange(e.RightChild)
+		return meet(a, aok, b, bok)
 	case *expression.Between: // x >= lower AND x <= upper
-		a, ok := env.intBound(opGE, e.Val, e.Lower)
-		if !ok {
-			return a, false
-		}
-		b, ok := env.intBound(opLE, e.Val, e.Upper)
-		if !ok || a.Col != b.Col {
-			return a, false
-		}
-		return runtime.IntRange{Col: a.Col, Lo: max(a.Lo, b.Lo), Hi: min(a.Hi, b.Hi)}, true
-	case *expression.Equals:
-		return env.intBound(opEQ, e.Left(), e.Right())
-	case *expression.GreaterThan:
-		return env.intBound(opGT, e.Left(), e.Right())
-	case *expression.GreaterThanOrEqual:
-		return env.intBound(opGE, e.Left(), e.Right())
-	case *expression.LessThan:
-		return env.intBound(opLT, e.Left(), e.Right())
-	case *expression.LessThanOrEqual:
-		return env.intBound(opLE, e.Left(), e.Right())
+		a, aok := env.intBound(opGE, e.Val, e.Lower)
+		b, bok := env.intBound(opLE, e.Val, e.Upper)
+		return meet(a, aok, b, bok)
+	}
+	if op, l, r, ok := comparisonOf(e); ok {
+		return env.intBound(op, l, r)
 	}
 	return runtime.IntRange{}, false
+}
+
+// meet is the range where both a and b hold, when both are ranges of one
+// column.
+func meet(a runtime.IntRange, aok bool, b runtime.IntRange, bok bool) (runtime.IntRange, bool) {
+	if !aok || !bok || a.Col != b.Col {
+		return runtime.IntRange{}, false
+	}
+	return runtime.IntRange{Col: a.Col, Lo: max(a.Lo, b.Lo), Hi: min(a.Hi, b.Hi)}, true
 }
 
 // intBound returns `le op re` as a range when one side is a BIGINT column

@@ -39,6 +39,26 @@ func (op cmpOp) holds(c int) bool {
 	return c >= 0
 }
 
+// comparisonOf returns the operator and operands of e when it is a
+// comparison (=, <=>, <, <=, >, >=).
+func comparisonOf(e sql.Expression) (cmpOp, sql.Expression, sql.Expression, bool) {
+	switch e := e.(type) {
+	case *expression.Equals:
+		return opEQ, e.Left(), e.Right(), true
+	case *expression.NullSafeEquals:
+		return opNullSafeEQ, e.Left(), e.Right(), true
+	case *expression.GreaterThan:
+		return opGT, e.Left(), e.Right(), true
+	case *expression.GreaterThanOrEqual:
+		return opGE, e.Left(), e.Right(), true
+	case *expression.LessThan:
+		return opLT, e.Left(), e.Right(), true
+	case *expression.LessThanOrEqual:
+		return opLE, e.Left(), e.Right(), true
+	}
+	return 0, nil, nil, false
+}
+
 // cmpFunc compares two non-NULL values of statically known types.
 type cmpFunc func(a, b runtime.Value) int
 

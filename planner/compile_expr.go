@@ -71,18 +71,10 @@ func (env *exprEnv) compile(e sql.Expression) (compiled, error) {
 		if c, ok, err := env.negate(e); ok || err != nil {
 			return c, err
 		}
-	case *expression.Equals:
-		return env.comparison(opEQ, e.Left(), e.Right())
-	case *expression.NullSafeEquals:
-		return env.comparison(opNullSafeEQ, e.Left(), e.Right())
-	case *expression.GreaterThan:
-		return env.comparison(opGT, e.Left(), e.Right())
-	case *expression.GreaterThanOrEqual:
-		return env.comparison(opGE, e.Left(), e.Right())
-	case *expression.LessThan:
-		return env.comparison(opLT, e.Left(), e.Right())
-	case *expression.LessThanOrEqual:
-		return env.comparison(opLE, e.Left(), e.Right())
+	case *expression.Equals, *expression.NullSafeEquals, *expression.GreaterThan,
+		*expression.GreaterThanOrEqual, *expression.LessThan, *expression.LessThanOrEqual:
+		op, l, r, _ := comparisonOf(e)
+		return env.comparison(op, l, r)
 	case *expression.And:
 		return env.logic(true, e.LeftChild, e.RightChild)
 	case *expression.Or:
