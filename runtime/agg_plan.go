@@ -49,11 +49,12 @@ type aggPlan struct {
 	hits  uint64
 	masks []uint64
 	row   Row
-	// Tabled (non-nil ranges): every condition is a range (IntRange, at
-	// most maxTabled of them), so a record's conditions are a few bits,
-	// cb, checked first, and hitTab[cb] and famTab[f][cb] are its hits
-	// and masks, less the counts and families of a NULL column (colSteps,
-	// fams' columns). visit is then the aggregates that load a value.
+	// Tabled: every condition is a range (IntRange, at most maxTabled of
+	// them), so a record's conditions are a few bits, cb, checked first,
+	// and hitTab[cb] and famTab[f][cb] are its hits and masks, less the
+	// counts and families of a NULL column (colSteps, fams' columns).
+	// visit is then the aggregates that load a value.
+	tabled     bool
 	ranges     []IntRange // per condition slot
 	visitConds bool       // some aggregate in visit is split: it reads the conditions' values (aggConds.val)
 	hitTab     []uint64
@@ -188,10 +189,7 @@ func (p *aggPlan) tabulate(aggs []AggSpec, conds *aggConds, fams []distinctFamil
 			p.visitConds = p.visitConds || (conds != nil && conds.slot[j] >= 0)
 		}
 	}
-	p.ranges = ranges
-	if p.ranges == nil {
-		p.ranges = []IntRange{} // tabled without conditions
-	}
+	p.ranges, p.tabled = ranges, true
 }
 
 // plannedArgs is condArgs under a plan: aggregates are visited in order
@@ -201,7 +199,7 @@ func (p *aggPlan) tabulate(aggs []AggSpec, conds *aggConds, fams []distinctFamil
 // and the families' masks.
 func (s *groupStage) plannedArgs(c *Ctx, r Row) {
 	p, f := s.plan, s.conds
-	if p.ranges != nil {
+	if p.tabled {
 		s.tabledArgs(c, r)
 		return
 	}

@@ -248,13 +248,13 @@ func tbCase(t *testing.T, rng *rand.Rand, k int) (tabled, fams bool) {
 		if tab.plan == nil || called.plan == nil {
 			t.Fatalf("%s\nno plan (tabled %v, called %v)", what, tab.plan != nil, called.plan != nil)
 		}
-		if got := tab.plan.ranges != nil; got != (n <= maxTabled) {
+		if got := tab.plan.tabled; got != (n <= maxTabled) {
 			t.Fatalf("%s\nstage with ranges tabled: %v, want %v", what, got, n <= maxTabled)
 		}
-		if called.plan.ranges != nil {
+		if called.plan.tabled {
 			t.Fatalf("%s\nstage without ranges is tabled", what)
 		}
-		tabled, fams = tab.plan.ranges != nil, len(tab.fams) > 0
+		tabled, fams = tab.plan.tabled, len(tab.fams) > 0
 		stages := []*groupStage{tab, called, ref}
 		sinks := []*stSink{{}, {}, {}}
 		calls := make([]int, 3)
