@@ -283,11 +283,10 @@ func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
 			s.kv[i] = e(c, r)
 		}
 	}
-	var h uint64
+	h := s.keys.hash(s.kv)
 	if s.plan != nil {
 		// The group's lines first: their cache misses overlap the
 		// arguments' work (agg_plan.go).
-		h = s.keys.hash(s.kv)
 		s.warmGroup(s.keys.peek(h))
 		s.plannedArgs(c, r)
 	} else if s.conds != nil {
@@ -316,9 +315,7 @@ func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
 			s.dk[j] = aggDistinctKey(s.dk[j][:0], v)
 		}
 	}
-	if s.plan == nil {
-		h = s.keys.hash(s.kv)
-	} else if s.warmCid >= 0 {
+	if s.plan != nil && s.warmCid >= 0 {
 		s.warmSecond(s.warmCid)
 	}
 	gid, pos := s.keys.find(h, s.kv)
