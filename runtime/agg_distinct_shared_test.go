@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"bytes"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -15,11 +16,20 @@ import (
 // when a second word type is kept as words.
 func TestMaskSetAgainstMaps(t *testing.T) {
 	forSeeds(t, 0x3a5c, 0xb175, func(t *testing.T, rng *rand.Rand) {
-		const members = 5
-		var d maskSet
+		for _, members := range []int{5, 1, 8, 63, 64} {
+			maskSetAgainstMaps(t, rng, members)
+		}
+	})
+}
+
+// maskSetAgainstMaps is TestMaskSetAgainstMaps for a family of members.
+func maskSetAgainstMaps(t *testing.T, rng *rand.Rand, members int) {
+	{
+		all := uint64(1)<<members - 1 // (all ones for 64)
+		d := maskSet{mbits: uint8(members)}
 		for round := range 6 {
 			if round%3 == 2 {
-				d = maskSet{}
+				d = maskSet{mbits: uint8(members)}
 			}
 			ref := make([]map[string]bool, members)
 			for b := range ref {
@@ -29,7 +39,10 @@ func TestMaskSetAgainstMaps(t *testing.T) {
 			for range 1 + rng.IntN(3000) {
 				v := distinctRandValue(rng, words, rng.IntN(2) == 0)
 				dk := aggDistinctKey(nil, v)
-				m := uint64(1 + rng.IntN(1<<members-1))
+				m := rng.Uint64() & all
+				if m == 0 {
+					m = 1 << rng.IntN(members)
+				}
 				var want uint64
 				for b := range members {
 					if m&(1<<b) != 0 && !ref[b][string(dk)] {
@@ -74,7 +87,54 @@ func TestMaskSetAgainstMaps(t *testing.T) {
 				}
 			}
 		}
-	})
+	}
+}
+
+// TestMaskSetPacks: a family's set of small integers keeps each in one
+// word beside its mask, and widens to (word, mask) pairs at the first word
+// that does not fit, keeping every mask; a family of 64 members never
+// packs.
+func TestMaskSetPacks(t *testing.T) {
+	for _, members := range []int{1, 4, 40, 64} {
+		d := maskSet{mbits: uint8(members)}
+		top := uint64(1) << (members - 1)
+		want := map[int64]uint64{}
+		add := func(x int64, m uint64) {
+			v := Int(x)
+			if got, exp := d.add(&v, nil, m), m&^want[x]; got != exp {
+				t.Fatalf("members %d: add(%d, %b) = %b, want %b", members, x, m, got, exp)
+			}
+			want[x] |= m
+		}
+		for i := range int64(150) {
+			add(i-100, 1<<(i%int64(members)))
+			add(i-100, top)
+		}
+		if packed := members < 64; d.tab == nil || d.wide == packed || len(d.tab) != 256*(1+b2i(!packed)) {
+			t.Fatalf("members %d: %d words in the table, wide %v", members, len(d.tab), d.wide)
+		}
+		add(math.MaxInt64, top) // does not fit beside a mask: widens
+		add(math.MinInt64, 1)
+		if !d.wide || len(d.tab) != 2*256 {
+			t.Fatalf("members %d: %d words in the table after a wide word, wide %v", members, len(d.tab), d.wide)
+		}
+		for b := range members {
+			n := 0
+			for _, m := range want {
+				n += int(m >> b & 1)
+			}
+			if got := len(d.memberKeys(b)); got != n {
+				t.Fatalf("members %d: member %d holds %d values, want %d", members, b, got, n)
+			}
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // TestSharedDistinctMatchesOwnSets runs GROUP BY stages whose

@@ -386,7 +386,7 @@ func (s *groupStage) warmSecond(cid int32) {
 			continue
 		}
 		if w, ok := distinctWord(&p.row[s.fams[f].col]); ok && w != 0 {
-			x += int64(d.tab[distinctSlot(w, d.shift)].m)
+			x += int64(d.slotWord(distinctSlot(w, d.shift)))
 		}
 	}
 	if gid := s.cells[cid].gid; int(gid) < len(s.keyTexts) {

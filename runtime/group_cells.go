@@ -32,8 +32,8 @@ func (s *groupStage) allocCell(c *Ctx, gid int32, start, end int64) int32 {
 	} else {
 		cid = int32(len(s.cells))
 		s.cells = append(s.cells, cellInfo{})
-		for range s.fams {
-			s.msets = append(s.msets, maskSet{})
+		for f := range s.fams {
+			s.msets = append(s.msets, maskSet{mbits: uint8(len(s.fams[f].members))})
 		}
 		if s.plan != nil {
 			for range s.plan.nc {
