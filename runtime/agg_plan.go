@@ -397,18 +397,19 @@ func (s *groupStage) warmSecond(cid int32) {
 	s.warmed += x
 }
 
-// warmGroup warms (warm) the cell of group gid before the record's
-// arguments are loaded and its key compared with gid's (Process warms the
-// second lines, warmSecond, once the arguments are known): gid comes from
-// keyIndex.peek and may be another group or -1. It notes the cell it
-// warmed (s.warmCid, -1 for none) so that the update does not warm it
-// again.
-func (s *groupStage) warmGroup(gid int32) {
-	s.warmCid = -1
+// warmGroup warms (warm) the cell of group gid, whose first cell is f-1
+// (its key slot's aux word: no window, no cell when 0), before the
+// record's arguments are loaded and its key compared with gid's (Process
+// warms the second lines, warmSecond, once the arguments are known): gid
+// comes from keyIndex.peek and may be another group or -1. It notes the
+// group and cell (s.warmGid, s.warmCid, -1 for none) so that the update
+// does not warm them again and cellAt need not read the group's record.
+func (s *groupStage) warmGroup(gid, f int32) {
+	s.warmGid, s.warmCid = -1, -1
 	if gid < 0 || s.kind != NoWindow {
 		return
 	}
-	f := s.groups[gid].first
+	s.warmGid = gid
 	if f == 0 {
 		return
 	}

@@ -18,7 +18,10 @@ func (s *groupStage) newGroupOf(h uint64, pos uint64, kv []Value) int32 {
 		s.groups = append(s.groups, groupInfo{})
 	}
 	s.groups[gid].cells = s.groups[gid].cells[:0]
-	s.groups[gid].first = 0
+	s.groups[gid].first = 0 // (and the new slot's aux word)
+	if gid == s.warmGid {
+		s.warmCid = -1
+	}
 	s.empty++
 	return gid
 }
@@ -120,7 +123,11 @@ func (s *groupStage) cellIndex(gid int32, ws int64) int {
 // there otherwise.
 func (s *groupStage) cellAt(c *Ctx, gid int32, i int, ws int64) int32 {
 	if s.kind == NoWindow {
-		if f := s.groups[gid].first; f != 0 {
+		if gid == s.warmGid { // warmGroup read it with the group's key slot
+			if s.warmCid >= 0 {
+				return s.warmCid
+			}
+		} else if f := s.groups[gid].first; f != 0 {
 			return f - 1
 		}
 	} else if cells := s.groups[gid].cells; i < len(cells) && s.cells[cells[i]].start == ws {
@@ -150,7 +157,7 @@ func (s *groupStage) insertGroupCell(gid int32, i int, cid int32) {
 	g.cells = append(g.cells, 0)
 	copy(g.cells[i+1:], g.cells[i:])
 	g.cells[i] = cid
-	g.first = g.cells[0] + 1
+	s.setFirst(gid, g.cells[0]+1)
 }
 
 func (s *groupStage) removeGroupCell(gid, cid int32) {
@@ -162,10 +169,23 @@ func (s *groupStage) removeGroupCell(gid, cid int32) {
 			break
 		}
 	}
-	g.first = 0
 	if len(g.cells) == 0 {
 		s.empty++
+		s.setFirst(gid, 0)
 	} else {
-		g.first = g.cells[0] + 1
+		s.setFirst(gid, g.cells[0]+1)
+	}
+}
+
+// setFirst sets group gid's first cell (cid+1, 0 for none) and, without a
+// window, its copy in the group's key slot, which warmGroup reads, and
+// warmGroup's note of it.
+func (s *groupStage) setFirst(gid, f int32) {
+	s.groups[gid].first = f
+	if s.kind == NoWindow {
+		s.keys.setAux(gid, f)
+		if gid == s.warmGid {
+			s.warmCid = f - 1
+		}
 	}
 }

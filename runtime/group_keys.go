@@ -23,8 +23,9 @@ type keyIndex struct {
 }
 
 type keySlot struct {
-	h  uint64
-	id int32 // id+1; 0 is an empty slot
+	h   uint64
+	id  int32 // id+1; 0 is an empty slot
+	aux int32 // the owner's word for id (setAux; 0 until set): read with the slot, no cache miss more
 }
 
 func newKeyIndex(nk int) keyIndex {
@@ -88,13 +89,23 @@ func (x *keyIndex) find(h uint64, k []Value) (int32, uint64) {
 	}
 }
 
-// peek returns the id in the slot where a lookup of hash h starts, if its
-// hash is h (-1 otherwise): likely h's id, known before its key is read.
-func (x *keyIndex) peek(h uint64) int32 {
+// peek returns the id in the slot where a lookup of hash h starts, and
+// its aux word, if its hash is h (-1 and 0 otherwise): likely h's id,
+// known before its key is read.
+func (x *keyIndex) peek(h uint64) (id, aux int32) {
 	if s := x.slots[h&x.mask]; s.h == h {
-		return s.id - 1
+		return s.id - 1, s.aux
 	}
-	return -1
+	return -1, 0
+}
+
+// setAux sets the word kept beside live id in its slot (peek returns it).
+func (x *keyIndex) setAux(id, aux int32) {
+	i := x.hashes[id] & x.mask
+	for x.slots[i].id != id+1 {
+		i = (i + 1) & x.mask
+	}
+	x.slots[i].aux = aux
 }
 
 // insert stores a copy of k at slot pos (from find) and returns its id.

@@ -61,7 +61,8 @@ type groupStage struct {
 	plan    *aggPlan // counting without argument values (agg_plan.go), nil if none
 	cnts    []int64  // plan.nc per cell: the planned counts (nil without a plan)
 	warmed  int64    // warm's sum, so that its reads are not dropped
-	warmCid int32    // the cell warmGroup warmed for the current record, -1 for none
+	warmGid int32    // the group warmGroup warmed for the current record, -1 for none
+	warmCid int32    // its cell (from its key slot's aux word, kept by setFirst), -1 for none
 
 	// state_ttl (state_ttl.go; no window only): ttl in ms (0: none), the
 	// watermark of the next sweep, the groups forgotten so far, and the
@@ -132,6 +133,7 @@ func newGroupStage(cfg GroupConfig) *groupStage {
 		wm:       math.MinInt64,
 		lastWs:   math.MaxInt64,
 		sweepMin: 1024,
+		warmGid:  -1,
 		warmCid:  -1,
 		kv:       make([]Value, len(cfg.Keys)),
 		av:       make([]Value, len(cfg.Aggs)),

@@ -321,4 +321,5 @@ func (s *groupStage) reset() {
 	s.wins = windowSet{}
 	s.wm, s.seq, s.late, s.empty = math.MinInt64, 0, 0, 0
 	s.lastWs = math.MaxInt64
+	s.warmGid, s.warmCid = -1, -1
 }

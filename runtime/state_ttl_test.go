@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -17,14 +18,16 @@ import (
 // table a consumer of its changelog holds (expired groups' rows stay).
 type ttlRef struct {
 	ttl, wm           int64
+	planned           bool // a third aggregate: COUNT(CASE WHEN v < 25 THEN 1 END)
 	cnt, sum, last    map[string]int64
+	low               map[string]int64
 	table             map[string]string
 	created, expired_ int64
 	deleted           int64 // groups whose rows were all retracted
 }
 
 func newTTLRef(ttl int64) *ttlRef {
-	return &ttlRef{ttl: ttl, wm: -1 << 62, cnt: map[string]int64{}, sum: map[string]int64{}, last: map[string]int64{}, table: map[string]string{}}
+	return &ttlRef{ttl: ttl, wm: -1 << 62, cnt: map[string]int64{}, sum: map[string]int64{}, low: map[string]int64{}, last: map[string]int64{}, table: map[string]string{}}
 }
 
 // meet drops group k when it has expired; it reports whether it is live.
@@ -33,6 +36,7 @@ func (r *ttlRef) meet(k string) bool {
 	if ok && last < r.wm-r.ttl {
 		delete(r.cnt, k)
 		delete(r.sum, k)
+		delete(r.low, k)
 		delete(r.last, k)
 		r.expired_++
 		return false
@@ -51,6 +55,9 @@ func (r *ttlRef) add(k string, v, t, sign int64) {
 	}
 	r.cnt[k] += sign
 	r.sum[k] += sign * v
+	if v < 25 {
+		r.low[k] += sign
+	}
 	r.last[k] = max(r.last[k], t)
 }
 
@@ -68,6 +75,8 @@ func (r *ttlRef) end(ks ...string) {
 			delete(r.sum, k)
 			delete(r.last, k)
 			delete(r.table, k)
+		case r.planned:
+			r.table[k] = fmt.Sprintf("'%s'|%d|%d|%d", k, r.cnt[k], r.sum[k], r.low[k])
 		default:
 			r.table[k] = fmt.Sprintf("'%s'|%d|%d", k, r.cnt[k], r.sum[k])
 		}
@@ -95,18 +104,44 @@ func ttlCfg(retract bool, ttl int64) GroupConfig {
 		Aggs: []AggSpec{chAgg(CountStar, TInt), chAgg(Sum, TInt)}, Retract: retract, Changelog: true, StateTTL: ttl}
 }
 
+// ttlPlannedCfg is ttlCfg over an append-only input with COUNT(CASE WHEN
+// v < 25 THEN 1 END) beside: the stage counts under a plan (agg_plan.go),
+// which finds a group's cell through its key slot (warmGroup, cellAt).
+func ttlPlannedCfg(ttl int64) GroupConfig {
+	cfg := ttlCfg(false, ttl)
+	lt := func(_ *Ctx, r Row) Value {
+		if r[1].T != TInt {
+			return Null
+		}
+		return Bool(r[1].I < 25)
+	}
+	one := func(*Ctx, Row) Value { return Int(1) }
+	cfg.Aggs = append(cfg.Aggs, AggSpec{Func: Count, Arg: stCase(lt, one), ResultType: TInt, ArgType: TInt,
+		Cond: lt, CondID: 1, Then: one, ThenConst: true, CondRange: &IntRange{Col: 1, Lo: math.MinInt64, Hi: 24}})
+	return cfg
+}
+
 // TestGroupStateTTLAgainstReference: random records (times mostly rising,
 // some behind) over 12 keys, GROUP BY over an append-only input and over a
 // changelog (random upserts and deletes of 20 input keys): after every
 // record the consumer's table equals the reference's, and the stage holds
 // every group the reference holds (plus expired ones not yet swept).
 func TestGroupStateTTLAgainstReference(t *testing.T) {
-	for _, retract := range []bool{false, true} {
-		t.Run(fmt.Sprintf("changelog-input=%v", retract), func(t *testing.T) {
-			forSeeds(t, 8, map[bool]uint64{false: 71, true: 72}[retract], func(t *testing.T, rng *rand.Rand) {
+	for _, mode := range []string{"append-only", "changelog-input", "planned"} {
+		retract, planned := mode == "changelog-input", mode == "planned"
+		t.Run(mode, func(t *testing.T) {
+			forSeeds(t, 8, map[string]uint64{"append-only": 71, "changelog-input": 72, "planned": 73}[mode], func(t *testing.T, rng *rand.Rand) {
 				const ttl = 40
-				p := chPipe(ttlCfg(retract, ttl), nil)
+				cfg := ttlCfg(retract, ttl)
+				if planned {
+					cfg = ttlPlannedCfg(ttl)
+				}
+				p := chPipe(cfg, nil)
+				if planned && p.Stage.(*groupStage).plan == nil {
+					t.Fatal("no plan")
+				}
 				ref := newTTLRef(ttl)
+				ref.planned = planned
 				table := map[string]string{}
 				inputs := map[string]Row{} // changelog input: the last row of each input key
 				c := &Ctx{}
@@ -233,6 +268,31 @@ func TestGroupStateTTLExpiryRestartsCount(t *testing.T) {
 		t.Errorf("distinct after the ttl: %d rows, %d expired", d.StateRows(), d.StateExpired())
 	}
 	chExpect(t, "distinct after expiry: emitted again", once(1001), "+v: 'v'")
+}
+
+// TestGroupStateTTLPlannedExpiryOnMeet: a planned stage finds a group's
+// cell through its key slot (warmGroup); a group that expired and is met
+// again before any sweep is forgotten and made again in the same record
+// (its id reused), and its old cell goes to the next new group: each
+// counts on its own. Fails when the cell noted for the group outlives it.
+func TestGroupStateTTLPlannedExpiryOnMeet(t *testing.T) {
+	p := chPipe(ttlPlannedCfg(100), nil)
+	s := p.Stage.(*groupStage)
+	c := &Ctx{}
+	run := func(k string, v, tm int64) []string {
+		return chLines(p, p.Execute(c, Row{stStr(k), Int(v)}, tm))
+	}
+	chExpect(t, "k first", run("k", 10, 0), "+k: 'k'|1|10|1")
+	p.Advance(c, 0)
+	s.ttlNext = math.MaxInt64 // no sweeps: k expires when met again
+	p.Advance(c, 500)
+	chExpect(t, "k after its ttl: a new group", run("k", 30, 500), "+k: 'k'|1|30|0")
+	chExpect(t, "a new group takes a free cell", run("other", 5, 500), "+other: 'other'|1|5|1")
+	chExpect(t, "k again", run("k", 1, 500), "+k: 'k'|2|31|1")
+	chExpect(t, "other again", run("other", 40, 500), "+other: 'other'|2|45|1")
+	if s.StateExpired() != 1 || s.StateRows() != 2 {
+		t.Errorf("expired %d, rows %d; want 1 and 2", s.StateExpired(), s.StateRows())
+	}
 }
 
 // TestGroupStateTTLOff: without a ttl nothing expires, however far the
