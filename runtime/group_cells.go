@@ -34,21 +34,20 @@ func (s *groupStage) allocCell(c *Ctx, gid int32, start, end int64) int32 {
 		s.freeCells = s.freeCells[:n-1]
 	} else {
 		cid = int32(len(s.cells))
-		s.cells = append(s.cells, cellInfo{})
-		for f := range s.fams {
-			s.msets = append(s.msets, maskSet{mbits: uint8(len(s.fams[f].members))})
+		s.cells = extend(s.cells, 1)
+		if nf := len(s.fams); nf > 0 {
+			s.msets = extend(s.msets, nf)
+			for f := range s.fams {
+				s.msets[int(cid)*nf+f].mbits = uint8(len(s.fams[f].members))
+			}
 		}
 		if s.plan != nil {
-			for range s.plan.nc {
-				s.cnts = append(s.cnts, 0)
-			}
+			s.cnts = extend(s.cnts, s.plan.nc)
 		}
-		for range s.na {
-			s.accs = append(s.accs, accum{})
-			if s.retract {
-				s.vcs = append(s.vcs, nil)
-				s.heaps = append(s.heaps, nil)
-			}
+		s.accs = extend(s.accs, s.na)
+		if s.retract {
+			s.vcs = extend(s.vcs, s.na)
+			s.heaps = extend(s.heaps, s.na)
 		}
 	}
 	s.cells[cid] = cellInfo{gid: gid, start: start, end: end, seq: s.seq}
