@@ -147,14 +147,17 @@ func (p *Pipeline) upsertKeyed(c *Ctx, r Row, key []byte) bool {
 }
 
 // keyedSlot is recordKeyed's bookkeeping for an output row its caller
-// writes itself (in projected order) into the row returned: op and key
-// are set; the caller counts the row (nouts++) once written.
-func (p *Pipeline) keyedSlot(op Op, key []byte) Row {
+// (emitDirect) writes itself (in projected order) into the row returned:
+// op and key are set; the caller counts the row (nouts++) once written
+// and marks it (p.direct). direct reports whether the caller wrote that
+// row last.
+func (p *Pipeline) keyedSlot(op Op, key []byte) (r Row, direct bool) {
 	p.growOuts()
 	n := p.nouts
 	p.ops[n] = op
 	p.keys[n] = append(p.keys[n][:0], key...)
-	return p.outs[n]
+	direct, p.direct[n] = p.direct[n], false
+	return p.outs[n], direct
 }
 
 // deleteKeyed is Delete of a row whose output key is key.
@@ -175,6 +178,7 @@ func (p *Pipeline) recordKeyed(c *Ctx, r Row, op Op, key []byte) {
 	p.ops[n] = op
 	p.keys[n] = append(p.keys[n][:0], key...)
 	out := p.outs[n]
+	p.direct[n] = false
 	if cols := p.ProjectCols; cols != nil {
 		out = out[:len(cols)] // (one bounds check; the loop reads only locals)
 		for i, k := range cols {

@@ -39,7 +39,7 @@ func (s *groupStage) emitDirect(c *Ctx, pl *Pipeline, cid int32) bool {
 	if int(ci.gid) >= len(s.keyTexts) || !s.keyTexts[ci.gid].ok {
 		return false
 	}
-	dst := pl.keyedSlot(OpUpsert, s.keyTexts[ci.gid].b)
+	dst, shaped := pl.keyedSlot(OpUpsert, s.keyTexts[ci.gid].b)
 	keys := s.keys.key(ci.gid)
 	var cn []int64
 	if s.cnts != nil {
@@ -50,7 +50,15 @@ func (s *groupStage) emitDirect(c *Ctx, pl *Pipeline, cid int32) bool {
 		switch e.kind {
 		case srcCounts:
 			out := dst[e.at : e.at+e.n]
-			for k, sl := range s.emitSlots[e.idx : e.idx+e.n] {
+			slots := s.emitSlots[e.idx : e.idx+e.n]
+			if shaped { // the BIGINTs this wrote last time: their integers only
+				out = out[:len(slots)]
+				for k, sl := range slots {
+					out[k].I = cn[sl]
+				}
+				continue
+			}
+			for k, sl := range slots {
 				setIntValue(&out[k], cn[sl])
 			}
 		case srcKey:
@@ -65,6 +73,7 @@ func (s *groupStage) emitDirect(c *Ctx, pl *Pipeline, cid int32) bool {
 		pl.downErr = true
 		return true
 	}
+	pl.direct[pl.nouts] = true
 	pl.nouts++
 	ci.vis = true
 	return true

@@ -124,3 +124,54 @@ func slicesConsecutive(sl []int32) bool {
 	}
 	return true
 }
+
+// TestEmitDirectAfterAnotherWriter: once another writer (recordKeyed)
+// has put other values into the output row emitDirect wrote last, its
+// next row is written whole again, not only the counts' integers. Fails
+// when recordKeyed leaves the row marked as emitDirect's.
+func TestEmitDirectAfterAnotherWriter(t *testing.T) {
+	g := IntRange{Col: 1, Lo: 2, Hi: 6}
+	cond := tbCond(g)
+	one := func(*Ctx, Row) Value { return Int(1) }
+	aggs := []AggSpec{
+		{Func: CountStar, ResultType: TInt},
+		{Func: Count, Arg: stCase(cond, one), Cond: cond, CondID: 1, Then: one, ThenConst: true, CondRange: &g, ResultType: TInt},
+	}
+	mk := func(general bool) *Pipeline {
+		cfg := GroupConfig{Keys: []Expr{stCol(0)}, KeyTypes: []Type{TInt}, KeyCols: []int{0}, Aggs: slices.Clone(aggs), Changelog: true}
+		p := NewPipeline(nil, NewGroupStage(cfg), nil, []Expr{stCol(0), stCol(1), stCol(2)})
+		p.ProjectCols = []int{0, 1, 2}
+		if general {
+			p.ProjectCols[0] = -1
+		}
+		p.Changelog = true
+		p.OutKey = func(dst []byte, r Row) []byte { return AppendKeyText(dst, r[0]) }
+		return p
+	}
+	direct, general := mk(false), mk(true)
+	c := &Ctx{}
+	step := func(r Row) {
+		t.Helper()
+		var lines [2][]string
+		for x, p := range []*Pipeline{direct, general} {
+			c.Reset()
+			lines[x] = chLines(p, p.Execute(c, r, 0))
+			if c.Err != nil {
+				t.Fatal(c.Err)
+			}
+		}
+		if !slices.Equal(lines[0], lines[1]) {
+			t.Fatalf("record %s:\n direct  %q\n general %q", stFmt(r), lines[0], lines[1])
+		}
+	}
+	for i := range 4 {
+		step(Row{Int(7), Int(int64(i))})
+	}
+	if direct.Stage.(*groupStage).direct != 1 {
+		t.Fatal("emitDirect not used")
+	}
+	direct.nouts = 0
+	direct.recordKeyed(c, Row{String([]byte("a")), Double(1.5), String([]byte("b"))}, OpUpsert, []byte("other"))
+	step(Row{Int(7), Int(3)})
+	step(Row{Int(7), Int(9)})
+}

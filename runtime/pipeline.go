@@ -73,12 +73,16 @@ type Pipeline struct {
 	Changelog bool
 	OutKey    func(dst []byte, r Row) []byte
 
-	outs  []Row // outputs of the current Execute call; reused
-	ids   [][]byte
-	ops   []Op
-	keys  [][]byte
-	op    Op     // the op Emit gives the rows it records
-	inKey []byte // the key of the current changelog input row
+	outs []Row // outputs of the current Execute call; reused
+	ids  [][]byte
+	ops  []Op
+	keys [][]byte
+	// direct[n]: outs[n] was last written whole by a group stage's
+	// emitDirect (group_emit_direct.go), so its count columns are BIGINTs
+	// whose integers alone change. Consumers only read outputs.
+	direct []bool
+	op     Op     // the op Emit gives the rows it records
+	inKey  []byte // the key of the current changelog input row
 	// downErr: HAVING or the projection failed on a row the stage emitted
 	// in the current change (ExecuteChange undoes the change).
 	downErr bool
@@ -195,6 +199,7 @@ func (p *Pipeline) growOuts() {
 		p.ids = append(p.ids, nil)
 		p.ops = append(p.ops, OpAppend)
 		p.keys = append(p.keys, nil)
+		p.direct = append(p.direct, false)
 	}
 }
 
@@ -213,6 +218,7 @@ func (p *Pipeline) record(c *Ctx, r Row, op Op) {
 		}
 	}
 	out := p.outs[p.nouts]
+	p.direct[p.nouts] = false
 	for i, e := range p.Project {
 		if p.ProjectCols != nil && p.ProjectCols[i] >= 0 {
 			out[i] = r[p.ProjectCols[i]]
