@@ -172,12 +172,12 @@ func (d *maskSet) entries() int {
 	return len(d.tab)
 }
 
-// slotWord reads the first word of table entry i (a warm-up read).
-func (d *maskSet) slotWord(i uint64) uint64 {
+// slotAddr is the address of table entry i (to prefetch it).
+func (d *maskSet) slotAddr(i uint64) *uint64 {
 	if d.wide {
-		return d.tab[2*i]
+		return &d.tab[2*i]
 	}
-	return d.tab[i]
+	return &d.tab[i]
 }
 
 // add records v (non-NULL; dk its aggDistinctKey encoding when v is not

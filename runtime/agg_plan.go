@@ -1,6 +1,9 @@
 package runtime
 
-import "math/bits"
+import (
+	"math/bits"
+	"unsafe"
+)
 
 // Counting without argument values. Nexmark q15–q17 (and any report of
 // counts under several filters) have a dozen aggregates per group, most
@@ -345,38 +348,41 @@ func (s *groupStage) result(c *Ctx, accs []accum, cid int32, j int, dst *Value) 
 	accs[j].resultInto(c, &s.aggs[j], dst)
 }
 
-// warm reads a word of each line the record will update in cell cid
-// before updating any: the cell's planned counts, its shared sets, the
-// first aggregate that loads a value and, for an emit, its group's key
-// text. In a cell not touched lately each is a cache miss; read one after
-// another as the update goes they follow one another, read here they
-// overlap.
+// warm prefetches each line the record will update in cell cid before
+// updating any: the cell's planned counts, its shared sets, the first
+// aggregate that loads a value, the group's key text and stored key, and
+// the cell's record. In a cell not touched lately each is a cache miss;
+// met one after another as the update goes they follow one another,
+// prefetched here they overlap each other and the arguments' work.
 func (s *groupStage) warm(cid, gid int32) {
 	p := s.plan
-	x := s.cnts[int(cid)*p.nc] + s.cnts[int(cid)*p.nc+p.nc-1]
+	prefetch(unsafe.Pointer(&s.cnts[int(cid)*p.nc]))
+	prefetch(unsafe.Pointer(&s.cnts[int(cid)*p.nc+p.nc-1]))
 	if len(p.generic) > 0 {
-		a := &s.accs[int(cid)*s.na+p.generic[0]]
-		x += a.n + int64(len(a.s))
+		prefetch(unsafe.Pointer(&s.accs[int(cid)*s.na+p.generic[0]]))
 	}
 	if nf := len(s.fams); nf > 0 {
-		x += int64(s.msets[int(cid)*nf].nw)
-		x += int64(s.msets[int(cid)*nf+nf-1].nw)
+		prefetch(unsafe.Pointer(&s.msets[int(cid)*nf]))
+		prefetch(unsafe.Pointer(&s.msets[int(cid)*nf+nf-1]))
 	}
 	if int(gid) < len(s.keyTexts) {
-		x += int64(len(s.keyTexts[gid].b))
+		prefetch(unsafe.Pointer(&s.keyTexts[gid]))
 	}
-	s.warmed += x
+	if s.nk > 0 {
+		prefetch(unsafe.Pointer(&s.keys.vals[int(gid)*s.nk]))
+	}
+	prefetch(unsafe.Pointer(&s.cells[cid]))
 }
 
-// warmSecond reads, as warm, the lines found through those warm read:
-// the first value-loading aggregate's stored bytes, the table slot where
-// each family's value of the record goes, and the group's key text.
+// warmSecond prefetches, as warm, the lines found through those warm
+// prefetched (by now, usually, in cache): the first value-loading
+// aggregate's stored bytes, the table slot where each family's value of
+// the record goes, the group's key text and its stored key's bytes.
 func (s *groupStage) warmSecond(cid int32) {
 	p := s.plan
-	var x int64
 	if len(p.generic) > 0 {
 		if b := s.accs[int(cid)*s.na+p.generic[0]].s; len(b) > 0 {
-			x += int64(b[0])
+			prefetch(unsafe.Pointer(&b[0]))
 		}
 	}
 	sets := s.msets[int(cid)*len(s.fams) : int(cid)*len(s.fams)+len(s.fams)]
@@ -386,15 +392,20 @@ func (s *groupStage) warmSecond(cid int32) {
 			continue
 		}
 		if w, ok := distinctWord(&p.row[s.fams[f].col]); ok && w != 0 {
-			x += int64(d.slotWord(distinctSlot(w, d.shift)))
+			prefetch(unsafe.Pointer(d.slotAddr(distinctSlot(w, d.shift))))
 		}
 	}
-	if gid := s.cells[cid].gid; int(gid) < len(s.keyTexts) {
+	gid := s.cells[cid].gid
+	if int(gid) < len(s.keyTexts) {
 		if b := s.keyTexts[gid].b; len(b) > 0 {
-			x += int64(b[0])
+			prefetch(unsafe.Pointer(&b[0]))
 		}
 	}
-	s.warmed += x
+	for _, k := range s.keys.key(gid) {
+		if len(k.S) > 0 {
+			prefetch(unsafe.Pointer(&k.S[0]))
+		}
+	}
 }
 
 // warmGroup warms (warm) the cell of group gid, whose first cell is f-1

@@ -60,7 +60,6 @@ type groupStage struct {
 	kb      []byte
 	plan    *aggPlan // counting without argument values (agg_plan.go), nil if none
 	cnts    []int64  // plan.nc per cell: the planned counts (nil without a plan)
-	warmed  int64    // warm's sum, so that its reads are not dropped
 	warmGid int32    // the group warmGroup warmed for the current record, -1 for none
 	warmCid int32    // its cell (from its key slot's aux word, kept by setFirst), -1 for none
 
