@@ -121,7 +121,7 @@ func (s *groupStage) updateFamilies(cn []int64, cid int32) {
 // word type in an open-addressing table, the first few inline, any other
 // value by its aggDistinctKey in a map), each value with its mask.
 //
-// The table packs a word and its mask into one uint64 (maskPacked) while
+// The table packs a word and its mask into one uint64 (packs) while
 // every word fits beside a mask of mbits bits; the first word that does
 // not (a negative or huge number, most DOUBLEs) widens it to two uint64s
 // per entry, word then mask. Packed, a family's sets take half the memory,
@@ -366,7 +366,7 @@ func (d *maskSet) rebuild(n int, wide bool) {
 
 // reset empties the set, keeping a small table and map for reuse.
 func (d *maskSet) reset() {
-	if len(d.tab) > distinctMaxSlots {
+	if d.entries() > distinctMaxSlots {
 		d.tab, d.shift = nil, 0
 	} else {
 		clear(d.tab)

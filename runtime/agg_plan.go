@@ -401,9 +401,10 @@ func (s *groupStage) warmSecond(cid int32) {
 			prefetch(unsafe.Pointer(&b[0]))
 		}
 	}
-	for _, k := range s.keys.key(gid) {
-		if len(k.S) > 0 {
-			prefetch(unsafe.Pointer(&k.S[0]))
+	keys := s.keys.key(gid)
+	for i := range keys {
+		if len(keys[i].S) > 0 {
+			prefetch(unsafe.Pointer(&keys[i].S[0]))
 		}
 	}
 }

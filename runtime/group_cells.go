@@ -18,10 +18,7 @@ func (s *groupStage) newGroupOf(h uint64, pos uint64, kv []Value) int32 {
 		s.groups = append(s.groups, groupInfo{})
 	}
 	s.groups[gid].cells = s.groups[gid].cells[:0]
-	s.groups[gid].first = 0 // (and the new slot's aux word)
-	if gid == s.warmGid {
-		s.warmCid = -1
-	}
+	s.groups[gid].first = 0 // (and the new slot's aux word; a reused id's last cell left through setFirst)
 	s.empty++
 	return gid
 }
@@ -176,12 +173,13 @@ func (s *groupStage) removeGroupCell(gid, cid int32) {
 	}
 }
 
-// setFirst sets group gid's first cell (cid+1, 0 for none) and, without a
-// window, its copy in the group's key slot, which warmGroup reads, and
-// warmGroup's note of it.
+// setFirst sets group gid's first cell (cid+1, 0 for none) and, when
+// warmGroup reads it (a plan, no window), its copy in the group's key slot
+// and warmGroup's note of it. Every change of a group's cells goes
+// through here (insertGroupCell, removeGroupCell).
 func (s *groupStage) setFirst(gid, f int32) {
 	s.groups[gid].first = f
-	if s.kind == NoWindow {
+	if s.plan != nil && s.kind == NoWindow {
 		s.keys.setAux(gid, f)
 		if gid == s.warmGid {
 			s.warmCid = f - 1
