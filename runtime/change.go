@@ -148,16 +148,14 @@ func (p *Pipeline) upsertKeyed(c *Ctx, r Row, key []byte) bool {
 
 // keyedSlot is recordKeyed's bookkeeping for an output row its caller
 // (emitDirect) writes itself (in projected order) into the row returned:
-// op and key are set; the caller counts the row (nouts++) once written
-// and marks it (p.direct). direct reports whether the caller wrote that
-// row last.
-func (p *Pipeline) keyedSlot(op Op, key []byte) (r Row, direct bool) {
+// op and key are set; the caller counts the row (nouts++) once written,
+// and keeps p.direct for it.
+func (p *Pipeline) keyedSlot(op Op, key []byte) Row {
 	p.growOuts()
 	n := p.nouts
 	p.ops[n] = op
 	p.keys[n] = append(p.keys[n][:0], key...)
-	direct, p.direct[n] = p.direct[n], false
-	return p.outs[n], direct
+	return p.outs[n]
 }
 
 // deleteKeyed is Delete of a row whose output key is key.

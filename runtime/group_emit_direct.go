@@ -39,28 +39,12 @@ func (s *groupStage) emitDirect(c *Ctx, pl *Pipeline, cid int32) bool {
 	if int(ci.gid) >= len(s.keyTexts) || !s.keyTexts[ci.gid].ok {
 		return false
 	}
-	dst, shaped := pl.keyedSlot(OpUpsert, s.keyTexts[ci.gid].b)
+	n := pl.nouts
+	dst := pl.keyedSlot(OpUpsert, s.keyTexts[ci.gid].b)
 	keys := s.keys.key(ci.gid)
-	var cn []int64
-	if s.cnts != nil {
-		cn = s.cnts[int(cid)*s.plan.nc : int(cid)*s.plan.nc+s.plan.nc]
-	}
 	base := int(cid) * s.na
 	for _, e := range s.emitSrcs {
 		switch e.kind {
-		case srcCounts:
-			out := dst[e.at : e.at+e.n]
-			slots := s.emitSlots[e.idx : e.idx+e.n]
-			if shaped { // the BIGINTs this wrote last time: their integers only
-				out = out[:len(slots)]
-				for k, sl := range slots {
-					out[k].I = cn[sl]
-				}
-				continue
-			}
-			for k, sl := range slots {
-				setIntValue(&out[k], cn[sl])
-			}
 		case srcKey:
 			dst[e.at] = keys[e.idx]
 		case srcAccum:
@@ -69,23 +53,49 @@ func (s *groupStage) emitDirect(c *Ctx, pl *Pipeline, cid int32) bool {
 			dst[e.at] = Null
 		}
 	}
+	if len(s.emitRuns) > 0 {
+		s.emitCounts(pl, n, dst, cid)
+	}
 	if c.Err != nil {
 		pl.downErr = true
 		return true
 	}
-	pl.direct[pl.nouts] = true
 	pl.nouts++
 	ci.vis = true
 	return true
 }
 
+// emitCounts writes cell cid's planned counts into the runs of count
+// columns of dst, pl's output n: when this wrote those columns last
+// (pl.direct[n]) they hold BIGINTs whose integers alone change.
+func (s *groupStage) emitCounts(pl *Pipeline, n int, dst Row, cid int32) {
+	cn := s.cnts[int(cid)*s.plan.nc : int(cid)*s.plan.nc+s.plan.nc]
+	shaped := pl.direct[n]
+	for _, e := range s.emitRuns {
+		out := dst[e.at : e.at+e.n]
+		slots := s.emitSlots[e.idx : e.idx+e.n]
+		if shaped {
+			out = out[:len(slots)]
+			for k, sl := range slots {
+				out[k].I = cn[sl]
+			}
+			continue
+		}
+		for k, sl := range slots {
+			setIntValue(&out[k], cn[sl])
+		}
+	}
+	pl.direct[n] = true
+}
+
 // directPlan decides whether emitDirect applies to pl (1) or not (-1),
-// and where it takes each output column from (s.emitSrcs).
+// and where it takes each output column from: keys, accums and NULLs
+// (s.emitSrcs), runs of adjacent count columns (s.emitRuns).
 func (s *groupStage) directPlan(pl *Pipeline) int8 {
 	if pl.Having != nil || pl.Identity != nil || pl.ProjectCols == nil || len(pl.ProjectCols) != len(pl.Project) {
 		return -1
 	}
-	var srcs []emitSrc
+	var srcs, runs []emitSrc
 	var slots []int32
 	for i, k := range pl.ProjectCols {
 		e := emitSrc{kind: srcNull, at: int32(i), n: 1}
@@ -102,15 +112,17 @@ func (s *groupStage) directPlan(pl *Pipeline) int8 {
 				slots = append(slots, s.plan.cslot[j])
 			}
 		}
-		if n := len(srcs); e.kind == srcCounts && n > 0 {
-			if l := &srcs[n-1]; l.kind == srcCounts {
-				l.n++ // the next column of a run of counts
-				continue
-			}
+		if e.kind != srcCounts {
+			srcs = append(srcs, e)
+			continue
 		}
-		srcs = append(srcs, e)
+		if n := len(runs); n > 0 && runs[n-1].at+runs[n-1].n == e.at {
+			runs[n-1].n++ // the next column of a run of counts
+			continue
+		}
+		runs = append(runs, e)
 	}
-	s.emitSrcs, s.emitSlots = srcs, slots
+	s.emitSrcs, s.emitRuns, s.emitSlots = srcs, runs, slots
 	return 1
 }
 

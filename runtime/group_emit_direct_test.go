@@ -104,7 +104,7 @@ func edCase(t *testing.T, rng *rand.Rand, k int) bool {
 	if dst.direct != 1 || gst.direct != -1 {
 		t.Fatalf("case %d: direct emit %d and %d, want 1 and -1", k, dst.direct, gst.direct)
 	}
-	for _, e := range dst.emitSrcs {
+	for _, e := range dst.emitRuns {
 		if e.kind == srcCounts && e.n > 1 {
 			sl := dst.emitSlots[e.idx : e.idx+e.n]
 			if !slices.IsSorted(sl) || !slicesConsecutive(sl) {

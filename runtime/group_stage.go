@@ -19,7 +19,8 @@ type groupStage struct {
 	cur              Row            // retraction: the row whose arguments arg reads
 	keyTexts         []groupKeyText // per group: its output key text (changelog, no window)
 	direct           int8           // emitDirect applies: 0 not known yet, 1 yes, -1 no
-	emitSrcs         []emitSrc      // emitDirect: where the output columns come from
+	emitSrcs         []emitSrc      // emitDirect: where the output columns other than planned counts come from
+	emitRuns         []emitSrc      // emitDirect: runs of adjacent planned count columns
 	emitSlots        []int32        // emitDirect: count slots of runs of count columns
 	rorder           []int          // retraction without user aggregates, at most one exact SUM: that SUM, then the others (rApplyOrdered)
 	aggs             []AggSpec

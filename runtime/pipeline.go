@@ -77,9 +77,9 @@ type Pipeline struct {
 	ids  [][]byte
 	ops  []Op
 	keys [][]byte
-	// direct[n]: outs[n] was last written whole by a group stage's
-	// emitDirect (group_emit_direct.go), so its count columns are BIGINTs
-	// whose integers alone change. Consumers only read outputs.
+	// direct[n]: outs[n]'s count columns were last written by a group
+	// stage's emitDirect (emitCounts), so they are BIGINTs whose integers
+	// alone change. Consumers only read outputs.
 	direct []bool
 	op     Op     // the op Emit gives the rows it records
 	inKey  []byte // the key of the current changelog input row
