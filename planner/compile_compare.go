@@ -327,6 +327,9 @@ func (env *exprEnv) comparison(op cmpOp, le, re sql.Expression) (compiled, error
 	if fn := columnConstCompare(op, l, r, re); fn != nil {
 		return compiled{fn: fn, typ: runtime.TBool}, nil
 	}
+	if fn := columnsCompare(op, l, r); fn != nil {
+		return compiled{fn: fn, typ: runtime.TBool}, nil
+	}
 	lf, rf := l.fn, r.fn
 	if op == opNullSafeEQ {
 		cmp := comparator(l.typ, r.typ)
@@ -339,7 +342,7 @@ func (env *exprEnv) comparison(op cmpOp, le, re sql.Expression) (compiled, error
 		}, typ: runtime.TBool}, nil
 	}
 	// The common numeric cases get closures without the indirect compare.
-	if isIntLike(l.typ) && isIntLike(r.typ) || l.typ == runtime.TTimestamp && r.typ == runtime.TTimestamp {
+	if intOrdered(l.typ, r.typ) {
 		return compiled{fn: intCompare(op, lf, rf), typ: runtime.TBool}, nil
 	}
 	if l.typ.Numeric() && r.typ.Numeric() && l.typ != runtime.TDecimal && r.typ != runtime.TDecimal {
@@ -422,6 +425,11 @@ func floatCompare(op cmpOp, lf, rf runtime.Expr) runtime.Expr {
 
 // logic compiles AND (and=true) / OR with SQL's three-valued logic.
 func (env *exprEnv) logic(and bool, le, re sql.Expression) (compiled, error) {
+	if l, ok := env.columnComparison(le); ok {
+		if r, ok := env.columnComparison(re); ok {
+			return compiled{fn: columnsLogic(and, l, r), typ: runtime.TBool}, nil
+		}
+	}
 	l, err := env.compile(le)
 	if err != nil {
 		return compiled{}, err
@@ -480,6 +488,112 @@ func (env *exprEnv) isNull(e sql.Expression) (compiled, error) {
 func (env *exprEnv) between(e *expression.Between) (compiled, error) {
 	val, lo, hi, _ := betweenOperands(e.Val, e.Lower, e.Upper) // between_rule.go
 	return env.logic(true, expression.NewGreaterThanOrEqual(val, lo), expression.NewLessThanOrEqual(val, hi))
+}
+
+// intOrdered reports whether values of types a and b compare by their I
+// alone (intCompare's case: integers and booleans, or two TIMESTAMPs).
+func intOrdered(a, b runtime.Type) bool {
+	return isIntLike(a) && isIntLike(b) || a == runtime.TTimestamp && b == runtime.TTimestamp
+}
+
+// columnsCompare specializes `column op column` where both compare by
+// their I (a join's or an interval's bound: b.t >= a.t): the two row
+// slots are read in place, with no closure call for either.
+func columnsCompare(op cmpOp, l, r compiled) runtime.Expr {
+	k, ok := columnPair(op, l, r)
+	if !ok {
+		return nil
+	}
+	return func(_ *runtime.Ctx, row runtime.Row) runtime.Value {
+		switch k.eval(row) {
+		case triTrue:
+			return runtime.Value{T: runtime.TBool, I: 1}
+		case triFalse:
+			return runtime.Value{T: runtime.TBool}
+		}
+		return runtime.Null
+	}
+}
+
+// colCmp is `row[a] op row[b]` over values that compare by their I.
+type colCmp struct {
+	op   cmpOp
+	a, b int
+}
+
+const (
+	triFalse = iota
+	triTrue
+	triNull
+)
+
+// eval is the comparison's three-valued answer.
+func (k colCmp) eval(row runtime.Row) int {
+	x, y := &row[k.a], &row[k.b]
+	if x.T == runtime.TNull || y.T == runtime.TNull {
+		return triNull
+	}
+	if k.op.holds(cmpInt(x.I, y.I)) {
+		return triTrue
+	}
+	return triFalse
+}
+
+func columnPair(op cmpOp, l, r compiled) (colCmp, bool) {
+	a, b := l.column(), r.column()
+	if a < 0 || b < 0 || op == opNullSafeEQ || !intOrdered(l.typ, r.typ) {
+		return colCmp{}, false
+	}
+	return colCmp{op, a, b}, true
+}
+
+// columnComparison returns e as a colCmp when it compares two columns
+// that compare by their I (ok false otherwise, or on an error).
+func (env *exprEnv) columnComparison(e sql.Expression) (colCmp, bool) {
+	op, le, re, ok := comparisonOf(e)
+	if !ok {
+		return colCmp{}, false
+	}
+	if _, isField := le.(*expression.GetField); !isField {
+		return colCmp{}, false
+	}
+	if _, isField := re.(*expression.GetField); !isField {
+		return colCmp{}, false
+	}
+	l, err := env.compile(le)
+	if err != nil {
+		return colCmp{}, false
+	}
+	r, err := env.compile(re)
+	if err != nil {
+		return colCmp{}, false
+	}
+	return columnPair(op, l, r)
+}
+
+// columnsLogic specializes AND and OR of two column comparisons (x >= lo
+// AND x <= hi: a BETWEEN of columns, which go-mysql-server splits so in a
+// WHERE; Nexmark's b.date_time BETWEEN a.date_time AND a.expires) into
+// one closure with logic's three-valued answer.
+func columnsLogic(and bool, l, r colCmp) runtime.Expr {
+	decides := triFalse // the answer of either side that decides: FALSE for AND, TRUE for OR
+	if !and {
+		decides = triTrue
+	}
+	return func(_ *runtime.Ctx, row runtime.Row) runtime.Value {
+		a := l.eval(row)
+		if a == decides {
+			return runtime.Bool(!and)
+		}
+		b := r.eval(row)
+		if b == decides {
+			return runtime.Bool(!and)
+		}
+		if a == triNull || b == triNull {
+			return runtime.Null
+		}
+		return runtime.Bool(and)
+	}
 }
 
 // inTuple compiles x IN (item, ...): constants are compared in a linear

@@ -52,6 +52,12 @@ var predicates = []string{
 	// BETWEEN
 	"i BETWEEN 0 AND 100", "d BETWEEN -1 AND 1", "s BETWEEN 'a' AND 'b'", "ts BETWEEN '2000-01-01' AND '2025-01-01'",
 	"i NOT BETWEEN k AND 10", "m BETWEEN 0 AND 10", "k BETWEEN d AND m",
+	// columns of integers (and booleans, timestamps) against each other:
+	// read in place (columnsCompare, columnsBetween)
+	"i BETWEEN k AND i", "k BETWEEN i AND k", "k NOT BETWEEN k AND i", "id BETWEEN k AND i", "k BETWEEN b AND k",
+	"ts BETWEEN ts AND ts", "(i BETWEEN k AND i) IS NULL", "i <= k", "k > i", "b < k", "k = id", "ts <= ts",
+	"i >= k AND i <= id", "k > i OR k < id", "b <= k AND k <= i", "ts >= ts AND k < i", "(k >= i OR b = k) IS NULL",
+	"NOT (k < i AND id > k)",
 	// regexp and predicate functions
 	"s REGEXP '^a'", "s RLIKE 'b+'", "s NOT REGEXP '[0-9]'", "JSON_VALID(s)", "JSON_VALID(j)",
 	"JSON_CONTAINS(j, '1')", "JSON_CONTAINS_PATH(j, 'one', '$.a')", "(i = 1) = (k = 1)", "i & 1 = 1",
