@@ -73,7 +73,7 @@ type RegularJoin struct {
 	sides [2]joinSide
 	slab  [2]rowSlab // append-only sides' rows (not packed)
 	// packed: the sides whose rows are packed bytes (regular_join_packed.go);
-	// keepIdx: each side's kept columns; in, cur: a packed side's changing
+	// keepIdx: each side's kept columns; cur: a packed side's changing
 	// row; dec: a packed side's row decoded.
 	packed [2]bool
 	arena  [2]rowArena
@@ -81,13 +81,13 @@ type RegularJoin struct {
 	// unpackFloor, when not 0, replaces the constant (tests).
 	unpackFloor int64
 	keepIdx     [2][]int
-	in          [2]Row
 	cur         [2]regRow
 	dec         [2]regRow
 	spare       [2]*regRow // a side's row that left the state, reused by its next change
 	wide        [2]Row     // the old and the new joined row of one output key
 	kbuf        []byte     // join key text
 	obuf        []byte     // output key text
+	keyUnread   bool       // the emitter reads no output key: obuf is not written (emitted as nil)
 }
 
 // joinSide is one input's live rows.
@@ -169,7 +169,6 @@ func (j *RegularJoin) init() {
 		j.arena[s] = rowArena{}
 		j.reads[s] = 0
 		if j.packed[s] {
-			j.in[s] = make(Row, width)
 			j.dec[s] = regRow{row: make(Row, width)}
 		}
 	}
@@ -398,8 +397,10 @@ func (j *RegularJoin) pair(c *Ctx, side int, old, n, o *regRow, was, is bool, ou
 	if is {
 		nw = j.fill(1, side, n.row, o.row)
 	}
-	j.obuf = j.outKey(j.obuf[:0], side, rk.rowKey, o.rowKey, true)
-	j.obuf = j.appendJoinKey(j.obuf, rk)
+	if !j.keyUnread {
+		j.obuf = j.outKey(j.obuf[:0], side, rk.rowKey, o.rowKey, true)
+		j.obuf = j.appendJoinKey(j.obuf, rk)
+	}
 	j.emit(c, ow, nw, out)
 	if back {
 		j.alone(c, 1-side, nil, o, out)
@@ -424,8 +425,10 @@ func (j *RegularJoin) alone(c *Ctx, side int, a, b *regRow, out JoinEmitter) {
 	if b != nil {
 		nw = j.fill(1, side, b.row, nil)
 	}
-	j.obuf = j.outKey(j.obuf[:0], side, rk.rowKey, "", false)
-	j.obuf = j.appendJoinKey(j.obuf, rk)
+	if !j.keyUnread {
+		j.obuf = j.outKey(j.obuf[:0], side, rk.rowKey, "", false)
+		j.obuf = j.appendJoinKey(j.obuf, rk)
+	}
 	j.emit(c, ow, nw, out)
 }
 
@@ -469,7 +472,11 @@ func (j *RegularJoin) emit(c *Ctx, ow, nw Row, out JoinEmitter) {
 			return
 		}
 	}
-	out.JoinChange(c, ow, nw, j.obuf)
+	key := j.obuf
+	if j.keyUnread {
+		key = nil
+	}
+	out.JoinChange(c, ow, nw, key)
 }
 
 // matches reports whether a row of side and a row o of the other side

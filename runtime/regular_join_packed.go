@@ -161,16 +161,13 @@ func (j *RegularJoin) unpackRow(side int, ref uint64, o *regRow) uint64 {
 	return next
 }
 
-// packedIn is the row of a change of packed side: new's kept columns (the
-// rest NULL, as a stored row has them) in a scratch row, keyed rowKey —
-// both valid during the change only: what is kept is packed by
-// storePacked.
+// packedIn is the row of a change of packed side: new itself, keyed
+// rowKey — both valid during the change only: what is kept is packed by
+// storePacked. Only its kept columns are read (fill and packRow read a
+// side's keepIdx), as only those of a stored row are decoded.
 func (j *RegularJoin) packedIn(side int, new Row, rowKey []byte) *regRow {
 	n := &j.cur[side]
-	*n = regRow{row: j.in[side], rowKey: unsafeString(rowKey)}
-	for _, i := range j.keepIdx[side] {
-		n.row[i] = new[i]
-	}
+	*n = regRow{row: new, rowKey: unsafeString(rowKey)}
 	return n
 }
 

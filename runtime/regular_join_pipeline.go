@@ -17,6 +17,7 @@ func (p *Pipeline) ExecuteJoinChange(c *Ctx, side int, key []byte, new Row, even
 	}
 	p.joinET = eventTimeMs
 	p.RegularJoin.Now = eventTimeMs
+	p.RegularJoin.keyUnread = !p.readsInKey()
 	b, batch := p.Stage.(changeBatcher)
 	if batch {
 		b.beginChange()
@@ -56,4 +57,16 @@ func (p *Pipeline) JoinChange(c *Ctx, old, new Row, key []byte) {
 	if c.Err == nil && new != nil && p.passes(c, new) {
 		p.Stage.Process(c, new, p.joinET, p)
 	}
+}
+
+// readsInKey reports whether the key of an input row (p.inKey) can reach
+// the outputs: as a changelog's output key when nothing computes one
+// (record), or as the row's identity in a Top-N stage. A group stage
+// keys its outputs by its groups.
+func (p *Pipeline) readsInKey() bool {
+	switch p.Stage.(type) {
+	case nil, *groupStage:
+		return p.Changelog && p.OutKey == nil
+	}
+	return true
 }
