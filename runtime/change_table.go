@@ -231,10 +231,8 @@ func (t *ChangeTable) alloc() int32 {
 		t.free = t.free[:n-1]
 	} else {
 		id = int32(len(t.ents))
-		t.ents = append(t.ents, changeEntry{})
-		for range t.width {
-			t.rows = append(t.rows, Value{})
-		}
+		t.ents = extend(t.ents, 1)
+		t.rows = extend(t.rows, t.width)
 	}
 	return id
 }

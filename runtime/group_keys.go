@@ -41,26 +41,47 @@ func keyMix(h, x uint64) uint64 {
 
 // hash hashes a key tuple consistently with aggKeyEqual.
 func (x *keyIndex) hash(k []Value) uint64 {
-	h := uint64(0x9e3779b97f4a7c15)
+	h := uint64(keySeed)
 	for i := range k {
-		v := &k[i]
-		h = keyMix(h, uint64(v.T)+1)
-		switch v.T {
-		case TNull:
-		case TDouble:
-			f := v.F
-			if f == 0 {
-				f = 0
-			}
-			h = keyMix(h, math.Float64bits(f))
-		case TString, TJSON:
-			h = keyMix(h, maphash.Bytes(x.seed, v.S))
-		case TDecimal:
-			n, sc := aggNormDecimal(v.I, v.Scale)
-			h = keyMix(keyMix(h, uint64(n)), uint64(sc))
-		default:
-			h = keyMix(h, uint64(v.I))
+		h = x.mix(h, &k[i])
+	}
+	return h
+}
+
+// hashCols is hash of the key tuple r[cols[0]], r[cols[1]], … (a group
+// key of columns, hashed where the row holds it).
+func (x *keyIndex) hashCols(r Row, cols []int) uint64 {
+	h := uint64(keySeed)
+	for _, c := range cols {
+		if v := &r[c]; v.T == TInt || v.T == TTimestamp { // mix's, inlined for the common key
+			h = keyMix(keyMix(h, uint64(v.T)+1), uint64(v.I))
+		} else {
+			h = x.mix(h, v)
 		}
+	}
+	return h
+}
+
+const keySeed = 0x9e3779b97f4a7c15
+
+// mix adds v to hash h.
+func (x *keyIndex) mix(h uint64, v *Value) uint64 {
+	h = keyMix(h, uint64(v.T)+1)
+	switch v.T {
+	case TNull:
+	case TDouble:
+		f := v.F
+		if f == 0 {
+			f = 0
+		}
+		h = keyMix(h, math.Float64bits(f))
+	case TString, TJSON:
+		h = keyMix(h, maphash.Bytes(x.seed, v.S))
+	case TDecimal:
+		n, sc := aggNormDecimal(v.I, v.Scale)
+		h = keyMix(keyMix(h, uint64(n)), uint64(sc))
+	default:
+		h = keyMix(h, uint64(v.I))
 	}
 	return h
 }
@@ -87,6 +108,34 @@ func (x *keyIndex) find(h uint64, k []Value) (int32, uint64) {
 			return s.id - 1, i
 		}
 	}
+}
+
+// findCols is find of the key r[cols[0]], r[cols[1]], … (hashCols).
+func (x *keyIndex) findCols(h uint64, r Row, cols []int) (int32, uint64) {
+	for i := h & x.mask; ; i = (i + 1) & x.mask {
+		s := x.slots[i]
+		if s.id == 0 {
+			return -1, i
+		}
+		if s.h == h && x.equalCols(s.id-1, r, cols) {
+			return s.id - 1, i
+		}
+	}
+}
+
+func (x *keyIndex) equalCols(id int32, r Row, cols []int) bool {
+	stored := x.vals[int(id)*x.nk : int(id)*x.nk+x.nk]
+	for i, c := range cols {
+		a, b := &stored[i], &r[c]
+		if a.T == b.T && (a.T == TInt || a.T == TTimestamp) { // aggKeyEqual's, inlined for the common keys
+			if a.I != b.I {
+				return false
+			}
+		} else if !aggKeyEqual(a, b) {
+			return false
+		}
+	}
+	return true
 }
 
 // peek returns the id in the slot where a lookup of hash h starts, and
@@ -116,12 +165,10 @@ func (x *keyIndex) insert(h uint64, k []Value, pos uint64) int32 {
 		x.free = x.free[:n-1]
 	} else {
 		id = int32(len(x.hashes))
-		x.hashes = append(x.hashes, 0)
-		x.live = append(x.live, false)
-		x.bufs = append(x.bufs, nil)
-		for range x.nk {
-			x.vals = append(x.vals, Value{})
-		}
+		x.hashes = extend(x.hashes, 1)
+		x.live = extend(x.live, 1)
+		x.bufs = extend(x.bufs, 1)
+		x.vals = extend(x.vals, x.nk)
 	}
 	x.hashes[id], x.live[id] = h, true
 	stored := x.vals[int(id)*x.nk : int(id)*x.nk+x.nk]

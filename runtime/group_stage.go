@@ -278,14 +278,13 @@ func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
 			first = max(first, windowFloorDiv(s.wm-s.size, s.slide)*s.slide+s.slide)
 		}
 	}
-	for i, e := range s.keyExprs {
-		if s.keyCols != nil && s.keyCols[i] >= 0 {
-			s.kv[i] = r[s.keyCols[i]]
-		} else {
-			s.kv[i] = e(c, r)
-		}
+	var h uint64
+	if s.colKeys {
+		h = s.keys.hashCols(r, s.keyCols) // s.kv is loaded only for a new group
+	} else {
+		s.rowKeys(c, r)
+		h = s.keys.hash(s.kv)
 	}
-	h := s.keys.hash(s.kv)
 	if s.plan != nil {
 		// The group's lines first: their cache misses overlap the
 		// arguments' work (agg_plan.go).
@@ -320,7 +319,15 @@ func (s *groupStage) Process(c *Ctx, r Row, t int64, out Downstream) {
 	if s.plan != nil && s.warmCid >= 0 {
 		s.warmSecond(s.warmCid)
 	}
-	gid, pos := s.keys.find(h, s.kv)
+	var gid int32
+	var pos uint64
+	if s.colKeys {
+		if gid, pos = s.keys.findCols(h, r, s.keyCols); gid < 0 || s.ttl != 0 || s.kind == Session {
+			s.rowKeys(c, r) // what newGroup, ttlGroup and processSession read
+		}
+	} else {
+		gid, pos = s.keys.find(h, s.kv)
+	}
 	if s.kind == Session {
 		s.processSession(c, h, gid, pos, t, out)
 		if s.track && !s.batching {
