@@ -74,14 +74,15 @@ func dateFormatConst(t compiled, format string, cache *dateFmtCache, body func(*
 	return strResult(func(c *runtime.Ctx, r runtime.Row) runtime.Value {
 		var v runtime.Value
 		if col >= 0 {
+			if t := &r[col]; t.T == runtime.TTimestamp && t.I >= cache.lo && t.I < cache.hi {
+				return cache.lend()
+			}
 			v = r[col]
 		} else {
 			v = arg(c, r)
 		}
 		if v.T == runtime.TTimestamp && v.I >= cache.lo && v.I < cache.hi {
-			start := len(c.Arena)
-			c.Arena = append(c.Arena, cache.text...)
-			return runtime.String(c.Arena[start:len(c.Arena):len(c.Arena)])
+			return cache.lend()
 		}
 		if v.T == runtime.TNull {
 			return runtime.Null
@@ -95,7 +96,8 @@ func dateFormatConst(t compiled, format string, cache *dateFmtCache, body func(*
 // time it holds for: a format whose finest specifier is the day
 // ('%Y-%m-%d') gives the same text for every instant of a UTC day, one
 // with minutes ('%H:%i') for a minute. Records come roughly in time
-// order, so most calls copy the last text instead of formatting.
+// order, so most calls copy the last text instead of formatting — or,
+// with a constant format, return it (lend).
 type dateFmtCache struct {
 	f      []byte // the format of text (owned)
 	unit   int64  // the format's period in ms; 0: every millisecond differs (%f)
@@ -103,6 +105,16 @@ type dateFmtCache struct {
 	ok     bool   // text holds a result
 	text   []byte
 	lo, hi int64 // the instants [lo, hi) of text's period (empty when !ok)
+	lent   bool  // text was returned itself: put must not write over it
+}
+
+// lend returns the cached text itself (no copy into the arena). A value
+// that holds it stays valid: once lent, the bytes are never written again
+// (put writes the next text into new memory), so lending costs one
+// allocation per period, and none while periods only alternate (no hits).
+func (k *dateFmtCache) lend() runtime.Value {
+	k.lent = true
+	return runtime.String(k.text[:len(k.text):len(k.text)])
 }
 
 // get returns the text of ms in format f when the cache holds it.
@@ -121,6 +133,9 @@ func (k *dateFmtCache) put(ms int64, f, text []byte) {
 	k.ok = k.unit != 0
 	k.lo, k.hi = 0, 0
 	if k.ok {
+		if k.lent || k.text == nil { // (never nil: an empty text is a string)
+			k.text, k.lent = make([]byte, 0, max(len(text), 16)), false
+		}
 		k.period, k.text = floorDiv(ms, k.unit), append(k.text[:0], text...)
 		k.lo = k.period * k.unit
 		k.hi = k.lo + k.unit

@@ -65,7 +65,8 @@ func TestDateFormatCacheAgainstFormatting(t *testing.T) {
 // instant gives, for every format of the test above, over instants
 // drifting, jumping, going back, near both ends of int64, and NULL or
 // text instead of a TIMESTAMP. A period bound off by one millisecond, or
-// a cache kept across a NULL, fails it.
+// a cache kept across a NULL, fails it; so does a result that changes
+// after it was returned (the cache's text is returned itself).
 func TestDateFormatConstAgainstFormatting(t *testing.T) {
 	arg := compiled{fn: func(_ *runtime.Ctx, r runtime.Row) runtime.Value { return r[0] }, col: 1}
 	for _, f := range dateFmtTestFormats {
@@ -79,6 +80,12 @@ func TestDateFormatConstAgainstFormatting(t *testing.T) {
 		rng := rand.New(rand.NewPCG(0xc0, uint64(len(f))))
 		c := &runtime.Ctx{}
 		ms := int64(-86_400_000*3 + 59_999)
+		type keptText struct {
+			b    []byte
+			want string
+			call int
+		}
+		var kept [16]keptText
 		for i := range 50_000 {
 			in := runtime.Timestamp(ms)
 			switch rng.IntN(60) {
@@ -102,10 +109,19 @@ func TestDateFormatConstAgainstFormatting(t *testing.T) {
 				ms += rng.Int64N(2000)
 			}
 			c.Reset()
+			c.Arena = nil // (a fresh arena: only a lent text can change below)
 			got := df.fn(c, runtime.Row{in})
 			want := gen.fn(c, runtime.Row{in})
 			if got.T != want.T || string(got.S) != string(want.S) {
 				t.Fatalf("%q call %d: DATE_FORMAT(%v) = %v %q, want %v %q", f, i, in, got.T, got.S, want.T, want.S)
+			}
+			// A text the cache returned itself (lend) is never written
+			// over, also once the cache holds another period's.
+			kept[i%len(kept)] = keptText{got.S, string(want.S), i}
+			for _, k := range kept {
+				if string(k.b) != k.want {
+					t.Fatalf("%q call %d: the result of call %d changed to %q, was %q", f, i, k.call, k.b, k.want)
+				}
 			}
 		}
 	}
