@@ -554,19 +554,15 @@ func (env *exprEnv) columnComparison(e sql.Expression) (colCmp, bool) {
 	if !ok {
 		return colCmp{}, false
 	}
-	if _, isField := le.(*expression.GetField); !isField {
+	lf, lok := le.(*expression.GetField)
+	rf, rok := re.(*expression.GetField)
+	if !lok || !rok {
 		return colCmp{}, false
 	}
-	if _, isField := re.(*expression.GetField); !isField {
-		return colCmp{}, false
-	}
-	l, err := env.compile(le)
-	if err != nil {
-		return colCmp{}, false
-	}
-	r, err := env.compile(re)
-	if err != nil {
-		return colCmp{}, false
+	l, lerr := env.getField(lf)
+	r, rerr := env.getField(rf)
+	if lerr != nil || rerr != nil {
+		return colCmp{}, false // (the general path reports it)
 	}
 	return columnPair(op, l, r)
 }
