@@ -74,14 +74,11 @@ func dateFormatConst(t compiled, format string, cache *dateFmtCache, body func(*
 	return strResult(func(c *runtime.Ctx, r runtime.Row) runtime.Value {
 		var v runtime.Value
 		if col >= 0 {
-			if t := &r[col]; t.T == runtime.TTimestamp && t.I >= cache.lo && t.I < cache.hi {
+			if cache.holds(&r[col]) { // (read in place: no copy of the column)
 				return cache.lend()
 			}
 			v = r[col]
-		} else {
-			v = arg(c, r)
-		}
-		if v.T == runtime.TTimestamp && v.I >= cache.lo && v.I < cache.hi {
+		} else if v = arg(c, r); cache.holds(&v) {
 			return cache.lend()
 		}
 		if v.T == runtime.TNull {
@@ -106,6 +103,11 @@ type dateFmtCache struct {
 	text   []byte
 	lo, hi int64 // the instants [lo, hi) of text's period (empty when !ok)
 	lent   bool  // text was returned itself: put must not write over it
+}
+
+// holds reports whether v is a TIMESTAMP in the cached text's period.
+func (k *dateFmtCache) holds(v *runtime.Value) bool {
+	return v.T == runtime.TTimestamp && v.I >= k.lo && v.I < k.hi
 }
 
 // lend returns the cached text itself (no copy into the arena). A value
