@@ -8,5 +8,7 @@
 // `go test ./internal/conformance -run TestMariaDB -update-known`; add
 // `-only REGEXP` to run only the matching expressions). A human-
 // readable report of every difference is written to /tmp/conformance/report.txt
-// (or $VELORT_CONFORMANCE_REPORT).
+// (or $VELORT_CONFORMANCE_REPORT). TestMariaDBRandomColumnComparisons adds
+// random predicates over column-to-column comparisons (VELORT_SEEDS=n for
+// n seeds of 40).
 package conformance
