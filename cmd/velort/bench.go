@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/schollz/progressbar/v3"
@@ -18,6 +19,7 @@ func newBenchCmd() *cobra.Command {
 		records int
 		runs    int
 		asJSON  bool
+		profile string
 	)
 	var names []string
 	for _, s := range bench.Scenarios() {
@@ -73,7 +75,14 @@ Scenarios: ` + strings.Join(names, ", "),
 					bar.Describe(fmt.Sprintf("%-4s %-6s run %d/%d", ev.Scenario, ev.Mode, ev.Run, ev.Runs))
 				}
 			}
+			stop, err := startCPUProfile(profile)
+			if err != nil {
+				return &exitError{code: 2, err: err}
+			}
 			results, err := bench.Run(cmd.Context(), cfg)
+			if perr := stop(); perr != nil && err == nil {
+				err = perr
+			}
 			if bar != nil {
 				_ = bar.Finish()
 			}
@@ -94,7 +103,28 @@ Scenarios: ` + strings.Join(names, ", "),
 	cmd.Flags().IntVar(&records, "records", 0, fmt.Sprintf("records per run (default %d in engine/json mode, %d in nats mode)", bench.DefaultRecords(bench.ModeEngine), bench.DefaultRecords(bench.ModeNATS)))
 	cmd.Flags().IntVar(&runs, "runs", 3, "runs per scenario and mode; figures are medians")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per (scenario, mode) instead of the table")
+	cmd.Flags().StringVar(&profile, "cpuprofile", "", "write a CPU profile of the runs (pprof format) to this file; cmd/velort/default.pgo is one (docs/architecture.md, \"Profile-guided build\")")
 	return cmd
+}
+
+// startCPUProfile starts writing a CPU profile to path (nothing when path
+// is empty); stop ends it and closes the file.
+func startCPUProfile(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
 }
 
 // benchIsTerminal reports whether f is a terminal (the progress bar is

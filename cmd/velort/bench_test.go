@@ -2,7 +2,11 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -50,6 +54,43 @@ func TestBenchJSON(t *testing.T) {
 		if r["records"] != 2000.0 || r["outputs"] != r["expected_outputs"] {
 			t.Errorf("%s: records %v, outputs %v, expected %v", want[i], r["records"], r["outputs"], r["expected_outputs"])
 		}
+		// q7 reads bids: its 2000 records are the bids among the first
+		// 2174 Nexmark events (46 of each 50); S0 is not Nexmark.
+		events, rate := r["nexmark_events"], r["events_per_sec"]
+		if strings.HasPrefix(want[i], "q7") {
+			if ev, _ := events.(float64); ev != 2176 || rate.(float64) <= r["records_per_sec"].(float64) {
+				t.Errorf("%s: nexmark_events %v, events_per_sec %v (records/s %v)", want[i], events, rate, r["records_per_sec"])
+			}
+		} else if events != nil || rate != nil {
+			t.Errorf("%s: nexmark_events %v, events_per_sec %v on a scenario not of Nexmark", want[i], events, rate)
+		}
+	}
+}
+
+// TestBenchCPUProfile: --cpuprofile writes a pprof CPU profile (gzipped
+// protocol buffer) of the runs; a file that cannot be created is a usage
+// error before anything runs.
+func TestBenchCPUProfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cpu.pprof")
+	if out, err := runBenchCmd(t, "q0", "--records", "20000", "--runs", "1", "--cpuprofile", path); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("the profile is not gzipped: %v", err)
+	}
+	body, err := io.ReadAll(zr)
+	if err != nil || !bytes.Contains(body, []byte("samples")) || !bytes.Contains(body, []byte("nanoseconds")) {
+		t.Fatalf("the profile (%d bytes, %v) has no CPU sample types", len(body), err)
+	}
+	_, err = runBenchCmd(t, "q0", "--records", "100", "--runs", "1", "--cpuprofile", filepath.Join(t.TempDir(), "no", "such", "dir", "p"))
+	if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "--cpuprofile") {
+		t.Fatalf("an uncreatable profile: %v (exit %d), want exit 2 naming --cpuprofile", err, exitCode(err))
 	}
 }
 

@@ -266,7 +266,7 @@ func runNexmark(ctx context.Context, cfg Config, env *natsEnv, s *Scenario, prog
 			cfg.Logger.Debug("bench run", "scenario", s.Name, "mode", mode, "run", k, "records", n, "seconds", m.elapsed.Seconds(), "outputs", m.outputs,
 				"cpu_seconds", lastCPU.Seconds(), "records_per_cpu_second", float64(n)/lastCPU.Seconds())
 		}
-		results = append(results, summarize(s, mode, n, in.want.n, runs))
+		results = append(results, summarize(s, mode, n, in.want.n, runs).withEvents(in.ev.generated))
 	}
 	return results, nil
 }

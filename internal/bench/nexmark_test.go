@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/velort/velort/planner"
 	"github.com/velort/velort/runtime"
 )
 
@@ -120,5 +121,31 @@ func TestQ5ExpectedMatchesBruteForce(t *testing.T) {
 	}
 	if got := q7Expected(rows); got != int64(len(windows)) || got < 2 {
 		t.Fatalf("q7Expected = %d, brute force %d", got, len(windows))
+	}
+}
+
+// TestNexmarkEventsCounted: the records of a query's streams are counted
+// as Nexmark counts its input, every event generated up to the last one
+// fed (the mix is 1 person, 3 auctions, 46 bids in each 50 events), and
+// a result's events/s is its records/s scaled by that count.
+func TestNexmarkEventsCounted(t *testing.T) {
+	var s planner.Stream
+	bids := [3]*planner.Stream{BidEvent: &s}
+	for _, c := range []struct {
+		streams [3]*planner.Stream
+		n, want int
+	}{
+		{bids, 1, 5}, {bids, 46, 50}, {bids, 47, 55}, {bids, 92, 100},
+		{[3]*planner.Stream{AuctionEvent: &s, BidEvent: &s}, 49, 50},
+		{[3]*planner.Stream{&s, &s, &s}, 50, 50},
+		{[3]*planner.Stream{PersonEvent: &s}, 2, 51},
+	} {
+		if got := genEvents(c.streams, c.n).generated; got != c.want {
+			t.Errorf("%d records of %v: %d events, want %d", c.n, c.streams, got, c.want)
+		}
+	}
+	r := Result{Records: 46_000, RecordsPerSec: 920_000}.withEvents(50_000)
+	if r.NexmarkEvents != 50_000 || r.EventsPerSec != 1_000_000 {
+		t.Errorf("withEvents: %d events, %v events/s; want 50000, 1e6", r.NexmarkEvents, r.EventsPerSec)
 	}
 }

@@ -37,6 +37,22 @@ type Result struct {
 	// median of the per-run ratios velort / relay.
 	RelayRecordsPerSec float64 `json:"relay_records_per_sec,omitempty"`
 	RatioToRelay       float64 `json:"ratio_to_relay,omitempty"`
+	// Nexmark scenarios: how many of the generator's events (every kind)
+	// the records are, and the median run's rate of them, Nexmark's
+	// throughput (a query of bids alone counts the people and auctions
+	// its stream never receives).
+	NexmarkEvents int     `json:"nexmark_events,omitempty"`
+	EventsPerSec  float64 `json:"events_per_sec,omitempty"`
+}
+
+// withEvents sets r's Nexmark event count and rate: the records came
+// from the first events of the generator.
+func (r Result) withEvents(events int) Result {
+	if r.Records > 0 {
+		r.NexmarkEvents = events
+		r.EventsPerSec = round(r.RecordsPerSec*float64(events)/float64(r.Records), 0)
+	}
+	return r
 }
 
 // summarize turns a (scenario, mode)'s runs into a Result.
@@ -117,10 +133,13 @@ func WriteJSON(w io.Writer, results []Result) error {
 // WriteTable writes the summary table.
 func WriteTable(w io.Writer, results []Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\tmode\trecords\trecords/s (median)\truns min–max\tallocs/rec\toutputs\tvs published\tvs target\trelay rec/s\tvs relay\t")
+	fmt.Fprintln(tw, "scenario\tmode\trecords\trecords/s (median)\truns min–max\tNexmark events/s\tallocs/rec\toutputs\tvs published\tvs target\trelay rec/s\tvs relay\t")
 	for _, r := range results {
 		lo, hi := slices.Min(r.RunRecordsPerSec), slices.Max(r.RunRecordsPerSec)
-		pub, tgt, relay, vsRelay := "-", "-", "-", "-"
+		pub, tgt, relay, vsRelay, events := "-", "-", "-", "-", "-"
+		if r.EventsPerSec > 0 {
+			events = rate(r.EventsPerSec)
+		}
 		if r.RatioToPublished > 0 {
 			pub = fmt.Sprintf("%.2f× %s %s", r.RatioToPublished, r.PublishedBy, rate(r.Published))
 		}
@@ -130,8 +149,8 @@ func WriteTable(w io.Writer, results []Result) error {
 		if r.Mode == ModeNATS {
 			relay, vsRelay = rate(r.RelayRecordsPerSec), fmt.Sprintf("%.2f×", r.RatioToRelay)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s–%s\t%.3f\t%d\t%s\t%s\t%s\t%s\t\n",
-			r.Scenario, r.Mode, r.Records, rate(r.RecordsPerSec), rate(lo), rate(hi), r.AllocsPerRecord, r.Outputs, pub, tgt, relay, vsRelay)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s–%s\t%s\t%.3f\t%d\t%s\t%s\t%s\t%s\t\n",
+			r.Scenario, r.Mode, r.Records, rate(r.RecordsPerSec), rate(lo), rate(hi), events, r.AllocsPerRecord, r.Outputs, pub, tgt, relay, vsRelay)
 	}
 	return tw.Flush()
 }
