@@ -89,6 +89,13 @@ func runNATS(env *natsEnv, q *query, ds *Dataset) (measurement, error) {
 		Delay: q.Source.WatermarkDelay, Idle: q.Source.IdleTimeout, DLQ: q.Source.DLQ,
 		Pipeline: pipe, Sink: partition.Sink{Subjects: sinkSubjects, KeyIdx: q.Sink.KeyIdx, Columns: names},
 		EOFWriters: 1, Replay: true, Logger: env.log,
+		// A changelog source (S2-changelog): each record upserts its key,
+		// as velort run's loops read it (engine/units.go).
+		SourceKey: q.Source.KeyIdx, SourcePartitions: q.Source.Partitions,
+		Changelog: q.InputChangelog(), ChangelogKey: q.SourceKeyCols(),
+	}
+	if q.pl != nil {
+		cfg.MaxValueBytes = q.pl.MaxValueBytes
 	}
 	if f := q.Sink.PayloadFormat; f != nil { // a format scenario (payload_format.go)
 		cfg.Sink.Format, cfg.Sink.Schema = f, q.Columns

@@ -40,6 +40,29 @@ func TestEveryScenarioEveryMode(t *testing.T) {
 	}
 }
 
+// TestChangelogScenariosWithUpdates runs the changelog scenarios in every
+// mode over more records than they have keys (10,000), so that records
+// update keys, move them between groups and retract: each move is two
+// outputs (the old group's row and the new one's), an update in place one.
+// (TestEveryScenarioEveryMode's 2000 records only insert: a loop that read
+// the changelog as facts passed it, with one output per record.)
+func TestChangelogScenariosWithUpdates(t *testing.T) {
+	const n = 25_000
+	for _, name := range []string{"S2-changelog", "S2-changelog-sum"} {
+		s, _ := Lookup(name)
+		res, err := Run(context.Background(), Config{Scenarios: []*Scenario{s}, Modes: []Mode{ModeEngine, ModeJSON, ModeNATS}, Records: n, Runs: 1,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res {
+			if r.ExpectedOutputs <= n || r.Outputs != r.ExpectedOutputs {
+				t.Errorf("%s %s: %d outputs, expected %d (of %d records)", name, r.Mode, r.Outputs, r.ExpectedOutputs, n)
+			}
+		}
+	}
+}
+
 // TestWindowedScenariosOverManyWindows runs the windowed scenarios in
 // engine mode over enough records to close many windows.
 func TestWindowedScenariosOverManyWindows(t *testing.T) {
