@@ -122,17 +122,11 @@ func newUnitBuilder(log *slog.Logger, conn *transport.Conn, ck *checkpoints, pl 
 		for i, c := range q.Columns {
 			names[i] = c.Name
 		}
-		base := partition.Config{
-			Query: q.Name, Schema: q.Source.Columns, Read: q.Read, TimeIdx: q.TimeIdx,
-			Delay: q.Source.WatermarkDelay, Idle: q.Source.IdleTimeout,
-			LateToDLQ: q.Source.Late == "dlq", DLQ: q.Source.DLQ,
-			Sink:       partition.Sink{Subjects: sinkSubjects, KeyIdx: q.Sink.KeyIdx, Columns: names, Table: sinkTable, Changes: sinkKV},
-			EOFWriters: writers[q.Source], Replay: replay, Logger: log,
-			SinkJetStream:  q.Sink.JetStream != "",
-			IntakeMessages: b.intakeMessages, IntakeBytes: b.intakeBytes,
-			SourceKey: q.Source.KeyIdx, SourcePartitions: q.Source.Partitions, MaxValueBytes: pl.MaxValueBytes,
-			Changelog: q.InputChangelog(), ChangelogKey: q.SourceKeyCols(),
-		}
+		base := LoopConfig(pl, q)
+		base.Sink = partition.Sink{Subjects: sinkSubjects, KeyIdx: q.Sink.KeyIdx, Columns: names, Table: sinkTable, Changes: sinkKV}
+		base.EOFWriters, base.Replay, base.Logger = writers[q.Source], replay, log
+		base.SinkJetStream = q.Sink.JetStream != ""
+		base.IntakeMessages, base.IntakeBytes = b.intakeMessages, b.intakeBytes
 		if ti, ok := q.AnnounceWatermarks(); ok { // one of several writers of a stage read by event time
 			base.Sink.Announce = &partition.Announce{TimeIdx: ti}
 		}

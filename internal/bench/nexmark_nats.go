@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	velort "github.com/velort/velort/engine"
 	"github.com/velort/velort/partition"
 	"github.com/velort/velort/planner"
 	"github.com/velort/velort/runtime"
@@ -64,15 +65,11 @@ func runGraphNATS(env *natsEnv, s *Scenario, q *query, in *nxInput, collect bool
 		for i, c := range pq.Columns {
 			names[i] = c.Name
 		}
-		cfg := partition.Config{
-			Query: pq.Name, Partition: 0, Subject: pq.Source.PartitionSubject(0),
-			Schema: pq.Source.Columns, Read: pq.Read, TimeIdx: pq.TimeIdx,
-			Delay: pq.Source.WatermarkDelay, Idle: pq.Source.IdleTimeout, DLQ: pq.Source.DLQ,
-			Pipeline: pipe, Sink: partition.Sink{Subjects: []string{pq.Sink.PartitionSubject(0)}, KeyIdx: pq.Sink.KeyIdx, Columns: names},
-			EOFWriters: 1, Replay: true, Logger: env.log,
-			SourceKey: pq.Source.KeyIdx, SourcePartitions: 1, MaxValueBytes: pl.MaxValueBytes,
-			Changelog: pq.InputChangelog(), ChangelogKey: pq.SourceKeyCols(),
-		}
+		cfg := velort.LoopConfig(pl, pq)
+		cfg.Partition, cfg.Subject, cfg.Pipeline = 0, pq.Source.PartitionSubject(0), pipe
+		cfg.Sink = partition.Sink{Subjects: []string{pq.Sink.PartitionSubject(0)}, KeyIdx: pq.Sink.KeyIdx, Columns: names}
+		cfg.EOFWriters, cfg.Replay, cfg.Logger = 1, true, env.log
+		cfg.SourcePartitions = 1 // (every stream of the harness has one partition)
 		if left, right, lt, rt, ok := pq.IntervalJoin(); ok {
 			j := &partition.Joined{Side: runtime.LeftSide, TimeIdx: lt, OtherTime: rt, Schema: right.Columns, Read: pq.SideRead(runtime.RightSide)}
 			other := right

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	velort "github.com/velort/velort/engine"
 	"github.com/velort/velort/partition"
 	"github.com/velort/velort/transport"
 )
@@ -83,20 +84,12 @@ func runNATS(env *natsEnv, q *query, ds *Dataset) (measurement, error) {
 		sinkSubjects[p] = q.Sink.PartitionSubject(p)
 	}
 	in := q.Source.PartitionSubject(0)
-	cfg := partition.Config{
-		Query: q.Name, Partition: 0, Subject: in,
-		Schema: q.Source.Columns, Read: q.Read, TimeIdx: q.TimeIdx,
-		Delay: q.Source.WatermarkDelay, Idle: q.Source.IdleTimeout, DLQ: q.Source.DLQ,
-		Pipeline: pipe, Sink: partition.Sink{Subjects: sinkSubjects, KeyIdx: q.Sink.KeyIdx, Columns: names},
-		EOFWriters: 1, Replay: true, Logger: env.log,
-		// A changelog source (S2-changelog): each record upserts its key,
-		// as velort run's loops read it (engine/units.go).
-		SourceKey: q.Source.KeyIdx, SourcePartitions: q.Source.Partitions,
-		Changelog: q.InputChangelog(), ChangelogKey: q.SourceKeyCols(),
-	}
-	if q.pl != nil {
-		cfg.MaxValueBytes = q.pl.MaxValueBytes
-	}
+	// What the query fixes, as velort run's loops get it (a changelog
+	// source's key: S2-changelog's records upsert their ids).
+	cfg := velort.LoopConfig(q.pl, q.Query)
+	cfg.Partition, cfg.Subject, cfg.Pipeline = 0, in, pipe
+	cfg.Sink = partition.Sink{Subjects: sinkSubjects, KeyIdx: q.Sink.KeyIdx, Columns: names}
+	cfg.EOFWriters, cfg.Replay, cfg.Logger = 1, true, env.log
 	if f := q.Sink.PayloadFormat; f != nil { // a format scenario (payload_format.go)
 		cfg.Sink.Format, cfg.Sink.Schema = f, q.Columns
 	}
