@@ -41,10 +41,20 @@ func testServer(t *testing.T) (*transport.Embedded, *nats.Conn) {
 // waitFor polls cond until it holds or a deadline passes (then the test fails).
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
+	waitShowing(t, what, cond, nil)
+}
+
+// waitShowing is waitFor that, on timeout, also reports show(): what was
+// there instead.
+func waitShowing(t *testing.T, what string, cond func() bool, show func() string) {
+	t.Helper()
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if cond() {
 			return
 		}
+	}
+	if show != nil {
+		t.Fatalf("timed out waiting for %s; %s", what, show())
 	}
 	t.Fatalf("timed out waiting for %s", what)
 }
@@ -125,7 +135,7 @@ func TestOpenRunShutdown(t *testing.T) {
 	if cols := totals.Columns(); !slices.Equal(cols, []string{"customer", "n", "total"}) {
 		t.Errorf("Columns() = %v", cols)
 	}
-	waitFor(t, "the table to hold every order", func() bool {
+	waitShowing(t, "the table to hold every order", func() bool {
 		rows := totals.Rows()
 		if len(rows) != 3 {
 			return false
@@ -137,6 +147,8 @@ func TestOpenRunShutdown(t *testing.T) {
 			}
 		}
 		return true
+	}, func() string { // (once seen to time out under heavy load: what it held)
+		return fmt.Sprintf("the table holds %v, want (n, total) %v; loops %+v", totals.Rows(), want, e.Stats())
 	})
 	r, ok := totals.Lookup("customer", "bob")
 	if !ok || r["n"] != int64(30) || r["total"] != want["bob"][1] {
