@@ -3,9 +3,9 @@ package runtime
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"strconv"
 	"testing"
+
+	"github.com/velort/velort/internal/testseeds"
 )
 
 // forSeeds runs a randomized differential test once with its fixed seed
@@ -13,14 +13,7 @@ import (
 // N-1 more seeds derived from it. Each seed is a subtest named seed=i, so a
 // failure reproduces with -run 'TestX/seed=i' and the same VELORT_SEEDS.
 func forSeeds(t *testing.T, a, b uint64, test func(t *testing.T, rng *rand.Rand)) {
-	n := 1
-	if s := os.Getenv("VELORT_SEEDS"); s != "" {
-		v, err := strconv.Atoi(s)
-		if err != nil || v < 1 {
-			t.Fatalf("VELORT_SEEDS=%q: want a positive number of seeds", s)
-		}
-		n = v
-	}
+	n := testseeds.N(t, 1)
 	for i := uint64(0); i < uint64(n); i++ {
 		t.Run(fmt.Sprintf("seed=%d", i), func(t *testing.T) {
 			test(t, rand.New(rand.NewPCG(a+i, b+i*7919)))

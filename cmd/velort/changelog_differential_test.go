@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/velort/velort/internal/testseeds"
 )
 
 // TestChangelogChainsAgainstSQLite checks the result rule of SPEC §2
@@ -41,9 +43,7 @@ func TestChangelogChainsAgainstSQLite(t *testing.T) {
 	if testing.Short() {
 		seeds = 15
 	}
-	if os.Getenv("VELORT_SEEDS") != "" {
-		seeds = testSeeds(t)
-	}
+	seeds = testseeds.N(t, seeds)
 	for i := 0; i < seeds; i++ {
 		seed := int64(i)
 		t.Run(fmt.Sprintf("seed=%d", i), func(t *testing.T) {

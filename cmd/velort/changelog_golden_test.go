@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
+	"github.com/velort/velort/internal/testseeds"
 	"github.com/velort/velort/transport"
 )
 
@@ -333,12 +334,8 @@ SELECT g, SUM(x) AS s, AVG(x) AS a, COUNT(*) AS n FROM vals GROUP BY g;`, double
 //
 // CI runs seed 15; VELORT_SEEDS=N runs seeds 0 to N-1 as subtests.
 func TestChangelogPartitionedTables(t *testing.T) {
-	if s := os.Getenv("VELORT_SEEDS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			t.Fatalf("VELORT_SEEDS=%q: want a positive number of seeds", s)
-		}
-		for seed := range n {
+	if os.Getenv("VELORT_SEEDS") != "" {
+		for seed := range testseeds.N(t, 1) {
 			t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { changelogPartitionedTables(t, int64(seed)) })
 		}
 		return

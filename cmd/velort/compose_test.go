@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/velort/velort/internal/testseeds"
 )
 
 // TestNestedQueriesAgainstSQLite checks the result rule of SPEC §2
@@ -29,9 +31,7 @@ func TestNestedQueriesAgainstSQLite(t *testing.T) {
 	if testing.Short() {
 		seeds = 10
 	}
-	if os.Getenv("VELORT_SEEDS") != "" {
-		seeds = testSeeds(t)
-	}
+	seeds = testseeds.N(t, seeds)
 	for i := 0; i < seeds; i++ {
 		seed := int64(i)
 		t.Run(fmt.Sprintf("seed=%d", i), func(t *testing.T) {
@@ -205,9 +205,7 @@ func TestComposedShapesAgainstSQLite(t *testing.T) {
 	if testing.Short() {
 		cases = 2
 	}
-	if os.Getenv("VELORT_SEEDS") != "" {
-		cases = testSeeds(t)
-	}
+	cases = testseeds.N(t, cases)
 	for seed, n := int64(0), 0; n < cases; seed++ {
 		c := genChangelogCase(t, seed)
 		var src *clSource
@@ -402,9 +400,7 @@ func TestTopNPerKeyAgainstSQLite(t *testing.T) {
 	if testing.Short() {
 		cases = 3
 	}
-	if os.Getenv("VELORT_SEEDS") != "" {
-		cases = testSeeds(t)
-	}
+	cases = testseeds.N(t, cases)
 	for seed := int64(0); seed < int64(cases); seed++ {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			c := genChangelogCase(t, seed)

@@ -10,12 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/velort/velort/internal/testseeds"
 )
 
 // TestDifferentialAgainstSQLite generates several thousand trades over four
@@ -23,24 +24,9 @@ import (
 // through velort, and checks every result row against the same
 // aggregation computed as a batch query by SQLite.
 func TestDifferentialAgainstSQLite(t *testing.T) {
-	for i := range testSeeds(t) {
+	for i := range testseeds.N(t, 1) {
 		t.Run(fmt.Sprintf("seed=%d", i), func(t *testing.T) { differentialAgainstSQLite(t, rand.New(rand.NewSource(7+int64(i)))) })
 	}
-}
-
-// testSeeds is how many seeds a randomized differential test runs: 1 (its
-// fixed seed, what CI runs) unless VELORT_SEEDS=N asks for more. A failing
-// seed reproduces with -run 'TestX/seed=i'.
-func testSeeds(t *testing.T) int {
-	s := os.Getenv("VELORT_SEEDS")
-	if s == "" {
-		return 1
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		t.Fatalf("VELORT_SEEDS=%q: want a positive number of seeds", s)
-	}
-	return n
 }
 
 func differentialAgainstSQLite(t *testing.T, rng *rand.Rand) {

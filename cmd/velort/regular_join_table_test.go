@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go"
 	_ "modernc.org/sqlite"
 
+	"github.com/velort/velort/internal/testseeds"
 	"github.com/velort/velort/transport"
 )
 
@@ -46,13 +46,7 @@ func TestRegularJoinWithKVTableAgainstSQLite(t *testing.T) {
 	if testing.Short() {
 		seeds = 1
 	}
-	if s := os.Getenv("VELORT_SEEDS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			t.Fatalf("VELORT_SEEDS=%q", s)
-		}
-		seeds = n
-	}
+	seeds = testseeds.N(t, seeds)
 	for seed := 0; seed < seeds; seed++ {
 		for _, parts := range []int{1, 4} {
 			for _, live := range []bool{true, false} {

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/velort/velort/internal/testseeds"
 )
 
 // TestRegularJoinOverChangelogsAgainstSQLite: regular joins (INNER, LEFT,
@@ -34,13 +36,7 @@ func TestRegularJoinOverChangelogsAgainstSQLite(t *testing.T) {
 	if testing.Short() {
 		seeds = 1
 	}
-	if s := os.Getenv("VELORT_SEEDS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			t.Fatalf("VELORT_SEEDS=%q", s)
-		}
-		seeds = n
-	}
+	seeds = testseeds.N(t, seeds)
 	for seed := 0; seed < seeds; seed++ {
 		for _, parts := range []int{1, 4} {
 			t.Run(fmt.Sprintf("seed=%d/partitions=%d", seed, parts), func(t *testing.T) {

@@ -5,14 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/velort/velort/internal/testseeds"
 )
 
 // topnSQL: Top-N (ORDER BY … LIMIT n) over an append-only stream, over a
@@ -38,13 +38,7 @@ CREATE STREAM top_total WITH (subject = 'tn.top_total') AS SELECT SUM(v) AS tota
 // CI runs seed 0; VELORT_SEEDS=N runs seeds 0 to N-1.
 func TestTopNAgainstSQLite(t *testing.T) {
 	seeds := 1
-	if s := os.Getenv("VELORT_SEEDS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			t.Fatalf("VELORT_SEEDS=%q: want a positive number of seeds", s)
-		}
-		seeds = n
-	}
+	seeds = testseeds.N(t, seeds)
 	for seed := 0; seed < seeds; seed++ {
 		for _, parts := range []int{1, 4} {
 			t.Run(fmt.Sprintf("seed=%d/partitions=%d", seed, parts), func(t *testing.T) {

@@ -3,9 +3,9 @@ package conformance
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"strconv"
 	"testing"
+
+	"github.com/velort/velort/internal/testseeds"
 )
 
 // TestMariaDBRandomColumnComparisons compares with MariaDB, on every row
@@ -16,14 +16,7 @@ import (
 // and as a WHERE. 40 predicates per seed; VELORT_SEEDS=n runs seeds
 // 0..n-1 (default 1), each a subtest seed=i (-run 'TestX/seed=i').
 func TestMariaDBRandomColumnComparisons(t *testing.T) {
-	seeds := 1
-	if s := os.Getenv("VELORT_SEEDS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			t.Fatalf("VELORT_SEEDS=%q", s)
-		}
-		seeds = n
-	}
+	seeds := testseeds.N(t, 1)
 	m := startMariaDB(t)
 	rows, msgs := setupData(t, m)
 	for seed := range seeds {
