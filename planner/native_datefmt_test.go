@@ -71,59 +71,65 @@ func TestDateFormatConstAgainstFormatting(t *testing.T) {
 	read := func(_ *runtime.Ctx, r runtime.Row) runtime.Value { return r[0] }
 	for _, arg := range []compiled{{fn: read, col: 1}, {fn: read}} { // a column read in place, and an expression
 		for _, f := range dateFmtTestFormats {
-			fe := function.NewDateFormat(expression.NewGetField(0, types.Datetime, "t", true),
-				expression.NewLiteral(f, types.LongText)).(sql.FunctionExpression)
-			df, ok, err := nativeDateFormat(nil, fe, []compiled{arg, constant(runtime.String([]byte(f)), runtime.TString, 0)})
-			if err != nil || !ok {
-				t.Fatal(ok, err)
-			}
-			gen, _, _ := nativeDateFormat(nil, nil, []compiled{arg, constant(runtime.String([]byte(f)), runtime.TString, 0)})
-			rng := rand.New(rand.NewPCG(0xc0, uint64(len(f))))
-			c := &runtime.Ctx{}
-			ms := int64(-86_400_000*3 + 59_999)
-			type keptText struct {
-				b    []byte
-				want string
-				call int
-			}
-			var kept [16]keptText
-			for i := range 50_000 {
-				in := runtime.Timestamp(ms)
-				switch rng.IntN(60) {
-				case 0:
-					ms += rng.Int64N(10 * 86_400_000) // a jump
-				case 1:
-					ms -= rng.Int64N(2 * 3_600_000) // back in time
-				case 2:
-					ms = -ms
-				case 3:
-					in = runtime.Null
-				case 4:
-					in = runtime.String([]byte("2024-01-15 10:11:12"))
-				case 5:
-					in = runtime.Timestamp(math.MaxInt64 - rng.Int64N(3))
-				case 6:
-					in = runtime.Timestamp(math.MinInt64 + rng.Int64N(3))
-				case 7, 8:
-					ms += 1 // one millisecond: across a period's end now and then
-				default:
-					ms += rng.Int64N(2000)
-				}
-				c.Reset()
-				c.Arena = nil // (a fresh arena: only a lent text can change below)
-				got := df.fn(c, runtime.Row{in})
-				want := gen.fn(c, runtime.Row{in})
-				if got.T != want.T || string(got.S) != string(want.S) {
-					t.Fatalf("%q call %d: DATE_FORMAT(%v) = %v %q, want %v %q", f, i, in, got.T, got.S, want.T, want.S)
-				}
-				// A text the cache returned itself (lend) is never written
-				// over, also once the cache holds another period's.
-				kept[i%len(kept)] = keptText{got.S, string(want.S), i}
-				for _, k := range kept {
-					if string(k.b) != k.want {
-						t.Fatalf("%q call %d: the result of call %d changed to %q, was %q", f, i, k.call, k.b, k.want)
-					}
-				}
+			dateFormatConstCase(t, arg, f)
+		}
+	}
+}
+
+// dateFormatConstCase checks DATE_FORMAT(arg, f) over one seeded walk of
+// instants (TestDateFormatConstAgainstFormatting).
+func dateFormatConstCase(t *testing.T, arg compiled, f string) {
+	fe := function.NewDateFormat(expression.NewGetField(0, types.Datetime, "t", true),
+		expression.NewLiteral(f, types.LongText)).(sql.FunctionExpression)
+	df, ok, err := nativeDateFormat(nil, fe, []compiled{arg, constant(runtime.String([]byte(f)), runtime.TString, 0)})
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	gen, _, _ := nativeDateFormat(nil, nil, []compiled{arg, constant(runtime.String([]byte(f)), runtime.TString, 0)})
+	rng := rand.New(rand.NewPCG(0xc0, uint64(len(f))))
+	c := &runtime.Ctx{}
+	ms := int64(-86_400_000*3 + 59_999)
+	type keptText struct {
+		b    []byte
+		want string
+		call int
+	}
+	var kept [16]keptText
+	for i := range 50_000 {
+		in := runtime.Timestamp(ms)
+		switch rng.IntN(60) {
+		case 0:
+			ms += rng.Int64N(10 * 86_400_000) // a jump
+		case 1:
+			ms -= rng.Int64N(2 * 3_600_000) // back in time
+		case 2:
+			ms = -ms
+		case 3:
+			in = runtime.Null
+		case 4:
+			in = runtime.String([]byte("2024-01-15 10:11:12"))
+		case 5:
+			in = runtime.Timestamp(math.MaxInt64 - rng.Int64N(3))
+		case 6:
+			in = runtime.Timestamp(math.MinInt64 + rng.Int64N(3))
+		case 7, 8:
+			ms += 1 // one millisecond: across a period's end now and then
+		default:
+			ms += rng.Int64N(2000)
+		}
+		c.Reset()
+		c.Arena = nil // (a fresh arena: only a lent text can change below)
+		got := df.fn(c, runtime.Row{in})
+		want := gen.fn(c, runtime.Row{in})
+		if got.T != want.T || string(got.S) != string(want.S) {
+			t.Fatalf("%q call %d: DATE_FORMAT(%v) = %v %q, want %v %q", f, i, in, got.T, got.S, want.T, want.S)
+		}
+		// A text the cache returned itself (lend) is never written
+		// over, also once the cache holds another period's.
+		kept[i%len(kept)] = keptText{got.S, string(want.S), i}
+		for _, k := range kept {
+			if string(k.b) != k.want {
+				t.Fatalf("%q call %d: the result of call %d changed to %q, was %q", f, i, k.call, k.b, k.want)
 			}
 		}
 	}
