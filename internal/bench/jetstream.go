@@ -13,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	velort "github.com/velort/velort/engine"
 	"github.com/velort/velort/partition"
 	"github.com/velort/velort/planner"
 	"github.com/velort/velort/transport"
@@ -60,7 +61,7 @@ func DurableS0(ctx context.Context, records, runs int, log *slog.Logger) (Durabl
 	}
 	q := pl.Queries[0]
 	for r := 0; r < runs; r++ {
-		v, rl, err := durableRun(ctx, q, records, r%2 == 1, log)
+		v, rl, err := durableRun(ctx, pl, q, records, r%2 == 1, log)
 		if err != nil {
 			return res, fmt.Errorf("run %d: %w", r+1, err)
 		}
@@ -81,7 +82,7 @@ func s0JSON(dst []byte, i int) []byte {
 }
 
 // durableRun fills the input stream, then times velort and the relay.
-func durableRun(ctx context.Context, q *planner.Query, n int, relayFirst bool, log *slog.Logger) (velort, relay time.Duration, err error) {
+func durableRun(ctx context.Context, pl *planner.Plan, q *planner.Query, n int, relayFirst bool, log *slog.Logger) (velort, relay time.Duration, err error) {
 	dir, err := os.MkdirTemp("", "velort-bench-js-*")
 	if err != nil {
 		return 0, 0, err
@@ -120,7 +121,7 @@ func durableRun(ctx context.Context, q *planner.Query, n int, relayFirst bool, l
 	}
 	defer rc.Close()
 	runVelort := func() (err error) {
-		if velort, err = timeVelort(ctx, proc, q, n, log); err != nil {
+		if velort, err = timeVelort(ctx, proc, pl, q, n, log); err != nil {
 			return fmt.Errorf("velort: %w", err)
 		}
 		return nil
@@ -165,7 +166,7 @@ func fill(nc *nats.Conn, n int) error {
 
 // timeVelort runs S0 in a partition loop as `velort run` does for a
 // JetStream source and sink, until the end-of-input marker.
-func timeVelort(ctx context.Context, proc *transport.Conn, q *planner.Query, n int, log *slog.Logger) (time.Duration, error) {
+func timeVelort(ctx context.Context, proc *transport.Conn, pl *planner.Plan, q *planner.Query, n int, log *slog.Logger) (time.Duration, error) {
 	insts := planner.NewInstances(ctx)
 	defer insts.Close()
 	pipe, err := q.NewPipeline(0, insts)
@@ -176,12 +177,11 @@ func timeVelort(ctx context.Context, proc *transport.Conn, q *planner.Query, n i
 	for i, c := range q.Columns {
 		names[i] = c.Name
 	}
-	loop := partition.New(proc.NC, partition.Config{
-		Query: q.Name, Subject: durIn, Schema: q.Source.Columns, Read: q.Read, TimeIdx: q.TimeIdx,
-		Delay: q.Source.WatermarkDelay, Idle: q.Source.IdleTimeout, DLQ: q.Source.DLQ,
-		Pipeline: pipe, Sink: partition.Sink{Subjects: []string{"bench.dur.vout"}, Columns: names},
-		SinkJetStream: true, EOFWriters: 1, Replay: true, AckAfter: q.AckAfter, Logger: log,
-	})
+	cfg := velort.LoopConfig(pl, q)
+	cfg.Subject, cfg.Pipeline = durIn, pipe
+	cfg.Sink, cfg.SinkJetStream = partition.Sink{Subjects: []string{"bench.dur.vout"}, Columns: names}, true
+	cfg.EOFWriters, cfg.Replay, cfg.AckAfter, cfg.Logger = 1, true, q.AckAfter, log
+	loop := partition.New(proc.NC, cfg)
 	start := time.Now()
 	sub, err := proc.DurableConsumerWith("BENCH_DUR_IN", "velort_s0_0", durIn, transport.ConsumerOptions{})
 	if err != nil {
