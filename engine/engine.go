@@ -396,7 +396,9 @@ func (e *Engine) Done() <-chan struct{} { return e.done }
 
 // Ready is closed once Run runs every partition loop of this instance:
 // all of them, or with shared partitions those of the units whose leases
-// it holds (none: once a lease TTL has passed). Until then, records
+// it holds, once it has tried to take each unit assigned to it
+// (partition.Ownership.Settled; holding none: once a lease TTL has
+// passed). Until then, records
 // published to core NATS sources may be missed. It stays open if Run
 // returns first (see Done).
 func (e *Engine) Ready() <-chan struct{} { return e.ready }

@@ -213,7 +213,8 @@ func (o *opsServer) pollCluster() {
 }
 
 // readiness is /readyz: every partition this instance owns (all of them,
-// unless they are shared) has all its loops running. Shared, an instance
+// unless they are shared; shared, once its first pass over the assignment
+// is done: Ownership.Settled) has all its loops running. Shared, an instance
 // holding nothing yet is not ready until one lease TTL has passed (it may
 // be waiting for a dead owner's leases to expire); after that, holding
 // nothing is a valid share (more instances than partitions).
@@ -228,6 +229,9 @@ func (o *opsServer) readiness() (bool, string) {
 	o.mu.Unlock()
 	units := o.units
 	if own != nil {
+		if !own.Settled() {
+			return false, "not ready: taking this instance's partition leases"
+		}
 		units = own.Held()
 		if len(units) == 0 {
 			if time.Since(since) < ttl {

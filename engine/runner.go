@@ -395,9 +395,10 @@ func slowestConsumer(loops []*partition.Loop) func() uint64 {
 	}
 }
 
-// watchReady closes e.ready once every unit this instance holds runs all
-// its loops — or, holding none, once a lease TTL has passed (others hold
-// them all), as /readyz decides (ops.go).
+// watchReady closes e.ready once the ownership has made its first pass
+// over the assignment and every unit this instance holds runs all its
+// loops — or, holding none, once a lease TTL has passed (others hold them
+// all), as /readyz decides (ops.go).
 func (e *Engine) watchReady(ctx context.Context, own *partition.Ownership, ttl time.Duration) {
 	deadline := time.Now().Add(ttl)
 	t := time.NewTicker(20 * time.Millisecond)
@@ -407,6 +408,9 @@ func (e *Engine) watchReady(ctx context.Context, own *partition.Ownership, ttl t
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if !own.Settled() {
+			continue // its share may be partly taken: ready too early would lose records
 		}
 		held := own.Held()
 		if len(held) == 0 {

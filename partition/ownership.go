@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/velort/velort/transport"
@@ -61,6 +62,7 @@ type Ownership struct {
 	leaseMu sync.Mutex // serializes the KV operations on leases
 	mu      sync.Mutex // guards held
 	held    map[string]*lease
+	settled atomic.Bool // a tick has made a whole pass over the assignment (Settled)
 }
 
 // lease is a held lease: its revision and when it was last renewed.
@@ -120,6 +122,14 @@ func (o *Ownership) Holds(unit string) (bool, error) {
 	}
 	return o.Store.Holds(unit, rev)
 }
+
+// Settled reports whether Run has made its first pass over the
+// assignment: each unit assigned to this instance was acquired and
+// started, or found held elsewhere. Until then Held lists only the units
+// taken so far, so "every held unit runs" does not yet mean the
+// instance's share runs (a record published for a unit not yet taken is
+// not received).
+func (o *Ownership) Settled() bool { return o.settled.Load() }
 
 // Held lists the units this instance holds, sorted.
 func (o *Ownership) Held() []string {
@@ -282,6 +292,7 @@ func (o *Ownership) tick() error {
 			return err
 		}
 	}
+	o.settled.Store(true)
 	return nil
 }
 

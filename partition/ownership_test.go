@@ -285,3 +285,70 @@ func TestOwnershipStopsUnitsItCannotRenew(t *testing.T) {
 	store.delay.Store(0)
 	waitUnits(8, "renewals fast again") // the leases expire and are taken again
 }
+
+// gatedAcquire holds up the acquisition of one unit's lease until gate is
+// closed, as a slow store (or a loaded machine) does between two units of
+// one pass.
+type gatedAcquire struct {
+	LeaseStore
+	unit string
+	gate chan struct{}
+}
+
+func (g *gatedAcquire) Acquire(n string, v []byte) (uint64, error) {
+	if n == g.unit {
+		<-g.gate
+	}
+	return g.LeaseStore.Acquire(n, v)
+}
+
+// TestOwnershipSettledAfterItsShare: Settled stays false while the first
+// pass over the assignment is under way — every unit taken so far runs,
+// yet the instance's share is not all taken — and turns true once it is.
+// velort's readiness (Engine.Ready, /readyz) waits for it: before, a
+// record published once Ready fired could go to a unit not yet subscribed
+// (engine's TestOpenRunShutdown lost a partition's records under load).
+func TestOwnershipSettledAfterItsShare(t *testing.T) {
+	leases, err := connectTo(t, startServer(t)).OpenLeases(2 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	units := []string{"q.0", "q.1", "q.2", "q.3"}
+	store := &gatedAcquire{LeaseStore: leases, unit: "q.3", gate: make(chan struct{})}
+	r := &runner{running: map[string]bool{}}
+	o := &Ownership{Store: store, Instance: "solo", Info: []byte(`{}`), Units: units, Start: r.start, Stop: r.stop, Logger: quietLog}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- o.Run(ctx) }()
+	var open sync.Once // (a failure before the gate opens must not leave Run waiting on it)
+	openGate := func() { open.Do(func() { close(store.gate) }) }
+	defer func() {
+		openGate()
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	waitUntil := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(15 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s (running %v, held %v, settled %v)", what, r.units(), o.Held(), o.Settled())
+			}
+		}
+	}
+	three := []string{"q.0", "q.1", "q.2"}
+	waitUntil("three units running", func() bool { return slices.Equal(r.units(), three) })
+	time.Sleep(50 * time.Millisecond) // (the pass is held at q.3's lease)
+	if o.Settled() {
+		t.Fatalf("settled with q.3 not yet taken (held %v)", o.Held())
+	}
+	if !slices.Equal(o.Held(), three) {
+		t.Fatalf("held %v, want %v", o.Held(), three)
+	}
+	openGate()
+	waitUntil("the pass to end", o.Settled)
+	if !slices.Equal(o.Held(), units) || !slices.Equal(r.units(), units) {
+		t.Fatalf("settled holding %v, running %v; want all of %v", o.Held(), r.units(), units)
+	}
+}
