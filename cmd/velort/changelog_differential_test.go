@@ -39,11 +39,7 @@ import (
 // N-1 (README: the long run). A failing
 // seed reproduces alone with -run 'TestChangelogChainsAgainstSQLite/seed=N$'.
 func TestChangelogChainsAgainstSQLite(t *testing.T) {
-	seeds := 60
-	if testing.Short() {
-		seeds = 15
-	}
-	seeds = testseeds.N(t, seeds)
+	seeds := testseeds.NShort(t, 60, 15)
 	for i := 0; i < seeds; i++ {
 		seed := int64(i)
 		t.Run(fmt.Sprintf("seed=%d", i), func(t *testing.T) {

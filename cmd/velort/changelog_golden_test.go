@@ -334,8 +334,8 @@ SELECT g, SUM(x) AS s, AVG(x) AS a, COUNT(*) AS n FROM vals GROUP BY g;`, double
 //
 // CI runs seed 15; VELORT_SEEDS=N runs seeds 0 to N-1 as subtests.
 func TestChangelogPartitionedTables(t *testing.T) {
-	if os.Getenv("VELORT_SEEDS") != "" {
-		for seed := range testseeds.N(t, 1) {
+	if n, ok := testseeds.Asked(t); ok {
+		for seed := range n {
 			t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { changelogPartitionedTables(t, int64(seed)) })
 		}
 		return

@@ -27,11 +27,7 @@ import (
 //
 // It runs 30 seeds (10 with -short); VELORT_SEEDS=N runs seeds 0 to N-1.
 func TestNestedQueriesAgainstSQLite(t *testing.T) {
-	seeds := 30
-	if testing.Short() {
-		seeds = 10
-	}
-	seeds = testseeds.N(t, seeds)
+	seeds := testseeds.NShort(t, 30, 10)
 	for i := 0; i < seeds; i++ {
 		seed := int64(i)
 		t.Run(fmt.Sprintf("seed=%d", i), func(t *testing.T) {
@@ -201,11 +197,7 @@ var composedShapes = []composedShape{
 // append-only source s, with one partition and with four, and compares the
 // result after end of input with SQLite's answer to the same SELECT.
 func TestComposedShapesAgainstSQLite(t *testing.T) {
-	cases := 6
-	if testing.Short() {
-		cases = 2
-	}
-	cases = testseeds.N(t, cases)
+	cases := testseeds.NShort(t, 6, 2)
 	for seed, n := int64(0), 0; n < cases; seed++ {
 		c := genChangelogCase(t, seed)
 		var src *clSource
@@ -396,11 +388,7 @@ func TestTopNPerKeyAgainstSQLite(t *testing.T) {
 		"cs": {{name: "o_top_cs", velort: "WITH r AS (SELECT id, g, v, ROW_NUMBER() OVER (PARTITION BY g ORDER BY v DESC, id) AS rn FROM cs) SELECT g, v, id FROM r WHERE rn < 3",
 			cols: []clCol{{name: "g", typ: clString}, {name: "v", typ: clInt}, {name: "id", typ: clString}}, changelog: true}},
 	}
-	cases := 8
-	if testing.Short() {
-		cases = 3
-	}
-	cases = testseeds.N(t, cases)
+	cases := testseeds.NShort(t, 8, 3)
 	for seed := int64(0); seed < int64(cases); seed++ {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			c := genChangelogCase(t, seed)

@@ -42,11 +42,7 @@ import (
 // such query at check ("a stream–table join is not supported yet over a
 // changelog", or "is a table").
 func TestRegularJoinWithKVTableAgainstSQLite(t *testing.T) {
-	seeds := 2
-	if testing.Short() {
-		seeds = 1
-	}
-	seeds = testseeds.N(t, seeds)
+	seeds := testseeds.NShort(t, 2, 1)
 	for seed := 0; seed < seeds; seed++ {
 		for _, parts := range []int{1, 4} {
 			for _, live := range []bool{true, false} {

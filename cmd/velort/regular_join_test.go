@@ -32,11 +32,7 @@ import (
 // SQLite over the live rows of the sources. The old code refused every
 // such join at check ("not supported yet over a changelog").
 func TestRegularJoinOverChangelogsAgainstSQLite(t *testing.T) {
-	seeds := 3
-	if testing.Short() {
-		seeds = 1
-	}
-	seeds = testseeds.N(t, seeds)
+	seeds := testseeds.NShort(t, 3, 1)
 	for seed := 0; seed < seeds; seed++ {
 		for _, parts := range []int{1, 4} {
 			t.Run(fmt.Sprintf("seed=%d/partitions=%d", seed, parts), func(t *testing.T) {

@@ -37,8 +37,7 @@ CREATE STREAM top_total WITH (subject = 'tn.top_total') AS SELECT SUM(v) AS tota
 //
 // CI runs seed 0; VELORT_SEEDS=N runs seeds 0 to N-1.
 func TestTopNAgainstSQLite(t *testing.T) {
-	seeds := 1
-	seeds = testseeds.N(t, seeds)
+	seeds := testseeds.N(t, 1)
 	for seed := 0; seed < seeds; seed++ {
 		for _, parts := range []int{1, 4} {
 			t.Run(fmt.Sprintf("seed=%d/partitions=%d", seed, parts), func(t *testing.T) {
