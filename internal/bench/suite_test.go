@@ -49,11 +49,17 @@ func TestEveryScenarioEveryMode(t *testing.T) {
 func TestChangelogScenariosWithUpdates(t *testing.T) {
 	const n = 25_000
 	for _, name := range []string{"S2-changelog", "S2-changelog-sum"} {
-		s, _ := Lookup(name)
+		s, ok := Lookup(name)
+		if !ok {
+			t.Fatalf("no scenario %s", name)
+		}
 		res, err := Run(context.Background(), Config{Scenarios: []*Scenario{s}, Modes: []Mode{ModeEngine, ModeJSON, ModeNATS}, Records: n, Runs: 1,
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if len(res) != 3 {
+			t.Fatalf("%s: %d results, want one per mode (3)", name, len(res))
 		}
 		for _, r := range res {
 			if r.ExpectedOutputs <= n || r.Outputs != r.ExpectedOutputs {
