@@ -18,6 +18,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/velort/velort/partition"
 	"github.com/velort/velort/transport"
 	"github.com/velort/velort/udf"
 )
@@ -466,5 +467,19 @@ CREATE STREAM o WITH (subject = 'same.out') AS SELECT a FROM s;`), 0o644)
 	}
 	if !strings.Contains(body, `velort_records_in_total{partition="0",query="o"} 0`) {
 		t.Errorf("metrics not served:\n%s", body)
+	}
+}
+
+// TestOpsNotReadyWhileTakingLeases: shared, /readyz says the instance is
+// taking its leases until the ownership has made its first pass over the
+// assignment. (Here none is held yet: without the check it would say "no
+// partition leases acquired yet". The case the check is for — some units
+// held and running, others not yet taken — is partition's
+// TestOwnershipSettledAfterItsShare, and watchReady makes the same check.)
+func TestOpsNotReadyWhileTakingLeases(t *testing.T) {
+	own := &partition.Ownership{Instance: "solo", Units: []string{"q.0", "q.1"}} // never run: not settled
+	o := &opsServer{loops: func() []*partition.Loop { return nil }, units: own.Units, own: own, leaseTTL: time.Minute, sharedSince: time.Now()}
+	if ready, text := o.readiness(); ready || text != "not ready: taking this instance's partition leases" {
+		t.Errorf("readiness before the first pass: %v %q", ready, text)
 	}
 }
