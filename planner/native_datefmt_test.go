@@ -18,6 +18,19 @@ import (
 var dateFmtTestFormats = []string{"%Y-%m-%d", "%H:%i", "%Y-%m-%d %H", "%T", "%r", "%p", "%k", "%l",
 	"%W %a %w %j %U %u %V %v %X %x", "%D %b %M %c %e %y", "%f", "%s.%f", "plain", "%%i%", "%i%"}
 
+// walkInstant is a step, for draw r, of the walks of instants below: a
+// jump of up to ten days (r = 0), up to two hours back (1), else up to two
+// seconds forward.
+func walkInstant(rng *rand.Rand, ms int64, r int) int64 {
+	switch r {
+	case 0:
+		return ms + rng.Int64N(10*86_400_000)
+	case 1:
+		return ms - rng.Int64N(2*3_600_000)
+	}
+	return ms + rng.Int64N(2000)
+}
+
 // TestDateFormatCacheAgainstFormatting: DATE_FORMAT's compiled closure,
 // which reuses its last text while the instant stays in the period its
 // format shows, gives what formatting each instant gives, over instants
@@ -38,17 +51,13 @@ func TestDateFormatCacheAgainstFormatting(t *testing.T) {
 	ms := int64(-86_400_000 * 3)
 	f := dateFmtTestFormats[0]
 	for i := range 200_000 {
-		switch rng.IntN(50) {
-		case 0:
-			ms += rng.Int64N(10 * 86_400_000) // a jump
-		case 1:
-			ms -= rng.Int64N(2 * 3_600_000) // back in time
+		switch r := rng.IntN(50); r {
 		case 2:
 			f = dateFmtTestFormats[rng.IntN(len(dateFmtTestFormats))]
 		case 3:
 			ms = -ms
 		default:
-			ms += rng.Int64N(2000)
+			ms = walkInstant(rng, ms, r)
 		}
 		c.Reset()
 		got := df.fn(c, runtime.Row{runtime.Timestamp(ms), runtime.String([]byte(f))})
@@ -97,11 +106,7 @@ func dateFormatConstCase(t *testing.T, arg compiled, f string) {
 	var kept [16]keptText
 	for i := range 50_000 {
 		in := runtime.Timestamp(ms)
-		switch rng.IntN(60) {
-		case 0:
-			ms += rng.Int64N(10 * 86_400_000) // a jump
-		case 1:
-			ms -= rng.Int64N(2 * 3_600_000) // back in time
+		switch r := rng.IntN(60); r {
 		case 2:
 			ms = -ms
 		case 3:
@@ -115,7 +120,7 @@ func dateFormatConstCase(t *testing.T, arg compiled, f string) {
 		case 7, 8:
 			ms += 1 // one millisecond: across a period's end now and then
 		default:
-			ms += rng.Int64N(2000)
+			ms = walkInstant(rng, ms, r)
 		}
 		c.Reset()
 		c.Arena = nil // (a fresh arena: only a lent text can change below)
