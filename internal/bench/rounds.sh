@@ -20,9 +20,11 @@ queries=("$@")
 if [ ${#queries[@]} -eq 0 ]; then
 	for i in $(seq 0 22); do queries+=("q$i"); done
 fi
-bin=$(mktemp -d)/bench.test
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+bin=$tmp/bench.test
 go test -c -pgo="$PWD/../../cmd/velort/default.pgo" -o "$bin" .
-runs=$(mktemp)
+runs=$tmp/runs
 for r in $(seq "$rounds"); do
 	for q in "${queries[@]}"; do
 		out=$(NEXMARK_EVENTS=1000000 GOMAXPROCS=1 taskset -c "${CORE:-0}" "$bin" -test.run XXX \
